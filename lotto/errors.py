@@ -1,0 +1,95 @@
+"""Errors of the lotto package.
+
+Tree (every error carries its context as attributes, e.g. ``rotation_id``)::
+
+    LottoError                      root; ``str(err)`` is a one-paragraph user-facing text
+    ├── InputError                  bad command input: unknown command/flag, bad value
+    │   ├── BadTimeError            unparseable time, zone or duration
+    │   └── BadSkillError           unparseable skill-level
+    ├── NotFoundError               unknown rotation, task or user
+    │   └── AmbiguousError          a rotation name matches several rotations
+    ├── StateError                  operation not allowed in the task's current state
+    ├── LimitError                  an assignment would break a Limit
+    ├── OverlapError                a new shift overlaps an existing task
+    ├── InsufficientError           a fill could not meet every Require (SPEC §3)
+    ├── AccessError                 the acting user may not run this command
+    └── ConflictError               the store kept changing under the command (retries exhausted)
+
+The command layer (``lotto.commands``) maps these to user text in one place.
+Add new classes here, under the root, and keep this docstring in step.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "LottoError",
+    "InputError",
+    "BadTimeError",
+    "BadSkillError",
+    "NotFoundError",
+    "AmbiguousError",
+    "StateError",
+    "LimitError",
+    "OverlapError",
+    "InsufficientError",
+    "AccessError",
+    "ConflictError",
+]
+
+
+class LottoError(Exception):
+    """Root of every lotto error; the message is safe to show to a user."""
+
+    def __init__(self, message: str, **context: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.context = context
+        for key, value in context.items():
+            setattr(self, key, value)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(LottoError):
+    """The command's input is malformed."""
+
+
+class BadTimeError(InputError):
+    """A time, time zone or duration could not be parsed."""
+
+
+class BadSkillError(InputError):
+    """A skill-level could not be parsed."""
+
+
+class NotFoundError(LottoError):
+    """A named rotation, task or user does not exist."""
+
+
+class AmbiguousError(NotFoundError):
+    """A rotation name matches more than one rotation."""
+
+
+class StateError(LottoError):
+    """The operation is not allowed in the task's current state."""
+
+
+class LimitError(LottoError):
+    """Assigning the user(s) would break a Limit of the task."""
+
+
+class OverlapError(LottoError):
+    """A new shift would overlap an existing task of the rotation."""
+
+
+class InsufficientError(LottoError):
+    """A fill could not meet every Require of the task."""
+
+
+class AccessError(LottoError):
+    """The acting user is not allowed to run this command."""
+
+
+class ConflictError(LottoError):
+    """Concurrent changes kept invalidating the command; nothing was written."""

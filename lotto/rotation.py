@@ -1,0 +1,76 @@
+"""Rotations: the record and its pure helpers (no store access here)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import msgspec
+
+from lotto.record import Record
+
+__all__ = [
+    "Rotation",
+    "TaskSettings",
+    "FillSettings",
+    "AutopilotSettings",
+    "FILLER_SOLAR_LOTTERY",
+    "FILLER_QUEUE",
+    "TASK_TYPE_SHIFT",
+    "TASK_TYPE_TICKET",
+]
+
+FILLER_SOLAR_LOTTERY = "solar-lottery"
+FILLER_QUEUE = "queue"
+TASK_TYPE_SHIFT = "shift"
+TASK_TYPE_TICKET = "ticket"
+
+
+class TaskSettings(Record):
+    """Defaults copied into every new task of the rotation."""
+
+    seq: int = 0  # ticket counter: the last ticket number handed out
+    require: dict[str, int] = msgspec.field(default_factory=lambda: {"any": 1})
+    limit: dict[str, int] = msgspec.field(default_factory=dict)
+    duration: timedelta = timedelta(0)  # 0: a shift lasts until the next period start
+    grace: timedelta = timedelta(0)
+    description: str = ""
+
+
+class FillSettings(Record):
+    """How tasks are filled and when shifts begin."""
+
+    beginning: datetime | None = None
+    # "daily" | "weekly" | "biweekly" | "monthly", or a Go duration such as "36h".
+    period: str = "weekly"
+    seed: int = 0
+    fuzz: int = 0
+    # IANA zone whose wall clock shift starts follow (added after the original's fields).
+    time_zone: str = "UTC"
+
+
+class AutopilotSettings(Record):
+    """Which autopilot steps run, and how far ahead of the task times."""
+
+    create: bool = False
+    create_prior: timedelta = timedelta(0)
+    schedule: bool = False
+    schedule_prior: timedelta = timedelta(0)
+    start_finish: bool = False
+    remind_start: bool = False
+    remind_start_prior: timedelta = timedelta(0)
+    remind_finish: bool = False
+    remind_finish_prior: timedelta = timedelta(0)
+
+
+class Rotation(Record):
+    """A rotation: its members, its tasks, and its settings (SPEC §2)."""
+
+    rotation_id: str
+    is_archived: bool = False
+    filler_type: str = FILLER_SOLAR_LOTTERY
+    task_type: str = TASK_TYPE_SHIFT
+    mattermost_user_ids: list[str] = msgspec.field(default_factory=list)
+    task_ids: list[str] = msgspec.field(default_factory=list)
+    task_settings: TaskSettings = msgspec.field(default_factory=TaskSettings)
+    fill_settings: FillSettings = msgspec.field(default_factory=FillSettings)
+    autopilot_settings: AutopilotSettings = msgspec.field(default_factory=AutopilotSettings)
