@@ -1,0 +1,13 @@
+"""The Solar Lottery service: every ``/lotto`` operation as one unit of work.
+
+``Service(kv, directory)`` has one method per operation, each
+``method(req, *, actor_id, now) -> Result`` with the request/result structs of
+:mod:`lotto.api`. Each method runs exactly one ``kv.run(...)`` unit of work
+costing at most 3 Redis round trips (two read batches and the commit); the
+cost is documented where each batch is spent. Methods never render Markdown
+and never send messages: results carry :class:`lotto.api.Notice` values.
+"""
+
+from lotto.service.core import Service
+
+__all__ = ["Service"]
