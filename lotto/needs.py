@@ -1,0 +1,89 @@
+"""Needs: ``Require``/``Limit`` maps of need id → count (SPEC §2 "Needs").
+
+A user meets a need when their level in its skill is at least the need's
+level; everyone meets ``any``. A user counts against *every* need they meet.
+Functions here are pure: they never change their arguments.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+
+from lotto.skill import ANY, need_sort_key, parse_need_id
+from lotto.user import User
+
+__all__ = [
+    "meets",
+    "user_meets",
+    "met_needs",
+    "sorted_needs",
+    "unmet",
+    "remaining",
+    "limit_broken_by",
+    "format_need",
+    "format_needs",
+]
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(nid: str) -> tuple[str, int]:
+    # Fillers test every user against every need many times per fill.
+    return parse_need_id(nid)
+
+
+def meets(skill_levels: Mapping[str, int], nid: str) -> bool:
+    """True if someone with ``skill_levels`` meets the need ``nid``."""
+    skill, level = _parsed(nid)
+    if skill == ANY:
+        return True
+    return skill_levels.get(skill, 0) >= level
+
+
+def user_meets(user: User, nid: str) -> bool:
+    """True if ``user`` meets the need ``nid``."""
+    return meets(user.skill_levels, nid)
+
+
+def met_needs(user: User, needs: Iterable[str]) -> list[str]:
+    """The needs among ``needs`` that ``user`` meets, in sorted order."""
+    return [nid for nid in sorted_needs(needs) if user_meets(user, nid)]
+
+
+def sorted_needs(needs: Iterable[str]) -> list[str]:
+    """Need ids in the canonical order: by skill, then level, ``any`` last."""
+    return sorted(needs, key=need_sort_key)
+
+
+def remaining(needs: Mapping[str, int], users: Iterable[User]) -> dict[str, int]:
+    """Each need's count minus the users meeting it (may go ≤ 0), in sorted order."""
+    users = list(users)
+    return {
+        nid: needs[nid] - sum(1 for u in users if user_meets(u, nid)) for nid in sorted_needs(needs)
+    }
+
+
+def unmet(require: Mapping[str, int], users: Iterable[User]) -> dict[str, int]:
+    """The ``Require`` needs ``users`` leave unmet, with the missing counts (> 0 only)."""
+    return {nid: count for nid, count in remaining(require, users).items() if count > 0}
+
+
+def limit_broken_by(
+    limit: Mapping[str, int], assigned_users: Iterable[User], candidate: User
+) -> str | None:
+    """The first (sorted) ``Limit`` need that adding ``candidate`` would exceed, or None."""
+    left = remaining(limit, assigned_users)
+    for nid, count in left.items():
+        if count <= 0 and user_meets(candidate, nid):
+            return nid
+    return None
+
+
+def format_need(nid: str, count: int, *, bold: bool = False) -> str:
+    """One need as text: ``1 any``, or ``**1** any`` with ``bold``."""
+    return f"**{count}** {nid}" if bold else f"{count} {nid}"
+
+
+def format_needs(needs: Mapping[str, int], *, bold: bool = False) -> str:
+    """Needs as ``2 webapp-◉, 1 any`` in the canonical order (the insufficient-fill error's form)."""
+    return ", ".join(format_need(nid, needs[nid], bold=bold) for nid in sorted_needs(needs))
