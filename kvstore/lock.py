@@ -1,0 +1,47 @@
+"""A lease-style lock in Redis: SET NX PX with a random token."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .store import KVStore
+
+__all__ = ["Lock"]
+
+
+class Lock:
+    """A held lock; obtain one with ``KVStore.lock(name, ttl_seconds)``.
+
+    The lock expires by itself after its ttl, so a crashed holder cannot block
+    others forever; work that may outlast the ttl must not rely on it.
+    """
+
+    def __init__(self, store: KVStore, name: str, full_key: str, token: bytes) -> None:
+        self._store = store
+        self.name = name
+        self.full_key = full_key
+        self.token = token
+        self._released = False
+
+    def release(self) -> bool:
+        """Release the lock; False if it had already expired or been released.
+
+        Compare-and-delete on the token, so a holder whose lease ran out never
+        removes a lock that another process has taken since.
+        """
+        if self._released:
+            return False
+        self._released = True
+        store = self._store
+        return bool(store._call("unlock", self.name, store._cad, keys=[self.full_key], args=[self.token]))
+
+    def __enter__(self) -> Lock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def __repr__(self) -> str:
+        state = "released" if self._released else "held"
+        return f"Lock({self.name!r}, {state})"

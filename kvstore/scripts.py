@@ -1,0 +1,89 @@
+"""Lua scripts run atomically inside Redis (one round trip each).
+
+Each constant documents its KEYS/ARGV layout and return value. Keys arrive
+already namespaced (``<plugin id>:<key>``); values are raw bytes.
+"""
+
+from __future__ import annotations
+
+__all__ = ["COMPARE_AND_SET", "COMPARE_AND_DELETE", "COMMIT"]
+
+# KEYS[1] = key
+# ARGV[1] = expected current value, ARGV[2] = new value,
+# ARGV[3] = expiry in milliseconds ('0' = none; a plain SET also drops an old TTL,
+#           matching Mattermost where a CAS write replaces the expiry).
+# Returns 1 if the value matched and was replaced, else 0.
+# (Insert-if-absent needs no script: it is SET NX.)
+COMPARE_AND_SET = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return 0
+end
+local px = tonumber(ARGV[3])
+if px > 0 then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', px)
+else
+  redis.call('SET', KEYS[1], ARGV[2])
+end
+return 1
+"""
+
+# KEYS[1] = key
+# ARGV[1] = expected current value
+# Returns 1 if the value matched and the key was deleted, else 0.
+# Also releases locks: ARGV[1] is then the holder's random token, so a holder
+# whose lease ran out can never delete a lock someone else now holds.
+COMPARE_AND_DELETE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+# The unit-of-work commit: validate every read, then apply every write.
+# KEYS[1..n]     keys the unit read from Redis
+# KEYS[n+1..m-1] keys the unit writes (these need not have been read)
+# KEYS[m]        this commit's marker key (<plugin id>/commit:<random token>)
+# ARGV[1]        n, the number of read keys
+# ARGV[2]        marker lifetime in milliseconds
+# ARGV[3..2n+2]  per read key a pair: '1' + the exact value read, or '0' + '' if it was
+#                absent (so "was absent, now present" and "was present, now gone" both
+#                conflict). Exact bytes rather than a digest: EVAL has no portable hash
+#                (fakeredis lacks redis.sha1hex) and records are small.
+# ARGV[2n+3..]   per written key a pair: 'S' + value, or 'D' + '' (delete)
+# Returns 0 when applied, or i > 0 = index of the first read key that changed
+# (then nothing was written).
+#
+# The marker makes the commit idempotent: if the client library resends the
+# same call after a lost reply, the second run sees the marker and reports
+# success instead of a conflict that would make the caller apply its change
+# twice. Validation issues only reads, so a failure there writes nothing; the
+# first write is the only point where Redis can refuse (out of memory), so the
+# writes land all together or not at all.
+COMMIT = """
+local marker = KEYS[#KEYS]
+if redis.call('EXISTS', marker) == 1 then
+  return 0
+end
+local n = tonumber(ARGV[1])
+for i = 1, n do
+  local current = redis.call('GET', KEYS[i])
+  if current == false then
+    if ARGV[2 * i + 1] ~= '0' then
+      return i
+    end
+  elseif ARGV[2 * i + 1] ~= '1' or current ~= ARGV[2 * i + 2] then
+    return i
+  end
+end
+local a = 2 * n + 3
+for k = n + 1, #KEYS - 1 do
+  if ARGV[a] == 'S' then
+    redis.call('SET', KEYS[k], ARGV[a + 1])
+  else
+    redis.call('DEL', KEYS[k])
+  end
+  a = a + 2
+end
+redis.call('SET', marker, '1', 'PX', ARGV[2])
+return 0
+"""

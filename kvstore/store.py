@@ -1,0 +1,311 @@
+"""The Mattermost plugin KV API over Redis, namespaced by plugin id.
+
+Key scheme (what ``redis-cli --scan`` shows)::
+
+    <plugin id>:<key>              a KV key, e.g. com.mattermost.solar-lottery:rotation:SET
+    <plugin id>/lock:<name>        a lock taken with KVStore.lock
+    <plugin id>/commit:<token>     a unit-of-work commit marker (lives two minutes)
+
+Plugin ids may only contain letters, digits, ``.``, ``-`` and ``_`` (as in
+Mattermost), so ``:`` and ``/`` after the id cannot be part of another
+plugin's id: two plugins on one Redis never see each other's keys, and locks
+and markers never show up in ``list_keys``.
+
+Round trips: every public method costs one Redis round trip, except
+``list_keys`` and ``delete_all`` (one per SCAN batch of up to 1000 keys, plus
+one DEL per 500 keys for ``delete_all``). ``round_trips`` counts them all.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import redis
+
+from . import backends, scripts
+from .errors import BackendError, InvalidArgumentError, InvalidKeyError, KeyTooLongError
+from .lock import Lock
+
+__all__ = ["KVStore", "open", "MAX_KEY_LENGTH"]
+
+#: Mattermost refuses keys longer than this many characters.
+MAX_KEY_LENGTH = 150
+
+_PLUGIN_ID = re.compile(r"[A-Za-z0-9._-]{1,190}")
+_SCAN_BATCH = 1000
+_DELETE_BATCH = 500
+# Long enough to outlive redis-py resending a commit after a lost reply.
+COMMIT_MARKER_TTL_MS = 120_000
+
+T = TypeVar("T")
+
+
+def open(url: str, plugin_id: str) -> KVStore:  # noqa: A001 - the documented entry point
+    """Open the KV store at ``url`` (redis://, rediss://, unix://, memory://NAME) for ``plugin_id``."""
+    if not isinstance(plugin_id, str) or not _PLUGIN_ID.fullmatch(plugin_id):
+        raise InvalidArgumentError(
+            f"invalid plugin id {plugin_id!r}: use 1-190 letters, digits, '.', '-' or '_'",
+            plugin_id=plugin_id,
+        )
+    return KVStore(backends.connect(url), plugin_id, url=backends.redact(url))
+
+
+def check_key(key: object) -> str:
+    """Return ``key`` if it is a valid KV key, else raise InvalidKeyError/KeyTooLongError."""
+    if not isinstance(key, str):
+        raise InvalidKeyError(f"KV key must be a string, got {type(key).__name__}", key=key)
+    if not key:
+        raise InvalidKeyError("KV key must not be empty", key=key)
+    if len(key) > MAX_KEY_LENGTH:
+        raise KeyTooLongError(
+            f"KV key is {len(key)} characters long; the limit is {MAX_KEY_LENGTH}: {key[:40]!r}…",
+            key=key,
+            length=len(key),
+            limit=MAX_KEY_LENGTH,
+        )
+    return key
+
+
+def as_bytes(value: object) -> bytes:
+    """Return ``value`` as bytes; only bytes-like values can be stored."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    raise TypeError(f"KV values must be bytes, got {type(value).__name__}")
+
+
+def _expiry_ms(seconds: object) -> int:
+    # Mattermost treats 0 as "never expires"; a negative expiry is a caller bug.
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+        raise InvalidArgumentError(
+            f"expiry must be a number of seconds >= 0, got {seconds!r}", expire_in_seconds=seconds
+        )
+    return max(1, int(seconds * 1000)) if seconds > 0 else 0
+
+
+def _glob_escape(text: str) -> str:
+    return re.sub(r"([\\*?\[\]])", r"\\\1", text)
+
+
+class KVStore:
+    """A plugin's view of the KV store; thread-safe, one per process is enough."""
+
+    def __init__(self, client: redis.Redis, plugin_id: str, *, url: str = "") -> None:
+        self._client = client
+        self._plugin_id = plugin_id
+        self._url = url
+        self._prefix = plugin_id + ":"
+        self._counter_lock = threading.Lock()
+        self._round_trips = 0
+        self._cas = client.register_script(scripts.COMPARE_AND_SET)
+        self._cad = client.register_script(scripts.COMPARE_AND_DELETE)
+        self._commit = client.register_script(scripts.COMMIT)
+
+    # -- introspection ---------------------------------------------------
+
+    @property
+    def plugin_id(self) -> str:
+        """The plugin id this store is namespaced by."""
+        return self._plugin_id
+
+    @property
+    def round_trips(self) -> int:
+        """Redis round trips made through this store so far (all threads)."""
+        return self._round_trips
+
+    @property
+    def redis(self) -> redis.Redis:
+        """The underlying redis-py client (for tests and operators; not for the domain)."""
+        return self._client
+
+    def full_key(self, key: str) -> str:
+        """The namespaced Redis key for ``key``, as ``redis-cli`` shows it."""
+        return self._prefix + check_key(key)
+
+    def __repr__(self) -> str:
+        return f"KVStore({self._url!r}, plugin_id={self._plugin_id!r})"
+
+    # -- plumbing shared with the unit of work and locks ------------------
+
+    def _call(self, op: str, key: str | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Make one Redis round trip, counting it and turning Redis errors into BackendError."""
+        with self._counter_lock:
+            self._round_trips += 1
+        try:
+            return fn(*args, **kwargs)
+        except redis.RedisError as exc:
+            raise BackendError(
+                f"Redis failed during {op}: {exc}", operation=op, key=key, url=self._url
+            ) from exc
+
+    def _special_key(self, kind: str, name: str) -> str:
+        return f"{self._plugin_id}/{kind}:{name}"
+
+    # -- the Mattermost KV API -------------------------------------------
+
+    def get(self, key: str) -> bytes | None:
+        """The value of ``key``, or None if it is absent or expired (KVGet)."""
+        return self._call("get", key, self._client.get, self.full_key(key))
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, bytes | None]:
+        """Values of several keys in one MGET round trip (none if ``keys`` is empty)."""
+        wanted = list(dict.fromkeys(keys))
+        full = [self.full_key(k) for k in wanted]
+        if not full:
+            return {}
+        values = self._call("get_many", None, self._client.mget, full)
+        return dict(zip(wanted, values))
+
+    def set(self, key: str, value: bytes | None) -> None:
+        """Store ``value`` under ``key`` without expiry; None deletes the key (KVSet)."""
+        if value is None:
+            self.delete(key)
+            return
+        self._call("set", key, self._client.set, self.full_key(key), as_bytes(value))
+
+    def set_with_expiry(self, key: str, value: bytes | None, seconds: int) -> None:
+        """Store ``value`` for ``seconds`` (0 = forever); None deletes (KVSetWithExpiry)."""
+        px = _expiry_ms(seconds)
+        if value is None:
+            self.delete(key)
+            return
+        full, data = self.full_key(key), as_bytes(value)
+        self._call("set_with_expiry", key, self._client.set, full, data, px=px or None)
+
+    def compare_and_set(self, key: str, old: bytes | None, new: bytes | None) -> bool:
+        """Set ``key`` to ``new`` only if it currently holds ``old`` (None: only if absent).
+
+        ``new`` None deletes instead (as KVCompareAndSet). Returns whether it wrote.
+        """
+        return self.set_with_options(key, new, atomic=True, old_value=old)
+
+    def compare_and_delete(self, key: str, old: bytes) -> bool:
+        """Delete ``key`` only if it currently holds ``old``; returns whether it deleted."""
+        full = self.full_key(key)
+        if old is None:
+            # Mattermost: an absent value cannot be compared, so nothing is done.
+            return False
+        return bool(self._call("compare_and_delete", key, self._cad, keys=[full], args=[as_bytes(old)]))
+
+    def set_with_options(
+        self,
+        key: str,
+        value: bytes | None,
+        *,
+        atomic: bool = False,
+        old_value: bytes | None = None,
+        expire_in_seconds: int = 0,
+    ) -> bool:
+        """KVSetWithOptions: ``value`` None deletes; ``atomic`` compares with ``old_value`` first.
+
+        With ``atomic``, ``old_value`` None means "only if absent". Returns whether
+        it wrote (always True when not atomic).
+        """
+        full = self.full_key(key)
+        px = _expiry_ms(expire_in_seconds)
+        if not atomic and old_value is not None:
+            raise InvalidArgumentError(
+                "old_value is only allowed with atomic=True", key=key, old_value=old_value
+            )
+        if not atomic:
+            if value is None:
+                self.delete(key)
+            else:
+                self._call("set", key, self._client.set, full, as_bytes(value), px=px or None)
+            return True
+        if value is None:
+            return self.compare_and_delete(key, old_value)  # type: ignore[arg-type]
+        data = as_bytes(value)
+        if old_value is None:
+            return bool(self._call("compare_and_set", key, self._client.set, full, data, nx=True, px=px or None))
+        return bool(
+            self._call("compare_and_set", key, self._cas, keys=[full], args=[as_bytes(old_value), data, px])
+        )
+
+    def delete(self, key: str) -> None:
+        """Remove ``key``; absent keys are fine (KVDelete)."""
+        self._call("delete", key, self._client.delete, self.full_key(key))
+
+    def delete_all(self) -> None:
+        """Remove every key of this plugin and no other (KVDeleteAll).
+
+        Not atomic: keys written while it runs may survive.
+        """
+        names = self._scan_full_keys()
+        for start in range(0, len(names), _DELETE_BATCH):
+            self._call("delete_all", None, self._client.delete, *names[start : start + _DELETE_BATCH])
+
+    def list_keys(self, page: int, per_page: int) -> list[str]:
+        """This plugin's keys, sorted, ``per_page`` at a time from page 0 (KVList).
+
+        Expired keys are never listed: Redis drops them from SCAN replies.
+        """
+        if isinstance(page, bool) or not isinstance(page, int) or page < 0:
+            raise InvalidArgumentError(f"page must be an integer >= 0, got {page!r}", page=page)
+        if isinstance(per_page, bool) or not isinstance(per_page, int) or per_page < 1:
+            raise InvalidArgumentError(f"per_page must be an integer >= 1, got {per_page!r}", per_page=per_page)
+        cut = len(self._prefix)
+        keys = sorted(name[cut:].decode("utf-8", "replace") for name in self._scan_full_keys())
+        return keys[page * per_page : (page + 1) * per_page]
+
+    def _scan_full_keys(self) -> list[bytes]:
+        # SCAN, never KEYS: it does not block Redis on a big keyspace. A key can
+        # come back twice across batches, hence the set.
+        pattern = _glob_escape(self._prefix) + "*"
+        found: set[bytes] = set()
+        cursor = 0
+        while True:
+            cursor, batch = self._call(
+                "scan", None, self._client.scan, cursor, match=pattern, count=_SCAN_BATCH
+            )
+            found.update(batch)
+            if int(cursor) == 0:
+                return sorted(found)
+
+    # -- beyond the Mattermost API ----------------------------------------
+
+    def ping(self) -> bool:
+        """True if Redis answers; never raises."""
+        try:
+            return bool(self._call("ping", None, self._client.ping))
+        except BackendError:
+            return False
+
+    def close(self) -> None:
+        """Release the connections; the store must not be used afterwards."""
+        self._client.close()
+
+    def __enter__(self) -> KVStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def lock(self, name: str, ttl_seconds: float) -> Lock | None:
+        """Take the lock ``name`` for at most ``ttl_seconds``; None if someone holds it.
+
+        SET NX PX with a random token; ``Lock.release()`` deletes it only while
+        the token still matches. Use it as ``with lock:`` to release on exit.
+        """
+        check_key(name)
+        if isinstance(ttl_seconds, bool) or not isinstance(ttl_seconds, (int, float)) or ttl_seconds <= 0:
+            raise InvalidArgumentError(
+                f"lock ttl must be a number of seconds > 0, got {ttl_seconds!r}", ttl_seconds=ttl_seconds
+            )
+        full = self._special_key("lock", name)
+        token = secrets.token_hex(16).encode()
+        px = max(1, int(ttl_seconds * 1000))
+        if self._call("lock", name, self._client.set, full, token, nx=True, px=px):
+            return Lock(self, name, full, token)
+        return None
+
+    def run(self, fn: Callable[..., T], *, attempts: int = 5) -> T:
+        """Run ``fn(uow)`` as a unit of work and return its result; see ``kvstore.unit``."""
+        from .unit import run_unit
+
+        return run_unit(self, fn, attempts=attempts)

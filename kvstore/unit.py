@@ -1,0 +1,133 @@
+"""Units of work: optimistic transactions over the KV store.
+
+``KVStore.run(fn)`` calls ``fn(uow)``. Inside, ``uow.get``/``uow.get_many``
+read through a per-attempt cache (each key is read from Redis at most once),
+and ``uow.set``/``uow.delete`` only buffer. When ``fn`` returns, one Lua
+script (``scripts.COMMIT``) checks that every key read still holds exactly
+the bytes that were read ("absent" is a distinct state) and applies all buffered
+writes. If anything changed, the attempt is thrown away and ``fn`` runs again
+from scratch on fresh reads; after ``attempts`` tries ``ConflictError`` is
+raised. If ``fn`` raises, nothing is written and the exception propagates.
+
+Round-trip cost of an attempt: one per ``get`` of an uncached key, one per
+``get_many`` with any uncached keys (a single MGET), plus one for the commit
+if anything was written. A read-only unit ends without a commit; note that its
+reads are then not re-validated, so reads spread over several round trips may
+come from slightly different moments.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, TypeVar
+
+from .errors import ConflictError, InvalidArgumentError, KVError
+from .store import COMMIT_MARKER_TTL_MS, as_bytes, check_key
+
+if TYPE_CHECKING:
+    from .store import KVStore
+
+__all__ = ["UnitOfWork", "run_unit"]
+
+T = TypeVar("T")
+
+class UnitOfWork:
+    """One attempt of a unit of work: cached reads, buffered writes."""
+
+    def __init__(self, store: KVStore, attempt: int) -> None:
+        self._store = store
+        #: 1 for the first run of ``fn``, 2 for the first retry, …
+        self.attempt = attempt
+        #: Redis round trips of this attempt so far, the commit included.
+        self.round_trips = 0
+        self._read: dict[str, bytes | None] = {}  # what Redis returned, to validate at commit
+        self._written: dict[str, bytes | None] = {}  # None = delete
+        self._open = True
+
+    def _check_open(self) -> None:
+        if not self._open:
+            raise KVError("this unit of work has finished; use the uow passed to the current fn call")
+
+    def _round_trip(self, op: str, key: str | None, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
+        self.round_trips += 1
+        return self._store._call(op, key, fn, *args, **kwargs)
+
+    def _view(self, key: str) -> bytes | None:
+        return self._written[key] if key in self._written else self._read[key]
+
+    def get(self, key: str) -> bytes | None:
+        """The value of ``key`` as this unit sees it (its own writes included)."""
+        self._check_open()
+        check_key(key)
+        if key not in self._written and key not in self._read:
+            self._read[key] = self._round_trip("get", key, self._store.redis.get, self._store.full_key(key))
+        return self._view(key)
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, bytes | None]:
+        """Values of ``keys``; the uncached ones are fetched in one MGET round trip."""
+        self._check_open()
+        wanted = [check_key(k) for k in keys]
+        missing = [k for k in dict.fromkeys(wanted) if k not in self._written and k not in self._read]
+        if missing:
+            full = [self._store.full_key(k) for k in missing]
+            values = self._round_trip("get_many", None, self._store.redis.mget, full)
+            self._read.update(zip(missing, values))
+        return {k: self._view(k) for k in wanted}
+
+    def set(self, key: str, value: bytes | None) -> None:
+        """Buffer a write of ``value`` to ``key`` (None deletes); later reads see it."""
+        self._check_open()
+        check_key(key)
+        self._written[key] = None if value is None else as_bytes(value)
+
+    def delete(self, key: str) -> None:
+        """Buffer the deletion of ``key``; later reads see it absent."""
+        self._check_open()
+        check_key(key)
+        self._written[key] = None
+
+    def _commit(self) -> str | None:
+        """Apply the buffered writes if every read is unchanged; return the changed key, if any."""
+        self._open = False
+        if not self._written:
+            return None
+        store = self._store
+        reads = list(self._read.items())
+        writes = list(self._written.items())
+        marker = store._special_key("commit", f"{time.time_ns():x}-{random.getrandbits(64):016x}")
+        keys = [store.full_key(k) for k, _ in reads] + [store.full_key(k) for k, _ in writes] + [marker]
+        args: list[bytes | int] = [len(reads), COMMIT_MARKER_TTL_MS]
+        for _, value in reads:
+            args += [b"0", b""] if value is None else [b"1", value]
+        for _, value in writes:
+            args += [b"D", b""] if value is None else [b"S", value]
+        changed = int(self._round_trip("commit", None, store._commit, keys=keys, args=args))
+        return reads[changed - 1][0] if changed else None
+
+
+def run_unit(store: KVStore, fn: Callable[[UnitOfWork], T], *, attempts: int = 5) -> T:
+    """Run ``fn`` as a unit of work on ``store``, retrying on conflict; return its result."""
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+        raise InvalidArgumentError(f"attempts must be an integer >= 1, got {attempts!r}", attempts=attempts)
+    changed: str | None = None
+    for attempt in range(1, attempts + 1):
+        uow = UnitOfWork(store, attempt)
+        try:
+            result = fn(uow)
+        finally:
+            uow._open = False  # a uow leaked out of fn must not buffer into a later commit
+        changed = uow._commit()
+        if changed is None:
+            return result
+        if attempt < attempts:
+            # Jitter so two units that keep colliding drift apart instead of
+            # retrying in lockstep; at most a few tens of milliseconds.
+            time.sleep(random.uniform(0, min(0.05, 0.002 * 2**attempt)))
+    raise ConflictError(
+        f"the data kept changing while this was being saved (gave up after {attempts} attempts; "
+        f"last change seen on {changed!r}); please try again",
+        attempts=attempts,
+        key=changed,
+    )
