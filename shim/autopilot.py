@@ -1,0 +1,116 @@
+"""The autopilot timer: run autopilot for every active rotation once per tick.
+
+Ticks are numbered from the Unix epoch (tick ``n`` starts at ``n * interval``
+seconds), so every replica agrees on the number of the current tick without
+talking to the others. A replica runs tick ``n`` only if it wins the Redis lock
+``autopilot:tick:<n>`` (SET NX with an expiry of a few intervals, never
+released: a replica that wakes late for the same tick must still find it taken).
+A second lock, ``autopilot:run``, released when the run finishes, keeps two
+runs from overlapping when one takes longer than the interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+__all__ = ["Autopilot", "TickResult", "tick_number"]
+
+_log = logging.getLogger("shim.autopilot")
+
+
+def tick_number(when: float, interval: float) -> int:
+    """The number of the tick containing Unix time ``when``."""
+    return int(math.floor(when / interval))
+
+
+class TickResult:
+    """What one replica did for one tick."""
+
+    def __init__(self, tick: int, ran: bool, outcomes: list[Any] | None = None, reason: str = "") -> None:
+        self.tick = tick
+        self.ran = ran
+        self.outcomes = outcomes or []
+        self.reason = reason
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-able summary (used by the debug endpoint)."""
+        return {
+            "tick": self.tick,
+            "ran": self.ran,
+            "reason": self.reason,
+            "rotations": len(self.outcomes),
+            "failed": sum(1 for o in self.outcomes if not getattr(o, "ok", False)),
+        }
+
+
+class Autopilot:
+    """Runs ``run_all(now)`` at most once per tick across every replica sharing ``store``."""
+
+    def __init__(
+        self,
+        store: Any,
+        run_all: Callable[[datetime], list[Any]],
+        interval: float,
+        *,
+        run_ttl: float = 300.0,
+    ) -> None:
+        self._store = store
+        self._run_all = run_all
+        self.interval = interval
+        self._run_ttl = run_ttl
+
+    def tick(self, tick: int, now: datetime) -> TickResult:
+        """Run tick number ``tick`` as of ``now`` unless another replica has it (blocking)."""
+        claim_ttl = max(3 * self.interval, 10.0)
+        try:
+            claim = self._store.lock(f"autopilot:tick:{tick}", claim_ttl)
+        except Exception:
+            _log.exception("autopilot tick %d: could not reach the store", tick)
+            return TickResult(tick, False, reason="store unavailable")
+        if claim is None:
+            return TickResult(tick, False, reason="taken by another replica")
+        running = self._store.lock("autopilot:run", self._run_ttl)
+        if running is None:
+            _log.warning("autopilot tick %d skipped: the previous run is still going", tick)
+            return TickResult(tick, False, reason="previous run still going")
+        try:
+            outcomes = self._run_all(now)
+        except Exception:
+            _log.exception("autopilot tick %d failed", tick)
+            return TickResult(tick, True, reason="failed")
+        finally:
+            try:
+                running.release()
+            except Exception:
+                _log.exception("autopilot tick %d: could not release the run lock", tick)
+        for outcome in outcomes:
+            if not getattr(outcome, "ok", False):
+                _log.error("autopilot failed: %s", getattr(outcome, "text", outcome), extra={"ctx": {"tick": tick}})
+        done = sum(1 for o in outcomes if getattr(o, "ok", False))
+        _log.info(
+            "autopilot tick %d ran for %d rotations (%d failed)",
+            tick,
+            len(outcomes),
+            len(outcomes) - done,
+            extra={"ctx": {"tick": tick, "now": now.isoformat()}},
+        )
+        for outcome in outcomes:
+            if getattr(outcome, "ok", False):
+                _log.debug("%s", getattr(outcome, "text", ""), extra={"ctx": {"tick": tick}})
+        return TickResult(tick, True, outcomes)
+
+    async def loop(self) -> None:
+        """Forever: sleep to the start of the next tick, then run it in a worker thread."""
+        while True:
+            now = time.time()
+            tick = tick_number(now, self.interval) + 1
+            await asyncio.sleep(max(0.0, tick * self.interval - now))
+            try:
+                await asyncio.to_thread(self.tick, tick, datetime.now(timezone.utc))
+            except Exception:  # the timer itself must survive anything
+                _log.exception("autopilot tick %d crashed", tick)

@@ -1,0 +1,190 @@
+"""Configuration of ``lotto serve``: flags, environment variables, plugin.json defaults.
+
+Every setting is a flag with an environment variable of the same meaning; a flag
+wins over the variable, the variable over the default. The plugin settings
+(``AdminUserIDs``, ``AdminLogLevel``, ``AdminLogVerbose``) default to the values
+in ``plugin.json``, and the plugin id (the Redis key namespace) is its ``id``.
+Anything missing or invalid raises :class:`shim.errors.ConfigError` with a
+message that names the flag and the variable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+from urllib.parse import urlsplit
+
+from shim.errors import ConfigError
+
+__all__ = ["Config", "load", "parser", "LOG_LEVELS", "PLUGIN_JSON"]
+
+PLUGIN_JSON = Path(__file__).resolve().parent.parent / "plugin.json"
+LOG_LEVELS = ("none", "debug", "info", "warn", "error")
+_STORE_SCHEMES = ("redis", "rediss", "unix", "memory")
+_MIN_SECRET = 16
+
+# (flag dest, environment variable, help text)
+_SETTINGS: list[tuple[str, str, str]] = [
+    ("listen", "LOTTO_LISTEN", "HOST:PORT to listen on (default 127.0.0.1:8065)"),
+    ("store", "LOTTO_STORE", "store URL, e.g. redis://localhost:6379/0"),
+    ("mattermost_url", "LOTTO_MATTERMOST_URL", "Mattermost site URL, e.g. https://chat.example.com"),
+    ("bot_token", "LOTTO_BOT_TOKEN", "access token of the bot account"),
+    ("slash_token", "LOTTO_SLASH_TOKEN", "token(s) of the /lotto slash command, comma-separated"),
+    ("secret", "LOTTO_SECRET", f"shared secret for hooks and execute_command (>= {_MIN_SECRET} chars)"),
+    ("admin_user_ids", "LOTTO_ADMIN_USER_IDS", "comma-separated Mattermost user ids of plugin admins"),
+    ("admin_log_level", "LOTTO_ADMIN_LOG_LEVEL", "DM log lines at this level or above to admins: " + "|".join(LOG_LEVELS)),
+    ("admin_log_verbose", "LOTTO_ADMIN_LOG_VERBOSE", "add context to log lines DMed to admins (true|false)"),
+    ("autopilot_interval", "LOTTO_AUTOPILOT_INTERVAL", "seconds between autopilot runs (default 60; 0 = off)"),
+    ("cache_ttl", "LOTTO_CACHE_TTL", "seconds a Mattermost user profile stays cached (default 30)"),
+    ("debug_endpoints", "LOTTO_DEBUG_ENDPOINTS", "enable /debug/* endpoints (tests only; true|false)"),
+]
+
+
+@dataclass(frozen=True)
+class Config:
+    """The validated configuration of one shim process."""
+
+    host: str
+    port: int
+    store: str
+    mattermost_url: str
+    bot_token: str
+    slash_tokens: tuple[str, ...]
+    secret: str
+    plugin_id: str
+    admin_user_ids: frozenset[str] = field(default_factory=frozenset)
+    admin_log_level: str = "none"
+    admin_log_verbose: bool = False
+    autopilot_interval: float = 60.0
+    cache_ttl: float = 30.0
+    debug_endpoints: bool = False
+    max_body_bytes: int = 64 * 1024
+
+
+def parser() -> argparse.ArgumentParser:
+    """The ``lotto serve`` argument parser (every flag also has an environment variable)."""
+    p = argparse.ArgumentParser(
+        prog="lotto serve",
+        description="Serve the /lotto slash command and plugin hooks for Mattermost.",
+        epilog="Each flag can also be given as the environment variable shown in brackets.",
+    )
+    for dest, env, help_text in _SETTINGS:
+        p.add_argument("--" + dest.replace("_", "-"), dest=dest, default=None, help=f"{help_text} [{env}]")
+    p.add_argument("--plugin-json", default=None, help=f"plugin.json with setting defaults (default {PLUGIN_JSON})")
+    return p
+
+
+def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Parse flags and environment into a :class:`Config`; raise ConfigError when invalid.
+
+    ``argparse`` itself exits with status 2 on unknown flags, like any CLI.
+    """
+    env = os.environ if environ is None else environ
+    args = parser().parse_args(list(argv) if argv is not None else None)
+    raw: dict[str, str | None] = {}
+    for dest, var, _ in _SETTINGS:
+        value = getattr(args, dest)
+        raw[dest] = value if value is not None else env.get(var)
+    plugin = _plugin_defaults(Path(args.plugin_json) if args.plugin_json else PLUGIN_JSON)
+    host, port = _listen(raw["listen"] or "127.0.0.1:8065")
+    slash_tokens = tuple(t.strip() for t in (raw["slash_token"] or "").split(",") if t.strip())
+    secret = (raw["secret"] or "").strip()
+    if not slash_tokens and not secret:
+        raise ConfigError(
+            "set --slash-token (LOTTO_SLASH_TOKEN) and/or --secret (LOTTO_SECRET): "
+            "without them nobody can call the shim"
+        )
+    if secret and len(secret) < _MIN_SECRET:
+        raise ConfigError(f"--secret (LOTTO_SECRET) must be at least {_MIN_SECRET} characters long")
+    level = (raw["admin_log_level"] if raw["admin_log_level"] is not None else plugin["AdminLogLevel"]).strip().lower()
+    if level == "warning":
+        level = "warn"
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"--admin-log-level (LOTTO_ADMIN_LOG_LEVEL) must be one of {', '.join(LOG_LEVELS)}; got {level!r}")
+    admins = raw["admin_user_ids"] if raw["admin_user_ids"] is not None else plugin["AdminUserIDs"]
+    verbose = raw["admin_log_verbose"]
+    return Config(
+        host=host,
+        port=port,
+        store=_store(raw["store"]),
+        mattermost_url=_mattermost_url(raw["mattermost_url"]),
+        bot_token=_required(raw["bot_token"], "--bot-token", "LOTTO_BOT_TOKEN"),
+        slash_tokens=slash_tokens,
+        secret=secret,
+        plugin_id=plugin["id"],
+        admin_user_ids=frozenset(i.strip() for i in str(admins).split(",") if i.strip()),
+        admin_log_level=level,
+        admin_log_verbose=_bool(verbose, "--admin-log-verbose") if verbose is not None else bool(plugin["AdminLogVerbose"]),
+        autopilot_interval=_seconds(raw["autopilot_interval"], 60.0, "--autopilot-interval", "LOTTO_AUTOPILOT_INTERVAL"),
+        cache_ttl=_seconds(raw["cache_ttl"], 30.0, "--cache-ttl", "LOTTO_CACHE_TTL"),
+        debug_endpoints=_bool(raw["debug_endpoints"], "--debug-endpoints") if raw["debug_endpoints"] else False,
+    )
+
+
+def _plugin_defaults(path: Path) -> dict[str, object]:
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"cannot read plugin manifest {path}: {err}") from None
+    plugin_id = manifest.get("id") if isinstance(manifest, dict) else None
+    if not isinstance(plugin_id, str) or not plugin_id:
+        raise ConfigError(f"plugin manifest {path} has no \"id\"")
+    defaults: dict[str, object] = {"id": plugin_id, "AdminUserIDs": "", "AdminLogLevel": "none", "AdminLogVerbose": False}
+    settings = (manifest.get("settings_schema") or {}).get("settings") or []
+    for setting in settings:
+        if isinstance(setting, dict) and setting.get("key") in defaults and "default" in setting:
+            defaults[setting["key"]] = setting["default"]
+    return defaults
+
+
+def _required(value: str | None, flag: str, var: str) -> str:
+    if value is None or not value.strip():
+        raise ConfigError(f"missing {flag} (or the environment variable {var})")
+    return value.strip()
+
+
+def _listen(value: str) -> tuple[str, int]:
+    host, sep, port = value.strip().rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"--listen (LOTTO_LISTEN) must be HOST:PORT, e.g. 0.0.0.0:8065; got {value!r}")
+    return host.strip("[]"), int(port)
+
+
+def _store(value: str | None) -> str:
+    url = _required(value, "--store", "LOTTO_STORE")
+    if urlsplit(url).scheme not in _STORE_SCHEMES:
+        raise ConfigError(f"--store (LOTTO_STORE) must be a redis://, rediss://, unix:// or memory:// URL; got {url!r}")
+    return url
+
+
+def _mattermost_url(value: str | None) -> str:
+    url = _required(value, "--mattermost-url", "LOTTO_MATTERMOST_URL")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"--mattermost-url (LOTTO_MATTERMOST_URL) must be an http(s) URL; got {url!r}")
+    return url.rstrip("/")
+
+
+def _bool(value: str, flag: str) -> bool:
+    text = value.strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{flag} must be true or false; got {value!r}")
+
+
+def _seconds(value: str | None, default: float, flag: str, var: str) -> float:
+    if value is None or not value.strip():
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0 or seconds == float("inf"):
+        raise ConfigError(f"{flag} ({var}) must be a number of seconds >= 0; got {value!r}")
+    return seconds

@@ -1,0 +1,213 @@
+"""Mattermost-backed implementations of ``lotto.ports.Directory`` and ``Poster``.
+
+The directory turns Mattermost user objects into ``Profile``s (display name,
+IANA time zone, plugin-admin flag) and keeps them briefly in a TTL cache: a
+command resolves the same users several times, and profiles rarely change.
+The poster sends direct messages from the bot; a failure is logged, never
+raised, so a lost DM never fails a command that already committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any, Callable
+
+from lotto.ports import Profile
+
+from shim.errors import ShimError
+from shim.mattermost import POST_LIMIT, MattermostClient
+
+__all__ = ["MattermostDirectory", "MattermostPoster", "profile_from_user", "split_message"]
+
+# Its own logger name, so the admin-DM log handler can skip it (no DM loops).
+_log = logging.getLogger("shim.poster")
+
+
+def profile_from_user(user: dict[str, Any], admin_ids: frozenset[str] | set[str] = frozenset()) -> Profile:
+    """A ``Profile`` from a Mattermost user object (``GET /users/{id}``)."""
+    user_id = str(user.get("id") or "")
+    roles = str(user.get("roles") or "").split()
+    return Profile(
+        user_id=user_id,
+        username=str(user.get("username") or ""),
+        display_name=_display_name(user),
+        time_zone=_time_zone(user.get("timezone")),
+        is_admin="system_admin" in roles or user_id in admin_ids,
+    )
+
+
+def _display_name(user: dict[str, Any]) -> str:
+    full = " ".join(p for p in (user.get("first_name"), user.get("last_name")) if p)
+    return full or str(user.get("nickname") or "") or str(user.get("username") or "")
+
+
+def _time_zone(tz: Any) -> str:
+    if not isinstance(tz, dict):
+        return "UTC"
+    # Mattermost itself sends "true"/"false" strings; the OpenAPI file says boolean.
+    automatic = tz.get("useAutomaticTimezone")
+    if isinstance(automatic, str):
+        automatic = automatic.strip().lower() == "true"
+    name = tz.get("automaticTimezone") if automatic else tz.get("manualTimezone")
+    return str(name).strip() if name and str(name).strip() else "UTC"
+
+
+class MattermostDirectory:
+    """``lotto.ports.Directory`` over the Mattermost REST API, with a short TTL cache."""
+
+    def __init__(
+        self,
+        client: MattermostClient,
+        *,
+        admin_ids: Callable[[], frozenset[str]] = frozenset,
+        ttl: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._admin_ids = admin_ids
+        self._ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._by_id: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._id_of: dict[str, tuple[float, str]] = {}
+
+    def by_id(self, user_id: str) -> Profile | None:
+        """The profile of ``user_id``, or None if Mattermost has no such (active) user."""
+        user = self._cached(user_id)
+        if user is None:
+            user = self._client.user(user_id)
+            if user is None or user.get("delete_at"):
+                return None
+            self._remember(user)
+        return self._profile(user)
+
+    def by_username(self, username: str) -> Profile | None:
+        """The profile of ``username`` (a leading ``@`` is ignored), or None."""
+        name = username.lstrip("@").lower()
+        if not name:
+            return None
+        with self._lock:
+            hit = self._id_of.get(name)
+        if hit and self._clock() - hit[0] < self._ttl:
+            user = self._cached(hit[1])
+            if user is not None:
+                return self._profile(user)
+        user = self._client.user_by_username(name)
+        if user is None or user.get("delete_at"):
+            return None
+        self._remember(user)
+        return self._profile(user)
+
+    def by_ids(self, user_ids: list[str]) -> dict[str, Profile]:
+        """Profiles of many users in at most one request; unknown ids are left out."""
+        found: dict[str, dict[str, Any]] = {}
+        missing: list[str] = []
+        for uid in dict.fromkeys(user_ids):
+            user = self._cached(uid)
+            if user is None:
+                missing.append(uid)
+            else:
+                found[uid] = user
+        if missing:
+            for user in self._client.users_by_ids(missing):
+                if user.get("delete_at"):
+                    continue
+                self._remember(user)
+                found[str(user.get("id"))] = user
+        return {uid: self._profile(found[uid]) for uid in user_ids if uid in found}
+
+    def invalidate(self) -> None:
+        """Forget every cached profile (after a configuration change)."""
+        with self._lock:
+            self._by_id.clear()
+            self._id_of.clear()
+
+    def _profile(self, user: dict[str, Any]) -> Profile:
+        return profile_from_user(user, self._admin_ids())
+
+    def _cached(self, user_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            hit = self._by_id.get(user_id)
+        if hit and self._clock() - hit[0] < self._ttl:
+            return hit[1]
+        return None
+
+    def _remember(self, user: dict[str, Any]) -> None:
+        now = self._clock()
+        with self._lock:
+            self._by_id[str(user.get("id"))] = (now, user)
+            self._id_of[str(user.get("username") or "").lower()] = (now, str(user.get("id")))
+
+
+class MattermostPoster:
+    """``lotto.ports.Poster``: direct messages from the bot; failures are logged only."""
+
+    def __init__(self, client: MattermostClient, bot_user_id: str) -> None:
+        self._client = client
+        self._bot_id = bot_user_id
+        self._channels: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def dm(self, user_id: str, message: str) -> None:
+        """Send ``message`` to ``user_id`` in the bot's direct channel; never raises."""
+        try:
+            channel_id = self._channel(user_id)
+            for part in split_message(message):
+                self._client.create_post(channel_id, part)
+        except ShimError as err:
+            _log.error("could not send a direct message to %s: %s", user_id, err)
+        except Exception:  # a DM must never fail a command that already committed
+            _log.exception("could not send a direct message to %s", user_id)
+
+    def _channel(self, user_id: str) -> str:
+        with self._lock:
+            cached = self._channels.get(user_id)
+        if cached:
+            return cached
+        channel_id = self._client.direct_channel(self._bot_id, user_id)
+        with self._lock:
+            self._channels[user_id] = channel_id
+        return channel_id
+
+
+def split_message(text: str, limit: int = POST_LIMIT) -> list[str]:
+    """Split ``text`` into posts of at most ``limit`` characters, at line breaks.
+
+    A code block cut in two is closed at the end of one part and reopened at the
+    start of the next, so each part renders on its own.
+    """
+    if len(text) <= limit:
+        return [text]
+    fence = "```"
+    parts: list[str] = []
+    current = ""
+    in_code = False
+    lines = text.split("\n")
+    budget = limit - len(fence) - 2  # room to close and reopen a code block
+    for i, line in enumerate(lines):
+        piece = line + ("\n" if i < len(lines) - 1 else "")
+        while len(piece) > budget:  # a single huge line: hard cut
+            room = budget - len(current)
+            if room <= 0:
+                parts.append(_close(current, in_code))
+                current = fence + "\n" if in_code else ""
+                continue
+            current += piece[:room]
+            piece = piece[room:]
+        if len(current) + len(piece) > budget:
+            parts.append(_close(current, in_code))
+            current = fence + "\n" if in_code else ""
+        current += piece
+        if line.lstrip().startswith(fence):
+            in_code = not in_code
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _close(part: str, in_code: bool) -> str:
+    if not in_code:
+        return part
+    return part + ("" if part.endswith("\n") else "\n") + "```"

@@ -1,0 +1,113 @@
+"""Errors of the shim package, and the one place they become HTTP answers.
+
+Tree (every error carries its context as attributes)::
+
+    ShimError                       root; ``str(err)`` is short and safe to show
+    ├── ConfigError                 missing or invalid configuration (exit code 2)
+    ├── RequestError                a hostile or malformed HTTP request (400)
+    │   ├── UnsupportedMediaError   wrong Content-Type (415)
+    │   └── PayloadTooLargeError    body over the size cap (413)
+    ├── AuthError                   missing or wrong token/secret (401)
+    ├── DisabledError               endpoint switched off in this process (404)
+    ├── StoreUnavailable            the store (Redis) does not answer (503)
+    └── MattermostError             the Mattermost REST API failed (502)
+        └── MattermostUnavailable   connection refused, timeout, or 5xx after retries
+
+``http_status(err)`` and ``error_body(err)`` are the single mapping from
+errors to HTTP answers; the routes in ``shim.app`` never pick codes themselves.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ShimError",
+    "ConfigError",
+    "RequestError",
+    "UnsupportedMediaError",
+    "PayloadTooLargeError",
+    "AuthError",
+    "DisabledError",
+    "StoreUnavailable",
+    "MattermostError",
+    "MattermostUnavailable",
+    "http_status",
+    "error_body",
+]
+
+
+class ShimError(Exception):
+    """Root of every shim error; the message is safe to show to a caller."""
+
+    def __init__(self, message: str, **context: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.context = context
+        for key, value in context.items():
+            setattr(self, key, value)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(ShimError):
+    """The process configuration is missing or invalid."""
+
+
+class RequestError(ShimError):
+    """The HTTP request is malformed (bad JSON, missing fields, ...)."""
+
+
+class UnsupportedMediaError(RequestError):
+    """The request body has the wrong Content-Type."""
+
+
+class PayloadTooLargeError(RequestError):
+    """The request body is larger than the shim accepts."""
+
+
+class AuthError(ShimError):
+    """The caller did not prove it is Mattermost (token) or the plugin (secret)."""
+
+
+class DisabledError(ShimError):
+    """The endpoint exists but is switched off in this process."""
+
+
+class StoreUnavailable(ShimError):
+    """The store (Redis) does not answer."""
+
+
+class MattermostError(ShimError):
+    """Mattermost answered a REST call with an error."""
+
+
+class MattermostUnavailable(MattermostError):
+    """Mattermost could not be reached, or kept failing, within the retry budget."""
+
+
+# Most specific first: the first matching class decides the status.
+_STATUS: list[tuple[type[ShimError], int]] = [
+    (UnsupportedMediaError, 415),
+    (PayloadTooLargeError, 413),
+    (RequestError, 400),
+    (AuthError, 401),
+    (DisabledError, 404),
+    (StoreUnavailable, 503),
+    (MattermostError, 502),
+    (ConfigError, 500),
+]
+
+
+def http_status(err: BaseException) -> int:
+    """The HTTP status code that answers ``err``; unknown errors are 500."""
+    for cls, status in _STATUS:
+        if isinstance(err, cls):
+            return status
+    return 500
+
+
+def error_body(err: BaseException) -> dict[str, str]:
+    """A short JSON-able error body for ``err``; never a traceback."""
+    if isinstance(err, ShimError):
+        return {"error": err.message, "kind": type(err).__name__}
+    return {"error": "internal error, see the shim's log", "kind": "InternalError"}

@@ -1,0 +1,152 @@
+"""A small, synchronous client for the Mattermost REST API v4, used with the bot's token.
+
+Only the calls the shim needs: users by id, by username and in bulk, the bot's
+own user, direct channels, posts and ephemeral posts. Every call has a
+timeout; connection failures and 5xx answers are retried a bounded number of
+times with a short backoff (non-idempotent calls only when the request surely
+never reached Mattermost). Commands run in worker threads, so a blocking
+client keeps the code simple without stalling the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from shim.errors import MattermostError, MattermostUnavailable
+
+__all__ = ["MattermostClient", "POST_LIMIT"]
+
+# Mattermost's maximum post length, in characters.
+POST_LIMIT = 16383
+
+_log = logging.getLogger("shim.mattermost")
+
+
+class MattermostClient:
+    """REST calls to one Mattermost server, authenticated as the bot."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 5.0,
+        attempts: int = 3,
+        backoff: float = 0.1,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/") + "/api/v4",
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
+            transport=transport,
+        )
+        self._attempts = max(1, attempts)
+        self._backoff = backoff
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    # -- users -----------------------------------------------------------------
+
+    def me(self) -> dict[str, Any]:
+        """The bot's own user object (``GET /users/me``)."""
+        return self._call("GET", "/users/me")
+
+    def user(self, user_id: str) -> dict[str, Any] | None:
+        """A user by id, or None if Mattermost does not know it."""
+        return self._call("GET", f"/users/{_segment(user_id)}", missing_ok=True)
+
+    def user_by_username(self, username: str) -> dict[str, Any] | None:
+        """A user by username (no ``@``), or None if Mattermost does not know it."""
+        return self._call("GET", f"/users/username/{_segment(username)}", missing_ok=True)
+
+    def users_by_ids(self, user_ids: list[str]) -> list[dict[str, Any]]:
+        """The users among ``user_ids`` that exist, in one request."""
+        if not user_ids:
+            return []
+        # A read, although it is a POST: safe to retry.
+        return self._call("POST", "/users/ids", json=list(user_ids), idempotent=True) or []
+
+    # -- channels and posts --------------------------------------------------------
+
+    def direct_channel(self, user_a: str, user_b: str) -> str:
+        """The id of the direct channel between two users (created if needed)."""
+        channel = self._call("POST", "/channels/direct", json=[user_a, user_b], idempotent=True)
+        return channel["id"]
+
+    def create_post(self, channel_id: str, message: str) -> dict[str, Any]:
+        """Post ``message`` in ``channel_id`` as the bot."""
+        return self._call("POST", "/posts", json={"channel_id": channel_id, "message": message})
+
+    def ephemeral_post(self, user_id: str, channel_id: str, message: str) -> dict[str, Any]:
+        """Show ``message`` to ``user_id`` only, in ``channel_id``."""
+        body = {"user_id": user_id, "post": {"channel_id": channel_id, "message": message}}
+        return self._call("POST", "/posts/ephemeral", json=body)
+
+    # -- plumbing ------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        missing_ok: bool = False,
+        idempotent: bool | None = None,
+    ) -> Any:
+        retry_any = method == "GET" if idempotent is None else idempotent
+        last: Exception | None = None
+        for attempt in range(self._attempts):
+            if attempt:
+                time.sleep(self._backoff * (3 ** (attempt - 1)))
+            try:
+                resp = self._http.request(method, path, json=json)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as err:
+                last = err  # never reached Mattermost: always safe to retry
+                continue
+            except httpx.TransportError as err:
+                last = err
+                if retry_any:
+                    continue
+                break
+            if resp.status_code >= 500:
+                last = MattermostError(f"Mattermost answered {resp.status_code} to {method} {path}", status=resp.status_code)
+                if retry_any or resp.status_code in (502, 503, 504):
+                    continue
+                break
+            if resp.status_code == 404 and missing_ok:
+                return None
+            if resp.status_code >= 400:
+                raise MattermostError(
+                    f"Mattermost refused {method} {path}: {resp.status_code} {_app_error(resp)}",
+                    status=resp.status_code,
+                    path=path,
+                )
+            try:
+                return resp.json()
+            except ValueError:
+                raise MattermostError(f"Mattermost sent a non-JSON answer to {method} {path}", path=path) from None
+        _log.warning("Mattermost %s %s failed after %d attempts: %s", method, path, self._attempts, last)
+        raise MattermostUnavailable(f"Mattermost is unavailable ({method} {path}: {last})", path=path)
+
+
+def _segment(value: str) -> str:
+    """Quote a path segment so a hostile name cannot change the path."""
+    return quote(value, safe="")
+
+
+def _app_error(resp: httpx.Response) -> str:
+    try:
+        body = resp.json()
+    except ValueError:
+        return resp.text[:200]
+    if isinstance(body, dict):
+        return str(body.get("message") or body.get("id") or "")[:200]
+    return ""

@@ -1,0 +1,123 @@
+"""Everything one shim process runs against, wired together once at start.
+
+``Runtime(config)`` opens the store and the Mattermost client; ``start()``
+asks Mattermost who the bot is (``GET /users/me``) and builds the command
+environment, the admin log handler and the autopilot. The plugin settings
+(``AdminUserIDs``, ``AdminLogLevel``, ``AdminLogVerbose``) can change at run
+time through the ``OnConfigurationChange`` hook.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import replace
+from typing import Any
+
+import kvstore
+from lotto.commands import Env, autopilot_all, execute
+
+from shim.adminlog import AdminLogHandler, install
+from shim.autopilot import Autopilot
+from shim.config import LOG_LEVELS, Config
+from shim.directory import MattermostDirectory, MattermostPoster
+from shim.errors import MattermostError, RequestError, StoreUnavailable
+from shim.mattermost import MattermostClient
+
+__all__ = ["Runtime"]
+
+_log = logging.getLogger("shim.runtime")
+
+
+class Runtime:
+    """The store, Mattermost client, directory, poster, command env and autopilot of a process."""
+
+    def __init__(self, config: Config, *, store: Any = None, client: MattermostClient | None = None) -> None:
+        self.config = config
+        self.client = client or MattermostClient(config.mattermost_url, config.bot_token)
+        self.store = store if store is not None else kvstore.open(config.store, config.plugin_id)
+        self._lock = threading.Lock()
+        self.directory = MattermostDirectory(self.client, admin_ids=self.admin_ids, ttl=config.cache_ttl)
+        self.bot_user_id = ""
+        self.poster: MattermostPoster | None = None
+        self.env: Any = None
+        self.adminlog: AdminLogHandler | None = None
+        self.autopilot: Autopilot | None = None
+
+    def start(self) -> None:
+        """Find the bot's own user id and build the command environment (raises MattermostError)."""
+        me = self.client.me()
+        bot_id = me.get("id") if isinstance(me, dict) else None
+        if not bot_id:
+            raise MattermostError("Mattermost did not return the bot's user id from GET /api/v4/users/me")
+        self.bot_user_id = str(bot_id)
+        self.poster = MattermostPoster(self.client, self.bot_user_id)
+        self.env = Env(self.store, self.directory, self.poster, admin_only=True)
+        self.adminlog = AdminLogHandler(self.poster, self.admin_ids)
+        self.adminlog.configure(self.config.admin_log_level, self.config.admin_log_verbose)
+        install(self.adminlog)
+        if self.config.autopilot_interval > 0:
+            self.autopilot = Autopilot(self.store, self.run_autopilot, self.config.autopilot_interval)
+        _log.info("shim started as bot %s (%s)", me.get("username", "?"), self.bot_user_id)
+
+    def check(self) -> None:
+        """Verify Mattermost still knows the bot and the store answers (``OnActivate``)."""
+        me = self.client.me()
+        if str(me.get("id")) != self.bot_user_id:
+            raise MattermostError("the bot token now belongs to another user; restart the shim")
+        if not self.healthy():
+            raise StoreUnavailable("the store is unreachable")
+
+    def admin_ids(self) -> frozenset[str]:
+        """The current ``AdminUserIDs``."""
+        with self._lock:
+            return self.config.admin_user_ids
+
+    def execute(self, actor_id: str, text: str) -> Any:
+        """Run one ``/lotto`` command line as ``actor_id`` (blocking; returns an Outcome)."""
+        return execute(self.env, actor_id, text)
+
+    def run_autopilot(self, now: Any) -> list[Any]:
+        """Autopilot for every active rotation as of ``now`` (blocking)."""
+        return autopilot_all(self.env, now)
+
+    def healthy(self) -> bool:
+        """Whether the store answers."""
+        try:
+            return bool(self.store.ping())
+        except Exception:
+            return False
+
+    def reconfigure(self, settings: dict[str, Any]) -> None:
+        """Apply plugin settings from the ``OnConfigurationChange`` hook (raises RequestError)."""
+        admins = settings.get("AdminUserIDs", ",".join(sorted(self.config.admin_user_ids)))
+        level = settings.get("AdminLogLevel", self.config.admin_log_level)
+        verbose = settings.get("AdminLogVerbose", self.config.admin_log_verbose)
+        if not isinstance(admins, str):
+            raise RequestError("AdminUserIDs must be a comma-separated string")
+        if not isinstance(level, str) or level.lower() not in LOG_LEVELS:
+            raise RequestError(f"AdminLogLevel must be one of {', '.join(LOG_LEVELS)}")
+        if not isinstance(verbose, bool):
+            raise RequestError("AdminLogVerbose must be true or false")
+        with self._lock:
+            self.config = replace(
+                self.config,
+                admin_user_ids=frozenset(i.strip() for i in admins.split(",") if i.strip()),
+                admin_log_level=level.lower(),
+                admin_log_verbose=verbose,
+            )
+        if self.adminlog is not None:
+            self.adminlog.configure(self.config.admin_log_level, verbose)
+        self.directory.invalidate()
+        _log.info("configuration changed: %d admin ids, admin log level %s", len(self.config.admin_user_ids), level)
+
+    def close(self) -> None:
+        """Release the store, the HTTP pool and the log handler."""
+        if self.adminlog is not None:
+            for name in ("shim", "lotto"):
+                logging.getLogger(name).removeHandler(self.adminlog)
+            self.adminlog.close()
+        try:
+            self.store.close()
+        finally:
+            self.client.close()

@@ -1,0 +1,65 @@
+"""``lotto serve``: load the configuration, connect to Mattermost, serve with uvicorn."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Sequence
+
+__all__ = ["main"]
+
+_log = logging.getLogger("shim.server")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the shim until interrupted; 2 on bad configuration, 1 if Mattermost is unusable."""
+    import uvicorn
+
+    from shim.config import load
+    from shim.errors import ConfigError, ShimError
+
+    _setup_logging()
+    try:
+        config = load(argv)
+    except ConfigError as err:
+        print(f"lotto serve: configuration error: {err}", file=sys.stderr)
+        return 2
+
+    from shim.app import create_app
+    from shim.runtime import Runtime
+
+    try:
+        runtime = Runtime(config)
+    except Exception as err:  # e.g. a store URL the kvstore package rejects
+        print(f"lotto serve: cannot open the store {config.store!r}: {err}", file=sys.stderr)
+        return 2
+    try:
+        runtime.start()
+    except ShimError as err:
+        print(f"lotto serve: cannot use Mattermost at {config.mattermost_url}: {err}", file=sys.stderr)
+        runtime.close()
+        return 1
+    if not runtime.healthy():
+        _log.warning("the store %s does not answer yet; /healthz reports 503 until it does", config.store)
+    try:
+        uvicorn.run(
+            create_app(runtime),
+            host=config.host,
+            port=config.port,
+            log_level="warning",
+            access_log=False,
+            proxy_headers=True,
+            timeout_graceful_shutdown=10,
+        )
+    finally:
+        runtime.close()
+    return 0
+
+
+def _setup_logging() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
