@@ -1,0 +1,182 @@
+"""The ``/lotto`` command layer: parse a command line, check access, call the service,
+render the result, and post the direct messages the result asks for.
+
+Public surface::
+
+    env = Env(kv, directory, poster)            # admin_only=True by default
+    out = execute(env, actor_id, "/lotto task fill ICE#3", now=...)
+    out.ok, out.text, out.data                  # never raises for user errors
+    autopilot_all(env, now)                     # one Outcome per active rotation
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import msgspec
+
+from lotto import api
+from lotto.commands import info as _info  # noqa: F401  (registers commands)
+from lotto.commands import render
+from lotto.commands import rotation as _rotation  # noqa: F401
+from lotto.commands import skill as _skill  # noqa: F401
+from lotto.commands import task as _task  # noqa: F401
+from lotto.commands import user as _user  # noqa: F401
+from lotto.commands.base import Ctx, call_service, convert_value
+from lotto.commands.errors import error_text
+from lotto.commands.parser import parse_flags, tokenize
+from lotto.commands.tree import ADMIN, ROOT, Command, help_text, lookup, usage_line
+from lotto.errors import AccessError, InputError, LottoError, NotFoundError
+from lotto.ports import Directory, Poster, Profile
+
+__all__ = ["Env", "Outcome", "execute", "autopilot_all"]
+
+log = logging.getLogger("lotto.commands")
+
+_HELP_WORDS = ("help", "--help", "-h")
+
+
+class Env:
+    """What commands run against: the store, the user directory and the DM poster.
+
+    ``admin_only=False`` lets every user run admin commands (single-user CLI use).
+    ``bot_id`` is the acting user of :func:`autopilot_all` (empty: "the autopilot").
+    """
+
+    def __init__(self, kv: Any, directory: Directory, poster: Poster, *,
+                 admin_only: bool = True, bot_id: str = "") -> None:
+        self.kv = kv
+        self.directory = directory
+        self.poster = poster
+        self.admin_only = admin_only
+        self.bot_id = bot_id
+        self._service: Any = None
+
+    @property
+    def service(self) -> Any:
+        """The service bound to this environment's store and directory (made on first use)."""
+        if self._service is None:
+            from lotto.service import Service
+
+            self._service = Service(self.kv, self.directory)
+        return self._service
+
+    def mention(self, user_id: str) -> str:
+        """``@username`` for a user id (``@id`` when the directory does not know it)."""
+        if not user_id:
+            return "the autopilot"
+        profile = self.directory.by_id(user_id)
+        return f"@{profile.username}" if profile is not None else f"@{user_id}"
+
+    def zone_of(self, user_id: str) -> str:
+        """The user's IANA zone from the directory (UTC when unknown)."""
+        profile = self.directory.by_id(user_id) if user_id else None
+        return (profile.time_zone or "UTC") if profile is not None else "UTC"
+
+
+@dataclass
+class Outcome:
+    """The result of one command: ``ok``, the Markdown ``text`` (or error paragraph), ``data``.
+
+    ``is_json`` is set when ``--json`` asked for the result as JSON (``text`` is then a
+    fenced JSON block; ``data`` the result struct).
+    """
+
+    ok: bool
+    text: str
+    data: Any = None
+    is_json: bool = False
+    notices: list[api.Notice] = field(default_factory=list)
+
+
+def execute(env: Env, actor_id: str, text: str, *, now: datetime | None = None) -> Outcome:
+    """Run one ``/lotto`` command line as ``actor_id``; never raises for bad input."""
+    cmd: Command | None = None
+    try:
+        tokens = tokenize(text)
+        if tokens and tokens[0] == "/lotto":
+            tokens = tokens[1:]
+        node, rest = lookup(tokens)
+        if not isinstance(node, Command):
+            return _group_reply(node, rest)
+        cmd = node
+        if any(tok in _HELP_WORDS for tok in rest[:1]) or "--help" in rest:
+            return Outcome(True, help_text(cmd))
+        return _run(env, cmd, actor_id, rest, now)
+    except Exception as exc:  # noqa: BLE001 - the one place errors become text
+        usage = usage_line(cmd) if cmd is not None else ""
+        return Outcome(False, error_text(exc, command_line=text, usage=usage))
+
+
+def _group_reply(node: Any, rest: list[str]) -> Outcome:
+    if not rest or rest[0] in _HELP_WORDS:
+        return Outcome(True, help_text(node))
+    where = " ".join(("/lotto",) + node.path)
+    choices = ", ".join(sorted(node.children))
+    raise InputError(f"unknown command `{rest[0]}` after `{where}`; use one of: {choices} "
+                     f"(see `{where} help`).", command=rest[0])
+
+
+def _actor(env: Env, actor_id: str) -> Profile:
+    profile = env.directory.by_id(actor_id) if actor_id else None
+    if profile is None:
+        raise NotFoundError(f"the acting user `{actor_id}` is not known to the directory.",
+                            user_id=actor_id)
+    return profile
+
+
+def _run(env: Env, cmd: Command, actor_id: str, rest: list[str],
+         now: datetime | None) -> Outcome:
+    actor = _actor(env, actor_id)
+    zone = actor.time_zone or "UTC"
+    parsed = parse_flags(rest, cmd.all_flags, lambda f, raw: convert_value(f, raw, zone))
+    when = parsed.get("now") or now or datetime.now(timezone.utc)
+    if cmd.access == ADMIN and env.admin_only and not actor.is_admin:
+        raise AccessError(f"only plugin admins may run `/lotto {' '.join(cmd.path)}`; "
+                          "ask one of them. Nothing was changed.", user_id=actor.user_id)
+    ctx = Ctx(env=env, actor=actor, zone=zone, now=when, cmd=cmd, parsed=parsed)
+    data, text = cmd.run(ctx)
+    notices = list(getattr(data, "notices", []) or [])
+    _post(env, notices)
+    if parsed.get("json"):
+        body = msgspec.json.format(msgspec.json.encode(data), indent=2).decode()
+        return Outcome(True, f"```json\n{body}\n```", data, True, notices)
+    return Outcome(True, text, data, False, notices)
+
+
+def _post(env: Env, notices: list[api.Notice]) -> None:
+    for notice in notices:
+        try:
+            message = render.notice_text(notice, env.mention, env.zone_of(notice.user_id))
+            env.poster.dm(notice.user_id, message)
+        except Exception:  # noqa: BLE001 - a DM never fails a committed command
+            log.exception("could not send a %s message to %s", notice.kind, notice.user_id)
+
+
+def autopilot_all(env: Env, now: datetime) -> list[Outcome]:
+    """Run autopilot for every active rotation; one Outcome each, failures don't stop others."""
+    try:
+        listing = call_service(env.service, api.RotationListRequest(), actor_id=env.bot_id,
+                               now=now)
+    except Exception as exc:  # noqa: BLE001
+        return [Outcome(False, error_text(exc, command_line="autopilot"))]
+    outcomes: list[Outcome] = []
+    actor = env.mention(env.bot_id)
+    zone = env.zone_of(env.bot_id)
+    for rid in listing.rotation_ids:
+        try:
+            res = call_service(env.service, api.RotationAutopilotRequest(
+                rotation=api.RotationRef(name=rid, exact=True)), actor_id=env.bot_id, now=now)
+        except Exception as exc:  # noqa: BLE001
+            if not isinstance(exc, LottoError):
+                log.exception("autopilot failed for rotation %s", rid)
+            outcomes.append(Outcome(False, f"autopilot on {rid}: "
+                                    + error_text(exc, command_line=f"autopilot {rid}")))
+            continue
+        _post(env, list(res.notices))
+        outcomes.append(Outcome(True, render.autopilot_report(res, actor, zone, env.mention),
+                                res, False, list(res.notices)))
+    return outcomes

@@ -1,0 +1,231 @@
+"""What a command handler works with: the :class:`Ctx` of one invocation.
+
+It holds the environment, the acting user's profile and zone, the command's
+time and parsed flags, and the helpers every command needs: value conversion
+for flags, ``@username`` and rotation resolution, the self-only access check,
+and the call into the service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from lotto import api
+from lotto.commands.parser import Flag, Parsed
+from lotto.commands.tree import Command
+from lotto.errors import AccessError, InputError, LottoError, NotFoundError
+from lotto.ports import Profile
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lotto.commands import Env
+
+__all__ = ["Ctx", "convert_value", "call_service"]
+
+# Request type -> Service method; the one place that knows the service's method names.
+_METHODS: dict[type, str] = {
+    api.InfoRequest: "info",
+    api.RotationNewRequest: "rotation_new",
+    api.RotationListRequest: "rotation_list",
+    api.RotationShowRequest: "rotation_show",
+    api.RotationArchiveRequest: "rotation_archive",
+    api.RotationAutopilotRequest: "rotation_autopilot",
+    api.RotationSetAutopilotRequest: "rotation_set_autopilot",
+    api.RotationSetFillRequest: "rotation_set_fill",
+    api.RotationSetLimitRequest: "rotation_set_limit",
+    api.RotationSetRequireRequest: "rotation_set_require",
+    api.RotationSetTaskRequest: "rotation_set_task",
+    api.TaskNewShiftRequest: "task_new_shift",
+    api.TaskNewTicketRequest: "task_new_ticket",
+    api.TaskAssignRequest: "task_assign",
+    api.TaskUnassignRequest: "task_unassign",
+    api.TaskFillRequest: "task_fill",
+    api.TaskTransitionRequest: "task_transition",
+    api.TaskShowRequest: "task_show",
+    api.UserQualifyRequest: "user_qualify",
+    api.UserDisqualifyRequest: "user_disqualify",
+    api.UserShowRequest: "user_show",
+    api.UserUnavailableRequest: "user_unavailable",
+    api.UserJoinRequest: "user_join",
+    api.UserLeaveRequest: "user_leave",
+    api.SkillNewRequest: "skill_new",
+    api.SkillDeleteRequest: "skill_delete",
+    api.SkillListRequest: "skill_list",
+}
+
+
+def call_service(service: Any, req: Any, *, actor_id: str, now: datetime) -> Any:
+    """Run ``req`` through the service method that handles its type."""
+    method = getattr(service, _METHODS[type(req)])
+    return method(req, actor_id=actor_id, now=now)
+
+
+def convert_value(flag: Flag, raw: str, zone: str) -> Any:
+    """Convert a flag's raw text to its typed value (InputError naming the flag otherwise)."""
+    try:
+        return _convert(flag, raw, zone)
+    except LottoError as exc:
+        raise type(exc)(f"bad value for `--{flag.name}`: {exc.message}",
+                        flag=flag.name, value=raw) from None
+
+
+def _convert(flag: Flag, raw: str, zone: str) -> Any:
+    kind = flag.kind
+    if kind == "str":
+        return raw
+    if kind in ("int", "count"):
+        try:
+            value = int(raw.strip(), 10)
+        except ValueError:
+            raise InputError(f"`{raw}` is not a whole number.") from None
+        if kind == "count" and value < 0:
+            raise InputError(f"`{raw}` is negative; use 0 or more.")
+        return value
+    if kind == "choice":
+        if raw not in flag.choices:
+            raise InputError(f"`{raw}` is not one of {', '.join(flag.choices)}.")
+        return raw
+    if kind == "duration":
+        from lotto.timeutil import parse_duration
+
+        return parse_duration(raw)
+    if kind == "time":
+        from lotto.timeutil import parse_time
+
+        return parse_time(raw, zone)
+    if kind == "period":
+        from lotto.timeutil import parse_period
+
+        return parse_period(raw)
+    from lotto import skill as sk
+
+    if kind == "skill":
+        return sk.parse_skill_level(raw)
+    parts = [p for p in raw.split(",") if p.strip()]
+    if not parts:
+        raise InputError("no skill given.")
+    if kind == "skills":
+        return [sk.parse_skill_level(p) for p in parts]
+    if kind == "names":
+        return [sk.parse_skill(p) for p in parts]
+    raise AssertionError(f"unknown flag kind {kind!r}")
+
+
+@dataclass
+class Ctx:
+    """One invocation of one command."""
+
+    env: "Env"
+    actor: Profile
+    zone: str
+    now: datetime
+    cmd: Command
+    parsed: Parsed
+
+    # ----------------------------------------------------------------- flags/args
+
+    def flag(self, name: str, default: Any = None) -> Any:
+        """The value of flag ``name``, or ``default`` when not given."""
+        return self.parsed.get(name, default)
+
+    def has(self, name: str) -> bool:
+        """Whether flag ``name`` was given."""
+        return self.parsed.has(name)
+
+    def require_flag(self, name: str) -> Any:
+        """The value of a mandatory flag (InputError when missing)."""
+        if not self.parsed.has(name):
+            raise InputError(f"`--{name}` is required.", flag=name)
+        return self.parsed.get(name)
+
+    def no_args(self) -> None:
+        """Fail if any positional argument was given."""
+        if self.parsed.args:
+            raise InputError(f"unexpected argument `{self.parsed.args[0]}`.")
+
+    def one_arg(self, what: str) -> str:
+        """The single positional argument (InputError when missing or extra)."""
+        args = self.parsed.args
+        if not args:
+            raise InputError(f"{what} is required.")
+        if len(args) > 1:
+            raise InputError(f"unexpected argument `{args[1]}` after {what} `{args[0]}`.")
+        return args[0]
+
+    def task_and_users(self, *, default_actor: bool = True) -> tuple[str, list[str]]:
+        """``ID @u…``: the task id and the resolved user ids."""
+        args = self.parsed.args
+        if not args:
+            raise InputError("a task id (like `ICE#3`) is required.")
+        task_id = args[0]
+        if task_id.startswith("@"):
+            raise InputError(f"a task id (like `ICE#3`) must come before the users, got `{task_id}`.")
+        return task_id, self.users(args[1:], default_actor=default_actor)
+
+    def users(self, tokens: list[str], *, default_actor: bool = True) -> list[str]:
+        """Resolve ``@username`` tokens to user ids (the acting user when none given)."""
+        if not tokens:
+            if not default_actor:
+                raise InputError("at least one `@username` is required.")
+            return [self.actor.user_id]
+        ids: list[str] = []
+        for token in tokens:
+            if not token.startswith("@") or len(token) < 2:
+                raise InputError(f"expected `@username`, got `{token}`.")
+            profile = self.env.directory.by_username(token[1:])
+            if profile is None:
+                raise NotFoundError(f"user `{token}` not found; check the spelling of the username.",
+                                    username=token[1:])
+            if profile.user_id not in ids:
+                ids.append(profile.user_id)
+        return ids
+
+    def rotation_and_users(self) -> tuple[api.RotationRef, list[str]]:
+        """``R @u…`` (in any order) or ``-r ID @u…``: the rotation ref and user ids."""
+        names = [a for a in self.parsed.args if not a.startswith("@")]
+        users = [a for a in self.parsed.args if a.startswith("@")]
+        return self._rotation_ref(names), self.users(users)
+
+    def rotation(self) -> api.RotationRef:
+        """The rotation named by the positional argument or ``--rotation/-r``."""
+        return self._rotation_ref(list(self.parsed.args))
+
+    def _rotation_ref(self, names: list[str]) -> api.RotationRef:
+        exact = self.parsed.get("rotation")
+        if exact is not None:
+            if names:
+                raise InputError(f"the rotation is already given by `--rotation {exact}`; "
+                                 f"unexpected argument `{names[0]}`.")
+            return api.RotationRef(name=exact, exact=True)
+        if not names:
+            raise InputError("a rotation is required: name it (a unique part of its id is "
+                             "enough) or use `--rotation ID`.")
+        if len(names) > 1:
+            raise InputError(f"only one rotation may be named; got `{names[0]}` and `{names[1]}`.")
+        return api.RotationRef(name=names[0])
+
+    # ----------------------------------------------------------------- access/service
+
+    def check_self(self, user_ids: list[str]) -> None:
+        """Self-only commands: a non-admin may act only on themselves."""
+        if self.is_admin or all(uid == self.actor.user_id for uid in user_ids):
+            return
+        raise AccessError(
+            f"only plugin admins may run `/lotto {' '.join(self.cmd.path)}` for other users; "
+            "you may run it for yourself (leave out the `@username`s). Nothing was changed.",
+            user_id=self.actor.user_id,
+        )
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the actor may run admin commands here."""
+        return self.actor.is_admin or not self.env.admin_only
+
+    def call(self, req: Any) -> Any:
+        """Run a request through the service as the acting user at the command's time."""
+        return call_service(self.env.service, req, actor_id=self.actor.user_id, now=self.now)
+
+    def username(self, user_id: str) -> str:
+        """``@username`` of a user id (the id itself when the directory does not know it)."""
+        return self.env.mention(user_id)

@@ -1,0 +1,46 @@
+"""The one place where failures become user text.
+
+Every failure of a command is shown as a single paragraph: a
+:class:`~lotto.errors.LottoError` by its own message (an input error also gets
+the command's one-line usage), a store conflict as "try again", and anything
+unexpected as a generic message — the traceback goes to the log, never to the
+user.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from lotto.errors import InputError, LottoError
+
+__all__ = ["error_text", "one_paragraph"]
+
+log = logging.getLogger("lotto.commands")
+
+
+def one_paragraph(text: str) -> str:
+    """Collapse line breaks so the text is a single paragraph."""
+    return " ".join(part.strip() for part in text.strip().splitlines() if part.strip())
+
+
+def error_text(exc: BaseException, *, command_line: str = "", usage: str = "") -> str:
+    """The one-paragraph user text for ``exc`` (unexpected errors are logged with traceback)."""
+    if isinstance(exc, LottoError):
+        text = one_paragraph(str(exc)) or exc.__class__.__name__
+        if isinstance(exc, InputError) and usage:
+            text = f"{text} Usage: `{usage}`; add `help` for details."
+        return text
+    if _is_kv_conflict(exc):
+        return ("the command could not be saved because the same records kept changing "
+                "while it ran; nothing was changed, please run it again.")
+    log.exception("unexpected error running %r", command_line)
+    return ("the command failed because of an internal error (it has been logged for the "
+            "administrators); if it keeps happening, please report it.")
+
+
+def _is_kv_conflict(exc: BaseException) -> bool:
+    try:
+        from kvstore.errors import ConflictError as KVConflict
+    except ImportError:  # kvstore not built yet; nothing to match
+        return False
+    return isinstance(exc, KVConflict)

@@ -1,0 +1,162 @@
+"""Tokenizing and flag parsing for ``/lotto`` command lines.
+
+The grammar follows the original's (pflag-style) conventions: ``--flag value``,
+``--flag=value``, ``-r ID`` / ``-r=ID`` for short names, bare boolean flags
+(``--force``; ``--force=false`` also works), ``--`` ends the flags, and a flag
+that takes a value consumes the next token whatever it looks like (so
+``--count -1`` reaches the count check instead of failing as an unknown flag).
+Values are converted by the flag's kind; every failure is an
+:class:`~lotto.errors.InputError` whose text names the flag and the value.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from lotto.errors import InputError
+
+__all__ = [
+    "Flag",
+    "Parsed",
+    "KINDS",
+    "tokenize",
+    "parse_flags",
+]
+
+# kind -> human description of the expected value (for error messages and usage).
+KINDS: dict[str, str] = {
+    "bool": "",
+    "str": "TEXT",
+    "int": "N",
+    "count": "N",
+    "duration": "DURATION",
+    "time": "TIME",
+    "period": "PERIOD",
+    "skill": "SKILL[-LEVEL]",
+    "skills": "SKILL[-LEVEL][,...]",
+    "names": "SKILL[,...]",
+    "choice": "",
+}
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One flag a command accepts: its long name, kind, optional short name and help."""
+
+    name: str
+    kind: str = "str"
+    help: str = ""
+    short: str | None = None
+    choices: tuple[str, ...] = ()
+
+    @property
+    def metavar(self) -> str:
+        """The placeholder shown for the value in usage lines (empty for booleans)."""
+        if self.kind == "choice":
+            return "|".join(self.choices)
+        return KINDS[self.kind]
+
+    def usage(self) -> str:
+        """The flag as written in a usage synopsis, e.g. ``--count N``."""
+        text = f"--{self.name}"
+        if self.metavar:
+            text += f" {self.metavar}"
+        return text
+
+
+@dataclass
+class Parsed:
+    """The result of parsing: positional arguments and converted flag values."""
+
+    args: list[str] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def has(self, name: str) -> bool:
+        """Whether the flag was given on the command line."""
+        return name in self.values
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The flag's converted value, or ``default`` when it was not given."""
+        return self.values.get(name, default)
+
+
+def tokenize(text: str) -> list[str]:
+    """Split a command line into tokens, honouring single and double quotes."""
+    lexer = shlex.shlex(text, posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    try:
+        return list(lexer)
+    except ValueError as exc:
+        raise InputError(
+            f"could not read the command line ({exc}); close every quote you open.",
+            text=text,
+        ) from None
+
+
+def parse_flags(
+    tokens: list[str],
+    flags: list[Flag] | tuple[Flag, ...],
+    convert: Callable[[Flag, str], Any],
+) -> Parsed:
+    """Separate ``tokens`` into positionals and flag values (converted by ``convert``).
+
+    ``convert(flag, raw)`` turns a raw string into the flag's value and raises
+    :class:`InputError` for a bad one; boolean flags are handled here.
+    """
+    by_long = {f.name: f for f in flags}
+    by_short = {f.short: f for f in flags if f.short}
+    parsed = Parsed()
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        i += 1
+        if token == "--":
+            parsed.args.extend(tokens[i:])
+            break
+        if not token.startswith("-") or token == "-" or _is_number(token):
+            parsed.args.append(token)
+            continue
+        if token.startswith("--"):
+            name, eq, raw = token[2:].partition("=")
+            flag = by_long.get(name)
+            shown = f"--{name}"
+        else:
+            name, eq, raw = token[1:].partition("=")
+            flag = by_short.get(name)
+            shown = f"-{name}"
+        if flag is None:
+            raise InputError(f"unknown flag `{shown}`.", flag=shown)
+        if flag.kind == "bool":
+            if eq:
+                parsed.values[flag.name] = _parse_bool(flag, raw)
+            else:
+                parsed.values[flag.name] = True
+            continue
+        if not eq:
+            if i >= len(tokens):
+                raise InputError(f"flag `{shown}` needs a value ({flag.metavar}).", flag=shown)
+            raw = tokens[i]
+            i += 1
+        parsed.values[flag.name] = convert(flag, raw)
+    return parsed
+
+
+def _is_number(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+def _parse_bool(flag: Flag, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("true", "t", "1", "yes", "on"):
+        return True
+    if lowered in ("false", "f", "0", "no", "off"):
+        return False
+    raise InputError(f"`{raw}` is not a valid value for `--{flag.name}`: use true or false.",
+                     flag=flag.name, value=raw)

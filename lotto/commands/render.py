@@ -1,0 +1,258 @@
+"""Markdown for command results, direct messages and the autopilot report.
+
+Only this module (and the handlers calling it) produce user-facing text.
+Record times are shown in UTC as ``YYYY-MM-DDTHH:MM`` (SPEC §5); a direct
+message shows times in its recipient's zone; the autopilot report's header
+shows the run's time in the acting user's zone (as the original's tests pin).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Callable
+
+from lotto import api
+from lotto.rotation import Rotation
+from lotto.task import Task
+from lotto.user import User
+
+__all__ = [
+    "Mention",
+    "fmt_time",
+    "fmt_duration",
+    "fmt_needs",
+    "skills_text",
+    "user_with_skills",
+    "auto_assigned",
+    "task_summary",
+    "task_details",
+    "rotation_details",
+    "user_details",
+    "autopilot_report",
+    "notice_text",
+    "STEP_LABELS",
+]
+
+Mention = Callable[[str], str]  # user id -> "@username"
+
+# Report labels of the autopilot steps (SPEC §4), in run order.
+STEP_LABELS: dict[str, str] = {
+    api.STEP_REMIND_FINISH: "finish reminder",
+    api.STEP_FINISH: "finish",
+    api.STEP_CREATE: "create shift",
+    api.STEP_FILL_SCHEDULE: "fill and schedule",
+    api.STEP_REMIND_START: "start reminder",
+    api.STEP_START: "start",
+}
+
+
+def fmt_time(dt: datetime | None, zone: str = "UTC") -> str:
+    """``YYYY-MM-DDTHH:MM`` in ``zone`` (trailing ``T00:00`` dropped); ``-`` when unset."""
+    if dt is None:
+        return "-"
+    from lotto.timeutil import format_time
+
+    return format_time(dt, zone)
+
+
+def fmt_duration(td: timedelta) -> str:
+    """A duration in Go's style (``744h0m0s``)."""
+    from lotto.timeutil import format_duration
+
+    return format_duration(td)
+
+
+def fmt_needs(needs: dict[str, int]) -> str:
+    """Needs as ``**5** any, **1** lead-◉`` (skills in order, ``any`` first); ``none`` if empty."""
+    if not needs:
+        return "none"
+    order = sorted(needs, key=lambda nid: (nid != "any", nid))
+    return ", ".join(f"**{needs[nid]}** {nid}" for nid in order)
+
+
+def skills_text(user: User | None) -> str:
+    """A user's skills as ``(TEAM-◉, webapp-◈)`` sorted by skill; ``(none)`` without any."""
+    from lotto.skill import format_skill_level
+
+    if user is None or not user.skill_levels:
+        return "(none)"
+    return "(" + ", ".join(format_skill_level(s, user.skill_levels[s])
+                           for s in sorted(user.skill_levels)) + ")"
+
+
+def user_with_skills(user_id: str, users: dict[str, User], mention: Mention) -> str:
+    """``@username (skills)``."""
+    return f"{mention(user_id)} {skills_text(users.get(user_id))}"
+
+
+def auto_assigned(task_id: str, added: list[str], users: dict[str, User], mention: Mention) -> str:
+    """The pinned fill line: ``Auto-assigned @a (skills), @b (skills) to ticket R#N``."""
+    if not added:
+        return f"Auto-assigned nobody to ticket {task_id}: it already meets its requirements"
+    who = ", ".join(user_with_skills(uid, users, mention) for uid in added)
+    return f"Auto-assigned {who} to ticket {task_id}"
+
+
+def _interval(task: Task) -> tuple[datetime | None, datetime | None]:
+    from lotto.task import task_interval
+
+    interval = task_interval(task)
+    return interval if interval else (None, None)
+
+
+def task_summary(task: Task, mention: Mention) -> str:
+    """One line: id, state, start, duration and users."""
+    start, _ = _interval(task)
+    users = ", ".join(mention(u) for u in task.mattermost_user_ids) or "nobody"
+    return (f"**{task.task_id}** {task.state}, starts {fmt_time(start)} UTC, "
+            f"lasts {fmt_duration(task.expected_duration)}, assigned: {users}")
+
+
+def task_details(task: Task, users: dict[str, User], mention: Mention) -> str:
+    """Bullet list of a task's fields."""
+    start, finish = _interval(task)
+    assigned = ", ".join(user_with_skills(u, users, mention) for u in task.mattermost_user_ids)
+    lines = [
+        f"#### Task {task.task_id}",
+        f"- Rotation: **{task.rotation_id}**",
+        f"- State: **{task.state}**",
+        f"- Expected start: {fmt_time(task.expected_start)} UTC, "
+        f"duration {fmt_duration(task.expected_duration)}",
+        f"- Interval: {fmt_time(start)} to {fmt_time(finish)} UTC",
+    ]
+    if task.actual_start is not None:
+        lines.append(f"- Actual start: {fmt_time(task.actual_start)} UTC")
+    if task.actual_finish is not None:
+        lines.append(f"- Actual finish: {fmt_time(task.actual_finish)} UTC")
+    lines += [
+        f"- Grace: {fmt_duration(task.grace)}",
+        f"- Require: {fmt_needs(task.require)}",
+        f"- Limit: {fmt_needs(task.limit)}",
+        f"- Assigned: {assigned or 'nobody'}",
+    ]
+    if task.summary:
+        lines.append(f"- Summary: {task.summary}")
+    return "\n".join(lines)
+
+
+def rotation_details(rot: Rotation, users: dict[str, User], tasks: list[Task],
+                     mention: Mention) -> str:
+    """Bullet list of a rotation's settings, members and open tasks."""
+    ts, fs, ap = rot.task_settings, rot.fill_settings, rot.autopilot_settings
+    members = ", ".join(user_with_skills(u, users, mention)
+                        for u in sorted(rot.mattermost_user_ids, key=mention))
+    steps = [
+        ("create", ap.create, ap.create_prior),
+        ("schedule", ap.schedule, ap.schedule_prior),
+        ("remind-start", ap.remind_start, ap.remind_start_prior),
+        ("remind-finish", ap.remind_finish, ap.remind_finish_prior),
+    ]
+    auto = [f"{name} {fmt_duration(prior)} ahead" for name, on, prior in steps if on]
+    if ap.start_finish:
+        auto.append("start-finish")
+    lines = [
+        f"#### Rotation {rot.rotation_id}" + (" (archived)" if rot.is_archived else ""),
+        f"- Type: {rot.task_type}, filled by {rot.filler_type}",
+        f"- Beginning: {fmt_time(fs.beginning)} UTC, period {fs.period}, zone {fs.time_zone}",
+        f"- Fill: seed {fs.seed}, fuzz {fs.fuzz}",
+        f"- Task defaults: duration {fmt_duration(ts.duration) if ts.duration else 'to the next period'}"
+        f", grace {fmt_duration(ts.grace)}",
+        f"- Require: {fmt_needs(ts.require)}",
+        f"- Limit: {fmt_needs(ts.limit)}",
+        f"- Autopilot: {', '.join(auto) if auto else 'off'}",
+        f"- Members ({len(rot.mattermost_user_ids)}): {members or 'none'}",
+    ]
+    if tasks:
+        lines.append("- Open tasks:")
+        lines += [f"  - {task_summary(t, mention)}" for t in tasks]
+    else:
+        lines.append("- Open tasks: none")
+    return "\n".join(lines)
+
+
+def user_details(user: User, mention: Mention) -> str:
+    """Bullet list of a user's skills, last-served times and calendar."""
+    lines = [f"#### {mention(user.mattermost_user_id)} {skills_text(user)}"]
+    if user.last_served:
+        served = ", ".join(
+            f"{rid} {fmt_time(datetime.fromtimestamp(ts, tz=_utc()))}"
+            for rid, ts in sorted(user.last_served.items()))
+        lines.append(f"- Last served (UTC): {served}")
+    if user.calendar:
+        lines.append("- Unavailable (UTC):")
+        for ev in user.calendar:
+            why = ev.reason + (f" {ev.task_id}" if ev.task_id else "")
+            lines.append(f"  - {fmt_time(ev.start)} to {fmt_time(ev.finish)}: {why}")
+    else:
+        lines.append("- Unavailable: never")
+    return "\n".join(lines)
+
+
+def _utc():
+    from datetime import timezone
+
+    return timezone.utc
+
+
+def autopilot_report(res: api.AutopilotResult, actor: str, zone: str, mention: Mention) -> str:
+    """The autopilot report of SPEC §4 (header time in the acting user's zone)."""
+    lines = [f"{actor} ran autopilot on {res.rotation.rotation_id} for {fmt_time(res.time, zone)}."]
+    for step in res.steps:
+        lines += _step_lines(step, res.users, mention)
+    return "\n".join(lines)
+
+
+def _step_lines(step: api.AutopilotStep, users: dict[str, User], mention: Mention) -> list[str]:
+    label = STEP_LABELS.get(step.name, step.name)
+    if not step.configured:
+        return [f"  - {label}: not configured"]
+    if step.skipped_reason:
+        return [f"  - {label}: {step.skipped_reason}"]
+    if not step.task_ids and not step.fills:
+        return [f"  - {label}: nothing to do"]
+    n = len(step.task_ids)
+    if step.name == api.STEP_CREATE:
+        return [f"  - {label}: created {n} shifts:"] + [
+            f"    - created shift {tid}" for tid in step.task_ids]
+    if step.name == api.STEP_FILL_SCHEDULE:
+        out = [f"  - {label}: processed {len(step.fills)} tasks:"]
+        for fill in step.fills:
+            out.append(f"    - {auto_assigned(fill.task_id, fill.added_user_ids, users, mention)}"
+                       f", transitioned {fill.task_id} to {fill.state}")
+        return out
+    if step.name in (api.STEP_REMIND_START, api.STEP_REMIND_FINISH):
+        return [f"  - {label}: messaged {len(step.user_ids)} users of {n} tasks"]
+    if step.name == api.STEP_FINISH:
+        return [f"  - finished: {n} tasks"]
+    if step.name == api.STEP_START:
+        return [f"  - started: {n} tasks"]
+    return [f"  - {label}: {n} tasks"]
+
+
+def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
+    """The direct message for a notice; times in the recipient's ``zone``."""
+    actor = mention(n.actor_id) if n.actor_id else "The autopilot"
+    task = f"**{n.task_id}**"
+    start = f"{fmt_time(n.start, zone)} ({zone})" if n.start else "a time not yet known"
+    finish = f"{fmt_time(n.finish, zone)} ({zone})" if n.finish else "a time not yet known"
+    rot = f"**{n.rotation_id}**"
+    texts = {
+        "welcome_new": (f"#### Welcome to Solar Lottery!\n{actor} added you to the Solar Lottery "
+                        "team rotation scheduler. Use `/lotto info` and `/lotto help` to learn more."),
+        "welcome": (f"#### Welcome to rotation {rot}!\n{actor} added you to {rot}. "
+                    f"Use `/lotto rotation show {n.rotation_id}` to see its settings and tasks."),
+        "left": f"{actor} removed you from rotation {rot}.",
+        "assigned": f"{actor} assigned you to {task}, from {start} to {finish}.",
+        "added": (f"{actor} added {', '.join(mention(u) for u in n.added_user_ids)} "
+                  f"to your {task}."),
+        "unassigned": f"{actor} removed you from {task}.",
+        "scheduled": (f"###### You have been scheduled for {task}\n{actor} scheduled {task}: "
+                      f"it runs from {start} to {finish}."),
+        "started": (f"###### Your {task} has started\n{actor} started {task}; "
+                    f"it is expected to finish at {finish}."),
+        "finished": f"###### Your {task} is finished\n{actor} finished {task}. Thank you!",
+        "remind_start": (f"###### Reminder: your {task} starts soon\n{task} starts at {start} "
+                         f"and runs until {finish}."),
+        "remind_finish": f"###### Reminder: your {task} finishes soon\n{task} finishes at {finish}.",
+    }
+    return texts.get(n.kind, f"{actor}: {n.kind} {n.task_id or n.rotation_id}".strip())

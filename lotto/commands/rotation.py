@@ -1,0 +1,187 @@
+"""``/lotto rotation …``: create, list, show, archive, configure and run autopilot."""
+
+from __future__ import annotations
+
+from lotto import api
+from lotto.commands import render
+from lotto.commands.base import Ctx
+from lotto.commands.parser import Flag
+from lotto.commands.tree import ADMIN, PUBLIC, command, group
+from lotto.errors import InputError
+
+__all__: list[str] = []
+
+ROT = Flag("rotation", "str", "the rotation's exact id (instead of naming it)", short="r")
+
+group(("rotation",), "create, show and configure rotations")
+group(("rotation", "set"), "change a rotation's settings")
+
+
+def _rotation_reply(ctx: Ctx, res: api.RotationResult, verb: str) -> tuple[object, str]:
+    rot = res.rotation
+    return res, f"{verb} rotation **{rot.rotation_id}**.\n" + render.rotation_details(
+        rot, {}, [], ctx.username)
+
+
+@command(("rotation", "new"),
+         "NAME [--beginning TIME] [--period PERIOD] [--timezone ZONE] [--task-type shift|ticket] "
+         "[--fill-type solar-lottery|queue] [--seed N] [--fuzz N]",
+         "create a rotation",
+         flags=(
+             Flag("beginning", "time", "when shift 0 starts (default: now)"),
+             Flag("period", "period", "daily, weekly (default), biweekly, monthly or a duration "
+                  "like 36h", short="p"),
+             Flag("timezone", "str", "IANA zone whose wall clock shifts follow (default: yours)"),
+             Flag("task-type", "choice", "shift (recurring, default) or ticket (on demand)",
+                  choices=("shift", "ticket")),
+             Flag("fill-type", "choice", "how tasks are filled (default solar-lottery)",
+                  choices=("solar-lottery", "queue")),
+             Flag("seed", "int", "seed of the lottery's random numbers"),
+             Flag("fuzz", "count", "slow down the growth of idle users' odds by this many periods"),
+         ),
+         details="If NAME is taken, a random suffix is added to the id.")
+def rotation_new(ctx: Ctx):
+    """Create a rotation."""
+    name = ctx.one_arg("a rotation name")
+    if name.startswith("@") or "#" in name:
+        raise InputError(f"`{name}` is not a valid rotation name: do not use `@` or `#`.")
+    if ctx.has("timezone"):
+        from lotto.timeutil import get_zone
+
+        get_zone(ctx.flag("timezone"))
+    res = ctx.call(api.RotationNewRequest(
+        name=name,
+        beginning=ctx.flag("beginning"),
+        period=ctx.flag("period"),
+        time_zone=ctx.flag("timezone"),
+        task_type=ctx.flag("task-type"),
+        filler_type=ctx.flag("fill-type"),
+        seed=ctx.flag("seed"),
+        fuzz=ctx.flag("fuzz"),
+    ))
+    return _rotation_reply(ctx, res, "Created")
+
+
+@command(("rotation", "list"), "", "list the active rotations", access=PUBLIC)
+def rotation_list(ctx: Ctx):
+    """List active rotations."""
+    ctx.no_args()
+    res = ctx.call(api.RotationListRequest())
+    if not res.rotation_ids:
+        return res, "No active rotations. Create one with `/lotto rotation new NAME`."
+    return res, "Active rotations:\n" + "\n".join(f"- {rid}" for rid in res.rotation_ids)
+
+
+@command(("rotation", "show"), "R", "show a rotation's settings, members and open tasks",
+         flags=(ROT,), access=PUBLIC)
+def rotation_show(ctx: Ctx):
+    """Show a rotation."""
+    res = ctx.call(api.RotationShowRequest(rotation=ctx.rotation()))
+    return res, render.rotation_details(res.rotation, res.users, res.tasks, ctx.username)
+
+
+@command(("rotation", "archive"), "R", "archive a rotation (it stops being active)", flags=(ROT,))
+def rotation_archive(ctx: Ctx):
+    """Archive a rotation."""
+    res = ctx.call(api.RotationArchiveRequest(rotation=ctx.rotation()))
+    return res, f"Archived rotation **{res.rotation.rotation_id}**."
+
+
+@command(("rotation", "autopilot"), "R", "run the rotation's autopilot once, now (or at `--now`)",
+         flags=(ROT,))
+def rotation_autopilot(ctx: Ctx):
+    """Run autopilot for one rotation."""
+    res = ctx.call(api.RotationAutopilotRequest(rotation=ctx.rotation()))
+    return res, render.autopilot_report(res, ctx.username(ctx.actor.user_id), ctx.zone,
+                                        ctx.username)
+
+
+@command(("rotation", "set", "autopilot"),
+         "R [--off] [--create] [--create-prior D] [--schedule] [--schedule-prior D] "
+         "[--start-finish] [--remind-start] [--remind-start-prior D] [--remind-finish] "
+         "[--remind-finish-prior D]",
+         "choose what the autopilot does for the rotation",
+         flags=(
+             ROT,
+             Flag("off", "bool", "turn every autopilot step off (then apply the other flags)"),
+             Flag("create", "bool", "create shifts automatically"),
+             Flag("create-prior", "duration", "create shifts this long before they start"),
+             Flag("schedule", "bool", "fill and schedule pending tasks automatically"),
+             Flag("schedule-prior", "duration", "fill and schedule this long before the start"),
+             Flag("start-finish", "bool", "start and finish tasks when they are due"),
+             Flag("remind-start", "bool", "remind the assigned users before the start"),
+             Flag("remind-start-prior", "duration", "remind this long before the start"),
+             Flag("remind-finish", "bool", "remind the assigned users before the finish"),
+             Flag("remind-finish-prior", "duration", "remind this long before the finish"),
+         ))
+def rotation_set_autopilot(ctx: Ctx):
+    """Change autopilot settings."""
+    res = ctx.call(api.RotationSetAutopilotRequest(
+        rotation=ctx.rotation(),
+        off=bool(ctx.flag("off", False)),
+        create=ctx.flag("create"),
+        create_prior=ctx.flag("create-prior"),
+        schedule=ctx.flag("schedule"),
+        schedule_prior=ctx.flag("schedule-prior"),
+        start_finish=ctx.flag("start-finish"),
+        remind_start=ctx.flag("remind-start"),
+        remind_start_prior=ctx.flag("remind-start-prior"),
+        remind_finish=ctx.flag("remind-finish"),
+        remind_finish_prior=ctx.flag("remind-finish-prior"),
+    ))
+    return _rotation_reply(ctx, res, "Updated autopilot of")
+
+
+@command(("rotation", "set", "fill"), "R [--fuzz N] [--seed N]",
+         "change how the rotation's tasks are filled",
+         flags=(ROT, Flag("fuzz", "count", "add this many periods to the odds' doubling time"),
+                Flag("seed", "int", "seed of the lottery's random numbers")))
+def rotation_set_fill(ctx: Ctx):
+    """Change fill settings."""
+    res = ctx.call(api.RotationSetFillRequest(
+        rotation=ctx.rotation(), fuzz=ctx.flag("fuzz"), seed=ctx.flag("seed")))
+    return _rotation_reply(ctx, res, "Updated fill settings of")
+
+
+_NEED_FLAGS = (
+    ROT,
+    Flag("skill", "skill", "the skill and minimum level (`webapp`, `webapp-2`, or `any`)",
+         short="s"),
+    Flag("count", "count", "how many users (default 1)"),
+    Flag("clear", "bool", "remove this need instead"),
+)
+
+
+def _need(ctx: Ctx, kind: type[api.RotationSetRequireRequest], limits: bool):
+    skill, level = ctx.require_flag("skill")
+    res = ctx.call(kind(rotation=ctx.rotation(), skill=skill, level=level,
+                        count=ctx.flag("count", 1), clear=bool(ctx.flag("clear", False))))
+    ts = res.rotation.task_settings
+    needs, word = (ts.limit, "limits") if limits else (ts.require, "requirements")
+    return res, (f"Updated {word} of rotation **{res.rotation.rotation_id}**: "
+                 f"{render.fmt_needs(needs)}.")
+
+
+@command(("rotation", "set", "require"), "R --skill S[-L] [--count N] [--clear]",
+         "require at least N users with a skill in each task", flags=_NEED_FLAGS)
+def rotation_set_require(ctx: Ctx):
+    """Change requirements."""
+    return _need(ctx, api.RotationSetRequireRequest, False)
+
+
+@command(("rotation", "set", "limit"), "R --skill S[-L] [--count N] [--clear]",
+         "allow at most N users with a skill in each task", flags=_NEED_FLAGS)
+def rotation_set_limit(ctx: Ctx):
+    """Change limits."""
+    return _need(ctx, api.RotationSetLimitRequest, True)
+
+
+@command(("rotation", "set", "task"), "R [--duration D] [--grace D]",
+         "change the defaults for new tasks",
+         flags=(ROT, Flag("duration", "duration", "task length (0: shifts last a whole period)"),
+                Flag("grace", "duration", "rest time after serving a task")))
+def rotation_set_task(ctx: Ctx):
+    """Change task defaults."""
+    res = ctx.call(api.RotationSetTaskRequest(
+        rotation=ctx.rotation(), duration=ctx.flag("duration"), grace=ctx.flag("grace")))
+    return _rotation_reply(ctx, res, "Updated task defaults of")

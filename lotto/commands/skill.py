@@ -1,0 +1,41 @@
+"""``/lotto skill …``: the known skills."""
+
+from __future__ import annotations
+
+from lotto import api
+from lotto.commands.base import Ctx
+from lotto.commands.tree import PUBLIC, command, group
+
+__all__: list[str] = []
+
+group(("skill",), "the known skills")
+
+
+def _skill_arg(ctx: Ctx) -> str:
+    from lotto.skill import parse_skill
+
+    return parse_skill(ctx.one_arg("a skill name"))
+
+
+@command(("skill", "new"), "SKILL", "add a known skill")
+def skill_new(ctx: Ctx):
+    """Add a known skill."""
+    skill = _skill_arg(ctx)
+    res = ctx.call(api.SkillNewRequest(skill=skill))
+    return res, f"Added **{skill}** to the known skills."
+
+
+@command(("skill", "delete"), "SKILL", "remove a known skill (users keep theirs)")
+def skill_delete(ctx: Ctx):
+    """Remove a known skill."""
+    skill = _skill_arg(ctx)
+    res = ctx.call(api.SkillDeleteRequest(skill=skill))
+    return res, f"Deleted **{skill}** from the known skills; user records are unchanged."
+
+
+@command(("skill", "list"), "", "list the known skills", access=PUBLIC)
+def skill_list(ctx: Ctx):
+    """List known skills."""
+    ctx.no_args()
+    res = ctx.call(api.SkillListRequest())
+    return res, "Known skills: " + (", ".join(res.skills) if res.skills else "none") + "."

@@ -1,0 +1,110 @@
+"""``/lotto task …``: make shifts and tickets, assign, fill, transition and show tasks."""
+
+from __future__ import annotations
+
+from lotto import api
+from lotto.commands import render
+from lotto.commands.base import Ctx
+from lotto.commands.parser import Flag
+from lotto.commands.tree import PUBLIC, command, group
+from lotto.task import STATE_FINISHED, STATE_SCHEDULED, STATE_STARTED
+
+__all__: list[str] = []
+
+ROT = Flag("rotation", "str", "the rotation's exact id (instead of naming it)", short="r")
+FORCE = Flag("force", "bool", "also when the task is scheduled or started, ignoring limits")
+
+group(("task",), "make, fill, assign and transition tasks")
+group(("task", "new"), "make a shift or a ticket")
+
+
+def _created(ctx: Ctx, res: api.TaskResult, kind: str):
+    return res, f"Created {kind} {render.task_summary(res.task, ctx.username)}."
+
+
+@command(("task", "new", "shift"), "R [--number N]",
+         "make shift N of a rotation (pending)",
+         flags=(ROT, Flag("number", "int", "the shift's period number, from 0 "
+                          "(default: the current period)", short="n")))
+def task_new_shift(ctx: Ctx):
+    """Make a shift."""
+    res = ctx.call(api.TaskNewShiftRequest(rotation=ctx.rotation(), number=ctx.flag("number")))
+    return _created(ctx, res, "shift")
+
+
+@command(("task", "new", "ticket"), "R [--summary TEXT]",
+         "make an on-demand ticket (pending), starting now",
+         flags=(ROT, Flag("summary", "str", "what the ticket is about (quote it)")))
+def task_new_ticket(ctx: Ctx):
+    """Make a ticket."""
+    res = ctx.call(api.TaskNewTicketRequest(rotation=ctx.rotation(),
+                                            summary=ctx.flag("summary", "")))
+    return _created(ctx, res, "ticket")
+
+
+@command(("task", "assign"), "ID @user... [--force]",
+         "assign users to a pending task", flags=(FORCE,))
+def task_assign(ctx: Ctx):
+    """Assign users."""
+    task_id, users = ctx.task_and_users()
+    res = ctx.call(api.TaskAssignRequest(task_id=task_id, user_ids=users,
+                                         force=bool(ctx.flag("force", False))))
+    who = ", ".join(render.user_with_skills(u, res.users, ctx.username) for u in res.changed)
+    if not who:
+        return res, f"Nobody was assigned: everyone named is already assigned to {task_id}."
+    return res, f"Assigned {who} to ticket {res.task.task_id}"
+
+
+@command(("task", "unassign"), "ID @user... [--force]",
+         "remove users from a pending task", flags=(FORCE,))
+def task_unassign(ctx: Ctx):
+    """Unassign users."""
+    task_id, users = ctx.task_and_users()
+    res = ctx.call(api.TaskUnassignRequest(task_id=task_id, user_ids=users,
+                                           force=bool(ctx.flag("force", False))))
+    who = ", ".join(ctx.username(u) for u in res.changed)
+    if not who:
+        return res, f"Nobody was unassigned: nobody named is assigned to {task_id}."
+    return res, f"Unassigned {who} from ticket {res.task.task_id}"
+
+
+@command(("task", "fill"), "ID", "auto-assign users until the task meets its requirements")
+def task_fill(ctx: Ctx):
+    """Fill a task."""
+    task_id = ctx.one_arg("a task id (like `ICE#3`)")
+    res = ctx.call(api.TaskFillRequest(task_id=task_id))
+    return res, render.auto_assigned(res.task.task_id, res.changed, res.users, ctx.username)
+
+
+def _transition(ctx: Ctx, state: str):
+    task_id = ctx.one_arg("a task id (like `ICE#3`)")
+    res = ctx.call(api.TaskTransitionRequest(task_id=task_id, state=state))
+    if res.prev_state == res.task.state:
+        return res, f"{res.task.task_id} is already {state}; nothing changed."
+    return res, f"Transitioned {res.task.task_id} to {res.task.state}."
+
+
+@command(("task", "schedule"), "ID", "move a pending task to scheduled (DMs its users)")
+def task_schedule(ctx: Ctx):
+    """Schedule a task."""
+    return _transition(ctx, STATE_SCHEDULED)
+
+
+@command(("task", "start"), "ID", "move a scheduled task to started (DMs its users)")
+def task_start(ctx: Ctx):
+    """Start a task."""
+    return _transition(ctx, STATE_STARTED)
+
+
+@command(("task", "finish"), "ID", "move a started task to finished (DMs its users)")
+def task_finish(ctx: Ctx):
+    """Finish a task."""
+    return _transition(ctx, STATE_FINISHED)
+
+
+@command(("task", "show"), "ID", "show a task", access=PUBLIC)
+def task_show(ctx: Ctx):
+    """Show a task."""
+    task_id = ctx.one_arg("a task id (like `ICE#3`)")
+    res = ctx.call(api.TaskShowRequest(task_id=task_id))
+    return res, render.task_details(res.task, res.users, ctx.username)

@@ -1,0 +1,154 @@
+"""The command tree: groups of subcommands, each command with its flags, usage and access level.
+
+Command modules register their commands with :func:`command`; :func:`lookup`
+walks the tree for a token list and :func:`help_text` renders the help of any
+node. Help texts are ours; the behaviour follows SPEC §5.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from lotto.commands.parser import Flag
+
+__all__ = [
+    "PUBLIC",
+    "SELF",
+    "ADMIN",
+    "GLOBAL_FLAGS",
+    "Command",
+    "Group",
+    "ROOT",
+    "group",
+    "command",
+    "lookup",
+    "help_text",
+    "usage_line",
+]
+
+PUBLIC = "public"  # anyone may run it
+SELF = "self"  # anyone, for themselves only; admins for anyone
+ADMIN = "admin"  # plugin admins only
+
+TRIGGER = "/lotto"
+
+GLOBAL_FLAGS: tuple[Flag, ...] = (
+    Flag("json", "bool", "print the result as JSON"),
+    Flag("now", "time", "run as if the time were TIME (default: now)"),
+)
+
+
+@dataclass
+class Command:
+    """A runnable command: ``run(ctx)`` returns ``(data, markdown)``."""
+
+    path: tuple[str, ...]
+    synopsis: str
+    summary: str
+    flags: tuple[Flag, ...]
+    access: str
+    run: Callable[[Any], tuple[Any, str]]
+    details: str = ""
+
+    @property
+    def all_flags(self) -> tuple[Flag, ...]:
+        """The command's own flags plus ``--json`` and ``--now``."""
+        return self.flags + GLOBAL_FLAGS
+
+
+@dataclass
+class Group:
+    """A node with named children (groups or commands)."""
+
+    path: tuple[str, ...]
+    summary: str
+    children: dict[str, "Group | Command"] = field(default_factory=dict)
+
+
+ROOT = Group((), "Solar Lottery: fair, skill-aware team rotations.")
+
+
+def group(path: tuple[str, ...], summary: str) -> Group:
+    """Create (or fetch) the group at ``path``, creating parents as needed."""
+    node = ROOT
+    for depth, name in enumerate(path):
+        child = node.children.get(name)
+        if child is None:
+            child = Group(path[: depth + 1], summary if depth == len(path) - 1 else "")
+            node.children[name] = child
+        assert isinstance(child, Group), f"{path} clashes with a command"
+        node = child
+    if summary:
+        node.summary = summary
+    return node
+
+
+def command(
+    path: tuple[str, ...],
+    synopsis: str,
+    summary: str,
+    *,
+    flags: tuple[Flag, ...] = (),
+    access: str = ADMIN,
+    details: str = "",
+) -> Callable[[Callable[[Any], tuple[Any, str]]], Callable[[Any], tuple[Any, str]]]:
+    """Decorator registering a handler as the command at ``path``."""
+
+    def register(fn: Callable[[Any], tuple[Any, str]]) -> Callable[[Any], tuple[Any, str]]:
+        parent = group(path[:-1], "")
+        parent.children[path[-1]] = Command(path, synopsis, summary, flags, access, fn, details)
+        return fn
+
+    return register
+
+
+def lookup(tokens: list[str]) -> tuple[Group | Command, list[str]]:
+    """Walk the tree along ``tokens``; return the deepest node reached and the rest."""
+    node: Group | Command = ROOT
+    i = 0
+    while isinstance(node, Group) and i < len(tokens) and tokens[i] in node.children:
+        node = node.children[tokens[i]]
+        i += 1
+    return node, tokens[i:]
+
+
+def _name(path: tuple[str, ...]) -> str:
+    return " ".join((TRIGGER,) + path)
+
+
+def usage_line(cmd: Command) -> str:
+    """One-line usage of a command, e.g. ``/lotto task fill ID [--json] [--now TIME]``."""
+    parts = [_name(cmd.path)]
+    if cmd.synopsis:
+        parts.append(cmd.synopsis)
+    parts.append("[--json] [--now TIME]")
+    return " ".join(parts)
+
+
+def help_text(node: Group | Command) -> str:
+    """Markdown help for a group (its subcommands) or a command (usage and flags)."""
+    if isinstance(node, Command):
+        lines = [f"**{_name(node.path)}**: {node.summary}", "", f"Usage: `{usage_line(node)}`"]
+        if node.details:
+            lines += ["", node.details]
+        lines += ["", "Flags:"]
+        for flag in node.all_flags:
+            short = f"-{flag.short}, " if flag.short else ""
+            lines.append(f"- `{short}{flag.usage()}`: {flag.help}")
+        if node.access != PUBLIC:
+            who = ("anyone for themselves; plugin admins for others" if node.access == SELF
+                   else "plugin admins only")
+            lines += ["", f"Who may run it: {who}."]
+        return "\n".join(lines)
+    title = f"**{_name(node.path)}**" + (f": {node.summary}" if node.summary else "")
+    lines = [title, "", "Subcommands:"]
+    for name in sorted(node.children):
+        child = node.children[name]
+        if isinstance(child, Group):
+            subs = "|".join(sorted(child.children))
+            lines.append(f"- `{name} {subs}`: {child.summary}")
+        else:
+            lines.append(f"- `{name}`: {child.summary}")
+    lines += ["", f"Use `{_name(node.path)} <subcommand> help` for more."]
+    return "\n".join(lines)

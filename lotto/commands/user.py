@@ -1,0 +1,100 @@
+"""``/lotto user …``: skills, rotation membership, availability and user records."""
+
+from __future__ import annotations
+
+from lotto import api
+from lotto.commands import render
+from lotto.commands.base import Ctx
+from lotto.commands.parser import Flag
+from lotto.commands.tree import PUBLIC, SELF, command, group
+from lotto.errors import InputError
+
+__all__: list[str] = []
+
+ROT = Flag("rotation", "str", "the rotation's exact id (instead of naming it)", short="r")
+
+group(("user",), "users' skills, rotations and availability")
+
+
+def _users_reply(ctx: Ctx, res: api.UsersResult, head: str):
+    body = "\n".join(render.user_details(u, ctx.username) for u in res.users)
+    return res, f"{head}\n{body}" if head else body
+
+
+@command(("user", "qualify"), "@user... --skill S[-L][,S[-L]...]",
+         "give users skills at levels (1-4, or beginner..expert)",
+         flags=(Flag("skill", "skills", "skills with optional levels, e.g. `webapp-2,server`",
+                     short="s"),))
+def user_qualify(ctx: Ctx):
+    """Qualify users."""
+    skills = ctx.require_flag("skill")
+    if any(s == "any" for s, _ in skills):
+        raise InputError("`any` is not a skill a user can have; every user matches it.")
+    res = ctx.call(api.UserQualifyRequest(user_ids=ctx.users(ctx.parsed.args), skills=skills))
+    return _users_reply(ctx, res, f"Qualified {len(res.changed)} of {len(res.users)} users.")
+
+
+@command(("user", "disqualify"), "@user... --skill S[,S...]", "remove skills from users",
+         flags=(Flag("skill", "names", "the skill names to remove", short="s"),))
+def user_disqualify(ctx: Ctx):
+    """Disqualify users."""
+    skills = ctx.require_flag("skill")
+    res = ctx.call(api.UserDisqualifyRequest(user_ids=ctx.users(ctx.parsed.args), skills=skills))
+    return _users_reply(ctx, res, f"Disqualified {len(res.changed)} of {len(res.users)} users.")
+
+
+@command(("user", "show"), "[@user...]", "show users' skills, served times and calendars",
+         access=PUBLIC)
+def user_show(ctx: Ctx):
+    """Show users."""
+    res = ctx.call(api.UserShowRequest(user_ids=ctx.users(ctx.parsed.args)))
+    return _users_reply(ctx, res, "")
+
+
+@command(("user", "join"), "R [@user...] [--starting TIME]",
+         "add users (default: you) to a rotation", access=SELF,
+         flags=(ROT, Flag("starting", "time", "count the users as last served at TIME: "
+                          "future gives a grace period, past raises their odds")))
+def user_join(ctx: Ctx):
+    """Join a rotation."""
+    ref, users = ctx.rotation_and_users()
+    ctx.check_self(users)
+    res = ctx.call(api.UserJoinRequest(rotation=ref, user_ids=users,
+                                       starting=ctx.flag("starting")))
+    return res, _membership(ctx, res, "Added", "to", "already in")
+
+
+@command(("user", "leave"), "R [@user...]", "remove users (default: you) from a rotation",
+         access=SELF, flags=(ROT,))
+def user_leave(ctx: Ctx):
+    """Leave a rotation."""
+    ref, users = ctx.rotation_and_users()
+    ctx.check_self(users)
+    res = ctx.call(api.UserLeaveRequest(rotation=ref, user_ids=users))
+    return res, _membership(ctx, res, "Removed", "from", "not in")
+
+
+def _membership(ctx: Ctx, res: api.MembershipResult, verb: str, prep: str, noop: str) -> str:
+    rid = res.rotation.rotation_id
+    if not res.changed:
+        return f"Nothing changed: everyone named is {noop} rotation **{rid}**."
+    who = ", ".join(ctx.username(u) for u in res.changed)
+    return f"{verb} {who} {prep} rotation **{rid}**."
+
+
+@command(("user", "unavailable"), "[@user...] --start TIME --finish TIME [--clear]",
+         "mark users (default: you) unavailable, or clear that", access=SELF,
+         flags=(Flag("start", "time", "start of the interval"),
+                Flag("finish", "time", "end of the interval"),
+                Flag("clear", "bool", "clear personal unavailability overlapping the interval")))
+def user_unavailable(ctx: Ctx):
+    """Add or clear unavailability."""
+    start, finish = ctx.require_flag("start"), ctx.require_flag("finish")
+    if finish <= start:
+        raise InputError("`--finish` must be after `--start`.")
+    users = ctx.users(ctx.parsed.args)
+    ctx.check_self(users)
+    res = ctx.call(api.UserUnavailableRequest(user_ids=users, start=start, finish=finish,
+                                              clear=bool(ctx.flag("clear", False))))
+    verb = "Cleared unavailability of" if ctx.flag("clear") else "Marked unavailable:"
+    return _users_reply(ctx, res, f"{verb} {', '.join(ctx.username(u) for u in users)}.")

@@ -1,0 +1,67 @@
+"""Local stand-ins for the chat system: a directory where ``@name`` is user ``name``,
+and posters that print or record direct messages (the CLI and the tests use them)."""
+
+from __future__ import annotations
+
+import re
+
+from lotto.ports import Profile
+
+__all__ = ["LocalDirectory", "PrintPoster", "RecordingPoster"]
+
+# Mattermost usernames: letters, digits and . _ - (we stay as lenient as that).
+_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class LocalDirectory:
+    """Every well-formed ``name`` is a user with id and username ``name``, zone ``tz``, an admin."""
+
+    def __init__(self, tz: str = "UTC", *, admins: bool = True) -> None:
+        self.tz = tz or "UTC"
+        self.admins = admins
+
+    def _profile(self, name: str) -> Profile | None:
+        if not name or not _USERNAME.match(name):
+            return None
+        return Profile(user_id=name, username=name, display_name=name,
+                       time_zone=self.tz, is_admin=self.admins)
+
+    def by_id(self, user_id: str) -> Profile | None:
+        """The profile of ``user_id`` (ids and usernames coincide here)."""
+        return self._profile(user_id)
+
+    def by_username(self, username: str) -> Profile | None:
+        """The profile of ``username`` (without ``@``)."""
+        return self._profile(username)
+
+    def by_ids(self, user_ids: list[str]) -> dict[str, Profile]:
+        """Profiles of many users at once."""
+        out: dict[str, Profile] = {}
+        for user_id in user_ids:
+            profile = self._profile(user_id)
+            if profile is not None:
+                out[user_id] = profile
+        return out
+
+
+class PrintPoster:
+    """Prints each direct message to stdout as ``DM to @user: text``."""
+
+    def dm(self, user_id: str, message: str) -> None:
+        """Print the message."""
+        print(f"DM to @{user_id}: {message}")
+
+
+class RecordingPoster:
+    """Keeps every direct message as ``(user_id, text)`` in :attr:`sent` (for tests)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def dm(self, user_id: str, message: str) -> None:
+        """Record the message."""
+        self.sent.append((user_id, message))
+
+    def reset(self) -> None:
+        """Forget the messages recorded so far."""
+        self.sent.clear()
