@@ -1,16 +1,34 @@
-"""Calendar events: when a user is unavailable, and why."""
+"""Calendar events: when a user is unavailable, and why; pure list helpers.
+
+A calendar is a list of :class:`Event` kept sorted by start. The helpers
+return new lists and never change the one they are given.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from lotto.record import Record
 
-__all__ = ["Event", "REASON_TASK", "REASON_GRACE", "REASON_PERSONAL"]
+__all__ = [
+    "Event",
+    "REASON_TASK",
+    "REASON_GRACE",
+    "REASON_PERSONAL",
+    "REASONS",
+    "overlaps",
+    "overlapping",
+    "add_events",
+    "without_task",
+    "clear_personal",
+    "for_rotation",
+]
 
 REASON_TASK = "task"
 REASON_GRACE = "grace"
 REASON_PERSONAL = "personal"
+REASONS = (REASON_TASK, REASON_GRACE, REASON_PERSONAL)
 
 
 class Event(Record):
@@ -21,3 +39,55 @@ class Event(Record):
     reason: str = REASON_PERSONAL
     task_id: str = ""
     rotation_id: str = ""
+
+
+def _key(event: Event) -> tuple[datetime, datetime]:
+    return (event.start, event.finish)
+
+
+def overlaps(event: Event, start: datetime, finish: datetime) -> bool:
+    """True if ``event`` shares time with ``[start, finish)`` (touching ends do not overlap)."""
+    return event.start < finish and start < event.finish
+
+
+def overlapping(calendar: Iterable[Event], start: datetime, finish: datetime) -> list[Event]:
+    """Events of any reason and rotation that overlap ``[start, finish)``."""
+    return [e for e in calendar if overlaps(e, start, finish)]
+
+
+def add_events(calendar: Iterable[Event], events: Iterable[Event]) -> list[Event]:
+    """``calendar`` plus ``events`` (exact duplicates skipped), sorted by start then finish."""
+    merged = list(calendar)
+    for event in events:
+        if event not in merged:
+            merged.append(event)
+    merged.sort(key=_key)  # stable: equal starts keep their order
+    return merged
+
+
+def without_task(calendar: Iterable[Event], task_id: str) -> list[Event]:
+    """``calendar`` without the events (task and grace) of ``task_id``."""
+    return [e for e in calendar if e.task_id != task_id]
+
+
+def clear_personal(calendar: Iterable[Event], start: datetime, finish: datetime) -> list[Event]:
+    """``calendar`` without the personal events overlapping ``[start, finish)``.
+
+    Task and grace events stay: they belong to tasks and go with them.
+    """
+    return [
+        e for e in calendar if not (e.reason == REASON_PERSONAL and overlaps(e, start, finish))
+    ]
+
+
+def for_rotation(calendar: Iterable[Event], rotation_id: str) -> list[Event]:
+    """The task and grace events of ``rotation_id`` only.
+
+    The original's matcher fell through and matched every event (SPEC §6);
+    here personal events and other rotations' events never match.
+    """
+    return [
+        e
+        for e in calendar
+        if e.reason in (REASON_TASK, REASON_GRACE) and e.rotation_id == rotation_id
+    ]
