@@ -1,0 +1,201 @@
+"""The ``lotto`` command-line program: run ``/lotto`` commands against a store.
+
+``lotto [--store URL] [--as USERNAME] [--tz ZONE] COMMAND…`` runs one command
+(the leading ``/lotto`` is optional); ``--file FILE`` runs one command per line
+(blank lines and ``#`` comments skipped), stopping at the first failure;
+``lotto demo`` runs the demo of :mod:`lotto.demo`. Exit status: 0 success,
+1 a command failed (its error on stderr), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import shlex
+import sys
+from typing import TextIO
+
+from lotto import PLUGIN_ID
+
+__all__ = ["main", "USAGE"]
+
+USAGE = """\
+usage: lotto [--store URL] [--as USERNAME] [--tz ZONE] COMMAND...
+       lotto [--store URL] [--as USERNAME] [--tz ZONE] --file FILE
+       lotto demo
+       lotto serve [...]            (the Mattermost shim; see `lotto serve --help`)
+
+Runs /lotto commands (the leading "/lotto" is optional), e.g.
+  lotto --store redis://localhost:6379/0 rotation new ICE --period weekly
+  lotto help
+
+options:
+  --store URL      where records live: redis://HOST:PORT/DB, or memory:// (an
+                   in-process store that is gone when the program exits)
+                   [env LOTTO_STORE, default memory://]
+  --as USERNAME    act as this user (every user is a plugin admin here)
+                   [env LOTTO_USER, default your login name]
+  --tz ZONE        the time zone of every user, an IANA name
+                   [env LOTTO_TZ, default UTC]
+  --file FILE      run the commands in FILE, one per line ("-" for stdin)
+  -h, --help       show this help
+"""
+
+_OPTIONS = ("--store", "--as", "--tz", "--file")
+
+
+class _BriefFormatter(logging.Formatter):
+    """Log lines without tracebacks (set LOTTO_DEBUG=1 to see them)."""
+
+    def formatException(self, ei) -> str:  # noqa: N802 - logging's name
+        return ""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.exc_text = None
+        return super().format(record).rstrip()
+
+
+def _setup_logging() -> None:
+    root = logging.getLogger()
+    if root.handlers:  # embedded (tests, shim): leave the host's logging alone
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    if os.environ.get("LOTTO_DEBUG"):
+        handler.setFormatter(logging.Formatter("lotto: %(levelname)s %(name)s: %(message)s"))
+    else:
+        handler.setFormatter(_BriefFormatter("lotto: %(levelname)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+
+
+class _Usage(Exception):
+    """A usage error: message for stderr, exit status 2."""
+
+
+def _split_options(argv: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Leading program options, then the command words (options after them belong to it)."""
+    opts: dict[str, str] = {}
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in ("-h", "--help"):
+            opts["help"] = "1"
+            i += 1
+            continue
+        name, eq, value = arg.partition("=")
+        if name not in _OPTIONS:
+            break
+        if not eq:
+            if i + 1 >= len(argv):
+                raise _Usage(f"option {name} needs a value")
+            value = argv[i + 1]
+            i += 1
+        opts[name[2:]] = value
+        i += 1
+    return opts, argv[i:]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the program with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _setup_logging()
+    try:
+        opts, words = _split_options(argv)
+        if opts.get("help"):
+            sys.stdout.write(USAGE)
+            return 0
+        if words[:1] == ["demo"] and "file" not in opts:
+            from lotto.demo import main as demo_main
+
+            return demo_main(words[1:])
+        if not words and "file" not in opts:
+            raise _Usage("no command given")
+        if words and "file" in opts:
+            raise _Usage("give either a command or --file, not both")
+        return _run(opts, words)
+    except _Usage as exc:
+        sys.stderr.write(f"lotto: {exc}\n\n{USAGE}")
+        return 2
+
+
+def _username(opts: dict[str, str]) -> str:
+    name = opts.get("as") or os.environ.get("LOTTO_USER") or _login()
+    name = name.removeprefix("@")
+    from lotto.local import LocalDirectory
+
+    if LocalDirectory().by_username(name) is None:
+        raise _Usage(f"{name!r} is not a valid username (letters, digits, '.', '_', '-')")
+    return name
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "me"
+
+
+def _zone(opts: dict[str, str]) -> str:
+    zone = opts.get("tz") or os.environ.get("LOTTO_TZ") or "UTC"
+    from lotto.errors import LottoError
+    from lotto.timeutil import get_zone
+
+    try:
+        get_zone(zone)
+    except LottoError as exc:
+        raise _Usage(f"--tz: {exc}") from None
+    return zone
+
+
+def _run(opts: dict[str, str], words: list[str]) -> int:
+    import kvstore
+    from lotto.commands import Env
+    from lotto.local import LocalDirectory, PrintPoster
+
+    actor = _username(opts)
+    zone = _zone(opts)
+    lines = _read_file(opts["file"]) if "file" in opts else None
+    url = opts.get("store") or os.environ.get("LOTTO_STORE") or "memory://"
+    try:
+        kv = kvstore.open(url, PLUGIN_ID)
+    except (kvstore.KVError, ValueError) as exc:
+        raise _Usage(f"--store {url!r}: {exc}") from None
+    try:
+        env = Env(kv, LocalDirectory(zone), PrintPoster())
+        if lines is None:
+            return 0 if _one(env, actor, shlex.join(words), sys.stdout) else 1
+        for line in lines:
+            sys.stdout.write(f"$ {line}\n")
+            if not _one(env, actor, line, sys.stdout):
+                return 1
+        return 0
+    finally:
+        kv.close()
+
+
+def _read_file(path: str) -> list[str]:
+    try:
+        if path == "-":
+            text = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+    except OSError as exc:
+        raise _Usage(f"--file: {exc.strerror}: {path}") from None
+    return [ln.strip() for ln in text.splitlines()
+            if ln.strip() and not ln.strip().startswith("#")]
+
+
+def _one(env, actor: str, line: str, out: TextIO) -> bool:
+    from lotto.commands import execute
+
+    outcome = execute(env, actor, line)
+    if not outcome.ok:
+        sys.stderr.write(f"error: {outcome.text}\n")
+        return False
+    text = outcome.text
+    if outcome.is_json:
+        text = text.removeprefix("```json\n").removesuffix("\n```")
+    out.write(text.rstrip("\n") + "\n")
+    return True
