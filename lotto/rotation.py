@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 
 import msgspec
 
+from lotto import timeutil
+from lotto.errors import InputError
 from lotto.record import Record
 
 __all__ = [
@@ -17,6 +19,10 @@ __all__ = [
     "FILLER_QUEUE",
     "TASK_TYPE_SHIFT",
     "TASK_TYPE_TICKET",
+    "shift_start_of",
+    "shift_duration_of",
+    "shift_number_of",
+    "doubling_period",
 ]
 
 FILLER_SOLAR_LOTTERY = "solar-lottery"
@@ -74,3 +80,40 @@ class Rotation(Record):
     task_settings: TaskSettings = msgspec.field(default_factory=TaskSettings)
     fill_settings: FillSettings = msgspec.field(default_factory=FillSettings)
     autopilot_settings: AutopilotSettings = msgspec.field(default_factory=AutopilotSettings)
+
+
+def _beginning(rotation: Rotation) -> datetime:
+    beginning = rotation.fill_settings.beginning
+    if beginning is None:
+        raise InputError(
+            f"rotation {rotation.rotation_id} has no beginning time: set one with "
+            "rotation new --beginning.",
+            rotation_id=rotation.rotation_id,
+        )
+    return beginning
+
+
+def shift_start_of(rotation: Rotation, n: int) -> datetime:
+    """Start (UTC) of shift ``n`` of ``rotation``, on its zone's wall clock (SPEC §2)."""
+    fs = rotation.fill_settings
+    return timeutil.shift_start(_beginning(rotation), fs.period, fs.time_zone, n)
+
+
+def shift_duration_of(rotation: Rotation, n: int) -> timedelta:
+    """Duration of shift ``n``: the rotation's ``Duration`` if set, else until the next start."""
+    fs = rotation.fill_settings
+    return timeutil.shift_duration(
+        _beginning(rotation), fs.period, fs.time_zone, n, rotation.task_settings.duration
+    )
+
+
+def shift_number_of(rotation: Rotation, t: datetime) -> int:
+    """Number of the period of ``rotation`` containing ``t`` (negative before its beginning)."""
+    fs = rotation.fill_settings
+    return timeutil.shift_number_at(_beginning(rotation), fs.period, fs.time_zone, t)
+
+
+def doubling_period(rotation: Rotation) -> timedelta:
+    """The lottery's doubling period: (1 + Fuzz) × the average period length (SPEC §3)."""
+    fs = rotation.fill_settings
+    return (1 + max(fs.fuzz, 0)) * timeutil.average_period(fs.period)
