@@ -1,0 +1,74 @@
+"""Helpers for the command-layer tests (a script runner and a store dump), and their checks."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from lotto import PLUGIN_ID
+from lotto.commands import Env, Outcome, execute
+from lotto.local import LocalDirectory, RecordingPoster
+
+INTERNAL_ERROR = "internal error"
+
+
+class Script:
+    """Runs ``/lotto`` lines through ``execute`` as one acting user on a store."""
+
+    def __init__(self, kv, *, tz: str = "UTC", actor: str = "test-user", admins: bool = True,
+                 admin_only: bool = True) -> None:
+        self.kv = kv
+        self.poster = RecordingPoster()
+        self.directory = LocalDirectory(tz, admins=admins)
+        self.env = Env(kv, self.directory, self.poster, admin_only=admin_only)
+        self.actor = actor
+
+    def try_(self, line: str, *, now: datetime | None = None, actor: str | None = None) -> Outcome:
+        """Run a line; return its outcome whatever it is."""
+        return execute(self.env, actor or self.actor, line, now=now)
+
+    def run(self, line: str, *, now: datetime | None = None, actor: str | None = None) -> Outcome:
+        """Run a line that must succeed."""
+        out = self.try_(line, now=now, actor=actor)
+        assert out.ok, f"{line!r} failed: {out.text}"
+        return out
+
+    def multi(self, text: str, *, now: datetime | None = None) -> list[Outcome]:
+        """Run every non-blank, non-comment line; all must succeed."""
+        return [self.run(ln.strip(), now=now) for ln in text.splitlines()
+                if ln.strip() and not ln.strip().startswith("#")]
+
+
+def dump(kv) -> dict[str, bytes | None]:
+    """Every key of the store with its value (for byte-for-byte comparisons)."""
+    keys: list[str] = []
+    page = 0
+    while True:
+        batch = kv.list_keys(page, 1000)
+        keys += batch
+        if len(batch) < 1000:
+            break
+        page += 1
+    return {key: kv.get(key) for key in sorted(keys)}
+
+
+def assert_clean_error(out: Outcome) -> None:
+    """A failed command: one paragraph, no traceback, not an internal error."""
+    assert not out.ok
+    assert out.text.strip()
+    assert "\n" not in out.text.strip(), out.text
+    assert "Traceback" not in out.text
+    assert INTERNAL_ERROR not in out.text, out.text
+
+
+def test_plugin_id_matches_plugin_json():
+    plugin = json.loads((Path(__file__).parents[2] / "plugin.json").read_text())
+    assert PLUGIN_ID == plugin["id"]
+
+
+def test_dump_sees_writes(kv_memory):
+    before = dump(kv_memory)
+    Script(kv_memory).run("rotation new ICE --beginning 2020-01-01")
+    after = dump(kv_memory)
+    assert before != after and any("ICE" in k for k in after)
