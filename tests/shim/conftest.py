@@ -1,0 +1,131 @@
+"""Fixtures for the shim tests: the fake Mattermost server and ``lotto serve`` processes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+import httpx
+import pytest
+
+from tests.shim.fake_mattermost import FakeMattermost
+from tests.shim.openapi import OpenAPI, load_spec
+
+ROOT = Path(__file__).resolve().parents[2]
+SLASH_TOKEN = "slash-token-abcdef"
+SECRET = "shim-secret-0123456789abcdef"
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 10.0, interval: float = 0.02) -> object:
+    """Poll ``condition`` until it is truthy (returned) or ``timeout`` passes (AssertionError)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def openapi() -> OpenAPI:
+    """The Mattermost OpenAPI description, parsed once per session."""
+    return load_spec()
+
+
+@pytest.fixture
+def fake_mm(openapi: OpenAPI) -> Iterator[FakeMattermost]:
+    """A fresh fake Mattermost; the test fails if any request broke the OpenAPI contract."""
+    fake = FakeMattermost(openapi).start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+    assert fake.violations == [], fake.violations
+
+
+class ShimProcess:
+    """A running ``python -m shim`` subprocess."""
+
+    def __init__(self, proc: subprocess.Popen, url: str, log_path: Path) -> None:
+        self.proc = proc
+        self.url = url
+        self.log_path = log_path
+        self.http = httpx.Client(base_url=url, timeout=30)
+
+    def log(self) -> str:
+        """What the process wrote to stderr so far."""
+        return self.log_path.read_text(errors="replace")
+
+    def slash(self, text: str, user: dict, *, token: str = SLASH_TOKEN, command: str = "/lotto") -> httpx.Response:
+        """Post a slash command exactly as Mattermost does (form-encoded)."""
+        form = {
+            "channel_id": "channel0000000000000000000", "channel_name": "town-square", "command": command,
+            "response_url": "http://127.0.0.1:1/hooks/commands/x", "team_domain": "team", "team_id": "team000000000000000000000",
+            "text": text, "token": token, "trigger_id": "trigger", "user_id": user["id"], "user_name": user["username"],
+        }
+        return self.http.post("/api/v1/slash", data=form, headers={"Authorization": f"Token {token}"})
+
+    def stop(self) -> None:
+        """Terminate the process and wait for it."""
+        self.http.close()
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def shim_env(**overrides: str) -> dict[str, str]:
+    """The environment for a shim subprocess (no inherited LOTTO_* settings)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOTTO_")}
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(overrides)
+    return env
+
+
+@pytest.fixture
+def start_shim(tmp_path: Path) -> Iterator[Callable[..., ShimProcess]]:
+    """Start shim processes: ``start_shim(fake_mm, store_url, *extra_flags, **env)``; stopped at teardown."""
+    started: list[ShimProcess] = []
+
+    def start(fake: FakeMattermost, store: str, *flags: str, **env: str) -> ShimProcess:
+        port = free_port()
+        log_path = tmp_path / f"shim-{port}.log"
+        args = [sys.executable, "-m", "shim", "--listen", f"127.0.0.1:{port}", "--store", store,
+                "--mattermost-url", fake.url, "--bot-token", fake.bot_token,
+                "--slash-token", SLASH_TOKEN, "--secret", SECRET, *flags]
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(args, cwd=ROOT, env=shim_env(**env), stdout=log, stderr=subprocess.STDOUT)
+        shim = ShimProcess(proc, f"http://127.0.0.1:{port}", log_path)
+        started.append(shim)
+
+        def ready() -> bool:
+            if proc.poll() is not None:
+                raise AssertionError(f"shim exited with {proc.returncode}:\n{shim.log()}")
+            try:
+                return httpx.get(shim.url + "/healthz", timeout=1).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_for(ready, timeout=20, interval=0.05)
+        return shim
+
+    yield start
+    for shim in started:
+        shim.stop()

@@ -1,0 +1,225 @@
+"""A fake Mattermost server for the shim's tests, checked against the OpenAPI file.
+
+It runs on a loopback port in a thread and serves only what the shim calls:
+users (by id, ``me``, by username, in bulk), direct channels, posts and
+ephemeral posts. Every request must route to an operation of
+``mattermost-openapi-v4.yaml`` and carry a body that validates against it, and
+every response it sends is validated too; anything else is recorded in
+``violations`` (the fixture fails the test when that list is not empty).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from tests.shim.openapi import OpenAPI, load_spec
+
+__all__ = ["FakeMattermost", "make_id"]
+
+
+def make_id(seed: str) -> str:
+    """A Mattermost-style 26-character id derived from ``seed``."""
+    alphabet = "abcdefghijkmnopqrstuwxyz13456789"
+    digest = hashlib.sha256(seed.encode()).digest()
+    return "".join(alphabet[b % 32] for b in digest[:26])
+
+
+class FakeMattermost:
+    """State of the fake server plus the thread serving it."""
+
+    def __init__(self, spec: OpenAPI | None = None, *, bot_token: str = "bot-token-123") -> None:
+        self.spec = spec or load_spec()
+        self.bot_token = bot_token
+        self.lock = threading.RLock()
+        self.users: dict[str, dict[str, Any]] = {}
+        self.channels: dict[str, dict[str, Any]] = {}
+        self.posts: list[dict[str, Any]] = []
+        self.ephemeral: list[dict[str, Any]] = []
+        self.calls: list[str] = []  # "METHOD /path" of every request
+        self.violations: list[str] = []
+        self.fail_next: list[int] = []  # statuses to answer the next requests with
+        self.bot = self.add_user("lottobot", roles="system_user", first_name="Lotto", last_name="Bot")
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-mattermost", daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        """Base URL of the running server."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "FakeMattermost":
+        """Start serving in a background thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self._server.shutdown()
+        self._server.server_close()
+
+    # -- test set-up and inspection ---------------------------------------------
+
+    def add_user(
+        self,
+        username: str,
+        *,
+        time_zone: str = "",
+        automatic: bool = False,
+        roles: str = "system_user",
+        first_name: str = "",
+        last_name: str = "",
+        deleted: bool = False,
+    ) -> dict[str, Any]:
+        """Add a user; ``time_zone`` goes to the automatic or the manual slot."""
+        user = {
+            "id": make_id(username),
+            "username": username,
+            "first_name": first_name,
+            "last_name": last_name,
+            "nickname": "",
+            "email": f"{username}@example.com",
+            "roles": roles,
+            "locale": "en",
+            "create_at": 1577836800000,
+            "update_at": 1577836800000,
+            "delete_at": 1577836800000 if deleted else 0,
+            "timezone": {
+                "useAutomaticTimezone": automatic,
+                "automaticTimezone": time_zone if automatic else "",
+                "manualTimezone": "" if automatic else time_zone,
+            },
+        }
+        with self.lock:
+            self.users[user["id"]] = user
+        return user
+
+    def dms(self, user_id: str) -> list[str]:
+        """Messages the bot posted in its direct channel with ``user_id``, oldest first."""
+        name = "__".join(sorted((self.bot["id"], user_id)))
+        with self.lock:
+            channel = next((c for c in self.channels.values() if c["name"] == name), None)
+            if channel is None:
+                return []
+            return [p["message"] for p in self.posts if p["channel_id"] == channel["id"]]
+
+    def count(self, call: str) -> int:
+        """How many requests matched ``"METHOD /path"`` exactly."""
+        with self.lock:
+            return sum(1 for c in self.calls if c == call)
+
+    # -- request handling (called from server threads) --------------------------------
+
+    def handle(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, Any]:
+        """Validate and answer one request; returns (status, JSON body)."""
+        with self.lock:
+            self.calls.append(f"{method} {path}")
+            injected = self.fail_next.pop(0) if self.fail_next else None
+        op = self.spec.operation(method, path)
+        if op is None:
+            return self._violation(404, f"{method} {path} is not in the OpenAPI file")
+        body: Any = None
+        if raw:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                return self._violation(400, f"{op.name}: request body is not JSON")
+            if headers.get("content-type", "").split(";")[0] != "application/json":
+                return self._violation(400, f"{op.name}: JSON body without Content-Type application/json")
+        problems = self.spec.request_errors(op, body, bool(raw))
+        if problems:
+            return self._violation(400, "; ".join(problems))
+        if headers.get("authorization") != f"Bearer {self.bot_token}":
+            status, answer = 401, _app_error(401, "api.context.session_expired.app_error", "Invalid or expired session")
+        elif injected is not None:
+            return injected, _app_error(injected, "fake.injected", "injected failure")  # deliberate: not validated
+        else:
+            status, answer = self._dispatch(op.template, method, path, body)
+        problems = self.spec.response_errors(op, status, answer)
+        if problems:
+            self._violation(status, "fake server bug: " + "; ".join(problems))
+        return status, answer
+
+    def _violation(self, status: int, message: str) -> tuple[int, Any]:
+        with self.lock:
+            self.violations.append(message)
+        return status, _app_error(status, "fake.openapi_violation", message)
+
+    def _dispatch(self, template: str, method: str, path: str, body: Any) -> tuple[int, Any]:
+        last = path.rsplit("/", 1)[-1]
+        with self.lock:
+            if template == "/api/v4/users/{user_id}":
+                user = self.bot if last == "me" else self.users.get(last)
+                return (200, user) if user else (404, _app_error(404, "app.user.missing.app_error", "user not found"))
+            if template == "/api/v4/users/username/{username}":
+                user = next((u for u in self.users.values() if u["username"] == last), None)
+                return (200, user) if user else (404, _app_error(404, "app.user.missing.app_error", "user not found"))
+            if template == "/api/v4/users/ids":
+                return 200, [self.users[i] for i in body if i in self.users]
+            if template == "/api/v4/channels/direct":
+                return self._direct(body)
+            if template == "/api/v4/posts":
+                if body["channel_id"] not in self.channels:
+                    return 403, _app_error(403, "api.context.permissions.app_error", "no such channel")
+                post = self._post(body["channel_id"], body["message"])
+                self.posts.append(post)
+                return 201, post
+            if template == "/api/v4/posts/ephemeral":
+                post = self._post(body["post"]["channel_id"], body["post"]["message"])
+                self.ephemeral.append({**post, "user_id": body["user_id"]})
+                return 201, post
+        return self._violation(404, f"{method} {path}: in the OpenAPI file but not served by the fake")
+
+    def _direct(self, ids: list[str]) -> tuple[int, Any]:
+        if any(i not in self.users for i in ids):
+            return 400, _app_error(400, "api.channel.create_direct_channel.invalid_user.app_error", "unknown user")
+        name = "__".join(sorted(ids))
+        channel = next((c for c in self.channels.values() if c["name"] == name), None)
+        if channel is None:
+            now = int(time.time() * 1000)
+            channel = {"id": make_id("channel:" + name), "name": name, "display_name": "", "type": "D",
+                       "team_id": "", "create_at": now, "update_at": now, "delete_at": 0}
+            self.channels[channel["id"]] = channel
+        return 201, channel
+
+    def _post(self, channel_id: str, message: str) -> dict[str, Any]:
+        now = int(time.time() * 1000)
+        return {"id": make_id(f"post:{len(self.posts)}:{len(self.ephemeral)}:{now}"), "create_at": now,
+                "update_at": now, "delete_at": 0, "user_id": self.bot["id"], "channel_id": channel_id,
+                "root_id": "", "message": message, "type": "", "props": {}}
+
+
+def _app_error(status: int, error_id: str, message: str) -> dict[str, Any]:
+    return {"id": error_id, "message": message, "request_id": "fake", "status_code": status}
+
+
+def _handler(fake: FakeMattermost) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            status, answer = fake.handle(self.command, self.path, headers, raw)
+            data = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+            pass
+
+    return Handler
