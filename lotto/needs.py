@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 
-from lotto.skill import ANY, need_sort_key, parse_need_id
+from lotto.skill import ANY, parse_need_id
 from lotto.user import User
 
 __all__ = [
@@ -51,8 +51,11 @@ def met_needs(user: User, needs: Iterable[str]) -> list[str]:
 
 
 def sorted_needs(needs: Iterable[str]) -> list[str]:
-    """Need ids in the canonical order: by skill, then level, ``any`` last."""
-    return sorted(needs, key=need_sort_key)
+    """Need ids in the original's order: plain string order of the ids.
+
+    (``TEAMFS1-◉`` < ``any`` < ``lead-◉`` < ``webapp-◉``, as the Go plugin listed them.)
+    """
+    return sorted(needs)
 
 
 def remaining(needs: Mapping[str, int], users: Iterable[User]) -> dict[str, int]:
@@ -85,5 +88,5 @@ def format_need(nid: str, count: int, *, bold: bool = False) -> str:
 
 
 def format_needs(needs: Mapping[str, int], *, bold: bool = False) -> str:
-    """Needs as ``2 webapp-◉, 1 any`` in the canonical order (the insufficient-fill error's form)."""
+    """Needs as ``1 any, 2 webapp-◉`` in id order (the insufficient-fill error's form)."""
     return ", ".join(format_need(nid, needs[nid], bold=bold) for nid in sorted_needs(needs))

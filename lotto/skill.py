@@ -28,7 +28,6 @@ __all__ = [
     "need_id",
     "parse_need_id",
     "format_skill_level",
-    "need_sort_key",
 ]
 
 ANY = "any"
@@ -135,8 +134,3 @@ def format_skill_level(skill: str, level: int) -> str:
     """User-facing form of a skill-level (``webapp-◈``; ``any``)."""
     return need_id(skill, level)
 
-
-def need_sort_key(nid: str) -> tuple[int, str, int]:
-    """Deterministic display/iteration order of need ids: by skill, then level; ``any`` last."""
-    skill, level = parse_need_id(nid)
-    return (1 if skill == ANY else 0, skill, level)

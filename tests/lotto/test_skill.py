@@ -10,7 +10,6 @@ from lotto.skill import (
     LEVEL_SYMBOLS,
     format_skill_level,
     need_id,
-    need_sort_key,
     parse_level,
     parse_need_id,
     parse_skill_level,
@@ -78,7 +77,3 @@ def test_need_id_rejects_level_zero_for_a_real_skill():
     with pytest.raises(BadSkillError):
         need_id("webapp", 0)
 
-
-def test_need_sort_key_orders_by_skill_then_level_any_last():
-    ids = ["any", "webapp-◈", "lead-◉", "webapp-◉", "webapp-▣"]
-    assert sorted(ids, key=need_sort_key) == ["lead-◉", "webapp-◉", "webapp-▣", "webapp-◈", "any"]
