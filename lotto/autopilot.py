@@ -1,0 +1,165 @@
+"""The autopilot (SPEC §4): one run over one rotation at one time.
+
+:func:`run_autopilot` works on records already loaded into a session: the
+rotation, its open tasks and the users (members and assigned). It changes
+them in place through :mod:`lotto.service.taskops` and returns the report
+steps and notices; the service saves everything in the same unit of work.
+
+"A run works on the tasks as they were when the run began": the view is the
+map task id → state taken before step 1. Steps 1, 2, 5 and 6 select by that
+view (and the task's current state must still match), step 4 only considers
+tasks that were pending at the start, so a shift created in step 3 is filled
+no earlier than the next run, and a task scheduled in step 4 is reminded or
+started no earlier than the next run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from lotto import api
+from lotto.api import AutopilotFill, AutopilotStep, Notice
+from lotto.rotation import TASK_TYPE_TICKET, Rotation
+from lotto.service import taskops
+from lotto.service.common import notice
+from lotto.store import Session
+from lotto.task import STATE_FINISHED, STATE_PENDING, STATE_SCHEDULED, STATE_STARTED, Task, task_interval
+from lotto.timeutil import shift_number_at, shift_start
+from lotto.user import User
+
+__all__ = ["run_autopilot"]
+
+
+class _Run:
+    def __init__(self, session: Session, rotation: Rotation, tasks: dict[str, Task], users: dict[str, User],
+                 now: datetime, actor_id: str) -> None:
+        self.s = session
+        self.rotation = rotation
+        self.tasks = tasks
+        self.users = users
+        self.now = now
+        self.actor_id = actor_id
+        self.view = {tid: t.state for tid, t in tasks.items()}  # as the run began
+        self.notices: list[Notice] = []
+        self.mentioned: set[str] = set()
+
+    def in_view(self, state: str) -> list[Task]:
+        """Tasks that were in ``state`` when the run began and still are, in creation order."""
+        return [t for tid, t in self.tasks.items() if self.view.get(tid) == state and t.state == state]
+
+    def _remind(self, name: str, kind: str, due) -> AutopilotStep:
+        step = AutopilotStep(name=name)
+        state = STATE_STARTED if kind == "remind_finish" else STATE_SCHEDULED
+        users: dict[str, None] = {}
+        for task in self.in_view(state):
+            if not due(task):
+                continue
+            interval = task_interval(task)
+            for uid in task.mattermost_user_ids:
+                self.notices.append(notice(kind, uid, self.actor_id, task=task, interval=interval))
+                users[uid] = None
+            if kind == "remind_finish":
+                task.autopilot_reminded_finish = True
+            else:
+                task.autopilot_reminded_start = True
+            self.s.save_task(task)
+            step.task_ids.append(task.task_id)
+        step.user_ids = list(users)
+        return step
+
+    def remind_finish(self) -> AutopilotStep:
+        ap = self.rotation.autopilot_settings
+        if not ap.remind_finish:
+            return AutopilotStep(name=api.STEP_REMIND_FINISH, configured=False)
+        return self._remind(
+            api.STEP_REMIND_FINISH,
+            "remind_finish",
+            lambda t: not t.autopilot_reminded_finish
+            and self.now >= t.actual_start + t.expected_duration - ap.remind_finish_prior,
+        )
+
+    def remind_start(self) -> AutopilotStep:
+        ap = self.rotation.autopilot_settings
+        if not ap.remind_start:
+            return AutopilotStep(name=api.STEP_REMIND_START, configured=False)
+        return self._remind(
+            api.STEP_REMIND_START,
+            "remind_start",
+            lambda t: not t.autopilot_reminded_start and self.now >= t.expected_start - ap.remind_start_prior,
+        )
+
+    def _transition(self, name: str, from_state: str, to_state: str, due) -> AutopilotStep:
+        if not self.rotation.autopilot_settings.start_finish:
+            return AutopilotStep(name=name, configured=False)
+        step = AutopilotStep(name=name)
+        for task in self.in_view(from_state):
+            if due(task):
+                _, notes = taskops.transition(self.s, self.rotation, task, to_state, self.users,
+                                              now=self.now, actor_id=self.actor_id)
+                self.notices.extend(notes)
+                step.task_ids.append(task.task_id)
+        return step
+
+    def finish(self) -> AutopilotStep:
+        return self._transition(api.STEP_FINISH, STATE_STARTED, STATE_FINISHED,
+                                lambda t: t.actual_start + t.expected_duration < self.now)
+
+    def start(self) -> AutopilotStep:
+        return self._transition(api.STEP_START, STATE_SCHEDULED, STATE_STARTED,
+                                lambda t: self.now >= t.expected_start)
+
+    def create(self) -> AutopilotStep:
+        ap, fs, r = self.rotation.autopilot_settings, self.rotation.fill_settings, self.rotation
+        if r.task_type == TASK_TYPE_TICKET:
+            return AutopilotStep(name=api.STEP_CREATE, configured=ap.create,
+                                 skipped_reason="tickets can not be auto-created")
+        if not ap.create:
+            return AutopilotStep(name=api.STEP_CREATE, configured=False)
+        step = AutopilotStep(name=api.STEP_CREATE)
+        up_to = self.now + ap.create_prior
+        n = shift_number_at(fs.beginning, fs.period, fs.time_zone, self.now)
+        while (start := shift_start(fs.beginning, fs.period, fs.time_zone, n)) < up_to:
+            tid = f"{r.rotation_id}#{n}"
+            # Shift numbers before the beginning don't exist; an existing shift
+            # (any state) or an open task covering the start means "covered".
+            covered = n < 0 or tid in r.task_ids or any(
+                (iv := task_interval(t)) and iv[0] <= start < iv[1] for t in self.tasks.values()
+            )
+            # A shift that would overlap an open task is skipped, not an error: the
+            # autopilot must keep running the other steps.
+            if not covered and not taskops.shift_overlaps(r, n, self.tasks.values()):
+                task = taskops.make_shift(self.s, r, n, self.tasks.values())
+                self.tasks[task.task_id] = task  # not in the view: filled next run
+                step.task_ids.append(task.task_id)
+            n += 1
+        return step
+
+    def fill_schedule(self) -> AutopilotStep:
+        ap = self.rotation.autopilot_settings
+        if not ap.schedule:
+            return AutopilotStep(name=api.STEP_FILL_SCHEDULE, configured=False)
+        step = AutopilotStep(name=api.STEP_FILL_SCHEDULE)
+        for task in self.in_view(STATE_PENDING):
+            if self.now < task.expected_start - ap.schedule_prior:
+                continue
+            added = taskops.fill(self.s, self.rotation, task, self.users, self.now)
+            _, notes = taskops.transition(self.s, self.rotation, task, STATE_SCHEDULED, self.users,
+                                          now=self.now, actor_id=self.actor_id)
+            self.notices.extend(notes)
+            self.mentioned.update(added)
+            step.fills.append(AutopilotFill(task_id=task.task_id, added_user_ids=added, state=task.state))
+            step.task_ids.append(task.task_id)
+        return step
+
+
+def run_autopilot(session: Session, rotation: Rotation, tasks: dict[str, Task], users: dict[str, User],
+                  *, now: datetime, actor_id: str) -> tuple[list[AutopilotStep], list[Notice], dict[str, User]]:
+    """Run the six steps in order; returns (steps, notices, records of auto-assigned users).
+
+    ``tasks`` are the rotation's open tasks; ``users`` must hold the records of
+    the members and of every user assigned to an open task. Raises (and so
+    writes nothing) when a fill fails, like the original.
+    """
+    run = _Run(session, rotation, dict(tasks), users, now, actor_id)
+    steps = [run.remind_finish(), run.finish(), run.create(), run.fill_schedule(), run.remind_start(), run.start()]
+    return steps, run.notices, {u: users[u] for u in sorted(run.mentioned)}

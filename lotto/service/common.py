@@ -1,0 +1,154 @@
+"""Shared steps of the service operations: running a unit of work, resolving names.
+
+Round-trip accounting: each helper that reads says which batch it spends.
+A batch is one ``Session.prefetch`` (one MGET).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from lotto import keys
+from lotto.api import Notice, RotationRef
+from lotto.errors import AmbiguousError, InputError, NotFoundError
+from lotto.ports import Directory
+from lotto.record import decode, encode
+from lotto.rotation import Rotation
+from lotto.store import Session
+from lotto.task import Task, rotation_id_of
+
+__all__ = [
+    "run",
+    "resolve_rotation",
+    "load_task",
+    "check_users",
+    "rotation_id_of",
+    "notice",
+]
+
+T = TypeVar("T")
+
+
+def run(kv: Any, fn: Callable[[Session], T]) -> T:
+    """Run ``fn`` in ONE unit of work; its changed records are committed together.
+
+    The commit is the last round trip. If ``fn`` raises, nothing is written. On a
+    conflict the kvstore re-runs ``fn`` from scratch, so ``fn`` must not have side
+    effects outside the session (notices are returned, never sent).
+    """
+
+    def unit(uow: Any) -> T:
+        session = Session(uow)
+        result = fn(session)
+        session.flush()
+        return result
+
+    return kv.run(unit)
+
+
+def resolve_rotation(session: Session, ref: RotationRef, extra_keys: Iterable[str] = ()) -> Rotation:
+    """Find the active rotation ``ref`` names (SPEC §5) and return its record.
+
+    Round trips: batch 1 reads the active index, ``rotation:<name>``, the
+    rotation's open-tasks record and ``extra_keys`` together, so an exact name
+    costs ONE batch. A substring match costs one more batch (the matched
+    rotation and its open-tasks record) — the only case where a command needs
+    a third read; documented as the price of abbreviations.
+    """
+    name = ref.name.strip()
+    if not name:
+        raise InputError("No rotation given: name one, e.g. `rotation show SET`.")
+    session.prefetch([keys.ACTIVE_ROTATIONS, keys.rotation(name), keys.open_tasks(name), *extra_keys])
+    active = session.index(keys.ACTIVE_ROTATIONS).ids
+    if name in active:
+        rid = name
+    elif ref.exact:
+        raise NotFoundError(
+            f"Rotation {name} not found: --rotation needs an exact active rotation id; "
+            "see `rotation list`.",
+            rotation_id=name,
+        )
+    else:
+        matches = [rid for rid in active if name in rid]
+        if not matches:
+            raise NotFoundError(
+                f"Rotation {name} not found: no active rotation id contains {name!r}; "
+                "see `rotation list` or create it with `rotation new`.",
+                rotation_id=name,
+            )
+        if len(matches) > 1:
+            raise AmbiguousError(
+                f"Rotation name {name!r} is ambiguous: it matches {', '.join(sorted(matches))}; "
+                "give more of the name or the exact id.",
+                rotation_id=name,
+                matches=sorted(matches),
+            )
+        rid = matches[0]
+        session.prefetch([keys.rotation(rid), keys.open_tasks(rid)])  # extra batch (abbreviation)
+    rotation = session.rotation(rid)
+    if rotation is None:  # index names a rotation whose record is gone
+        raise NotFoundError(
+            f"Rotation {rid} is listed as active but its record is missing; archive and recreate it.",
+            rotation_id=rid,
+        )
+    return rotation
+
+
+def load_task(session: Session, task_id: str, extra_keys: Iterable[str] = ()) -> tuple[Task, Rotation]:
+    """The task and its rotation.
+
+    Round trips: batch 1 reads ``task:<id>``, ``rotation:<rid>`` (the rotation
+    id is derived from the task id), its open-tasks record and ``extra_keys``.
+    """
+    rid = rotation_id_of(task_id)
+    session.prefetch([keys.task(task_id), keys.rotation(rid), keys.open_tasks(rid), *extra_keys])
+    task = session.task(task_id)
+    if task is None:
+        raise NotFoundError(
+            f"Task {task_id} not found: check the id with `rotation show {rid}`.",
+            task_id=task_id,
+        )
+    rotation = session.rotation(task.rotation_id)
+    if rotation is None:
+        raise NotFoundError(
+            f"The rotation {task.rotation_id} of task {task_id} no longer exists.",
+            task_id=task_id,
+            rotation_id=task.rotation_id,
+        )
+    return task, rotation
+
+
+def check_users(directory: Directory, user_ids: list[str]) -> list[str]:
+    """The distinct user ids in order; NotFoundError if the directory doesn't know one.
+
+    Called before the unit of work (a directory may be remote; a retry must not
+    repeat it).
+    """
+    ids = list(dict.fromkeys(user_ids))
+    if not ids:
+        raise InputError("No users given: name at least one @user.")
+    known = directory.by_ids(ids)
+    unknown = [u for u in ids if u not in known]
+    if unknown:
+        raise NotFoundError(
+            f"Unknown user(s): {', '.join(unknown)}. Check the @usernames.",
+            user_ids=unknown,
+        )
+    return ids
+
+
+def notice(kind: str, user_id: str, actor_id: str, *, task: Task | None = None,
+           rotation_id: str = "", interval: tuple | None = None, **extra: Any) -> Notice:
+    """Build a Notice; with ``task`` its id, rotation, snapshot and interval are filled in."""
+    start = finish = None
+    if interval is not None:
+        start, finish = interval
+    if task is not None:
+        rotation_id = rotation_id or task.rotation_id
+        # Snapshot: the task object keeps changing within the same command.
+        snapshot = decode(Task, encode(task))
+        return Notice(kind=kind, user_id=user_id, actor_id=actor_id, rotation_id=rotation_id,
+                      task_id=task.task_id, task=snapshot, start=start, finish=finish, **extra)
+    return Notice(kind=kind, user_id=user_id, actor_id=actor_id, rotation_id=rotation_id,
+                  start=start, finish=finish, **extra)

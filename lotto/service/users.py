@@ -1,0 +1,203 @@
+"""User and skill commands: qualify, disqualify, show, unavailable, join, leave; skills."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from lotto import api, keys
+from lotto.calendar import REASON_PERSONAL, Event, add_events, clear_personal
+from lotto.errors import BadSkillError, BadTimeError, NotFoundError
+from lotto.service import taskops
+from lotto.service.common import check_users, notice, resolve_rotation, run
+from lotto.skill import ANY, LEVEL_SYMBOLS, parse_skill
+from lotto.store import Session
+
+__all__ = ["UserOps", "SkillOps"]
+
+
+def _skill(text: str) -> str:
+    skill = parse_skill(text)
+    if skill.lower() == ANY:
+        raise BadSkillError("'any' is not a skill one can have: it matches every user already.", skill=text)
+    return skill
+
+
+class UserOps:
+    """Mixin of :class:`lotto.service.Service`: user commands."""
+
+    def user_qualify(self, req: api.UserQualifyRequest, *, actor_id: str, now: datetime) -> api.UsersResult:
+        """Give every listed user the skills (fixing the original's early return);
+        new skills become known. Round trips: batch 1 = users + skills index; commit."""
+        ids = check_users(self.directory, req.user_ids)
+        if not req.skills:
+            raise BadSkillError("No skills given: use --skill webapp-2,server.")
+        skills = []
+        for skill, level in req.skills:
+            if level not in LEVEL_SYMBOLS:
+                raise BadSkillError(f"Level {level!r} of {skill} is not valid: use 1-4.", skill=skill, level=level)
+            skills.append((_skill(skill), level))
+
+        def fn(s: Session) -> api.UsersResult:
+            s.prefetch([keys.SKILLS, *(keys.user(u) for u in ids)])  # batch 1
+            notices: list[api.Notice] = []
+            users = taskops.users_of(s, ids, actor_id, notices)
+            changed = []
+            for uid in ids:  # every user: no early exit when one is unchanged
+                user = users[uid]
+                before = dict(user.skill_levels)
+                for skill, level in skills:
+                    user.skill_levels[skill] = level
+                if user.skill_levels != before:
+                    changed.append(uid)
+                    s.save_user(user)
+            known = s.index(keys.SKILLS)
+            if not {sk for sk, _ in skills} <= set(known.ids):
+                known.ids.extend(sk for sk, _ in skills)
+                s.save_index(keys.SKILLS, known)
+            return api.UsersResult(users=[users[u] for u in ids], changed=changed, notices=notices)
+
+        return run(self.kv, fn)
+
+    def user_disqualify(self, req: api.UserDisqualifyRequest, *, actor_id: str, now: datetime) -> api.UsersResult:
+        """Remove the skills from every listed user. Round trips: batch 1 = users; commit."""
+        ids = check_users(self.directory, req.user_ids)
+        if not req.skills:
+            raise BadSkillError("No skills given: use --skill webapp,server.")
+        skills = [_skill(sk) for sk in req.skills]
+
+        def fn(s: Session) -> api.UsersResult:
+            s.prefetch(keys.user(u) for u in ids)  # batch 1
+            users, changed = [], []
+            for uid in ids:  # every user: no early exit when one is unchanged
+                user, _ = s.user_or_new(uid)
+                users.append(user)
+                if any(sk in user.skill_levels for sk in skills):
+                    for sk in skills:
+                        user.skill_levels.pop(sk, None)
+                    changed.append(uid)
+                    s.save_user(user)
+            return api.UsersResult(users=users, changed=changed)
+
+        return run(self.kv, fn)
+
+    def user_show(self, req: api.UserShowRequest, *, actor_id: str, now: datetime) -> api.UsersResult:
+        """Users' records (never-seen users show empty, unsaved). Round trips: 1 batch."""
+        ids = check_users(self.directory, req.user_ids)
+
+        def fn(s: Session) -> api.UsersResult:
+            s.prefetch(keys.user(u) for u in ids)
+            return api.UsersResult(users=[s.user_or_new(u)[0] for u in ids])
+
+        return run(self.kv, fn)
+
+    def user_unavailable(self, req: api.UserUnavailableRequest, *, actor_id: str, now: datetime) -> api.UsersResult:
+        """Add a personal unavailability, or with ``clear`` remove personal events overlapping it.
+        Round trips: batch 1 = users; commit."""
+        ids = check_users(self.directory, req.user_ids)
+        if req.finish <= req.start:
+            raise BadTimeError("--finish must be after --start.", start=req.start, finish=req.finish)
+
+        def fn(s: Session) -> api.UsersResult:
+            s.prefetch(keys.user(u) for u in ids)  # batch 1
+            notices: list[api.Notice] = []
+            users = taskops.users_of(s, ids, actor_id, notices)
+            changed = []
+            for uid in ids:
+                user = users[uid]
+                before = list(user.calendar)
+                if req.clear:
+                    user.calendar = clear_personal(user.calendar, req.start, req.finish)
+                else:
+                    event = Event(start=req.start, finish=req.finish, reason=REASON_PERSONAL)
+                    user.calendar = add_events(user.calendar, [event])
+                if user.calendar != before:
+                    changed.append(uid)
+                    s.save_user(user)
+            return api.UsersResult(users=[users[u] for u in ids], changed=changed, notices=notices)
+
+        return run(self.kv, fn)
+
+    def user_join(self, req: api.UserJoinRequest, *, actor_id: str, now: datetime) -> api.MembershipResult:
+        """Add users to a rotation; ``starting`` sets their LastServed there (all listed users).
+        Round trips: batch 1 = rotation resolution + the users; commit."""
+        ids = check_users(self.directory, req.user_ids)
+
+        def fn(s: Session) -> api.MembershipResult:
+            rotation = resolve_rotation(s, req.rotation, [keys.user(u) for u in ids])
+            notices: list[api.Notice] = []
+            users = taskops.users_of(s, ids, actor_id, notices)
+            rid = rotation.rotation_id
+            changed = [u for u in ids if u not in rotation.mattermost_user_ids]
+            rotation.mattermost_user_ids.extend(changed)
+            for uid in ids:
+                if req.starting is not None:
+                    users[uid].last_served[rid] = int(req.starting.timestamp())
+                    s.save_user(users[uid])
+            for uid in changed:
+                notices.append(notice("welcome", uid, actor_id, rotation_id=rid))
+            if changed:
+                s.save_rotation(rotation)
+            return api.MembershipResult(rotation=rotation, changed=changed, users=users, notices=notices)
+
+        return run(self.kv, fn)
+
+    def user_leave(self, req: api.UserLeaveRequest, *, actor_id: str, now: datetime) -> api.MembershipResult:
+        """Remove users from a rotation (tasks they are assigned to keep them).
+        Round trips: batch 1 = rotation resolution; commit."""
+        ids = check_users(self.directory, req.user_ids)
+
+        def fn(s: Session) -> api.MembershipResult:
+            rotation = resolve_rotation(s, req.rotation)
+            missing = [u for u in ids if u not in rotation.mattermost_user_ids]
+            if missing:
+                raise NotFoundError(
+                    f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not in rotation "
+                    f"{rotation.rotation_id}; see `rotation show {rotation.rotation_id}`.",
+                    rotation_id=rotation.rotation_id,
+                    user_ids=missing,
+                )
+            rotation.mattermost_user_ids = [u for u in rotation.mattermost_user_ids if u not in ids]
+            s.save_rotation(rotation)
+            notices = [notice("left", u, actor_id, rotation_id=rotation.rotation_id) for u in ids]
+            return api.MembershipResult(rotation=rotation, changed=list(ids), notices=notices)
+
+        return run(self.kv, fn)
+
+
+class SkillOps:
+    """Mixin of :class:`lotto.service.Service`: the known-skills list."""
+
+    def skill_new(self, req: api.SkillNewRequest, *, actor_id: str, now: datetime) -> api.SkillsResult:
+        """Add a known skill (already known: no change). Round trips: 1 batch + commit."""
+        skill = _skill(req.skill)
+
+        def fn(s: Session) -> api.SkillsResult:
+            known = s.index(keys.SKILLS)
+            if skill not in known.ids:
+                known.ids.append(skill)
+                s.save_index(keys.SKILLS, known)
+            return api.SkillsResult(skills=sorted(known.ids))
+
+        return run(self.kv, fn)
+
+    def skill_delete(self, req: api.SkillDeleteRequest, *, actor_id: str, now: datetime) -> api.SkillsResult:
+        """Forget a known skill (users keep their levels). Round trips: 1 batch + commit."""
+        skill = _skill(req.skill)
+
+        def fn(s: Session) -> api.SkillsResult:
+            known = s.index(keys.SKILLS)
+            if skill not in known.ids:
+                raise NotFoundError(f"Skill {skill} is not known; see `skill list`.", skill=skill)
+            known.ids = [k for k in known.ids if k != skill]
+            s.save_index(keys.SKILLS, known)
+            return api.SkillsResult(skills=list(known.ids))
+
+        return run(self.kv, fn)
+
+    def skill_list(self, req: api.SkillListRequest, *, actor_id: str, now: datetime) -> api.SkillsResult:
+        """Known skills, sorted. Round trips: 1 batch."""
+
+        def fn(s: Session) -> api.SkillsResult:
+            return api.SkillsResult(skills=sorted(s.index(keys.SKILLS).ids))
+
+        return run(self.kv, fn)

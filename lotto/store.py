@@ -1,0 +1,153 @@
+"""Typed records over a kvstore unit of work.
+
+A :class:`Session` wraps one ``UnitOfWork``: it decodes each stored record
+once, hands out the same Python object on every access, remembers which
+records were changed (``put``) and writes them back in :meth:`Session.flush`.
+Decoding happens only here (house rule: at the store boundary).
+
+Round trips: :meth:`Session.prefetch` is the only method that talks to Redis
+on its own, with ONE ``get_many`` (MGET) for every key not yet read. Getters
+(``rotation``, ``task``, …) read through the cache; a getter for a key never
+prefetched costs one round trip, so service code always prefetches first and
+documents each batch. ``flush`` only buffers writes: the unit of work commits
+them (one more round trip) when the service function returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import msgspec
+
+from lotto import keys
+from lotto.index import Index
+from lotto.record import Record, decode, encode
+from lotto.rotation import Rotation
+from lotto.task import Task
+from lotto.user import User
+
+__all__ = ["OpenTasks", "Session"]
+
+
+class OpenTasks(Record):
+    """A rotation's unfinished tasks: task id → ids of the users assigned to it.
+
+    Kept next to the rotation (``index:open_tasks:<id>``) so commands that need
+    only the open tasks (autopilot, shift overlap checks, show) load those and
+    their users in one batch instead of every task the rotation ever had. It is
+    updated in the same unit of work as the tasks, so it never drifts. A
+    rotation without this record (e.g. stored by the Go plugin) is treated as
+    having every task in ``TaskIDs`` open.
+    """
+
+    tasks: dict[str, list[str]] = msgspec.field(default_factory=dict)
+
+
+_TYPES: dict[str, type[Record]] = {
+    "rotation": Rotation,
+    "task": Task,
+    "user": User,
+    "index": Index,
+    "open_tasks": OpenTasks,
+}
+
+
+class Session:
+    """Decoded, cached, change-tracked records of one unit of work."""
+
+    def __init__(self, uow: Any) -> None:
+        self.uow = uow
+        self._records: dict[str, Record | None] = {}
+        self._dirty: dict[str, None] = {}  # insertion-ordered set
+
+    @property
+    def round_trips(self) -> int:
+        """Redis round trips spent by the unit of work so far."""
+        return self.uow.round_trips
+
+    def prefetch(self, key_list: Iterable[str]) -> None:
+        """Read every key not yet read, in ONE round trip (none if all are cached)."""
+        missing = [k for k in dict.fromkeys(key_list) if k not in self._records]
+        if not missing:
+            return
+        for key, raw in self.uow.get_many(missing).items():
+            self._records[key] = None if raw is None else decode(_TYPES[keys.kind_of(key)], raw)
+
+    def get(self, key: str) -> Record | None:
+        """The decoded record at ``key`` or None (one round trip if not prefetched)."""
+        if key not in self._records:
+            self.prefetch([key])
+        return self._records[key]
+
+    def put(self, key: str, record: Record) -> None:
+        """Store ``record`` at ``key`` when the session is flushed."""
+        self._records[key] = record
+        self._dirty[key] = None
+
+    def flush(self) -> None:
+        """Buffer every changed record into the unit of work (committed with it)."""
+        for key in self._dirty:
+            record = self._records[key]
+            if record is None:
+                self.uow.delete(key)
+            else:
+                self.uow.set(key, encode(record))
+        self._dirty.clear()
+
+    # -- typed access -------------------------------------------------------
+    def rotation(self, rotation_id: str) -> Rotation | None:
+        """The rotation, or None."""
+        return self.get(keys.rotation(rotation_id))  # type: ignore[return-value]
+
+    def task(self, task_id: str) -> Task | None:
+        """The task, or None."""
+        return self.get(keys.task(task_id))  # type: ignore[return-value]
+
+    def user(self, user_id: str) -> User | None:
+        """The stored user, or None when the user was never stored."""
+        return self.get(keys.user(user_id))  # type: ignore[return-value]
+
+    def user_or_new(self, user_id: str) -> tuple[User, bool]:
+        """The user's record, or a fresh (unsaved) one; the flag says it is new."""
+        user = self.user(user_id)
+        if user is None:
+            return User(mattermost_user_id=user_id), True
+        return user, False
+
+    def index(self, key: str) -> Index:
+        """The index at ``key`` (an empty one when absent)."""
+        found = self.get(key)
+        return found if found is not None else Index()  # type: ignore[return-value]
+
+    def open_tasks(self, rotation: Rotation) -> OpenTasks:
+        """The rotation's open-tasks record; derived from ``TaskIDs`` when absent."""
+        key = keys.open_tasks(rotation.rotation_id)
+        found = self.get(key)
+        if found is None:
+            # Legacy rotation: assume every task open; the caller (service) learns
+            # the real states and users when it loads the tasks, and saves the record.
+            found = OpenTasks(tasks={tid: [] for tid in rotation.task_ids})
+            self._records[key] = found
+        return found  # type: ignore[return-value]
+
+    def save_rotation(self, rotation: Rotation) -> None:
+        """Write the rotation back."""
+        self.put(keys.rotation(rotation.rotation_id), rotation)
+
+    def save_task(self, task: Task) -> None:
+        """Write the task back."""
+        self.put(keys.task(task.task_id), task)
+
+    def save_user(self, user: User) -> None:
+        """Write the user back."""
+        self.put(keys.user(user.mattermost_user_id), user)
+
+    def save_index(self, key: str, index: Index) -> None:
+        """Write an index back (ids kept sorted and unique)."""
+        index.ids = sorted(set(index.ids))
+        self.put(key, index)
+
+    def save_open_tasks(self, rotation_id: str, open_tasks: OpenTasks) -> None:
+        """Write a rotation's open-tasks record back."""
+        self.put(keys.open_tasks(rotation_id), open_tasks)
