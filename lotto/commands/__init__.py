@@ -164,7 +164,7 @@ def autopilot_all(env: Env, now: datetime) -> list[Outcome]:
     except Exception as exc:  # noqa: BLE001
         return [Outcome(False, error_text(exc, command_line="autopilot"))]
     outcomes: list[Outcome] = []
-    actor = env.mention(env.bot_id)
+    actor = env.mention(env.bot_id) if env.bot_id else None
     zone = env.zone_of(env.bot_id)
     for rid in listing.rotation_ids:
         try:

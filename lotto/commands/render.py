@@ -194,9 +194,14 @@ def _utc():
     return timezone.utc
 
 
-def autopilot_report(res: api.AutopilotResult, actor: str, zone: str, mention: Mention) -> str:
-    """The autopilot report of SPEC §4 (header time in the acting user's zone)."""
-    lines = [f"{actor} ran autopilot on {res.rotation.rotation_id} for {fmt_time(res.time, zone)}."]
+def autopilot_report(res: api.AutopilotResult, actor: str | None, zone: str,
+                     mention: Mention) -> str:
+    """The autopilot report of SPEC §4 (header time in the acting user's zone).
+
+    ``actor`` is the acting user's ``@username``, or None for the timer's runs.
+    """
+    who = f"{actor} ran autopilot" if actor else "autopilot ran"
+    lines = [f"{who} on {res.rotation.rotation_id} for {fmt_time(res.time, zone)}."]
     for step in res.steps:
         lines += _step_lines(step, res.users, mention)
     return "\n".join(lines)

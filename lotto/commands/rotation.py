@@ -145,7 +145,7 @@ def rotation_set_fill(ctx: Ctx):
 
 _NEED_FLAGS = (
     ROT,
-    Flag("skill", "skill", "the skill and minimum level (`webapp`, `webapp-2`, or `any`)",
+    Flag("skill", "skill", "the skill and minimum level (`webapp`, `webapp-2`; default `any`)",
          short="s"),
     Flag("count", "count", "how many users (default 1)"),
     Flag("clear", "bool", "remove this need instead"),
@@ -153,7 +153,7 @@ _NEED_FLAGS = (
 
 
 def _need(ctx: Ctx, kind: type[api.RotationSetRequireRequest], limits: bool):
-    skill, level = ctx.require_flag("skill")
+    skill, level = ctx.flag("skill", ("any", 0))
     res = ctx.call(kind(rotation=ctx.rotation(), skill=skill, level=level,
                         count=ctx.flag("count", 1), clear=bool(ctx.flag("clear", False))))
     ts = res.rotation.task_settings
@@ -162,14 +162,14 @@ def _need(ctx: Ctx, kind: type[api.RotationSetRequireRequest], limits: bool):
                  f"{render.fmt_needs(needs)}.")
 
 
-@command(("rotation", "set", "require"), "R --skill S[-L] [--count N] [--clear]",
+@command(("rotation", "set", "require"), "R [--skill S[-L]] [--count N] [--clear]",
          "require at least N users with a skill in each task", flags=_NEED_FLAGS)
 def rotation_set_require(ctx: Ctx):
     """Change requirements."""
     return _need(ctx, api.RotationSetRequireRequest, False)
 
 
-@command(("rotation", "set", "limit"), "R --skill S[-L] [--count N] [--clear]",
+@command(("rotation", "set", "limit"), "R [--skill S[-L]] [--count N] [--clear]",
          "allow at most N users with a skill in each task", flags=_NEED_FLAGS)
 def rotation_set_limit(ctx: Ctx):
     """Change limits."""

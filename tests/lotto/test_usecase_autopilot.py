@@ -1,0 +1,120 @@
+"""The autopilot worked example of SPEC §4, run day by day with the pinned report texts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from tests.lotto.test_cmd_support import Script
+
+UTC = timezone.utc
+STEPS = ["finish reminder", "finish", "create shift", "fill and schedule", "start reminder", "start"]
+
+
+def _report(when: str, **lines: str) -> str:
+    out = [f"@test-user ran autopilot on TEST for {when}."]
+    for step in STEPS:
+        out.append(lines.get(step.replace(" ", "_"), f"  - {step}: nothing to do"))
+    return "\n".join(out)
+
+
+def _filled(s: Script, task_id: str) -> str:
+    users = s.run(f"task show {task_id}").data.task.mattermost_user_ids
+    assert len(users) == 2
+    who = ", ".join(f"@{u} (none)" for u in users)
+    return (f"  - fill and schedule: processed 1 tasks:\n"
+            f"    - Auto-assigned {who} to ticket {task_id}, transitioned {task_id} to scheduled")
+
+
+def test_autopilot_worked_example(kv):
+    s = Script(kv, tz="America/Los_Angeles")
+    s.multi("""
+        rotation new TEST --beginning 2020-01-05T09:30 --period biweekly --seed 0
+        rotation set task TEST --grace 400h
+        rotation set require TEST --count 2
+        user join TEST @test-user1 @test-user2 @test-user3 @test-user4 @test-user5 @test-user6 @test-user7 @test-user8 --starting 2020-01-01
+        rotation set autopilot TEST --create --create-prior 800h --schedule --schedule-prior=100h --start-finish --remind-start --remind-start-prior=24h --remind-finish --remind-finish-prior=24h
+    """)
+    s.poster.reset()
+
+    def run(when: str) -> str:
+        return s.run(f"rotation autopilot TEST --now={when}").text
+
+    def nothing(*days: str) -> None:
+        for day in days:
+            assert run(day) == _report(day), day
+
+    assert run("2020-01-01T12:00") == _report(
+        "2020-01-01T12:00", create_shift="  - create shift: created 3 shifts:\n"
+        "    - created shift TEST#0\n    - created shift TEST#1\n    - created shift TEST#2")
+    for n, start in enumerate(["2020-01-05", "2020-01-19", "2020-02-02"]):
+        task = s.run(f"task show TEST#{n}").data.task
+        assert task.state == "pending"
+        assert task.expected_start == datetime.fromisoformat(start + "T17:30+00:00")
+        assert task.expected_duration == timedelta(hours=336)
+        assert task.grace == timedelta(hours=400)
+        assert task.actual_start is None and task.actual_finish is None
+    assert not s.try_("task show TEST#3").ok
+
+    text = run("2020-01-02T12:00")
+    assert text == _report("2020-01-02T12:00", fill_and_schedule=_filled(s, "TEST#0"))
+    assert s.run("task show TEST#0").data.task.state == "scheduled"
+    nothing("2020-01-03T12:00")
+
+    s.poster.reset()
+    assert run("2020-01-04T12:00") == _report(
+        "2020-01-04T12:00", start_reminder="  - start reminder: messaged 2 users of 1 tasks")
+    test0 = s.run("task show TEST#0").data.task
+    assert sorted(uid for uid, _ in s.poster.sent) == sorted(test0.mattermost_user_ids)
+    assert all("**TEST#0**" in text for _, text in s.poster.sent)
+
+    assert run("2020-01-05T12:00") == _report("2020-01-05T12:00", start="  - started: 1 tasks")
+    test0 = s.run("task show TEST#0").data.task
+    assert test0.state == "started"
+    assert test0.actual_start == datetime(2020, 1, 5, 20, tzinfo=UTC)
+    assert test0.autopilot_reminded_start and not test0.autopilot_reminded_finish
+
+    nothing(*(f"2020-01-{d:02}" for d in range(6, 15)))
+    assert run("2020-01-15") == _report(
+        "2020-01-15", create_shift="  - create shift: created 1 shifts:\n    - created shift TEST#3")
+    assert s.run("task show TEST#3").data.task.expected_start == datetime(2020, 2, 16, 17, 30, tzinfo=UTC)
+    assert not s.try_("task show TEST#4").ok
+
+    assert run("2020-01-16") == _report("2020-01-16", fill_and_schedule=_filled(s, "TEST#1"))
+    nothing("2020-01-17", "2020-01-18")
+    assert run("2020-01-19") == _report(
+        "2020-01-19", finish_reminder="  - finish reminder: messaged 2 users of 1 tasks",
+        start_reminder="  - start reminder: messaged 2 users of 1 tasks")
+    assert run("2020-01-20") == _report(
+        "2020-01-20", finish="  - finished: 1 tasks", start="  - started: 1 tasks")
+    test0 = s.run("task show TEST#0").data.task
+    assert test0.state == "finished"
+    assert test0.actual_start == datetime(2020, 1, 5, 20, tzinfo=UTC)
+    assert test0.actual_finish == datetime(2020, 1, 20, 8, tzinfo=UTC)
+    assert test0.autopilot_reminded_finish
+    test1 = s.run("task show TEST#1").data.task
+    assert test1.state == "started" and test1.actual_start == datetime(2020, 1, 20, 8, tzinfo=UTC)
+
+    nothing(*(f"2020-01-{d:02}" for d in range(20, 29)))
+    assert run("2020-01-29") == _report(
+        "2020-01-29", create_shift="  - create shift: created 1 shifts:\n    - created shift TEST#4")
+    assert s.run("task show TEST#4").data.task.expected_start == datetime(2020, 3, 1, 17, 30, tzinfo=UTC)
+    assert run("2020-01-30") == _report("2020-01-30", fill_and_schedule=_filled(s, "TEST#2"))
+    nothing("2020-01-31", "2020-02-01")
+
+
+def test_autopilot_not_configured_and_autopilot_all(kv):
+    from lotto.commands import autopilot_all
+
+    s = Script(kv, tz="America/Los_Angeles")
+    s.multi("""
+        rotation new A --beginning 2020-01-05
+        rotation new B --beginning 2020-01-05
+        rotation set autopilot B --create --create-prior 100h
+    """)
+    text = s.run("rotation autopilot A --now 2020-01-02").text
+    assert text == "\n".join(["@test-user ran autopilot on A for 2020-01-02."]
+                             + [f"  - {step}: not configured" for step in STEPS])
+    outs = autopilot_all(s.env, datetime(2020, 1, 2, 8, tzinfo=UTC))
+    assert [o.ok for o in outs] == [True, True]
+    assert outs[0].text.splitlines()[0] == "autopilot ran on A for 2020-01-02T08:00."
+    assert "    - created shift B#0" in outs[1].text.splitlines()
