@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 
 from lotto import keys
 from lotto.api import Notice, RotationRef
-from lotto.errors import AmbiguousError, InputError, NotFoundError
+from kvstore.errors import ConflictError as KVConflictError
+from lotto.errors import AmbiguousError, ConflictError, InputError, NotFoundError
 from lotto.ports import Directory
 from lotto.record import decode, encode
 from lotto.rotation import Rotation
@@ -30,21 +31,36 @@ __all__ = [
 T = TypeVar("T")
 
 
-def run(kv: Any, fn: Callable[[Session], T]) -> T:
+def run(kv: Any, fn: Callable[[Session], T], stats: Any = None) -> T:
     """Run ``fn`` in ONE unit of work; its changed records are committed together.
 
-    The commit is the last round trip. If ``fn`` raises, nothing is written. On a
-    conflict the kvstore re-runs ``fn`` from scratch, so ``fn`` must not have side
-    effects outside the session (notices are returned, never sent).
+    The commit is the last round trip (none when nothing was written). If
+    ``fn`` raises, nothing is written. On a conflict the kvstore re-runs
+    ``fn`` from scratch, so ``fn`` must not have side effects outside the
+    session (notices are returned, never sent). When the store keeps changing,
+    the kvstore's conflict becomes :class:`lotto.errors.ConflictError`.
+    ``stats`` (optional) gets ``round_trips`` of the last attempt, commit included.
     """
+    attempt: list[Any] = []
 
     def unit(uow: Any) -> T:
+        attempt[:] = [uow]
         session = Session(uow)
         result = fn(session)
         session.flush()
         return result
 
-    return kv.run(unit)
+    try:
+        return kv.run(unit)
+    except KVConflictError as err:
+        raise ConflictError(
+            "Other commands kept changing the same records at the same time, so nothing was "
+            "saved; run the command again.",
+            key=getattr(err, "key", None),
+        ) from None
+    finally:
+        if stats is not None and attempt:
+            stats.round_trips = attempt[0].round_trips
 
 
 def resolve_rotation(session: Session, ref: RotationRef, extra_keys: Iterable[str] = ()) -> Rotation:

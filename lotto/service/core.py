@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -33,6 +34,7 @@ class Service(RotationOps, TaskOps, UserOps, SkillOps):
     zone). Random rotation-id suffixes come from ``rng_factory()`` (default
     ``random.Random(seed)``), so tests are deterministic; fills are seeded from
     the rotation's ``Seed`` and the task id, never from this generator.
+    ``stats.round_trips`` (per thread) is the Redis round trips of the last call.
     """
 
     def __init__(
@@ -46,6 +48,8 @@ class Service(RotationOps, TaskOps, UserOps, SkillOps):
         self.kv = kv
         self.directory = directory
         self._id_rng = rng_factory() if rng_factory else random.Random(seed)
+        # Per-thread measurements of the last call (``stats.round_trips``), for tests and benches.
+        self.stats = threading.local()
 
     def rotation_autopilot(self, req: api.RotationAutopilotRequest, *, actor_id: str,
                            now: datetime) -> api.AutopilotResult:
@@ -67,4 +71,4 @@ class Service(RotationOps, TaskOps, UserOps, SkillOps):
             return api.AutopilotResult(rotation=rotation, time=now, steps=steps, users=mentioned,
                                        notices=notices + more)
 
-        return run(self.kv, fn)
+        return run(self.kv, fn, self.stats)

@@ -56,7 +56,7 @@ class RotationOps:
             return api.InfoResult(rotation_ids=list(s.index(keys.ACTIVE_ROTATIONS).ids),
                                   skills=list(s.index(keys.SKILLS).ids))
 
-        return run(self.kv, fn)
+        return run(self.kv, fn, self.stats)
 
     def rotation_list(self, req: api.RotationListRequest, *, actor_id: str, now: datetime) -> api.RotationListResult:
         """Active rotation ids, sorted. Round trips: 1 read batch."""
@@ -64,7 +64,7 @@ class RotationOps:
         def fn(s: Session) -> api.RotationListResult:
             return api.RotationListResult(rotation_ids=list(s.index(keys.ACTIVE_ROTATIONS).ids))
 
-        return run(self.kv, fn)
+        return run(self.kv, fn, self.stats)
 
     def rotation_new(self, req: api.RotationNewRequest, *, actor_id: str, now: datetime) -> api.RotationResult:
         """Create a rotation; its id is the name, or name-xxxxxxx when a stored rotation has the name.
@@ -118,7 +118,7 @@ class RotationOps:
             s.save_index(keys.ACTIVE_ROTATIONS, active)
             return api.RotationResult(rotation=rotation)
 
-        return run(self.kv, fn)
+        return run(self.kv, fn, self.stats)
 
     def rotation_show(self, req: api.RotationShowRequest, *, actor_id: str, now: datetime) -> api.RotationShowResult:
         """A rotation, its members and open tasks.
@@ -137,7 +137,7 @@ class RotationOps:
                 tasks=list(tasks.values()),
             )
 
-        return run(self.kv, fn)
+        return run(self.kv, fn, self.stats)
 
     def rotation_archive(self, req: api.RotationArchiveRequest, *, actor_id: str, now: datetime) -> api.RotationResult:
         """Archive a rotation and drop it from the active index. Round trips: 1 batch + commit."""
@@ -151,7 +151,7 @@ class RotationOps:
             s.save_index(keys.ACTIVE_ROTATIONS, active)
             return api.RotationResult(rotation=rotation)
 
-        return run(self.kv, fn)
+        return run(self.kv, fn, self.stats)
 
     def _update(self, ref: api.RotationRef, change) -> api.RotationResult:
         """Resolve, apply ``change(rotation)``, save. Round trips: 1 batch + commit."""
@@ -162,7 +162,7 @@ class RotationOps:
             s.save_rotation(rotation)
             return api.RotationResult(rotation=rotation)
 
-        return run(self.kv, fn)
+        return run(self.kv, fn, self.stats)
 
     def rotation_set_autopilot(self, req: api.RotationSetAutopilotRequest, *, actor_id: str,
                                now: datetime) -> api.RotationResult:

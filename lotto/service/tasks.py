@@ -44,7 +44,7 @@ class TaskOps:
             task = taskops.make_shift(s, rotation, number, others.values())
             return api.TaskResult(task=task)
 
-        return run(self.kv, fn)
+        return run(self.kv, fn, self.stats)
 
     def task_new_ticket(self, req: api.TaskNewTicketRequest, *, actor_id: str, now: datetime) -> api.TaskResult:
         """Make the next ticket. Round trips: batch 1 = rotation resolution; commit."""
@@ -53,7 +53,7 @@ class TaskOps:
             rotation = resolve_rotation(s, req.rotation)
             return api.TaskResult(task=taskops.make_ticket(s, rotation, req.summary, now))
 
-        return run(self.kv, fn)
+        return run(self.kv, fn, self.stats)
 
     def task_assign(self, req: api.TaskAssignRequest, *, actor_id: str, now: datetime) -> api.TaskAssignResult:
         """Assign users. Round trips: batch 1 = task + rotation + requested users;
@@ -68,7 +68,7 @@ class TaskOps:
             added, more = taskops.assign(s, rotation, task, ids, users, force=req.force, actor_id=actor_id)
             return api.TaskAssignResult(task=task, changed=added, users=users, notices=notices + more)
 
-        return run(self.kv, fn)
+        return run(self.kv, fn, self.stats)
 
     def task_unassign(self, req: api.TaskUnassignRequest, *, actor_id: str, now: datetime) -> api.TaskAssignResult:
         """Unassign users and drop their events for the task.
@@ -84,7 +84,7 @@ class TaskOps:
             users.update({u: rec for u in task.mattermost_user_ids if (rec := s.user(u)) is not None})
             return api.TaskAssignResult(task=task, changed=removed, users=users, notices=notices + more)
 
-        return run(self.kv, fn)
+        return run(self.kv, fn, self.stats)
 
     def task_fill(self, req: api.TaskFillRequest, *, actor_id: str, now: datetime) -> api.TaskAssignResult:
         """Auto-assign users to a pending task.
@@ -104,7 +104,7 @@ class TaskOps:
             shown = {u: users[u] for u in task.mattermost_user_ids}
             return api.TaskAssignResult(task=task, changed=added, users=shown, notices=notices)
 
-        return run(self.kv, fn)
+        return run(self.kv, fn, self.stats)
 
     def task_transition(self, req: api.TaskTransitionRequest, *, actor_id: str, now: datetime) -> api.TaskTransitionResult:
         """Move a task to scheduled/started/finished.
@@ -123,7 +123,7 @@ class TaskOps:
             prev, more = taskops.transition(s, rotation, task, req.state, users, now=now, actor_id=actor_id)
             return api.TaskTransitionResult(task=task, prev_state=prev, notices=notices + more)
 
-        return run(self.kv, fn)
+        return run(self.kv, fn, self.stats)
 
     def task_show(self, req: api.TaskShowRequest, *, actor_id: str, now: datetime) -> api.TaskShowResult:
         """A task and its users. Round trips: batch 1 = task; batch 2 = its users."""
@@ -134,4 +134,4 @@ class TaskOps:
             users = {u: rec for u in task.mattermost_user_ids if (rec := s.user(u)) is not None}
             return api.TaskShowResult(task=task, users=users)
 
-        return run(self.kv, fn)
+        return run(self.kv, fn, self.stats)

@@ -56,7 +56,7 @@ class UserOps:
                 s.save_index(keys.SKILLS, known)
             return api.UsersResult(users=[users[u] for u in ids], changed=changed, notices=notices)
 
-        return run(self.kv, fn)
+        return run(self.kv, fn, self.stats)
 
     def user_disqualify(self, req: api.UserDisqualifyRequest, *, actor_id: str, now: datetime) -> api.UsersResult:
         """Remove the skills from every listed user. Round trips: batch 1 = users; commit."""
@@ -78,7 +78,7 @@ class UserOps:
                     s.save_user(user)
             return api.UsersResult(users=users, changed=changed)
 
-        return run(self.kv, fn)
+        return run(self.kv, fn, self.stats)
 
     def user_show(self, req: api.UserShowRequest, *, actor_id: str, now: datetime) -> api.UsersResult:
         """Users' records (never-seen users show empty, unsaved). Round trips: 1 batch."""
@@ -88,7 +88,7 @@ class UserOps:
             s.prefetch(keys.user(u) for u in ids)
             return api.UsersResult(users=[s.user_or_new(u)[0] for u in ids])
 
-        return run(self.kv, fn)
+        return run(self.kv, fn, self.stats)
 
     def user_unavailable(self, req: api.UserUnavailableRequest, *, actor_id: str, now: datetime) -> api.UsersResult:
         """Add a personal unavailability, or with ``clear`` remove personal events overlapping it.
@@ -115,7 +115,7 @@ class UserOps:
                     s.save_user(user)
             return api.UsersResult(users=[users[u] for u in ids], changed=changed, notices=notices)
 
-        return run(self.kv, fn)
+        return run(self.kv, fn, self.stats)
 
     def user_join(self, req: api.UserJoinRequest, *, actor_id: str, now: datetime) -> api.MembershipResult:
         """Add users to a rotation; ``starting`` sets their LastServed there (all listed users).
@@ -139,7 +139,7 @@ class UserOps:
                 s.save_rotation(rotation)
             return api.MembershipResult(rotation=rotation, changed=changed, users=users, notices=notices)
 
-        return run(self.kv, fn)
+        return run(self.kv, fn, self.stats)
 
     def user_leave(self, req: api.UserLeaveRequest, *, actor_id: str, now: datetime) -> api.MembershipResult:
         """Remove users from a rotation (tasks they are assigned to keep them).
@@ -161,7 +161,7 @@ class UserOps:
             notices = [notice("left", u, actor_id, rotation_id=rotation.rotation_id) for u in ids]
             return api.MembershipResult(rotation=rotation, changed=list(ids), notices=notices)
 
-        return run(self.kv, fn)
+        return run(self.kv, fn, self.stats)
 
 
 class SkillOps:
@@ -178,7 +178,7 @@ class SkillOps:
                 s.save_index(keys.SKILLS, known)
             return api.SkillsResult(skills=sorted(known.ids))
 
-        return run(self.kv, fn)
+        return run(self.kv, fn, self.stats)
 
     def skill_delete(self, req: api.SkillDeleteRequest, *, actor_id: str, now: datetime) -> api.SkillsResult:
         """Forget a known skill (users keep their levels). Round trips: 1 batch + commit."""
@@ -192,7 +192,7 @@ class SkillOps:
             s.save_index(keys.SKILLS, known)
             return api.SkillsResult(skills=list(known.ids))
 
-        return run(self.kv, fn)
+        return run(self.kv, fn, self.stats)
 
     def skill_list(self, req: api.SkillListRequest, *, actor_id: str, now: datetime) -> api.SkillsResult:
         """Known skills, sorted. Round trips: 1 batch."""
@@ -200,4 +200,4 @@ class SkillOps:
         def fn(s: Session) -> api.SkillsResult:
             return api.SkillsResult(skills=sorted(s.index(keys.SKILLS).ids))
 
-        return run(self.kv, fn)
+        return run(self.kv, fn, self.stats)
