@@ -238,8 +238,8 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
     """The direct message for a notice; times in the recipient's ``zone``."""
     actor = mention(n.actor_id) if n.actor_id else "The autopilot"
     task = f"**{n.task_id}**"
-    start = f"{fmt_time(n.start, zone)} ({zone})" if n.start else "a time not yet known"
-    finish = f"{fmt_time(n.finish, zone)} ({zone})" if n.finish else "a time not yet known"
+    start = fmt_time(n.start, zone) if n.start else "a time not yet known"
+    finish = fmt_time(n.finish, zone) if n.finish else "a time not yet known"
     rot = f"**{n.rotation_id}**"
     texts = {
         "welcome_new": (f"#### Welcome to Solar Lottery!\n{actor} added you to the Solar Lottery "
@@ -247,17 +247,18 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
         "welcome": (f"#### Welcome to rotation {rot}!\n{actor} added you to {rot}. "
                     f"Use `/lotto rotation show {n.rotation_id}` to see its settings and tasks."),
         "left": f"{actor} removed you from rotation {rot}.",
-        "assigned": f"{actor} assigned you to {task}, from {start} to {finish}.",
+        "assigned": f"{actor} assigned you to {task}, from {start} to {finish} ({zone}).",
         "added": (f"{actor} added {', '.join(mention(u) for u in n.added_user_ids)} "
                   f"to your {task}."),
         "unassigned": f"{actor} removed you from {task}.",
         "scheduled": (f"###### You have been scheduled for {task}\n{actor} scheduled {task}: "
-                      f"it runs from {start} to {finish}."),
+                      f"it runs from {start} to {finish} ({zone})."),
         "started": (f"###### Your {task} has started\n{actor} started {task}; "
-                    f"it is expected to finish at {finish}."),
+                    f"it is expected to finish at {finish} ({zone})."),
         "finished": f"###### Your {task} is finished\n{actor} finished {task}. Thank you!",
         "remind_start": (f"###### Reminder: your {task} starts soon\n{task} starts at {start} "
-                         f"and runs until {finish}."),
-        "remind_finish": f"###### Reminder: your {task} finishes soon\n{task} finishes at {finish}.",
+                         f"and runs until {finish} ({zone})."),
+        "remind_finish": (f"###### Reminder: your {task} finishes soon\n{task} finishes at "
+                          f"{finish} ({zone})."),
     }
     return texts.get(n.kind, f"{actor}: {n.kind} {n.task_id or n.rotation_id}".strip())
