@@ -89,6 +89,9 @@ def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     for dest, var, _ in _SETTINGS:
         value = getattr(args, dest)
         raw[dest] = value if value is not None else env.get(var)
+    missing = [f"--{d.replace('_', '-')} ({v})" for d, v, _ in _SETTINGS[1:4] if not (raw[d] or "").strip()]
+    if missing:
+        raise ConfigError("missing " + ", ".join(missing) + "; see `lotto serve --help`")
     plugin = _plugin_defaults(Path(args.plugin_json) if args.plugin_json else PLUGIN_JSON)
     host, port = _listen(raw["listen"] or "127.0.0.1:8065")
     slash_tokens = tuple(t.strip() for t in (raw["slash_token"] or "").split(",") if t.strip())

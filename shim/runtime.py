@@ -52,7 +52,7 @@ class Runtime:
             raise MattermostError("Mattermost did not return the bot's user id from GET /api/v4/users/me")
         self.bot_user_id = str(bot_id)
         self.poster = MattermostPoster(self.client, self.bot_user_id)
-        self.env = Env(self.store, self.directory, self.poster, admin_only=True)
+        self.env = Env(self.store, self.directory, self.poster, admin_only=True, bot_id=self.bot_user_id)
         self.adminlog = AdminLogHandler(self.poster, self.admin_ids)
         self.adminlog.configure(self.config.admin_log_level, self.config.admin_log_verbose)
         install(self.adminlog)

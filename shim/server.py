@@ -46,6 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             create_app(runtime),
             host=config.host,
             port=config.port,
+            # Keep our logging set-up: uvicorn's own dictConfig would close the admin-DM handler.
+            log_config=None,
             log_level="warning",
             access_log=False,
             proxy_headers=True,
@@ -63,3 +65,5 @@ def _setup_logging() -> None:
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    # One line per Mattermost request is noise at INFO.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -204,6 +204,7 @@ def _app_error(status: int, error_id: str, message: str) -> dict[str, Any]:
 def _handler(fake: FakeMattermost) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        wbufsize = -1  # one write per response: no Nagle / delayed-ACK stalls
 
         def _serve(self) -> None:
             length = int(self.headers.get("content-length") or 0)

@@ -1,0 +1,84 @@
+"""Configuration of ``lotto serve``: flags, environment, plugin.json defaults, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from shim.config import load
+from shim.errors import ConfigError
+from tests.shim.conftest import ROOT, shim_env
+
+BASE = {
+    "LOTTO_STORE": "redis://127.0.0.1:6379/0",
+    "LOTTO_MATTERMOST_URL": "https://chat.example.com/",
+    "LOTTO_BOT_TOKEN": "bot",
+    "LOTTO_SLASH_TOKEN": "t1, t2",
+}
+
+
+def test_environment_and_plugin_json_defaults():
+    c = load([], BASE)
+    assert (c.host, c.port) == ("127.0.0.1", 8065)
+    assert c.mattermost_url == "https://chat.example.com"
+    assert c.slash_tokens == ("t1", "t2")
+    assert c.plugin_id == json.loads((ROOT / "plugin.json").read_text())["id"]
+    assert (c.admin_log_level, c.admin_log_verbose, c.admin_user_ids) == ("none", False, frozenset())
+    assert c.autopilot_interval == 60
+
+
+def test_flags_win_over_environment():
+    c = load(["--listen", "0.0.0.0:9000", "--admin-user-ids", "a,b", "--admin-log-level", "WARN",
+              "--autopilot-interval", "0", "--admin-log-verbose", "true"], {**BASE, "LOTTO_LISTEN": "1.2.3.4:1"})
+    assert (c.host, c.port, c.admin_user_ids) == ("0.0.0.0", 9000, frozenset({"a", "b"}))
+    assert (c.admin_log_level, c.autopilot_interval, c.admin_log_verbose) == ("warn", 0, True)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"LOTTO_STORE": ""}, "missing --store"),
+        ({"LOTTO_STORE": "postgres://x"}, "redis://"),
+        ({"LOTTO_MATTERMOST_URL": "chat.example.com"}, "http(s) URL"),
+        ({"LOTTO_BOT_TOKEN": " "}, "missing --bot-token"),
+        ({"LOTTO_BOT_TOKEN": "", "LOTTO_MATTERMOST_URL": ""}, "missing --mattermost-url (LOTTO_MATTERMOST_URL), --bot-token"),
+        ({"LOTTO_SLASH_TOKEN": ""}, "--slash-token"),
+        ({"LOTTO_SECRET": "short"}, "at least 16"),
+        ({"LOTTO_LISTEN": "localhost"}, "HOST:PORT"),
+        ({"LOTTO_LISTEN": "localhost:99999"}, "HOST:PORT"),
+        ({"LOTTO_ADMIN_LOG_LEVEL": "loud"}, "must be one of"),
+        ({"LOTTO_AUTOPILOT_INTERVAL": "-1"}, ">= 0"),
+        ({"LOTTO_AUTOPILOT_INTERVAL": "soon"}, ">= 0"),
+        ({"LOTTO_ADMIN_LOG_VERBOSE": "maybe"}, "true or false"),
+    ],
+)
+def test_invalid_configuration_is_named(change, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load([], {**BASE, **change})
+
+
+def test_bad_plugin_json_is_a_config_error(tmp_path):
+    bad = tmp_path / "plugin.json"
+    bad.write_text("{not json")
+    with pytest.raises(ConfigError, match="plugin manifest"):
+        load(["--plugin-json", str(bad)], BASE)
+
+
+def test_serve_with_missing_configuration_exits_2_with_a_message():
+    code = "import sys; from shim.entry import main; sys.exit(main(['lotto', 'serve']))"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=shim_env(), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "configuration error" in proc.stderr and "--store" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_serve_with_an_unreachable_mattermost_exits_1(tmp_path):
+    env = shim_env(LOTTO_STORE="memory://", LOTTO_MATTERMOST_URL="http://127.0.0.1:9", LOTTO_BOT_TOKEN="x",
+                   LOTTO_SLASH_TOKEN="t")
+    proc = subprocess.run([sys.executable, "-m", "shim"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert "cannot use Mattermost" in proc.stderr
+    assert "Traceback" not in proc.stderr
