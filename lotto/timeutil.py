@@ -132,7 +132,9 @@ def parse_time(text: str, zone: str | tzinfo = UTC) -> datetime:
             int(m["h"] or 0), int(m["mi"] or 0), int(m["s"] or 0), int(frac or 0),
         )
     except ValueError as err:
-        raise BadTimeError(f"{text!r} is not a valid time ({err}): {_TIME_HELP}.", time=text) from None
+        raise BadTimeError(
+            f"{text!r} is not a valid time ({err}): {_TIME_HELP}.", time=text
+        ) from None
     if m["off"]:
         sign = -1 if m["off"][0] == "-" else 1
         hours, minutes = int(m["off"][1:3]), int(m["off"][4:6])
@@ -201,7 +203,9 @@ def parse_duration(text: str) -> timedelta:
         (Fraction(num) * _NS[unit] for num, unit in _DUR_PART.findall(raw)), Fraction(0)
     )
     if total > _MAX_NS:
-        raise BadTimeError(f"{text!r} is too long a duration (at most about 292 years).", duration=text)
+        raise BadTimeError(
+            f"{text!r} is too long a duration (at most about 292 years).", duration=text
+        )
     micros = round(total / 1000)
     return timedelta(microseconds=-micros if raw.startswith("-") else micros)
 

@@ -14,7 +14,14 @@ import random
 from collections.abc import Mapping
 from datetime import datetime
 
-from lotto.fillers._common import Tally, assigned_users, candidates, for_time, insufficient, last_served
+from lotto.fillers._common import (
+    Tally,
+    assigned_users,
+    candidates,
+    for_time,
+    insufficient,
+    last_served,
+)
 from lotto.needs import user_meets
 from lotto.rotation import Rotation, doubling_period
 from lotto.skill import ANY
