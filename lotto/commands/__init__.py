@@ -112,8 +112,12 @@ def execute(env: Env, actor_id: str, text: str, *, now: datetime | None = None) 
 
 
 def _group_reply(node: Any, rest: list[str]) -> Outcome:
-    if not rest or rest[0] in _HELP_WORDS:
+    if not rest:
         return Outcome(True, help_text(node))
+    if rest[0] in _HELP_WORDS:
+        # "help rotation set" reads as "rotation set help"
+        target, _ = lookup(list(node.path) + rest[1:])
+        return Outcome(True, help_text(target))
     where = " ".join(("/lotto",) + node.path)
     choices = ", ".join(sorted(node.children))
     raise InputError(f"unknown command `{rest[0]}` after `{where}`; use one of: {choices} "

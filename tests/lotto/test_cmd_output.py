@@ -93,3 +93,9 @@ def test_blank_and_bare_lotto_show_help(kv_memory):
     for line in ("", "/lotto", "  "):
         out = execute(s.env, "x", line)
         assert out.ok and "Subcommands" in out.text
+
+
+def test_help_before_the_subcommand(kv_memory):
+    s = Script(kv_memory)
+    assert s.run("help rotation set").text == s.run("rotation set help").text
+    assert s.run("rotation help new").text == s.run("rotation new --help").text
