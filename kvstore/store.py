@@ -265,7 +265,7 @@ class KVStore:
             )
             found.update(batch)
             if int(cursor) == 0:
-                return sorted(found)
+                return list(found)
 
     # -- beyond the Mattermost API ----------------------------------------
 

@@ -11,9 +11,10 @@ raised. If ``fn`` raises, nothing is written and the exception propagates.
 
 Round-trip cost of an attempt: one per ``get`` of an uncached key, one per
 ``get_many`` with any uncached keys (a single MGET), plus one for the commit
-if anything was written. A read-only unit ends without a commit; note that its
-reads are then not re-validated, so reads spread over several round trips may
-come from slightly different moments.
+if anything was written (scripts run as EVALSHA; the first commit after Redis
+lost its script cache pays one extra, uncounted EVAL). A read-only unit ends
+without a commit; its reads are then not re-validated, so reads spread over
+several round trips may come from slightly different moments.
 """
 
 from __future__ import annotations

@@ -89,3 +89,15 @@ def test_unreachable_redis_pings_false_and_fails_with_backend_error():
             assert info.value.key == "k"
         finally:
             store.close()
+
+
+def test_bare_memory_url_is_one_process_wide_default_server():
+    plugin = f"com.example.bare-{uuid.uuid4().hex[:8]}"
+    a, b = kvstore.open("memory://", plugin), kvstore.open("memory://", plugin)
+    try:
+        a.set("k", b"v")
+        assert b.get("k") == b"v"
+    finally:
+        a.delete_all()
+        a.close()
+        b.close()
