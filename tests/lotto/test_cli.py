@@ -1,0 +1,109 @@
+"""The ``lotto`` command-line program: ``main()`` in-process and ``python -m lotto`` as a process."""
+
+from __future__ import annotations
+
+import json
+import re
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lotto.cli import main
+
+ROOT = Path(__file__).parents[2]
+
+
+def _lotto(*args: str, env: dict[str, str] | None = None, stdin: str | None = None):
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("LOTTO_")}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "lotto", *args], cwd=ROOT, env=full_env,
+                          input=stdin, capture_output=True, text=True, timeout=120)
+
+
+def test_help_and_usage_errors(capsys):
+    assert main(["--help"]) == 0
+    assert "usage: lotto" in capsys.readouterr().out
+    assert main([]) == 2
+    assert "no command given" in capsys.readouterr().err
+    assert main(["--tz", "Mars/Base", "info"]) == 2
+    assert "Mars/Base" in capsys.readouterr().err
+    assert main(["--as", "no body!", "info"]) == 2
+    assert main(["--store"]) == 2
+    assert main(["--store", "bogus://nowhere", "info"]) == 2
+    assert main(["--file", "/no/such/file"]) == 2
+    assert main(["--file", "x", "info"]) == 2
+
+
+def test_one_command_with_or_without_leading_lotto(capsys):
+    assert main(["/lotto", "rotation", "list"]) == 0
+    assert "No active rotations" in capsys.readouterr().out
+    assert main(["rotation", "help"]) == 0
+    assert "Subcommands" in capsys.readouterr().out
+
+
+def test_failed_command_exits_1_with_the_error_on_stderr(capsys):
+    assert main(["task", "fill", "NOPE#1"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.startswith("error: ") and "NOPE#1" in captured.err
+    assert "Traceback" not in captured.err and captured.out == ""
+
+
+def test_file_runs_each_line_and_stops_at_the_first_failure(tmp_path, capsys):
+    script = tmp_path / "session.lotto"
+    script.write_text(
+        "# set up\n\n"
+        "rotation new ICE --period weekly --beginning 2020-03-05T09:00\n"
+        "/lotto user join ICE @ann @bob\n"
+        "task fill ICE#7\n"
+        "rotation show ICE\n")
+    assert main(["--as", "boss", "--tz", "America/Los_Angeles", "--file", str(script)]) == 1
+    out, err = capsys.readouterr()
+    assert "$ rotation new ICE --period weekly --beginning 2020-03-05T09:00" in out
+    assert "Beginning: 2020-03-05T17:00 UTC" in out
+    assert "DM to @ann: " in out and "@boss added you" in out
+    assert "$ task fill ICE#7" in out and "ICE#7" in err
+    assert "$ rotation show ICE" not in out  # stopped at the failure
+
+
+def test_json_output_is_plain_json(capsys):
+    assert main(["rotation", "new", "R", "--beginning", "2020-01-01", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["rotation"]["RotationID"] == "R"
+
+
+def test_process_state_persists_in_redis_and_env_defaults(redis_url):
+    env = {"LOTTO_STORE": redis_url, "LOTTO_USER": "boss", "LOTTO_TZ": "America/Los_Angeles"}
+    made = _lotto("rotation", "new", "ICE", "--beginning", "2020-03-05T09:00", env=env)
+    assert made.returncode == 0, made.stderr
+    joined = _lotto("user", "join", "ICE", "@ann", env=env)
+    assert "@boss added you" in joined.stdout
+    shown = _lotto("rotation", "show", "ICE", env=env)
+    assert shown.returncode == 0 and "Beginning: 2020-03-05T17:00 UTC" in shown.stdout
+    assert "@ann" in shown.stdout
+
+
+def test_process_exit_statuses_and_stdin_file():
+    bad = _lotto("rotation", "show", "NOPE")
+    assert bad.returncode == 1 and bad.stderr.startswith("error: ") and "Traceback" not in bad.stderr
+    assert _lotto("--tz").returncode == 2
+    run = _lotto("--file", "-", stdin="rotation new A --beginning 2020-01-01\nrotation list\n")
+    assert run.returncode == 0 and "- A" in run.stdout
+
+
+@pytest.mark.parametrize("args", [["demo"], ["--store", "memory://", "demo"]])
+def test_demo_prints_a_year_of_both_rotations(args):
+    done = _lotto(*args)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert all(f"ICE#{n} " in out for n in range(52))
+    assert all(f"SET#{n} " in out for n in range(12))
+    assert out.count("shifts served per person:") == 2
+    assert "ICE#11  2020-05-21 16:00 UTC" in out and "SET#2   2019-03-16 07:00 UTC" in out
+    # Per-person counts: ICE has 52 shifts x 2 people, SET 12 x 5, 30 people each.
+    ice, set_ = out.split("Sustaining engineering")
+    for part, total in ((ice, 104), (set_, 60)):
+        counts = [int(n) for n in re.findall(r"@\S+\s+(\d+)(?=\s{2,}|$)", part.split("per person:")[1],
+                                             flags=re.M)]
+        assert len(counts) == 30 and sum(counts) == total
