@@ -26,6 +26,7 @@ __all__ = [
     "auto_assigned",
     "task_summary",
     "task_details",
+    "rotation_settings",
     "rotation_details",
     "user_details",
     "autopilot_report",
@@ -135,31 +136,43 @@ def task_details(task: Task, users: dict[str, User], mention: Mention) -> str:
     return "\n".join(lines)
 
 
+def rotation_settings(rot: Rotation, what: str) -> str:
+    """One settings group of a rotation as a phrase: ``new``, ``task``, ``fill`` or ``autopilot``."""
+    ts, fs, ap = rot.task_settings, rot.fill_settings, rot.autopilot_settings
+    if what == "task":
+        length = fmt_duration(ts.duration) if ts.duration else "until the next period"
+        return f"tasks last {length}, grace {fmt_duration(ts.grace)}"
+    if what == "fill":
+        return f"filled by {rot.filler_type}, seed {fs.seed}, fuzz {fs.fuzz}"
+    if what == "autopilot":
+        steps = [
+            ("create", ap.create, ap.create_prior),
+            ("schedule", ap.schedule, ap.schedule_prior),
+            ("remind-start", ap.remind_start, ap.remind_start_prior),
+            ("remind-finish", ap.remind_finish, ap.remind_finish_prior),
+        ]
+        auto = [f"{name} {fmt_duration(prior)} ahead" for name, on, prior in steps if on]
+        if ap.start_finish:
+            auto.append("start-finish")
+        return ", ".join(auto) if auto else "off"
+    return (f"{rot.task_type}s {fs.period} from {fmt_time(fs.beginning)} UTC "
+            f"(on the wall clock of {fs.time_zone})")
+
+
 def rotation_details(rot: Rotation, users: dict[str, User], tasks: list[Task],
                      mention: Mention) -> str:
     """Bullet list of a rotation's settings, members and open tasks."""
-    ts, fs, ap = rot.task_settings, rot.fill_settings, rot.autopilot_settings
+    ts = rot.task_settings
     members = ", ".join(user_with_skills(u, users, mention)
                         for u in sorted(rot.mattermost_user_ids, key=mention))
-    steps = [
-        ("create", ap.create, ap.create_prior),
-        ("schedule", ap.schedule, ap.schedule_prior),
-        ("remind-start", ap.remind_start, ap.remind_start_prior),
-        ("remind-finish", ap.remind_finish, ap.remind_finish_prior),
-    ]
-    auto = [f"{name} {fmt_duration(prior)} ahead" for name, on, prior in steps if on]
-    if ap.start_finish:
-        auto.append("start-finish")
     lines = [
         f"#### Rotation {rot.rotation_id}" + (" (archived)" if rot.is_archived else ""),
-        f"- Type: {rot.task_type}, filled by {rot.filler_type}",
-        f"- Beginning: {fmt_time(fs.beginning)} UTC, period {fs.period}, zone {fs.time_zone}",
-        f"- Fill: seed {fs.seed}, fuzz {fs.fuzz}",
-        f"- Task defaults: duration {fmt_duration(ts.duration) if ts.duration else 'to the next period'}"
-        f", grace {fmt_duration(ts.grace)}",
+        f"- Schedule: {rotation_settings(rot, 'new')}",
+        f"- Fill: {rotation_settings(rot, 'fill')}",
+        f"- Task defaults: {rotation_settings(rot, 'task')}",
         f"- Require: {fmt_needs(ts.require)}",
         f"- Limit: {fmt_needs(ts.limit)}",
-        f"- Autopilot: {', '.join(auto) if auto else 'off'}",
+        f"- Autopilot: {rotation_settings(rot, 'autopilot')}",
         f"- Members ({len(rot.mattermost_user_ids)}): {members or 'none'}",
     ]
     if tasks:

@@ -17,10 +17,9 @@ group(("rotation",), "create, show and configure rotations")
 group(("rotation", "set"), "change a rotation's settings")
 
 
-def _rotation_reply(ctx: Ctx, res: api.RotationResult, verb: str) -> tuple[object, str]:
+def _rotation_reply(res: api.RotationResult, verb: str, what: str) -> tuple[object, str]:
     rot = res.rotation
-    return res, f"{verb} rotation **{rot.rotation_id}**.\n" + render.rotation_details(
-        rot, {}, [], ctx.username)
+    return res, f"{verb} rotation **{rot.rotation_id}**: {render.rotation_settings(rot, what)}."
 
 
 @command(("rotation", "new"),
@@ -59,7 +58,7 @@ def rotation_new(ctx: Ctx):
         seed=ctx.flag("seed"),
         fuzz=ctx.flag("fuzz"),
     ))
-    return _rotation_reply(ctx, res, "Created")
+    return _rotation_reply(res, "Created", "new")
 
 
 @command(("rotation", "list"), "", "list the active rotations", access=PUBLIC)
@@ -129,7 +128,7 @@ def rotation_set_autopilot(ctx: Ctx):
         remind_finish=ctx.flag("remind-finish"),
         remind_finish_prior=ctx.flag("remind-finish-prior"),
     ))
-    return _rotation_reply(ctx, res, "Updated autopilot of")
+    return _rotation_reply(res, "Updated the autopilot of", "autopilot")
 
 
 @command(("rotation", "set", "fill"), "R [--fuzz N] [--seed N]",
@@ -140,7 +139,7 @@ def rotation_set_fill(ctx: Ctx):
     """Change fill settings."""
     res = ctx.call(api.RotationSetFillRequest(
         rotation=ctx.rotation(), fuzz=ctx.flag("fuzz"), seed=ctx.flag("seed")))
-    return _rotation_reply(ctx, res, "Updated fill settings of")
+    return _rotation_reply(res, "Updated fill settings of", "fill")
 
 
 _NEED_FLAGS = (
@@ -184,4 +183,4 @@ def rotation_set_task(ctx: Ctx):
     """Change task defaults."""
     res = ctx.call(api.RotationSetTaskRequest(
         rotation=ctx.rotation(), duration=ctx.flag("duration"), grace=ctx.flag("grace")))
-    return _rotation_reply(ctx, res, "Updated task defaults of")
+    return _rotation_reply(res, "Updated task defaults of", "task")
