@@ -115,6 +115,8 @@ class _Run:
                                  skipped_reason="tickets can not be auto-created")
         if not ap.create:
             return AutopilotStep(name=api.STEP_CREATE, configured=False)
+        if fs.beginning is None:
+            return AutopilotStep(name=api.STEP_CREATE, skipped_reason="the rotation has no beginning time")
         step = AutopilotStep(name=api.STEP_CREATE)
         up_to = self.now + ap.create_prior
         n = shift_number_at(fs.beginning, fs.period, fs.time_zone, self.now)

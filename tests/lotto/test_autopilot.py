@@ -64,7 +64,7 @@ def nothing(when: str) -> str:
     )
 
 
-def report(*middle: str, when: str, finish="nothing to do", remind_finish="nothing to do", create="nothing to do",
+def report(*, when: str, finish="nothing to do", remind_finish="nothing to do", create="nothing to do",
            fill="nothing to do", remind_start="nothing to do", start="start: nothing to do") -> str:
     return "\n".join([
         f"@{ACTOR} ran autopilot on TEST for {when}.",
@@ -184,6 +184,7 @@ def test_worked_example_day_by_day(setup):
 
 
 def _names(user_ids, result) -> str:
+    """Auto-assigned users as the report shows them (members have no skills here)."""
     return ", ".join(f"@{u} (none)" for u in user_ids)
 
 

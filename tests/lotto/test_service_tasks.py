@@ -305,3 +305,36 @@ def test_task_show(svc):
     assign(svc, "R#0", "a")
     shown = svc.task_show(api.TaskShowRequest(task_id="R#0"), actor_id=ACTOR, now=NOW)
     assert shown.task.mattermost_user_ids == ["a"] and list(shown.users) == ["a"]
+
+
+def test_rotation_without_open_tasks_record_is_repaired(svc, kv):
+    # A rotation stored without index:open_tasks (e.g. by the Go plugin): every task id is
+    # checked once, finished ones dropped, and the record written back.
+    for n in (0, 1):
+        shift(svc, n)
+    assign(svc, "R#0", "a")
+    for state, when in (("scheduled", NOW), ("started", utc(2020, 1, 6, 9)), ("finished", utc(2020, 1, 8))):
+        move(svc, "R#0", state, when)
+    assign(svc, "R#1", "b")
+    kv.delete("index:open_tasks:R")
+    shown = svc.rotation_show(api.RotationShowRequest(rotation=ref("R")), actor_id=ACTOR, now=NOW)
+    assert [t.task_id for t in shown.tasks] == ["R#1"]
+    from lotto.store import OpenTasks
+
+    assert decode(OpenTasks, kv.get("index:open_tasks:R")).tasks == {"R#1": ["b"]}
+    shown = svc.rotation_show(api.RotationShowRequest(rotation=ref("R")), actor_id=ACTOR, now=NOW)
+    assert svc.stats.round_trips <= 2  # back to the normal cost
+
+
+def test_store_conflict_becomes_a_lotto_error():
+    import kvstore.errors
+
+    from lotto.errors import ConflictError
+
+    class Busy:
+        def run(self, fn, *, attempts=5):
+            raise kvstore.errors.ConflictError("kept changing", attempts=attempts, key="rotation:R")
+
+    svc = make_service(Busy())
+    with pytest.raises(ConflictError, match="run the command again"):
+        svc.skill_list(api.SkillListRequest(), actor_id=ACTOR, now=NOW)
