@@ -91,11 +91,11 @@ def _tz(zone: str | tzinfo | None) -> tzinfo:
     return get_zone(zone)
 
 
-def get_zone(name: str) -> tzinfo:
-    """The IANA zone ``name`` (``""`` and ``"UTC"`` are UTC); BadTimeError if unknown."""
+def get_zone(name: str) -> ZoneInfo:
+    """The IANA zone ``name`` (``""`` and ``"Z"`` mean UTC); BadTimeError if unknown."""
     key = (name or "").strip()
-    if key in ("", "UTC", "Etc/UTC", "Z"):
-        return UTC
+    if key in ("", "Z"):
+        key = "UTC"
     try:
         return ZoneInfo(key)
     except (ZoneInfoNotFoundError, ValueError, OSError):

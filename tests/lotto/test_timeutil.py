@@ -105,8 +105,9 @@ def test_format_time_drops_midnight_and_uses_zone():
 
 
 def test_get_zone():
-    assert get_zone("") is UTC
-    assert get_zone("UTC") is UTC
+    assert str(get_zone("")) == "UTC"
+    assert str(get_zone("UTC")) == "UTC"
+    assert get_zone("UTC").utcoffset(datetime(2020, 1, 1)) == timedelta(0)
     assert str(get_zone(LA)) == LA
     for bad in ("Mars/Olympus", "../etc/passwd", "PST8"):
         with pytest.raises(BadTimeError, match="not a known time zone"):
