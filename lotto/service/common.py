@@ -162,7 +162,8 @@ def notice(kind: str, user_id: str, actor_id: str, *, task: Task | None = None,
         start, finish = interval
     if task is not None:
         rotation_id = rotation_id or task.rotation_id
-        # Snapshot: the task object keeps changing within the same command.
+        # Deep copy (a JSON round trip is msgspec's fastest): the task object keeps
+        # changing within the same command, the notice must show it as it was.
         snapshot = decode(Task, encode(task))
         return Notice(kind=kind, user_id=user_id, actor_id=actor_id, rotation_id=rotation_id,
                       task_id=task.task_id, task=snapshot, start=start, finish=finish, **extra)
