@@ -9,8 +9,9 @@ from lotto.ports import Profile
 
 __all__ = ["LocalDirectory", "PrintPoster", "RecordingPoster"]
 
-# Mattermost usernames: letters, digits and . _ - (we stay as lenient as that).
-_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# Mattermost usernames: letters, digits and . _ - , at most 64 characters here
+# (Mattermost itself allows 22).
+_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 class LocalDirectory:

@@ -21,7 +21,7 @@ from lotto.ports import Profile
 if TYPE_CHECKING:  # pragma: no cover
     from lotto.commands import Env
 
-__all__ = ["Ctx", "convert_value", "call_service"]
+__all__ = ["Ctx", "convert_value", "call_service", "check_skill_name"]
 
 # Request type -> Service method; the one place that knows the service's method names.
 _METHODS: dict[type, str] = {
@@ -55,6 +55,11 @@ _METHODS: dict[type, str] = {
 }
 
 
+# Integers are 64-bit, as in the original (and in what it stored).
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+_MAX_SKILL = 64  # characters (with the level suffix)
+
+
 def call_service(service: Any, req: Any, *, actor_id: str, now: datetime) -> Any:
     """Run ``req`` through the service method that handles its type."""
     method = getattr(service, _METHODS[type(req)])
@@ -70,6 +75,15 @@ def convert_value(flag: Flag, raw: str, zone: str) -> Any:
                         flag=flag.name, value=raw) from None
 
 
+def check_skill_name(name: str) -> str:
+    """A valid, not too long skill name (BadSkillError / InputError otherwise)."""
+    from lotto.skill import parse_skill
+
+    if len(name) > _MAX_SKILL:
+        raise InputError(f"skill names are at most {_MAX_SKILL} characters long.")
+    return parse_skill(name)
+
+
 def _convert(flag: Flag, raw: str, zone: str) -> Any:
     kind = flag.kind
     if kind == "str":
@@ -81,6 +95,8 @@ def _convert(flag: Flag, raw: str, zone: str) -> Any:
             raise InputError(f"`{raw}` is not a whole number.") from None
         if kind == "count" and value < 0:
             raise InputError(f"`{raw}` is negative; use 0 or more.")
+        if not _INT_MIN <= value <= _INT_MAX:
+            raise InputError(f"`{raw}` is too large.")
         return value
     if kind == "choice":
         if raw not in flag.choices:
@@ -100,6 +116,8 @@ def _convert(flag: Flag, raw: str, zone: str) -> Any:
         return parse_period(raw)
     from lotto import skill as sk
 
+    if any(len(part) > _MAX_SKILL for part in raw.split(",")):
+        raise InputError(f"skill names are at most {_MAX_SKILL} characters long.")
     if kind == "skill":
         return sk.parse_skill_level(raw)
     parts = [p for p in raw.split(",") if p.strip()]

@@ -30,12 +30,26 @@ def error_text(exc: BaseException, *, command_line: str = "", usage: str = "") -
         if isinstance(exc, InputError) and usage:
             text = f"{text} Usage: `{usage}`; add `help` for details."
         return text
+    if _is_kv_key_error(exc):
+        return ("a name in the command is too long or malformed to be stored "
+                "(user, rotation, task and skill names must stay short); nothing was changed.")
+    if isinstance(exc, OverflowError) or (isinstance(exc, ValueError) and "out of range" in str(exc)):
+        return ("a date in the command, or one computed from it, is outside the supported range "
+                "(years 1 to 9999); nothing was changed.")
     if _is_kv_conflict(exc):
         return ("the command could not be saved because the same records kept changing "
                 "while it ran; nothing was changed, please run it again.")
     log.exception("unexpected error running %r", command_line)
     return ("the command failed because of an internal error (it has been logged for the "
             "administrators); if it keeps happening, please report it.")
+
+
+def _is_kv_key_error(exc: BaseException) -> bool:
+    try:
+        from kvstore.errors import InvalidKeyError
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, InvalidKeyError)
 
 
 def _is_kv_conflict(exc: BaseException) -> bool:

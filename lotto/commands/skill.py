@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lotto import api
-from lotto.commands.base import Ctx
+from lotto.commands.base import Ctx, check_skill_name
 from lotto.commands.tree import PUBLIC, command, group
 
 __all__: list[str] = []
@@ -12,9 +12,7 @@ group(("skill",), "the known skills")
 
 
 def _skill_arg(ctx: Ctx) -> str:
-    from lotto.skill import parse_skill
-
-    return parse_skill(ctx.one_arg("a skill name"))
+    return check_skill_name(ctx.one_arg("a skill name"))
 
 
 @command(("skill", "new"), "SKILL", "add a known skill")

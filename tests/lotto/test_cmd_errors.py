@@ -71,10 +71,15 @@ BAD = [
     ("info extra", "unexpected argument"),
     ("rotation list --json=maybe", "true or false"),
     ("task fill ICE#1 --now tomorrow-ish", "--now"),
+    ("rotation set fill ICE --seed 99999999999999999999", "too large"),
+    ("user qualify @" + "z" * 100 + " -s webapp", "not found"),
+    ("skill new " + "y" * 300, "at most 64 characters"),
+    ("task show ICE#" + "9" * 300, "too long"),
+    ("task new shift ICE --number 999999999", "range"),
 ]
 
 
-@pytest.mark.parametrize("line, phrase", BAD, ids=[b[0] for b in BAD])
+@pytest.mark.parametrize("line, phrase", BAD, ids=[b[0][:40] for b in BAD])
 def test_bad_input_changes_nothing(kv, line, phrase):
     s = Script(kv)
     s.multi(SETUP)

@@ -32,7 +32,9 @@ VALUES = ["ICE", "IC", "SET", "ICE#0", "ICE#1", "ICE#99", "@ann", "@bob", "@cid"
           "webapp", "webapp-2", "webapp-9", "any", "lead-expert", "2", "0", "-1", "x", "1.5",
           "30m", "336h", "soon", "weekly", "monthly", "36h", "2020-03-05T09:00PST", "2020-01-01",
           "2020-13-01", "UTC", "America/Los_Angeles", "Mars/Base", "shift", "ticket", "queue",
-          "solar-lottery", "true", "false", "'quoted words'", '"', "é", "#", ",", "=", "--x"]
+          "solar-lottery", "true", "false", "'quoted words'", '"', "é", "#", ",", "=", "--x",
+          "x" * 200, "@" + "z" * 200, "99999999999999999999", "9999-12-31T23:59", "0001-01-01",
+          "999999999"]
 TOKENS = st.one_of(st.sampled_from(WORDS), st.sampled_from(FLAGS), st.sampled_from(VALUES),
                    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=6))
 
