@@ -99,6 +99,15 @@ def shim_env(**overrides: str) -> dict[str, str]:
     return env
 
 
+def _serve_command() -> list[str]:
+    """``lotto serve`` through the installed console script (falls back to its entry point)."""
+    script = Path(sys.executable).with_name("lotto")
+    if script.exists():
+        return [str(script), "serve"]
+    code = "import sys; from shim.entry import main; sys.exit(main(['lotto', 'serve', *sys.argv[1:]]))"
+    return [sys.executable, "-c", code]
+
+
 @pytest.fixture
 def start_shim(tmp_path: Path) -> Iterator[Callable[..., ShimProcess]]:
     """Start shim processes: ``start_shim(fake_mm, store_url, *extra_flags, **env)``; stopped at teardown.
@@ -110,7 +119,7 @@ def start_shim(tmp_path: Path) -> Iterator[Callable[..., ShimProcess]]:
     def start(fake: FakeMattermost, store: str, *flags: str, wait_healthy: bool = True, **env: str) -> ShimProcess:
         port = free_port()
         log_path = tmp_path / f"shim-{port}.log"
-        args = [sys.executable, "-m", "shim", "--listen", f"127.0.0.1:{port}", "--store", store,
+        args = [*_serve_command(), "--listen", f"127.0.0.1:{port}", "--store", store,
                 "--mattermost-url", fake.url, "--bot-token", fake.bot_token,
                 "--slash-token", SLASH_TOKEN, "--secret", SECRET, *flags]
         with open(log_path, "wb") as log:
