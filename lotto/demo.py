@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import collections
 import time
-
 from typing import Callable
 
 from lotto import PLUGIN_ID
 
-__all__ = ["main", "ICE_SETUP", "SET_SETUP", "ICE_USERS", "run_rotation"]
+__all__ = ["main", "ICE_SETUP", "SET_SETUP", "SET_TEAMS", "ICE_USERS", "run_rotation"]
 
 ICE_USERS = (
     "aaron ada alan alice amir anna ben beth carl chen dana dave eve fay gus hana ivan "
@@ -166,6 +165,3 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> i
     out(f"{poster.count} direct messages would have been sent; "
         f"done in {time.perf_counter() - began:.1f}s.")
     return 0
-
-
-

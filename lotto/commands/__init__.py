@@ -28,7 +28,7 @@ from lotto.commands import user as _user  # noqa: F401
 from lotto.commands.base import Ctx, call_service, convert_value
 from lotto.commands.errors import error_text
 from lotto.commands.parser import parse_flags, tokenize
-from lotto.commands.tree import ADMIN, ROOT, Command, help_text, lookup, usage_line
+from lotto.commands.tree import ADMIN, Command, help_text, lookup, usage_line
 from lotto.errors import AccessError, InputError, LottoError, NotFoundError
 from lotto.ports import Directory, Poster, Profile
 

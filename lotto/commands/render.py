@@ -8,7 +8,7 @@ shows the run's time in the acting user's zone (as the original's tests pin).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from lotto import api
@@ -188,7 +188,7 @@ def user_details(user: User, mention: Mention) -> str:
     lines = [f"#### {mention(user.mattermost_user_id)} {skills_text(user)}"]
     if user.last_served:
         served = ", ".join(
-            f"{rid} {fmt_time(datetime.fromtimestamp(ts, tz=_utc()))}"
+            f"{rid} {fmt_time(datetime.fromtimestamp(ts, tz=timezone.utc))}"
             for rid, ts in sorted(user.last_served.items()))
         lines.append(f"- Last served (UTC): {served}")
     if user.calendar:
@@ -199,12 +199,6 @@ def user_details(user: User, mention: Mention) -> str:
     else:
         lines.append("- Unavailable: never")
     return "\n".join(lines)
-
-
-def _utc():
-    from datetime import timezone
-
-    return timezone.utc
 
 
 def autopilot_report(res: api.AutopilotResult, actor: str | None, zone: str,

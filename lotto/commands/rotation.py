@@ -6,7 +6,7 @@ from lotto import api
 from lotto.commands import render
 from lotto.commands.base import Ctx
 from lotto.commands.parser import Flag
-from lotto.commands.tree import ADMIN, PUBLIC, command, group
+from lotto.commands.tree import PUBLIC, command, group
 from lotto.errors import InputError
 
 __all__: list[str] = []
