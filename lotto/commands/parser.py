@@ -88,12 +88,15 @@ def tokenize(text: str) -> list[str]:
     lexer.whitespace_split = True
     lexer.commenters = ""
     try:
-        return list(lexer)
+        tokens = list(lexer)
     except ValueError as exc:
         raise InputError(
             f"could not read the command line ({exc}); close every quote you open.",
             text=text,
         ) from None
+    # Chat clients "smarten" a typed "--" into an en or em dash.
+    return ["--" + tok[1:] if tok[:1] in ("\u2013", "\u2014") and len(tok) > 1 else tok
+            for tok in tokens]
 
 
 def parse_flags(

@@ -66,3 +66,8 @@ def test_last_repeated_flag_wins():
 def test_parse_errors(text, message):
     with pytest.raises(InputError, match=message):
         _parse(text)
+
+
+def test_smart_dashes_are_flags():
+    assert tokenize("rotation new X \u2014period weekly \u2013seed 3") == [
+        "rotation", "new", "X", "--period", "weekly", "--seed", "3"]
