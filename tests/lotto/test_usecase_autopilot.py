@@ -118,3 +118,26 @@ def test_autopilot_not_configured_and_autopilot_all(kv):
     assert [o.ok for o in outs] == [True, True]
     assert outs[0].text.splitlines()[0] == "autopilot ran on A for 2020-01-02T08:00."
     assert "    - created shift B#0" in outs[1].text.splitlines()
+
+
+def test_autopilot_all_goes_on_after_a_failing_rotation(kv):
+    from lotto.commands import autopilot_all
+
+    s = Script(kv)
+    s.multi("""
+        rotation new A --beginning 2020-01-10
+        rotation set require A --count 5
+        user join A @ann
+        rotation set autopilot A --create --create-prior 200h --schedule --schedule-prior 100h
+        rotation new B --beginning 2020-01-10
+        user join B @bob
+        rotation set autopilot B --create --create-prior 200h --schedule --schedule-prior 100h
+    """)
+    assert all(o.ok for o in autopilot_all(s.env, datetime(2020, 1, 2, tzinfo=UTC)))
+    s.poster.reset()
+    failed, done = autopilot_all(s.env, datetime(2020, 1, 8, tzinfo=UTC))
+    assert not failed.ok and failed.text.startswith("autopilot on A: failed to fill task A#0")
+    assert failed.text.endswith(": insufficient") and "\n" not in failed.text
+    assert done.ok and "Auto-assigned @bob (none) to ticket B#0, transitioned B#0 to scheduled" in done.text
+    assert s.run("task show A#0").data.task.state == "pending"
+    assert [uid for uid, _ in s.poster.sent] == ["bob"]  # scheduled DM for B#0 only

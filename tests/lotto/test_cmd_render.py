@@ -1,0 +1,47 @@
+"""Rendering of direct messages and of user skills."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from lotto import api
+from lotto.commands.render import notice_text, skills_text
+from lotto.user import User
+
+UTC = timezone.utc
+
+
+def _mention(uid: str) -> str:
+    return f"@{uid}-name"
+
+
+@pytest.mark.parametrize("kind", api.NOTICE_KINDS)
+def test_every_notice_kind_names_the_actor_and_its_subject(kind):
+    n = api.Notice(kind=kind, user_id="ann", actor_id="boss", rotation_id="ICE", task_id="ICE#3",
+                   start=datetime(2020, 3, 12, 16, tzinfo=UTC),
+                   finish=datetime(2020, 3, 12, 16, 30, tzinfo=UTC), added_user_ids=["bob"])
+    text = notice_text(n, _mention, "America/Los_Angeles")
+    assert "TODO" not in text and "None" not in text
+    subject = "**ICE**" if kind in ("welcome", "left") else "**ICE#3**"
+    if kind != "welcome_new":
+        assert subject in text, text
+    if not kind.startswith("remind"):
+        assert "@boss-name" in text, text
+    if kind in ("scheduled", "remind_start", "assigned"):
+        assert "2020-03-12T09:00" in text and "America/Los_Angeles" in text, text
+    if kind == "added":
+        assert "@bob-name" in text
+
+
+def test_autopilot_notices_without_an_actor():
+    n = api.Notice(kind="started", user_id="ann", actor_id="", task_id="ICE#3",
+                   finish=datetime(2020, 3, 12, 16, 30, tzinfo=UTC))
+    assert notice_text(n, _mention, "UTC").splitlines()[1].startswith("The autopilot started **ICE#3**")
+
+
+def test_skills_are_sorted_by_name_with_level_symbols():
+    user = User(mattermost_user_id="u", skill_levels={"webapp": 3, "TEAMFS1": 1, "server": 4, "lead": 2})
+    assert skills_text(user) == "(TEAMFS1-◉, lead-▣, server-◈◈, webapp-◈)"
+    assert skills_text(User(mattermost_user_id="v")) == "(none)"
