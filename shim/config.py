@@ -74,7 +74,8 @@ def parser() -> argparse.ArgumentParser:
     )
     for dest, env, help_text in _SETTINGS:
         p.add_argument("--" + dest.replace("_", "-"), dest=dest, default=None, help=f"{help_text} [{env}]")
-    p.add_argument("--plugin-json", default=None, help=f"plugin.json with setting defaults (default {PLUGIN_JSON})")
+    p.add_argument("--plugin-json", default=None,
+                   help=f"plugin.json with the plugin id and setting defaults (default {PLUGIN_JSON}) [LOTTO_PLUGIN_JSON]")
     return p
 
 
@@ -92,7 +93,8 @@ def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     missing = [f"--{d.replace('_', '-')} ({v})" for d, v, _ in _SETTINGS[1:4] if not (raw[d] or "").strip()]
     if missing:
         raise ConfigError("missing " + ", ".join(missing) + "; see `lotto serve --help`")
-    plugin = _plugin_defaults(Path(args.plugin_json) if args.plugin_json else PLUGIN_JSON)
+    manifest = args.plugin_json or env.get("LOTTO_PLUGIN_JSON")
+    plugin = _plugin_defaults(Path(manifest) if manifest else PLUGIN_JSON)
     host, port = _listen(raw["listen"] or "127.0.0.1:8065")
     slash_tokens = tuple(t.strip() for t in (raw["slash_token"] or "").split(",") if t.strip())
     secret = (raw["secret"] or "").strip()
