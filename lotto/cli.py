@@ -49,9 +49,11 @@ class _BriefFormatter(logging.Formatter):
     """Log lines without tracebacks (set LOTTO_DEBUG=1 to see them)."""
 
     def formatException(self, ei) -> str:  # noqa: N802 - logging's name
+        """No traceback text."""
         return ""
 
     def format(self, record: logging.LogRecord) -> str:
+        """The log line without any cached traceback."""
         record.exc_text = None
         return super().format(record).rstrip()
 

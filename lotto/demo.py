@@ -86,6 +86,7 @@ class _CountingPoster:
         self.count = 0
 
     def dm(self, user_id: str, message: str) -> None:
+        """Count the message."""
         self.count += 1
 
 

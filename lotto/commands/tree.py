@@ -96,6 +96,7 @@ def command(
     """Decorator registering a handler as the command at ``path``."""
 
     def register(fn: Callable[[Any], tuple[Any, str]]) -> Callable[[Any], tuple[Any, str]]:
+        """Add ``fn`` to the tree and return it unchanged."""
         parent = group(path[:-1], "")
         parent.children[path[-1]] = Command(path, synopsis, summary, flags, access, fn, details)
         return fn
