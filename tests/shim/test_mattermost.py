@@ -150,3 +150,10 @@ def test_fake_rejects_paths_outside_the_openapi_file(fake_mm):
     assert "not in the OpenAPI file" in fake_mm.violations[0]
     assert "'message' is a required property" in fake_mm.violations[1]
     fake_mm.violations.clear()  # deliberate violations: do not fail the fixture
+
+
+def test_ephemeral_post_matches_the_contract(client, fake_mm):
+    user = fake_mm.add_user("hal")
+    post = client.ephemeral_post(user["id"], "channel0000000000000000000", "only you")
+    assert post["message"] == "only you"
+    assert fake_mm.ephemeral[-1]["user_id"] == user["id"]
