@@ -21,6 +21,8 @@ from shim.mattermost import POST_LIMIT, MattermostClient
 
 __all__ = ["MattermostDirectory", "MattermostPoster", "profile_from_user", "split_message"]
 
+_MAX_CACHED = 10_000
+
 # Its own logger name, so the admin-DM log handler can skip it (no DM loops).
 _log = logging.getLogger("shim.poster")
 
@@ -137,6 +139,9 @@ class MattermostDirectory:
     def _remember(self, user: dict[str, Any]) -> None:
         now = self._clock()
         with self._lock:
+            if len(self._by_id) >= _MAX_CACHED:  # drop expired entries so the cache stays bounded
+                self._by_id = {k: v for k, v in self._by_id.items() if now - v[0] < self._ttl}
+                self._id_of = {k: v for k, v in self._id_of.items() if now - v[0] < self._ttl}
             self._by_id[str(user.get("id"))] = (now, user)
             self._id_of[str(user.get("username") or "").lower()] = (now, str(user.get("id")))
 
