@@ -71,6 +71,11 @@ def test_times_are_read_in_the_users_profile_zone(world):
     # carol is in Berlin: the same wall-clock time is 08:00 UTC
     shim.slash("rotation new EU --beginning 2020-03-05T09:00", users["carol"])
     assert _stored(db, plugin_id, "rotation:EU")["FillSettings"]["Beginning"].startswith("2020-03-05T08:00:00")
+    # alice's zone is her automatic one (useAutomaticTimezone)
+    r = shim.slash("user unavailable --start 2020-03-05T09:00 --finish 2020-03-06T09:00", users["alice"])
+    assert "Command failed" not in r.json()["text"], r.json()["text"]
+    event = _stored(db, plugin_id, f"user:{users['alice']['id']}")["Calendar"][0]
+    assert event["Start"].startswith("2020-03-05T17:00:00") and event["Reason"] == "personal"
 
 
 def test_wrong_token_is_401_and_nothing_runs(world):
