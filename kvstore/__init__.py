@@ -28,12 +28,13 @@ from .errors import (
 )
 from .lock import Lock
 from .store import MAX_KEY_LENGTH, KVStore, open
-from .unit import UnitOfWork
+from .unit import Follow, UnitOfWork
 
 __all__ = [
     "open",
     "KVStore",
     "UnitOfWork",
+    "Follow",
     "Lock",
     "MAX_KEY_LENGTH",
     "KVError",

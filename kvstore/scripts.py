@@ -6,7 +6,7 @@ already namespaced (``<plugin id>:<key>``); values are raw bytes.
 
 from __future__ import annotations
 
-__all__ = ["COMPARE_AND_SET", "COMPARE_AND_DELETE", "COMMIT"]
+__all__ = ["COMPARE_AND_SET", "COMPARE_AND_DELETE", "COMMIT", "READ_FOLLOW"]
 
 # KEYS[1] = key
 # ARGV[1] = expected current value, ARGV[2] = new value,
@@ -86,4 +86,43 @@ for k = n + 1, #KEYS - 1 do
 end
 redis.call('SET', marker, '1', 'PX', ARGV[2])
 return 0
+"""
+
+# A read that follows a list: the values of some keys, of a key holding a JSON
+# object with an array of names, and of the keys those names stand for — all in
+# one round trip, so a caller that must look a name up in an index first does
+# not pay a second read for what the index points at.
+# KEYS[1..n]  keys to read as they are; KEYS[n] is the list key
+# ARGV[1]     n
+# ARGV[2]     the field of the list key's JSON object holding the array of names
+# ARGV[3]     only follow names containing this text ('' = every name)
+# ARGV[4]     the namespace prefix to put before followed keys (<plugin id>:)
+# ARGV[5..]   key prefixes to follow: for a name N and prefix P the key read is ARGV[4]..P..N
+# Returns {v1, …, vn, N1, v(P1 N1), v(P2 N1), …, N2, …}; an absent key is false (nil).
+# The followed keys are not in KEYS, which standalone Redis allows (this store
+# does not support Redis Cluster); a list key that is absent or not such an
+# object follows nothing.
+READ_FOLLOW = """
+local n = tonumber(ARGV[1])
+local out = {}
+for i = 1, n do
+  out[i] = redis.call('GET', KEYS[i])
+end
+local listed = out[n]
+if not listed then
+  return out
+end
+local ok, doc = pcall(cjson.decode, listed)
+if not ok or type(doc) ~= 'table' or type(doc[ARGV[2]]) ~= 'table' then
+  return out
+end
+for _, name in ipairs(doc[ARGV[2]]) do
+  if type(name) == 'string' and (ARGV[3] == '' or string.find(name, ARGV[3], 1, true)) then
+    out[#out + 1] = name
+    for p = 5, #ARGV do
+      out[#out + 1] = redis.call('GET', ARGV[4] .. ARGV[p] .. name)
+    end
+  end
+end
+return out
 """

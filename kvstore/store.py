@@ -105,6 +105,7 @@ class KVStore:
         self._cas = client.register_script(scripts.COMPARE_AND_SET)
         self._cad = client.register_script(scripts.COMPARE_AND_DELETE)
         self._commit = client.register_script(scripts.COMMIT)
+        self._read_follow = client.register_script(scripts.READ_FOLLOW)
 
     # -- introspection ---------------------------------------------------
 

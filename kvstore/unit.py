@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from .errors import ConflictError, InvalidArgumentError, KVError
@@ -30,9 +31,26 @@ from .store import COMMIT_MARKER_TTL_MS, as_bytes, check_key
 if TYPE_CHECKING:
     from .store import KVStore
 
-__all__ = ["UnitOfWork", "run_unit"]
+__all__ = ["Follow", "UnitOfWork", "run_unit"]
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Follow:
+    """Read the keys an index names along with the index, in the same round trip.
+
+    ``list_key`` holds a JSON object whose ``field`` is an array of names; for
+    every name that contains ``containing`` (all names when empty) the keys
+    ``prefix + name`` for each of ``prefixes`` are read too (see
+    ``scripts.READ_FOLLOW``).
+    """
+
+    list_key: str
+    field: str
+    prefixes: Sequence[str]
+    containing: str = ""
+
 
 class UnitOfWork:
     """One attempt of a unit of work: cached reads, buffered writes."""
@@ -66,16 +84,48 @@ class UnitOfWork:
             self._read[key] = self._round_trip("get", key, self._store.redis.get, self._store.full_key(key))
         return self._view(key)
 
-    def get_many(self, keys: Iterable[str]) -> dict[str, bytes | None]:
-        """Values of ``keys``; the uncached ones are fetched in one MGET round trip."""
+    def get_many(self, keys: Iterable[str], *, follow: Follow | None = None) -> dict[str, bytes | None]:
+        """Values of ``keys`` (uncached ones in one MGET round trip).
+
+        With ``follow``, the list key and the keys it names are read in that
+        same round trip (one Lua read) and returned too; every value read is
+        validated at commit like any other read.
+        """
         self._check_open()
         wanted = [check_key(k) for k in keys]
+        if follow is not None:
+            return self._get_following(wanted, follow)
         missing = [k for k in dict.fromkeys(wanted) if k not in self._written and k not in self._read]
         if missing:
             full = [self._store.full_key(k) for k in missing]
             values = self._round_trip("get_many", None, self._store.redis.mget, full)
             self._read.update(zip(missing, values))
         return {k: self._view(k) for k in wanted}
+
+    def _get_following(self, wanted: list[str], follow: Follow) -> dict[str, bytes | None]:
+        store = self._store
+        plain = list(dict.fromkeys([*wanted, check_key(follow.list_key)]))
+        plain.remove(follow.list_key)
+        plain.append(follow.list_key)  # the script expects the list key last
+        prefixes = list(follow.prefixes)
+        args = [len(plain), follow.field, follow.containing, store._prefix, *prefixes]
+        flat = self._round_trip(
+            "get_many", follow.list_key, store._read_follow,
+            keys=[store.full_key(k) for k in plain], args=args,
+        )
+        fetched = dict(zip(plain, flat[: len(plain)]))
+        rest = flat[len(plain):]
+        step = 1 + len(prefixes)
+        for i in range(0, len(rest), step):
+            name = rest[i].decode() if isinstance(rest[i], bytes) else str(rest[i])
+            for prefix, value in zip(prefixes, rest[i + 1 : i + step]):
+                fetched[check_key(prefix + name)] = value
+        for key, value in fetched.items():
+            # A key read earlier keeps its first value: that is what the commit
+            # validates, so a change in between still shows up as a conflict.
+            if key not in self._read and key not in self._written:
+                self._read[key] = value
+        return {k: self._view(k) for k in fetched}
 
     def set(self, key: str, value: bytes | None) -> None:
         """Buffer a write of ``value`` to ``key`` (None deletes); later reads see it."""

@@ -13,6 +13,8 @@ Keys are readable so an operator can ``redis-cli --scan`` and ``GET`` them
 
 from __future__ import annotations
 
+from kvstore import Follow
+
 __all__ = [
     "ACTIVE_ROTATIONS",
     "SKILLS",
@@ -21,6 +23,7 @@ __all__ = [
     "user",
     "open_tasks",
     "kind_of",
+    "follow_active_rotations",
 ]
 
 ACTIVE_ROTATIONS = "index:active_rotations"
@@ -66,3 +69,9 @@ def kind_of(key: str) -> str:
     if key.startswith(_USER):
         return "user"
     raise ValueError(f"not a lotto key: {key!r}")
+
+
+def follow_active_rotations(containing: str) -> Follow:
+    """Read the active-rotations index together with every active rotation whose
+    id contains ``containing`` and its open-tasks record (one round trip)."""
+    return Follow(ACTIVE_ROTATIONS, "IDs", [_ROTATION, _OPEN_TASKS], containing=containing)

@@ -20,6 +20,7 @@ from typing import Any
 
 import msgspec
 
+from kvstore import Follow
 from lotto import keys
 from lotto.index import Index
 from lotto.record import Record, decode, encode
@@ -66,13 +67,18 @@ class Session:
         """Redis round trips spent by the unit of work so far."""
         return self.uow.round_trips
 
-    def prefetch(self, key_list: Iterable[str]) -> None:
-        """Read every key not yet read, in ONE round trip (none if all are cached)."""
+    def prefetch(self, key_list: Iterable[str], *, follow: Follow | None = None) -> None:
+        """Read every key not yet read, in ONE round trip (none if all are cached).
+
+        With ``follow`` the index it names and the records that index points at
+        come in that same round trip (see ``kvstore.Follow``).
+        """
         missing = [k for k in dict.fromkeys(key_list) if k not in self._records]
-        if not missing:
+        if not missing and follow is None:
             return
-        for key, raw in self.uow.get_many(missing).items():
-            self._records[key] = None if raw is None else decode(_TYPES[keys.kind_of(key)], raw)
+        for key, raw in self.uow.get_many(missing, follow=follow).items():
+            if key not in self._records:
+                self._records[key] = None if raw is None else decode(_TYPES[keys.kind_of(key)], raw)
 
     def get(self, key: str) -> Record | None:
         """The decoded record at ``key`` or None (one round trip if not prefetched)."""

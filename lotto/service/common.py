@@ -66,16 +66,14 @@ def run(kv: Any, fn: Callable[[Session], T], stats: Any = None) -> T:
 def resolve_rotation(session: Session, ref: RotationRef, extra_keys: Iterable[str] = ()) -> Rotation:
     """Find the active rotation ``ref`` names (SPEC §5) and return its record.
 
-    Round trips: batch 1 reads the active index, ``rotation:<name>``, the
-    rotation's open-tasks record and ``extra_keys`` together, so an exact name
-    costs ONE batch. A substring match costs one more batch (the matched
-    rotation and its open-tasks record) — the only case where a command needs
-    a third read; documented as the price of abbreviations.
+    Round trips: ONE batch reads the active index, every active rotation whose
+    id contains the name (with its open-tasks record) and ``extra_keys``
+    together, so an exact id and an abbreviation cost the same.
     """
     name = ref.name.strip()
     if not name:
         raise InputError("No rotation given: name one, e.g. `rotation show SET`.")
-    session.prefetch([keys.ACTIVE_ROTATIONS, keys.rotation(name), keys.open_tasks(name), *extra_keys])
+    session.prefetch(extra_keys, follow=keys.follow_active_rotations(name))
     active = session.index(keys.ACTIVE_ROTATIONS).ids
     if name in active:
         rid = name
@@ -101,7 +99,6 @@ def resolve_rotation(session: Session, ref: RotationRef, extra_keys: Iterable[st
                 matches=sorted(matches),
             )
         rid = matches[0]
-        session.prefetch([keys.rotation(rid), keys.open_tasks(rid)])  # extra batch (abbreviation)
     rotation = session.rotation(rid)
     if rotation is None:  # index names a rotation whose record is gone
         raise NotFoundError(

@@ -26,8 +26,8 @@ class Service(RotationOps, TaskOps, UserOps, SkillOps):
 
     Each method is ``method(req, *, actor_id, now) -> Result`` (see
     :mod:`lotto.api`) and runs ONE ``kv.run`` unit of work of at most 3 Redis
-    round trips (two read batches + the commit; resolving an abbreviated
-    rotation name costs one extra read batch).
+    round trips (two read batches + the commit; an abbreviated rotation name
+    is resolved in the first batch, see ``common.resolve_rotation``).
 
     ``kv`` is a ``kvstore.KVStore`` (only ``run`` is used); ``directory``
     validates user ids and gives the acting user's zone (the default rotation
