@@ -9,14 +9,16 @@ raised, so a lost DM never fails a command that already committed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
+from lotto.errors import LottoError
 from lotto.ports import Profile
 
-from shim.errors import ShimError
+from shim.errors import MattermostError, ShimError
 from shim.mattermost import POST_LIMIT, MattermostClient
 
 __all__ = ["MattermostDirectory", "MattermostPoster", "profile_from_user", "split_message"]
@@ -25,6 +27,7 @@ _MAX_CACHED = 10_000
 
 # Its own logger name, so the admin-DM log handler can skip it (no DM loops).
 _log = logging.getLogger("shim.poster")
+_dir_log = logging.getLogger("shim.directory")
 
 
 def profile_from_user(user: dict[str, Any], admin_ids: frozenset[str] | set[str] = frozenset()) -> Profile:
@@ -79,7 +82,8 @@ class MattermostDirectory:
         """The profile of ``user_id``, or None if Mattermost has no such (active) user."""
         user = self._cached(user_id)
         if user is None:
-            user = self._client.user(user_id)
+            with _as_lotto_error():
+                user = self._client.user(user_id)
             if user is None or user.get("delete_at"):
                 return None
             self._remember(user)
@@ -96,7 +100,8 @@ class MattermostDirectory:
             user = self._cached(hit[1])
             if user is not None:
                 return self._profile(user)
-        user = self._client.user_by_username(name)
+        with _as_lotto_error():
+            user = self._client.user_by_username(name)
         if user is None or user.get("delete_at"):
             return None
         self._remember(user)
@@ -113,7 +118,9 @@ class MattermostDirectory:
             else:
                 found[uid] = user
         if missing:
-            for user in self._client.users_by_ids(missing):
+            with _as_lotto_error():
+                batch = self._client.users_by_ids(missing)
+            for user in batch:
                 if user.get("delete_at"):
                     continue
                 self._remember(user)
@@ -144,6 +151,19 @@ class MattermostDirectory:
                 self._id_of = {k: v for k, v in self._id_of.items() if now - v[0] < self._ttl}
             self._by_id[str(user.get("id"))] = (now, user)
             self._id_of[str(user.get("username") or "").lower()] = (now, str(user.get("id")))
+
+
+@contextlib.contextmanager
+def _as_lotto_error() -> Iterator[None]:
+    """A Mattermost failure during a lookup becomes a user-facing command error."""
+    try:
+        yield
+    except MattermostError as err:
+        _dir_log.warning("user lookup failed: %s", err)
+        raise LottoError(
+            "Mattermost did not answer a user lookup, so nothing was changed; please try again in a minute.",
+            cause=str(err),
+        ) from None
 
 
 class MattermostPoster:

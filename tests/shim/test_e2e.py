@@ -233,3 +233,15 @@ def test_healthz_is_503_when_redis_is_down(fake_mm, start_shim, plugin_json):
     r = shim.http.get("/healthz")
     assert r.status_code == 503
     assert r.json()["status"] == "store unreachable"
+
+
+def test_a_mattermost_outage_fails_the_command_cleanly(world):
+    shim, users, fake, *_ = world
+    fake.fail_next = [503] * 6  # more than the client's retry budget (3 attempts)
+    r = shim.slash("rotation list", users["bob"])
+    assert r.status_code == 200
+    text = r.json()["text"]
+    assert "Command failed. Error: **Mattermost did not answer a user lookup" in text
+    assert "Traceback" not in text and "Traceback" not in shim.log()
+    fake.fail_next = []
+    assert "Command failed" not in shim.slash("rotation list", users["bob"]).json()["text"]

@@ -157,3 +157,12 @@ def test_ephemeral_post_matches_the_contract(client, fake_mm):
     post = client.ephemeral_post(user["id"], "channel0000000000000000000", "only you")
     assert post["message"] == "only you"
     assert fake_mm.ephemeral[-1]["user_id"] == user["id"]
+
+
+def test_lookup_during_an_outage_is_a_user_facing_error(client, fake_mm):
+    from lotto.errors import LottoError
+
+    d = MattermostDirectory(client)
+    fake_mm.fail_next = [503] * 3
+    with pytest.raises(LottoError, match="Mattermost did not answer"):
+        d.by_username("anyone")
