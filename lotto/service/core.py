@@ -13,6 +13,7 @@ from lotto.autopilot import run_autopilot
 from lotto.ports import Directory
 from lotto.service import taskops
 from lotto.service.common import resolve_rotation, run
+from lotto.service.forecast import ForecastOps
 from lotto.service.rotations import RotationOps
 from lotto.service.tasks import TaskOps
 from lotto.service.users import SkillOps, UserOps
@@ -21,7 +22,7 @@ from lotto.store import Session
 __all__ = ["Service"]
 
 
-class Service(RotationOps, TaskOps, UserOps, SkillOps):
+class Service(RotationOps, TaskOps, UserOps, SkillOps, ForecastOps):
     """Every ``/lotto`` operation over a kvstore and a user directory.
 
     Each method is ``method(req, *, actor_id, now) -> Result`` (see

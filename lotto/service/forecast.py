@@ -1,0 +1,89 @@
+"""Forecast operations: who is likely to serve in a rotation's next shifts (read-only).
+
+The unit of work only reads (rotation, open tasks, users); the simulation
+runs after it, on the loaded records, so a long forecast never holds a unit
+of work open and a retry never repeats it.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+from lotto import api, keys
+from lotto.errors import NotFoundError
+from lotto.forecast import forecast
+from lotto.rotation import Rotation
+from lotto.service.common import check_users, resolve_rotation, run
+from lotto.service.taskops import load_open_tasks
+from lotto.store import Session
+from lotto.task import Task
+from lotto.user import User
+
+__all__ = ["ForecastOps"]
+
+
+def _load(session: Session, ref: api.RotationRef, user_ids: list[str]
+          ) -> tuple[Rotation, list[Task], dict[str, User]]:
+    """The rotation, its open tasks and the stored records of members, assignees and ``user_ids``.
+
+    Round trips: batch 1 = rotation resolution (+ ``user_ids``); batch 2 = open
+    tasks, their assigned users and the members. A member never stored is left
+    out here; the forecast treats them as a new user, as the autopilot would.
+    """
+    rotation = resolve_rotation(session, ref, [keys.user(u) for u in user_ids])
+    tasks = load_open_tasks(session, rotation, [keys.user(u) for u in rotation.mattermost_user_ids])
+    ids = [*rotation.mattermost_user_ids, *user_ids,
+           *(u for t in tasks.values() for u in t.mattermost_user_ids)]
+    users: dict[str, User] = {}
+    for uid in dict.fromkeys(ids):
+        record = session.user(uid)
+        if record is not None:
+            users[uid] = record
+    return rotation, list(tasks.values()), users
+
+
+def _simulate(rotation: Rotation, tasks: list[Task], users: dict[str, User],
+              req: api.RotationForecastRequest, now: datetime) -> api.ForecastResult:
+    seed = rotation.fill_settings.seed if req.seed is None else req.seed
+    # A generator of its own: the forecast never touches the lottery's fill seeds.
+    rng = random.Random(f"forecast/{seed}")
+    result = forecast(rotation, tasks, users, now, rng, shifts=req.shifts, samples=req.samples)
+    return api.ForecastResult(rotation=rotation, seed=seed, forecast=result)
+
+
+class ForecastOps:
+    """Mixin of :class:`lotto.service.Service`: forecasts of rotations and users."""
+
+    def rotation_forecast(self, req: api.RotationForecastRequest, *, actor_id: str,
+                          now: datetime) -> api.ForecastResult:
+        """Simulate the rotation's next ``req.shifts`` shifts ``req.samples`` times.
+
+        Round trips: 2 read batches (see ``_load``); nothing is written.
+        """
+        rotation, tasks, users = run(self.kv, lambda s: _load(s, req.rotation, []), self.stats)
+        return _simulate(rotation, tasks, users, req, now)
+
+    def user_forecast(self, req: api.UserForecastRequest, *, actor_id: str,
+                      now: datetime) -> api.ForecastResult:
+        """The rotation's forecast for ``req.user_ids`` only (in the order given).
+
+        NotFoundError for a user who is neither a member of the rotation nor
+        assigned to one of the forecast's shifts. Round trips: as ``rotation_forecast``.
+        """
+        ids = check_users(self.directory, req.user_ids)
+        rotation, tasks, users = run(self.kv, lambda s: _load(s, req.rotation, ids), self.stats)
+        result = _simulate(rotation, tasks, users, req, now)
+        by_id = {u.user_id: u for u in result.forecast.users}
+        missing = [u for u in ids if u not in by_id]
+        if missing:
+            rid = rotation.rotation_id
+            raise NotFoundError(
+                f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not in rotation "
+                f"{rid}, so there is nothing to forecast; see `rotation show {rid}` or join with "
+                f"`user join {rid}`.",
+                rotation_id=rid,
+                user_ids=missing,
+            )
+        result.forecast.users = [by_id[u] for u in ids]
+        return result
