@@ -489,11 +489,16 @@ class UserLeaveRequest(_Msg, kw_only=True):
 
 
 class MembershipResult(_Result, kw_only=True):
-    """The rotation after join/leave; ``changed`` = users added/removed (others were no-ops)."""
+    """The rotation after join/leave; ``changed`` = users added/removed (others were no-ops).
+
+    ``assigned`` (leave only): removed user → ids of the rotation's open tasks they
+    are still assigned to (leaving a rotation does not unassign anyone).
+    """
 
     rotation: Rotation
     changed: list[str] = msgspec.field(default_factory=list)
     users: dict[str, User] = msgspec.field(default_factory=dict)
+    assigned: dict[str, list[str]] = msgspec.field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- skills

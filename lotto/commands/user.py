@@ -61,7 +61,7 @@ def user_join(ctx: Ctx):
     ctx.check_self(users)
     res = ctx.call(api.UserJoinRequest(rotation=ref, user_ids=users,
                                        starting=ctx.flag("starting")))
-    return res, _membership(ctx, res, "Added", "to", "already in")
+    return res, _membership(ctx, res, users, "Added", "to", "already in")
 
 
 @command(("user", "leave"), "R [@user...]", "remove users (default: you) from a rotation",
@@ -71,15 +71,24 @@ def user_leave(ctx: Ctx):
     ref, users = ctx.rotation_and_users()
     ctx.check_self(users)
     res = ctx.call(api.UserLeaveRequest(rotation=ref, user_ids=users))
-    return res, _membership(ctx, res, "Removed", "from", "not in")
+    return res, _membership(ctx, res, users, "Removed", "from", "not in")
 
 
-def _membership(ctx: Ctx, res: api.MembershipResult, verb: str, prep: str, noop: str) -> str:
+def _membership(ctx: Ctx, res: api.MembershipResult, named: list[str], verb: str, prep: str,
+                noop: str) -> str:
     rid = res.rotation.rotation_id
     if not res.changed:
         return f"Nothing changed: everyone named is {noop} rotation **{rid}**."
     who = ", ".join(ctx.username(u) for u in res.changed)
-    return f"{verb} {who} {prep} rotation **{rid}**."
+    text = f"{verb} {who} {prep} rotation **{rid}**."
+    skipped = [u for u in named if u not in res.changed]
+    if skipped:
+        text += f" Skipped {', '.join(ctx.username(u) for u in skipped)}: {noop} it."
+    for uid, task_ids in res.assigned.items():
+        text += (f" {ctx.username(uid)} is still assigned to {', '.join(task_ids)}; use "
+                 f"`/lotto task unassign {task_ids[0]} {ctx.username(uid)}` (with `--force` once "
+                 "it is scheduled) to take them off.")
+    return text
 
 
 @command(("user", "unavailable"), "[@user...] --start TIME --finish TIME [--clear]",

@@ -129,7 +129,9 @@ class UserOps:
             rid = rotation.rotation_id
             changed = [u for u in ids if u not in rotation.mattermost_user_ids]
             rotation.mattermost_user_ids.extend(changed)
-            for uid in ids:
+            # Like the original, members already in the rotation are left as they
+            # are: --starting applies to the users it adds.
+            for uid in changed:
                 if req.starting is not None:
                     users[uid].last_served[rid] = int(req.starting.timestamp())
                     s.save_user(users[uid])
@@ -142,24 +144,37 @@ class UserOps:
         return run(self.kv, fn, self.stats)
 
     def user_leave(self, req: api.UserLeaveRequest, *, actor_id: str, now: datetime) -> api.MembershipResult:
-        """Remove users from a rotation (tasks they are assigned to keep them).
-        Round trips: batch 1 = rotation resolution; commit."""
+        """Remove users from a rotation; users not in it are skipped (as in the original).
+
+        A removed user's LastServed there is forgotten (as in the original: a
+        returning user starts afresh). Their assignments to the rotation's open
+        tasks stay (a scheduled or started shift must not silently lose people);
+        the result lists them so the command can say how to unassign.
+        Round trips: batch 1 = rotation resolution (with its open-tasks record) + the users; commit.
+        """
         ids = check_users(self.directory, req.user_ids)
 
         def fn(s: Session) -> api.MembershipResult:
-            rotation = resolve_rotation(s, req.rotation)
-            missing = [u for u in ids if u not in rotation.mattermost_user_ids]
-            if missing:
-                raise NotFoundError(
-                    f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not in rotation "
-                    f"{rotation.rotation_id}; see `rotation show {rotation.rotation_id}`.",
-                    rotation_id=rotation.rotation_id,
-                    user_ids=missing,
-                )
-            rotation.mattermost_user_ids = [u for u in rotation.mattermost_user_ids if u not in ids]
+            rotation = resolve_rotation(s, req.rotation, [keys.user(u) for u in ids])
+            rid = rotation.rotation_id
+            removed = [u for u in ids if u in rotation.mattermost_user_ids]
+            if not removed:
+                return api.MembershipResult(rotation=rotation)
+            rotation.mattermost_user_ids = [u for u in rotation.mattermost_user_ids if u not in removed]
             s.save_rotation(rotation)
-            notices = [notice("left", u, actor_id, rotation_id=rotation.rotation_id) for u in ids]
-            return api.MembershipResult(rotation=rotation, changed=list(ids), notices=notices)
+            users = {}
+            for uid in removed:
+                user = s.user(uid)
+                if user is None:
+                    continue
+                users[uid] = user
+                if user.last_served.pop(rid, None) is not None:
+                    s.save_user(user)
+            open_tasks = s.open_tasks(rotation).tasks
+            assigned = {u: tids for u in removed if (tids := [t for t, us in open_tasks.items() if u in us])}
+            notices = [notice("left", u, actor_id, rotation_id=rid) for u in removed]
+            return api.MembershipResult(rotation=rotation, changed=removed, users=users,
+                                        assigned=assigned, notices=notices)
 
         return run(self.kv, fn, self.stats)
 

@@ -61,7 +61,6 @@ def test_disqualify_every_user_even_after_an_unchanged_one(svc, kv):
     lambda s: s.user_unavailable(api.UserUnavailableRequest(user_ids=["a"], start=utc(2020, 2, 2),
                                                             finish=utc(2020, 2, 1)), actor_id=ACTOR, now=NOW),
     lambda s: s.user_join(api.UserJoinRequest(rotation=ref("NOPE"), user_ids=["a"]), actor_id=ACTOR, now=NOW),
-    lambda s: s.user_leave(api.UserLeaveRequest(rotation=ref("R"), user_ids=["zed"]), actor_id=ACTOR, now=NOW),
     lambda s: s.skill_delete(api.SkillDeleteRequest(skill="nothing"), actor_id=ACTOR, now=NOW),
     lambda s: s.skill_new(api.SkillNewRequest(skill="any"), actor_id=ACTOR, now=NOW),
 ])
@@ -88,6 +87,34 @@ def test_join_and_leave(svc, kv):
     left = svc.user_leave(api.UserLeaveRequest(rotation=ref("R"), user_ids=["a"]), actor_id=ACTOR, now=NOW)
     assert left.rotation.mattermost_user_ids == ["b", "c"]
     assert [(n.kind, n.user_id) for n in left.notices] == [("left", "a")]
+
+
+def test_join_starting_applies_only_to_users_it_adds(svc, kv):
+    # As in the original: a member named again is left alone (the reply says "already in").
+    svc.user_join(api.UserJoinRequest(rotation=ref("R"), user_ids=["a"]), actor_id=ACTOR, now=NOW)
+    before = kv.get("user:a")
+    res = svc.user_join(api.UserJoinRequest(rotation=ref("R"), user_ids=["a", "b"], starting=utc(2020, 5, 1)),
+                        actor_id=ACTOR, now=NOW)
+    assert res.changed == ["b"]
+    assert kv.get("user:a") == before and "R" not in user(kv, "a").last_served
+    assert user(kv, "b").last_served == {"R": int(utc(2020, 5, 1).timestamp())}
+
+
+def test_leave_skips_non_members_forgets_last_served_and_reports_open_assignments(svc, kv):
+    svc.user_join(api.UserJoinRequest(rotation=ref("R"), user_ids=["a", "b"], starting=utc(2020, 1, 1)),
+                  actor_id=ACTOR, now=NOW)
+    svc.task_new_shift(api.TaskNewShiftRequest(rotation=ref("R"), number=0), actor_id=ACTOR, now=NOW)
+    svc.task_assign(api.TaskAssignRequest(task_id="R#0", user_ids=["a"]), actor_id=ACTOR, now=NOW)
+    res = svc.user_leave(api.UserLeaveRequest(rotation=ref("R"), user_ids=["a", "zed"]), actor_id=ACTOR, now=NOW)
+    assert res.changed == ["a"] and res.rotation.mattermost_user_ids == ["b"]
+    assert res.assigned == {"a": ["R#0"]}
+    assert [(n.kind, n.user_id) for n in res.notices] == [("left", "a")]
+    assert "R" not in user(kv, "a").last_served and "R" in user(kv, "b").last_served
+    task = svc.task_show(api.TaskShowRequest(task_id="R#0"), actor_id=ACTOR, now=NOW).task
+    assert task.mattermost_user_ids == ["a"]  # leaving does not unassign
+    before = dump(kv)
+    nobody = svc.user_leave(api.UserLeaveRequest(rotation=ref("R"), user_ids=["zed"]), actor_id=ACTOR, now=NOW)
+    assert nobody.changed == [] and not nobody.notices and dump(kv) == before
 
 
 def test_show_users(svc, kv):

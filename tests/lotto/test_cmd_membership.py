@@ -1,0 +1,23 @@
+"""``user join`` / ``user leave`` replies: skipped users and open assignments are spelled out."""
+
+from __future__ import annotations
+
+from tests.lotto.test_cmd_support import Script
+
+
+def test_join_names_members_it_skipped_and_leave_names_open_assignments(kv_memory):
+    s = Script(kv_memory)
+    s.multi("""
+        rotation new R --beginning 2020-01-06
+        user join R @a @b
+        task new shift R --number 0
+        task assign R#0 @a
+    """)
+    text = s.run("user join R @a @d --starting 2020-05-01").text
+    assert text == "Added @d to rotation **R**. Skipped @a: already in it."
+    shown = s.run("user show @a").data.users[0]
+    assert shown.last_served.get("R") != 1588291200  # --starting did not touch a member
+    text = s.run("user leave R @a @zed").text
+    assert text.startswith("Removed @a from rotation **R**. Skipped @zed: not in it. ")
+    assert "@a is still assigned to R#0; use `/lotto task unassign R#0 @a`" in text
+    assert s.run("user leave R @zed").text == "Nothing changed: everyone named is not in rotation **R**."
