@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 
 from lotto import api
+from lotto.commands import forecast as _forecast  # noqa: F401  (registers commands)
 from lotto.commands import info as _info  # noqa: F401  (registers commands)
 from lotto.commands import render
 from lotto.commands import rotation as _rotation  # noqa: F401
