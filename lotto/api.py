@@ -309,11 +309,16 @@ class RotationAutopilotRequest(_Msg, kw_only=True):
 
 
 class AutopilotFill(_Msg, kw_only=True):
-    """One task processed by "fill and schedule": who was auto-assigned, the state reached."""
+    """One task processed by "fill and schedule": who was auto-assigned, the state reached.
+
+    ``error`` non-empty: the fill failed (the task stays pending, nobody was assigned)
+    and this is why; the run's other steps and tasks still went ahead.
+    """
 
     task_id: str
     added_user_ids: list[str] = msgspec.field(default_factory=list)
     state: str = "scheduled"
+    error: str = ""
 
 
 class AutopilotStep(_Msg, kw_only=True):

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from lotto import api
 from lotto.api import AutopilotFill, AutopilotStep, Notice
+from lotto.errors import InsufficientError
 from lotto.rotation import TASK_TYPE_TICKET, Rotation
 from lotto.service import taskops
 from lotto.service.common import notice
@@ -144,7 +145,14 @@ class _Run:
         for task in self.in_view(STATE_PENDING):
             if self.now < task.expected_start - ap.schedule_prior:
                 continue
-            added = taskops.fill(self.s, self.rotation, task, self.users, self.now)
+            try:
+                added = taskops.fill(self.s, self.rotation, task, self.users, self.now)
+            except InsufficientError as err:
+                # One unfillable task must not stop the rest of the run (finishing
+                # and starting other shifts, reminders): report it, leave it pending.
+                step.fills.append(AutopilotFill(task_id=task.task_id, state=task.state, error=err.message))
+                step.task_ids.append(task.task_id)
+                continue
             _, notes = taskops.transition(self.s, self.rotation, task, STATE_SCHEDULED, self.users,
                                           now=self.now, actor_id=self.actor_id)
             self.notices.extend(notes)
@@ -159,8 +167,9 @@ def run_autopilot(session: Session, rotation: Rotation, tasks: dict[str, Task], 
     """Run the six steps in order; returns (steps, notices, records of auto-assigned users).
 
     ``tasks`` are the rotation's open tasks; ``users`` must hold the records of
-    the members and of every user assigned to an open task. Raises (and so
-    writes nothing) when a fill fails, like the original.
+    the members and of every user assigned to an open task. A task that can't
+    be filled is reported in its step (``AutopilotFill.error``) and stays
+    pending; unlike the original, the run goes on with the other tasks and steps.
     """
     run = _Run(session, rotation, dict(tasks), users, now, actor_id)
     steps = [run.remind_finish(), run.finish(), run.create(), run.fill_schedule(), run.remind_start(), run.start()]

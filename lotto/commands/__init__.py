@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 
 from lotto import api
+from lotto.commands import autopilot as _autopilot  # noqa: F401  (registers commands)
 from lotto.commands import forecast as _forecast  # noqa: F401  (registers commands)
 from lotto.commands import info as _info  # noqa: F401  (registers commands)
 from lotto.commands import render
@@ -182,6 +183,9 @@ def autopilot_all(env: Env, now: datetime) -> list[Outcome]:
                                     + error_text(exc, command_line=f"autopilot {rid}")))
             continue
         _post(env, list(res.notices))
-        outcomes.append(Outcome(True, render.autopilot_report(res, actor, zone, env.mention),
+        # A task that could not be filled fails the rotation's outcome (the shim logs
+        # it as an error); the run's other work is committed and reported all the same.
+        ok = not _autopilot.failed_fills(res)
+        outcomes.append(Outcome(ok, render.autopilot_report(res, actor, zone, env.mention),
                                 res, False, list(res.notices)))
     return outcomes

@@ -229,6 +229,9 @@ def _step_lines(step: api.AutopilotStep, users: dict[str, User], mention: Mentio
     if step.name == api.STEP_FILL_SCHEDULE:
         out = [f"  - {label}: processed {len(step.fills)} tasks:"]
         for fill in step.fills:
+            if fill.error:
+                out.append(f"    - {fill.error}; {fill.task_id} stays {fill.state}")
+                continue
             out.append(f"    - {auto_assigned(fill.task_id, fill.added_user_ids, users, mention)}"
                        f", transitioned {fill.task_id} to {fill.state}")
         return out

@@ -222,16 +222,26 @@ def test_ticket_rotation_is_never_auto_created(kv):
     assert result.rotation.task_ids == []
 
 
-def test_failed_fill_changes_nothing(setup):
-    from tests.lotto.test_service_support import dump
-    from lotto.errors import InsufficientError
-
+def test_a_failed_fill_is_reported_and_the_run_goes_on(setup):
+    # The original aborted the whole run on a failed fill; an unfillable shift must
+    # not keep the running one from finishing or the next from being reminded.
     svc, kv = setup
-    svc.rotation_set_require(api.RotationSetRequireRequest(rotation=ref("TEST"), skill="any", level=0, count=9),
-                             actor_id=ACTOR, now=t("2020-01-01"))
-    svc.rotation_autopilot(api.RotationAutopilotRequest(rotation=ref("TEST")), actor_id=ACTOR, now=t("2020-01-01T12:00"))
-    before = dump(kv)
-    with pytest.raises(InsufficientError, match="failed to fill task TEST#0"):
-        svc.rotation_autopilot(api.RotationAutopilotRequest(rotation=ref("TEST")), actor_id=ACTOR,
-                               now=t("2020-01-02T12:00"))
-    assert dump(kv) == before
+    run = lambda when: svc.rotation_autopilot(api.RotationAutopilotRequest(rotation=ref("TEST")),  # noqa: E731
+                                              actor_id=ACTOR, now=t(when))
+    for day in ("2020-01-01T12:00", "2020-01-02T12:00", "2020-01-05T12:00"):
+        run(day)
+    busy = [u for u in MEMBERS if u not in task_of(kv, "TEST#0").mattermost_user_ids]
+    svc.user_unavailable(api.UserUnavailableRequest(user_ids=busy, start=t("2020-01-18"), finish=t("2020-02-03")),
+                         actor_id=ACTOR, now=t("2020-01-05T12:00"))
+    result = run("2020-01-19")
+    fill = result.steps[3]
+    assert fill.task_ids == ["TEST#1"] and fill.fills[0].added_user_ids == []
+    assert fill.fills[0].error.startswith("failed to fill task TEST#1: ")
+    assert fill.fills[0].error.endswith(": insufficient") and fill.fills[0].state == "pending"
+    assert result.steps[0].task_ids == ["TEST#0"]  # the finish reminder still went out
+    assert task_of(kv, "TEST#0").autopilot_reminded_finish
+    task1 = task_of(kv, "TEST#1")
+    assert task1.state == "pending" and task1.mattermost_user_ids == []
+    result = run("2020-01-20")
+    assert result.steps[1].task_ids == ["TEST#0"] and task_of(kv, "TEST#0").state == "finished"
+    assert result.steps[5].task_ids == [] and task_of(kv, "TEST#1").state == "pending"
