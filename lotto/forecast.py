@@ -139,7 +139,8 @@ def plan_shifts(rotation: Rotation, open_tasks: Iterable[Task], now: datetime,
 
     An open shift is taken as it is; a finished one is skipped; a shift not
     made yet is planned like the autopilot's create step would make it, and
-    skipped where that step would skip it (an open task overlaps it).
+    skipped where that step would skip it (an open task overlaps it) or when
+    it would already be over at ``now``.
     """
     if rotation.task_type == TASK_TYPE_TICKET:
         raise InputError(
@@ -162,7 +163,9 @@ def plan_shifts(rotation: Rotation, open_tasks: Iterable[Task], now: datetime,
             plan.append((n, by_id[tid]))
         elif tid not in made:
             shift = _planned_shift(rotation, n)
-            if not _overlaps(shift, tasks):
+            # A shift of the current period that is already over is not worth forecasting.
+            over = shift.expected_start + shift.expected_duration <= now
+            if not over and not _overlaps(shift, tasks):
                 plan.append((n, shift))
     return plan
 

@@ -181,6 +181,13 @@ def test_plan_skips_finished_shifts_and_overlapped_slots():
     assert [n for n, _ in plan] == [2, 3, 4]  # #0 finished, #1 overlaps the open task
 
 
+def test_plan_skips_a_shift_of_this_period_that_is_already_over():
+    rot = _rotation(["a"])
+    rot.task_settings.duration = timedelta(hours=1)
+    assert [n for n, _ in plan_shifts(rot, [], BEGIN + timedelta(minutes=30), 2)] == [0, 1]
+    assert [n for n, _ in plan_shifts(rot, [], BEGIN + timedelta(hours=2), 2)] == [1, 2]
+
+
 def test_bad_sizes_and_ticket_rotations_are_input_errors():
     ids = ["a"]
     with pytest.raises(InputError, match="--shifts"):
