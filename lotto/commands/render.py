@@ -266,9 +266,9 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
         "started": (f"###### Your {task} has started\n{actor} started {task}; "
                     f"it is expected to finish at {finish} ({zone})."),
         "finished": f"###### Your {task} is finished\n{actor} finished {task}. Thank you!",
-        "remind_start": (f"###### Reminder: your {task} starts soon\n{task} starts at {start} "
-                         f"and runs until {finish} ({zone})."),
-        "remind_finish": (f"###### Reminder: your {task} finishes soon\n{task} finishes at "
-                          f"{finish} ({zone})."),
+        "remind_start": (f"###### Reminder: your {task} starts soon\n{actor} reminds you: {task} "
+                         f"starts at {start} and runs until {finish} ({zone})."),
+        "remind_finish": (f"###### Reminder: your {task} finishes soon\n{actor} reminds you: {task} "
+                          f"finishes at {finish} ({zone})."),
     }
     return texts.get(n.kind, f"{actor}: {n.kind} {n.task_id or n.rotation_id}".strip())

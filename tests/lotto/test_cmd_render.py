@@ -27,8 +27,7 @@ def test_every_notice_kind_names_the_actor_and_its_subject(kind):
     subject = "**ICE**" if kind in ("welcome", "left") else "**ICE#3**"
     if kind != "welcome_new":
         assert subject in text, text
-    if not kind.startswith("remind"):
-        assert "@boss-name" in text, text
+    assert "@boss-name" in text, text  # reminders too (SPEC §5: DMs name the acting user)
     if kind in ("scheduled", "remind_start", "assigned"):
         assert "2020-03-12T09:00" in text and "America/Los_Angeles" in text, text
     if kind == "added":
@@ -39,6 +38,10 @@ def test_autopilot_notices_without_an_actor():
     n = api.Notice(kind="started", user_id="ann", actor_id="", task_id="ICE#3",
                    finish=datetime(2020, 3, 12, 16, 30, tzinfo=UTC))
     assert notice_text(n, _mention, "UTC").splitlines()[1].startswith("The autopilot started **ICE#3**")
+    n = api.Notice(kind="remind_finish", user_id="ann", actor_id="", task_id="ICE#3",
+                   finish=datetime(2020, 3, 12, 16, 30, tzinfo=UTC))
+    assert notice_text(n, _mention, "UTC").splitlines()[1] == (
+        "The autopilot reminds you: **ICE#3** finishes at 2020-03-12T16:30 (UTC).")
 
 
 def test_skills_are_sorted_by_name_with_level_symbols():
