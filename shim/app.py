@@ -18,6 +18,7 @@ import contextlib
 import hmac
 import json
 import logging
+import re
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator
 from urllib.parse import parse_qs
@@ -34,6 +35,7 @@ from shim.errors import (
     PayloadTooLargeError,
     RequestError,
     ShimError,
+    UnknownUserError,
     UnsupportedMediaError,
     error_body,
     http_status,
@@ -45,6 +47,8 @@ __all__ = ["create_app", "command_reply"]
 _log = logging.getLogger("shim.app")
 _FORM = "application/x-www-form-urlencoded"
 _JSON = "application/json"
+_USER_ID = re.compile(r"[a-z0-9]{26}")  # Mattermost ids: 26 lower-case base-32 characters
+_SHUTDOWN_GRACE = 20.0  # seconds a running autopilot tick may take to finish at shutdown
 
 
 def command_reply(command_line: str, ok: bool, text: str) -> dict[str, Any]:
@@ -79,9 +83,7 @@ def create_app(runtime: Runtime) -> Starlette:
             token = token or header[6:].strip()
         if not _token_ok(token, runtime.config.slash_tokens):
             raise AuthError("invalid slash command token")
-        user_id = form.get("user_id", "").strip()
-        if not user_id:
-            raise RequestError("missing user_id")
+        user_id = _user_id(form.get("user_id"), "user_id")
         command = (form.get("command") or "/lotto").strip()
         text = form.get("text", "").strip()
         return JSONResponse(await _run(runtime, user_id, f"{command} {text}".strip(), text))
@@ -91,6 +93,7 @@ def create_app(runtime: Runtime) -> Starlette:
         user_id = request.headers.get("mattermost-user-id", "").strip()
         if not user_id:
             raise AuthError("missing Mattermost-User-ID header")
+        user_id = _user_id(user_id, "Mattermost-User-ID")
         args = _json_object(await _read(request, cap, _JSON))
         command = _command_of(args)
         outcome = await _outcome(runtime, user_id, _strip_trigger(command))
@@ -119,11 +122,9 @@ def create_app(runtime: Runtime) -> Starlette:
         args = body.get("args", body)
         if not isinstance(args, dict):
             raise RequestError("args must be a JSON object")
-        user_id = args.get("user_id")
-        if not isinstance(user_id, str) or not user_id.strip():
-            raise RequestError("missing args.user_id")
+        user_id = _user_id(args.get("user_id"), "args.user_id")
         command = _command_of(args)
-        return JSONResponse(await _run(runtime, user_id.strip(), command, _strip_trigger(command)))
+        return JSONResponse(await _run(runtime, user_id, command, _strip_trigger(command)))
 
     async def authorized(request: Request) -> Response:
         _check_secret(request, runtime.config.secret)
@@ -156,14 +157,20 @@ def create_app(runtime: Runtime) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        task = asyncio.create_task(runtime.autopilot.loop()) if runtime.autopilot else None
+        stop = asyncio.Event()
+        task = asyncio.create_task(runtime.autopilot.loop(stop)) if runtime.autopilot else None
         try:
             yield
         finally:
+            stop.set()
             if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                # Let a running tick finish and release its lock, within a bound.
+                try:
+                    await asyncio.wait_for(task, timeout=_SHUTDOWN_GRACE)
+                except asyncio.TimeoutError:
+                    _log.error("autopilot still running after %ss at shutdown; abandoning it", _SHUTDOWN_GRACE)
+                except Exception:
+                    _log.exception("autopilot timer failed at shutdown")
 
     routes = [
         Route("/api/v1/slash", _guard(slash), methods=["POST"]),
@@ -204,14 +211,15 @@ async def _run(runtime: Runtime, user_id: str, command_line: str, text: str) -> 
 async def _outcome(runtime: Runtime, user_id: str, text: str) -> tuple[bool, str]:
     """Run a command; failures of our own parts become a failed outcome, not a 500."""
     try:
-        outcome = await asyncio.to_thread(runtime.execute, user_id, text)
+        return await asyncio.to_thread(runtime.execute, user_id, text)
+    except UnknownUserError:
+        raise  # the request itself is wrong: a 4xx, not a failed command
     except ShimError as err:
         _log.error("command %r by %s failed: %s", text, user_id, err, extra={"ctx": {"user_id": user_id}})
         return False, str(err)
     except Exception:
         _log.exception("command %r by %s crashed", text, user_id, extra={"ctx": {"user_id": user_id}})
         return False, "internal error; the plugin admins have been told"
-    return bool(outcome.ok), str(outcome.text)
 
 
 async def _read(request: Request, cap: int, media: str, *, allow_empty: bool = False) -> bytes:
@@ -253,6 +261,15 @@ def _json_object(body: bytes) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise RequestError("expected a JSON object")
     return value
+
+
+def _user_id(value: Any, name: str) -> str:
+    """A well-formed Mattermost user id from a request field (raises RequestError)."""
+    if not isinstance(value, str) or not value.strip():
+        raise RequestError(f"missing {name}")
+    if not _USER_ID.fullmatch(value.strip()):
+        raise RequestError(f"malformed {name}")
+    return value.strip()
 
 
 def _command_of(args: dict[str, Any]) -> str:

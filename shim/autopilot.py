@@ -92,7 +92,8 @@ class Autopilot:
             if not getattr(outcome, "ok", False):
                 _log.error("autopilot failed: %s", getattr(outcome, "text", outcome), extra={"ctx": {"tick": tick}})
         done = sum(1 for o in outcomes if getattr(o, "ok", False))
-        _log.info(
+        # DEBUG, not INFO: at AdminLogLevel=info admins must not get a DM every minute.
+        _log.debug(
             "autopilot tick %d ran for %d rotations (%d failed)",
             tick,
             len(outcomes),
@@ -104,13 +105,24 @@ class Autopilot:
                 _log.debug("%s", getattr(outcome, "text", ""), extra={"ctx": {"tick": tick}})
         return TickResult(tick, True, outcomes)
 
-    async def loop(self) -> None:
-        """Forever: sleep to the start of the next tick, then run it in a worker thread."""
-        while True:
+    async def loop(self, stop: asyncio.Event) -> None:
+        """Until ``stop`` is set: wait for the start of the next tick, then run it in a worker thread.
+
+        A tick already running when ``stop`` is set is finished (its run lock released)
+        before this returns; the caller bounds how long it waits for that.
+        """
+        while not stop.is_set():
             now = time.time()
             tick = tick_number(now, self.interval) + 1
-            await asyncio.sleep(max(0.0, tick * self.interval - now))
             try:
-                await asyncio.to_thread(self.tick, tick, datetime.now(timezone.utc))
+                await asyncio.wait_for(stop.wait(), timeout=max(0.0, tick * self.interval - now))
+                return
+            except asyncio.TimeoutError:
+                pass
+            try:
+                # shield: cancelling the timer must not abandon a run holding the lock
+                await asyncio.shield(asyncio.to_thread(self.tick, tick, datetime.now(timezone.utc)))
+            except asyncio.CancelledError:
+                raise
             except Exception:  # the timer itself must survive anything
                 _log.exception("autopilot tick %d crashed", tick)

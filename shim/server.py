@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
-from typing import Sequence
+from typing import Any, Sequence
 
 __all__ = ["main"]
 
@@ -15,7 +16,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the shim until interrupted; 2 on bad configuration, 1 if Mattermost is unusable."""
     import uvicorn
 
-    from shim.config import load
+    from shim.config import load, redact
     from shim.errors import ConfigError, ShimError
 
     _setup_logging()
@@ -31,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         runtime = Runtime(config)
     except Exception as err:  # e.g. a store URL the kvstore package rejects
-        print(f"lotto serve: cannot open the store {config.store!r}: {err}", file=sys.stderr)
+        print(f"lotto serve: cannot open the store {redact(config.store)!r}: {redact(str(err))}", file=sys.stderr)
         return 2
     try:
         runtime.start()
@@ -40,7 +41,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         runtime.close()
         return 1
     if not runtime.healthy():
-        _log.warning("the store %s does not answer yet; /healthz reports 503 until it does", config.store)
+        _log.warning("the store %s does not answer yet; /healthz reports 503 until it does", redact(config.store))
+    # uvicorn re-raises the signal that stopped it once it has shut down; with the
+    # default handler that kills the process before the store, the HTTP pool and
+    # the admin-log queue are closed. A recording handler makes it a clean exit 0.
+    stopped_by: list[int] = []
+    _trap_signals(stopped_by)
     try:
         uvicorn.run(
             create_app(runtime),
@@ -55,7 +61,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     finally:
         runtime.close()
+    _log.info("stopped%s", f" by signal {stopped_by[0]}" if stopped_by else "")
     return 0
+
+
+def _trap_signals(record: list[int]) -> None:
+    def handler(signum: int, frame: Any) -> None:
+        record.append(signum)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, handler)
 
 
 def _setup_logging() -> None:
