@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lotto.calendar import REASON_GRACE, REASON_PERSONAL, Event
+from lotto.demo import SET_TEAMS
 from lotto.errors import InsufficientError
 from lotto.fillers import fill, solar_lottery
 from lotto.needs import user_meets
@@ -181,38 +182,7 @@ def test_original_cases_insufficient(limit, assigned, pool):
 
 # ---- SET (monthly, skills, per-team limits) --------------------------------------
 
-SET_USERS = {
-    "fs1lead": "TEAMFS1,lead-3,server-3,webapp-2",
-    "fs1sde2-1": "TEAMFS1,server-2,webapp-2,mobile-1",
-    "fs1sde2-2": "TEAMFS1,server-2,webapp-1",
-    "fs1sde1-1": "TEAMFS1,webapp-2",
-    "fs1sde1-2": "TEAMFS1,server-2,webapp-1",
-    "fs2lead": "TEAMFS2,lead-3,server-3,webapp-3",
-    "fs2sde2-1": "TEAMFS2,server-3,webapp-2",
-    "fs2sde1-1": "TEAMFS2,webapp-2",
-    "fs2sde1-2": "TEAMFS2,server-1,webapp-2",
-    "fs2sde1-3": "TEAMFS2,server-2,webapp-1",
-    "fs3lead": "TEAMFS3,lead-3,server-1,webapp-3,mobile-2",
-    "fs3sde2-1": "TEAMFS3,server-3,webapp-2",
-    "fs3sde2-2": "TEAMFS3,server-1,webapp-3",
-    "fs3sde1-1": "TEAMFS3,webapp-2",
-    "fs3sde1-2": "TEAMFS3,server-1,webapp-2",
-    "fs3sde1-3": "TEAMFS3,server-1,webapp-1",
-    "mobilelead": "TEAMMOBILE,lead-3,webapp-3,mobile-3",
-    "mobilesde2-1": "TEAMMOBILE,mobile-3,webapp-2",
-    "mobilesde2-2": "TEAMMOBILE,mobile-2,webapp-2",
-    "mobilesde1-1": "TEAMMOBILE,mobile-2",
-    "perflead": "TEAMPERF,lead-2,server-3,webapp-2",
-    "perfsde3-1": "TEAMPERF,server-4",
-    "perfsde3-2": "TEAMPERF,server-3,webapp-2",
-    "perfsde3-3": "TEAMPERF,webapp-3,mobile-3",
-    "perfsde2-1": "TEAMPERF,server-3",
-    "perfsde1-1": "TEAMPERF,server-2,webapp-1",
-    "srelead": "TEAMSRE,lead-2,server-1,webapp-1,sre-3",
-    "sre2-1": "TEAMSRE,sre-3,webapp-1",
-    "sre2-2": "TEAMSRE,sre-3,mobile-1",
-    "sre1-1": "TEAMSRE,sre-1,server-1",
-}
+SET_USERS = SET_TEAMS  # the original's 30 SET users with their skills (one list, in lotto.demo)
 TEAMS = ("TEAMFS1", "TEAMFS2", "TEAMFS3", "TEAMPERF", "TEAMSRE", "TEAMMOBILE")
 
 
