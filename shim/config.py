@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 
 from shim.errors import ConfigError
 
-__all__ = ["Config", "load", "parser", "LOG_LEVELS", "PLUGIN_JSON"]
+__all__ = ["Config", "load", "parser", "redact", "LOG_LEVELS", "PLUGIN_JSON"]
 
 PLUGIN_JSON = Path(__file__).resolve().parent.parent / "plugin.json"
 LOG_LEVELS = ("none", "debug", "info", "warn", "error")
@@ -40,8 +41,9 @@ _SETTINGS: list[tuple[str, str, str]] = [
     ("admin_log_verbose", "LOTTO_ADMIN_LOG_VERBOSE", "add context to log lines DMed to admins (true|false)"),
     ("autopilot_interval", "LOTTO_AUTOPILOT_INTERVAL", "seconds between autopilot runs (default 60; 0 = off)"),
     ("cache_ttl", "LOTTO_CACHE_TTL", "seconds a Mattermost user profile stays cached (default 30)"),
-    ("debug_endpoints", "LOTTO_DEBUG_ENDPOINTS", "enable /debug/* endpoints (tests only; true|false)"),
 ]
+# user:password in a URL (redis://:pw@host, https://u:pw@host)
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:)[^@\s/]*@")
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,10 @@ def parser() -> argparse.ArgumentParser:
     )
     for dest, env, help_text in _SETTINGS:
         p.add_argument("--" + dest.replace("_", "-"), dest=dest, default=None, help=f"{help_text} [{env}]")
+    # Deliberately a bare flag with no environment variable: a leftover variable in a
+    # shared env file must not turn on an endpoint that runs autopilot at any "now".
+    p.add_argument("--debug-endpoints", action="store_true",
+                   help="enable POST /debug/autopilot for tests (needs --secret; never in production)")
     p.add_argument("--plugin-json", default=None,
                    help=f"plugin.json with the plugin id and setting defaults (default {PLUGIN_JSON}) [LOTTO_PLUGIN_JSON]")
     return p
@@ -105,7 +111,9 @@ def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         )
     if secret and len(secret) < _MIN_SECRET:
         raise ConfigError(f"--secret (LOTTO_SECRET) must be at least {_MIN_SECRET} characters long")
-    level = (raw["admin_log_level"] if raw["admin_log_level"] is not None else plugin["AdminLogLevel"]).strip().lower()
+    if args.debug_endpoints and not secret:
+        raise ConfigError("--debug-endpoints needs --secret (LOTTO_SECRET)")
+    level = str(raw["admin_log_level"] if raw["admin_log_level"] is not None else plugin["AdminLogLevel"]).strip().lower()
     if level == "warning":
         level = "warn"
     if level not in LOG_LEVELS:
@@ -123,18 +131,24 @@ def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         plugin_id=plugin["id"],
         admin_user_ids=frozenset(i.strip() for i in str(admins).split(",") if i.strip()),
         admin_log_level=level,
-        admin_log_verbose=_bool(verbose, "--admin-log-verbose") if verbose is not None else bool(plugin["AdminLogVerbose"]),
-        autopilot_interval=_seconds(raw["autopilot_interval"], 60.0, "--autopilot-interval", "LOTTO_AUTOPILOT_INTERVAL"),
+        admin_log_verbose=_bool(str(verbose if verbose is not None else plugin["AdminLogVerbose"]), "--admin-log-verbose"),
+        autopilot_interval=_interval(raw["autopilot_interval"]),
         cache_ttl=_seconds(raw["cache_ttl"], 30.0, "--cache-ttl", "LOTTO_CACHE_TTL"),
-        debug_endpoints=_bool(raw["debug_endpoints"], "--debug-endpoints") if raw["debug_endpoints"] else False,
+        debug_endpoints=bool(args.debug_endpoints),
     )
+
+
+def redact(text: str) -> str:
+    """``text`` with the password of any ``scheme://user:password@`` URL in it masked."""
+    return _URL_PASSWORD.sub(r"\1***@", text)
 
 
 def _plugin_defaults(path: Path) -> dict[str, object]:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
-        raise ConfigError(f"cannot read plugin manifest {path}: {err}") from None
+        hint = "; point --plugin-json (LOTTO_PLUGIN_JSON) at the plugin.json of the repository" if path == PLUGIN_JSON else ""
+        raise ConfigError(f"cannot read plugin manifest {path}: {err}{hint}") from None
     plugin_id = manifest.get("id") if isinstance(manifest, dict) else None
     if not isinstance(plugin_id, str) or not plugin_id:
         raise ConfigError(f"plugin manifest {path} has no \"id\"")
@@ -162,7 +176,7 @@ def _listen(value: str) -> tuple[str, int]:
 def _store(value: str | None) -> str:
     url = _required(value, "--store", "LOTTO_STORE")
     if urlsplit(url).scheme not in _STORE_SCHEMES:
-        raise ConfigError(f"--store (LOTTO_STORE) must be a redis://, rediss://, unix:// or memory:// URL; got {url!r}")
+        raise ConfigError(f"--store (LOTTO_STORE) must be a redis://, rediss://, unix:// or memory:// URL; got {redact(url)!r}")
     return url
 
 
@@ -170,8 +184,15 @@ def _mattermost_url(value: str | None) -> str:
     url = _required(value, "--mattermost-url", "LOTTO_MATTERMOST_URL")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"--mattermost-url (LOTTO_MATTERMOST_URL) must be an http(s) URL; got {url!r}")
+        raise ConfigError(f"--mattermost-url (LOTTO_MATTERMOST_URL) must be an http(s) URL; got {redact(url)!r}")
     return url.rstrip("/")
+
+
+def _interval(value: str | None) -> float:
+    seconds = _seconds(value, 60.0, "--autopilot-interval", "LOTTO_AUTOPILOT_INTERVAL")
+    if 0 < seconds < 1:  # a sub-second timer would hammer Redis and Mattermost
+        raise ConfigError(f"--autopilot-interval (LOTTO_AUTOPILOT_INTERVAL) must be 0 (off) or >= 1 second; got {value!r}")
+    return seconds
 
 
 def _bool(value: str, flag: str) -> bool:

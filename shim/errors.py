@@ -8,6 +8,7 @@ Tree (every error carries its context as attributes)::
     │   ├── UnsupportedMediaError   wrong Content-Type (415)
     │   └── PayloadTooLargeError    body over the size cap (413)
     ├── AuthError                   missing or wrong token/secret (401)
+    ├── UnknownUserError            the acting user id is not an active Mattermost user (403)
     ├── DisabledError               endpoint switched off in this process (404)
     ├── StoreUnavailable            the store (Redis) does not answer (503)
     └── MattermostError             the Mattermost REST API failed (502)
@@ -26,6 +27,7 @@ __all__ = [
     "UnsupportedMediaError",
     "PayloadTooLargeError",
     "AuthError",
+    "UnknownUserError",
     "DisabledError",
     "StoreUnavailable",
     "MattermostError",
@@ -69,6 +71,10 @@ class AuthError(ShimError):
     """The caller did not prove it is Mattermost (token) or the plugin (secret)."""
 
 
+class UnknownUserError(ShimError):
+    """The acting user id names no active Mattermost user (a forged or stale request)."""
+
+
 class DisabledError(ShimError):
     """The endpoint exists but is switched off in this process."""
 
@@ -91,6 +97,7 @@ _STATUS: list[tuple[type[ShimError], int]] = [
     (PayloadTooLargeError, 413),
     (RequestError, 400),
     (AuthError, 401),
+    (UnknownUserError, 403),
     (DisabledError, 404),
     (StoreUnavailable, 503),
     (MattermostError, 502),

@@ -16,12 +16,13 @@ from typing import Any
 
 import kvstore
 from lotto.commands import Env, autopilot_all, execute
+from lotto.errors import LottoError
 
 from shim.adminlog import AdminLogHandler, install
 from shim.autopilot import Autopilot
 from shim.config import LOG_LEVELS, Config
 from shim.directory import MattermostDirectory, MattermostPoster
-from shim.errors import MattermostError, RequestError, StoreUnavailable
+from shim.errors import MattermostError, RequestError, StoreUnavailable, UnknownUserError
 from shim.mattermost import MattermostClient
 
 __all__ = ["Runtime"]
@@ -53,12 +54,14 @@ class Runtime:
         self.bot_user_id = str(bot_id)
         self.poster = MattermostPoster(self.client, self.bot_user_id)
         self.env = Env(self.store, self.directory, self.poster, admin_only=True, bot_id=self.bot_user_id)
-        self.adminlog = AdminLogHandler(self.poster, self.admin_ids)
+        self.adminlog = AdminLogHandler(self.poster, self.log_recipients)
         self.adminlog.configure(self.config.admin_log_level, self.config.admin_log_verbose)
         install(self.adminlog)
         if self.config.autopilot_interval > 0:
             self.autopilot = Autopilot(self.store, self.run_autopilot, self.config.autopilot_interval)
         _log.info("shim started as bot %s (%s)", me.get("username", "?"), self.bot_user_id)
+        if self.config.debug_endpoints:
+            _log.warning("debug endpoints are ON (/debug/autopilot): never run like this in production")
 
     def check(self) -> None:
         """Verify Mattermost still knows the bot and the store answers (``OnActivate``)."""
@@ -73,9 +76,25 @@ class Runtime:
         with self._lock:
             return self.config.admin_user_ids
 
-    def execute(self, actor_id: str, text: str) -> Any:
-        """Run one ``/lotto`` command line as ``actor_id`` (blocking; returns an Outcome)."""
-        return execute(self.env, actor_id, text)
+    def log_recipients(self) -> frozenset[str]:
+        """Who gets the admin-log DMs: the system admins and ``AdminUserIDs``, not the bot itself."""
+        return (self.admin_ids() | self.directory.system_admin_ids()) - {self.bot_user_id}
+
+    def execute(self, actor_id: str, text: str) -> tuple[bool, str]:
+        """Run one ``/lotto`` command line as ``actor_id`` (blocking): ``(ok, text)``.
+
+        Raises UnknownUserError, before anything runs, when Mattermost does not know
+        ``actor_id`` (or the user is deactivated); a Mattermost outage during that
+        check is a failed command like any other lookup failure.
+        """
+        try:
+            actor = self.directory.by_id(actor_id)
+        except LottoError as err:
+            return False, str(err)
+        if actor is None:
+            raise UnknownUserError("unknown or deactivated Mattermost user", user_id=actor_id)
+        outcome = execute(self.env, actor_id, text)
+        return bool(outcome.ok), str(outcome.text)
 
     def run_autopilot(self, now: Any) -> list[Any]:
         """Autopilot for every active rotation as of ``now`` (blocking)."""

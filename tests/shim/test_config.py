@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from shim.config import load
+from shim.config import load, redact
 from shim.errors import ConfigError
 from tests.shim.conftest import ROOT, shim_env
 
@@ -53,10 +53,12 @@ def test_flags_win_over_environment():
         ({"LOTTO_AUTOPILOT_INTERVAL": "-1"}, ">= 0"),
         ({"LOTTO_AUTOPILOT_INTERVAL": "soon"}, ">= 0"),
         ({"LOTTO_ADMIN_LOG_VERBOSE": "maybe"}, "true or false"),
+        ({"LOTTO_AUTOPILOT_INTERVAL": "0.001"}, "0 \\(off\\) or >= 1"),
     ],
 )
 def test_invalid_configuration_is_named(change, message):
-    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    pattern = message if "\\" in message else message.replace("(", r"\(").replace(")", r"\)")
+    with pytest.raises(ConfigError, match=pattern):
         load([], {**BASE, **change})
 
 
@@ -82,3 +84,19 @@ def test_serve_with_an_unreachable_mattermost_exits_1(tmp_path):
     assert proc.returncode == 1
     assert "cannot use Mattermost" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_debug_endpoints_only_by_an_explicit_flag_and_with_a_secret():
+    env = {**BASE, "LOTTO_SECRET": "s" * 16}
+    assert load([], {**env, "LOTTO_DEBUG_ENDPOINTS": "true"}).debug_endpoints is False
+    assert load(["--debug-endpoints"], env).debug_endpoints is True
+    with pytest.raises(ConfigError, match="needs --secret"):
+        load(["--debug-endpoints"], BASE)
+
+
+def test_store_passwords_never_appear_in_messages():
+    with pytest.raises(ConfigError) as err:
+        load([], {**BASE, "LOTTO_STORE": "postgres://admin:hunter2@db:5432/x"})
+    assert "hunter2" not in str(err.value) and "admin:***@db" in str(err.value)
+    assert redact("redis://:s3cret@h:6379/0, https://u:p@x/y") == "redis://:***@h:6379/0, https://u:***@x/y"
+

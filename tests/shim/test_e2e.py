@@ -212,12 +212,27 @@ def test_missing_user_id_is_400(world):
     assert r.status_code == 400 and r.json()["error"] == "missing user_id"
 
 
-def test_unknown_acting_user_gets_a_clear_error(world):
-    shim, _, fake, *_ = world
-    ghost = {"id": "ghost0000000000000000000000", "username": "ghost"}
-    r = shim.slash("info", ghost)
-    assert r.status_code == 200
-    assert "Command failed. Error: **" in r.json()["text"]
+def test_unknown_or_malformed_acting_user_is_refused_and_nothing_runs(world):
+    shim, users, fake, db, plugin_id = world
+    ghost = {"id": "ghost000000000000000000000", "username": "ghost"}  # well formed, unknown
+    r = shim.slash("rotation new GHOST", ghost)
+    assert (r.status_code, r.json()["kind"]) == (403, "UnknownUserError")
+    gone = fake.add_user("gone", deleted=True, roles="system_user system_admin")
+    r = shim.slash("rotation new GHOST", gone)
+    assert r.status_code == 403
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    args = {"user_id": ghost["id"], "command": "/lotto rotation new GHOST"}
+    assert shim.http.post("/hooks/ExecuteCommand", json={"args": args}, headers=auth).status_code == 403
+    r = shim.http.post("/api/v1/execute_command", json={"command": "/lotto rotation new GHOST"},
+                       headers={**auth, "Mattermost-User-ID": ghost["id"]})
+    assert r.status_code == 403
+    before = len(fake.calls)
+    for bad in ("x" * 5000, "../../users/me", users["boss"]["id"] + "\x00", users["boss"]["id"].upper()):
+        r = shim.slash("rotation new GHOST", {"id": bad, "username": "boss"})
+        assert r.status_code == 400 and r.json()["error"] == "malformed user_id", bad
+    assert len(fake.calls) == before  # refused before any lookup
+    assert _stored(db, plugin_id, "rotation:GHOST") is None
+    assert "Traceback" not in shim.log()
 
 
 def test_admin_log_lines_are_dmed_to_admins(fake_mm, redis_url, start_shim, plugin_json):
@@ -232,11 +247,12 @@ def test_admin_log_lines_are_dmed_to_admins(fake_mm, redis_url, start_shim, plug
 def test_healthz_is_503_when_redis_is_down(fake_mm, start_shim, plugin_json):
     from tests.shim.conftest import free_port
 
-    shim = start_shim(fake_mm, f"redis://127.0.0.1:{free_port()}/0", "--plugin-json", plugin_json[0],
+    shim = start_shim(fake_mm, f"redis://:hunter2@127.0.0.1:{free_port()}/0", "--plugin-json", plugin_json[0],
                       wait_healthy=False)
     r = shim.http.get("/healthz")
     assert r.status_code == 503
     assert r.json()["status"] == "store unreachable"
+    assert "does not answer yet" in shim.log() and "hunter2" not in shim.log()  # the password is masked
 
 
 def test_a_mattermost_outage_fails_the_command_cleanly(world):

@@ -40,7 +40,7 @@ def _tick_both(shims, tick, now):
 def test_each_tick_runs_once_across_replicas(fake_mm, redis_url, start_shim, plugin_json):
     boss = fake_mm.add_user("test-user", time_zone=LA, roles="system_user system_admin")
     members = [fake_mm.add_user(f"test-user{i}", time_zone=LA) for i in range(1, 9)]
-    flags = ("--plugin-json", plugin_json, "--debug-endpoints", "true", "--autopilot-interval", YEAR)
+    flags = ("--plugin-json", plugin_json, "--debug-endpoints", "--autopilot-interval", YEAR)
     a = start_shim(fake_mm, redis_url, *flags)
     b = start_shim(fake_mm, redis_url, *flags)
     setup = [
@@ -77,7 +77,7 @@ def test_each_tick_runs_once_across_replicas(fake_mm, redis_url, start_shim, plu
 
 def test_timer_ticks_run_once_across_replicas(fake_mm, redis_url, start_shim, plugin_json):
     admin = fake_mm.add_user("opsadmin")
-    flags = ("--plugin-json", plugin_json, "--autopilot-interval", "1", "--admin-log-level", "info",
+    flags = ("--plugin-json", plugin_json, "--autopilot-interval", "1", "--admin-log-level", "debug",
              "--admin-user-ids", admin["id"])
     start_shim(fake_mm, redis_url, *flags)
     start_shim(fake_mm, redis_url, *flags)
