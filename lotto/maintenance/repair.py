@@ -67,6 +67,8 @@ def _plan(snap: Snapshot, current: set[tuple[str, str]]) -> list[Change]:
     if kinds & _ACTIVE_KINDS:
         changes.append(_rebuild_active(snap))
     for kind, key in sorted(current, key=lambda p: p[1]):
+        if kind not in _OPEN_KINDS and kind != "open_tasks_orphan":
+            continue
         rid = key[len(keys.open_tasks("")):]
         if kind in _OPEN_KINDS:
             rotation = snap.rotations[rid]
