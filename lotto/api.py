@@ -472,10 +472,14 @@ class UserUnavailableRequest(_Msg, kw_only=True):
 
 
 class UsersResult(_Result, kw_only=True):
-    """Users' records after the command, in request order; ``changed`` = ids actually modified."""
+    """Users' records after the command, in request order; ``changed`` = ids actually modified.
+
+    ``rotations`` (``user show`` only): user id → the active rotations they are a member of.
+    """
 
     users: list[User] = msgspec.field(default_factory=list)
     changed: list[str] = msgspec.field(default_factory=list)
+    rotations: dict[str, list[str]] = msgspec.field(default_factory=dict)
 
 
 class UserJoinRequest(_Msg, kw_only=True):

@@ -183,9 +183,11 @@ def rotation_details(rot: Rotation, users: dict[str, User], tasks: list[Task],
     return "\n".join(lines)
 
 
-def user_details(user: User, mention: Mention) -> str:
-    """Bullet list of a user's skills, last-served times and calendar."""
+def user_details(user: User, mention: Mention, rotations: list[str] | None = None) -> str:
+    """Bullet list of a user's skills, rotations (when given), last-served times and calendar."""
     lines = [f"#### {mention(user.mattermost_user_id)} {skills_text(user)}"]
+    if rotations is not None:
+        lines.append(f"- Rotations: {', '.join(rotations) or 'none'}")
     if user.last_served:
         served = ", ".join(
             f"{rid} {fmt_time(datetime.fromtimestamp(ts, tz=timezone.utc))}"

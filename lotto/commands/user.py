@@ -17,7 +17,8 @@ group(("user",), "users' skills, rotations and availability")
 
 
 def _users_reply(ctx: Ctx, res: api.UsersResult, head: str):
-    body = "\n".join(render.user_details(u, ctx.username) for u in res.users)
+    body = "\n".join(render.user_details(u, ctx.username, res.rotations.get(u.mattermost_user_id))
+                     for u in res.users)
     return res, f"{head}\n{body}" if head else body
 
 

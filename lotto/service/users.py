@@ -81,12 +81,19 @@ class UserOps:
         return run(self.kv, fn, self.stats)
 
     def user_show(self, req: api.UserShowRequest, *, actor_id: str, now: datetime) -> api.UsersResult:
-        """Users' records (never-seen users show empty, unsaved). Round trips: 1 batch."""
+        """Users' records (never-seen users show empty, unsaved) and the active rotations they are in.
+
+        Round trips: batch 1 = the users + the active index; batch 2 = the active rotations.
+        """
         ids = check_users(self.directory, req.user_ids)
 
         def fn(s: Session) -> api.UsersResult:
-            s.prefetch(keys.user(u) for u in ids)
-            return api.UsersResult(users=[s.user_or_new(u)[0] for u in ids])
+            s.prefetch([keys.ACTIVE_ROTATIONS, *(keys.user(u) for u in ids)])
+            active = s.index(keys.ACTIVE_ROTATIONS).ids
+            s.prefetch(keys.rotation(r) for r in active)
+            members = {r: set(rot.mattermost_user_ids) for r in active if (rot := s.rotation(r)) is not None}
+            rotations = {u: [r for r in active if u in members.get(r, ())] for u in ids}
+            return api.UsersResult(users=[s.user_or_new(u)[0] for u in ids], rotations=rotations)
 
         return run(self.kv, fn, self.stats)
 

@@ -21,3 +21,21 @@ def test_join_names_members_it_skipped_and_leave_names_open_assignments(kv_memor
     assert text.startswith("Removed @a from rotation **R**. Skipped @zed: not in it. ")
     assert "@a is still assigned to R#0; use `/lotto task unassign R#0 @a`" in text
     assert s.run("user leave R @zed").text == "Nothing changed: everyone named is not in rotation **R**."
+
+
+def test_user_show_lists_the_active_rotations_a_user_is_in(kv_memory):
+    s = Script(kv_memory)
+    s.multi("""
+        rotation new R --beginning 2020-01-06
+        rotation new Q --beginning 2020-01-06
+        rotation new OLD --beginning 2020-01-06
+        user join R @a
+        user join OLD @a
+        rotation archive OLD
+    """)
+    out = s.run("user show @a @b")
+    assert out.data.rotations == {"a": ["R"], "b": []}
+    assert out.text.splitlines()[:2] == ["#### @a (none)", "- Rotations: R"]
+    assert "- Rotations: none" in out.text
+    s.run("user join Q @a")
+    assert "- Rotations: Q, R" in s.run("user show @a").text
