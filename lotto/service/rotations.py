@@ -104,7 +104,8 @@ class RotationOps:
                 filler_type=filler,
                 task_type=task_type,
                 fill_settings=FillSettings(
-                    beginning=req.beginning or now,
+                    # Whole minutes: shift starts are shown (and typed) to the minute.
+                    beginning=req.beginning or now.replace(second=0, microsecond=0),
                     period=period,
                     seed=req.seed or 0,
                     fuzz=req.fuzz or 0,

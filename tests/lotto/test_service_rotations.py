@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -38,6 +38,12 @@ def test_new_rotation_defaults(svc, kv):
     assert r.fill_settings.time_zone == "America/Los_Angeles"  # the acting user's zone
     assert decode(OpenTasks, kv.get("index:open_tasks:SET")).tasks == {}
     assert kv.get("index:active_rotations") == b'{"IDs":["SET"]}'
+
+
+def test_default_beginning_is_now_to_the_minute(svc):
+    r = svc.rotation_new(api.RotationNewRequest(name="NOW"), actor_id=ACTOR,
+                         now=datetime(2020, 1, 1, 12, 34, 56, 789, tzinfo=timezone.utc))
+    assert r.rotation.fill_settings.beginning == datetime(2020, 1, 1, 12, 34, tzinfo=timezone.utc)
 
 
 def test_new_rotation_options(svc):
