@@ -1,8 +1,8 @@
 """Copy log lines to the plugin admins as direct messages (``AdminLogLevel``).
 
 Like the original plugin's bot logger: every log line of the ``shim`` and
-``lotto`` loggers at or above the configured level is sent as a DM to each id
-in ``AdminUserIDs``; ``AdminLogVerbose`` adds the line's context (logger,
+``lotto`` loggers at or above the configured level is sent as a DM to each
+plugin admin (the Mattermost system admins and the ids in ``AdminUserIDs``); ``AdminLogVerbose`` adds the line's context (logger,
 time, and the ``ctx`` dict passed as ``extra``). Sending happens on a
 background thread so logging never blocks a request, and lines produced while
 sending (by the poster or the REST client) are not copied, so a broken
@@ -47,7 +47,8 @@ class AdminLogHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         """Queue one record for the admins (dropped when the queue is full)."""
-        if record.name.startswith(_SKIP):
+        # Lines logged while sending (on the sender thread) are never copied: no loops.
+        if record.name.startswith(_SKIP) or threading.get_ident() == self._thread.ident:
             return
         try:
             text = self._text(record)

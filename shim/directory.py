@@ -13,7 +13,9 @@ import contextlib
 import logging
 import threading
 import time
+from functools import lru_cache
 from typing import Any, Callable, Iterator
+from zoneinfo import ZoneInfo
 
 from lotto.errors import LottoError
 from lotto.ports import Profile
@@ -56,7 +58,18 @@ def _time_zone(tz: Any) -> str:
     if isinstance(automatic, str):
         automatic = automatic.strip().lower() == "true"
     name = tz.get("automaticTimezone") if automatic else tz.get("manualTimezone")
-    return str(name).strip() if name and str(name).strip() else "UTC"
+    name = str(name).strip() if name else ""
+    # A zone our tz database lacks would make every command of that user fail.
+    return name if name and _known_zone(name) else "UTC"
+
+
+@lru_cache(maxsize=1024)
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    return True
 
 
 class MattermostDirectory:
@@ -69,14 +82,40 @@ class MattermostDirectory:
         admin_ids: Callable[[], frozenset[str]] = frozenset,
         ttl: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        admin_ttl: float = 300.0,
     ) -> None:
         self._client = client
         self._admin_ids = admin_ids
         self._ttl = ttl
+        self._admin_ttl = admin_ttl
         self._clock = clock
         self._lock = threading.Lock()
         self._by_id: dict[str, tuple[float, dict[str, Any]]] = {}
         self._id_of: dict[str, tuple[float, str]] = {}
+        self._system_admins: tuple[float, frozenset[str]] | None = None
+
+    def system_admin_ids(self) -> frozenset[str]:
+        """Ids of the active Mattermost system admins, cached for ``admin_ttl`` seconds.
+
+        When Mattermost refuses or fails the listing, the last known set (or an
+        empty one) is kept until the next attempt, one ``admin_ttl`` later.
+        """
+        now = self._clock()
+        with self._lock:
+            cached = self._system_admins
+        if cached is not None and now - cached[0] < self._admin_ttl:
+            return cached[1]
+        previous = cached[1] if cached is not None else frozenset()
+        try:
+            users = self._client.users_with_role("system_admin")
+            ids = frozenset(str(u.get("id")) for u in users
+                            if "system_admin" in str(u.get("roles") or "").split() and not u.get("delete_at"))
+        except MattermostError:
+            # Keep the last known admins; the client has logged the failure already.
+            ids = previous
+        with self._lock:
+            self._system_admins = (now, ids)
+        return ids
 
     def by_id(self, user_id: str) -> Profile | None:
         """The profile of ``user_id``, or None if Mattermost has no such (active) user."""
@@ -132,6 +171,7 @@ class MattermostDirectory:
         with self._lock:
             self._by_id.clear()
             self._id_of.clear()
+            self._system_admins = None
 
     def _profile(self, user: dict[str, Any]) -> Profile:
         return profile_from_user(user, self._admin_ids())

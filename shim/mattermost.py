@@ -67,6 +67,17 @@ class MattermostClient:
         """A user by username (no ``@``), or None if Mattermost does not know it."""
         return self._call("GET", f"/users/username/{_segment(username)}", missing_ok=True)
 
+    def users_with_role(self, role: str, *, per_page: int = 200, max_pages: int = 20) -> list[dict[str, Any]]:
+        """Active users holding ``role`` (``GET /users?role=…``), every page up to ``max_pages``."""
+        users: list[dict[str, Any]] = []
+        for page in range(max_pages):
+            query = f"/users?role={_segment(role)}&active=true&per_page={per_page}&page={page}"
+            batch = self._call("GET", query) or []
+            users.extend(u for u in batch if isinstance(u, dict))
+            if len(batch) < per_page:
+                break
+        return users
+
     def users_by_ids(self, user_ids: list[str]) -> list[dict[str, Any]]:
         """The users among ``user_ids`` that exist, in one request."""
         if not user_ids:
@@ -111,14 +122,16 @@ class MattermostClient:
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as err:
                 last = err  # never reached Mattermost: always safe to retry
                 continue
-            except httpx.TransportError as err:
+            except httpx.HTTPError as err:  # read timeout, protocol error, bad encoding...
                 last = err
-                if retry_any:
+                if retry_any and isinstance(err, httpx.TransportError):
                     continue
                 break
             if resp.status_code >= 500:
                 last = MattermostError(f"Mattermost answered {resp.status_code} to {method} {path}", status=resp.status_code)
-                if retry_any or resp.status_code in (502, 503, 504):
+                # A 502/504 from a proxy may hide a post that went through; only a 503
+                # (refused before any work) is safe to repeat for a non-idempotent call.
+                if retry_any or resp.status_code == 503:
                     continue
                 break
             if resp.status_code == 404 and missing_ok:

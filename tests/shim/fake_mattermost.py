@@ -1,10 +1,10 @@
 """A fake Mattermost server for the shim's tests, checked against the OpenAPI file.
 
 It runs on a loopback port in a thread and serves only what the shim calls:
-users (by id, ``me``, by username, in bulk), direct channels, posts and
+users (by id, ``me``, by username, in bulk, by role), direct channels, posts and
 ephemeral posts. Every request must route to an operation of
-``mattermost-openapi-v4.yaml`` and carry a body that validates against it, and
-every response it sends is validated too; anything else is recorded in
+``mattermost-openapi-v4.yaml`` and carry only declared query parameters and a
+body that validates against it, and every response it sends is validated too; anything else is recorded in
 ``violations`` (the fixture fails the test when that list is not empty).
 """
 
@@ -16,6 +16,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from tests.shim.openapi import OpenAPI, load_spec
 
@@ -126,6 +127,10 @@ class FakeMattermost:
         op = self.spec.operation(method, path)
         if op is None:
             return self._violation(404, f"{method} {path} is not in the OpenAPI file")
+        query = parse_qs(urlsplit(path).query, keep_blank_values=True)
+        problems = self.spec.query_errors(op, query)
+        if problems:
+            return self._violation(400, "; ".join(problems))
         body: Any = None
         if raw:
             try:
@@ -142,7 +147,7 @@ class FakeMattermost:
         elif injected is not None:
             return injected, _app_error(injected, "fake.injected", "injected failure")  # deliberate: not validated
         else:
-            status, answer = self._dispatch(op.template, method, path, body)
+            status, answer = self._dispatch(op.template, method, urlsplit(path).path, body, query)
         problems = self.spec.response_errors(op, status, answer)
         if problems:
             self._violation(status, "fake server bug: " + "; ".join(problems))
@@ -153,9 +158,11 @@ class FakeMattermost:
             self.violations.append(message)
         return status, _app_error(status, "fake.openapi_violation", message)
 
-    def _dispatch(self, template: str, method: str, path: str, body: Any) -> tuple[int, Any]:
+    def _dispatch(self, template: str, method: str, path: str, body: Any, query: dict[str, list[str]]) -> tuple[int, Any]:
         last = path.rsplit("/", 1)[-1]
         with self.lock:
+            if template == "/api/v4/users" and method == "GET":
+                return 200, self._list_users(query)
             if template == "/api/v4/users/{user_id}":
                 user = self.bot if last == "me" else self.users.get(last)
                 return (200, user) if user else (404, _app_error(404, "app.user.missing.app_error", "user not found"))
@@ -177,6 +184,14 @@ class FakeMattermost:
                 self.ephemeral.append({**post, "user_id": body["user_id"]})
                 return 201, post
         return self._violation(404, f"{method} {path}: in the OpenAPI file but not served by the fake")
+
+    def _list_users(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
+        role = query.get("role", [""])[0]
+        active = query.get("active", [""])[0] == "true"
+        page, per_page = int(query.get("page", ["0"])[0]), int(query.get("per_page", ["60"])[0])
+        users = [u for u in sorted(self.users.values(), key=lambda u: u["username"])
+                 if (not role or role in u["roles"].split()) and not (active and u["delete_at"])]
+        return users[page * per_page:(page + 1) * per_page]
 
     def _direct(self, ids: list[str]) -> tuple[int, Any]:
         if any(i not in self.users for i in ids):

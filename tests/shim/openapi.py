@@ -67,6 +67,25 @@ class OpenAPI:
                 return None  # the best route has no such method: Mattermost answers 405
         return None
 
+    def query_errors(self, op: Operation, query: dict[str, list[str]]) -> list[str]:
+        """Problems with the query string of a request for ``op`` (undeclared or mistyped parameters)."""
+        node = self.doc["paths"][op.template]
+        declared = {p["name"]: p for p in [*node.get("parameters", []), *node[op.method].get("parameters", [])]
+                    if isinstance(p, dict) and p.get("in") == "query"}
+        problems = []
+        for name, values in query.items():
+            param = declared.get(name)
+            if param is None:
+                problems.append(f"{op.name}: query parameter {name!r} is not in the OpenAPI file")
+                continue
+            kind = param.get("schema", {}).get("type", "string")
+            for value in values:
+                if kind == "integer" and not value.lstrip("-").isdigit():
+                    problems.append(f"{op.name}: query parameter {name}={value!r} is not an integer")
+                elif kind == "boolean" and value not in ("true", "false"):
+                    problems.append(f"{op.name}: query parameter {name}={value!r} is not a boolean")
+        return problems
+
     def request_errors(self, op: Operation, body: Any, present: bool) -> list[str]:
         """Problems with a request body (JSON already decoded) for ``op``."""
         spec = self.doc["paths"][op.template][op.method].get("requestBody")

@@ -59,3 +59,26 @@ def test_none_turns_copying_off_and_poster_failures_do_not_loop(fake_mm):
         log.removeHandler(handler)
         poster_log.removeHandler(handler)
         client.close()
+
+
+def test_lines_logged_while_sending_are_not_copied(fake_mm):
+    admin = fake_mm.add_user("admin4")
+    log = logging.getLogger("shim.test.adminlog3")
+
+    def recipients():
+        log.warning("looking up the admins")  # runs on the sender thread: must not loop
+        return frozenset({admin["id"]})
+
+    client = MattermostClient(fake_mm.url, fake_mm.bot_token, backoff=0.001)
+    handler = AdminLogHandler(MattermostPoster(client, fake_mm.bot["id"]), recipients)
+    handler.configure("warn", verbose=False)
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG)
+    try:
+        log.error("only this")
+        wait_for(lambda: fake_mm.dms(admin["id"]))
+        handler.close()  # sends whatever is still queued
+        assert fake_mm.dms(admin["id"]) == ["**error**: only this"]
+    finally:
+        log.removeHandler(handler)
+        client.close()

@@ -236,12 +236,15 @@ def test_unknown_or_malformed_acting_user_is_refused_and_nothing_runs(world):
 
 
 def test_admin_log_lines_are_dmed_to_admins(fake_mm, redis_url, start_shim, plugin_json):
+    """Admins are the ids in AdminUserIDs and Mattermost's system admins (GET /users?role=system_admin)."""
     admin = fake_mm.add_user("logadmin")
+    sysadmin = fake_mm.add_user("sysadmin", roles="system_user system_admin")  # an admin by role only
     start_shim(fake_mm, redis_url, "--plugin-json", plugin_json[0], "--admin-user-ids", admin["id"],
                "--admin-log-level", "info", "--admin-log-verbose", "true", "--autopilot-interval", "0")
     messages = wait_for(lambda: fake_mm.dms(admin["id"]))
     assert "shim started as bot lottobot" in messages[0]
     assert "- logger: `shim.runtime`" in messages[0]
+    assert wait_for(lambda: fake_mm.dms(sysadmin["id"]))[0] == messages[0]
 
 
 def test_healthz_is_503_when_redis_is_down(fake_mm, start_shim, plugin_json):

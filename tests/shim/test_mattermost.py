@@ -166,3 +166,64 @@ def test_lookup_during_an_outage_is_a_user_facing_error(client, fake_mm):
     fake_mm.fail_next = [503] * 3
     with pytest.raises(LottoError, match="Mattermost did not answer"):
         d.by_username("anyone")
+
+
+def test_system_admins_are_listed_by_role_and_cached(client, fake_mm):
+    admins = [fake_mm.add_user(f"sys{i}", roles="system_user system_admin") for i in range(3)]
+    fake_mm.add_user("plainuser")
+    fake_mm.add_user("exadmin", roles="system_user system_admin", deleted=True)
+    now = [0.0]
+    d = MattermostDirectory(client, clock=lambda: now[0], admin_ttl=300)
+    assert d.system_admin_ids() == {a["id"] for a in admins}
+    assert d.system_admin_ids() == {a["id"] for a in admins}
+    listings = [c for c in fake_mm.calls if c.startswith("GET /api/v4/users?")]
+    assert listings == ["GET /api/v4/users?role=system_admin&active=true&per_page=200&page=0"]
+    fake_mm.fail_next = [403] * 5  # e.g. the bot may not list users: keep what we knew
+    now[0] = 301.0
+    assert d.system_admin_ids() == {a["id"] for a in admins}
+
+
+def test_system_admin_listing_follows_pages(client, fake_mm):
+    admins = [fake_mm.add_user(f"pg{i}", roles="system_admin system_user") for i in range(5)]
+    assert {u["id"] for u in client.users_with_role("system_admin", per_page=2)} == {a["id"] for a in admins}
+    assert sum(c.startswith("GET /api/v4/users?") for c in fake_mm.calls) == 3
+
+
+def test_a_profile_zone_unknown_to_our_tz_database_reads_as_utc(client, fake_mm):
+    odd = fake_mm.add_user("odd", time_zone="Mars/Olympus_Mons")
+    assert MattermostDirectory(client).by_id(odd["id"]).time_zone == "UTC"
+
+
+def test_a_post_is_not_retried_after_a_gateway_timeout_but_is_after_a_503(client, fake_mm):
+    user = fake_mm.add_user("ivy")
+    channel = client.direct_channel(fake_mm.bot["id"], user["id"])
+    for status in (502, 504):
+        fake_mm.fail_next = [status]
+        with pytest.raises(MattermostError):
+            client.create_post(channel, "maybe posted")
+    assert fake_mm.count("POST /api/v4/posts") == 2
+    fake_mm.fail_next = [503]
+    client.create_post(channel, "surely not posted the first time")
+    assert fake_mm.count("POST /api/v4/posts") == 4
+    assert fake_mm.dms(user["id"]) == ["surely not posted the first time"]
+
+
+def test_fake_flags_wrong_request_and_response_bodies_and_query_parameters(fake_mm, openapi):
+    auth = {"Authorization": f"Bearer {fake_mm.bot_token}"}
+    r = httpx.post(fake_mm.url + "/api/v4/users/ids", json={"ids": ["a"]}, headers=auth)  # must be an array
+    assert r.status_code == 400
+    r = httpx.post(fake_mm.url + "/api/v4/channels/direct", json=["a", 7], headers=auth)  # ids are strings
+    assert r.status_code == 400
+    r = httpx.get(fake_mm.url + "/api/v4/users?rol=system_admin", headers=auth)  # undeclared parameter
+    assert r.status_code == 400
+    r = httpx.get(fake_mm.url + "/api/v4/users?per_page=lots", headers=auth)  # mistyped parameter
+    assert r.status_code == 400
+    assert len(fake_mm.violations) == 4, fake_mm.violations
+    assert "is not of type 'array'" in fake_mm.violations[0]
+    assert "is not of type 'string'" in fake_mm.violations[1]
+    assert "'rol' is not in the OpenAPI file" in fake_mm.violations[2]
+    fake_mm.violations.clear()  # deliberate violations: do not fail the fixture
+    op = openapi.operation("GET", "/api/v4/users/abc")
+    assert openapi.response_errors(op, 200, {"id": "x", "roles": 7, "timezone": "UTC"})  # wrong types
+    assert openapi.response_errors(op, 200, fake_mm.bot) == []
+    assert openapi.response_errors(op, 418, {}) == ["GET /api/v4/users/{user_id} does not document status 418"]
