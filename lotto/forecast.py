@@ -42,6 +42,7 @@ __all__ = [
     "STATE_PLANNED",
     "MAX_SHIFTS",
     "MAX_SAMPLES",
+    "MAX_FILLS",
     "ShiftForecast",
     "UserForecast",
     "Forecast",
@@ -52,6 +53,8 @@ __all__ = [
 STATE_PLANNED = "planned"  # a shift the autopilot has not made yet
 MAX_SHIFTS = 52
 MAX_SAMPLES = 5000
+# shifts × samples: bounds the time of one forecast (a few seconds on a 30-person rotation).
+MAX_FILLS = 20000
 
 
 class ShiftForecast(msgspec.Struct, kw_only=True):
@@ -108,6 +111,11 @@ def _check_sizes(shifts: int, samples: int) -> None:
     if not 1 <= samples <= MAX_SAMPLES:
         raise InputError(f"--samples must be between 1 and {MAX_SAMPLES} (got {samples}).",
                          samples=samples)
+    if shifts * samples > MAX_FILLS:
+        raise InputError(
+            f"--shifts × --samples must be at most {MAX_FILLS} (got {shifts} × {samples}); "
+            "forecast fewer shifts or use fewer samples.",
+            shifts=shifts, samples=samples)
 
 
 def _planned_shift(rotation: Rotation, n: int) -> Task:

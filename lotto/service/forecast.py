@@ -59,7 +59,9 @@ class ForecastOps:
                           now: datetime) -> api.ForecastResult:
         """Simulate the rotation's next ``req.shifts`` shifts ``req.samples`` times.
 
-        Round trips: 2 read batches (see ``_load``); nothing is written.
+        Round trips: 2 read batches (see ``_load``). Nothing is written, except the
+        one-time open-tasks repair of a rotation stored without that record (as
+        ``rotation_show`` does).
         """
         rotation, tasks, users = run(self.kv, lambda s: _load(s, req.rotation, []), self.stats)
         return _simulate(rotation, tasks, users, req, now)

@@ -90,6 +90,7 @@ def test_forecast_changes_nothing_and_costs_at_most_three_round_trips(kv):
     "rotation forecast ICE --shifts 0",
     "rotation forecast ICE --shifts 53",
     "rotation forecast ICE --samples 0",
+    "rotation forecast ICE --shifts 40 --samples 5000",
     "rotation forecast ICE --samples lots",
     "rotation forecast ICE --seed x",
     "rotation forecast ICE --bogus",

@@ -194,6 +194,8 @@ def test_bad_sizes_and_ticket_rotations_are_input_errors():
         _run(_rotation(ids), _users(ids), shifts=0)
     with pytest.raises(InputError, match="--samples"):
         _run(_rotation(ids), _users(ids), samples=0)
+    with pytest.raises(InputError, match="at most"):
+        _run(_rotation(ids), _users(ids), shifts=52, samples=1000)
     with pytest.raises(InputError, match="tickets"):
         _run(_rotation(ids, task_type="ticket"), _users(ids))
 
