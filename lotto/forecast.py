@@ -168,7 +168,8 @@ def plan_shifts(rotation: Rotation, open_tasks: Iterable[Task], now: datetime,
             break
         tid = shift_task_id(rotation.rotation_id, n)
         if tid in by_id:
-            plan.append((n, by_id[tid]))
+            if task_interval(by_id[tid]) is not None:  # a task without a start can't be placed
+                plan.append((n, by_id[tid]))
         elif tid not in made:
             shift = _planned_shift(rotation, n)
             # A shift of the current period that is already over is not worth forecasting.
