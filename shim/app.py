@@ -7,21 +7,18 @@
 - ``GET /api/v1/authorized``, ``GET /healthz``
 - ``POST /debug/autopilot``: run one autopilot tick now (only with ``--debug-endpoints``)
 
-Requests are read with a size cap and checked for content type before any
-parsing; every refusal is a short JSON error (see ``shim.errors``), never a traceback.
+Requests are read with size caps (headers and body) and checked for content type
+before any parsing (``shim.inbound``); every refusal is a short JSON error (see
+``shim.errors``), never a traceback.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
-import json
 import logging
-import re
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator
-from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -29,16 +26,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from shim.directory import split_message
-from shim.errors import (
-    AuthError,
-    DisabledError,
-    PayloadTooLargeError,
-    RequestError,
-    ShimError,
-    UnknownUserError,
-    UnsupportedMediaError,
-    error_body,
-    http_status,
+from shim.errors import AuthError, DisabledError, RequestError, ShimError, UnknownUserError, error_body, http_status
+from shim.inbound import (
+    HeaderLimit,
+    check_secret,
+    command_of,
+    command_text,
+    json_object,
+    parse_form,
+    read_body,
+    strip_trigger,
+    token_ok,
+    user_id_of,
 )
 from shim.runtime import Runtime
 
@@ -47,7 +46,6 @@ __all__ = ["create_app", "command_reply"]
 _log = logging.getLogger("shim.app")
 _FORM = "application/x-www-form-urlencoded"
 _JSON = "application/json"
-_USER_ID = re.compile(r"[a-z0-9]{26}")  # Mattermost ids: 26 lower-case base-32 characters
 _SHUTDOWN_GRACE = 20.0  # seconds a running autopilot tick may take to finish at shutdown
 
 
@@ -71,65 +69,66 @@ def command_reply(command_line: str, ok: bool, text: str) -> dict[str, Any]:
     }
 
 
-def create_app(runtime: Runtime) -> Starlette:
+def create_app(runtime: Runtime) -> HeaderLimit:
     """The ASGI app serving ``runtime``; the autopilot timer runs in its lifespan."""
     cap = runtime.config.max_body_bytes
 
     async def slash(request: Request) -> Response:
-        form = _form(await _read(request, cap, _FORM))
+        form = parse_form(await read_body(request, cap, _FORM))
         token = form.get("token", "")
         header = request.headers.get("authorization", "")
         if header.lower().startswith("token "):
             token = token or header[6:].strip()
-        if not _token_ok(token, runtime.config.slash_tokens):
+        if not token_ok(token, runtime.config.slash_tokens):
             raise AuthError("invalid slash command token")
-        user_id = _user_id(form.get("user_id"), "user_id")
-        command = (form.get("command") or "/lotto").strip()
-        text = form.get("text", "").strip()
+        user_id = user_id_of(form.get("user_id"), "user_id")
+        command = command_text(form.get("command") or "/lotto")
+        text = command_text(form.get("text", ""))
         return JSONResponse(await _run(runtime, user_id, f"{command} {text}".strip(), text))
 
     async def execute_command(request: Request) -> Response:
-        _check_secret(request, runtime.config.secret)
+        check_secret(request, runtime.config.secret)
         user_id = request.headers.get("mattermost-user-id", "").strip()
         if not user_id:
             raise AuthError("missing Mattermost-User-ID header")
-        user_id = _user_id(user_id, "Mattermost-User-ID")
-        args = _json_object(await _read(request, cap, _JSON))
-        command = _command_of(args)
-        outcome = await _outcome(runtime, user_id, _strip_trigger(command))
+        user_id = user_id_of(user_id, "Mattermost-User-ID")
+        args = json_object(await read_body(request, cap, _JSON))
+        command = command_of(args)
+        outcome = await _outcome(runtime, user_id, strip_trigger(command))
         reply = command_reply(command, outcome[0], outcome[1])
         if outcome[0]:
             return JSONResponse(reply)
         return JSONResponse({"error": outcome[1], "kind": "CommandFailed", **reply}, status_code=400)
 
     async def hook_activate(request: Request) -> Response:
-        _check_secret(request, runtime.config.secret)
-        await _read(request, cap, _JSON, allow_empty=True)
+        check_secret(request, runtime.config.secret)
+        await read_body(request, cap, _JSON, allow_empty=True)
         await asyncio.to_thread(runtime.check)
         return JSONResponse({"ok": True, "bot_user_id": runtime.bot_user_id})
 
     async def hook_configuration(request: Request) -> Response:
-        _check_secret(request, runtime.config.secret)
-        settings = _json_object(await _read(request, cap, _JSON))
+        check_secret(request, runtime.config.secret)
+        settings = json_object(await read_body(request, cap, _JSON))
         if isinstance(settings.get("configuration"), dict):
             settings = settings["configuration"]
         runtime.reconfigure(settings)
         return JSONResponse({"ok": True})
 
     async def hook_execute(request: Request) -> Response:
-        _check_secret(request, runtime.config.secret)
-        body = _json_object(await _read(request, cap, _JSON))
+        check_secret(request, runtime.config.secret)
+        body = json_object(await read_body(request, cap, _JSON))
         args = body.get("args", body)
         if not isinstance(args, dict):
             raise RequestError("args must be a JSON object")
-        user_id = _user_id(args.get("user_id"), "args.user_id")
-        command = _command_of(args)
-        return JSONResponse(await _run(runtime, user_id, command, _strip_trigger(command)))
+        user_id = user_id_of(args.get("user_id"), "args.user_id")
+        command = command_of(args)
+        return JSONResponse(await _run(runtime, user_id, command, strip_trigger(command)))
 
     async def authorized(request: Request) -> Response:
-        _check_secret(request, runtime.config.secret)
+        check_secret(request, runtime.config.secret)
         if not request.headers.get("mattermost-user-id", "").strip():
             raise AuthError("missing Mattermost-User-ID header")
+        user_id_of(request.headers["mattermost-user-id"], "Mattermost-User-ID")
         return JSONResponse({"is_authorized": True})
 
     async def healthz(request: Request) -> Response:
@@ -139,8 +138,8 @@ def create_app(runtime: Runtime) -> Starlette:
     async def debug_autopilot(request: Request) -> Response:
         if not runtime.config.debug_endpoints:
             raise DisabledError("debug endpoints are off")
-        _check_secret(request, runtime.config.secret)
-        body = _json_object(await _read(request, cap, _JSON))
+        check_secret(request, runtime.config.secret)
+        body = json_object(await read_body(request, cap, _JSON))
         if runtime.autopilot is None:
             raise DisabledError("autopilot is off (--autopilot-interval 0)")
         tick, now = body.get("tick"), body.get("now")
@@ -182,7 +181,7 @@ def create_app(runtime: Runtime) -> Starlette:
         Route("/healthz", _guard(healthz), methods=["GET"]),
         Route("/debug/autopilot", _guard(debug_autopilot), methods=["POST"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return HeaderLimit(Starlette(routes=routes, lifespan=lifespan))
 
 
 def _guard(handler: Any) -> Any:
@@ -220,81 +219,3 @@ async def _outcome(runtime: Runtime, user_id: str, text: str) -> tuple[bool, str
     except Exception:
         _log.exception("command %r by %s crashed", text, user_id, extra={"ctx": {"user_id": user_id}})
         return False, "internal error; the plugin admins have been told"
-
-
-async def _read(request: Request, cap: int, media: str, *, allow_empty: bool = False) -> bytes:
-    """The request body, after checking its type and size (raises RequestError)."""
-    length = request.headers.get("content-length")
-    if length is not None and (not length.strip().isdigit() or int(length) > cap):
-        if length.strip().isdigit():
-            raise PayloadTooLargeError(f"request body over {cap} bytes")
-        raise RequestError("bad Content-Length")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > cap:
-            raise PayloadTooLargeError(f"request body over {cap} bytes")
-        chunks.append(chunk)
-    body = b"".join(chunks)
-    if not body and allow_empty:
-        return body
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != media:
-        raise UnsupportedMediaError(f"expected Content-Type {media}")
-    return body
-
-
-def _form(body: bytes) -> dict[str, str]:
-    try:
-        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=64)
-    except (UnicodeDecodeError, ValueError):
-        raise RequestError("malformed form body") from None
-    return {k: v[0] for k, v in fields.items()}
-
-
-def _json_object(body: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(body)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise RequestError("malformed JSON body") from None
-    if not isinstance(value, dict):
-        raise RequestError("expected a JSON object")
-    return value
-
-
-def _user_id(value: Any, name: str) -> str:
-    """A well-formed Mattermost user id from a request field (raises RequestError)."""
-    if not isinstance(value, str) or not value.strip():
-        raise RequestError(f"missing {name}")
-    if not _USER_ID.fullmatch(value.strip()):
-        raise RequestError(f"malformed {name}")
-    return value.strip()
-
-
-def _command_of(args: dict[str, Any]) -> str:
-    command = args.get("command")
-    if not isinstance(command, str) or not command.strip():
-        raise RequestError("missing command")
-    return command.strip()
-
-
-def _strip_trigger(command: str) -> str:
-    """``/lotto rotation list`` -> ``rotation list`` (any trigger word)."""
-    first, _, rest = command.strip().partition(" ")
-    return rest.strip() if first.startswith("/") else command.strip()
-
-
-def _token_ok(given: str, tokens: tuple[str, ...]) -> bool:
-    """Constant-time check of ``given`` against every configured token."""
-    ok = False
-    for token in tokens:
-        ok |= hmac.compare_digest(given.encode(), token.encode())
-    return bool(given) and ok
-
-
-def _check_secret(request: Request, secret: str) -> None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if not secret or scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), secret.encode()):
-        raise AuthError("missing or wrong bearer secret")

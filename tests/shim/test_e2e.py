@@ -268,3 +268,27 @@ def test_a_mattermost_outage_fails_the_command_cleanly(world):
     assert "Traceback" not in text and "Traceback" not in shim.log()
     fake.fail_next = []
     assert "Command failed" not in shim.slash("rotation list", users["bob"]).json()["text"]
+
+
+def test_control_characters_and_huge_headers_are_refused_and_nothing_changes(world):
+    shim, users, fake, db, plugin_id = world
+    before = sorted(db.keys(f"{plugin_id}:*"))
+    for text in ("rotation new A\x00B", "rotation new \u202eEVIL", "rotation new X\x1b[31m", "info\x7f"):
+        r = shim.slash(text, users["boss"])
+        assert r.status_code == 400, (text, r.text)
+        assert "control character" in r.json()["error"] and len(r.text) < 300
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    args = {"user_id": users["boss"]["id"], "command": "/lotto rotation new \u2066BAD"}
+    assert shim.http.post("/hooks/ExecuteCommand", json={"args": args}, headers=auth).status_code == 400
+    r = shim.http.post("/api/v1/execute_command", json={"command": "/lotto rotation new A\x00"},
+                       headers={**auth, "Mattermost-User-ID": users["boss"]["id"]})
+    assert r.status_code == 400
+    r = shim.http.get("/healthz", headers={"X-Padding": "a" * 20_000})
+    assert r.status_code == 431 and len(r.text) < 200
+    r = shim.http.post("/api/v1/slash", data={"token": "x"}, headers={"Authorization": "Token " + "t" * 20_000})
+    assert r.status_code == 431
+    assert sorted(db.keys(f"{plugin_id}:*")) == before
+    # ordinary Unicode is welcome
+    r = shim.slash("rotation new Café-☕ --beginning 2020-01-06", users["boss"])
+    assert r.status_code == 200 and "Command failed" not in r.json()["text"], r.json()["text"]
+    assert "Traceback" not in shim.log()
