@@ -28,7 +28,7 @@ from lotto.commands import skill as _skill  # noqa: F401
 from lotto.commands import task as _task  # noqa: F401
 from lotto.commands import user as _user  # noqa: F401
 from lotto.commands.base import Ctx, call_service, convert_value
-from lotto.commands.errors import error_text
+from lotto.commands.errors import error_text, mention_users
 from lotto.commands.parser import parse_flags, tokenize
 from lotto.commands.tree import ADMIN, Command, help_text, lookup, usage_line
 from lotto.errors import AccessError, InputError, LottoError, NotFoundError
@@ -110,7 +110,12 @@ def execute(env: Env, actor_id: str, text: str, *, now: datetime | None = None) 
         return _run(env, cmd, actor_id, rest, now)
     except Exception as exc:  # noqa: BLE001 - the one place errors become text
         usage = usage_line(cmd) if cmd is not None else ""
-        return Outcome(False, error_text(exc, command_line=text, usage=usage))
+        message = error_text(exc, command_line=text, usage=usage)
+        try:
+            message = mention_users(message, exc, env.mention)
+        except Exception:  # noqa: BLE001 - a directory outage keeps the ids, not the error
+            log.warning("could not name the users of an error", exc_info=True)
+        return Outcome(False, message)
 
 
 def _group_reply(node: Any, rest: list[str]) -> Outcome:

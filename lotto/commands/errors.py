@@ -10,10 +10,12 @@ user.
 from __future__ import annotations
 
 import logging
+import re
+from typing import Callable
 
 from lotto.errors import InputError, LottoError
 
-__all__ = ["error_text", "one_paragraph"]
+__all__ = ["error_text", "one_paragraph", "mention_users"]
 
 log = logging.getLogger("lotto.commands")
 
@@ -58,3 +60,19 @@ def _is_kv_conflict(exc: BaseException) -> bool:
     except ImportError:  # kvstore not built yet; nothing to match
         return False
     return isinstance(exc, KVConflict)
+
+
+def mention_users(text: str, exc: BaseException, mention: Callable[[str], str]) -> str:
+    """``text`` with the user ids an error names (its ``user_id``/``user_ids`` context) as ``@username``.
+
+    The service only knows user ids (opaque 26-character strings in Mattermost);
+    people know each other by username.
+    """
+    if not isinstance(exc, LottoError):
+        return text
+    ids = exc.context.get("user_ids") or []
+    if exc.context.get("user_id"):
+        ids = [exc.context["user_id"], *ids]
+    for uid in dict.fromkeys(u for u in ids if isinstance(u, str) and u):
+        text = re.sub(rf"(?<![@\w#.-]){re.escape(uid)}(?![\w#-])", lambda _m, u=uid: mention(u), text)
+    return text

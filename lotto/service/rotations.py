@@ -19,7 +19,7 @@ from lotto.service.common import resolve_rotation, run
 from lotto.service.taskops import load_open_tasks
 from lotto.skill import ANY, need_id, parse_skill
 from lotto.store import OpenTasks, Session
-from lotto.timeutil import get_zone, parse_period
+from lotto.timeutil import format_duration, get_zone, parse_period
 
 __all__ = ["RotationOps"]
 
@@ -41,7 +41,8 @@ def _check_name(name: str) -> str:
 
 def _non_negative(value, what: str, zero):
     if value is not None and value < zero:
-        raise InputError(f"{what} must not be negative (got {value}).", value=value)
+        shown = format_duration(value) if isinstance(value, timedelta) else value
+        raise InputError(f"{what} must not be negative (got {shown}).", value=value)
     return value
 
 
