@@ -114,7 +114,9 @@ class Runtime:
         verbose = settings.get("AdminLogVerbose", self.config.admin_log_verbose)
         if not isinstance(admins, str):
             raise RequestError("AdminUserIDs must be a comma-separated string")
-        if not isinstance(level, str) or level.lower() not in LOG_LEVELS:
+        if isinstance(level, str) and level.strip().lower() == "warning":  # as the flag accepts it
+            level = "warn"
+        if not isinstance(level, str) or level.strip().lower() not in LOG_LEVELS:
             raise RequestError(f"AdminLogLevel must be one of {', '.join(LOG_LEVELS)}")
         if not isinstance(verbose, bool):
             raise RequestError("AdminLogVerbose must be true or false")
@@ -122,7 +124,7 @@ class Runtime:
             self.config = replace(
                 self.config,
                 admin_user_ids=frozenset(i.strip() for i in admins.split(",") if i.strip()),
-                admin_log_level=level.lower(),
+                admin_log_level=level.strip().lower(),
                 admin_log_verbose=verbose,
             )
         if self.adminlog is not None:

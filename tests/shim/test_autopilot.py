@@ -80,3 +80,21 @@ def test_failures_are_logged_and_release_the_run_lock(stores, caplog):
     assert result.reason == "failed" and "autopilot tick 1 failed" in caplog.text
     assert second.ran and second.as_json()["failed"] == 1
     assert "autopilot on BAD: broken" in caplog.text
+
+
+@pytest.mark.parametrize(("interval", "timer"), [("0", False), ("60", True)])
+def test_interval_0_turns_the_timer_off(fake_mm, interval, timer):
+    from shim.config import load
+    from shim.runtime import Runtime
+
+    config = load(["--autopilot-interval", interval], {
+        "LOTTO_STORE": f"memory://autopilot-off-{uuid.uuid4().hex[:8]}", "LOTTO_MATTERMOST_URL": fake_mm.url,
+        "LOTTO_BOT_TOKEN": fake_mm.bot_token, "LOTTO_SLASH_TOKEN": "t"})
+    runtime = Runtime(config)
+    try:
+        runtime.start()
+        assert (runtime.autopilot is not None) is timer
+        if timer:
+            assert runtime.autopilot.interval == 60
+    finally:
+        runtime.close()

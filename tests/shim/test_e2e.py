@@ -160,6 +160,8 @@ def test_plugin_hooks(world):
     assert "Command failed" not in r.json()["text"], r.json()["text"]
     r = shim.http.post("/hooks/OnConfigurationChange", headers=auth, json={"AdminLogLevel": "loud"})
     assert r.status_code == 400
+    r = shim.http.post("/hooks/OnConfigurationChange", headers=auth, json={"AdminLogLevel": "Warning"})
+    assert r.status_code == 200  # spelled as --admin-log-level accepts it
     assert shim.http.post("/hooks/OnActivate").status_code == 401
     r = shim.http.get("/api/v1/authorized", headers={**auth, "Mattermost-User-ID": users["bob"]["id"]})
     assert r.json() == {"is_authorized": True}
