@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lotto import api
+from lotto.calendar import REASON_TASK, overlapping
 from lotto.commands import render
 from lotto.commands.base import Ctx
 from lotto.commands.parser import Flag
@@ -106,5 +107,25 @@ def user_unavailable(ctx: Ctx):
     ctx.check_self(users)
     res = ctx.call(api.UserUnavailableRequest(user_ids=users, start=start, finish=finish,
                                               clear=bool(ctx.flag("clear", False))))
-    verb = "Cleared unavailability of" if ctx.flag("clear") else "Marked unavailable:"
-    return _users_reply(ctx, res, f"{verb} {', '.join(ctx.username(u) for u in users)}.")
+    if ctx.flag("clear"):
+        head = f"Cleared unavailability of {', '.join(ctx.username(u) for u in res.changed)}."
+        if not res.changed:
+            head = "Nothing to clear: no personal unavailability overlaps that time."
+    else:
+        head = f"Marked unavailable: {', '.join(ctx.username(u) for u in users)}."
+        head += _busy_note(ctx, res, start, finish)
+    return _users_reply(ctx, res, head)
+
+
+def _busy_note(ctx: Ctx, res: api.UsersResult, start, finish) -> str:
+    """Tasks the users already serve in that time: being unavailable does not unassign them."""
+    notes = []
+    for user in res.users:
+        tids = [e.task_id for e in overlapping(user.calendar, start, finish) if e.reason == REASON_TASK]
+        if tids:
+            notes.append(f"{ctx.username(user.mattermost_user_id)} is assigned to {', '.join(tids)} "
+                         "then")
+    if not notes:
+        return ""
+    return (" Note: " + "; ".join(notes) + ". Being unavailable does not unassign anyone; use "
+            "`/lotto task unassign` (with `--force` once scheduled) to free them.")

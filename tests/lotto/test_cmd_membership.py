@@ -39,3 +39,23 @@ def test_user_show_lists_the_active_rotations_a_user_is_in(kv_memory):
     assert "- Rotations: none" in out.text
     s.run("user join Q @a")
     assert "- Rotations: Q, R" in s.run("user show @a").text
+
+
+def test_unavailable_warns_about_tasks_already_served_then_and_clear_says_when_nothing_was_cleared(kv_memory):
+    s = Script(kv_memory)
+    s.multi("""
+        rotation new R --beginning 2020-01-06
+        user join R @a @b
+        task new shift R --number 1
+        task assign R#1 @a
+    """)
+    text = s.run("user unavailable @a @b --start 2020-01-14 --finish 2020-01-16").text
+    assert text.splitlines()[0] == (
+        "Marked unavailable: @a, @b. Note: @a is assigned to R#1 then. Being unavailable does not "
+        "unassign anyone; use `/lotto task unassign` (with `--force` once scheduled) to free them.")
+    assert s.run("user unavailable @b --start 2020-01-01 --finish 2020-01-02").text.splitlines()[0] == (
+        "Marked unavailable: @b.")
+    text = s.run("user unavailable @a @b --start 2020-01-15 --finish 2020-01-15T01:00 --clear").text
+    assert text.splitlines()[0] == "Cleared unavailability of @a, @b."
+    text = s.run("user unavailable @a --start 2020-01-15 --finish 2020-01-15T01:00 --clear").text
+    assert text.splitlines()[0] == "Nothing to clear: no personal unavailability overlaps that time."
