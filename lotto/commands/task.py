@@ -24,8 +24,9 @@ def _created(ctx: Ctx, res: api.TaskResult, kind: str):
 
 @command(("task", "new", "shift"), "R [--number N]",
          "make shift N of a rotation (pending)",
-         flags=(ROT, Flag("number", "int", "the shift's period number, from 0 "
-                          "(default: the current period)", short="n")))
+         flags=(ROT, Flag("number", "int", "the shift's period number, from 0 (default: the "
+                          "current period's shift, or the first later one not made yet)",
+                          short="n")))
 def task_new_shift(ctx: Ctx):
     """Make a shift."""
     res = ctx.call(api.TaskNewShiftRequest(rotation=ctx.rotation(), number=ctx.flag("number")))
