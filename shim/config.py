@@ -36,10 +36,10 @@ _SETTINGS: list[tuple[str, str, str]] = [
     ("bot_token", "LOTTO_BOT_TOKEN", "access token of the bot account"),
     ("slash_token", "LOTTO_SLASH_TOKEN", "token(s) of the /lotto slash command, comma-separated"),
     ("secret", "LOTTO_SECRET", f"shared secret for hooks and execute_command (>= {_MIN_SECRET} chars)"),
-    ("admin_user_ids", "LOTTO_ADMIN_USER_IDS", "comma-separated Mattermost user ids of plugin admins"),
-    ("admin_log_level", "LOTTO_ADMIN_LOG_LEVEL", "DM log lines at this level or above to admins: " + "|".join(LOG_LEVELS)),
-    ("admin_log_verbose", "LOTTO_ADMIN_LOG_VERBOSE", "add context to log lines DMed to admins (true|false)"),
-    ("autopilot_interval", "LOTTO_AUTOPILOT_INTERVAL", "seconds between autopilot runs (default 60; 0 = off)"),
+    ("admin_user_ids", "LOTTO_ADMIN_USER_IDS", "comma-separated Mattermost user ids of plugin admins besides the system admins (default: plugin.json)"),
+    ("admin_log_level", "LOTTO_ADMIN_LOG_LEVEL", "DM log lines at this level or above to the plugin admins: " + "|".join(LOG_LEVELS) + " (default: plugin.json)"),
+    ("admin_log_verbose", "LOTTO_ADMIN_LOG_VERBOSE", "add context to log lines DMed to admins: true|false (default: plugin.json)"),
+    ("autopilot_interval", "LOTTO_AUTOPILOT_INTERVAL", "seconds between autopilot runs: 0 (off) or >= 1 (default 60)"),
     ("cache_ttl", "LOTTO_CACHE_TTL", "seconds a Mattermost user profile stays cached (default 30)"),
 ]
 # user:password in a URL (redis://:pw@host, https://u:pw@host)
@@ -72,7 +72,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="lotto serve",
         description="Serve the /lotto slash command and plugin hooks for Mattermost.",
-        epilog="Each flag can also be given as the environment variable shown in brackets.",
+        epilog="Each flag except --debug-endpoints can also be given as the environment variable shown in brackets.",
     )
     for dest, env, help_text in _SETTINGS:
         p.add_argument("--" + dest.replace("_", "-"), dest=dest, default=None, help=f"{help_text} [{env}]")

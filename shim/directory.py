@@ -110,8 +110,10 @@ class MattermostDirectory:
             users = self._client.users_with_role("system_admin")
             ids = frozenset(str(u.get("id")) for u in users
                             if "system_admin" in str(u.get("roles") or "").split() and not u.get("delete_at"))
-        except MattermostError:
-            # Keep the last known admins; the client has logged the failure already.
+        except MattermostError as err:
+            # Keep the last known admins. (Safe to log: lines logged on the admin-log
+            # sender thread are never copied to the admins, so this cannot loop.)
+            _dir_log.warning("cannot list the system admins (%s); admin-log DMs go to the known admins only", err)
             ids = previous
         with self._lock:
             self._system_admins = (now, ids)

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from shim.config import load, redact
+from shim.config import load, parser, redact
 from shim.errors import ConfigError
 from tests.shim.conftest import ROOT, shim_env
 
@@ -100,3 +100,19 @@ def test_store_passwords_never_appear_in_messages():
     assert "hunter2" not in str(err.value) and "admin:***@db" in str(err.value)
     assert redact("redis://:s3cret@h:6379/0, https://u:p@x/y") == "redis://:***@h:6379/0, https://u:***@x/y"
 
+
+
+def test_readme_documents_exactly_the_flags_and_variables_of_lotto_serve():
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Deploy with Mattermost"):]
+    section = section[:section.index("\n## ", 1)]
+    rows = dict(re.findall(r"^\| `(LOTTO_[A-Z_]+)` \| `(--[a-z-]+)` \|", section, flags=re.M))
+    in_help = {}
+    for action in parser()._actions:
+        var = re.search(r"\[(LOTTO_[A-Z_]+)\]", action.help or "")
+        if var:
+            in_help[var.group(1)] = action.option_strings[0]
+    assert rows == in_help
+    assert "--debug-endpoints" in section
