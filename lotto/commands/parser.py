@@ -72,6 +72,7 @@ class Parsed:
 
     args: list[str] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, str] = field(default_factory=dict)  # flag name -> the text typed for its value
 
     def has(self, name: str) -> bool:
         """Whether the flag was given on the command line."""
@@ -144,6 +145,7 @@ def parse_flags(
             raw = tokens[i]
             i += 1
         parsed.values[flag.name] = convert(flag, raw)
+        parsed.raw[flag.name] = raw
     return parsed
 
 

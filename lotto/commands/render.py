@@ -155,8 +155,12 @@ def rotation_settings(rot: Rotation, what: str) -> str:
         if ap.start_finish:
             auto.append("start-finish")
         return ", ".join(auto) if auto else "off"
-    return (f"{rot.task_type}s {fs.period} from {fmt_time(fs.beginning)} UTC "
-            f"(on the wall clock of {fs.time_zone})")
+    zone = fs.time_zone or "UTC"
+    if zone == "UTC":
+        return f"{rot.task_type}s {fs.period} from {fmt_time(fs.beginning)} UTC"
+    # Shifts follow the rotation's clock, so show the beginning on it first.
+    return (f"{rot.task_type}s {fs.period} from {fmt_time(fs.beginning, zone)} on the {zone} clock "
+            f"({fmt_time(fs.beginning)} UTC)")
 
 
 def rotation_details(rot: Rotation, users: dict[str, User], tasks: list[Task],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lotto import api
 from lotto.commands import render
-from lotto.commands.base import Ctx
+from lotto.commands.base import Ctx, convert_value
 from lotto.commands.parser import Flag
 from lotto.commands.tree import PUBLIC, command, group
 from lotto.errors import InputError
@@ -12,6 +12,8 @@ from lotto.errors import InputError
 __all__: list[str] = []
 
 ROT = Flag("rotation", "str", "the rotation's exact id (instead of naming it)", short="r")
+_BEGINNING = Flag("beginning", "time", "when shift 0 starts (default: now); without a zone, on the "
+                  "clock of `--timezone` if given, else on yours")
 
 group(("rotation",), "create, show and configure rotations")
 group(("rotation", "set"), "change a rotation's settings")
@@ -27,7 +29,7 @@ def _rotation_reply(res: api.RotationResult, verb: str, what: str) -> tuple[obje
          "[--fill-type solar-lottery|queue] [--seed N] [--fuzz N]",
          "create a rotation",
          flags=(
-             Flag("beginning", "time", "when shift 0 starts (default: now)"),
+             _BEGINNING,
              Flag("period", "period", "daily, weekly (default), biweekly, monthly or a duration "
                   "like 36h", short="p"),
              Flag("timezone", "str", "IANA zone whose wall clock shifts follow (default: yours)"),
@@ -44,13 +46,17 @@ def rotation_new(ctx: Ctx):
     name = ctx.one_arg("a rotation name")
     if name.startswith("@") or "#" in name:
         raise InputError(f"`{name}` is not a valid rotation name: do not use `@` or `#`.")
+    beginning = ctx.flag("beginning")
     if ctx.has("timezone"):
         from lotto.timeutil import get_zone
 
         get_zone(ctx.flag("timezone"))
+        if beginning is not None:
+            # A beginning without a zone is on the clock the rotation follows.
+            beginning = convert_value(_BEGINNING, ctx.parsed.raw["beginning"], ctx.flag("timezone"))
     res = ctx.call(api.RotationNewRequest(
         name=name,
-        beginning=ctx.flag("beginning"),
+        beginning=beginning,
         period=ctx.flag("period"),
         time_zone=ctx.flag("timezone"),
         task_type=ctx.flag("task-type"),

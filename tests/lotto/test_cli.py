@@ -62,7 +62,7 @@ def test_file_runs_each_line_and_stops_at_the_first_failure(tmp_path, capsys):
     assert main(["--as", "boss", "--tz", "America/Los_Angeles", "--file", str(script)]) == 1
     out, err = capsys.readouterr()
     assert "$ rotation new ICE --period weekly --beginning 2020-03-05T09:00" in out
-    assert "weekly from 2020-03-05T17:00 UTC" in out
+    assert "weekly from 2020-03-05T09:00 on the America/Los_Angeles clock (2020-03-05T17:00 UTC)" in out
     assert "DM to @ann: " in out and "@boss added you" in out
     assert "$ task fill ICE#7" in out and "ICE#7" in err
     assert "$ rotation show ICE" not in out  # stopped at the failure
@@ -80,7 +80,7 @@ def test_process_state_persists_in_redis_and_env_defaults(redis_url):
     joined = _lotto("user", "join", "ICE", "@ann", env=env)
     assert "@boss added you" in joined.stdout
     shown = _lotto("rotation", "show", "ICE", env=env)
-    assert shown.returncode == 0 and "weekly from 2020-03-05T17:00 UTC" in shown.stdout
+    assert shown.returncode == 0 and "(2020-03-05T17:00 UTC)" in shown.stdout
     assert "@ann" in shown.stdout
 
 

@@ -52,3 +52,17 @@ def test_daily_new_york_across_the_march_spring_forward_made_by_autopilot(kv_mem
                                                      timedelta(hours=24), timedelta(hours=24),
                                                      timedelta(hours=24)]
     assert "NY#5" not in s.run("rotation show NY").text
+
+
+def test_a_beginning_without_zone_is_on_the_clock_given_by_timezone(kv_memory):
+    s = Script(kv_memory)  # acting user in UTC
+    out = s.run("rotation new SET --beginning 2019-01-16 --period monthly --timezone America/Los_Angeles")
+    assert out.data.rotation.fill_settings.beginning == datetime(2019, 1, 16, 8, tzinfo=UTC)
+    assert out.text == ("Created rotation **SET**: shifts monthly from 2019-01-16 on the "
+                        "America/Los_Angeles clock (2019-01-16T08:00 UTC).")
+    # An explicit zone still wins, and without --timezone the acting user's zone applies.
+    out = s.run("rotation new A --beginning 2019-01-16T09:00EST --timezone America/Los_Angeles")
+    assert out.data.rotation.fill_settings.beginning == datetime(2019, 1, 16, 14, tzinfo=UTC)
+    out = s.run("rotation new B --beginning 2019-01-16")
+    assert out.data.rotation.fill_settings.beginning == datetime(2019, 1, 16, tzinfo=UTC)
+    assert out.text == "Created rotation **B**: shifts weekly from 2019-01-16 UTC."
