@@ -119,6 +119,13 @@ def main(argv: list[str] | None = None) -> int:
     except _Usage as exc:
         sys.stderr.write(f"lotto: {exc}\n\n{USAGE}")
         return 2
+    except BrokenPipeError:
+        # The reader went away (`lotto demo | head`): stop quietly, like other Unix tools.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout is not a real file (tests capture it)
+            pass
+        return 1
 
 
 def _username(opts: dict[str, str]) -> str:

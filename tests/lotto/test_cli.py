@@ -107,3 +107,16 @@ def test_demo_prints_a_year_of_both_rotations(args):
         counts = [int(n) for n in re.findall(r"@\S+\s+(\d+)(?=\s{2,}|$)", part.split("per person:")[1],
                                              flags=re.M)]
         assert len(counts) == 30 and sum(counts) == total
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    # `lotto demo | head -1`: the pipe closes while the demo is still printing.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOTTO_")}
+    proc = subprocess.Popen([sys.executable, "-m", "lotto", "demo"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline().startswith(b"Ice breaker")
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=120) == 1
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
