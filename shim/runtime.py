@@ -142,3 +142,4 @@ class Runtime:
             self.store.close()
         finally:
             self.client.close()
+        _log.info("closed the store and the Mattermost connections")

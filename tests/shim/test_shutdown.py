@@ -19,6 +19,7 @@ def test_sigterm_stops_the_server_with_exit_code_0(fake_mm, redis_url, start_shi
     shim.proc.send_signal(signal.SIGTERM)
     assert shim.proc.wait(timeout=30) == 0, shim.log()
     log = shim.log()
+    assert "closed the store and the Mattermost connections" in log
     assert "stopped by signal 15" in log
     assert "Traceback" not in log
 
