@@ -163,8 +163,12 @@ def _need(ctx: Ctx, kind: type[api.RotationSetRequireRequest], limits: bool):
                         count=ctx.flag("count", 1), clear=bool(ctx.flag("clear", False))))
     ts = res.rotation.task_settings
     needs, word = (ts.limit, "limits") if limits else (ts.require, "requirements")
-    return res, (f"Updated {word} of rotation **{res.rotation.rotation_id}**: "
-                 f"{render.fmt_needs(needs)}.")
+    text = f"Updated {word} of rotation **{res.rotation.rotation_id}**: {render.fmt_needs(needs)}."
+    if skill != "any" and not ctx.flag("clear") and skill not in ctx.call(api.SkillListRequest()).skills:
+        # Most likely a typo: nobody can meet a skill nobody was ever qualified for.
+        text += (f" Note: `{skill}` is not a known skill, so nobody has it yet; check the spelling "
+                 "(`/lotto skill list`) or qualify people with `/lotto user qualify`.")
+    return res, text
 
 
 @command(("rotation", "set", "require"), "R [--skill S[-L]] [--count N] [--clear]",

@@ -1,4 +1,4 @@
-"""``user join`` / ``user leave`` replies: skipped users and open assignments are spelled out."""
+"""Replies that tell the user what happened and what to do next (join, leave, show, unavailable, needs)."""
 
 from __future__ import annotations
 
@@ -59,3 +59,16 @@ def test_unavailable_warns_about_tasks_already_served_then_and_clear_says_when_n
     assert text.splitlines()[0] == "Cleared unavailability of @a, @b."
     text = s.run("user unavailable @a --start 2020-01-15 --finish 2020-01-15T01:00 --clear").text
     assert text.splitlines()[0] == "Nothing to clear: no personal unavailability overlaps that time."
+
+
+def test_a_need_on_an_unknown_skill_gets_a_note(kv_memory):
+    s = Script(kv_memory)
+    s.multi("""
+        rotation new R --beginning 2020-01-06
+        user qualify @a --skill webapp
+    """)
+    assert s.run("rotation set require R --skill webapp").text == (
+        "Updated requirements of rotation **R**: **1** any, **1** webapp-◉.")
+    text = s.run("rotation set limit R --skill webap-2 --count 1").text
+    assert text.startswith("Updated limits of rotation **R**: **1** webap-▣. Note: `webap` is not a known skill")
+    assert "Note" not in s.run("rotation set limit R --skill webap-2 --clear").text
