@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from lotto import api
+from lotto.calendar import overlapping
 from lotto.commands import render
 from lotto.commands.base import Ctx
 from lotto.commands.parser import Flag
 from lotto.commands.tree import PUBLIC, command, group
-from lotto.task import STATE_FINISHED, STATE_SCHEDULED, STATE_STARTED
+from lotto.task import STATE_FINISHED, STATE_SCHEDULED, STATE_STARTED, task_interval
 
 __all__: list[str] = []
 
@@ -53,7 +54,25 @@ def task_assign(ctx: Ctx):
     who = ", ".join(render.user_with_skills(u, res.users, ctx.username) for u in res.changed)
     if not who:
         return res, f"Nobody was assigned: everyone named is already assigned to {task_id}."
-    return res, f"Assigned {who} to ticket {res.task.task_id}"
+    return res, f"Assigned {who} to ticket {res.task.task_id}" + _clash_note(ctx, res)
+
+
+def _clash_note(ctx: Ctx, res: api.TaskAssignResult) -> str:
+    """Calendar events of the newly assigned users overlapping the task (a fill would skip them)."""
+    interval = task_interval(res.task)
+    if interval is None:
+        return ""
+    notes = []
+    for uid in res.changed:
+        user = res.users.get(uid)
+        events = [e for e in overlapping(user.calendar if user else [], *interval)
+                  if e.task_id != res.task.task_id]
+        if events:
+            why = ", ".join(e.reason + (f" {e.task_id}" if e.task_id else "") for e in events)
+            notes.append(f"{ctx.username(uid)} ({why})")
+    if not notes:
+        return ""
+    return f". Note: unavailable during the task: {'; '.join(notes)}."
 
 
 @command(("task", "unassign"), "ID @user... [--force]",

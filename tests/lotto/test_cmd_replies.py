@@ -72,3 +72,19 @@ def test_a_need_on_an_unknown_skill_gets_a_note(kv_memory):
     text = s.run("rotation set limit R --skill webap-2 --count 1").text
     assert text.startswith("Updated limits of rotation **R**: **1** webap-▣. Note: `webap` is not a known skill")
     assert "Note" not in s.run("rotation set limit R --skill webap-2 --clear").text
+
+
+def test_assign_notes_users_who_are_unavailable_during_the_task(kv_memory):
+    s = Script(kv_memory)
+    s.multi("""
+        rotation new R --beginning 2020-01-06
+        rotation set task R --grace 200h
+        task new shift R --number 0
+        task new shift R --number 1
+        task assign R#0 @a
+        user unavailable @b --start 2020-01-14 --finish 2020-01-15
+    """)
+    text = s.run("task assign R#1 @a @b @c").text
+    assert text == ("Assigned @a (none), @b (none), @c (none) to ticket R#1. Note: unavailable during "
+                    "the task: @a (grace R#0); @b (personal).")
+    assert s.run("task assign R#0 @c").text == "Assigned @c (none) to ticket R#0"
