@@ -38,6 +38,12 @@ def error_text(exc: BaseException, *, command_line: str = "", usage: str = "") -
     if isinstance(exc, OverflowError) or (isinstance(exc, ValueError) and "out of range" in str(exc)):
         return ("a date in the command, or one computed from it, is outside the supported range "
                 "(years 1 to 9999); nothing was changed.")
+    if _is_kv_backend_error(exc):
+        log.warning("store failure running %r: %s", command_line, exc)
+        detail = one_paragraph(str(exc)).rstrip(".")
+        return (f"the store failed ({detail}). Check that Redis is up and reachable; a command's "
+                "changes are saved entirely or not at all, so look with a `show` command before "
+                "running it again.")
     if _is_kv_conflict(exc):
         return ("the command could not be saved because the same records kept changing "
                 "while it ran; nothing was changed, please run it again.")
@@ -52,6 +58,14 @@ def _is_kv_key_error(exc: BaseException) -> bool:
     except ImportError:  # pragma: no cover
         return False
     return isinstance(exc, InvalidKeyError)
+
+
+def _is_kv_backend_error(exc: BaseException) -> bool:
+    try:
+        from kvstore.errors import BackendError
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, BackendError)
 
 
 def _is_kv_conflict(exc: BaseException) -> bool:

@@ -46,3 +46,15 @@ def test_negative_duration_is_shown_as_typed(kv_memory):
     out = s.try_("rotation set autopilot R --create-prior=-5h")
     assert_clean_error(out)
     assert "--create-prior must not be negative (got -5h0m0s)" in out.text
+
+
+def test_an_unreachable_store_is_named_not_an_internal_error(plugin_id):
+    import kvstore
+
+    kv = kvstore.open("redis://127.0.0.1:1/0", plugin_id)  # nothing listens on port 1
+    try:
+        out = Script(kv).try_("rotation list")
+    finally:
+        kv.close()
+    assert_clean_error(out)
+    assert out.text.startswith("the store failed (") and "Check that Redis is up" in out.text
