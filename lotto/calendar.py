@@ -19,6 +19,7 @@ __all__ = [
     "REASONS",
     "overlaps",
     "overlapping",
+    "any_overlapping",
     "add_events",
     "without_task",
     "clear_personal",
@@ -53,6 +54,18 @@ def overlaps(event: Event, start: datetime, finish: datetime) -> bool:
 def overlapping(calendar: Iterable[Event], start: datetime, finish: datetime) -> list[Event]:
     """Events of any reason and rotation that overlap ``[start, finish)``."""
     return [e for e in calendar if overlaps(e, start, finish)]
+
+
+def any_overlapping(calendar: Iterable[Event], start: datetime, finish: datetime) -> bool:
+    """True if any event of ``calendar`` overlaps ``[start, finish)``.
+
+    ``bool(overlapping(...))`` without building the list; fillers ask it of
+    every member on every fill. The calendar's order is not relied on.
+    """
+    for event in calendar:
+        if event.start < finish and start < event.finish:
+            return True
+    return False
 
 
 def add_events(calendar: Iterable[Event], events: Iterable[Event]) -> list[Event]:

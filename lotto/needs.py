@@ -8,7 +8,7 @@ Functions here are pure: they never change their arguments.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from lotto.skill import ANY, parse_need_id
 from lotto.user import User
@@ -17,6 +17,9 @@ __all__ = [
     "meets",
     "user_meets",
     "met_needs",
+    "needs_matcher",
+    "needs_met_by",
+    "qualified",
     "sorted_needs",
     "unmet",
     "remaining",
@@ -48,6 +51,60 @@ def user_meets(user: User, nid: str) -> bool:
 def met_needs(user: User, needs: Iterable[str]) -> list[str]:
     """The needs among ``needs`` that ``user`` meets, in sorted order."""
     return [nid for nid in sorted_needs(needs) if user_meets(user, nid)]
+
+
+def needs_matcher(needs: Iterable[str]) -> Callable[[Mapping[str, int]], list[str]]:
+    """A function giving the needs among ``needs`` that someone with given skill levels meets.
+
+    Same answers as :func:`meets`, with each need id parsed once and each of
+    the person's skills looked up once: a lottery otherwise asks "does this
+    user meet this need" hundreds of times per fill. The result lists the
+    needs everyone meets first, then the others in no promised order.
+    """
+    return _matcher(tuple(dict.fromkeys(needs)))
+
+
+@functools.lru_cache(maxsize=256)
+def _matcher(needs: tuple[str, ...]) -> Callable[[Mapping[str, int]], list[str]]:
+    # Cached: a forecast fills the same rotation's needs thousands of times.
+    always: list[str] = []
+    low: list[tuple[str, str, int]] = []
+    by_skill: dict[str, list[tuple[int, str]]] = {}
+    for nid in needs:
+        skill, level = _parsed(nid)
+        if skill == ANY:
+            always.append(nid)
+        elif level <= 0:
+            low.append((nid, skill, level))  # met even without the skill: checked directly
+        else:
+            by_skill.setdefault(skill, []).append((level, nid))
+
+    def match(skill_levels: Mapping[str, int]) -> list[str]:
+        met = always[:]
+        for skill, have in skill_levels.items():
+            for level, nid in by_skill.get(skill, ()):
+                if have >= level:
+                    met.append(nid)
+        for nid, skill, level in low:
+            if skill_levels.get(skill, 0) >= level:
+                met.append(nid)
+        return met
+
+    return match
+
+
+def qualified(skill_levels: Sequence[Mapping[str, int]], nid: str) -> list[int]:
+    """Indices, ascending, of the entries of ``skill_levels`` that meet the need ``nid``."""
+    skill, level = _parsed(nid)
+    if skill == ANY:
+        return list(range(len(skill_levels)))
+    return [i for i, levels in enumerate(skill_levels) if levels.get(skill, 0) >= level]
+
+
+def needs_met_by(users: Iterable[User], needs: Iterable[str]) -> list[list[str]]:
+    """For each user, in order, the needs among ``needs`` they meet (see :func:`needs_matcher`)."""
+    match = needs_matcher(needs)
+    return [match(user.skill_levels) for user in users]
 
 
 def sorted_needs(needs: Iterable[str]) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from lotto.calendar import overlapping
+from lotto.calendar import any_overlapping
 from lotto.errors import InsufficientError
 from lotto.needs import format_need, format_needs, sorted_needs, user_meets
 from lotto.rotation import Rotation
@@ -18,6 +18,7 @@ __all__ = [
     "assigned_users",
     "Tally",
     "insufficient",
+    "insufficient_error",
     "last_served",
 ]
 
@@ -43,7 +44,7 @@ def candidates(rotation: Rotation, task: Task, users: Mapping[str, User]) -> lis
         user = users.get(uid)
         if user is None or uid in assigned:
             continue
-        if start is not None and overlapping(user.calendar, start, finish):
+        if start is not None and any_overlapping(user.calendar, start, finish):
             continue
         pool.append(user)
     return pool
@@ -92,11 +93,14 @@ class Tally:
 
 def insufficient(tally: Tally, nid: str) -> InsufficientError:
     """The SPEC §5 error for a need whose pool ran dry."""
+    return insufficient_error(tally.task_id, tally.require, nid)
+
+
+def insufficient_error(task_id: str, require: Mapping[str, int], nid: str) -> InsufficientError:
+    """The SPEC §5 error for ``task_id`` when need ``nid`` of the open ``require`` ran dry."""
     message = (
-        f"failed to fill {tally.task_id}, filling need "
-        f"{format_need(nid, tally.require[nid], bold=True)}, "
-        f"unfilled needs {format_needs(tally.require)}: insufficient"
+        f"failed to fill {task_id}, filling need "
+        f"{format_need(nid, require[nid], bold=True)}, "
+        f"unfilled needs {format_needs(require)}: insufficient"
     )
-    return InsufficientError(
-        message, task_id=tally.task_id, need=nid, unmet=dict(tally.require)
-    )
+    return InsufficientError(message, task_id=task_id, need=nid, unmet=dict(require))
