@@ -18,7 +18,6 @@ __all__ = [
     "user_meets",
     "met_needs",
     "needs_matcher",
-    "needs_met_by",
     "qualified",
     "sorted_needs",
     "unmet",
@@ -99,12 +98,6 @@ def qualified(skill_levels: Sequence[Mapping[str, int]], nid: str) -> list[int]:
     if skill == ANY:
         return list(range(len(skill_levels)))
     return [i for i, levels in enumerate(skill_levels) if levels.get(skill, 0) >= level]
-
-
-def needs_met_by(users: Iterable[User], needs: Iterable[str]) -> list[list[str]]:
-    """For each user, in order, the needs among ``needs`` they meet (see :func:`needs_matcher`)."""
-    match = needs_matcher(needs)
-    return [match(user.skill_levels) for user in users]
 
 
 def sorted_needs(needs: Iterable[str]) -> list[str]:

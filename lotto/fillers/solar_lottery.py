@@ -5,6 +5,15 @@ period. Weights are kept as base-2 logarithms and shifted by their maximum
 before exponentiating, so users idle for hundreds of periods neither overflow
 nor drown the arithmetic; the resulting probabilities are the same as with
 plain weights.
+
+A fill is the inner loop of a forecast (thousands per command), so it is
+arranged for speed: need ids are parsed once per fill, candidates are
+numbered, each open Require need keeps a pool of candidate numbers whose
+draw weights are updated as people leave, and a Limit is checked against
+the set of needs already full. The draws themselves — how many, in what
+order, over which members with which float weights — are exactly those of
+the plain algorithm of SPEC §3 step 6; ``tests/lotto/test_fillers_golden.py``
+pins them.
 """
 
 from __future__ import annotations

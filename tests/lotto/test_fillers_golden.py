@@ -30,7 +30,6 @@ from lotto.calendar import REASONS, Event
 from lotto.demo import SET_TEAMS
 from lotto.errors import InsufficientError
 from lotto.fillers import fill
-from lotto.record import encode
 from lotto.rotation import FillSettings, Rotation, TaskSettings, shift_duration_of, shift_start_of
 from lotto.skill import need_id, parse_skill_level
 from lotto.task import STATE_STARTED, Task
@@ -56,9 +55,7 @@ class _Recorder:
 
     def fill(self, rotation: Rotation, task: Task, users: Mapping[str, User],
              now: datetime, rng: random.Random) -> list[str]:
-        for part in (encode(rotation), encode(task), now.isoformat().encode(),
-                     *(encode(users[uid]) for uid in sorted(users))):
-            self._digest.update(part)
+        self._digest.update(repr(_filler_inputs(rotation, task, users, now)).encode())
         try:
             picked = fill(rotation, task, users, now, rng)
             outcome: object = list(picked)
@@ -71,6 +68,21 @@ class _Recorder:
 
     def result(self) -> dict[str, object]:
         return {"inputs": self._digest.hexdigest()[:16], "fills": self.outcomes}
+
+
+def _filler_inputs(rotation: Rotation, task: Task, users: Mapping[str, User],
+                   now: datetime) -> tuple[object, ...]:
+    # Only the fields a filler reads: a new record field elsewhere must not void the file.
+    fs = rotation.fill_settings
+    return (
+        rotation.rotation_id, rotation.filler_type, rotation.mattermost_user_ids,
+        fs.beginning, fs.period, fs.fuzz, fs.time_zone,
+        task.task_id, task.expected_start, task.expected_duration, task.actual_start,
+        task.actual_finish, list(task.require.items()), list(task.limit.items()),
+        task.mattermost_user_ids, now,
+        [(uid, sorted(u.skill_levels.items()), sorted(u.last_served.items()),
+          [(e.start, e.finish) for e in u.calendar]) for uid, u in sorted(users.items())],
+    )
 
 
 def _levels(skills: str) -> dict[str, int]:

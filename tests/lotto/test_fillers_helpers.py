@@ -1,0 +1,71 @@
+"""The fast helpers behind the lottery agree exactly with the plain definitions they replace."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import datetime, timedelta, timezone
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lotto.calendar import Event, any_overlapping, overlapping
+from lotto.fillers.solar_lottery import _Pool
+from lotto.needs import meets, needs_matcher, qualified
+from lotto.skill import need_id
+
+SKILLS = ("webapp", "server", "lead")
+NEEDS = ["any", "ANY"] + [need_id(s, lv) for s in SKILLS for lv in (1, 2, 3, 4)] + ["webapp-2"]
+skill_levels = st.dictionaries(st.sampled_from(SKILLS + ("other",)), st.integers(-1, 5), max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(NEEDS), max_size=8), skill_levels)
+def test_matcher_gives_the_needs_meets_accepts(needs, levels):
+    met = needs_matcher(needs)(levels)
+    assert len(met) == len(set(met))  # a need listed twice is met once
+    assert set(met) == {nid for nid in needs if meets(levels, nid)}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(skill_levels, max_size=10), st.sampled_from(NEEDS))
+def test_qualified_lists_the_indices_meeting_a_need_in_order(people, nid):
+    assert qualified(people, nid) == [i for i, levels in enumerate(people) if meets(levels, nid)]
+
+
+T0 = datetime(2020, 1, 1, tzinfo=timezone.utc)
+hours = st.integers(-50, 50).map(lambda h: T0 + timedelta(hours=h))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(hours, st.integers(0, 30)), max_size=6), hours, st.integers(0, 30))
+def test_any_overlapping_agrees_with_overlapping_on_unsorted_calendars(spans, start, length):
+    # Unsorted on purpose, zero-length events and touching ends included.
+    calendar = [Event(start=s, finish=s + timedelta(hours=n)) for s, n in spans]
+    finish = start + timedelta(hours=length)
+    assert any_overlapping(calendar, start, finish) == bool(overlapping(calendar, start, finish))
+
+
+def _plain_log2_mean(values: list[float]) -> float:
+    top = max(values)
+    return top + math.log2(sum(2.0 ** (v - top) for v in values) / len(values))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.25, -39.86]), min_size=1, max_size=12),
+       st.randoms(use_true_random=False), st.integers(0, 2**32))
+def test_pool_kept_up_to_date_draws_and_weighs_as_if_recomputed(log2w, order, seed):
+    # Ties at the top are common (everyone never served) and decide when the cache survives.
+    pool = _Pool(list(range(len(log2w))), log2w)
+    leaving = list(range(len(log2w)))
+    order.shuffle(leaving)
+    for index in leaving:
+        members = list(pool.members)
+        values = [log2w[i] for i in members]
+        top = max(values)
+        assert pool.log2_mean() == _plain_log2_mean(values)
+        mine, plain = random.Random(seed), random.Random(seed)
+        assert pool.draw(mine) == plain.choices(members, weights=[2.0 ** (v - top) for v in values])[0]
+        assert mine.getstate() == plain.getstate()
+        pool.remove(index)
+    assert pool.members == []
