@@ -12,7 +12,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from lotto import api
-from lotto.rotation import Rotation
+from lotto.rotation import TASK_TYPE_TICKET, Rotation
+from lotto.service.taskops import TICKET_DURATION
 from lotto.task import Task
 from lotto.user import User
 
@@ -140,6 +141,10 @@ def rotation_settings(rot: Rotation, what: str) -> str:
     """One settings group of a rotation as a phrase: ``new``, ``task``, ``fill`` or ``autopilot``."""
     ts, fs, ap = rot.task_settings, rot.fill_settings, rot.autopilot_settings
     if what == "task":
+        if rot.task_type == TASK_TYPE_TICKET:
+            # Tickets have no next period to run to: without a duration they get the default.
+            length = fmt_duration(ts.duration or TICKET_DURATION)
+            return f"tickets last {length}, grace {fmt_duration(ts.grace)}"
         length = fmt_duration(ts.duration) if ts.duration else "until the next period"
         return f"tasks last {length}, grace {fmt_duration(ts.grace)}"
     if what == "fill":

@@ -27,7 +27,9 @@ def _created(ctx: Ctx, res: api.TaskResult, kind: str):
          "make shift N of a rotation (pending)",
          flags=(ROT, Flag("number", "int", "the shift's period number, from 0 (default: the "
                           "current period's shift, or the first later one not made yet)",
-                          short="n")))
+                          short="n")),
+         details="Only on a shift rotation (the default --task-type of `rotation new`): a rotation "
+                 "has either recurring shifts or on-demand tickets, never both.")
 def task_new_shift(ctx: Ctx):
     """Make a shift."""
     res = ctx.call(api.TaskNewShiftRequest(rotation=ctx.rotation(), number=ctx.flag("number")))
@@ -36,7 +38,9 @@ def task_new_shift(ctx: Ctx):
 
 @command(("task", "new", "ticket"), "R [--summary TEXT]",
          "make an on-demand ticket (pending), starting now",
-         flags=(ROT, Flag("summary", "str", "what the ticket is about (quote it)")))
+         flags=(ROT, Flag("summary", "str", "what the ticket is about (quote it)")),
+         details="Only on a ticket rotation, made with `rotation new NAME --task-type ticket`: "
+                 "a rotation has either recurring shifts or on-demand tickets, never both.")
 def task_new_ticket(ctx: Ctx):
     """Make a ticket."""
     res = ctx.call(api.TaskNewTicketRequest(rotation=ctx.rotation(),

@@ -146,9 +146,13 @@ def shift_overlaps(rotation: Rotation, number: int, others) -> list[str]:
 def make_shift(session: Session, rotation: Rotation, number: int, others) -> Task:
     """Make shift ``number``; OverlapError if it exists or overlaps a task in ``others``."""
     if rotation.task_type == TASK_TYPE_TICKET:
+        rid = rotation.rotation_id
         raise InputError(
-            f"Rotation {rotation.rotation_id} makes tickets, not shifts: use `task new ticket`.",
-            rotation_id=rotation.rotation_id,
+            f"Rotation {rid} makes tickets, not shifts: a rotation has either recurring shifts or "
+            f"on-demand tickets, never both. Use `task new ticket {rid}` for a ticket here; for shifts, "
+            "make a shift rotation with `rotation new NAME` (its --task-type is shift by default).",
+            rotation_id=rid,
+            task_type=rotation.task_type,
         )
     if rotation.fill_settings.beginning is None:
         raise InputError(
@@ -179,11 +183,23 @@ def make_shift(session: Session, rotation: Rotation, number: int, others) -> Tas
 
 
 def make_ticket(session: Session, rotation: Rotation, summary: str, now: datetime) -> Task:
-    """Make the rotation's next ticket (``R#SEQ``), starting ``now``."""
+    """Make the rotation's next ticket (``R#SEQ``), starting ``now``; InputError on a shift rotation."""
+    if rotation.task_type != TASK_TYPE_TICKET:
+        # A ticket on a shift rotation would take the id R#N of a future shift N,
+        # which then could never be made (the original allows only one kind too).
+        rid = rotation.rotation_id
+        raise InputError(
+            f"Rotation {rid} makes shifts, not tickets: a rotation has either recurring shifts or "
+            f"on-demand tickets, never both. Use `task new shift {rid}` for a shift here; for tickets, "
+            "make a ticket rotation with `rotation new NAME --task-type ticket`.",
+            rotation_id=rid,
+            task_type=rotation.task_type,
+        )
     ts = rotation.task_settings
     seq = ts.seq + 1
     taken = set(rotation.task_ids)
-    while f"{rotation.rotation_id}#{seq}" in taken:  # shift ids share the namespace
+    # Stores written before this rule may hold shifts on a ticket rotation: never reuse their ids.
+    while f"{rotation.rotation_id}#{seq}" in taken:
         seq += 1
     ts.seq = seq
     task = Task(

@@ -15,6 +15,7 @@ def pair(kv_memory):
         rotation new ICE --beginning 2020-01-01
         user join ICE @ann @bob
         task new shift ICE --number 0
+        rotation new TIX --task-type ticket
     """)
     member = Script(kv_memory, actor="ann", admins=False)
     return admin, member
@@ -29,7 +30,7 @@ ADMIN = ["rotation new X", "rotation archive ICE", "rotation autopilot ICE",
          "rotation set fill ICE --seed 3", "rotation set require ICE --count 2",
          "rotation set limit ICE --count 2", "rotation set task ICE --grace 1h",
          "rotation set autopilot ICE --off", "task new shift ICE --number 1",
-         "task new ticket ICE", "task fill ICE#0", "task assign ICE#0 @ann",
+         "task new ticket TIX", "task fill ICE#0", "task assign ICE#0 @ann",
          "task unassign ICE#0 @ann", "task schedule ICE#0", "user qualify @ann -s webapp",
          "user disqualify @ann -s webapp", "skill new webapp", "skill delete webapp",
          # self-only commands aimed at someone else

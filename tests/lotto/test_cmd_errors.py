@@ -9,6 +9,7 @@ from tests.lotto.test_cmd_support import Script, assert_clean_error, dump
 SETUP = """
     rotation new ICE --beginning 2020-03-05T09:00 --period weekly
     rotation new ICEBERG --beginning 2020-03-05T09:00 --period weekly
+    rotation new TIX --task-type ticket
     rotation set require ICE --count 2
     rotation set limit ICE --skill any --count 2
     user join ICE @ann @bob @cid
@@ -67,7 +68,11 @@ BAD = [
     ("task assign ICE#1 cid", "expected `@username`"),
     ("skill new bad-name", "not a valid skill name"),
     ("skill new", "skill name is required"),
-    ('task new ticket ICE --summary "unclosed', "quote"),
+    ('task new ticket TIX --summary "unclosed', "quote"),
+    # a rotation has shifts or tickets, not both
+    ("task new ticket ICE --summary coffee", "rotation ICE makes shifts, not tickets"),
+    ("task new ticket ICE", "--task-type ticket"),
+    ("task new shift TIX", "rotation TIX makes tickets, not shifts"),
     ("info extra", "unexpected argument"),
     ("rotation list --json=maybe", "true or false"),
     ("task fill ICE#1 --now tomorrow-ish", "--now"),

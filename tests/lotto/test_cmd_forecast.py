@@ -112,9 +112,14 @@ def test_bad_input_is_a_clean_error_that_changes_nothing(kv, line):
 def test_ticket_rotations_have_nothing_to_forecast(kv):
     s = _script(kv)
     s.run("rotation new HELP --task-type ticket", now=NOW)
+    s.run("user join HELP @ann @bob", now=NOW)
+    s.run("task new ticket HELP --summary 'disk full'", now=NOW)
     out = s.try_("rotation forecast HELP", now=NOW)
     assert_clean_error(out)
     assert "tickets" in out.text
+    # the rest of a ticket rotation works as usual
+    shown = s.run("rotation show HELP", now=NOW).text
+    assert "**HELP#1** pending" in shown and "tickets last 30m0s" in shown
 
 
 def test_scheduled_shifts_keep_their_people(kv):

@@ -54,7 +54,8 @@ def test_now_flag_sets_the_command_time(kv_memory):
     s.run("rotation new T --now 2021-06-01T10:00")  # beginning defaults to now
     rot = s.run("rotation show T").data.rotation
     assert rot.fill_settings.beginning == datetime(2021, 6, 1, 17, tzinfo=timezone.utc)
-    ticket = s.run("task new ticket T --summary 'disk full' --now 2021-06-02T08:00").data.task
+    s.run("rotation new TIX --task-type ticket --now 2021-06-01T10:00")
+    ticket = s.run("task new ticket TIX --summary 'disk full' --now 2021-06-02T08:00").data.task
     assert ticket.summary == "disk full"
     assert ticket.expected_start == datetime(2021, 6, 2, 15, tzinfo=timezone.utc)
 

@@ -14,12 +14,14 @@ from tests.lotto.test_service_support import ACTOR, NOW, make_service, ref, utc
 
 USERS = [f"user{i:02d}" for i in range(30)]
 TASKS = 50
+TICKETS = 20
 BUDGET = 3
 
 
 @pytest.fixture
 def big(kv):
-    """Rotation BIG: 30 members with skills, 50 daily shifts, 5 of them filled and scheduled."""
+    """Rotation BIG: 30 members with skills, 50 daily shifts, 5 of them filled and scheduled;
+    ticket rotation TIX: the same members, 20 open tickets."""
     svc = make_service(kv)
     svc.rotation_new(api.RotationNewRequest(name="BIG", beginning=utc(2020, 1, 1), period="daily", time_zone="UTC"),
                      actor_id=ACTOR, now=NOW)
@@ -35,6 +37,11 @@ def big(kv):
     for n in range(TASKS):
         svc.task_new_shift(api.TaskNewShiftRequest(rotation=ref("BIG"), number=n), actor_id=ACTOR, now=NOW)
         assert svc.stats.round_trips <= BUDGET
+    # Tickets live on their own rotation (a rotation has shifts or tickets, not both).
+    svc.rotation_new(api.RotationNewRequest(name="TIX", task_type="ticket"), actor_id=ACTOR, now=NOW)
+    svc.user_join(api.UserJoinRequest(rotation=ref("TIX"), user_ids=USERS), actor_id=ACTOR, now=NOW)
+    for _ in range(TICKETS):
+        svc.task_new_ticket(api.TaskNewTicketRequest(rotation=ref("TIX")), actor_id=ACTOR, now=NOW)
     for n in range(5):
         svc.task_fill(api.TaskFillRequest(task_id=f"BIG#{n}"), actor_id=ACTOR, now=NOW)
         svc.task_transition(api.TaskTransitionRequest(task_id=f"BIG#{n}", state="scheduled"), actor_id=ACTOR, now=NOW)
@@ -69,7 +76,7 @@ def test_assign_within_budget(big):
     ("set task", lambda s: s.rotation_set_task(api.RotationSetTaskRequest(rotation=ref("BIG"), grace=timedelta(1)),
                                                actor_id=ACTOR, now=NOW)),
     ("new shift", lambda s: s.task_new_shift(api.TaskNewShiftRequest(rotation=ref("BIG")), actor_id=ACTOR, now=NOW)),
-    ("new ticket", lambda s: s.task_new_ticket(api.TaskNewTicketRequest(rotation=ref("BIG")), actor_id=ACTOR,
+    ("new ticket", lambda s: s.task_new_ticket(api.TaskNewTicketRequest(rotation=ref("TIX")), actor_id=ACTOR,
                                                now=NOW)),
     ("unassign", lambda s: s.task_unassign(api.TaskUnassignRequest(
         task_id="BIG#0", user_ids=list(s.task_show(api.TaskShowRequest(task_id="BIG#0"), actor_id=ACTOR,

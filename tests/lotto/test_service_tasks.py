@@ -9,7 +9,8 @@ import pytest
 from lotto import api
 from lotto.calendar import REASON_GRACE, REASON_TASK
 from lotto.errors import InputError, InsufficientError, LimitError, NotFoundError, OverlapError, StateError
-from lotto.record import decode
+from lotto.record import decode, encode
+from lotto.rotation import Rotation
 from lotto.task import Task
 from lotto.timeutil import format_time, parse_time
 from lotto.user import User
@@ -128,8 +129,22 @@ def test_ticket_sequence(kv):
     fails_unchanged(kv, InputError, lambda: shift(svc, 0, rotation="T"), match="tickets")
 
 
-def test_ticket_ids_skip_shift_ids(svc):
+def test_a_shift_rotation_refuses_tickets(svc, kv):
+    # A ticket here would take the id R#N of a future shift N (which could then never be made).
+    shift(svc, 0)
+    err = fails_unchanged(kv, InputError, lambda: svc.task_new_ticket(
+        api.TaskNewTicketRequest(rotation=ref("R"), summary="coffee"), actor_id=ACTOR, now=NOW),
+        match="makes shifts, not tickets")
+    assert "--task-type ticket" in err.message and err.context["rotation_id"] == "R"
+    assert shift(svc, 1).task_id == "R#1"
+
+
+def test_ticket_ids_skip_ids_taken_in_a_legacy_mixed_rotation(svc, kv):
+    # Stores written before the one-kind rule may hold shifts on a ticket rotation.
     shift(svc, 1)
+    rotation = decode(Rotation, kv.get("rotation:R"))
+    rotation.task_type = "ticket"
+    kv.set("rotation:R", encode(rotation))
     t = svc.task_new_ticket(api.TaskNewTicketRequest(rotation=ref("R")), actor_id=ACTOR, now=NOW).task
     assert t.task_id == "R#2"
 

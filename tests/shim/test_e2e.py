@@ -111,18 +111,19 @@ def test_non_admin_is_refused_and_admins_by_role_or_setting_are_not(world):
 
 def test_direct_messages_reach_the_users(world):
     shim, users, fake, *_ = world
-    for line in ("rotation new ICE --period weekly --beginning 2020-01-06",
-                 "user join ICE @alice @bob",
-                 "task new ticket ICE --summary coffee",
-                 "task assign ICE#1 @alice",
-                 "task schedule ICE#1"):
+    # Tickets need a ticket rotation (a rotation has shifts or tickets, not both).
+    for line in ("rotation new HELP --task-type ticket",
+                 "user join HELP @alice @bob",
+                 "task new ticket HELP --summary coffee",
+                 "task assign HELP#1 @alice",
+                 "task schedule HELP#1"):
         r = shim.slash(line, users["boss"])
         assert "Command failed" not in r.json()["text"], r.json()["text"]
-    wait_for(lambda: any("ICE#1" in m for m in fake.dms(users["alice"]["id"])))
+    wait_for(lambda: any("HELP#1" in m for m in fake.dms(users["alice"]["id"])))
     alice = fake.dms(users["alice"]["id"])
-    assert any(m.startswith("#### Welcome to rotation **ICE**") for m in alice)
-    assert any("scheduled" in m and "ICE#1" in m for m in alice)
-    assert not any("ICE#1" in m for m in fake.dms(users["bob"]["id"]))
+    assert any(m.startswith("#### Welcome to rotation **HELP**") for m in alice)
+    assert any("scheduled" in m and "HELP#1" in m for m in alice)
+    assert not any("HELP#1" in m for m in fake.dms(users["bob"]["id"]))
     assert fake.count("POST /api/v4/posts") == len(fake.posts) >= 3
 
 
