@@ -313,12 +313,15 @@ class AutopilotFill(_Msg, kw_only=True):
 
     ``error`` non-empty: the fill failed (the task stays pending, nobody was assigned)
     and this is why; the run's other steps and tasks still went ahead.
+    ``ended_at`` set: the task was not tried because its expected interval had
+    already ended at that time (it stays pending; not a failure).
     """
 
     task_id: str
     added_user_ids: list[str] = msgspec.field(default_factory=list)
     state: str = "scheduled"
     error: str = ""
+    ended_at: datetime | None = None
 
 
 class AutopilotStep(_Msg, kw_only=True):
@@ -329,7 +332,8 @@ class AutopilotStep(_Msg, kw_only=True):
     - ``task_ids``: tasks acted on (created / finished / started / reminded), in order;
       empty and no ``fills`` means "nothing to do".
     - ``user_ids``: distinct users messaged (reminders).
-    - ``fills``: per task of "fill and schedule".
+    - ``fills``: per task of "fill and schedule" (tried, or skipped because it had ended:
+      such a task is in ``fills`` but not in ``task_ids``).
     """
 
     name: str

@@ -11,6 +11,12 @@ view (and the task's current state must still match), step 4 only considers
 tasks that were pending at the start, so a shift created in step 3 is filled
 no earlier than the next run, and a task scheduled in step 4 is reminded or
 started no earlier than the next run.
+
+Step 4 leaves alone a pending task whose expected interval has already ended
+(``now ≥ ExpectedStart + ExpectedDuration``): filling it could never help, and
+retrying it every tick would report the same failure to the admins forever.
+It is listed in the step as skipped (not a failure) and stays pending; a task
+that is due but not yet over is still tried on every run.
 """
 
 from __future__ import annotations
@@ -145,6 +151,11 @@ class _Run:
         for task in self.in_view(STATE_PENDING):
             if self.now < task.expected_start - ap.schedule_prior:
                 continue
+            ended = task.expected_start + task.expected_duration
+            if self.now >= ended:
+                # Too late to fill: report, don't retry (a failure here would recur every tick).
+                step.fills.append(AutopilotFill(task_id=task.task_id, state=task.state, ended_at=ended))
+                continue
             try:
                 added = taskops.fill(self.s, self.rotation, task, self.users, self.now)
             except InsufficientError as err:
@@ -170,6 +181,8 @@ def run_autopilot(session: Session, rotation: Rotation, tasks: dict[str, Task], 
     the members and of every user assigned to an open task. A task that can't
     be filled is reported in its step (``AutopilotFill.error``) and stays
     pending; unlike the original, the run goes on with the other tasks and steps.
+    A pending task whose expected interval has ended is not tried: it is
+    reported as skipped (``AutopilotFill.ended_at``) and stays pending.
     """
     run = _Run(session, rotation, dict(tasks), users, now, actor_id)
     steps = [run.remind_finish(), run.finish(), run.create(), run.fill_schedule(), run.remind_start(), run.start()]

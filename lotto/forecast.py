@@ -145,10 +145,11 @@ def plan_shifts(rotation: Rotation, open_tasks: Iterable[Task], now: datetime,
                 count: int) -> list[tuple[int, Task]]:
     """The next ``count`` shifts from the period containing ``now``, as ``(number, task)``.
 
-    An open shift is taken as it is; a finished one is skipped; a shift not
-    made yet is planned like the autopilot's create step would make it, and
-    skipped where that step would skip it (an open task overlaps it) or when
-    it would already be over at ``now``.
+    An open shift is taken as it is, unless it is pending and already over at
+    ``now`` (the autopilot no longer fills those); a finished one is skipped; a
+    shift not made yet is planned like the autopilot's create step would make
+    it, and skipped where that step would skip it (an open task overlaps it) or
+    when it would already be over at ``now``.
     """
     if rotation.task_type == TASK_TYPE_TICKET:
         raise InputError(
@@ -168,8 +169,10 @@ def plan_shifts(rotation: Rotation, open_tasks: Iterable[Task], now: datetime,
             break
         tid = shift_task_id(rotation.rotation_id, n)
         if tid in by_id:
-            if task_interval(by_id[tid]) is not None:  # a task without a start can't be placed
-                plan.append((n, by_id[tid]))
+            task = by_id[tid]
+            interval = task_interval(task)  # a task without a start can't be placed
+            if interval is not None and not (task.state == STATE_PENDING and interval[1] <= now):
+                plan.append((n, task))
         elif tid not in made:
             shift = _planned_shift(rotation, n)
             # A shift of the current period that is already over is not worth forecasting.

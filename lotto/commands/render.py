@@ -221,11 +221,12 @@ def autopilot_report(res: api.AutopilotResult, actor: str | None, zone: str,
     who = f"{actor} ran autopilot" if actor else "autopilot ran"
     lines = [f"{who} on {res.rotation.rotation_id} for {fmt_time(res.time, zone)}."]
     for step in res.steps:
-        lines += _step_lines(step, res.users, mention)
+        lines += _step_lines(step, res.users, mention, zone)
     return "\n".join(lines)
 
 
-def _step_lines(step: api.AutopilotStep, users: dict[str, User], mention: Mention) -> list[str]:
+def _step_lines(step: api.AutopilotStep, users: dict[str, User], mention: Mention,
+                zone: str) -> list[str]:
     label = STEP_LABELS.get(step.name, step.name)
     if not step.configured:
         return [f"  - {label}: not configured"]
@@ -240,6 +241,10 @@ def _step_lines(step: api.AutopilotStep, users: dict[str, User], mention: Mentio
     if step.name == api.STEP_FILL_SCHEDULE:
         out = [f"  - {label}: processed {len(step.fills)} tasks:"]
         for fill in step.fills:
+            if fill.ended_at is not None:
+                out.append(f"    - skipped {fill.task_id}: it ended at {fmt_time(fill.ended_at, zone)} "
+                           f"before it could be filled; it stays {fill.state}")
+                continue
             if fill.error:
                 out.append(f"    - {fill.error}; {fill.task_id} stays {fill.state}")
                 continue

@@ -245,3 +245,50 @@ def test_a_failed_fill_is_reported_and_the_run_goes_on(setup):
     result = run("2020-01-20")
     assert result.steps[1].task_ids == ["TEST#0"] and task_of(kv, "TEST#0").state == "finished"
     assert result.steps[5].task_ids == [] and task_of(kv, "TEST#1").state == "pending"
+
+
+def _run(svc, when: str) -> api.AutopilotResult:
+    return svc.rotation_autopilot(api.RotationAutopilotRequest(rotation=ref("TEST")), actor_id=ACTOR, now=t(when))
+
+
+def test_a_pending_shift_that_has_ended_is_skipped_not_filled(setup):
+    # Nobody runs the autopilot while TEST#0 (01-05T09:30 to 01-19T09:30) is due.
+    svc, kv = setup
+    _run(svc, "2020-01-01T12:00")
+    for when, others in (("2020-01-20T12:00", ["TEST#1"]), ("2020-01-21T12:00", [])):  # listed in every run
+        result = _run(svc, when)
+        fill = result.steps[3]
+        assert [f.task_id for f in fill.fills] == ["TEST#0", *others]
+        assert fill.task_ids == others  # tried and scheduled; the skipped one was not acted on
+        skipped = fill.fills[0]
+        assert skipped.ended_at == t("2020-01-19T09:30") and skipped.state == "pending"
+        assert not skipped.error and not skipped.added_user_ids
+        assert not any(n.task_id == "TEST#0" for n in result.notices)
+        task0 = task_of(kv, "TEST#0")
+        assert task0.state == "pending" and task0.mattermost_user_ids == []
+    assert task_of(kv, "TEST#1").state == "started"
+
+
+@pytest.mark.parametrize(("when", "skipped"), [("2020-01-19T09:29", False), ("2020-01-19T09:30", True)])
+def test_a_task_ends_at_start_plus_duration(setup, when, skipped):
+    svc, kv = setup
+    _run(svc, "2020-01-01T12:00")
+    fill = _run(svc, when).steps[3]
+    first = fill.fills[0]
+    assert first.task_id == "TEST#0" and (first.ended_at is not None) is skipped
+    assert task_of(kv, "TEST#0").state == ("pending" if skipped else "scheduled")
+
+
+def test_an_unfillable_shift_is_retried_until_it_ends(setup):
+    # A due shift that can't be filled is a real problem (reported on every run);
+    # once it has ended, it is only listed as skipped.
+    svc, kv = setup
+    _run(svc, "2020-01-01T12:00")
+    svc.user_unavailable(api.UserUnavailableRequest(user_ids=MEMBERS, start=t("2020-01-01"), finish=t("2020-02-01")),
+                         actor_id=ACTOR, now=t("2020-01-01T12:00"))
+    for when in ("2020-01-02T12:00", "2020-01-10T12:00", "2020-01-19T09:29"):
+        first = _run(svc, when).steps[3].fills[0]
+        assert first.task_id == "TEST#0" and first.error.startswith("failed to fill task TEST#0: ")
+        assert first.ended_at is None
+    first = _run(svc, "2020-01-19T09:30").steps[3].fills[0]
+    assert first.task_id == "TEST#0" and first.ended_at == t("2020-01-19T09:30") and not first.error

@@ -188,6 +188,19 @@ def test_plan_skips_a_shift_of_this_period_that_is_already_over():
     assert [n for n, _ in plan_shifts(rot, [], BEGIN + timedelta(hours=2), 2)] == [1, 2]
 
 
+def test_plan_leaves_out_a_pending_shift_that_has_ended():
+    # The autopilot no longer fills a pending shift once its time is over.
+    rot = _rotation(["a"])
+    rot.task_settings.duration = timedelta(hours=1)
+    shift0 = Task(task_id="R#0", rotation_id="R", state=STATE_PENDING, expected_start=BEGIN,
+                  expected_duration=timedelta(hours=1))
+    rot.task_ids = ["R#0"]
+    assert [n for n, _ in plan_shifts(rot, [shift0], BEGIN + timedelta(minutes=59), 2)] == [0, 1]
+    assert [n for n, _ in plan_shifts(rot, [shift0], BEGIN + timedelta(hours=1), 2)] == [1, 2]
+    shift0.state = STATE_SCHEDULED  # scheduled people still serve it, as the forecast shows
+    assert [n for n, _ in plan_shifts(rot, [shift0], BEGIN + timedelta(hours=1), 2)] == [0, 1]
+
+
 def test_bad_sizes_and_ticket_rotations_are_input_errors():
     ids = ["a"]
     with pytest.raises(InputError, match="--shifts"):

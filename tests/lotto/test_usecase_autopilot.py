@@ -144,3 +144,34 @@ def test_autopilot_all_goes_on_after_a_failing_rotation(kv):
     assert done.ok and "Auto-assigned @bob (none) to ticket B#0, transitioned B#0 to scheduled" in done.text
     assert s.run("task show A#0").data.task.state == "pending"
     assert [uid for uid, _ in s.poster.sent] == ["bob"]  # scheduled DM for B#0 only
+
+
+def test_a_pending_shift_that_has_ended_is_listed_as_skipped(kv):
+    from lotto.commands import autopilot_all
+
+    s = Script(kv, tz="America/Los_Angeles")
+    s.multi("""
+        rotation new A --beginning 2020-01-06T09:00 --period weekly
+        user join A @ann
+        rotation set autopilot A --create --create-prior 100h --schedule --schedule-prior 100h
+    """)
+    assert "    - created shift A#0" in s.run("rotation autopilot A --now 2020-01-02T12:00").text
+    # Nobody ran the autopilot while A#0 (01-06T09:00 to 01-13T09:00) was due.
+    skipped = "    - skipped A#0: it ended at 2020-01-13T09:00 before it could be filled; it stays pending"
+    assert s.run("rotation autopilot A --now 2020-01-14T10:00").text == "\n".join([
+        "@test-user ran autopilot on A for 2020-01-14T10:00.",
+        "  - finish reminder: not configured",
+        "  - finish: not configured",
+        "  - create shift: created 1 shifts:",
+        "    - created shift A#1",
+        "  - fill and schedule: processed 1 tasks:",
+        skipped,
+        "  - start reminder: not configured",
+        "  - start: not configured",
+    ])
+    # The timer's run: not a failure (the shim logs failed outcomes as errors), listed again.
+    (out,) = autopilot_all(s.env, datetime(2020, 1, 15, 18, tzinfo=UTC))
+    assert out.ok, out.text
+    assert "    - skipped A#0: it ended at 2020-01-13T17:00 before it could be filled; it stays pending" in out.text
+    assert "Auto-assigned @ann (none) to ticket A#1, transitioned A#1 to scheduled" in out.text
+    assert s.run("task show A#0").data.task.state == "pending"

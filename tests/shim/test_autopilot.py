@@ -98,3 +98,31 @@ def test_interval_0_turns_the_timer_off(fake_mm, interval, timer):
             assert runtime.autopilot.interval == 60
     finally:
         runtime.close()
+
+
+def test_an_ended_shift_is_no_error_but_an_unfillable_due_one_is(stores, caplog):
+    # A pending shift that ended unfilled used to fail every tick, forever, and each
+    # failure was DMed to the admins; a due shift that can't be filled still is an error.
+    from lotto.commands import autopilot_all
+    from tests.lotto.test_cmd_support import Script
+
+    a, _ = stores
+    s = Script(a)
+    s.multi("""
+        rotation new OLD --beginning 2020-01-06T09:00 --period weekly
+        user join OLD @ann
+        rotation set autopilot OLD --create --create-prior 100h --schedule --schedule-prior 100h
+        rotation new DUE --beginning 2020-01-13T09:00 --period weekly
+        rotation set require DUE --count 3
+        user join DUE @bob
+        rotation set autopilot DUE --create --create-prior 100h --schedule --schedule-prior 100h
+    """)
+    pilot = Autopilot(a, lambda now: autopilot_all(s.env, now), 60)
+    assert pilot.tick(1, datetime(2020, 1, 2, 12, tzinfo=timezone.utc)).ran  # creates OLD#0
+    assert pilot.tick(2, datetime(2020, 1, 10, 12, tzinfo=timezone.utc)).ran  # creates DUE#0
+    with caplog.at_level(logging.ERROR, logger="shim.autopilot"):
+        result = pilot.tick(3, datetime(2020, 1, 14, 12, tzinfo=timezone.utc))
+    assert result.as_json()["failed"] == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "failed to fill task DUE#0" in errors[0]
+    assert not any("OLD" in e for e in errors)
