@@ -4,6 +4,10 @@ Every setting is a flag with an environment variable of the same meaning; a flag
 wins over the variable, the variable over the default. The plugin settings
 (``AdminUserIDs``, ``AdminLogLevel``, ``AdminLogVerbose``) default to the values
 in ``plugin.json``, and the plugin id (the Redis key namespace) is its ``id``.
+The manifest is the one given (``--plugin-json``), else the repository's (next to
+the packages, as in a checkout or an editable install), else — a plain ``pip
+install .`` ships no ``plugin.json`` — :data:`BUILTIN_DEFAULTS`, which a test
+keeps equal to the repository's ``plugin.json``.
 Anything missing or invalid raises :class:`shim.errors.ConfigError` with a
 message that names the flag and the variable.
 """
@@ -19,11 +23,19 @@ from pathlib import Path
 from typing import Mapping, Sequence
 from urllib.parse import urlsplit
 
+from lotto import PLUGIN_ID
 from shim.errors import ConfigError
 
-__all__ = ["Config", "load", "parser", "redact", "LOG_LEVELS", "PLUGIN_JSON"]
+__all__ = ["Config", "load", "parser", "redact", "LOG_LEVELS", "PLUGIN_JSON", "BUILTIN_DEFAULTS"]
 
 PLUGIN_JSON = Path(__file__).resolve().parent.parent / "plugin.json"
+# What plugin.json says (id and setting defaults), for installs that don't ship it.
+BUILTIN_DEFAULTS: Mapping[str, object] = {
+    "id": PLUGIN_ID,
+    "AdminUserIDs": "",
+    "AdminLogLevel": "none",
+    "AdminLogVerbose": False,
+}
 LOG_LEVELS = ("none", "debug", "info", "warn", "error")
 _STORE_SCHEMES = ("redis", "rediss", "unix", "memory")
 _MIN_SECRET = 16
@@ -81,7 +93,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--debug-endpoints", action="store_true",
                    help="enable POST /debug/autopilot for tests (needs --secret; never in production)")
     p.add_argument("--plugin-json", default=None,
-                   help=f"plugin.json with the plugin id and setting defaults (default {PLUGIN_JSON}) [LOTTO_PLUGIN_JSON]")
+                   help=f"plugin.json with the plugin id and setting defaults (default {PLUGIN_JSON} "
+                        "if it exists, else built-in copies of its values) [LOTTO_PLUGIN_JSON]")
     return p
 
 
@@ -100,7 +113,12 @@ def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     if missing:
         raise ConfigError("missing " + ", ".join(missing) + "; see `lotto serve --help`")
     manifest = args.plugin_json or env.get("LOTTO_PLUGIN_JSON")
-    plugin = _plugin_defaults(Path(manifest) if manifest else PLUGIN_JSON)
+    if manifest:
+        plugin = _plugin_defaults(Path(manifest))
+    elif PLUGIN_JSON.is_file():
+        plugin = _plugin_defaults(PLUGIN_JSON)
+    else:
+        plugin = dict(BUILTIN_DEFAULTS)
     host, port = _listen(raw["listen"] or "127.0.0.1:8065")
     slash_tokens = tuple(t.strip() for t in (raw["slash_token"] or "").split(",") if t.strip())
     secret = (raw["secret"] or "").strip()
@@ -152,7 +170,8 @@ def _plugin_defaults(path: Path) -> dict[str, object]:
     plugin_id = manifest.get("id") if isinstance(manifest, dict) else None
     if not isinstance(plugin_id, str) or not plugin_id:
         raise ConfigError(f"plugin manifest {path} has no \"id\"")
-    defaults: dict[str, object] = {"id": plugin_id, "AdminUserIDs": "", "AdminLogLevel": "none", "AdminLogVerbose": False}
+    # A setting the manifest doesn't list keeps its built-in default.
+    defaults: dict[str, object] = {**BUILTIN_DEFAULTS, "id": plugin_id}
     settings = (manifest.get("settings_schema") or {}).get("settings") or []
     for setting in settings:
         if isinstance(setting, dict) and setting.get("key") in defaults and "default" in setting:

@@ -69,6 +69,44 @@ def test_bad_plugin_json_is_a_config_error(tmp_path):
         load(["--plugin-json", str(bad)], BASE)
 
 
+def test_builtin_defaults_equal_the_repository_plugin_json():
+    # They stand in for plugin.json where it isn't installed: they must not drift apart.
+    from shim.config import BUILTIN_DEFAULTS
+
+    manifest = json.loads((ROOT / "plugin.json").read_text(encoding="utf-8"))
+    in_manifest = {s["key"]: s["default"] for s in manifest["settings_schema"]["settings"]}
+    assert dict(BUILTIN_DEFAULTS) == {"id": manifest["id"], **in_manifest}
+
+
+def test_without_plugin_json_the_builtin_defaults_are_used(tmp_path, monkeypatch):
+    import shim.config
+    from lotto import PLUGIN_ID
+
+    monkeypatch.setattr(shim.config, "PLUGIN_JSON", tmp_path / "plugin.json")  # not there
+    c = load([], BASE)
+    assert c.plugin_id == PLUGIN_ID
+    assert (c.admin_log_level, c.admin_log_verbose, c.admin_user_ids) == ("none", False, frozenset())
+    assert load(["--admin-log-level", "error"], BASE).admin_log_level == "error"
+    with pytest.raises(ConfigError, match="plugin manifest"):  # a manifest named but missing is an error
+        load(["--plugin-json", str(tmp_path / "plugin.json")], BASE)
+
+
+def test_an_install_without_plugin_json_needs_no_lotto_plugin_json(tmp_path):
+    # What a plain `pip install .` puts in site-packages: the packages, no plugin.json.
+    import shutil
+
+    for package in ("kvstore", "lotto", "shim"):
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    code = ("import shim.config as c; from lotto import PLUGIN_ID; cfg = c.load([], {"
+            + ", ".join(f"{k!r}: {v!r}" for k, v in BASE.items())
+            + "}); assert not c.PLUGIN_JSON.exists(); print(cfg.plugin_id == PLUGIN_ID, cfg.admin_log_level)")
+    env = shim_env(PYTHONPATH=str(tmp_path))  # and no LOTTO_PLUGIN_JSON
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True", "none"]
+
+
 def test_serve_with_missing_configuration_exits_2_with_a_message():
     code = "import sys; from shim.entry import main; sys.exit(main(['lotto', 'serve']))"
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=shim_env(), capture_output=True, text=True, timeout=60)
