@@ -1,0 +1,78 @@
+"""Shared types of requests and results: rotation references, notices, bases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+from lotto.task import Task
+
+__all__ = [
+    "RotationRef",
+    "Notice",
+    "NOTICE_KINDS",
+]
+
+
+class _Msg(msgspec.Struct, kw_only=True):
+    """Base of requests and results: keyword-only, JSON-encodable with ``msgspec``."""
+
+
+class RotationRef(_Msg, kw_only=True):
+    """A rotation as the user named it.
+
+    ``exact=False`` (a positional argument): ``name`` is an exact active
+    rotation id, else a substring matching exactly one active rotation id.
+    ``exact=True`` (``--rotation/-r ID``): ``name`` must be an exact id.
+    """
+
+    name: str
+    exact: bool = False
+
+
+# Kinds of notices (the command layer renders each kind):
+#   welcome_new    first time the user's record is created ("welcome to Solar Lottery")
+#   welcome        user added to a rotation (rotation_id)
+#   left           user removed from a rotation (rotation_id)
+#   assigned       user assigned to a non-pending task (task)
+#   added          co-assignees of a non-pending task learn who was added (added_user_ids)
+#   unassigned     user removed from a non-pending task (task)
+#   scheduled / started / finished   the user's task transitioned (task)
+#   remind_start / remind_finish     autopilot reminder (task, start/finish)
+NOTICE_KINDS = (
+    "welcome_new",
+    "welcome",
+    "left",
+    "assigned",
+    "added",
+    "unassigned",
+    "scheduled",
+    "started",
+    "finished",
+    "remind_start",
+    "remind_finish",
+)
+
+
+class Notice(_Msg, kw_only=True):
+    """One direct message to send after the command committed.
+
+    ``actor_id`` is who caused it (the acting user; for autopilot, whoever ran it).
+    ``start``/``finish`` are the task's interval (UTC) at the time of the notice;
+    ``task`` is a snapshot of the task as it was after the change.
+    """
+
+    kind: str
+    user_id: str
+    actor_id: str
+    rotation_id: str = ""
+    task_id: str = ""
+    task: Task | None = None
+    start: datetime | None = None
+    finish: datetime | None = None
+    added_user_ids: list[str] = msgspec.field(default_factory=list)
+
+
+class _Result(_Msg, kw_only=True):
+    notices: list[Notice] = msgspec.field(default_factory=list)

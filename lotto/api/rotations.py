@@ -1,0 +1,145 @@
+"""Requests and results of ``info`` and the ``rotation`` commands."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import msgspec
+
+from lotto.rotation import Rotation
+from lotto.task import Task
+from lotto.user import User
+from lotto.api._base import RotationRef, _Msg, _Result
+
+__all__ = [
+    "InfoRequest",
+    "InfoResult",
+    "RotationNewRequest",
+    "RotationListRequest",
+    "RotationListResult",
+    "RotationShowRequest",
+    "RotationShowResult",
+    "RotationArchiveRequest",
+    "RotationResult",
+    "RotationSetAutopilotRequest",
+    "RotationSetFillRequest",
+    "RotationSetRequireRequest",
+    "RotationSetLimitRequest",
+    "RotationSetTaskRequest",
+]
+
+
+class InfoRequest(_Msg, kw_only=True):
+    """``info``."""
+
+
+class InfoResult(_Result, kw_only=True):
+    """Overview of the store: active rotation ids and known skills (both sorted)."""
+
+    rotation_ids: list[str] = msgspec.field(default_factory=list)
+    skills: list[str] = msgspec.field(default_factory=list)
+
+
+class RotationNewRequest(_Msg, kw_only=True):
+    """``rotation new NAME …``; None means the default (SPEC §2).
+
+    ``beginning`` defaults to ``now``; ``time_zone`` to the acting user's zone
+    (from the directory); ``period`` is normalised by ``timeutil.parse_period``.
+    """
+
+    name: str
+    beginning: datetime | None = None
+    period: str | None = None
+    time_zone: str | None = None
+    task_type: str | None = None  # "shift" | "ticket"
+    filler_type: str | None = None  # "solar-lottery" | "queue"
+    seed: int | None = None
+    fuzz: int | None = None
+
+
+class RotationListRequest(_Msg, kw_only=True):
+    """``rotation list`` (also what ``autopilot_all`` uses to find active rotations)."""
+
+
+class RotationListResult(_Result, kw_only=True):
+    """Active rotation ids, sorted."""
+
+    rotation_ids: list[str] = msgspec.field(default_factory=list)
+
+
+class RotationShowRequest(_Msg, kw_only=True):
+    """``rotation show R``."""
+
+    rotation: RotationRef
+
+
+class RotationShowResult(_Result, kw_only=True):
+    """A rotation with its members' records and its open (not finished) tasks."""
+
+    rotation: Rotation
+    users: dict[str, User] = msgspec.field(default_factory=dict)
+    tasks: list[Task] = msgspec.field(default_factory=list)
+
+
+class RotationArchiveRequest(_Msg, kw_only=True):
+    """``rotation archive R``."""
+
+    rotation: RotationRef
+
+
+class RotationResult(_Result, kw_only=True):
+    """The rotation after a change (new, archive, every ``rotation set …``)."""
+
+    rotation: Rotation
+
+
+class RotationSetAutopilotRequest(_Msg, kw_only=True):
+    """``rotation set autopilot R …``: None leaves a setting unchanged.
+
+    ``off=True`` first turns every step off (priors kept), then applies the rest.
+    """
+
+    rotation: RotationRef
+    off: bool = False
+    create: bool | None = None
+    create_prior: timedelta | None = None
+    schedule: bool | None = None
+    schedule_prior: timedelta | None = None
+    start_finish: bool | None = None
+    remind_start: bool | None = None
+    remind_start_prior: timedelta | None = None
+    remind_finish: bool | None = None
+    remind_finish_prior: timedelta | None = None
+
+
+class RotationSetFillRequest(_Msg, kw_only=True):
+    """``rotation set fill R [--fuzz N] [--seed N]``: None leaves a setting unchanged."""
+
+    rotation: RotationRef
+    fuzz: int | None = None
+    seed: int | None = None
+
+
+class RotationSetRequireRequest(_Msg, kw_only=True):
+    """``rotation set require R --skill S[-L] [--count N] [--clear]``.
+
+    ``skill``/``level`` as from ``skill.parse_skill_level`` (``("any", 0)`` for any).
+    """
+
+    rotation: RotationRef
+    skill: str
+    level: int = 1
+    count: int = 1
+    clear: bool = False
+
+
+class RotationSetLimitRequest(RotationSetRequireRequest, kw_only=True):
+    """``rotation set limit R --skill S[-L] [--count N] [--clear]`` (same fields)."""
+
+
+class RotationSetTaskRequest(_Msg, kw_only=True):
+    """``rotation set task R [--duration D] [--grace D]``: None leaves a setting unchanged."""
+
+    rotation: RotationRef
+    duration: timedelta | None = None
+    grace: timedelta | None = None

@@ -1,0 +1,36 @@
+"""Requests and results of the ``skill`` commands."""
+
+from __future__ import annotations
+
+import msgspec
+
+from lotto.api._base import _Msg, _Result
+
+__all__ = [
+    "SkillNewRequest",
+    "SkillDeleteRequest",
+    "SkillListRequest",
+    "SkillsResult",
+]
+
+
+class SkillNewRequest(_Msg, kw_only=True):
+    """``skill new SKILL``."""
+
+    skill: str
+
+
+class SkillDeleteRequest(_Msg, kw_only=True):
+    """``skill delete SKILL``."""
+
+    skill: str
+
+
+class SkillListRequest(_Msg, kw_only=True):
+    """``skill list``."""
+
+
+class SkillsResult(_Result, kw_only=True):
+    """Known skills after the command, sorted."""
+
+    skills: list[str] = msgspec.field(default_factory=list)

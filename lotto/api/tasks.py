@@ -1,0 +1,103 @@
+"""Requests and results of the ``task`` commands."""
+
+from __future__ import annotations
+
+import msgspec
+
+from lotto.task import Task
+from lotto.user import User
+from lotto.api._base import RotationRef, _Msg, _Result
+
+__all__ = [
+    "TaskNewShiftRequest",
+    "TaskNewTicketRequest",
+    "TaskResult",
+    "TaskAssignRequest",
+    "TaskUnassignRequest",
+    "TaskFillRequest",
+    "TaskAssignResult",
+    "TaskTransitionRequest",
+    "TaskTransitionResult",
+    "TaskShowRequest",
+    "TaskShowResult",
+]
+
+
+class TaskNewShiftRequest(_Msg, kw_only=True):
+    """``task new shift R [--number N]``; None: the shift of the period containing ``now``."""
+
+    rotation: RotationRef
+    number: int | None = None
+
+
+class TaskNewTicketRequest(_Msg, kw_only=True):
+    """``task new ticket R [--summary TEXT]``."""
+
+    rotation: RotationRef
+    summary: str = ""
+
+
+class TaskResult(_Result, kw_only=True):
+    """A newly made task."""
+
+    task: Task
+
+
+class TaskAssignRequest(_Msg, kw_only=True):
+    """``task assign ID @u… [--force]``."""
+
+    task_id: str
+    user_ids: list[str]
+    force: bool = False
+
+
+class TaskUnassignRequest(_Msg, kw_only=True):
+    """``task unassign ID @u… [--force]``."""
+
+    task_id: str
+    user_ids: list[str]
+    force: bool = False
+
+
+class TaskFillRequest(_Msg, kw_only=True):
+    """``task fill ID``."""
+
+    task_id: str
+
+
+class TaskAssignResult(_Result, kw_only=True):
+    """The task after assign/unassign/fill; ``changed`` = user ids added or removed, in order.
+
+    ``users`` holds the records of the task's users and of ``changed``.
+    """
+
+    task: Task
+    changed: list[str] = msgspec.field(default_factory=list)
+    users: dict[str, User] = msgspec.field(default_factory=dict)
+
+
+class TaskTransitionRequest(_Msg, kw_only=True):
+    """``task schedule|start|finish ID``: ``state`` is the target state."""
+
+    task_id: str
+    state: str
+
+
+class TaskTransitionResult(_Result, kw_only=True):
+    """The task after a transition and the state it came from."""
+
+    task: Task
+    prev_state: str
+
+
+class TaskShowRequest(_Msg, kw_only=True):
+    """``task show ID``."""
+
+    task_id: str
+
+
+class TaskShowResult(_Result, kw_only=True):
+    """A task with its assigned users' records."""
+
+    task: Task
+    users: dict[str, User] = msgspec.field(default_factory=dict)

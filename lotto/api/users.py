@@ -1,0 +1,94 @@
+"""Requests and results of the ``user`` commands."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+from lotto.rotation import Rotation
+from lotto.user import User
+from lotto.api._base import RotationRef, _Msg, _Result
+
+__all__ = [
+    "UserQualifyRequest",
+    "UserDisqualifyRequest",
+    "UserShowRequest",
+    "UserUnavailableRequest",
+    "UsersResult",
+    "UserJoinRequest",
+    "UserLeaveRequest",
+    "MembershipResult",
+]
+
+
+class UserQualifyRequest(_Msg, kw_only=True):
+    """``user qualify @u… --skill S[-L],…``: ``skills`` = [(skill, level)], level ≥ 1."""
+
+    user_ids: list[str]
+    skills: list[tuple[str, int]]
+
+
+class UserDisqualifyRequest(_Msg, kw_only=True):
+    """``user disqualify @u… --skill S,…``: ``skills`` = skill names."""
+
+    user_ids: list[str]
+    skills: list[str]
+
+
+class UserShowRequest(_Msg, kw_only=True):
+    """``user show @u…``."""
+
+    user_ids: list[str]
+
+
+class UserUnavailableRequest(_Msg, kw_only=True):
+    """``user unavailable @u… --start T --finish T [--clear]``.
+
+    Adds a personal event ``[start, finish)``; with ``clear`` removes the
+    personal events overlapping it instead.
+    """
+
+    user_ids: list[str]
+    start: datetime
+    finish: datetime
+    clear: bool = False
+
+
+class UsersResult(_Result, kw_only=True):
+    """Users' records after the command, in request order; ``changed`` = ids actually modified.
+
+    ``rotations`` (``user show`` only): user id → the active rotations they are a member of.
+    """
+
+    users: list[User] = msgspec.field(default_factory=list)
+    changed: list[str] = msgspec.field(default_factory=list)
+    rotations: dict[str, list[str]] = msgspec.field(default_factory=dict)
+
+
+class UserJoinRequest(_Msg, kw_only=True):
+    """``user join R @u… [--starting T]``."""
+
+    rotation: RotationRef
+    user_ids: list[str]
+    starting: datetime | None = None
+
+
+class UserLeaveRequest(_Msg, kw_only=True):
+    """``user leave R @u…``."""
+
+    rotation: RotationRef
+    user_ids: list[str]
+
+
+class MembershipResult(_Result, kw_only=True):
+    """The rotation after join/leave; ``changed`` = users added/removed (others were no-ops).
+
+    ``assigned`` (leave only): removed user → ids of the rotation's open tasks they
+    are still assigned to (leaving a rotation does not unassign anyone).
+    """
+
+    rotation: Rotation
+    changed: list[str] = msgspec.field(default_factory=list)
+    users: dict[str, User] = msgspec.field(default_factory=dict)
+    assigned: dict[str, list[str]] = msgspec.field(default_factory=dict)
