@@ -160,7 +160,7 @@ def _zone(opts: dict[str, str]) -> str:
 def _run(opts: dict[str, str], words: list[str]) -> int:
     import kvstore
     from lotto.commands import Env
-    from lotto.local import LocalDirectory, PrintPoster
+    from lotto.local import LocalDirectory, RecordingPoster
 
     actor = _username(opts)
     zone = _zone(opts)
@@ -171,7 +171,7 @@ def _run(opts: dict[str, str], words: list[str]) -> int:
     except (kvstore.KVError, ValueError) as exc:
         raise _Usage(f"--store {url!r}: {exc}") from None
     try:
-        env = Env(kv, LocalDirectory(zone), PrintPoster())
+        env = Env(kv, LocalDirectory(zone), RecordingPoster())
         if lines is None:
             return 0 if _one(env, actor, shlex.join(words), sys.stdout) else 1
         for line in lines:
@@ -200,6 +200,12 @@ def _one(env, actor: str, line: str, out: TextIO) -> bool:
     from lotto.commands import execute
 
     outcome = execute(env, actor, line)
+    # DMs are held until the reply is known, so that `--json` keeps stdout pure JSON
+    # (its DMs go to stderr) while Markdown replies read in order: DMs, then the reply.
+    dm_stream = sys.stderr if outcome.is_json else out
+    for user_id, message in env.poster.sent:
+        dm_stream.write(f"DM to @{user_id}: {message}\n")
+    env.poster.reset()
     if not outcome.ok:
         sys.stderr.write(f"error: {outcome.text}\n")
         return False

@@ -73,6 +73,20 @@ def test_json_output_is_plain_json(capsys):
     assert json.loads(capsys.readouterr().out)["rotation"]["RotationID"] == "R"
 
 
+def test_json_output_stays_plain_json_when_the_command_sends_dms(capsys):
+    # `lotto user join ... --json | jq` must not choke on the welcome DMs.
+    assert main(["--as", "boss", "rotation", "new", "R", "--beginning", "2020-01-01"]) == 0
+    capsys.readouterr()
+    assert main(["--as", "boss", "user", "join", "R", "@ann", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["rotation"]["MattermostUserIDs"] == ["ann"]
+    assert "DM to @ann: " in err
+    # Without --json the DMs stay on stdout, before the reply.
+    assert main(["--as", "boss", "user", "join", "R", "@bob"]) == 0
+    out, err = capsys.readouterr()
+    assert out.index("DM to @bob: ") < out.index("Added @bob") and err == ""
+
+
 def test_process_state_persists_in_redis_and_env_defaults(redis_url):
     env = {"LOTTO_STORE": redis_url, "LOTTO_USER": "boss", "LOTTO_TZ": "America/Los_Angeles"}
     made = _lotto("rotation", "new", "ICE", "--beginning", "2020-03-05T09:00", env=env)
