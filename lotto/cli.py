@@ -173,7 +173,11 @@ def _run(opts: dict[str, str], words: list[str]) -> int:
     try:
         env = Env(kv, LocalDirectory(zone), RecordingPoster())
         if lines is None:
-            return 0 if _one(env, actor, shlex.join(words), sys.stdout) else 1
+            # `lotto "/lotto rotation list"` (a line pasted from Mattermost) is the line itself;
+            # no single command word has a space in it.
+            line = words[0] if len(words) == 1 and any(c.isspace() for c in words[0]) \
+                else shlex.join(words)
+            return 0 if _one(env, actor, line, sys.stdout) else 1
         for line in lines:
             sys.stdout.write(f"$ {line}\n")
             if not _one(env, actor, line, sys.stdout):

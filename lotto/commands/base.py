@@ -21,7 +21,11 @@ from lotto.ports import Profile
 if TYPE_CHECKING:  # pragma: no cover
     from lotto.commands import Env
 
-__all__ = ["Ctx", "convert_value", "call_service", "check_skill_name"]
+__all__ = ["Ctx", "ROTATION_FLAG", "convert_value", "call_service", "check_skill_name"]
+
+# `-r ID`: every command that names a rotation takes it (an exact id, no substring match).
+ROTATION_FLAG = Flag("rotation", "str", "the rotation's exact id (instead of naming it)", short="r",
+                     value_name="ID")
 
 # Request type -> Service method; the one place that knows the service's method names.
 _METHODS: dict[type, str] = {

@@ -9,7 +9,7 @@ which something happened.
 from __future__ import annotations
 
 from lotto import api
-from lotto.commands.base import Ctx
+from lotto.commands.base import ROTATION_FLAG, Ctx
 from lotto.commands.parser import Flag
 from lotto.commands.render import fmt_time
 from lotto.commands.tree import PUBLIC, command
@@ -22,7 +22,7 @@ DEFAULT_SAMPLES = 200
 _SHIFT_COLUMNS = 6  # per-shift columns shown in the users' table
 
 _FLAGS = (
-    Flag("rotation", "str", "the rotation's exact id (instead of naming it)", short="r"),
+    ROTATION_FLAG,
     Flag("shifts", "count", f"how many coming shifts to forecast (default {DEFAULT_SHIFTS})"),
     Flag("samples", "count", f"how many simulated futures (default {DEFAULT_SAMPLES})"),
     Flag("seed", "int", "seed of the simulation (default: the rotation's seed)"),

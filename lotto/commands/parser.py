@@ -50,10 +50,13 @@ class Flag:
     help: str = ""
     short: str | None = None
     choices: tuple[str, ...] = ()
+    value_name: str = ""  # the placeholder when the kind's generic one says too little
 
     @property
     def metavar(self) -> str:
         """The placeholder shown for the value in usage lines (empty for booleans)."""
+        if self.value_name:
+            return self.value_name
         if self.kind == "choice":
             return "|".join(self.choices)
         return KINDS[self.kind]

@@ -161,10 +161,13 @@ def rotation_settings(rot: Rotation, what: str) -> str:
             auto.append("start-finish")
         return ", ".join(auto) if auto else "off"
     zone = fs.time_zone or "UTC"
+    # Tickets come on demand; their period only paces the lottery's odds.
+    kind = (f"tickets on demand, odds counted in {fs.period} periods"
+            if rot.task_type == TASK_TYPE_TICKET else f"shifts {fs.period}")
     if zone == "UTC":
-        return f"{rot.task_type}s {fs.period} from {fmt_time(fs.beginning)} UTC"
+        return f"{kind} from {fmt_time(fs.beginning)} UTC"
     # Shifts follow the rotation's clock, so show the beginning on it first.
-    return (f"{rot.task_type}s {fs.period} from {fmt_time(fs.beginning, zone)} on the {zone} clock "
+    return (f"{kind} from {fmt_time(fs.beginning, zone)} on the {zone} clock "
             f"({fmt_time(fs.beginning)} UTC)")
 
 

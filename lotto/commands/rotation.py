@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from lotto import api
 from lotto.commands import render
-from lotto.commands.base import Ctx, convert_value
+from lotto.commands.base import ROTATION_FLAG, Ctx, convert_value
 from lotto.commands.parser import Flag
 from lotto.commands.tree import PUBLIC, command, group
 from lotto.errors import InputError
 
 __all__: list[str] = []
 
-ROT = Flag("rotation", "str", "the rotation's exact id (instead of naming it)", short="r")
+ROT = ROTATION_FLAG
 _BEGINNING = Flag("beginning", "time", "when shift 0 starts (default: now); without a zone, on the "
                   "clock of `--timezone` if given, else on yours")
 
@@ -32,7 +32,8 @@ def _rotation_reply(res: api.RotationResult, verb: str, what: str) -> tuple[obje
              _BEGINNING,
              Flag("period", "period", "daily, weekly (default), biweekly, monthly or a duration "
                   "like 36h", short="p"),
-             Flag("timezone", "str", "IANA zone whose wall clock shifts follow (default: yours)"),
+             Flag("timezone", "str", "IANA zone whose wall clock shifts follow (default: yours)",
+                  value_name="ZONE"),
              Flag("task-type", "choice", "shift (recurring, default) or ticket (on demand)",
                   choices=("shift", "ticket")),
              Flag("fill-type", "choice", "how tasks are filled (default solar-lottery)",
@@ -44,8 +45,9 @@ def _rotation_reply(res: api.RotationResult, verb: str, what: str) -> tuple[obje
 def rotation_new(ctx: Ctx):
     """Create a rotation."""
     name = ctx.one_arg("a rotation name")
-    if name.startswith("@") or "#" in name:
-        raise InputError(f"`{name}` is not a valid rotation name: do not use `@` or `#`.")
+    if name.startswith("@") or "#" in name or any(c.isspace() for c in name):
+        raise InputError(f"{name!r} is not a valid rotation name: use 1-100 characters without "
+                         "spaces, '@' or '#', e.g. `rotation new SET`.", name=name)
     beginning = ctx.flag("beginning")
     if ctx.has("timezone"):
         from lotto.timeutil import get_zone

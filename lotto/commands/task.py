@@ -5,15 +5,16 @@ from __future__ import annotations
 from lotto import api
 from lotto.calendar import overlapping
 from lotto.commands import render
-from lotto.commands.base import Ctx
+from lotto.commands.base import ROTATION_FLAG, Ctx
 from lotto.commands.parser import Flag
 from lotto.commands.tree import PUBLIC, command, group
 from lotto.task import STATE_FINISHED, STATE_SCHEDULED, STATE_STARTED, task_interval
 
 __all__: list[str] = []
 
-ROT = Flag("rotation", "str", "the rotation's exact id (instead of naming it)", short="r")
+ROT = ROTATION_FLAG
 FORCE = Flag("force", "bool", "also when the task is scheduled or started, ignoring limits")
+_UNASSIGN_FORCE = Flag("force", "bool", "also when the task is scheduled or started")
 
 group(("task",), "make, fill, assign and transition tasks")
 group(("task", "new"), "make a shift or a ticket")
@@ -80,7 +81,7 @@ def _clash_note(ctx: Ctx, res: api.TaskAssignResult) -> str:
 
 
 @command(("task", "unassign"), "ID @user... [--force]",
-         "remove users from a pending task", flags=(FORCE,))
+         "remove users from a pending task", flags=(_UNASSIGN_FORCE,))
 def task_unassign(ctx: Ctx):
     """Unassign users."""
     task_id, users = ctx.task_and_users()

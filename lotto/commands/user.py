@@ -5,14 +5,14 @@ from __future__ import annotations
 from lotto import api
 from lotto.calendar import REASON_TASK, overlapping
 from lotto.commands import render
-from lotto.commands.base import Ctx
+from lotto.commands.base import ROTATION_FLAG, Ctx
 from lotto.commands.parser import Flag
 from lotto.commands.tree import PUBLIC, SELF, command, group
 from lotto.errors import InputError
 
 __all__: list[str] = []
 
-ROT = Flag("rotation", "str", "the rotation's exact id (instead of naming it)", short="r")
+ROT = ROTATION_FLAG
 
 group(("user",), "users' skills, rotations and availability")
 

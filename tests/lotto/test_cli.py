@@ -44,6 +44,14 @@ def test_one_command_with_or_without_leading_lotto(capsys):
     assert "Subcommands" in capsys.readouterr().out
 
 
+def test_a_command_line_given_as_one_quoted_argument(capsys):
+    # `lotto "/lotto rotation new A ..."`: a line pasted from Mattermost runs as typed.
+    assert main(["/lotto rotation new ONE --beginning 2020-01-01"]) == 0
+    assert "Created rotation **ONE**" in capsys.readouterr().out
+    assert main(["rotation list"]) == 0
+    assert "- ONE" in capsys.readouterr().out
+
+
 def test_failed_command_exits_1_with_the_error_on_stderr(capsys):
     assert main(["task", "fill", "NOPE#1"]) == 1
     captured = capsys.readouterr()

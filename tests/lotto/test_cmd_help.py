@@ -1,0 +1,89 @@
+"""Help texts against the original's command list, and replies a new user reads first."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.lotto.test_cmd_support import Script
+
+# Every command and flag of the original README's command list (and SPEC §5), which our
+# `help` must document; `user leave --starting` is left out: the original documented it by
+# mistake (a copy of `join`), it never had it.
+SEED_COMMANDS: dict[str, tuple[str, ...]] = {
+    "autopilot": ("--now",),
+    "rotation new": ("--beginning", "--fill-type", "--fuzz", "--period", "--task-type", "--seed",
+                     "--timezone"),
+    "rotation archive": (),
+    "rotation list": (),
+    "rotation show": (),
+    "rotation autopilot": ("--now",),
+    "rotation set autopilot": ("--off", "--create", "--create-prior", "--schedule", "--schedule-prior",
+                               "--start-finish", "--remind-finish", "--remind-finish-prior",
+                               "--remind-start", "--remind-start-prior"),
+    "rotation set fill": ("--fuzz", "--seed"),
+    "rotation set limit": ("--skill", "--count", "--clear"),
+    "rotation set require": ("--skill", "--count", "--clear"),
+    "rotation set task": ("--duration", "--grace"),
+    "task assign": ("--force",),
+    "task unassign": ("--force",),
+    "task fill": (),
+    "task finish": (),
+    "task new shift": ("--number",),
+    "task new ticket": ("--summary",),
+    "task schedule": (),
+    "task start": (),
+    "task show": (),
+    "user disqualify": ("--skill",),
+    "user join": ("--starting",),
+    "user leave": (),
+    "user qualify": ("--skill",),
+    "user show": (),
+    "user unavailable": ("--start", "--finish", "--clear"),
+    "skill new": (),
+    "skill delete": (),
+    "skill list": (),
+}
+
+
+@pytest.mark.parametrize("path", sorted(SEED_COMMANDS))
+def test_every_command_and_flag_of_the_original_is_documented(kv_memory, path):
+    text = Script(kv_memory).run(f"{path} help").text
+    usage = next(ln for ln in text.splitlines() if ln.startswith("Usage: "))
+    flag_lines = [ln for ln in text.splitlines() if ln.startswith("- `")]
+    for flag in SEED_COMMANDS[path] + ("--json", "--now"):
+        assert f"[{flag}" in usage or f" {flag} " in usage, (path, flag, usage)
+        assert any(f"{flag}`" in ln or f"{flag} " in ln for ln in flag_lines), (path, flag)
+    # Placeholders say what to type: an id, a zone, not a generic TEXT.
+    assert "--rotation TEXT" not in text and "--timezone TEXT" not in text
+
+
+def test_the_rotation_flag_and_timezone_have_meaningful_placeholders(kv_memory):
+    s = Script(kv_memory)
+    assert "- `-r, --rotation ID`: the rotation's exact id" in s.run("user join help").text
+    assert "- `--timezone ZONE`: " in s.run("rotation new help").text
+
+
+def test_unassign_force_does_not_claim_to_ignore_limits(kv_memory):
+    s = Script(kv_memory)
+    assert "ignoring limits" in s.run("task assign help").text
+    unassign = s.run("task unassign help").text
+    assert "- `--force`: also when the task is scheduled or started\n" in unassign
+    assert "limits" not in unassign
+
+
+def test_a_ticket_rotation_is_not_described_as_weekly_tickets(kv_memory):
+    s = Script(kv_memory)
+    made = s.run("rotation new HELP --task-type ticket --beginning 2020-01-01 --period daily").text
+    assert made == ("Created rotation **HELP**: tickets on demand, odds counted in daily periods "
+                    "from 2020-01-01 UTC.")
+    assert "- Schedule: tickets on demand, odds counted in daily periods" in s.run("rotation show HELP").text
+    assert s.run("rotation new ICE --beginning 2020-01-01").text == (
+        "Created rotation **ICE**: shifts weekly from 2020-01-01 UTC.")
+
+
+@pytest.mark.parametrize("name", ["x#1", "@ice", "A B"])
+def test_bad_rotation_names_get_one_wording(kv_memory, name):
+    out = Script(kv_memory).try_(f"rotation new '{name}'")
+    assert not out.ok
+    assert out.text.startswith(f"{name!r} is not a valid rotation name: use 1-100 characters without "
+                               "spaces, '@' or '#', e.g. `rotation new SET`.")
