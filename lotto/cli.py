@@ -208,7 +208,9 @@ def _one(env, actor: str, line: str, out: TextIO) -> bool:
     # (its DMs go to stderr) while Markdown replies read in order: DMs, then the reply.
     dm_stream = sys.stderr if outcome.is_json else out
     for user_id, message in env.poster.sent:
-        dm_stream.write(f"DM to @{user_id}: {message}\n")
+        # A DM's further lines are indented so they don't read as the command's reply.
+        body = message.replace("\n", "\n    ")
+        dm_stream.write(f"DM to @{user_id}: {body}\n")
     env.poster.reset()
     if not outcome.ok:
         sys.stderr.write(f"error: {outcome.text}\n")

@@ -11,9 +11,18 @@ from pathlib import Path
 
 import pytest
 
+from kvstore.backends import discard_memory
 from lotto.cli import main
 
 ROOT = Path(__file__).parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_default_memory_store():
+    """In-process runs of main() share the default memory:// server: start each test empty."""
+    discard_memory("memory://")
+    yield
+    discard_memory("memory://")
 
 
 def _lotto(*args: str, env: dict[str, str] | None = None, stdin: str | None = None):
@@ -93,6 +102,8 @@ def test_json_output_stays_plain_json_when_the_command_sends_dms(capsys):
     assert main(["--as", "boss", "user", "join", "R", "@bob"]) == 0
     out, err = capsys.readouterr()
     assert out.index("DM to @bob: ") < out.index("Added @bob") and err == ""
+    # A DM's further lines are indented, so they don't read as the reply.
+    assert "DM to @bob: #### Welcome to rotation **R**!\n    @boss added you to **R**." in out
 
 
 def test_process_state_persists_in_redis_and_env_defaults(redis_url):

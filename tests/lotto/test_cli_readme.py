@@ -1,0 +1,94 @@
+"""The README's worked example and forecast, run through ``lotto --file``, print what it shows.
+
+The commands, the acting user, the zone and the expected output are all read from
+README.md itself, so an edit to either the README or the replies that makes them
+disagree fails here.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import uuid
+from pathlib import Path
+
+from kvstore.backends import discard_memory
+from lotto.cli import main
+
+README = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+
+
+def _block_after(marker: str, lang: str) -> list[str]:
+    """The lines of the first ```lang fenced block after ``marker``."""
+    start = README.index(marker)
+    match = re.compile(rf"^```{lang}\n(.*?)^```", re.M | re.S).search(README, start)
+    assert match, f"no ```{lang} block after {marker!r}"
+    return match.group(1).splitlines()
+
+
+def _worked_example() -> tuple[dict[str, str], list[str]]:
+    env: dict[str, str] = {}
+    commands: list[str] = []
+    for line in _block_after("### A worked example", "sh"):
+        if line.startswith("export "):
+            env.update(word.split("=", 1) for word in shlex.split(line)[1:])
+        elif line.startswith("lotto "):
+            commands.append(line.removeprefix("lotto "))
+    return env, commands
+
+
+def _replies(out: str) -> list[tuple[str, list[str]]]:
+    """``--file`` output as (command, reply lines), leaving out the DMs (and their indented lines)."""
+    sections: list[tuple[str, list[str]]] = []
+    in_dm = False
+    for line in out.splitlines():
+        if line.startswith("$ "):
+            sections.append((line[2:], []))
+            in_dm = False
+        elif line.startswith("DM to @"):
+            in_dm = True
+        elif in_dm and line.startswith("    "):
+            continue
+        else:
+            in_dm = False
+            sections[-1][1].append(line)
+    return sections
+
+
+def _run_file(tmp_path, capsys, env: dict[str, str], lines: list[str]) -> str:
+    script = tmp_path / "readme.lotto"
+    script.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    store = f"memory://readme-{uuid.uuid4().hex}"  # a store of its own, empty
+    try:
+        status = main(["--store", store, "--as", env["LOTTO_USER"], "--tz", env["LOTTO_TZ"],
+                       "--file", str(script)])
+    finally:
+        discard_memory(store)
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    return out
+
+
+def test_the_worked_example_prints_what_the_readme_shows(tmp_path, capsys):
+    env, commands = _worked_example()
+    assert env["LOTTO_STORE"].startswith("redis://") and commands[0].startswith("rotation new ICE")
+    expected = _block_after("Output (", "text")
+    # The same session without Redis, as the README suggests: the commands in a file.
+    out = _run_file(tmp_path, capsys, env, commands)
+    replies = _replies(out)
+    assert [cmd for cmd, _ in replies] == commands
+    assert [line for _, reply in replies for line in reply] == expected
+    # Each command's DMs came first and are the ones the README says were left out.
+    assert "DM to @ann: #### Welcome to rotation **ICE**!" in out
+    assert "###### You have been scheduled for **ICE#1**" in out
+
+
+def test_the_forecast_example_continues_the_worked_example(tmp_path, capsys):
+    env, commands = _worked_example()
+    block = _block_after("Continuing the worked example", "text")
+    assert block[0].startswith("$ lotto ")
+    forecast_cmd = block[0].removeprefix("$ lotto ")
+    out = _run_file(tmp_path, capsys, env, commands + [forecast_cmd])
+    cmd, reply = _replies(out)[-1]
+    assert cmd == forecast_cmd
+    assert reply == block[1:]
