@@ -270,12 +270,18 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
     start = fmt_time(n.start, zone) if n.start else "a time not yet known"
     finish = fmt_time(n.finish, zone) if n.finish else "a time not yet known"
     rot = f"**{n.rotation_id}**"
+    # Joining or leaving by yourself is not news from "@you".
+    by_self = bool(n.actor_id) and n.actor_id == n.user_id
     texts = {
-        "welcome_new": (f"#### Welcome to Solar Lottery!\n{actor} added you to the Solar Lottery "
-                        "team rotation scheduler. Use `/lotto info` and `/lotto help` to learn more."),
-        "welcome": (f"#### Welcome to rotation {rot}!\n{actor} added you to {rot}. "
-                    f"Use `/lotto rotation show {n.rotation_id}` to see its settings and tasks."),
-        "left": f"{actor} removed you from rotation {rot}.",
+        "welcome_new": ("#### Welcome to Solar Lottery!\n"
+                        + ("You joined" if by_self else f"{actor} added you to")
+                        + " the Solar Lottery team rotation scheduler. Use `/lotto info` and "
+                        "`/lotto help` to learn more."),
+        "welcome": (f"#### Welcome to rotation {rot}!\n"
+                    + (f"You joined {rot}." if by_self else f"{actor} added you to {rot}.")
+                    + f" Use `/lotto rotation show {n.rotation_id}` to see its settings and tasks."),
+        "left": (f"You left rotation {rot}." if by_self
+                 else f"{actor} removed you from rotation {rot}."),
         "assigned": f"{actor} assigned you to {task}, from {start} to {finish} ({zone}).",
         "added": (f"{actor} added {', '.join(mention(u) for u in n.added_user_ids)} "
                   f"to your {task}."),

@@ -87,3 +87,24 @@ def test_bad_rotation_names_get_one_wording(kv_memory, name):
     assert not out.ok
     assert out.text.startswith(f"{name!r} is not a valid rotation name: use 1-100 characters without "
                                "spaces, '@' or '#', e.g. `rotation new SET`.")
+
+
+def test_joining_or_leaving_by_yourself_is_not_reported_as_done_by_you(kv_memory):
+    s = Script(kv_memory, actor="ann")
+    s.run("rotation new R --beginning 2020-01-01")
+    s.run("user join R")
+    assert [text.splitlines()[-1] for _, text in s.poster.sent] == [
+        "You joined the Solar Lottery team rotation scheduler. Use `/lotto info` and `/lotto help` "
+        "to learn more.",
+        "You joined **R**. Use `/lotto rotation show R` to see its settings and tasks."]
+    s.poster.reset()
+    s.run("user leave R")
+    assert s.poster.sent == [("ann", "You left rotation **R**.")]
+    s.poster.reset()
+    s.run("user join R @bob")
+    s.run("user leave R @bob")
+    assert [text.splitlines()[-1] for _, text in s.poster.sent] == [
+        "@ann added you to the Solar Lottery team rotation scheduler. Use `/lotto info` and "
+        "`/lotto help` to learn more.",
+        "@ann added you to **R**. Use `/lotto rotation show R` to see its settings and tasks.",
+        "@ann removed you from rotation **R**."]
