@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import random
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
+
+import msgspec
 
 from lotto import api, keys
 from lotto.autopilot import run_autopilot
+from lotto.errors import BadTimeError
 from lotto.ports import Directory
 from lotto.service import taskops
 from lotto.service.common import resolve_rotation, run
@@ -73,3 +78,44 @@ class Service(RotationOps, TaskOps, UserOps, SkillOps, ForecastOps):
                                        notices=notices + more)
 
         return run(self.kv, fn, self.stats)
+
+
+def _utc(value: datetime, what: str) -> datetime:
+    """``value`` in UTC; BadTimeError for a naive time (it would be stored ambiguously and,
+    read back, break every comparison with the aware times everything else uses)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise BadTimeError(
+            f"The time {what} ({value.isoformat()}) has no time zone, so it is ambiguous: "
+            "give an aware datetime (e.g. with tzinfo=timezone.utc); nothing was changed.",
+            field=what,
+        )
+    return value if value.tzinfo is timezone.utc else value.astimezone(timezone.utc)
+
+
+def _utc_request(req: Any) -> Any:
+    """``req`` with every datetime field in UTC (a copy if anything changed)."""
+    if not isinstance(req, msgspec.Struct):
+        return req
+    changes = {
+        name: _utc(value, name)
+        for name in req.__struct_fields__
+        if isinstance(value := getattr(req, name), datetime)
+    }
+    changes = {name: value for name, value in changes.items() if value is not getattr(req, name)}
+    return msgspec.structs.replace(req, **changes) if changes else req
+
+
+def _aware_times(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def checked(self: Service, req: Any, *, actor_id: str, now: datetime) -> Any:
+        return method(self, _utc_request(req), actor_id=actor_id, now=_utc(now, "now"))
+
+    return checked
+
+
+# Every operation checks its times at the door, before its unit of work.
+for _name in [n for n in dir(Service) if not n.startswith("_")]:
+    _method = getattr(Service, _name)
+    if callable(_method) and "now" in inspect.signature(_method).parameters:
+        setattr(Service, _name, _aware_times(_method))
+del _name, _method

@@ -62,3 +62,41 @@ def test_forecast_of_a_require_of_zero_fills_nobody(kv):
     result = forecast(rotation, [], {}, NOW, random.Random(1), shifts=3, samples=20)
     assert all(s.p_insufficient == 0 for s in result.shifts)
     assert all(u.p_any == 0 for u in result.users)
+
+
+# ----------------------------------------------------------------------------- naive times
+
+
+def _naive_calls(n: datetime):
+    return [
+        lambda s: s.rotation_new(api.RotationNewRequest(name="N"), actor_id=ACTOR, now=n),
+        lambda s: s.rotation_new(api.RotationNewRequest(name="N", beginning=n), actor_id=ACTOR, now=NOW),
+        lambda s: s.user_join(api.UserJoinRequest(rotation=ref("R"), user_ids=["u"], starting=n),
+                              actor_id=ACTOR, now=NOW),
+        lambda s: s.user_unavailable(api.UserUnavailableRequest(user_ids=["u"], start=n,
+                                                                finish=n + timedelta(hours=1)),
+                                     actor_id=ACTOR, now=NOW),
+        lambda s: s.task_new_shift(api.TaskNewShiftRequest(rotation=ref("R")), actor_id=ACTOR, now=n),
+        lambda s: s.rotation_autopilot(api.RotationAutopilotRequest(rotation=ref("R")), actor_id=ACTOR, now=n),
+    ]
+
+
+@pytest.mark.parametrize("index", range(len(_naive_calls(datetime(2020, 1, 1)))))
+def test_a_naive_time_is_refused_and_changes_nothing(kv, index):
+    # Stored naive, a time would later crash every comparison with an aware one
+    # (the autopilot of that rotation would fail on every tick).
+    svc = make_service(kv)
+    _rotation(svc)
+    before = dump(kv)
+    with pytest.raises(BadTimeError, match="time zone"):
+        _naive_calls(datetime(2020, 1, 1, 12))[index](svc)
+    assert dump(kv) == before
+
+
+def test_an_aware_time_in_another_zone_is_stored_in_utc(kv):
+    from datetime import timezone
+
+    svc = make_service(kv)
+    plus2 = timezone(timedelta(hours=2))
+    _rotation(svc, name="P", beginning=datetime(2020, 1, 6, 11, tzinfo=plus2))
+    assert b'"Beginning":"2020-01-06T09:00:00Z"' in kv.get("rotation:P")
