@@ -190,14 +190,20 @@ def _run(opts: dict[str, str], words: list[str]) -> int:
 def _read_file(path: str) -> list[str]:
     try:
         if path == "-":
-            text = sys.stdin.read()
+            data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
         else:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
+            with open(path, "rb") as fh:
+                data = fh.read()
+        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
     except OSError as exc:
         raise _Usage(f"--file: {exc.strerror}: {path}") from None
-    return [ln.strip() for ln in text.splitlines()
-            if ln.strip() and not ln.strip().startswith("#")]
+    except UnicodeDecodeError as exc:
+        where = "stdin" if path == "-" else path
+        raise _Usage(f"--file: {where} is not UTF-8 text (bad byte at offset {exc.start}); "
+                     "save it as UTF-8") from None
+    lines = [ln.strip() for ln in text.splitlines()]
+    # A line copied from a shell example (`lotto task fill ICE#1`) runs like the bare command.
+    return [ln.removeprefix("lotto ").strip() for ln in lines if ln and not ln.startswith("#")]
 
 
 def _one(env, actor: str, line: str, out: TextIO) -> bool:

@@ -85,6 +85,27 @@ def test_file_runs_each_line_and_stops_at_the_first_failure(tmp_path, capsys):
     assert "$ rotation show ICE" not in out  # stopped at the failure
 
 
+def test_a_file_that_is_not_utf8_is_a_usage_error_not_a_traceback(tmp_path, capsys):
+    script = tmp_path / "latin1.lotto"
+    script.write_bytes("info\nrotation new CAFÉ\n".encode("latin-1"))
+    assert main(["--file", str(script)]) == 2
+    err = capsys.readouterr().err
+    assert "is not UTF-8 text" in err and "Traceback" not in err
+    piped = subprocess.run([sys.executable, "-m", "lotto", "--file", "-"], cwd=ROOT, input=b"\xff\n",
+                           capture_output=True, timeout=120,
+                           env={k: v for k, v in os.environ.items() if not k.startswith("LOTTO_")})
+    assert piped.returncode == 2 and b"stdin is not UTF-8 text" in piped.stderr
+    assert b"Traceback" not in piped.stderr
+
+
+def test_file_lines_copied_with_a_leading_lotto_run_as_commands(tmp_path, capsys):
+    script = tmp_path / "copied.lotto"
+    script.write_text("lotto rotation new A --beginning 2020-01-01\n/lotto rotation list\n")
+    assert main(["--file", str(script)]) == 0
+    out = capsys.readouterr().out
+    assert "$ rotation new A --beginning 2020-01-01\nCreated rotation **A**" in out and "- A" in out
+
+
 def test_json_output_is_plain_json(capsys):
     assert main(["rotation", "new", "R", "--beginning", "2020-01-01", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["rotation"]["RotationID"] == "R"
