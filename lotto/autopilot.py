@@ -34,7 +34,14 @@ from lotto.task import STATE_FINISHED, STATE_PENDING, STATE_SCHEDULED, STATE_STA
 from lotto.timeutil import shift_number_at, shift_start
 from lotto.user import User
 
-__all__ = ["run_autopilot"]
+__all__ = ["run_autopilot", "MAX_CREATE_AHEAD"]
+
+#: The create step looks at most this many shift numbers ahead of the current
+#: one: a tiny period with a long create-prior ("--period 1m", 800h ahead) would
+#: otherwise make tens of thousands of shifts in one tick, each checked against
+#: all the others, and the tick would never end. Daily shifts still reach 2.7
+#: years ahead; the window moves on with every run.
+MAX_CREATE_AHEAD = 1000
 
 
 class _Run:
@@ -127,11 +134,13 @@ class _Run:
         step = AutopilotStep(name=api.STEP_CREATE)
         up_to = self.now + ap.create_prior
         n = shift_number_at(fs.beginning, fs.period, fs.time_zone, self.now)
-        while (start := shift_start(fs.beginning, fs.period, fs.time_zone, n)) < up_to:
+        last = n + MAX_CREATE_AHEAD - 1
+        made = set(r.task_ids)
+        while n <= last and (start := shift_start(fs.beginning, fs.period, fs.time_zone, n)) < up_to:
             tid = f"{r.rotation_id}#{n}"
             # Shift numbers before the beginning don't exist; an existing shift
             # (any state) or an open task covering the start means "covered".
-            covered = n < 0 or tid in r.task_ids or any(
+            covered = n < 0 or tid in made or any(
                 (iv := task_interval(t)) and iv[0] <= start < iv[1] for t in self.tasks.values()
             )
             # A shift that would overlap an open task is skipped, not an error: the
@@ -139,6 +148,7 @@ class _Run:
             if not covered and not taskops.shift_overlaps(r, n, self.tasks.values()):
                 task = taskops.make_shift(self.s, r, n, self.tasks.values())
                 self.tasks[task.task_id] = task  # not in the view: filled next run
+                made.add(task.task_id)
                 step.task_ids.append(task.task_id)
             n += 1
         return step
