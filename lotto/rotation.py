@@ -116,4 +116,9 @@ def shift_number_of(rotation: Rotation, t: datetime) -> int:
 def doubling_period(rotation: Rotation) -> timedelta:
     """The lottery's doubling period: (1 + Fuzz) × the average period length (SPEC §3)."""
     fs = rotation.fill_settings
-    return (1 + max(fs.fuzz, 0)) * timeutil.average_period(fs.period)
+    try:
+        return (1 + max(fs.fuzz, 0)) * timeutil.average_period(fs.period)
+    except OverflowError:
+        # A fuzz so large the product leaves timedelta's range: every weight is
+        # then ~1, a fair draw, which is what the largest representable D gives.
+        return timedelta.max

@@ -100,3 +100,73 @@ def test_an_aware_time_in_another_zone_is_stored_in_utc(kv):
     plus2 = timezone(timedelta(hours=2))
     _rotation(svc, name="P", beginning=datetime(2020, 1, 6, 11, tzinfo=plus2))
     assert b'"Beginning":"2020-01-06T09:00:00Z"' in kv.get("rotation:P")
+
+
+# ----------------------------------------------------------------------------- forecast
+
+
+def test_forecast_changes_nothing_stored_and_not_the_fills(kv):
+    svc = make_service(kv)
+    _rotation(svc)
+    svc.user_join(api.UserJoinRequest(rotation=ref("R"), user_ids=[f"u{i}" for i in range(5)]),
+                  actor_id=ACTOR, now=NOW)
+    svc.rotation_set_task(api.RotationSetTaskRequest(rotation=ref("R"), grace=timedelta(days=10)),
+                          actor_id=ACTOR, now=NOW)
+    for n in (0, 1):
+        svc.task_new_shift(api.TaskNewShiftRequest(rotation=ref("R"), number=n), actor_id=ACTOR, now=NOW)
+    svc.task_assign(api.TaskAssignRequest(task_id="R#1", user_ids=["u0"]), actor_id=ACTOR, now=NOW)
+    before = dump(kv)
+    for seed in (None, 3):
+        svc.rotation_forecast(api.RotationForecastRequest(rotation=ref("R"), shifts=8, samples=50, seed=seed),
+                              actor_id=ACTOR, now=NOW)
+        svc.user_forecast(api.UserForecastRequest(rotation=ref("R"), user_ids=["u0", "u3"], seed=seed),
+                          actor_id=ACTOR, now=NOW)
+    assert dump(kv) == before
+    # The real fill is the same with or without forecasts run before it.
+    filled = svc.task_fill(api.TaskFillRequest(task_id="R#0"), actor_id=ACTOR, now=NOW).changed
+    kv.delete_all()
+    for key, value in before.items():
+        kv.set(key, value)
+    assert svc.task_fill(api.TaskFillRequest(task_id="R#0"), actor_id=ACTOR, now=NOW).changed == filled
+
+
+# ----------------------------------------------------------------------------- huge values
+
+
+def test_a_huge_fuzz_makes_a_fair_draw_not_a_date_error(kv):
+    # (1 + 10**9) weeks does not fit a timedelta: every fill and forecast of the
+    # rotation used to fail with "a date ... is outside the supported range".
+    svc = make_service(kv)
+    _rotation(svc)
+    svc.user_join(api.UserJoinRequest(rotation=ref("R"), user_ids=["a", "b", "c"]), actor_id=ACTOR, now=NOW)
+    svc.rotation_set_fill(api.RotationSetFillRequest(rotation=ref("R"), fuzz=10**9), actor_id=ACTOR, now=NOW)
+    svc.task_new_shift(api.TaskNewShiftRequest(rotation=ref("R"), number=0), actor_id=ACTOR, now=NOW)
+    assert len(svc.task_fill(api.TaskFillRequest(task_id="R#0"), actor_id=ACTOR, now=NOW).changed) == 1
+    result = svc.rotation_forecast(api.RotationForecastRequest(rotation=ref("R"), shifts=2, samples=30),
+                                   actor_id=ACTOR, now=NOW)
+    assert [s.p_insufficient for s in result.forecast.shifts] == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("call", [
+    lambda s: s.task_new_shift(api.TaskNewShiftRequest(rotation=ref("R"), number=10**6), actor_id=ACTOR, now=NOW),
+    lambda s: s.rotation_autopilot(api.RotationAutopilotRequest(rotation=ref("R")), actor_id=ACTOR,
+                                   now=datetime(9999, 12, 31, 23, tzinfo=NOW.tzinfo)),
+])
+def test_times_out_of_range_are_a_bad_time_error_and_change_nothing(kv, call):
+    svc = make_service(kv)
+    _rotation(svc)
+    svc.rotation_set_autopilot(api.RotationSetAutopilotRequest(rotation=ref("R"), create=True,
+                                                               create_prior=timedelta(days=30)),
+                               actor_id=ACTOR, now=NOW)
+    before = dump(kv)
+    with pytest.raises(BadTimeError, match="range"):
+        call(svc)
+    assert dump(kv) == before
+
+
+def test_a_forecast_out_of_range_is_a_bad_time_error(kv):
+    svc = make_service(kv)
+    _rotation(svc)
+    with pytest.raises(BadTimeError, match="range"):
+        svc.rotation_forecast(api.RotationForecastRequest(rotation=ref("R"), shifts=3, samples=5),
+                              actor_id=ACTOR, now=datetime(9999, 12, 20, tzinfo=NOW.tzinfo))
