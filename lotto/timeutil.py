@@ -121,6 +121,17 @@ def _as_utc(dt: datetime) -> datetime:
 
 def parse_time(text: str, zone: str | tzinfo = UTC) -> datetime:
     """Parse a user-supplied time (SPEC §5); a time without a zone is local to ``zone``."""
+    try:
+        return _parse_time(text, zone)
+    except OverflowError:  # a valid local time whose UTC moment is before year 1 or after 9999
+        raise BadTimeError(
+            f"{text!r} is out of range: in UTC it falls before year 1 or after year 9999; "
+            "give a time between those years.",
+            time=text,
+        ) from None
+
+
+def _parse_time(text: str, zone: str | tzinfo) -> datetime:
     raw = (text or "").strip()
     m = _TIME_RE.match(raw)
     if not m:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from lotto import keys
 from lotto.api import Notice, RotationRef
 from kvstore.errors import ConflictError as KVConflictError
-from lotto.errors import AmbiguousError, ConflictError, InputError, NotFoundError
+from lotto.errors import AmbiguousError, BadTimeError, ConflictError, InputError, NotFoundError
 from lotto.ports import Directory
 from lotto.record import decode, encode
 from lotto.rotation import Rotation
@@ -21,6 +21,7 @@ from lotto.task import Task, rotation_id_of
 
 __all__ = [
     "run",
+    "out_of_range",
     "resolve_rotation",
     "load_task",
     "check_users",
@@ -39,7 +40,9 @@ def run(kv: Any, fn: Callable[[Session], T], stats: Any = None) -> T:
     ``fn`` from scratch, so ``fn`` must not have side effects outside the
     session (notices are returned, never sent). When the store keeps changing,
     the kvstore's conflict becomes :class:`lotto.errors.ConflictError`.
-    ``stats`` (optional) gets ``round_trips`` of the last attempt, commit included.
+    A time computation leaving Python's date range (OverflowError) becomes
+    :class:`lotto.errors.BadTimeError`. ``stats`` (optional) gets
+    ``round_trips`` of the last attempt, commit included.
     """
     attempt: list[Any] = []
 
@@ -52,6 +55,10 @@ def run(kv: Any, fn: Callable[[Session], T], stats: Any = None) -> T:
 
     try:
         return kv.run(unit)
+    except OverflowError:
+        # Python dates stop at years 1 and 9999: a far --now, a huge --number or
+        # a giant duration can push a computed time past them (nothing was written).
+        raise out_of_range() from None
     except KVConflictError as err:
         raise ConflictError(
             "Other commands kept changing the same records at the same time, so nothing was "
@@ -61,6 +68,15 @@ def run(kv: Any, fn: Callable[[Session], T], stats: Any = None) -> T:
     finally:
         if stats is not None and attempt:
             stats.round_trips = attempt[0].round_trips
+
+
+def out_of_range() -> BadTimeError:
+    """The error for a computed time outside Python's years 1-9999."""
+    return BadTimeError(
+        "A time this command works out falls out of range (before year 1 or after year 9999): "
+        "check --now, --starting, --number and the rotation's durations and priors; "
+        "nothing was changed.",
+    )
 
 
 def resolve_rotation(session: Session, ref: RotationRef, extra_keys: Iterable[str] = ()) -> Rotation:

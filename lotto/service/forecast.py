@@ -14,7 +14,7 @@ from lotto import api, keys
 from lotto.errors import NotFoundError
 from lotto.forecast import forecast
 from lotto.rotation import Rotation
-from lotto.service.common import check_users, resolve_rotation, run
+from lotto.service.common import check_users, out_of_range, resolve_rotation, run
 from lotto.service.taskops import load_open_tasks
 from lotto.store import Session
 from lotto.task import Task
@@ -48,7 +48,10 @@ def _simulate(rotation: Rotation, tasks: list[Task], users: dict[str, User],
     seed = rotation.fill_settings.seed if req.seed is None else req.seed
     # A generator of its own: the forecast never touches the lottery's fill seeds.
     rng = random.Random(f"forecast/{seed}")
-    result = forecast(rotation, tasks, users, now, rng, shifts=req.shifts, samples=req.samples)
+    try:
+        result = forecast(rotation, tasks, users, now, rng, shifts=req.shifts, samples=req.samples)
+    except OverflowError:
+        raise out_of_range() from None
     return api.ForecastResult(rotation=rotation, seed=seed, forecast=result)
 
 

@@ -277,3 +277,15 @@ def test_shift_number_at_is_the_inverse_of_shift_start(period, zone, beginning, 
     t = b + offset
     n = shift_number_at(b, period, zone, t)
     assert shift_start(b, period, zone, n) <= t < shift_start(b, period, zone, n + 1)
+
+
+@pytest.mark.parametrize("text, zone", [
+    ("0001-01-01", "Asia/Tokyo"),
+    ("9999-12-31T23:59", LA),
+    ("0001-01-01T00:00+01:00", "UTC"),
+    ("9999-12-31T23:00-05:00", "UTC"),
+    ("0001-01-01T00:00JST", "UTC"),
+])
+def test_a_time_that_is_out_of_range_in_utc_is_a_bad_time(text, zone):
+    with pytest.raises(BadTimeError, match="range"):
+        parse_time(text, zone)
