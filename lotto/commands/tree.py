@@ -137,10 +137,9 @@ def help_text(node: Group | Command) -> str:
         for flag in node.all_flags:
             short = f"-{flag.short}, " if flag.short else ""
             lines.append(f"- `{short}{flag.usage()}`: {flag.help}")
-        if node.access != PUBLIC:
-            who = ("anyone for themselves; plugin admins for others" if node.access == SELF
-                   else "plugin admins only")
-            lines += ["", f"Who may run it: {who}."]
+        who = {PUBLIC: "anyone", SELF: "anyone for themselves; plugin admins for others"}.get(
+            node.access, "plugin admins only")
+        lines += ["", f"Who may run it: {who}."]
         return "\n".join(lines)
     title = f"**{_name(node.path)}**" + (f": {node.summary}" if node.summary else "")
     lines = [title, "", "Subcommands:"]

@@ -108,3 +108,12 @@ def test_joining_or_leaving_by_yourself_is_not_reported_as_done_by_you(kv_memory
         "`/lotto help` to learn more.",
         "@ann added you to **R**. Use `/lotto rotation show R` to see its settings and tasks.",
         "@ann removed you from rotation **R**."]
+
+
+@pytest.mark.parametrize("path, who", [
+    ("info", "anyone"), ("rotation forecast", "anyone"), ("task show", "anyone"),
+    ("user join", "anyone for themselves; plugin admins for others"),
+    ("rotation new", "plugin admins only"),
+])
+def test_every_command_help_says_who_may_run_it(kv_memory, path, who):
+    assert Script(kv_memory).run(f"{path} help").text.endswith(f"\n\nWho may run it: {who}.")
