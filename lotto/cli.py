@@ -219,6 +219,7 @@ def _one(env, actor: str, line: str, out: TextIO) -> bool:
         dm_stream.write(f"DM to @{user_id}: {body}\n")
     env.poster.reset()
     if not outcome.ok:
+        out.flush()  # the `$ line` echo first, also when both streams go to one pipe
         sys.stderr.write(f"error: {outcome.text}\n")
         return False
     text = outcome.text

@@ -123,6 +123,10 @@ def _convert(flag: Flag, raw: str, zone: str) -> Any:
     if any(len(part) > _MAX_SKILL for part in raw.split(",")):
         raise InputError(f"skill names are at most {_MAX_SKILL} characters long.")
     if kind == "skill":
+        if "," in raw:
+            # The original README shows `--skill=a,b` here, but a need is one skill-level.
+            raise InputError(f"`{raw}` names several skills; give one skill-level per command "
+                             "(e.g. `--skill webapp-2`) and run it again for the next.", value=raw)
         return sk.parse_skill_level(raw)
     parts = [p for p in raw.split(",") if p.strip()]
     if not parts:

@@ -85,6 +85,16 @@ def test_file_runs_each_line_and_stops_at_the_first_failure(tmp_path, capsys):
     assert "$ rotation show ICE" not in out  # stopped at the failure
 
 
+def test_an_error_follows_its_echoed_command_when_both_streams_share_a_pipe():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOTTO_")}
+    done = subprocess.run([sys.executable, "-m", "lotto", "--file", "-"], cwd=ROOT, env=env,
+                          input="rotation list\nrotation show NOPE\n", text=True, timeout=120,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert lines[-2:][0] == "$ rotation show NOPE" and lines[-1].startswith("error: Rotation NOPE")
+
+
 def test_a_file_that_is_not_utf8_is_a_usage_error_not_a_traceback(tmp_path, capsys):
     script = tmp_path / "latin1.lotto"
     script.write_bytes("info\nrotation new CAFÉ\n".encode("latin-1"))

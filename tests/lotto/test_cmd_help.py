@@ -117,3 +117,12 @@ def test_joining_or_leaving_by_yourself_is_not_reported_as_done_by_you(kv_memory
 ])
 def test_every_command_help_says_who_may_run_it(kv_memory, path, who):
     assert Script(kv_memory).run(f"{path} help").text.endswith(f"\n\nWho may run it: {who}.")
+
+
+@pytest.mark.parametrize("what", ["require", "limit"])
+def test_a_need_with_several_skills_says_to_give_one_per_command(kv_memory, what):
+    s = Script(kv_memory)
+    s.run("rotation new R --beginning 2020-01-01")
+    out = s.try_(f"rotation set {what} R -s webapp-2,server")
+    assert not out.ok
+    assert "`webapp-2,server` names several skills; give one skill-level per command" in out.text
