@@ -9,6 +9,7 @@ from lotto.commands.base import ROTATION_FLAG, Ctx
 from lotto.commands.parser import Flag
 from lotto.commands.tree import PUBLIC, SELF, command, group
 from lotto.errors import InputError
+from lotto.skill import format_skill_level
 
 __all__: list[str] = []
 
@@ -33,7 +34,10 @@ def user_qualify(ctx: Ctx):
     if any(s == "any" for s, _ in skills):
         raise InputError("`any` is not a skill a user can have; every user matches it.")
     res = ctx.call(api.UserQualifyRequest(user_ids=ctx.users(ctx.parsed.args), skills=skills))
-    return _users_reply(ctx, res, f"Qualified {len(res.changed)} of {len(res.users)} users.")
+    what = ", ".join(format_skill_level(s, lvl) for s, lvl in skills)
+    return _users_reply(ctx, res, _skills_head(
+        ctx, res, f"Qualified {{who}} for {what}.", "already at those levels",
+        "Nothing changed: everyone named already has those skills at those levels."))
 
 
 @command(("user", "disqualify"), "@user... --skill S[,S...]", "remove skills from users",
@@ -42,7 +46,20 @@ def user_disqualify(ctx: Ctx):
     """Disqualify users."""
     skills = ctx.require_flag("skill")
     res = ctx.call(api.UserDisqualifyRequest(user_ids=ctx.users(ctx.parsed.args), skills=skills))
-    return _users_reply(ctx, res, f"Disqualified {len(res.changed)} of {len(res.users)} users.")
+    return _users_reply(ctx, res, _skills_head(
+        ctx, res, f"Disqualified {{who}} from {', '.join(skills)}.", "did not have them",
+        "Nothing changed: nobody named has those skills."))
+
+
+def _skills_head(ctx: Ctx, res: api.UsersResult, done: str, noop: str, nothing: str) -> str:
+    """Who changed, and who was named but already as asked (like join and leave)."""
+    if not res.changed:
+        return nothing
+    text = done.format(who=", ".join(ctx.username(u) for u in res.changed))
+    skipped = [u.mattermost_user_id for u in res.users if u.mattermost_user_id not in res.changed]
+    if skipped:
+        text += f" Skipped {', '.join(ctx.username(u) for u in skipped)}: {noop}."
+    return text
 
 
 @command(("user", "show"), "[@user...]", "show users' skills, served times and calendars",

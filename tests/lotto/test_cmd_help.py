@@ -126,3 +126,15 @@ def test_a_need_with_several_skills_says_to_give_one_per_command(kv_memory, what
     out = s.try_(f"rotation set {what} R -s webapp-2,server")
     assert not out.ok
     assert "`webapp-2,server` names several skills; give one skill-level per command" in out.text
+
+
+def test_qualify_and_disqualify_name_who_changed_like_join_and_leave(kv_memory):
+    s = Script(kv_memory)
+    head = lambda line: s.run(line).text.splitlines()[0]  # noqa: E731
+    assert head("user qualify @a -s web-2,db") == "Qualified @a for web-▣, db-◉."
+    assert head("user qualify @a @b -s web-2") == "Qualified @b for web-▣. Skipped @a: already at those levels."
+    assert head("user qualify @a -s web-2") == (
+        "Nothing changed: everyone named already has those skills at those levels.")
+    assert head("user disqualify @a @b @c -s web") == (
+        "Disqualified @a, @b from web. Skipped @c: did not have them.")
+    assert head("user disqualify @c -s web,db") == "Nothing changed: nobody named has those skills."
