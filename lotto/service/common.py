@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from lotto import keys
 from lotto.api import Notice, RotationRef
 from kvstore.errors import ConflictError as KVConflictError
+from kvstore.errors import InvalidKeyError
 from lotto.errors import AmbiguousError, BadTimeError, ConflictError, InputError, NotFoundError
 from lotto.ports import Directory
 from lotto.record import decode, encode
@@ -59,6 +60,13 @@ def run(kv: Any, fn: Callable[[Session], T], stats: Any = None) -> T:
         # Python dates stop at years 1 and 9999: a far --now, a huge --number or
         # a giant duration can push a computed time past them (nothing was written).
         raise out_of_range() from None
+    except InvalidKeyError as err:
+        # Only a name from the request (a user, task or rotation id) can make a bad key.
+        raise InputError(
+            "A name in this command (a user, task or rotation id) is too long or malformed to be "
+            "stored; check it and use a shorter one. Nothing was changed.",
+            key=err.context.get("key"),
+        ) from None
     except KVConflictError as err:
         raise ConflictError(
             "Other commands kept changing the same records at the same time, so nothing was "

@@ -170,3 +170,23 @@ def test_a_forecast_out_of_range_is_a_bad_time_error(kv):
     with pytest.raises(BadTimeError, match="range"):
         svc.rotation_forecast(api.RotationForecastRequest(rotation=ref("R"), shifts=3, samples=5),
                               actor_id=ACTOR, now=datetime(9999, 12, 20, tzinfo=NOW.tzinfo))
+
+
+# ----------------------------------------------------------------------------- names too long to store
+
+
+@pytest.mark.parametrize("call", [
+    lambda s: s.task_show(api.TaskShowRequest(task_id="R#" + "1" * 200), actor_id=ACTOR, now=NOW),
+    lambda s: s.task_fill(api.TaskFillRequest(task_id="R" * 200 + "#1"), actor_id=ACTOR, now=NOW),
+    lambda s: s.user_show(api.UserShowRequest(user_ids=["u" * 200]), actor_id=ACTOR, now=NOW),
+    lambda s: s.user_join(api.UserJoinRequest(rotation=ref("R"), user_ids=["u" * 200]), actor_id=ACTOR, now=NOW),
+])
+def test_a_name_too_long_to_be_a_key_is_an_input_error(kv, call):
+    from lotto.errors import InputError
+
+    svc = make_service(kv)
+    _rotation(svc)
+    before = dump(kv)
+    with pytest.raises(InputError, match="too long"):
+        call(svc)
+    assert dump(kv) == before
