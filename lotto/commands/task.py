@@ -49,8 +49,8 @@ def task_new_ticket(ctx: Ctx):
     return _created(ctx, res, "ticket")
 
 
-@command(("task", "assign"), "ID @user... [--force]",
-         "assign users to a pending task", flags=(FORCE,))
+@command(("task", "assign"), "ID [@user...] [--force]",
+         "assign users (default: you) to a pending task", flags=(FORCE,))
 def task_assign(ctx: Ctx):
     """Assign users."""
     task_id, users = ctx.task_and_users()
@@ -80,8 +80,8 @@ def _clash_note(ctx: Ctx, res: api.TaskAssignResult) -> str:
     return f". Note: unavailable during the task: {'; '.join(notes)}."
 
 
-@command(("task", "unassign"), "ID @user... [--force]",
-         "remove users from a pending task", flags=(_UNASSIGN_FORCE,))
+@command(("task", "unassign"), "ID [@user...] [--force]",
+         "remove users (default: you) from a pending task", flags=(_UNASSIGN_FORCE,))
 def task_unassign(ctx: Ctx):
     """Unassign users."""
     task_id, users = ctx.task_and_users()

@@ -24,8 +24,8 @@ def _users_reply(ctx: Ctx, res: api.UsersResult, head: str):
     return res, f"{head}\n{body}" if head else body
 
 
-@command(("user", "qualify"), "@user... --skill S[-L][,S[-L]...]",
-         "give users skills at levels (1-4, or beginner..expert)",
+@command(("user", "qualify"), "[@user...] --skill S[-L][,S[-L]...]",
+         "give users (default: you) skills at levels (1-4, or beginner..expert)",
          flags=(Flag("skill", "skills", "skills with optional levels, e.g. `webapp-2,server`",
                      short="s"),))
 def user_qualify(ctx: Ctx):
@@ -40,7 +40,8 @@ def user_qualify(ctx: Ctx):
         "Nothing changed: everyone named already has those skills at those levels."))
 
 
-@command(("user", "disqualify"), "@user... --skill S[,S...]", "remove skills from users",
+@command(("user", "disqualify"), "[@user...] --skill S[,S...]",
+         "remove skills from users (default: you)",
          flags=(Flag("skill", "names", "the skill names to remove", short="s"),))
 def user_disqualify(ctx: Ctx):
     """Disqualify users."""

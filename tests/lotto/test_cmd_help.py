@@ -138,3 +138,18 @@ def test_qualify_and_disqualify_name_who_changed_like_join_and_leave(kv_memory):
     assert head("user disqualify @a @b @c -s web") == (
         "Disqualified @a, @b from web. Skipped @c: did not have them.")
     assert head("user disqualify @c -s web,db") == "Nothing changed: nobody named has those skills."
+
+
+@pytest.mark.parametrize("path", ["task assign", "task unassign", "user qualify", "user disqualify",
+                                  "user join", "user leave", "user show", "user unavailable"])
+def test_usage_shows_users_as_optional_where_they_default_to_you(kv_memory, path):
+    s = Script(kv_memory)
+    assert "[@user...]" in s.run(f"{path} help").text
+    if path in ("task assign", "task unassign"):
+        s.run("rotation new R --beginning 2020-01-06")
+        s.run("task new shift R -n 0")
+        s.run("task assign R#0")
+        assert s.run("task show R#0").data.task.mattermost_user_ids == ["test-user"]
+        if path == "task unassign":
+            s.run("task unassign R#0")
+            assert s.run("task show R#0").data.task.mattermost_user_ids == []
