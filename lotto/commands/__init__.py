@@ -105,7 +105,7 @@ def execute(env: Env, actor_id: str, text: str, *, now: datetime | None = None) 
         if not isinstance(node, Command):
             return _group_reply(node, rest)
         cmd = node
-        if any(tok in _HELP_WORDS for tok in rest[:1]) or "--help" in rest:
+        if any(tok in _HELP_WORDS for tok in rest[:1]) or "--help" in rest or "-h" in rest:
             return Outcome(True, help_text(cmd))
         return _run(env, cmd, actor_id, rest, now)
     except Exception as exc:  # noqa: BLE001 - the one place errors become text

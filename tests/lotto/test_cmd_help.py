@@ -153,3 +153,9 @@ def test_usage_shows_users_as_optional_where_they_default_to_you(kv_memory, path
         if path == "task unassign":
             s.run("task unassign R#0")
             assert s.run("task show R#0").data.task.mattermost_user_ids == []
+
+
+@pytest.mark.parametrize("line", ["rotation new X -h", "rotation new X --help", "rotation new help"])
+def test_dash_h_anywhere_asks_for_help_like_dash_dash_help(kv_memory, line):
+    out = Script(kv_memory).run(line)
+    assert out.text.startswith("**/lotto rotation new**: create a rotation")
