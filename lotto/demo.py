@@ -11,6 +11,7 @@ so the demo exercises exactly what a user would type.
 from __future__ import annotations
 
 import collections
+import sys
 import time
 from typing import Callable
 
@@ -138,7 +139,13 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> i
     from lotto.local import LocalDirectory
 
     if argv:
-        out("usage: lotto demo")
+        usage = ("usage: lotto demo\n\nRuns a year of two example rotations (ICE and SET) through "
+                 "/lotto commands on an in-memory store and prints every shift and how many "
+                 "shifts each person served. It takes no arguments.")
+        if argv in (["-h"], ["--help"]):
+            out(usage)
+            return 0
+        print(f"lotto demo: unexpected argument {argv[0]!r}\n\n{usage}", file=sys.stderr)
         return 2
     began = time.perf_counter()
     kv = kvstore.open("memory://lotto-demo", PLUGIN_ID)

@@ -173,6 +173,14 @@ def test_demo_prints_a_year_of_both_rotations(args):
         assert len(counts) == 30 and sum(counts) == total
 
 
+def test_demo_help_and_bad_arguments(capsys):
+    assert main(["demo", "--help"]) == 0
+    assert capsys.readouterr().out.startswith("usage: lotto demo\n")
+    assert main(["demo", "--fast"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "unexpected argument '--fast'" in err
+
+
 def test_a_reader_that_stops_early_gets_no_traceback():
     # `lotto demo | head -1`: the pipe closes while the demo is still printing.
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOTTO_")}
