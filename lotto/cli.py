@@ -68,7 +68,9 @@ def _setup_logging() -> None:
     else:
         handler.setFormatter(_BriefFormatter("lotto: %(levelname)s: %(message)s"))
     root.addHandler(handler)
-    root.setLevel(logging.WARNING)
+    # Every failure of a command already reaches stderr as its `error: …` paragraph; the
+    # warnings logged on the way (meant for a server's log) would only say it twice.
+    root.setLevel(logging.WARNING if os.environ.get("LOTTO_DEBUG") else logging.ERROR)
 
 
 class _Usage(Exception):

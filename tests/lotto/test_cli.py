@@ -95,6 +95,13 @@ def test_an_error_follows_its_echoed_command_when_both_streams_share_a_pipe():
     assert lines[-2:][0] == "$ rotation show NOPE" and lines[-1].startswith("error: Rotation NOPE")
 
 
+def test_an_unreachable_store_is_reported_once():
+    done = _lotto("--store", "redis://127.0.0.1:1/0", "rotation", "list")
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: the store failed (") and done.stderr.count("\n") == 1, done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_a_file_that_is_not_utf8_is_a_usage_error_not_a_traceback(tmp_path, capsys):
     script = tmp_path / "latin1.lotto"
     script.write_bytes("info\nrotation new CAFÉ\n".encode("latin-1"))
