@@ -13,7 +13,7 @@ from lotto.commands.base import ROTATION_FLAG, Ctx
 from lotto.commands.parser import Flag
 from lotto.commands.render import fmt_time
 from lotto.commands.tree import PUBLIC, command
-from lotto.forecast import Forecast, UserForecast
+from lotto.forecast import MAX_SAMPLES, MAX_SHIFTS, Forecast, UserForecast
 
 __all__ = ["forecast_text", "percent"]
 
@@ -23,8 +23,10 @@ _SHIFT_COLUMNS = 6  # per-shift columns shown in the users' table
 
 _FLAGS = (
     ROTATION_FLAG,
-    Flag("shifts", "count", f"how many coming shifts to forecast (default {DEFAULT_SHIFTS})"),
-    Flag("samples", "count", f"how many simulated futures (default {DEFAULT_SAMPLES})"),
+    Flag("shifts", "count", f"how many coming shifts to forecast (default {DEFAULT_SHIFTS}, "
+         f"at most {MAX_SHIFTS})"),
+    Flag("samples", "count", f"how many simulated futures (default {DEFAULT_SAMPLES}, "
+         f"at most {MAX_SAMPLES})"),
     Flag("seed", "int", "seed of the simulation (default: the rotation's seed)"),
 )
 

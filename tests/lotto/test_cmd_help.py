@@ -159,3 +159,13 @@ def test_usage_shows_users_as_optional_where_they_default_to_you(kv_memory, path
 def test_dash_h_anywhere_asks_for_help_like_dash_dash_help(kv_memory, line):
     out = Script(kv_memory).run(line)
     assert out.text.startswith("**/lotto rotation new**: create a rotation")
+
+
+def test_forecast_help_gives_the_limits_its_errors_enforce(kv_memory):
+    s = Script(kv_memory)
+    text = s.run("rotation forecast help").text
+    assert "- `--shifts N`: how many coming shifts to forecast (default 6, at most 52)" in text
+    assert "- `--samples N`: how many simulated futures (default 200, at most 5000)" in text
+    s.run("rotation new R --beginning 2020-01-06")
+    assert "between 1 and 52" in s.try_("rotation forecast R --shifts 53").text
+    assert "between 1 and 5000" in s.try_("rotation forecast R --samples 5001").text
