@@ -92,3 +92,28 @@ def test_the_forecast_example_continues_the_worked_example(tmp_path, capsys):
     cmd, reply = _replies(out)[-1]
     assert cmd == forecast_cmd
     assert reply == block[1:]
+
+
+def _expand(item: str) -> set[str]:
+    """``rotation list|show`` -> {"rotation list", "rotation show"}."""
+    *head, last = item.split()
+    return {" ".join([*head, alt]) for alt in last.split("|")}
+
+
+def test_who_may_do_what_lists_exactly_the_public_and_self_service_commands():
+    from lotto.commands.tree import PUBLIC, ROOT, SELF, Group
+
+    def walk(node):
+        if isinstance(node, Group):
+            for child in node.children.values():
+                yield from walk(child)
+        else:
+            yield node
+
+    sentence = re.search(r"Anyone may run (`info`.*?) for themselves;", README, re.S).group(1)
+    items = re.findall(r"`([^`]+)`", sentence)
+    public_part, self_part = items[:-1], items[-1]  # "..., and `user join|leave|unavailable`"
+    listed_public = set().union(*map(_expand, public_part))
+    access = {" ".join(c.path): c.access for c in walk(ROOT)}
+    assert listed_public == {p for p, a in access.items() if a == PUBLIC}
+    assert _expand(self_part) == {p for p, a in access.items() if a == SELF}
