@@ -117,3 +117,10 @@ def test_who_may_do_what_lists_exactly_the_public_and_self_service_commands():
     access = {" ".join(c.path): c.access for c in walk(ROOT)}
     assert listed_public == {p for p, a in access.items() if a == PUBLIC}
     assert _expand(self_part) == {p for p, a in access.items() if a == SELF}
+
+
+def test_operating_lists_every_kind_of_problem_check_reports():
+    from lotto.maintenance.check import KINDS
+
+    section = README[README.index("`check` looks for:"):README.index("`repair` only rewrites")]
+    assert set(re.findall(r"`([a-z_]+)`", section)) == set(KINDS)
