@@ -122,5 +122,6 @@ def test_who_may_do_what_lists_exactly_the_public_and_self_service_commands():
 def test_operating_lists_every_kind_of_problem_check_reports():
     from lotto.maintenance.check import KINDS
 
-    section = README[README.index("`check` looks for:"):README.index("`repair` only rewrites")]
+    start = README.index("`check` looks for:") + len("`check` looks for:")
+    section = README[start:README.index("`repair` only rewrites")]
     assert set(re.findall(r"`([a-z_]+)`", section)) == set(KINDS)
