@@ -228,4 +228,26 @@ def _one(env, actor: str, line: str, out: TextIO) -> bool:
     if outcome.is_json:
         text = text.removeprefix("```json\n").removesuffix("\n```")
     out.write(text.rstrip("\n") + "\n")
+    failures = _autopilot_failures(outcome.data)
+    if failures:
+        # The run's other work is saved and reported above; a cron job still has to notice.
+        out.flush()
+        sys.stderr.write(f"error: the autopilot could not do everything: {'; '.join(failures)}.\n")
+        return False
     return True
+
+
+def _autopilot_failures(data: object) -> list[str]:
+    """What an autopilot run (one rotation's or every rotation's) failed to do."""
+    from lotto import api
+    from lotto.commands.autopilot import AutopilotAllResult, failed_fills
+
+    if isinstance(data, api.AutopilotResult):
+        runs, errors = [data], {}
+    elif isinstance(data, AutopilotAllResult):
+        runs, errors = data.results, data.errors
+    else:
+        return []
+    failures = [f"rotation {rid} failed" for rid in errors]
+    failures += [f"{fill.task_id} was not filled" for run in runs for fill in failed_fills(run)]
+    return failures

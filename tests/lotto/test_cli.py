@@ -102,6 +102,28 @@ def test_an_unreachable_store_is_reported_once():
     assert "Traceback" not in done.stderr
 
 
+def test_an_autopilot_run_that_could_not_fill_a_task_exits_1_after_its_report(tmp_path, capsys):
+    script = tmp_path / "autopilot.lotto"
+    script.write_text("rotation new R --beginning 2020-01-06 --now 2020-01-01\n"
+                      "rotation set require R --count 3\n"
+                      "user join R @a @b\n"
+                      "rotation set autopilot R --create --create-prior 100h --schedule --schedule-prior 100h\n"
+                      "rotation new Q --beginning 2020-01-06 --now 2020-01-01\n"
+                      "rotation autopilot R --now 2020-01-04\n")
+    assert main(["--file", str(script)]) == 0  # creating R#0 went fine
+    capsys.readouterr()
+    assert main(["autopilot", "--now", "2020-01-05"]) == 1
+    out, err = capsys.readouterr()
+    assert "ran autopilot on Q" in out and "R#0 stays pending" in out
+    assert err == "error: the autopilot could not do everything: R#0 was not filled.\n"
+    assert main(["rotation", "autopilot", "Q", "--now", "2020-01-05"]) == 0
+    capsys.readouterr()
+    assert main(["rotation", "autopilot", "R", "--now", "2020-01-05", "--json"]) == 1
+    out, err = capsys.readouterr()
+    assert json.loads(out)["rotation"]["RotationID"] == "R"
+    assert "R#0 was not filled" in err
+
+
 def test_a_file_that_is_not_utf8_is_a_usage_error_not_a_traceback(tmp_path, capsys):
     script = tmp_path / "latin1.lotto"
     script.write_bytes("info\nrotation new CAFÉ\n".encode("latin-1"))
