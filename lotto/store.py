@@ -22,6 +22,7 @@ import msgspec
 
 from kvstore import Follow
 from lotto import keys
+from lotto.errors import LottoError
 from lotto.index import Index
 from lotto.record import Record, decode, encode
 from lotto.rotation import Rotation
@@ -54,6 +55,20 @@ _TYPES: dict[str, type[Record]] = {
 }
 
 
+def _decode(key: str, raw: bytes) -> Record:
+    try:
+        return decode(_TYPES[keys.kind_of(key)], raw)
+    except (msgspec.DecodeError, msgspec.ValidationError) as err:
+        # Every later command on the record would fail the same way: say which
+        # record it is and how to find out more, not "internal error".
+        raise LottoError(
+            f"The stored record {key} can not be read ({err}), so nothing was changed. "
+            "An administrator can list such records with `lotto-store check` and restore "
+            "a backup with `lotto-store restore`.",
+            key=key,
+        ) from None
+
+
 class Session:
     """Decoded, cached, change-tracked records of one unit of work."""
 
@@ -78,7 +93,7 @@ class Session:
             return
         for key, raw in self.uow.get_many(missing, follow=follow).items():
             if key not in self._records:
-                self._records[key] = None if raw is None else decode(_TYPES[keys.kind_of(key)], raw)
+                self._records[key] = None if raw is None else _decode(key, raw)
 
     def get(self, key: str) -> Record | None:
         """The decoded record at ``key`` or None (one round trip if not prefetched)."""

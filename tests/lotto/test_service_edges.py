@@ -190,3 +190,20 @@ def test_a_name_too_long_to_be_a_key_is_an_input_error(kv, call):
     with pytest.raises(InputError, match="too long"):
         call(svc)
     assert dump(kv) == before
+
+
+# ----------------------------------------------------------------------------- unreadable records
+
+
+@pytest.mark.parametrize("raw", [b"not json", b'{"RotationID": 5}', b"[]"])
+def test_an_unreadable_record_is_a_lotto_error_naming_the_key(kv, raw):
+    from lotto.errors import LottoError
+
+    svc = make_service(kv)
+    _rotation(svc)
+    kv.set("rotation:R", raw)
+    before = dump(kv)
+    with pytest.raises(LottoError, match="rotation:R") as info:
+        svc.rotation_show(api.RotationShowRequest(rotation=ref("R")), actor_id=ACTOR, now=NOW)
+    assert "lotto-store check" in str(info.value)
+    assert dump(kv) == before
