@@ -86,8 +86,14 @@ class Parsed:
         return self.values.get(name, default)
 
 
+_SMART_DOUBLE_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"'})
+
+
 def tokenize(text: str) -> list[str]:
     """Split a command line into tokens, honouring single and double quotes."""
+    # Chat clients also "smarten" typed double quotes; single ones are left alone, since
+    # a curly apostrophe (don’t) inside a summary is no quote.
+    text = text.translate(_SMART_DOUBLE_QUOTES)
     lexer = shlex.shlex(text, posix=True)
     lexer.whitespace_split = True
     lexer.commenters = ""

@@ -71,3 +71,11 @@ def test_parse_errors(text, message):
 def test_smart_dashes_are_flags():
     assert tokenize("rotation new X \u2014period weekly \u2013seed 3") == [
         "rotation", "new", "X", "--period", "weekly", "--seed", "3"]
+
+
+def test_smart_double_quotes_quote_and_curly_apostrophes_stay_text():
+    # What a chat client makes of `--summary "disk full"`, and of a typed apostrophe.
+    assert tokenize("task new ticket R --summary \u201cdisk full\u201d") == [
+        "task", "new", "ticket", "R", "--summary", "disk full"]
+    assert tokenize("task new ticket R --summary \u201cdon\u2019t page\u201d") == [
+        "task", "new", "ticket", "R", "--summary", "don\u2019t page"]
