@@ -96,6 +96,7 @@ def tokenize(text: str) -> list[str]:
     text = text.translate(_SMART_DOUBLE_QUOTES)
     lexer = shlex.shlex(text, posix=True)
     lexer.whitespace_split = True
+    lexer.whitespace += "\u00a0\u202f"  # no-break spaces, as pasted from web pages
     lexer.commenters = ""
     try:
         tokens = list(lexer)

@@ -79,3 +79,7 @@ def test_smart_double_quotes_quote_and_curly_apostrophes_stay_text():
         "task", "new", "ticket", "R", "--summary", "disk full"]
     assert tokenize("task new ticket R --summary \u201cdon\u2019t page\u201d") == [
         "task", "new", "ticket", "R", "--summary", "don\u2019t page"]
+
+
+def test_no_break_spaces_separate_words():
+    assert tokenize("task fill\u00a0ICE#3\u202f@bob") == ["task", "fill", "ICE#3", "@bob"]
