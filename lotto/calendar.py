@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from lotto.record import Record
+from lotto.record import Record, StoredTime
 
 __all__ = [
     "Event",
@@ -35,8 +35,8 @@ REASONS = (REASON_TASK, REASON_GRACE, REASON_PERSONAL)
 class Event(Record):
     """An unavailability interval ``[start, finish)`` on a user's calendar."""
 
-    start: datetime
-    finish: datetime
+    start: StoredTime
+    finish: StoredTime
     reason: str = REASON_PERSONAL
     task_id: str = ""
     rotation_id: str = ""

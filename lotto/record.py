@@ -9,7 +9,8 @@ here, by :func:`go_name`.
 Rules for every subclass (they keep old records decodable):
 
 - new fields get a default and go at the end of the class;
-- times are timezone-aware ``datetime`` in UTC (encoded RFC 3339), or ``None``
+- times are timezone-aware ``datetime`` in UTC (encoded RFC 3339; typed
+  :data:`StoredTime`, so a stored time without a zone is refused), or ``None``
   when unset; durations are ``timedelta`` (encoded ISO 8601, e.g. ``PT30M``);
   ``LastServed`` keeps the original's unix seconds;
 - records are decoded only at the store boundary (``lotto.store``), with the
@@ -19,11 +20,12 @@ Rules for every subclass (they keep old records decodable):
 from __future__ import annotations
 
 import functools
-from typing import TypeVar
+from datetime import datetime
+from typing import Annotated, TypeVar
 
 import msgspec
 
-__all__ = ["Record", "go_name", "encode", "decoder", "decode"]
+__all__ = ["Record", "StoredTime", "go_name", "encode", "decoder", "decode"]
 
 _ACRONYMS = {"id": "ID", "ids": "IDs"}
 
@@ -31,6 +33,12 @@ _ACRONYMS = {"id": "ID", "ids": "IDs"}
 def go_name(name: str) -> str:
     """Map a snake_case attribute name to the Go field name (``task_ids`` → ``TaskIDs``)."""
     return "".join(_ACRONYMS.get(part, part.capitalize()) for part in name.split("_"))
+
+
+# A stored time must carry its zone: a naive time read back from a hand-edited
+# record would break every later comparison with the aware times the service
+# works in, so it is refused when the record is decoded.
+StoredTime = Annotated[datetime, msgspec.Meta(tz=True)]
 
 
 class Record(msgspec.Struct, kw_only=True, rename=go_name, omit_defaults=False):

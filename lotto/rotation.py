@@ -8,7 +8,7 @@ import msgspec
 
 from lotto import timeutil
 from lotto.errors import InputError
-from lotto.record import Record
+from lotto.record import Record, StoredTime
 
 __all__ = [
     "Rotation",
@@ -45,7 +45,7 @@ class TaskSettings(Record):
 class FillSettings(Record):
     """How tasks are filled and when shifts begin."""
 
-    beginning: datetime | None = None
+    beginning: StoredTime | None = None
     # "daily" | "weekly" | "biweekly" | "monthly", or a Go duration such as "36h".
     period: str = "weekly"
     seed: int = 0

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import msgspec
 
 from lotto.errors import InputError, StateError
-from lotto.record import Record
+from lotto.record import Record, StoredTime
 
 __all__ = [
     "Task",
@@ -47,10 +47,10 @@ class Task(Record):
     task_id: str
     rotation_id: str
     state: str = STATE_PENDING
-    expected_start: datetime | None = None
+    expected_start: StoredTime | None = None
     expected_duration: timedelta = timedelta(0)
-    actual_start: datetime | None = None
-    actual_finish: datetime | None = None
+    actual_start: StoredTime | None = None
+    actual_finish: StoredTime | None = None
     grace: timedelta = timedelta(0)
     require: dict[str, int] = msgspec.field(default_factory=dict)
     limit: dict[str, int] = msgspec.field(default_factory=dict)

@@ -228,3 +228,15 @@ def test_rotation_shift_helpers():
     assert shift_duration_of(r, 1) == timedelta(hours=30)
     with pytest.raises(InputError, match="no beginning"):
         shift_start_of(Rotation(rotation_id="X"), 0)
+
+
+def test_stored_times_must_carry_a_zone():
+    import msgspec
+
+    from lotto.calendar import Event
+    from lotto.record import decode
+
+    aware = decode(Event, b'{"Start":"2020-01-01T09:00:00+02:00","Finish":"2020-01-01T10:00:00Z"}')
+    assert aware.start.utcoffset() is not None
+    with pytest.raises(msgspec.ValidationError, match="timezone"):
+        decode(Event, b'{"Start":"2020-01-01T09:00:00","Finish":"2020-01-01T10:00:00Z"}')

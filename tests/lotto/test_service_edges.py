@@ -207,3 +207,18 @@ def test_an_unreadable_record_is_a_lotto_error_naming_the_key(kv, raw):
         svc.rotation_show(api.RotationShowRequest(rotation=ref("R")), actor_id=ACTOR, now=NOW)
     assert "lotto-store check" in str(info.value)
     assert dump(kv) == before
+
+
+def test_a_stored_time_without_a_zone_is_refused_as_unreadable(kv):
+    """A hand-edited record with a naive time must not reach the service's time arithmetic."""
+    from lotto.errors import LottoError
+
+    svc = make_service(kv)
+    _rotation(svc)
+    stored = kv.get("rotation:R")
+    assert b'Z"' in stored  # times are written with their zone
+    kv.set("rotation:R", stored.replace(b'Z"', b'"', 1))
+    before = dump(kv)
+    with pytest.raises(LottoError, match="rotation:R"):
+        svc.rotation_show(api.RotationShowRequest(rotation=ref("R")), actor_id=ACTOR, now=NOW)
+    assert dump(kv) == before
