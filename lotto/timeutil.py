@@ -180,7 +180,9 @@ def format_time(dt: datetime | None, zone: str | tzinfo = UTC) -> str:
     """``YYYY-MM-DDTHH:MM`` in ``zone``, dropping a trailing ``T00:00``; ``""`` for None."""
     if dt is None:
         return ""
-    text = _as_utc(dt).astimezone(_tz(zone)).strftime("%Y-%m-%dT%H:%M")
+    local = _as_utc(dt).astimezone(_tz(zone))
+    # Not strftime: glibc's %Y does not zero-pad years before 1000.
+    text = f"{local.year:04d}-{local.month:02d}-{local.day:02d}T{local.hour:02d}:{local.minute:02d}"
     return text[:-6] if text.endswith("T00:00") else text
 
 

@@ -34,3 +34,5 @@ class SkillsResult(_Result, kw_only=True):
     """Known skills after the command, sorted."""
 
     skills: list[str] = msgspec.field(default_factory=list)
+    # False when the command found nothing to change (e.g. the skill was already known).
+    changed: bool = True

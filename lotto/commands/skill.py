@@ -20,6 +20,8 @@ def skill_new(ctx: Ctx):
     """Add a known skill."""
     skill = _skill_arg(ctx)
     res = ctx.call(api.SkillNewRequest(skill=skill))
+    if not res.changed:
+        return res, f"**{skill}** is already a known skill; nothing changed."
     return res, f"Added **{skill}** to the known skills."
 
 

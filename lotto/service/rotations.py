@@ -208,7 +208,9 @@ class RotationOps:
 
         def change(rotation: Rotation) -> None:
             needs = getattr(rotation.task_settings, attr)
-            if req.clear:
+            # A Require of 0 asks for nobody, so it is removed like --clear; a
+            # Limit of 0 is kept: it means "nobody with this skill".
+            if req.clear or (attr == "require" and req.count == 0):
                 needs.pop(nid, None)
             else:
                 needs[nid] = req.count

@@ -195,9 +195,10 @@ class SkillOps:
 
         def fn(s: Session) -> api.SkillsResult:
             known = s.index(keys.SKILLS)
-            if skill not in known.ids:
-                known.ids.append(skill)
-                s.save_index(keys.SKILLS, known)
+            if skill in known.ids:
+                return api.SkillsResult(skills=sorted(known.ids), changed=False)
+            known.ids.append(skill)
+            s.save_index(keys.SKILLS, known)
             return api.SkillsResult(skills=sorted(known.ids))
 
         return run(self.kv, fn, self.stats)

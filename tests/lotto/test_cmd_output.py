@@ -100,3 +100,22 @@ def test_help_before_the_subcommand(kv_memory):
     s = Script(kv_memory)
     assert s.run("help rotation set").text == s.run("rotation set help").text
     assert s.run("rotation help new").text == s.run("rotation new --help").text
+
+
+def test_a_require_of_zero_is_removed_but_a_limit_of_zero_is_kept(kv_memory):
+    s = Script(kv_memory)
+    s.run("rotation new R --beginning 2020-03-05")
+    s.run("rotation set require R --skill webapp --count 2")
+    s.run("rotation set limit R --skill mobile --count 0")
+    s.run("rotation set require R --skill webapp --count 0")
+    settings = s.run("rotation show R").data.rotation.task_settings
+    assert "webapp-◉" not in settings.require
+    assert settings.limit == {"mobile-◉": 0}
+
+
+def test_skill_new_on_a_known_skill_says_nothing_changed(kv_memory):
+    s = Script(kv_memory)
+    assert "Added **web**" in s.run("skill new web").text
+    again = s.run("skill new web")
+    assert "already a known skill" in again.text and again.data.changed is False
+    assert s.run("skill list").data.skills == ["web"]

@@ -289,3 +289,8 @@ def test_shift_number_at_is_the_inverse_of_shift_start(period, zone, beginning, 
 def test_a_time_that_is_out_of_range_in_utc_is_a_bad_time(text, zone):
     with pytest.raises(BadTimeError, match="range"):
         parse_time(text, zone)
+
+
+def test_format_time_pads_early_years_to_four_digits():
+    assert format_time(datetime(1, 1, 1, 9, 5, tzinfo=timezone.utc)) == "0001-01-01T09:05"
+    assert format_time(datetime(999, 12, 31, tzinfo=timezone.utc)) == "0999-12-31"
