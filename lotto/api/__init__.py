@@ -20,128 +20,21 @@ Every service method has the shape
 
 from __future__ import annotations
 
-from lotto.api._base import (
-    RotationRef,
-    Notice,
-    NOTICE_KINDS,
-)
-from lotto.api.rotations import (
-    InfoRequest,
-    InfoResult,
-    RotationNewRequest,
-    RotationListRequest,
-    RotationListResult,
-    RotationShowRequest,
-    RotationShowResult,
-    RotationArchiveRequest,
-    RotationResult,
-    RotationSetAutopilotRequest,
-    RotationSetFillRequest,
-    RotationSetRequireRequest,
-    RotationSetLimitRequest,
-    RotationSetTaskRequest,
-)
-from lotto.api.autopilot import (
-    RotationAutopilotRequest,
-    AutopilotFill,
-    AutopilotStep,
-    AutopilotResult,
-    STEP_REMIND_FINISH,
-    STEP_FINISH,
-    STEP_CREATE,
-    STEP_FILL_SCHEDULE,
-    STEP_REMIND_START,
-    STEP_START,
-    AUTOPILOT_STEPS,
-)
-from lotto.api.tasks import (
-    TaskNewShiftRequest,
-    TaskNewTicketRequest,
-    TaskResult,
-    TaskAssignRequest,
-    TaskUnassignRequest,
-    TaskFillRequest,
-    TaskAssignResult,
-    TaskTransitionRequest,
-    TaskTransitionResult,
-    TaskShowRequest,
-    TaskShowResult,
-)
-from lotto.api.users import (
-    UserQualifyRequest,
-    UserDisqualifyRequest,
-    UserShowRequest,
-    UserUnavailableRequest,
-    UsersResult,
-    UserJoinRequest,
-    UserLeaveRequest,
-    MembershipResult,
-)
-from lotto.api.skills import (
-    SkillNewRequest,
-    SkillDeleteRequest,
-    SkillListRequest,
-    SkillsResult,
-)
-from lotto.api.forecasts import (
-    RotationForecastRequest,
-    UserForecastRequest,
-    ForecastResult,
-)
+from lotto.api import _base, rotations, autopilot, tasks, users, skills, forecasts
+from lotto.api._base import *  # noqa: F403 - re-exported, listed in __all__
+from lotto.api.rotations import *  # noqa: F403 - re-exported, listed in __all__
+from lotto.api.autopilot import *  # noqa: F403 - re-exported, listed in __all__
+from lotto.api.tasks import *  # noqa: F403 - re-exported, listed in __all__
+from lotto.api.users import *  # noqa: F403 - re-exported, listed in __all__
+from lotto.api.skills import *  # noqa: F403 - re-exported, listed in __all__
+from lotto.api.forecasts import *  # noqa: F403 - re-exported, listed in __all__
 
 __all__ = [
-    "RotationRef",
-    "Notice",
-    "NOTICE_KINDS",
-    "InfoRequest",
-    "InfoResult",
-    "RotationNewRequest",
-    "RotationListRequest",
-    "RotationListResult",
-    "RotationShowRequest",
-    "RotationShowResult",
-    "RotationArchiveRequest",
-    "RotationResult",
-    "RotationSetAutopilotRequest",
-    "RotationSetFillRequest",
-    "RotationSetRequireRequest",
-    "RotationSetLimitRequest",
-    "RotationSetTaskRequest",
-    "RotationAutopilotRequest",
-    "AutopilotFill",
-    "AutopilotStep",
-    "AutopilotResult",
-    "STEP_REMIND_FINISH",
-    "STEP_FINISH",
-    "STEP_CREATE",
-    "STEP_FILL_SCHEDULE",
-    "STEP_REMIND_START",
-    "STEP_START",
-    "AUTOPILOT_STEPS",
-    "TaskNewShiftRequest",
-    "TaskNewTicketRequest",
-    "TaskResult",
-    "TaskAssignRequest",
-    "TaskUnassignRequest",
-    "TaskFillRequest",
-    "TaskAssignResult",
-    "TaskTransitionRequest",
-    "TaskTransitionResult",
-    "TaskShowRequest",
-    "TaskShowResult",
-    "UserQualifyRequest",
-    "UserDisqualifyRequest",
-    "UserShowRequest",
-    "UserUnavailableRequest",
-    "UsersResult",
-    "UserJoinRequest",
-    "UserLeaveRequest",
-    "MembershipResult",
-    "SkillNewRequest",
-    "SkillDeleteRequest",
-    "SkillListRequest",
-    "SkillsResult",
-    "RotationForecastRequest",
-    "UserForecastRequest",
-    "ForecastResult",
+    *_base.__all__,
+    *rotations.__all__,
+    *autopilot.__all__,
+    *tasks.__all__,
+    *users.__all__,
+    *skills.__all__,
+    *forecasts.__all__,
 ]

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from tests.lotto.test_cmd_support import Script, assert_clean_error
+from tests.lotto.test_cmd_support import TWO_AUTOPILOT_ROTATIONS, Script, assert_clean_error
 
 
 def test_autopilot_runs_every_active_rotation_and_reports_each(kv_memory):
     s = Script(kv_memory)
     assert s.run("autopilot").text == "No active rotations: the autopilot had nothing to do."
-    s.multi("""
-        rotation new A --beginning 2020-01-10
-        rotation set require A --count 5
-        user join A @ann
-        rotation set autopilot A --create --create-prior 200h --schedule --schedule-prior 100h
-        rotation new B --beginning 2020-01-10
-        user join B @bob
-        rotation set autopilot B --create --create-prior 200h --schedule --schedule-prior 100h
+    s.multi(TWO_AUTOPILOT_ROTATIONS + """
         rotation new C --beginning 2020-01-10
         rotation archive C
     """)

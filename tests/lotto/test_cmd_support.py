@@ -72,3 +72,15 @@ def test_dump_sees_writes(kv_memory):
     Script(kv_memory).run("rotation new ICE --beginning 2020-01-01")
     after = dump(kv_memory)
     assert before != after and any("ICE" in k for k in after)
+
+
+# Two rotations on autopilot: A needs 5 people but has 1 (its fills fail), B can be filled.
+TWO_AUTOPILOT_ROTATIONS = """
+    rotation new A --beginning 2020-01-10
+    rotation set require A --count 5
+    user join A @ann
+    rotation set autopilot A --create --create-prior 200h --schedule --schedule-prior 100h
+    rotation new B --beginning 2020-01-10
+    user join B @bob
+    rotation set autopilot B --create --create-prior 200h --schedule --schedule-prior 100h
+"""

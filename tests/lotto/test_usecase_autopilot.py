@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from tests.lotto.test_cmd_support import Script
+from tests.lotto.test_cmd_support import TWO_AUTOPILOT_ROTATIONS, Script
 
 UTC = timezone.utc
 STEPS = ["finish reminder", "finish", "create shift", "fill and schedule", "start reminder", "start"]
@@ -124,14 +124,7 @@ def test_autopilot_all_goes_on_after_a_failing_rotation(kv):
     from lotto.commands import autopilot_all
 
     s = Script(kv)
-    s.multi("""
-        rotation new A --beginning 2020-01-10
-        rotation set require A --count 5
-        user join A @ann
-        rotation set autopilot A --create --create-prior 200h --schedule --schedule-prior 100h
-        rotation new B --beginning 2020-01-10
-        user join B @bob
-        rotation set autopilot B --create --create-prior 200h --schedule --schedule-prior 100h
+    s.multi(TWO_AUTOPILOT_ROTATIONS + """
     """)
     assert all(o.ok for o in autopilot_all(s.env, datetime(2020, 1, 2, tzinfo=UTC)))
     s.poster.reset()
