@@ -20,7 +20,7 @@ Every service method has the shape
 
 from __future__ import annotations
 
-from lotto.api import _base, rotations, autopilot, tasks, users, skills, forecasts
+from lotto.api import _base, rotations, autopilot, tasks, users, skills, forecasts, calendar
 from lotto.api._base import *  # noqa: F403 - re-exported, listed in __all__
 from lotto.api.rotations import *  # noqa: F403 - re-exported, listed in __all__
 from lotto.api.autopilot import *  # noqa: F403 - re-exported, listed in __all__
@@ -28,6 +28,7 @@ from lotto.api.tasks import *  # noqa: F403 - re-exported, listed in __all__
 from lotto.api.users import *  # noqa: F403 - re-exported, listed in __all__
 from lotto.api.skills import *  # noqa: F403 - re-exported, listed in __all__
 from lotto.api.forecasts import *  # noqa: F403 - re-exported, listed in __all__
+from lotto.api.calendar import *  # noqa: F403 - re-exported, listed in __all__
 
 __all__ = [
     *_base.__all__,
@@ -37,4 +38,5 @@ __all__ = [
     *users.__all__,
     *skills.__all__,
     *forecasts.__all__,
+    *calendar.__all__,
 ]

@@ -17,6 +17,7 @@ from lotto.autopilot import run_autopilot
 from lotto.errors import BadTimeError
 from lotto.ports import Directory
 from lotto.service import taskops
+from lotto.service.calendar_feed import CalendarFeedOps
 from lotto.service.common import resolve_rotation, run
 from lotto.service.forecast import ForecastOps
 from lotto.service.rotations import RotationOps
@@ -27,7 +28,7 @@ from lotto.store import Session
 __all__ = ["Service"]
 
 
-class Service(RotationOps, TaskOps, UserOps, SkillOps, ForecastOps):
+class Service(RotationOps, TaskOps, UserOps, SkillOps, ForecastOps, CalendarFeedOps):
     """Every ``/lotto`` operation over a kvstore and a user directory.
 
     Each method is ``method(req, *, actor_id, now) -> Result`` (see

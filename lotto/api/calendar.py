@@ -1,0 +1,37 @@
+"""Requests and results of the calendar feed (``rotation calendar``, the shim's ``.ics`` feed)."""
+
+from __future__ import annotations
+
+import msgspec
+
+from lotto.rotation import Rotation
+from lotto.task import Task
+from lotto.api._base import RotationRef, _Msg, _Result
+
+__all__ = [
+    "CALENDAR_HISTORY_DAYS",
+    "RotationCalendarRequest",
+    "RotationCalendarResult",
+]
+
+# Finished tasks stay in the feed this long after they ended, so last weeks' shifts
+# remain visible in a subscriber's calendar.
+CALENDAR_HISTORY_DAYS = 90
+
+
+class RotationCalendarRequest(_Msg, kw_only=True):
+    """``rotation calendar R [@user]``: the rotation's tasks; ``user_id`` keeps only theirs."""
+
+    rotation: RotationRef
+    user_id: str = ""
+
+
+class RotationCalendarResult(_Result, kw_only=True):
+    """The rotation and its feed's tasks: open ones plus those finished within the history window.
+
+    ``tasks`` are in creation order; with ``user_id`` only the tasks that user is assigned to.
+    """
+
+    rotation: Rotation
+    user_id: str = ""
+    tasks: list[Task] = msgspec.field(default_factory=list)
