@@ -14,12 +14,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 import msgspec
 
 from lotto import api
 from lotto.commands import autopilot as _autopilot  # noqa: F401  (registers commands)
+from lotto.commands import calendar as _calendar  # noqa: F401  (registers commands)
 from lotto.commands import forecast as _forecast  # noqa: F401  (registers commands)
 from lotto.commands import info as _info  # noqa: F401  (registers commands)
 from lotto.commands import render
@@ -46,15 +47,20 @@ class Env:
 
     ``admin_only=False`` lets every user run admin commands (single-user CLI use).
     ``bot_id`` is the acting user of :func:`autopilot_all` (empty: "the autopilot").
+    ``feed_url(rotation_id, user_id)`` gives the subscription URL of a calendar feed
+    (``user_id`` empty: the whole rotation), or None when feeds aren't served; the
+    server that serves them (the shim) supplies it, since it alone can sign URLs.
     """
 
     def __init__(self, kv: Any, directory: Directory, poster: Poster, *,
-                 admin_only: bool = True, bot_id: str = "") -> None:
+                 admin_only: bool = True, bot_id: str = "",
+                 feed_url: Callable[[str, str], str | None] | None = None) -> None:
         self.kv = kv
         self.directory = directory
         self.poster = poster
         self.admin_only = admin_only
         self.bot_id = bot_id
+        self.feed_url = feed_url
         self._service: Any = None
 
     @property
