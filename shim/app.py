@@ -5,6 +5,7 @@
 - ``POST /hooks/OnActivate``, ``/hooks/OnConfigurationChange``, ``/hooks/ExecuteCommand``:
   plugin hooks forwarded by a thin Mattermost plugin (bearer secret, JSON)
 - ``GET /api/v1/authorized``, ``GET /healthz``
+- ``GET /api/v1/calendar/{rotation}.ics``: a signed iCalendar feed (``shim.calendar``)
 - ``POST /debug/autopilot``: run one autopilot tick now (only with ``--debug-endpoints``)
 
 Requests are read with size caps (headers and body) and checked for content type
@@ -25,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from shim import calendar
 from shim.directory import split_message
 from shim.errors import AuthError, DisabledError, RequestError, ShimError, UnknownUserError, error_body, http_status
 from shim.inbound import (
@@ -72,6 +74,9 @@ def command_reply(command_line: str, ok: bool, text: str) -> dict[str, Any]:
 def create_app(runtime: Runtime) -> HeaderLimit:
     """The ASGI app serving ``runtime``; the autopilot timer runs in its lifespan."""
     cap = runtime.config.max_body_bytes
+    if runtime.env is not None:
+        # Commands reply with signed feed URLs; only the shim holds the secret to sign them.
+        runtime.env.feed_url = calendar.url_maker(runtime.config)
 
     async def slash(request: Request) -> Response:
         form = parse_form(await read_body(request, cap, _FORM))
@@ -179,6 +184,7 @@ def create_app(runtime: Runtime) -> HeaderLimit:
         Route("/hooks/OnConfigurationChange", _guard(hook_configuration), methods=["POST"]),
         Route("/hooks/ExecuteCommand", _guard(hook_execute), methods=["POST"]),
         Route("/healthz", _guard(healthz), methods=["GET"]),
+        Route(calendar.PATH, _guard(calendar.feed_endpoint(runtime)), methods=["GET"]),
         Route("/debug/autopilot", _guard(debug_autopilot), methods=["POST"]),
     ]
     return HeaderLimit(Starlette(routes=routes, lifespan=lifespan))

@@ -53,6 +53,7 @@ _SETTINGS: list[tuple[str, str, str]] = [
     ("admin_log_verbose", "LOTTO_ADMIN_LOG_VERBOSE", "add context to log lines DMed to admins: true|false (default: plugin.json)"),
     ("autopilot_interval", "LOTTO_AUTOPILOT_INTERVAL", "seconds between autopilot runs: 0 (off) or >= 1 (default 60)"),
     ("cache_ttl", "LOTTO_CACHE_TTL", "seconds a Mattermost user profile stays cached (default 30)"),
+    ("public_url", "LOTTO_PUBLIC_URL", "URL at which calendar apps reach this shim, e.g. https://lotto.example.com; turns on signed calendar feed URLs (needs --secret; default: off)"),
 ]
 # user:password in a URL (redis://:pw@host, https://u:pw@host)
 _URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:)[^@\s/]*@")
@@ -77,6 +78,7 @@ class Config:
     cache_ttl: float = 30.0
     debug_endpoints: bool = False
     max_body_bytes: int = 64 * 1024
+    public_url: str = ""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -153,6 +155,7 @@ def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         autopilot_interval=_interval(raw["autopilot_interval"]),
         cache_ttl=_seconds(raw["cache_ttl"], 30.0, "--cache-ttl", "LOTTO_CACHE_TTL"),
         debug_endpoints=bool(args.debug_endpoints),
+        public_url=_public_url(raw["public_url"], secret),
     )
 
 
@@ -204,6 +207,19 @@ def _mattermost_url(value: str | None) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(f"--mattermost-url (LOTTO_MATTERMOST_URL) must be an http(s) URL; got {redact(url)!r}")
+    return url.rstrip("/")
+
+
+def _public_url(value: str | None, secret: str) -> str:
+    url = (value or "").strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"--public-url (LOTTO_PUBLIC_URL) must be an http(s) URL without query; got {redact(url)!r}")
+    if not secret:
+        # Feed URLs are signed with the secret; without one there is nothing to sign with.
+        raise ConfigError("--public-url (LOTTO_PUBLIC_URL) needs --secret (LOTTO_SECRET)")
     return url.rstrip("/")
 
 

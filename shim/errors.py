@@ -9,6 +9,8 @@ Tree (every error carries its context as attributes)::
     │   └── PayloadTooLargeError    body over the size cap (413)
     ├── AuthError                   missing or wrong token/secret (401)
     ├── UnknownUserError            the acting user id is not an active Mattermost user (403)
+    ├── ForbiddenError              a signed URL whose signature is missing or wrong (403)
+    ├── NotFoundError               the thing a URL names does not exist (404)
     ├── DisabledError               endpoint switched off in this process (404)
     ├── StoreUnavailable            the store (Redis) does not answer (503)
     └── MattermostError             the Mattermost REST API failed (502)
@@ -28,6 +30,8 @@ __all__ = [
     "PayloadTooLargeError",
     "AuthError",
     "UnknownUserError",
+    "ForbiddenError",
+    "NotFoundError",
     "DisabledError",
     "StoreUnavailable",
     "MattermostError",
@@ -75,6 +79,14 @@ class UnknownUserError(ShimError):
     """The acting user id names no active Mattermost user (a forged or stale request)."""
 
 
+class ForbiddenError(ShimError):
+    """A signed URL (a calendar feed) without a valid signature."""
+
+
+class NotFoundError(ShimError):
+    """The resource a URL names (e.g. a rotation) does not exist."""
+
+
 class DisabledError(ShimError):
     """The endpoint exists but is switched off in this process."""
 
@@ -98,6 +110,8 @@ _STATUS: list[tuple[type[ShimError], int]] = [
     (RequestError, 400),
     (AuthError, 401),
     (UnknownUserError, 403),
+    (ForbiddenError, 403),
+    (NotFoundError, 404),
     (DisabledError, 404),
     (StoreUnavailable, 503),
     (MattermostError, 502),
