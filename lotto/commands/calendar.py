@@ -62,11 +62,12 @@ def subscription_text(rid: str, urls: list[tuple[str, str]]) -> str:
 
 def _rotation_and_user(ctx: Ctx) -> tuple[api.RotationRef, str]:
     users = [a for a in ctx.parsed.args if a.startswith("@")]
+    if not users:  # the whole rotation (rotation_and_users would default to the actor)
+        return ctx.rotation(), ""
     if len(users) > 1:
         raise InputError(f"a personal feed is for one user; got `{users[0]}` and `{users[1]}`.")
-    names = [a for a in ctx.parsed.args if not a.startswith("@")]
-    ref = ctx._rotation_ref(names)
-    return ref, (ctx.users(users)[0] if users else "")
+    ref, ids = ctx.rotation_and_users()
+    return ref, ids[0]
 
 
 @command(("rotation", "calendar"), "R [@user]",
