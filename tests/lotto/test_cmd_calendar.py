@@ -10,7 +10,7 @@ import pytest
 
 from lotto.commands import Env, execute
 from lotto.local import LocalDirectory
-from tests.lotto.test_cmd_support import Script, assert_clean_error, dump
+from tests.lotto.test_cmd_support import assert_rejected_unchanged, Script, assert_clean_error, dump
 from tests.lotto.test_ical import parse, unescape
 
 NOW = datetime(2020, 3, 1, 12, tzinfo=timezone.utc)
@@ -149,11 +149,7 @@ def test_with_a_feed_server_the_reply_is_the_subscription_urls(kv):
     "rotation calendar ICE --bogus",
 ])
 def test_bad_input_is_a_clean_error_that_changes_nothing(kv, line):
-    s = _script(kv)
-    before = dump(kv)
-    out = s.try_(line, now=NOW)
-    assert_clean_error(out)
-    assert dump(kv) == before
+    assert_rejected_unchanged(_script(kv), line, now=NOW)
 
 
 def test_the_finished_tasks_read_are_bounded_and_recent():

@@ -9,7 +9,7 @@ import pytest
 
 from lotto.commands import Env, execute
 from lotto.local import LocalDirectory
-from tests.lotto.test_cmd_support import Script, assert_clean_error, dump
+from tests.lotto.test_cmd_support import assert_rejected_unchanged, Script, assert_clean_error, dump
 
 NOW = datetime(2020, 3, 1, 12, tzinfo=timezone.utc)
 MEMBERS = ["ann", "bob", "cid", "dee", "eve", "fay"]
@@ -102,11 +102,7 @@ def test_forecast_changes_nothing_and_costs_at_most_three_round_trips(kv):
     "user forecast @ann ICE --shifts -2",
 ])
 def test_bad_input_is_a_clean_error_that_changes_nothing(kv, line):
-    s = _script(kv)
-    before = dump(kv)
-    out = s.try_(line, now=NOW)
-    assert_clean_error(out)
-    assert dump(kv) == before
+    assert_rejected_unchanged(_script(kv), line, now=NOW)
 
 
 def test_ticket_rotations_have_nothing_to_forecast(kv):

@@ -62,6 +62,15 @@ def assert_clean_error(out: Outcome) -> None:
     assert INTERNAL_ERROR not in out.text, out.text
 
 
+def assert_rejected_unchanged(script: "Script", line: str, *, now: datetime | None = None) -> Outcome:
+    """Run ``line``; it must fail with a clean error and leave the store byte-for-byte unchanged."""
+    before = dump(script.env.kv)
+    out = script.try_(line, now=now)
+    assert_clean_error(out)
+    assert dump(script.env.kv) == before
+    return out
+
+
 def test_plugin_id_matches_plugin_json():
     plugin = json.loads((Path(__file__).parents[2] / "plugin.json").read_text())
     assert PLUGIN_ID == plugin["id"]
