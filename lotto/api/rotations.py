@@ -91,6 +91,9 @@ class RotationResult(_Result, kw_only=True):
     """The rotation after a change (new, archive, every ``rotation set …``)."""
 
     rotation: Rotation
+    # require/limit only: the skill the need names when it is not a known skill
+    # (most likely a typo: nobody can meet it).
+    unknown_skill: str = ""
 
 
 class RotationSetAutopilotRequest(_Msg, kw_only=True):

@@ -166,7 +166,7 @@ def _need(ctx: Ctx, kind: type[api.RotationSetRequireRequest], limits: bool):
     ts = res.rotation.task_settings
     needs, word = (ts.limit, "limits") if limits else (ts.require, "requirements")
     text = f"Updated {word} of rotation **{res.rotation.rotation_id}**: {render.fmt_needs(needs)}."
-    if skill != "any" and not ctx.flag("clear") and skill not in ctx.call(api.SkillListRequest()).skills:
+    if res.unknown_skill:
         # Most likely a typo: nobody can meet a skill nobody was ever qualified for.
         text += (f" Note: `{skill}` is not a known skill, so nobody has it yet; check the spelling "
                  "(`/lotto skill list`) or qualify people with `/lotto user qualify`.")

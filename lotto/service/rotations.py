@@ -155,14 +155,18 @@ class RotationOps:
 
         return run(self.kv, fn, self.stats)
 
-    def _update(self, ref: api.RotationRef, change) -> api.RotationResult:
-        """Resolve, apply ``change(rotation)``, save. Round trips: 1 batch + commit."""
+    def _update(self, ref: api.RotationRef, change, extra_keys=()) -> api.RotationResult:
+        """Resolve, apply ``change(rotation, session)``, save. Round trips: 1 batch + commit.
+
+        ``change`` may return a dict of extra result fields; ``extra_keys`` are
+        read in the same batch as the rotation.
+        """
 
         def fn(s: Session) -> api.RotationResult:
-            rotation = resolve_rotation(s, ref)
-            change(rotation)
+            rotation = resolve_rotation(s, ref, extra_keys)
+            extra = change(rotation, s) or {}
             s.save_rotation(rotation)
-            return api.RotationResult(rotation=rotation)
+            return api.RotationResult(rotation=rotation, **extra)
 
         return run(self.kv, fn, self.stats)
 
@@ -175,7 +179,7 @@ class RotationOps:
             if f.endswith("_prior"):
                 _non_negative(getattr(req, f), "--" + f.replace("_", "-"), timedelta(0))
 
-        def change(rotation: Rotation) -> None:
+        def change(rotation: Rotation, _s: Session) -> None:
             ap = rotation.autopilot_settings
             if req.off:
                 for f in fields:
@@ -192,7 +196,7 @@ class RotationOps:
         """Change the fill fuzz and/or seed."""
         _non_negative(req.fuzz, "--fuzz", 0)
 
-        def change(rotation: Rotation) -> None:
+        def change(rotation: Rotation, _s: Session) -> None:
             if req.fuzz is not None:
                 rotation.fill_settings.fuzz = req.fuzz
             if req.seed is not None:
@@ -206,16 +210,19 @@ class RotationOps:
         if not req.clear and req.count < 0:
             raise InputError(f"--count must not be negative (got {req.count}).", count=req.count)
 
-        def change(rotation: Rotation) -> None:
+        def change(rotation: Rotation, s: Session) -> dict:
             needs = getattr(rotation.task_settings, attr)
             # A Require of 0 asks for nobody, so it is removed like --clear; a
             # Limit of 0 is kept: it means "nobody with this skill".
             if req.clear or (attr == "require" and req.count == 0):
                 needs.pop(nid, None)
-            else:
-                needs[nid] = req.count
+                return {}
+            needs[nid] = req.count
+            known = skill == ANY or skill in s.index(keys.SKILLS).ids
+            return {} if known else {"unknown_skill": skill}
 
-        return self._update(req.rotation, change)
+        # The known skills come in the rotation's batch: no extra round trip.
+        return self._update(req.rotation, change, extra_keys=[keys.SKILLS])
 
     def rotation_set_require(self, req: api.RotationSetRequireRequest, *, actor_id: str,
                              now: datetime) -> api.RotationResult:
@@ -231,7 +238,7 @@ class RotationOps:
         _non_negative(req.duration, "--duration", timedelta(0))
         _non_negative(req.grace, "--grace", timedelta(0))
 
-        def change(rotation: Rotation) -> None:
+        def change(rotation: Rotation, _s: Session) -> None:
             if req.duration is not None:
                 rotation.task_settings.duration = req.duration
             if req.grace is not None:

@@ -74,6 +74,15 @@ def test_a_need_on_an_unknown_skill_gets_a_note(kv_memory):
     assert "Note" not in s.run("rotation set limit R --skill webap-2 --clear").text
 
 
+def test_the_unknown_skill_note_costs_no_extra_round_trip(kv_memory):
+    s = Script(kv_memory)
+    s.run("rotation new R --beginning 2020-01-06")
+    before = kv_memory.round_trips  # the store's own count: every service call of the command
+    text = s.run("rotation set require R --skill webap --count 1").text
+    assert "is not a known skill" in text
+    assert kv_memory.round_trips - before == 2  # one read batch + the commit
+
+
 def test_assign_notes_users_who_are_unavailable_during_the_task(kv_memory):
     s = Script(kv_memory)
     s.multi("""
