@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from lotto import api
+from lotto.commands.render import autopilot_report
 from lotto.record import decode
 from lotto.task import Task
 from lotto.timeutil import format_time, parse_time
@@ -16,40 +17,9 @@ TZ = "America/Los_Angeles"
 ACTOR = "test-user"
 MEMBERS = [f"test-user{i}" for i in range(1, 9)]
 
-_STEP_TITLES = {
-    api.STEP_REMIND_FINISH: "finish reminder",
-    api.STEP_FINISH: "finish",
-    api.STEP_CREATE: "create shift",
-    api.STEP_FILL_SCHEDULE: "fill and schedule",
-    api.STEP_REMIND_START: "start reminder",
-    api.STEP_START: "start",
-}
-
-
-def render(result: api.AutopilotResult, when: str) -> str:
-    """The SPEC §4 report, built only from the result's structured data."""
-    lines = [f"@{ACTOR} ran autopilot on {result.rotation.rotation_id} for {when}."]
-    for step in result.steps:
-        title = _STEP_TITLES[step.name]
-        if not step.configured:
-            lines.append(f"  - {title}: not configured")
-        elif not step.task_ids:
-            lines.append(f"  - {title}: nothing to do")
-        elif step.name == api.STEP_CREATE:
-            lines.append(f"  - create shift: created {len(step.task_ids)} shifts:")
-            lines += [f"    - created shift {t}" for t in step.task_ids]
-        elif step.name == api.STEP_FILL_SCHEDULE:
-            lines.append(f"  - fill and schedule: processed {len(step.fills)} tasks:")
-            for f in step.fills:
-                names = ", ".join(
-                    f"@{u} ({', '.join(sorted(result.users[u].skill_levels)) or 'none'})" for u in f.added_user_ids
-                )
-                lines.append(f"    - Auto-assigned {names} to ticket {f.task_id}, transitioned {f.task_id} to {f.state}")
-        elif step.name in (api.STEP_REMIND_START, api.STEP_REMIND_FINISH):
-            lines.append(f"  - {title}: messaged {len(step.user_ids)} users of {len(step.task_ids)} tasks")
-        else:
-            lines.append(f"  - {step.name}ed: {len(step.task_ids)} tasks")
-    return "\n".join(lines)
+def render(result: api.AutopilotResult) -> str:
+    """The report as the command layer renders it from the result's structured data."""
+    return autopilot_report(result, f"@{ACTOR}", TZ, lambda uid: f"@{uid}")
 
 
 def nothing(when: str) -> str:
@@ -120,7 +90,7 @@ def test_worked_example_day_by_day(setup):
                 fills[f.task_id] = f.added_user_ids
         for n in result.notices:
             reminded.setdefault(f"{n.kind}:{n.task_id}", []).append(n.user_id)
-        text = render(result, when)
+        text = render(result)
         if expected is None:
             expected = nothing(when)
         elif "{" in expected:
@@ -206,7 +176,7 @@ def test_steps_not_configured(kv):
                                     now=t("2020-01-02"))
     assert [s.name for s in result.steps] == list(api.AUTOPILOT_STEPS)
     assert not any(s.configured for s in result.steps)
-    assert render(result, "x").endswith("  - start: not configured")
+    assert render(result).endswith("  - start: not configured")
 
 
 def test_ticket_rotation_is_never_auto_created(kv):
