@@ -35,7 +35,7 @@ from lotto.rotation import (
     shift_number_of,
     shift_start_of,
 )
-from lotto.task import STATE_FINISHED, STATE_PENDING, Task, for_filling, shift_task_id, task_interval
+from lotto.task import STATE_FINISHED, STATE_PENDING, Task, shift_task_id, task_interval
 from lotto.user import User, mark_served
 
 __all__ = [
@@ -255,7 +255,7 @@ def _one_sample(rotation: Rotation, plan: list[tuple[int, Task]], base: dict[str
         picked: list[str] = []
         if task.state == STATE_PENDING:
             try:
-                picked = fillers.fill(rotation, for_filling(task), sim, now, rng)
+                picked = fillers.fill(rotation, task, sim, now, rng)
             except InsufficientError as err:
                 tally.insufficient[i] += 1
                 need = str(err.context.get("need", ""))

@@ -25,7 +25,6 @@ __all__ = [
     "shift_task_id",
     "rotation_id_of",
     "task_number",
-    "for_filling",
 ]
 
 STATE_PENDING = "pending"
@@ -162,16 +161,3 @@ def task_number(task_id: str) -> int | None:
     rotation_id_of(task_id)
     number = task_id.rpartition("#")[2]
     return int(number) if number.isdigit() else None
-
-
-def for_filling(task: Task) -> Task:
-    """``task`` as a filler should see it: Require needs with a count of 0 or less dropped.
-
-    "At least 0" asks for nobody (``rotation set require --count 0``), but the
-    fillers take every Require key as open and would pick someone, or fail
-    with "filling need **0** any" when nobody is available. Returns ``task``
-    itself when there is nothing to drop; else a copy (``task`` is unchanged).
-    """
-    if all(count > 0 for count in task.require.values()):
-        return task
-    return msgspec.structs.replace(task, require={n: c for n, c in task.require.items() if c > 0})

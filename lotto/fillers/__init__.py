@@ -11,6 +11,8 @@ import random
 from collections.abc import Mapping
 from datetime import datetime
 
+import msgspec
+
 from lotto.errors import InputError
 from lotto.fillers import queue, solar_lottery
 from lotto.rotation import FILLER_QUEUE, FILLER_SOLAR_LOTTERY, Rotation
@@ -47,4 +49,9 @@ def fill(
             rotation_id=rotation.rotation_id,
             filler_type=rotation.filler_type,
         )
+    if any(count <= 0 for count in task.require.values()):
+        # "At least 0" asks for nobody (SPEC §3 step 5 drops such needs); the
+        # fillers take every Require key as open, so drop them here, once, for
+        # every caller. The task passed in is not changed.
+        task = msgspec.structs.replace(task, require={n: c for n, c in task.require.items() if c > 0})
     return filler(rotation, task, users, now, rng)

@@ -24,7 +24,6 @@ from lotto.task import (
     STATE_STARTED,
     Task,
     check_transition,
-    for_filling,
     task_interval,
 )
 from lotto.timeutil import shift_duration, shift_number_at, shift_start
@@ -323,7 +322,7 @@ def fill(session: Session, rotation: Rotation, task: Task, users: dict[str, User
             state=task.state,
         )
     try:
-        added = fillers.fill(rotation, for_filling(task), users, now, fill_rng(rotation, task))
+        added = fillers.fill(rotation, task, users, now, fill_rng(rotation, task))
     except InsufficientError as err:
         prefix = f"failed to fill task {task.task_id}: "
         message = err.message if err.message.startswith(prefix) else prefix + err.message
