@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from lotto import api
 from lotto.commands.parser import Flag, Parsed
 from lotto.commands.tree import Command
@@ -56,6 +58,9 @@ _METHODS: dict[type, str] = {
     api.SkillNewRequest: "skill_new",
     api.SkillDeleteRequest: "skill_delete",
     api.SkillListRequest: "skill_list",
+    api.RotationForecastRequest: "rotation_forecast",
+    api.UserForecastRequest: "user_forecast",
+    api.RotationCalendarRequest: "rotation_calendar",
 }
 
 
@@ -68,6 +73,35 @@ def call_service(service: Any, req: Any, *, actor_id: str, now: datetime) -> Any
     """Run ``req`` through the service method that handles its type."""
     method = getattr(service, _METHODS[type(req)])
     return method(req, actor_id=actor_id, now=now)
+
+
+# Fields of results and records that hold user ids (Go names' snake_case forms).
+_ID_FIELDS = {"mattermost_user_id", "user_id", "actor_id"}
+_ID_LIST_FIELDS = {"mattermost_user_ids", "user_ids", "added_user_ids"}
+
+
+def user_ids_in(value: Any, found: dict[str, None] | None = None) -> list[str]:
+    """Every user id a result names (records, notices, ``users`` maps), in first-seen order."""
+    found = {} if found is None else found
+    if isinstance(value, msgspec.Struct):
+        for name in value.__struct_fields__:
+            item = getattr(value, name)
+            if name in _ID_FIELDS and isinstance(item, str) and item:
+                found[item] = None
+            elif name in _ID_LIST_FIELDS and isinstance(item, list):
+                found.update(dict.fromkeys(u for u in item if isinstance(u, str) and u))
+            elif name == "users" and isinstance(item, dict):
+                found.update(dict.fromkeys(k for k in item if isinstance(k, str)))
+                user_ids_in(list(item.values()), found)
+            else:
+                user_ids_in(item, found)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            user_ids_in(item, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            user_ids_in(item, found)
+    return list(found)
 
 
 def convert_value(flag: Flag, raw: str, zone: str) -> Any:
@@ -249,8 +283,20 @@ class Ctx:
         return self.actor.is_admin or not self.env.admin_only
 
     def call(self, req: Any) -> Any:
-        """Run a request through the service as the acting user at the command's time."""
-        return call_service(self.env.service, req, actor_id=self.actor.user_id, now=self.now)
+        """Run a request through the service as the acting user at the command's time.
+
+        The profiles of every user the result names are then looked up in ONE
+        directory batch, so rendering ``@names`` and zones afterwards does not
+        ask the chat server once per user.
+        """
+        result = call_service(self.env.service, req, actor_id=self.actor.user_id, now=self.now)
+        ids = user_ids_in(result)
+        if ids:
+            try:
+                self.env.directory.by_ids(ids)
+            except LottoError:
+                pass  # only a warm-up: rendering looks users up one by one and reports a real outage
+        return result
 
     def username(self, user_id: str) -> str:
         """``@username`` of a user id (the id itself when the directory does not know it)."""

@@ -77,7 +77,7 @@ def rotation_calendar(ctx: Ctx):
     """Show the rotation's calendar feed, or its subscription URLs."""
     ref, user_id = _rotation_and_user(ctx)
     req = api.RotationCalendarRequest(rotation=ref, user_id=user_id)
-    res = ctx.env.service.rotation_calendar(req, actor_id=ctx.actor.user_id, now=ctx.now)
+    res = ctx.call(req)
     rid = res.rotation.rotation_id
     feed_url = ctx.env.feed_url
     if feed_url is not None:

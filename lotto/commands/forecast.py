@@ -112,7 +112,7 @@ def _sizes(ctx: Ctx) -> dict:
 def rotation_forecast(ctx: Ctx):
     """Forecast a rotation."""
     req = api.RotationForecastRequest(rotation=ctx.rotation(), **_sizes(ctx))
-    res = ctx.env.service.rotation_forecast(req, actor_id=ctx.actor.user_id, now=ctx.now)
+    res = ctx.call(req)
     return res, forecast_text(res, ctx.username)
 
 
@@ -123,6 +123,6 @@ def user_forecast(ctx: Ctx):
     """Forecast users in a rotation."""
     ref, users = ctx.rotation_and_users()
     req = api.UserForecastRequest(rotation=ref, user_ids=users, **_sizes(ctx))
-    res = ctx.env.service.user_forecast(req, actor_id=ctx.actor.user_id, now=ctx.now)
+    res = ctx.call(req)
     who = ", ".join(ctx.username(u) for u in users)
     return res, forecast_text(res, ctx.username, who=who)

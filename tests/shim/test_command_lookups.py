@@ -1,0 +1,31 @@
+"""Commands look users up in batches through the Mattermost directory, not one request per user."""
+
+from __future__ import annotations
+
+from lotto.commands import Env, execute
+from lotto.local import RecordingPoster
+from shim.directory import MattermostDirectory
+from shim.mattermost import MattermostClient
+
+
+def test_showing_a_rotation_on_a_cold_cache_looks_its_members_up_in_one_batch(fake_mm, kv_memory):
+    admin = fake_mm.add_user("lead", roles="system_admin system_user")
+    members = [fake_mm.add_user(f"member{i}") for i in range(12)]
+    client = MattermostClient(fake_mm.url, fake_mm.bot_token, timeout=2, backoff=0.001)
+    try:
+        directory = MattermostDirectory(client)
+        env = Env(kv_memory, directory, RecordingPoster())
+        assert execute(env, admin["id"], "rotation new R --beginning 2020-01-06").ok
+        joined = execute(env, admin["id"], "user join R " + " ".join(f"@{m['username']}" for m in members))
+        assert joined.ok, joined.text
+
+        directory.invalidate()  # a cold cache, as after the profile TTL
+        fake_mm.calls.clear()
+        shown = execute(env, admin["id"], "rotation show R")
+        assert shown.ok, shown.text
+        assert all(f"@{m['username']}" in shown.text for m in members)
+        per_user = [c for c in fake_mm.calls if any(c == f"GET /api/v4/users/{m['id']}" for m in members)]
+        assert per_user == []
+        assert fake_mm.count("POST /api/v4/users/ids") == 1
+    finally:
+        client.close()
