@@ -35,6 +35,11 @@ class LocalDirectory:
         """The profile of ``username`` (without ``@``)."""
         return self._profile(username)
 
+    def by_usernames(self, usernames: list[str]) -> dict[str, Profile]:
+        """Profiles of many usernames (unknown or invalid ones left out)."""
+        found = {name: self.by_username(name) for name in usernames}
+        return {name: p for name, p in found.items() if p is not None}
+
     def by_ids(self, user_ids: list[str]) -> dict[str, Profile]:
         """Profiles of many users at once."""
         out: dict[str, Profile] = {}

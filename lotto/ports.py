@@ -39,6 +39,11 @@ class Directory(Protocol):
         """Profiles of many users at once (unknown ids are left out)."""
         ...
 
+    def by_usernames(self, usernames: list[str]) -> dict[str, Profile]:
+        """Profiles of many usernames (without ``@``) at once, keyed by the name as given;
+        unknown names are left out."""
+        ...
+
 
 class Poster(Protocol):
     """Sends direct messages to users; a failure to deliver never fails a command."""

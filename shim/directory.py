@@ -148,6 +148,34 @@ class MattermostDirectory:
         self._remember(user)
         return self._profile(user)
 
+    def by_usernames(self, usernames: list[str]) -> dict[str, Profile]:
+        """Profiles of many usernames in at most one request, keyed by the name as given."""
+        found: dict[str, dict[str, Any]] = {}
+        missing: list[str] = []
+        for given in dict.fromkeys(usernames):
+            name = given.lstrip("@").lower()
+            with self._lock:
+                hit = self._id_of.get(name)
+            user = self._cached(hit[1]) if hit and self._clock() - hit[0] < self._ttl else None
+            if user is None:
+                missing.append(name)
+            else:
+                found[name] = user
+        if missing:
+            with _as_lotto_error():
+                batch = self._client.users_by_usernames(missing)
+            for user in batch:
+                if user.get("delete_at"):
+                    continue
+                self._remember(user)
+                found[str(user.get("username") or "").lower()] = user
+        out: dict[str, Profile] = {}
+        for given in usernames:
+            user = found.get(given.lstrip("@").lower())
+            if user is not None:
+                out[given] = self._profile(user)
+        return out
+
     def by_ids(self, user_ids: list[str]) -> dict[str, Profile]:
         """Profiles of many users in at most one request; unknown ids are left out."""
         found: dict[str, dict[str, Any]] = {}

@@ -67,6 +67,13 @@ class MattermostClient:
         """A user by username (no ``@``), or None if Mattermost does not know it."""
         return self._call("GET", f"/users/username/{_segment(username)}", missing_ok=True)
 
+    def users_by_usernames(self, usernames: list[str]) -> list[dict[str, Any]]:
+        """The users among ``usernames`` that exist, in one request."""
+        if not usernames:
+            return []
+        # A read, although it is a POST: safe to retry.
+        return self._call("POST", "/users/usernames", json=list(usernames), idempotent=True) or []
+
     def users_with_role(self, role: str, *, per_page: int = 200, max_pages: int = 20) -> list[dict[str, Any]]:
         """Active users holding ``role`` (``GET /users?role=…``), every page up to ``max_pages``."""
         users: list[dict[str, Any]] = []

@@ -229,14 +229,17 @@ class Ctx:
             if not default_actor:
                 raise InputError("at least one `@username` is required.")
             return [self.actor.user_id]
-        ids: list[str] = []
         for token in tokens:
             if not token.startswith("@") or len(token) < 2:
                 raise InputError(f"expected `@username`, got `{token}`.")
-            profile = self.env.directory.by_username(token[1:])
+        names = [token[1:] for token in tokens]
+        profiles = self.env.directory.by_usernames(names)  # one lookup for every name
+        ids: list[str] = []
+        for token, name in zip(tokens, names):
+            profile = profiles.get(name)
             if profile is None:
                 raise NotFoundError(f"user `{token}` not found; check the spelling of the username.",
-                                    username=token[1:])
+                                    username=name)
             if profile.user_id not in ids:
                 ids.append(profile.user_id)
         return ids

@@ -171,6 +171,8 @@ class FakeMattermost:
                 return (200, user) if user else (404, _app_error(404, "app.user.missing.app_error", "user not found"))
             if template == "/api/v4/users/ids":
                 return 200, [self.users[i] for i in body if i in self.users]
+            if template == "/api/v4/users/usernames":
+                return 200, [u for u in self.users.values() if u["username"] in body]
             if template == "/api/v4/channels/direct":
                 return self._direct(body)
             if template == "/api/v4/posts":

@@ -1,4 +1,4 @@
-"""Commands look users up in batches through the Mattermost directory, not one request per user."""
+"""Commands resolve @names and render users in batches through the Mattermost directory, not one request per user."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from shim.directory import MattermostDirectory
 from shim.mattermost import MattermostClient
 
 
-def test_showing_a_rotation_on_a_cold_cache_looks_its_members_up_in_one_batch(fake_mm, kv_memory):
+def test_joining_and_showing_many_users_are_one_batch_each(fake_mm, kv_memory):
     admin = fake_mm.add_user("lead", roles="system_admin system_user")
     members = [fake_mm.add_user(f"member{i}") for i in range(12)]
     client = MattermostClient(fake_mm.url, fake_mm.bot_token, timeout=2, backoff=0.001)
@@ -16,8 +16,11 @@ def test_showing_a_rotation_on_a_cold_cache_looks_its_members_up_in_one_batch(fa
         directory = MattermostDirectory(client)
         env = Env(kv_memory, directory, RecordingPoster())
         assert execute(env, admin["id"], "rotation new R --beginning 2020-01-06").ok
+        fake_mm.calls.clear()
         joined = execute(env, admin["id"], "user join R " + " ".join(f"@{m['username']}" for m in members))
         assert joined.ok, joined.text
+        assert not any(c.startswith("GET /api/v4/users/username/") for c in fake_mm.calls)
+        assert fake_mm.count("POST /api/v4/users/usernames") == 1
 
         directory.invalidate()  # a cold cache, as after the profile TTL
         fake_mm.calls.clear()

@@ -78,6 +78,18 @@ def test_batch_lookup_is_one_request_for_the_uncached(client, fake_mm):
     assert fake_mm.count("POST /api/v4/users/ids") == 1
 
 
+def test_username_batch_is_one_request_keyed_by_the_names_given(client, fake_mm):
+    users = [fake_mm.add_user(f"n{i}") for i in range(4)]
+    d = MattermostDirectory(client)
+    d.by_username("n0")  # cached: not asked again
+    got = d.by_usernames(["n0", "N1", "n2", "n3", "ghost"])
+    assert {k: p.user_id for k, p in got.items()} == {
+        "n0": users[0]["id"], "N1": users[1]["id"], "n2": users[2]["id"], "n3": users[3]["id"]}
+    assert fake_mm.count("POST /api/v4/users/usernames") == 1
+    d.by_usernames(["n1", "n2"])  # now cached
+    assert fake_mm.count("POST /api/v4/users/usernames") == 1
+
+
 def test_dm_opens_the_direct_channel_once(client, fake_mm):
     user = fake_mm.add_user("eve")
     poster = MattermostPoster(client, fake_mm.bot["id"])
