@@ -186,7 +186,8 @@ def autopilot_all(env: Env, now: datetime) -> list[Outcome]:
     for rid in listing.rotation_ids:
         try:
             res = call_service(env.service, api.RotationAutopilotRequest(
-                rotation=api.RotationRef(name=rid, exact=True)), actor_id=env.bot_id, now=now)
+                rotation=api.RotationRef(name=rid, exact=True)), actor_id=env.bot_id, now=now,
+                directory=env.directory)
         except Exception as exc:  # noqa: BLE001
             if not isinstance(exc, LottoError):
                 log.exception("autopilot failed for rotation %s", rid)

@@ -69,10 +69,23 @@ _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
 _MAX_SKILL = 64  # characters (with the level suffix)
 
 
-def call_service(service: Any, req: Any, *, actor_id: str, now: datetime) -> Any:
-    """Run ``req`` through the service method that handles its type."""
+def call_service(service: Any, req: Any, *, actor_id: str, now: datetime,
+                 directory: Any = None) -> Any:
+    """Run ``req`` through the service method that handles its type.
+
+    With ``directory``, the profiles of every user the result names are then
+    looked up in ONE batch, so rendering ``@names`` and zones afterwards does
+    not ask the chat server once per user.
+    """
     method = getattr(service, _METHODS[type(req)])
-    return method(req, actor_id=actor_id, now=now)
+    result = method(req, actor_id=actor_id, now=now)
+    ids = user_ids_in(result) if directory is not None else []
+    if ids:
+        try:
+            directory.by_ids(ids)
+        except LottoError:
+            pass  # only a warm-up: rendering looks users up one by one and reports a real outage
+    return result
 
 
 # Fields of results and records that hold user ids (Go names' snake_case forms).
@@ -286,20 +299,9 @@ class Ctx:
         return self.actor.is_admin or not self.env.admin_only
 
     def call(self, req: Any) -> Any:
-        """Run a request through the service as the acting user at the command's time.
-
-        The profiles of every user the result names are then looked up in ONE
-        directory batch, so rendering ``@names`` and zones afterwards does not
-        ask the chat server once per user.
-        """
-        result = call_service(self.env.service, req, actor_id=self.actor.user_id, now=self.now)
-        ids = user_ids_in(result)
-        if ids:
-            try:
-                self.env.directory.by_ids(ids)
-            except LottoError:
-                pass  # only a warm-up: rendering looks users up one by one and reports a real outage
-        return result
+        """Run a request through the service as the acting user at the command's time."""
+        return call_service(self.env.service, req, actor_id=self.actor.user_id, now=self.now,
+                            directory=self.env.directory)
 
     def username(self, user_id: str) -> str:
         """``@username`` of a user id (the id itself when the directory does not know it)."""
