@@ -150,51 +150,42 @@ class MattermostDirectory:
 
     def by_usernames(self, usernames: list[str]) -> dict[str, Profile]:
         """Profiles of many usernames in at most one request, keyed by the name as given."""
-        found: dict[str, dict[str, Any]] = {}
-        missing: list[str] = []
-        for given in dict.fromkeys(usernames):
-            name = given.lstrip("@").lower()
+        def key(name: str) -> str:
+            return name.lstrip("@").lower()
+
+        def cached(name: str) -> dict[str, Any] | None:
             with self._lock:
                 hit = self._id_of.get(name)
-            user = self._cached(hit[1]) if hit and self._clock() - hit[0] < self._ttl else None
-            if user is None:
-                missing.append(name)
-            else:
-                found[name] = user
-        if missing:
-            with _as_lotto_error():
-                batch = self._client.users_by_usernames(missing)
-            for user in batch:
-                if user.get("delete_at"):
-                    continue
-                self._remember(user)
-                found[str(user.get("username") or "").lower()] = user
-        out: dict[str, Profile] = {}
-        for given in usernames:
-            user = found.get(given.lstrip("@").lower())
-            if user is not None:
-                out[given] = self._profile(user)
-        return out
+            return self._cached(hit[1]) if hit and self._clock() - hit[0] < self._ttl else None
+
+        found = self._batch([key(n) for n in usernames], cached, self._client.users_by_usernames,
+                            lambda user: str(user.get("username") or "").lower())
+        return {n: self._profile(found[key(n)]) for n in usernames if key(n) in found}
 
     def by_ids(self, user_ids: list[str]) -> dict[str, Profile]:
         """Profiles of many users in at most one request; unknown ids are left out."""
+        found = self._batch(user_ids, self._cached, self._client.users_by_ids, lambda user: str(user.get("id")))
+        return {uid: self._profile(found[uid]) for uid in user_ids if uid in found}
+
+    def _batch(self, keys: list[str], cached, fetch, key_of) -> dict[str, dict[str, Any]]:
+        """Users for ``keys``: from the cache, the rest in ONE ``fetch`` (deactivated users left out)."""
         found: dict[str, dict[str, Any]] = {}
         missing: list[str] = []
-        for uid in dict.fromkeys(user_ids):
-            user = self._cached(uid)
+        for k in dict.fromkeys(keys):
+            user = cached(k)
             if user is None:
-                missing.append(uid)
+                missing.append(k)
             else:
-                found[uid] = user
+                found[k] = user
         if missing:
             with _as_lotto_error():
-                batch = self._client.users_by_ids(missing)
+                batch = fetch(missing)
             for user in batch:
                 if user.get("delete_at"):
                     continue
                 self._remember(user)
-                found[str(user.get("id"))] = user
-        return {uid: self._profile(found[uid]) for uid in user_ids if uid in found}
+                found[key_of(user)] = user
+        return found
 
     def invalidate(self) -> None:
         """Forget every cached profile (after a configuration change)."""
