@@ -150,7 +150,7 @@ def _login() -> str:
 def _zone(opts: dict[str, str]) -> str:
     zone = opts.get("tz") or os.environ.get("LOTTO_TZ") or "UTC"
     from lotto.errors import LottoError
-    from lotto.timeutil import get_zone
+    from lotto.model.timeutil import get_zone
 
     try:
         get_zone(zone)

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 
-from lotto.needs import format_needs
-from lotto.rotation import Rotation
-from lotto.task import STATE_PENDING, Task, task_interval
+from lotto.model.needs import format_needs
+from lotto.model.rotation import Rotation
+from lotto.model.task import STATE_PENDING, Task, task_interval
 
 __all__ = ["render_calendar", "escape_text", "fold_line", "format_utc", "PRODID"]
 

@@ -21,13 +21,13 @@ from typing import Any
 import msgspec
 
 from kvstore import Follow
-from lotto import keys
+from lotto.model import keys
 from lotto.errors import LottoError
-from lotto.index import Index
-from lotto.record import Record, decode, encode
-from lotto.rotation import Rotation
-from lotto.task import Task
-from lotto.user import User
+from lotto.model.index import Index
+from lotto.model.record import Record, decode, encode
+from lotto.model.rotation import Rotation
+from lotto.model.task import Task
+from lotto.model.user import User
 
 __all__ = ["OpenTasks", "Session"]
 

@@ -24,7 +24,7 @@ import kvstore  # noqa: E402
 from lotto import api  # noqa: E402
 from lotto.commands import Env, execute  # noqa: E402
 from lotto.demo import SET_SETUP, run_rotation  # noqa: E402
-from lotto.forecast import forecast  # noqa: E402
+from lotto.service.forecasting import forecast  # noqa: E402
 from lotto.local import LocalDirectory, RecordingPoster  # noqa: E402
 
 ACTOR = "bench"

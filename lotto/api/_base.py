@@ -6,7 +6,7 @@ from datetime import datetime
 
 import msgspec
 
-from lotto.task import Task
+from lotto.model.task import Task
 
 __all__ = [
     "RotationRef",

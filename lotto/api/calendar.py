@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
-from lotto.rotation import Rotation
-from lotto.task import Task
+from lotto.model.rotation import Rotation
+from lotto.model.task import Task
 from lotto.api._base import RotationRef, _Msg, _Result
 
 __all__ = [

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from lotto.rotation import Rotation
-from lotto.task import Task
-from lotto.user import User
+from lotto.model.rotation import Rotation
+from lotto.model.task import Task
+from lotto.model.user import User
 from lotto.api._base import RotationRef, _Msg, _Result
 
 __all__ = [

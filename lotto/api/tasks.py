@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
-from lotto.task import Task
-from lotto.user import User
+from lotto.model.task import Task
+from lotto.model.user import User
 from lotto.api._base import RotationRef, _Msg, _Result
 
 __all__ = [

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import msgspec
 
-from lotto.rotation import Rotation
-from lotto.user import User
+from lotto.model.rotation import Rotation
+from lotto.model.user import User
 from lotto.api._base import RotationRef, _Msg, _Result
 
 __all__ = [

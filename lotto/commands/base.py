@@ -128,7 +128,7 @@ def convert_value(flag: Flag, raw: str, zone: str) -> Any:
 
 def check_skill_name(name: str) -> str:
     """A valid, not too long skill name (BadSkillError / InputError otherwise)."""
-    from lotto.skill import parse_skill
+    from lotto.model.skill import parse_skill
 
     if len(name) > _MAX_SKILL:
         raise InputError(f"skill names are at most {_MAX_SKILL} characters long.")
@@ -154,18 +154,18 @@ def _convert(flag: Flag, raw: str, zone: str) -> Any:
             raise InputError(f"`{raw}` is not one of {', '.join(flag.choices)}.")
         return raw
     if kind == "duration":
-        from lotto.timeutil import parse_duration
+        from lotto.model.timeutil import parse_duration
 
         return parse_duration(raw)
     if kind == "time":
-        from lotto.timeutil import parse_time
+        from lotto.model.timeutil import parse_time
 
         return parse_time(raw, zone)
     if kind == "period":
-        from lotto.timeutil import parse_period
+        from lotto.model.timeutil import parse_period
 
         return parse_period(raw)
-    from lotto import skill as sk
+    from lotto.model import skill as sk
 
     if any(len(part) > _MAX_SKILL for part in raw.split(",")):
         raise InputError(f"skill names are at most {_MAX_SKILL} characters long.")

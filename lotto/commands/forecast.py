@@ -1,7 +1,7 @@
 """``/lotto rotation forecast`` and ``/lotto user forecast``: who is likely to serve next.
 
 Both are read-only, so anyone may run them. The numbers come from
-:mod:`lotto.forecast`: the next shifts are replayed many times with the
+:mod:`lotto.service.forecasting`: the next shifts are replayed many times with the
 rotation's real filler, and each percentage is the share of those replays in
 which something happened.
 """
@@ -13,7 +13,8 @@ from lotto.commands.base import ROTATION_FLAG, Ctx
 from lotto.commands.parser import Flag
 from lotto.commands.render import fmt_time
 from lotto.commands.tree import PUBLIC, command
-from lotto.forecast import MAX_SAMPLES, MAX_SHIFTS, Forecast, UserForecast
+from lotto.api.forecasts import Forecast, UserForecast
+from lotto.service.forecasting import MAX_SAMPLES, MAX_SHIFTS
 
 __all__ = ["forecast_text", "percent"]
 

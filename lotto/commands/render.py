@@ -12,10 +12,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from lotto import api
-from lotto.rotation import TASK_TYPE_TICKET, Rotation
+from lotto.model.rotation import TASK_TYPE_TICKET, Rotation
 from lotto.service.taskops import TICKET_DURATION
-from lotto.task import Task
-from lotto.user import User
+from lotto.model.task import Task
+from lotto.model.user import User
 
 __all__ = [
     "Mention",
@@ -52,14 +52,14 @@ def fmt_time(dt: datetime | None, zone: str = "UTC") -> str:
     """``YYYY-MM-DDTHH:MM`` in ``zone`` (trailing ``T00:00`` dropped); ``-`` when unset."""
     if dt is None:
         return "-"
-    from lotto.timeutil import format_time
+    from lotto.model.timeutil import format_time
 
     return format_time(dt, zone)
 
 
 def fmt_duration(td: timedelta) -> str:
     """A duration in Go's style (``744h0m0s``)."""
-    from lotto.timeutil import format_duration
+    from lotto.model.timeutil import format_duration
 
     return format_duration(td)
 
@@ -74,7 +74,7 @@ def fmt_needs(needs: dict[str, int]) -> str:
 
 def skills_text(user: User | None) -> str:
     """A user's skills as ``(TEAM-◉, webapp-◈)`` sorted by skill; ``(none)`` without any."""
-    from lotto.skill import format_skill_level
+    from lotto.model.skill import format_skill_level
 
     if user is None or not user.skill_levels:
         return "(none)"
@@ -96,7 +96,7 @@ def auto_assigned(task_id: str, added: list[str], users: dict[str, User], mentio
 
 
 def _interval(task: Task) -> tuple[datetime | None, datetime | None]:
-    from lotto.task import task_interval
+    from lotto.model.task import task_interval
 
     interval = task_interval(task)
     return interval if interval else (None, None)

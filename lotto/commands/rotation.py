@@ -50,7 +50,7 @@ def rotation_new(ctx: Ctx):
                          "spaces, '@' or '#', e.g. `rotation new SET`.", name=name)
     beginning = ctx.flag("beginning")
     if ctx.has("timezone"):
-        from lotto.timeutil import get_zone
+        from lotto.model.timeutil import get_zone
 
         get_zone(ctx.flag("timezone"))
         if beginning is not None:

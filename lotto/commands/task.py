@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from lotto import api
-from lotto.calendar import overlapping
+from lotto.model.availability import overlapping
 from lotto.commands import render
 from lotto.commands.base import ROTATION_FLAG, Ctx
 from lotto.commands.parser import Flag
 from lotto.commands.tree import PUBLIC, command, group
-from lotto.task import STATE_FINISHED, STATE_SCHEDULED, STATE_STARTED, task_interval
+from lotto.model.task import STATE_FINISHED, STATE_SCHEDULED, STATE_STARTED, task_interval
 
 __all__: list[str] = []
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from lotto import api
-from lotto.calendar import REASON_TASK, overlapping
+from lotto.model.availability import REASON_TASK, overlapping
 from lotto.commands import render
 from lotto.commands.base import ROTATION_FLAG, Ctx
 from lotto.commands.parser import Flag
 from lotto.commands.tree import PUBLIC, SELF, command, group
 from lotto.errors import InputError
-from lotto.skill import format_skill_level
+from lotto.model.skill import format_skill_level
 
 __all__: list[str] = []
 

@@ -15,9 +15,9 @@ import msgspec
 
 from lotto.errors import InputError
 from lotto.fillers import queue, solar_lottery
-from lotto.rotation import FILLER_QUEUE, FILLER_SOLAR_LOTTERY, Rotation
-from lotto.task import Task
-from lotto.user import User
+from lotto.model.rotation import FILLER_QUEUE, FILLER_SOLAR_LOTTERY, Rotation
+from lotto.model.task import Task
+from lotto.model.user import User
 
 __all__ = ["fill", "FILLERS", "queue", "solar_lottery"]
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from lotto.calendar import any_overlapping
+from lotto.model.availability import any_overlapping
 from lotto.errors import InsufficientError
-from lotto.needs import format_need, format_needs, sorted_needs, user_meets
-from lotto.rotation import Rotation
-from lotto.task import Task, task_interval
-from lotto.user import User
+from lotto.model.needs import format_need, format_needs, sorted_needs, user_meets
+from lotto.model.rotation import Rotation
+from lotto.model.task import Task, task_interval
+from lotto.model.user import User
 
 __all__ = [
     "for_time",

@@ -16,11 +16,11 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from lotto.fillers._common import Tally, assigned_users, candidates, insufficient, last_served
-from lotto.needs import user_meets
-from lotto.rotation import Rotation
-from lotto.skill import ANY
-from lotto.task import Task
-from lotto.user import User
+from lotto.model.needs import user_meets
+from lotto.model.rotation import Rotation
+from lotto.model.skill import ANY
+from lotto.model.task import Task
+from lotto.model.user import User
 
 __all__ = ["fill", "queue_order"]
 

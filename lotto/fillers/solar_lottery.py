@@ -25,11 +25,11 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from lotto.fillers._common import assigned_users, candidates, for_time, insufficient_error
-from lotto.needs import needs_matcher, qualified
-from lotto.rotation import Rotation, doubling_period
-from lotto.skill import ANY
-from lotto.task import Task
-from lotto.user import User
+from lotto.model.needs import needs_matcher, qualified
+from lotto.model.rotation import Rotation, doubling_period
+from lotto.model.skill import ANY
+from lotto.model.task import Task
+from lotto.model.user import User
 
 __all__ = ["fill", "user_log2_weights", "NEGLIGIBLE_WEIGHT", "VERY_LARGE_WEIGHT"]
 

@@ -19,7 +19,7 @@ import msgspec
 
 from lotto.errors import InputError, StateError
 from lotto.maintenance.snapshot import all_keys, read_values, record_type
-from lotto.record import decode
+from lotto.model.record import decode
 
 __all__ = ["dump", "restore", "encode_value"]
 

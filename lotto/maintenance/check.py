@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lotto import keys
-from lotto.calendar import REASON_GRACE, REASON_TASK
+from lotto.model import keys
+from lotto.model.availability import REASON_GRACE, REASON_TASK
 from lotto.maintenance.snapshot import Snapshot, all_keys, read_values
 
 __all__ = [

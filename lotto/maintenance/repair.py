@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from lotto import keys
-from lotto.index import Index
+from lotto.model import keys
+from lotto.model.index import Index
 from lotto.maintenance.check import FIXABLE, Problem, check_snapshot
 from lotto.maintenance.snapshot import Snapshot, all_keys, read_values
-from lotto.record import encode
+from lotto.model.record import encode
 from lotto.store import OpenTasks
 
 __all__ = ["Change", "repair"]

@@ -14,13 +14,13 @@ from typing import Any
 
 import msgspec
 
-from lotto import keys
-from lotto.index import Index
-from lotto.record import Record, decode
-from lotto.rotation import Rotation
+from lotto.model import keys
+from lotto.model.index import Index
+from lotto.model.record import Record, decode
+from lotto.model.rotation import Rotation
 from lotto.store import OpenTasks
-from lotto.task import STATE_FINISHED, Task
-from lotto.user import User
+from lotto.model.task import STATE_FINISHED, Task
+from lotto.model.user import User
 
 __all__ = ["PAGE_SIZE", "READ_BATCH", "RECORD_TYPES", "Snapshot", "all_keys", "read_values", "record_type"]
 
@@ -29,7 +29,7 @@ PAGE_SIZE = 1000
 #: Keys read per MGET; one batch is one atomic read of Redis.
 READ_BATCH = 5000
 
-#: The record type stored under each kind of key (see ``lotto.keys.kind_of``).
+#: The record type stored under each kind of key (see ``lotto.model.keys.kind_of``).
 RECORD_TYPES: dict[str, type[Record]] = {
     "rotation": Rotation,
     "task": Task,

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from lotto import api, keys
-from lotto.rotation import TASK_TYPE_TICKET, Rotation
+from lotto import api
+from lotto.model import keys
+from lotto.model.rotation import TASK_TYPE_TICKET, Rotation
 from lotto.service.common import resolve_rotation, run
 from lotto.service.taskops import load_open_tasks
 from lotto.store import Session
-from lotto.task import STATE_FINISHED, Task, task_interval, task_number
-from lotto.timeutil import shift_number_at
+from lotto.model.task import STATE_FINISHED, Task, task_interval, task_number
+from lotto.model.timeutil import shift_number_at
 
 __all__ = ["CalendarFeedOps", "MAX_FINISHED", "finished_candidates"]
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from lotto import keys
+from lotto.model import keys
 from lotto.api import Notice, RotationRef
 from kvstore.errors import ConflictError as KVConflictError
 from kvstore.errors import InvalidKeyError
 from lotto.errors import AmbiguousError, BadTimeError, ConflictError, InputError, NotFoundError
 from lotto.ports import Directory
-from lotto.record import decode, encode
-from lotto.rotation import Rotation
+from lotto.model.record import decode, encode
+from lotto.model.rotation import Rotation
 from lotto.store import Session
-from lotto.task import Task, rotation_id_of
+from lotto.model.task import Task, rotation_id_of
 
 __all__ = [
     "run",

@@ -12,8 +12,9 @@ from typing import Any
 
 import msgspec
 
-from lotto import api, keys
-from lotto.autopilot import run_autopilot
+from lotto import api
+from lotto.model import keys
+from lotto.service.autopilot import run_autopilot
 from lotto.errors import BadTimeError
 from lotto.ports import Directory
 from lotto.service import taskops

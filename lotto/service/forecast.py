@@ -10,15 +10,16 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
-from lotto import api, keys
+from lotto import api
+from lotto.model import keys
 from lotto.errors import NotFoundError
-from lotto.forecast import forecast
-from lotto.rotation import Rotation
+from lotto.service.forecasting import forecast
+from lotto.model.rotation import Rotation
 from lotto.service.common import check_users, out_of_range, resolve_rotation, run
 from lotto.service.taskops import load_open_tasks
 from lotto.store import Session
-from lotto.task import Task
-from lotto.user import User
+from lotto.model.task import Task
+from lotto.model.user import User
 
 __all__ = ["ForecastOps"]
 

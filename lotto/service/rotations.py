@@ -5,9 +5,10 @@ from __future__ import annotations
 import string
 from datetime import datetime, timedelta
 
-from lotto import api, keys
+from lotto import api
+from lotto.model import keys
 from lotto.errors import InputError
-from lotto.rotation import (
+from lotto.model.rotation import (
     FILLER_QUEUE,
     FILLER_SOLAR_LOTTERY,
     TASK_TYPE_SHIFT,
@@ -17,9 +18,9 @@ from lotto.rotation import (
 )
 from lotto.service.common import resolve_rotation, run
 from lotto.service.taskops import load_open_tasks
-from lotto.skill import ANY, need_id, parse_skill
+from lotto.model.skill import ANY, need_id, parse_skill
 from lotto.store import OpenTasks, Session
-from lotto.timeutil import format_duration, get_zone, parse_period
+from lotto.model.timeutil import format_duration, get_zone, parse_period
 
 __all__ = ["RotationOps"]
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from lotto import fillers, keys
+from lotto import fillers
+from lotto.model import keys
 from lotto.api import Notice
 from lotto.errors import InputError, InsufficientError, LimitError, NotFoundError, OverlapError, StateError
-from lotto.needs import limit_broken_by
-from lotto.rotation import TASK_TYPE_TICKET, Rotation
+from lotto.model.needs import limit_broken_by
+from lotto.model.rotation import TASK_TYPE_TICKET, Rotation
 from lotto.service.common import notice
 from lotto.store import Session
-from lotto.task import (
+from lotto.model.task import (
     STATE_FINISHED,
     STATE_PENDING,
     STATE_SCHEDULED,
@@ -26,8 +27,8 @@ from lotto.task import (
     check_transition,
     task_interval,
 )
-from lotto.timeutil import shift_duration, shift_number_at, shift_start
-from lotto.user import User, mark_served, unmark_task
+from lotto.model.timeutil import shift_duration, shift_number_at, shift_start
+from lotto.model.user import User, mark_served, unmark_task
 
 __all__ = [
     "TICKET_DURATION",

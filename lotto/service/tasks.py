@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from lotto import api, keys
+from lotto import api
+from lotto.model import keys
 from lotto.errors import InputError
 from lotto.service import taskops
 from lotto.service.common import check_users, load_task, resolve_rotation, run
 from lotto.store import Session
-from lotto.task import STATE_SCHEDULED, STATE_STARTED, STATE_FINISHED
+from lotto.model.task import STATE_SCHEDULED, STATE_STARTED, STATE_FINISHED
 
 __all__ = ["TaskOps"]
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from lotto import api, keys
-from lotto.calendar import REASON_PERSONAL, Event, add_events, clear_personal
+from lotto import api
+from lotto.model import keys
+from lotto.model.availability import REASON_PERSONAL, Event, add_events, clear_personal
 from lotto.errors import BadSkillError, BadTimeError, NotFoundError
 from lotto.service import taskops
 from lotto.service.common import check_users, notice, resolve_rotation, run
-from lotto.skill import ANY, LEVEL_SYMBOLS, parse_skill
+from lotto.model.skill import ANY, LEVEL_SYMBOLS, parse_skill
 from lotto.store import Session
 
 __all__ = ["UserOps", "SkillOps"]

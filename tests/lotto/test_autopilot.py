@@ -8,9 +8,9 @@ import pytest
 
 from lotto import api
 from lotto.commands.render import autopilot_report
-from lotto.record import decode
-from lotto.task import Task
-from lotto.timeutil import format_time, parse_time
+from lotto.model.record import decode
+from lotto.model.task import Task
+from lotto.model.timeutil import format_time, parse_time
 from tests.lotto.test_service_support import make_service, ref
 
 TZ = "America/Los_Angeles"

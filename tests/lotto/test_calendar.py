@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from lotto.calendar import (
+from lotto.model.availability import (
     REASON_GRACE,
     REASON_PERSONAL,
     REASON_TASK,

@@ -153,7 +153,7 @@ def test_bad_input_is_a_clean_error_that_changes_nothing(kv, line):
 
 
 def test_the_finished_tasks_read_are_bounded_and_recent():
-    from lotto.rotation import FillSettings, Rotation
+    from lotto.model.rotation import FillSettings, Rotation
     from lotto.service.calendar_feed import MAX_FINISHED, finished_candidates
 
     hourly = Rotation(rotation_id="H", task_ids=[f"H#{n}" for n in range(5000)],

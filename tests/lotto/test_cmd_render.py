@@ -8,7 +8,7 @@ import pytest
 
 from lotto import api
 from lotto.commands.render import notice_text, skills_text
-from lotto.user import User
+from lotto.model.user import User
 
 UTC = timezone.utc
 

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from lotto import fillers
-from lotto.rotation import FILLER_QUEUE, FILLER_SOLAR_LOTTERY, FillSettings, Rotation
-from lotto.task import Task
-from lotto.user import User
+from lotto.model.rotation import FILLER_QUEUE, FILLER_SOLAR_LOTTERY, FillSettings, Rotation
+from lotto.model.task import Task
+from lotto.model.user import User
 
 NOW = datetime(2020, 1, 1, tzinfo=timezone.utc)
 

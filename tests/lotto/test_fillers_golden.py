@@ -26,14 +26,14 @@ from pathlib import Path
 
 import pytest
 
-from lotto.calendar import REASONS, Event
+from lotto.model.availability import REASONS, Event
 from lotto.demo import SET_TEAMS
 from lotto.errors import InsufficientError
 from lotto.fillers import fill
-from lotto.rotation import FillSettings, Rotation, TaskSettings, shift_duration_of, shift_start_of
-from lotto.skill import need_id, parse_skill_level
-from lotto.task import STATE_STARTED, Task
-from lotto.user import User, mark_served
+from lotto.model.rotation import FillSettings, Rotation, TaskSettings, shift_duration_of, shift_start_of
+from lotto.model.skill import need_id, parse_skill_level
+from lotto.model.task import STATE_STARTED, Task
+from lotto.model.user import User, mark_served
 
 GOLDEN_PATH = Path(__file__).parent / "data" / "filler_golden.json"
 UTC = timezone.utc

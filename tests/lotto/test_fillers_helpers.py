@@ -9,10 +9,10 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lotto.calendar import Event, any_overlapping, overlapping
+from lotto.model.availability import Event, any_overlapping, overlapping
 from lotto.fillers.solar_lottery import _Pool
-from lotto.needs import meets, needs_matcher, qualified
-from lotto.skill import need_id
+from lotto.model.needs import meets, needs_matcher, qualified
+from lotto.model.skill import need_id
 
 SKILLS = ("webapp", "server", "lead")
 NEEDS = ["any", "ANY"] + [need_id(s, lv) for s in SKILLS for lv in (1, 2, 3, 4)] + ["webapp-2"]

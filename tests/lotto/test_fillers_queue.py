@@ -7,13 +7,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from lotto.calendar import REASON_PERSONAL, Event
+from lotto.model.availability import REASON_PERSONAL, Event
 from lotto.errors import InputError, InsufficientError
 from lotto.fillers import fill, queue
-from lotto.rotation import FILLER_QUEUE, FillSettings, Rotation, TaskSettings
-from lotto.task import Task
-from lotto.timeutil import parse_time
-from lotto.user import User, mark_served
+from lotto.model.rotation import FILLER_QUEUE, FillSettings, Rotation, TaskSettings
+from lotto.model.task import Task
+from lotto.model.timeutil import parse_time
+from lotto.model.user import User, mark_served
 
 UTC = timezone.utc
 

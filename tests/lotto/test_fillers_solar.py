@@ -10,16 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lotto.calendar import REASON_GRACE, REASON_PERSONAL, Event
+from lotto.model.availability import REASON_GRACE, REASON_PERSONAL, Event
 from lotto.demo import SET_TEAMS
 from lotto.errors import InsufficientError
 from lotto.fillers import fill, solar_lottery
-from lotto.needs import user_meets
-from lotto.rotation import FillSettings, Rotation, TaskSettings, shift_duration_of, shift_start_of
-from lotto.skill import parse_skill_level, need_id
-from lotto.task import Task
-from lotto.timeutil import parse_time
-from lotto.user import User, mark_served
+from lotto.model.needs import user_meets
+from lotto.model.rotation import FillSettings, Rotation, TaskSettings, shift_duration_of, shift_start_of
+from lotto.model.skill import parse_skill_level, need_id
+from lotto.model.task import Task
+from lotto.model.timeutil import parse_time
+from lotto.model.user import User, mark_served
 
 UTC = timezone.utc
 LA = "America/Los_Angeles"

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from lotto.calendar import Event
+from lotto.model.availability import Event
 from lotto.errors import InputError
-from lotto.forecast import STATE_PLANNED, forecast, plan_shifts
-from lotto.record import encode
-from lotto.rotation import FILLER_QUEUE, FillSettings, Rotation, TaskSettings, shift_start_of
-from lotto.task import STATE_FINISHED, STATE_PENDING, STATE_SCHEDULED, Task
-from lotto.user import User, mark_served
+from lotto.service.forecasting import STATE_PLANNED, forecast, plan_shifts
+from lotto.model.record import encode
+from lotto.model.rotation import FILLER_QUEUE, FillSettings, Rotation, TaskSettings, shift_start_of
+from lotto.model.task import STATE_FINISHED, STATE_PENDING, STATE_SCHEDULED, Task
+from lotto.model.user import User, mark_served
 
 UTC = timezone.utc
 BEGIN = datetime(2020, 1, 6, 9, tzinfo=UTC)  # a Monday

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from lotto.ical import escape_text, fold_line, format_utc, render_calendar
-from lotto.rotation import Rotation
-from lotto.task import Task
+from lotto.model.rotation import Rotation
+from lotto.model.task import Task
 
 NOW = datetime(2020, 3, 10, 8, 30, tzinfo=timezone.utc)
 T0 = datetime(2020, 3, 5, 17, tzinfo=timezone.utc)

@@ -14,7 +14,7 @@ import pytest
 
 import kvstore
 from kvstore.backends import discard_memory
-from lotto import keys
+from lotto.model import keys
 from lotto.commands import Env, execute
 from lotto.errors import InputError, StateError
 from lotto.local import LocalDirectory, RecordingPoster

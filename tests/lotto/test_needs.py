@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lotto.errors import BadSkillError
-from lotto.needs import (
+from lotto.model.needs import (
     format_need,
     format_needs,
     limit_broken_by,
@@ -16,7 +16,7 @@ from lotto.needs import (
     unmet,
     user_meets,
 )
-from lotto.user import User
+from lotto.model.user import User
 
 
 def user(uid: str, **skills: int) -> User:

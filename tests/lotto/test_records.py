@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from lotto.calendar import REASON_GRACE, REASON_PERSONAL, REASON_TASK, Event
+from lotto.model.availability import REASON_GRACE, REASON_PERSONAL, REASON_TASK, Event
 from lotto.errors import InputError, StateError
-from lotto.record import decode, encode
-from lotto.rotation import (
+from lotto.model.record import decode, encode
+from lotto.model.rotation import (
     FillSettings,
     Rotation,
     TaskSettings,
@@ -19,7 +19,7 @@ from lotto.rotation import (
     shift_number_of,
     shift_start_of,
 )
-from lotto.task import (
+from lotto.model.task import (
     STATE_FINISHED,
     STATE_PENDING,
     STATE_SCHEDULED,
@@ -34,8 +34,8 @@ from lotto.task import (
     task_number,
     transition,
 )
-from lotto.timeutil import format_time, parse_time
-from lotto.user import User, mark_served, unmark_task
+from lotto.model.timeutil import format_time, parse_time
+from lotto.model.user import User, mark_served, unmark_task
 
 UTC = timezone.utc
 LA = "America/Los_Angeles"
@@ -233,8 +233,8 @@ def test_rotation_shift_helpers():
 def test_stored_times_must_carry_a_zone():
     import msgspec
 
-    from lotto.calendar import Event
-    from lotto.record import decode
+    from lotto.model.availability import Event
+    from lotto.model.record import decode
 
     aware = decode(Event, b'{"Start":"2020-01-01T09:00:00+02:00","Finish":"2020-01-01T10:00:00Z"}')
     assert aware.start.utcoffset() is not None

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from lotto import api
-from lotto.record import decode
-from lotto.index import Index
+from lotto.model.record import decode
+from lotto.model.index import Index
 from tests.lotto.test_service_support import ACTOR, NOW, make_service, ref, utc
 
 USERS = [f"user{i:02d}" for i in range(30)]

@@ -9,10 +9,10 @@ import pytest
 
 from lotto import api
 from lotto.errors import BadTimeError
-from lotto.forecast import forecast
-from lotto.record import decode
-from lotto.rotation import FILLER_QUEUE
-from lotto.task import Task
+from lotto.service.forecasting import forecast
+from lotto.model.record import decode
+from lotto.model.rotation import FILLER_QUEUE
+from lotto.model.task import Task
 from tests.lotto.test_service_support import ACTOR, NOW, dump, make_service, ref, utc
 
 

@@ -15,12 +15,12 @@ from datetime import timedelta
 import pytest
 
 from lotto import api
-from lotto.index import Index
-from lotto.record import decode
-from lotto.rotation import Rotation
+from lotto.model.index import Index
+from lotto.model.record import decode
+from lotto.model.rotation import Rotation
 from lotto.store import OpenTasks
-from lotto.task import Task
-from lotto.user import User
+from lotto.model.task import Task
+from lotto.model.user import User
 from tests.lotto.test_service_support import ACTOR, NOW, make_service, ref, utc
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from lotto import api
 from lotto.errors import AmbiguousError, BadTimeError, InputError, LottoError, NotFoundError
-from lotto.record import decode
-from lotto.rotation import Rotation
+from lotto.model.record import decode
+from lotto.model.rotation import Rotation
 from lotto.store import OpenTasks
 from tests.lotto.test_service_support import ACTOR, NOW, dump, make_service, ref, utc
 

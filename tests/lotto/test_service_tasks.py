@@ -7,13 +7,13 @@ from datetime import timedelta
 import pytest
 
 from lotto import api
-from lotto.calendar import REASON_GRACE, REASON_TASK
+from lotto.model.availability import REASON_GRACE, REASON_TASK
 from lotto.errors import InputError, InsufficientError, LimitError, NotFoundError, OverlapError, StateError
-from lotto.record import decode, encode
-from lotto.rotation import Rotation
-from lotto.task import Task
-from lotto.timeutil import format_time, parse_time
-from lotto.user import User
+from lotto.model.record import decode, encode
+from lotto.model.rotation import Rotation
+from lotto.model.task import Task
+from lotto.model.timeutil import format_time, parse_time
+from lotto.model.user import User
 from tests.lotto.test_service_support import ACTOR, NOW, dump, make_service, ref, utc
 
 H = timedelta(hours=1)

@@ -6,8 +6,8 @@ import pytest
 
 from lotto import api
 from lotto.errors import BadSkillError, BadTimeError, LottoError, NotFoundError
-from lotto.record import decode
-from lotto.user import User
+from lotto.model.record import decode
+from lotto.model.user import User
 from tests.lotto.test_service_support import ACTOR, NOW, dump, make_service, ref, utc
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lotto.errors import BadSkillError, InputError
-from lotto.skill import (
+from lotto.model.skill import (
     LEVEL_NAMES,
     LEVEL_SYMBOLS,
     format_skill_level,

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lotto.errors import BadTimeError, InputError
-from lotto.timeutil import (
+from lotto.model.timeutil import (
     average_period,
     format_duration,
     format_time,

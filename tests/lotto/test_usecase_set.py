@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from lotto.demo import SET_SETUP, SET_TEAMS
-from lotto.needs import user_meets
+from lotto.model.needs import user_meets
 from tests.lotto.test_cmd_support import Script
 
 UTC = timezone.utc

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import msgspec
 
 from lotto.errors import InputError, StateError
-from lotto.record import Record, StoredTime
+from lotto.model.record import Record, StoredTime
 
 __all__ = [
     "Task",

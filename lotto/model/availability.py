@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from lotto.record import Record, StoredTime
+from lotto.model.record import Record, StoredTime
 
 __all__ = [
     "Event",

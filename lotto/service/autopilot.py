@@ -26,13 +26,13 @@ from datetime import datetime
 from lotto import api
 from lotto.api import AutopilotFill, AutopilotStep, Notice
 from lotto.errors import InsufficientError
-from lotto.rotation import TASK_TYPE_TICKET, Rotation
+from lotto.model.rotation import TASK_TYPE_TICKET, Rotation
 from lotto.service import taskops
 from lotto.service.common import notice
 from lotto.store import Session
-from lotto.task import STATE_FINISHED, STATE_PENDING, STATE_SCHEDULED, STATE_STARTED, Task, task_interval
-from lotto.timeutil import shift_number_at, shift_start
-from lotto.user import User
+from lotto.model.task import STATE_FINISHED, STATE_PENDING, STATE_SCHEDULED, STATE_STARTED, Task, task_interval
+from lotto.model.timeutil import shift_number_at, shift_start
+from lotto.model.user import User
 
 __all__ = ["run_autopilot", "MAX_CREATE_AHEAD"]
 

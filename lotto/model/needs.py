@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from lotto.skill import ANY, parse_need_id
-from lotto.user import User
+from lotto.model.skill import ANY, parse_need_id
+from lotto.model.user import User
 
 __all__ = [
     "meets",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import msgspec
 
-from lotto.calendar import REASON_GRACE, REASON_TASK, Event, add_events, without_task
-from lotto.record import Record
-from lotto.task import Task, task_interval
+from lotto.model.availability import REASON_GRACE, REASON_TASK, Event, add_events, without_task
+from lotto.model.record import Record
+from lotto.model.task import Task, task_interval
 
 __all__ = ["User", "mark_served", "unmark_task", "task_events"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from lotto.record import Record
+from lotto.model.record import Record
 
 __all__ = ["Index"]
 

@@ -28,24 +28,22 @@ import msgspec
 
 from lotto import fillers
 from lotto.errors import InputError, InsufficientError
-from lotto.rotation import (
+from lotto.model.rotation import (
     TASK_TYPE_TICKET,
     Rotation,
     shift_duration_of,
     shift_number_of,
     shift_start_of,
 )
-from lotto.task import STATE_FINISHED, STATE_PENDING, Task, shift_task_id, task_interval
-from lotto.user import User, mark_served
+from lotto.model.task import STATE_FINISHED, STATE_PENDING, Task, shift_task_id, task_interval
+from lotto.model.user import User, mark_served
+from lotto.api.forecasts import Forecast, ShiftForecast, UserForecast
 
 __all__ = [
     "STATE_PLANNED",
     "MAX_SHIFTS",
     "MAX_SAMPLES",
     "MAX_FILLS",
-    "ShiftForecast",
-    "UserForecast",
-    "Forecast",
     "plan_shifts",
     "forecast",
 ]
@@ -55,53 +53,6 @@ MAX_SHIFTS = 52
 MAX_SAMPLES = 5000
 # shifts × samples: bounds the time of one forecast (a few seconds on a 30-person rotation).
 MAX_FILLS = 20000
-
-
-class ShiftForecast(msgspec.Struct, kw_only=True):
-    """One of the forecast's shifts.
-
-    ``state`` is the task's state, or ``planned`` for a shift not made yet;
-    ``assigned`` are the users already on it (they serve in every sample).
-    ``p_insufficient`` is the share of samples whose fill failed;
-    ``unfilled_needs`` maps the need that could not be filled to its share.
-    """
-
-    task_id: str
-    number: int
-    start: datetime
-    finish: datetime
-    state: str
-    assigned: list[str] = msgspec.field(default_factory=list)
-    p_insufficient: float = 0.0
-    unfilled_needs: dict[str, float] = msgspec.field(default_factory=dict)
-
-
-class UserForecast(msgspec.Struct, kw_only=True):
-    """One user's outlook over the forecast's shifts.
-
-    ``p_shift[i]``: probability of serving in shift ``i``; ``p_any``: of
-    serving at least once; ``expected_shifts``: mean number of shifts served.
-    ``likely_next``: the median index of the user's first shift (the first
-    ``i`` with P(first shift ≤ i) ≥ ½), None when that is beyond the window;
-    ``expected_next_start``: mean start of the first shift, over the samples
-    in which the user serves at all (None if never).
-    """
-
-    user_id: str
-    p_shift: list[float]
-    p_any: float
-    expected_shifts: float
-    likely_next: int | None = None
-    expected_next_start: datetime | None = None
-
-
-class Forecast(msgspec.Struct, kw_only=True):
-    """Result of :func:`forecast`: the shifts, and users sorted by likelihood of serving."""
-
-    rotation_id: str
-    samples: int
-    shifts: list[ShiftForecast]
-    users: list[UserForecast]
 
 
 def _check_sizes(shifts: int, samples: int) -> None:

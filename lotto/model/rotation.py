@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from lotto import timeutil
+from lotto.model import timeutil
 from lotto.errors import InputError
-from lotto.record import Record, StoredTime
+from lotto.model.record import Record, StoredTime
 
 __all__ = [
     "Rotation",
