@@ -35,7 +35,7 @@ def _memory_name(url: str) -> str:
     # memory://NAME keeps NAME in the netloc; memory:///NAME or memory://a/b
     # would be easy typos that silently share a different server, so the whole
     # remainder after the scheme is the name.
-    return url[len("memory://"):]
+    return url[len("memory://") :]
 
 
 def _memory_server(name: str):
@@ -72,7 +72,9 @@ def connect(url: str) -> redis.Redis:
     scheme = urlsplit(url).scheme
     if scheme == "memory":
         if not url.startswith("memory://"):
-            raise InvalidArgumentError(f"memory store URL must look like memory://NAME, got {url!r}", url=url)
+            raise InvalidArgumentError(
+                f"memory store URL must look like memory://NAME, got {url!r}", url=url
+            )
         import fakeredis
 
         return fakeredis.FakeRedis(server=_memory_server(_memory_name(url)), version=(7,))
@@ -89,7 +91,9 @@ def connect(url: str) -> redis.Redis:
                 retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), 3),
             )
         except ValueError as exc:
-            raise InvalidArgumentError(f"bad store URL {redact(url)!r}: {exc}", url=redact(url)) from exc
+            raise InvalidArgumentError(
+                f"bad store URL {redact(url)!r}: {exc}", url=redact(url)
+            ) from exc
     raise InvalidArgumentError(
         f"unsupported store URL {redact(url)!r}: use redis://, rediss://, unix:// or memory://",
         url=redact(url),

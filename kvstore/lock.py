@@ -34,7 +34,9 @@ class Lock:
             return False
         self._released = True
         store = self._store
-        return bool(store._call("unlock", self.name, store._cad, keys=[self.full_key], args=[self.token]))
+        return bool(
+            store._call("unlock", self.name, store._cad, keys=[self.full_key], args=[self.token])
+        )
 
     def __enter__(self) -> Lock:
         return self

@@ -191,7 +191,9 @@ class KVStore:
         if old is None:
             # Mattermost: an absent value cannot be compared, so nothing is done.
             return False
-        return bool(self._call("compare_and_delete", key, self._cad, keys=[full], args=[as_bytes(old)]))
+        return bool(
+            self._call("compare_and_delete", key, self._cad, keys=[full], args=[as_bytes(old)])
+        )
 
     def set_with_options(
         self,
@@ -223,9 +225,15 @@ class KVStore:
             return self.compare_and_delete(key, old_value)  # type: ignore[arg-type]
         data = as_bytes(value)
         if old_value is None:
-            return bool(self._call("compare_and_set", key, self._client.set, full, data, nx=True, px=px or None))
+            return bool(
+                self._call(
+                    "compare_and_set", key, self._client.set, full, data, nx=True, px=px or None
+                )
+            )
         return bool(
-            self._call("compare_and_set", key, self._cas, keys=[full], args=[as_bytes(old_value), data, px])
+            self._call(
+                "compare_and_set", key, self._cas, keys=[full], args=[as_bytes(old_value), data, px]
+            )
         )
 
     def delete(self, key: str) -> None:
@@ -239,7 +247,9 @@ class KVStore:
         """
         names = self._scan_full_keys()
         for start in range(0, len(names), _DELETE_BATCH):
-            self._call("delete_all", None, self._client.delete, *names[start : start + _DELETE_BATCH])
+            self._call(
+                "delete_all", None, self._client.delete, *names[start : start + _DELETE_BATCH]
+            )
 
     def list_keys(self, page: int, per_page: int) -> list[str]:
         """This plugin's keys, sorted, ``per_page`` at a time from page 0 (KVList).
@@ -249,7 +259,9 @@ class KVStore:
         if isinstance(page, bool) or not isinstance(page, int) or page < 0:
             raise InvalidArgumentError(f"page must be an integer >= 0, got {page!r}", page=page)
         if isinstance(per_page, bool) or not isinstance(per_page, int) or per_page < 1:
-            raise InvalidArgumentError(f"per_page must be an integer >= 1, got {per_page!r}", per_page=per_page)
+            raise InvalidArgumentError(
+                f"per_page must be an integer >= 1, got {per_page!r}", per_page=per_page
+            )
         cut = len(self._prefix)
         keys = sorted(name[cut:].decode("utf-8", "replace") for name in self._scan_full_keys())
         return keys[page * per_page : (page + 1) * per_page]
@@ -294,9 +306,14 @@ class KVStore:
         the token still matches. Use it as ``with lock:`` to release on exit.
         """
         check_key(name)
-        if isinstance(ttl_seconds, bool) or not isinstance(ttl_seconds, (int, float)) or ttl_seconds <= 0:
+        if (
+            isinstance(ttl_seconds, bool)
+            or not isinstance(ttl_seconds, (int, float))
+            or ttl_seconds <= 0
+        ):
             raise InvalidArgumentError(
-                f"lock ttl must be a number of seconds > 0, got {ttl_seconds!r}", ttl_seconds=ttl_seconds
+                f"lock ttl must be a number of seconds > 0, got {ttl_seconds!r}",
+                ttl_seconds=ttl_seconds,
             )
         full = self._special_key("lock", name)
         token = secrets.token_hex(16).encode()

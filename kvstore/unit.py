@@ -67,9 +67,13 @@ class UnitOfWork:
 
     def _check_open(self) -> None:
         if not self._open:
-            raise KVError("this unit of work has finished; use the uow passed to the current fn call")
+            raise KVError(
+                "this unit of work has finished; use the uow passed to the current fn call"
+            )
 
-    def _round_trip(self, op: str, key: str | None, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
+    def _round_trip(
+        self, op: str, key: str | None, fn: Callable[..., T], *args: object, **kwargs: object
+    ) -> T:
         self.round_trips += 1
         return self._store._call(op, key, fn, *args, **kwargs)
 
@@ -81,10 +85,14 @@ class UnitOfWork:
         self._check_open()
         check_key(key)
         if key not in self._written and key not in self._read:
-            self._read[key] = self._round_trip("get", key, self._store.redis.get, self._store.full_key(key))
+            self._read[key] = self._round_trip(
+                "get", key, self._store.redis.get, self._store.full_key(key)
+            )
         return self._view(key)
 
-    def get_many(self, keys: Iterable[str], *, follow: Follow | None = None) -> dict[str, bytes | None]:
+    def get_many(
+        self, keys: Iterable[str], *, follow: Follow | None = None
+    ) -> dict[str, bytes | None]:
         """Values of ``keys`` (uncached ones in one MGET round trip).
 
         With ``follow``, the list key and the keys it names are read in that
@@ -95,7 +103,9 @@ class UnitOfWork:
         wanted = [check_key(k) for k in keys]
         if follow is not None:
             return self._get_following(wanted, follow)
-        missing = [k for k in dict.fromkeys(wanted) if k not in self._written and k not in self._read]
+        missing = [
+            k for k in dict.fromkeys(wanted) if k not in self._written and k not in self._read
+        ]
         if missing:
             full = [self._store.full_key(k) for k in missing]
             values = self._round_trip("get_many", None, self._store.redis.mget, full)
@@ -110,11 +120,14 @@ class UnitOfWork:
         prefixes = list(follow.prefixes)
         args = [len(plain), follow.field, follow.containing, store._prefix, *prefixes]
         flat = self._round_trip(
-            "get_many", follow.list_key, store._read_follow,
-            keys=[store.full_key(k) for k in plain], args=args,
+            "get_many",
+            follow.list_key,
+            store._read_follow,
+            keys=[store.full_key(k) for k in plain],
+            args=args,
         )
         fetched = dict(zip(plain, flat[: len(plain)]))
-        rest = flat[len(plain):]
+        rest = flat[len(plain) :]
         step = 1 + len(prefixes)
         for i in range(0, len(rest), step):
             name = rest[i].decode() if isinstance(rest[i], bytes) else str(rest[i])
@@ -148,7 +161,11 @@ class UnitOfWork:
         reads = list(self._read.items())
         writes = list(self._written.items())
         marker = store._special_key("commit", f"{time.time_ns():x}-{random.getrandbits(64):016x}")
-        keys = [store.full_key(k) for k, _ in reads] + [store.full_key(k) for k, _ in writes] + [marker]
+        keys = (
+            [store.full_key(k) for k, _ in reads]
+            + [store.full_key(k) for k, _ in writes]
+            + [marker]
+        )
         args: list[bytes | int] = [len(reads), COMMIT_MARKER_TTL_MS]
         for _, value in reads:
             args += [b"0", b""] if value is None else [b"1", value]
@@ -161,7 +178,9 @@ class UnitOfWork:
 def run_unit(store: KVStore, fn: Callable[[UnitOfWork], T], *, attempts: int = 5) -> T:
     """Run ``fn`` as a unit of work on ``store``, retrying on conflict; return its result."""
     if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
-        raise InvalidArgumentError(f"attempts must be an integer >= 1, got {attempts!r}", attempts=attempts)
+        raise InvalidArgumentError(
+            f"attempts must be an integer >= 1, got {attempts!r}", attempts=attempts
+        )
     changed: str | None = None
     for attempt in range(1, attempts + 1):
         uow = UnitOfWork(store, attempt)

@@ -177,8 +177,11 @@ def _run(opts: dict[str, str], words: list[str]) -> int:
         if lines is None:
             # `lotto "/lotto rotation list"` (a line pasted from Mattermost) is the line itself;
             # no single command word has a space in it.
-            line = words[0] if len(words) == 1 and any(c.isspace() for c in words[0]) \
+            line = (
+                words[0]
+                if len(words) == 1 and any(c.isspace() for c in words[0])
                 else shlex.join(words)
+            )
             return 0 if _one(env, actor, line, sys.stdout) else 1
         for line in lines:
             sys.stdout.write(f"$ {line}\n")
@@ -201,8 +204,9 @@ def _read_file(path: str) -> list[str]:
         raise _Usage(f"--file: {exc.strerror}: {path}") from None
     except UnicodeDecodeError as exc:
         where = "stdin" if path == "-" else path
-        raise _Usage(f"--file: {where} is not UTF-8 text (bad byte at offset {exc.start}); "
-                     "save it as UTF-8") from None
+        raise _Usage(
+            f"--file: {where} is not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8"
+        ) from None
     lines = [ln.strip() for ln in text.splitlines()]
     # A line copied from a shell example (`lotto task fill ICE#1`) runs like the bare command.
     return [ln.removeprefix("lotto ").strip() for ln in lines if ln and not ln.startswith("#")]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import collections
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from lotto import PLUGIN_ID
 
@@ -69,11 +69,23 @@ SET_TEAMS = {
 SET_SETUP = [
     "rotation new SET --beginning 2019-01-16 --period monthly",
     "rotation set task SET --grace 300h",
-    *(f"rotation set require SET -s {s} --count {n}"
-      for s, n in (("any", 5), ("webapp", 1), ("server", 1), ("mobile", 1), ("lead", 1))),
-    *(f"rotation set limit SET -s {s} --count {n}"
-      for s, n in (("any", 6), ("lead", 1), ("TEAMFS1", 1), ("TEAMFS2", 1), ("TEAMFS3", 1),
-                   ("TEAMPERF", 1), ("TEAMSRE", 1), ("TEAMMOBILE", 1))),
+    *(
+        f"rotation set require SET -s {s} --count {n}"
+        for s, n in (("any", 5), ("webapp", 1), ("server", 1), ("mobile", 1), ("lead", 1))
+    ),
+    *(
+        f"rotation set limit SET -s {s} --count {n}"
+        for s, n in (
+            ("any", 6),
+            ("lead", 1),
+            ("TEAMFS1", 1),
+            ("TEAMFS2", 1),
+            ("TEAMFS3", 1),
+            ("TEAMPERF", 1),
+            ("TEAMSRE", 1),
+            ("TEAMMOBILE", 1),
+        )
+    ),
     *(f"user qualify @{user} -s {skills}" for user, skills in SET_TEAMS.items()),
     "user join SET " + " ".join("@" + u for u in list(SET_TEAMS)[:15]),
     "user join SET " + " ".join("@" + u for u in list(SET_TEAMS)[15:]),
@@ -91,8 +103,9 @@ class _CountingPoster:
         self.count += 1
 
 
-def run_rotation(env, actor: str, rotation_id: str, shifts: int,
-                 out: Callable[[str], None], *, retries: int = 3) -> collections.Counter:
+def run_rotation(
+    env, actor: str, rotation_id: str, shifts: int, out: Callable[[str], None], *, retries: int = 3
+) -> collections.Counter:
     """Make, fill and schedule shifts 0..shifts-1; returns how often each user served.
 
     A fill that cannot meet every requirement (everyone qualified is resting)
@@ -110,7 +123,9 @@ def run_rotation(env, actor: str, rotation_id: str, shifts: int,
                 break
             if attempt == retries:
                 raise SystemExit(f"demo: {task_id}: {filled.text}")
-            _must(execute(env, actor, f"rotation set fill {rotation_id} --seed {1000 * n + attempt}"))
+            _must(
+                execute(env, actor, f"rotation set fill {rotation_id} --seed {1000 * n + attempt}")
+            )
         _must(execute(env, actor, f"task schedule {task_id}"))
         task = filled.data.task
         served.update(task.mattermost_user_ids)
@@ -129,7 +144,10 @@ def _counts(served: collections.Counter, members: list[str], out: Callable[[str]
     ranked = sorted(members, key=lambda u: (-served[u], u))
     width = max(len(u) for u in members) + 1
     for i in range(0, len(ranked), 3):
-        out("    " + "".join(f"@{u:<{width}} {served[u]:>2}    " for u in ranked[i:i + 3]).rstrip())
+        out(
+            "    "
+            + "".join(f"@{u:<{width}} {served[u]:>2}    " for u in ranked[i : i + 3]).rstrip()
+        )
 
 
 def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> int:
@@ -139,9 +157,11 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> i
     from lotto.local import LocalDirectory
 
     if argv:
-        usage = ("usage: lotto demo\n\nRuns a year of two example rotations (ICE and SET) through "
-                 "/lotto commands on an in-memory store and prints every shift and how many "
-                 "shifts each person served. It takes no arguments.")
+        usage = (
+            "usage: lotto demo\n\nRuns a year of two example rotations (ICE and SET) through "
+            "/lotto commands on an in-memory store and prints every shift and how many "
+            "shifts each person served. It takes no arguments."
+        )
         if argv in (["-h"], ["--help"]):
             out(usage)
             return 0
@@ -160,8 +180,10 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> i
         ice = run_rotation(env, actor, "ICE", 52, out)
         _counts(ice, ICE_USERS, out)
         out("")
-        out("Sustaining engineering (SET): monthly from 2019-01-16, 5 people: a lead, webapp, "
-            "server and mobile skills, at most one per team, 300h rest after a shift")
+        out(
+            "Sustaining engineering (SET): monthly from 2019-01-16, 5 people: a lead, webapp, "
+            "server and mobile skills, at most one per team, 300h rest after a shift"
+        )
         for line in SET_SETUP:
             _must(execute(env, actor, line))
         set_served = run_rotation(env, actor, "SET", 12, out)
@@ -170,6 +192,8 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> i
         kv.delete_all()
         kv.close()
     out("")
-    out(f"{poster.count} direct messages would have been sent; "
-        f"done in {time.perf_counter() - began:.1f}s.")
+    out(
+        f"{poster.count} direct messages would have been sent; "
+        f"done in {time.perf_counter() - began:.1f}s."
+    )
     return 0

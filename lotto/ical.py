@@ -10,7 +10,7 @@ client shows them on its own clock.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from lotto.model.needs import format_needs
 from lotto.model.rotation import Rotation
@@ -55,7 +55,7 @@ def fold_line(line: str) -> str:
 
 def format_utc(value: datetime) -> str:
     """A DATE-TIME in UTC form, e.g. ``20200305T170000Z``."""
-    return value.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def _default_mention(user_id: str) -> str:
@@ -82,8 +82,13 @@ def _description(task: Task) -> str:
     return "\n".join(lines)
 
 
-def _event(task: Task, interval: tuple[datetime, datetime], domain: str, stamp: str,
-           mention: Callable[[str], str]) -> list[str]:
+def _event(
+    task: Task,
+    interval: tuple[datetime, datetime],
+    domain: str,
+    stamp: str,
+    mention: Callable[[str], str],
+) -> list[str]:
     start, finish = interval
     lines = [
         "BEGIN:VEVENT",
@@ -133,9 +138,12 @@ def render_calendar(
         f"X-WR-CALNAME:{escape_text(name)}",
     ]
     stamp = format_utc(now)
-    dated = [(task, iv) for task in tasks
-             if (not user_id or user_id in task.mattermost_user_ids)
-             and (iv := task_interval(task)) is not None]
+    dated = [
+        (task, iv)
+        for task in tasks
+        if (not user_id or user_id in task.mattermost_user_ids)
+        and (iv := task_interval(task)) is not None
+    ]
     dated.sort(key=lambda pair: (pair[1][0], pair[0].task_id))
     for task, interval in dated:
         lines += _event(task, interval, domain, stamp, mention)

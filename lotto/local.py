@@ -24,8 +24,9 @@ class LocalDirectory:
     def _profile(self, name: str) -> Profile | None:
         if not name or not _USERNAME.match(name):
             return None
-        return Profile(user_id=name, username=name, display_name=name,
-                       time_zone=self.tz, is_admin=self.admins)
+        return Profile(
+            user_id=name, username=name, display_name=name, time_zone=self.tz, is_admin=self.admins
+        )
 
     def by_id(self, user_id: str) -> Profile | None:
         """The profile of ``user_id`` (ids and usernames coincide here)."""

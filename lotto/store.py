@@ -21,8 +21,8 @@ from typing import Any
 import msgspec
 
 from kvstore import Follow
-from lotto.model import keys
 from lotto.errors import LottoError
+from lotto.model import keys
 from lotto.model.index import Index
 from lotto.model.record import Record, decode, encode
 from lotto.model.rotation import Rotation

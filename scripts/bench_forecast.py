@@ -24,8 +24,8 @@ import kvstore  # noqa: E402
 from lotto import api  # noqa: E402
 from lotto.commands import Env, execute  # noqa: E402
 from lotto.demo import SET_SETUP, run_rotation  # noqa: E402
-from lotto.service.forecasting import forecast  # noqa: E402
 from lotto.local import LocalDirectory, RecordingPoster  # noqa: E402
+from lotto.service.forecasting import forecast  # noqa: E402
 
 ACTOR = "bench"
 
@@ -61,21 +61,40 @@ def main() -> int:
         run_rotation(env, ACTOR, "SET", args.history, lambda _line: None)
         now = datetime(2019, 1 + args.history, 20, tzinfo=UTC) if args.history < 12 else setup_time
         svc = env.service
-        req = api.RotationForecastRequest(rotation=api.RotationRef(name="SET"),
-                                          shifts=args.shifts, samples=args.samples)
-        show = svc.rotation_show(api.RotationShowRequest(rotation=req.rotation),
-                                 actor_id=ACTOR, now=now)
-        pure = _timed(lambda: forecast(show.rotation, show.tasks, show.users, now, random.Random(1),
-                                       shifts=args.shifts, samples=args.samples), args.repeat)
+        req = api.RotationForecastRequest(
+            rotation=api.RotationRef(name="SET"), shifts=args.shifts, samples=args.samples
+        )
+        show = svc.rotation_show(
+            api.RotationShowRequest(rotation=req.rotation), actor_id=ACTOR, now=now
+        )
+        pure = _timed(
+            lambda: forecast(
+                show.rotation,
+                show.tasks,
+                show.users,
+                now,
+                random.Random(1),
+                shifts=args.shifts,
+                samples=args.samples,
+            ),
+            args.repeat,
+        )
         whole = _timed(lambda: svc.rotation_forecast(req, actor_id=ACTOR, now=now), args.repeat)
         result = svc.rotation_forecast(req, actor_id=ACTOR, now=now)
-        label = f"S={args.samples} × N={args.shifts}, {len(show.rotation.mattermost_user_ids)} users"
+        label = (
+            f"S={args.samples} × N={args.shifts}, {len(show.rotation.mattermost_user_ids)} users"
+        )
         for name, times in (("pure forecast", pure), ("service rotation_forecast", whole)):
-            print(f"{name:<28} {label}: median {statistics.median(times) * 1000:7.1f} ms, "
-                  f"worst {max(times) * 1000:7.1f} ms")
+            print(
+                f"{name:<28} {label}: median {statistics.median(times) * 1000:7.1f} ms, "
+                f"worst {max(times) * 1000:7.1f} ms"
+            )
         print(f"round trips of the service call: {svc.stats.round_trips}")
-        unfilled = [f"{s.task_id} {s.p_insufficient:.0%}" for s in result.forecast.shifts
-                    if s.p_insufficient]
+        unfilled = [
+            f"{s.task_id} {s.p_insufficient:.0%}"
+            for s in result.forecast.shifts
+            if s.p_insufficient
+        ]
         print("shifts that may not fill: " + (", ".join(unfilled) or "none"))
     finally:
         kv.delete_all()

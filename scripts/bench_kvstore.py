@@ -91,7 +91,9 @@ def bench(url: str, *, units: int, records: int, threads: int, shared: bool) -> 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, run the benchmark on each URL, print one line per URL."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("urls", nargs="*", help="real Redis URLs to measure besides memory://")
     parser.add_argument("--units", type=int, default=500, help="units of work per thread")
     parser.add_argument("--records", type=int, default=20, help="records read and written per unit")
@@ -99,9 +101,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shared", action="store_true", help="all threads update the same records")
     args = parser.parse_args(argv)
     urls = [f"memory://bench-{uuid.uuid4().hex}", *args.urls]
-    print(f"{args.threads} threads x {args.units} units, {args.records} records each, shared={args.shared}")
+    print(
+        f"{args.threads} threads x {args.units} units, {args.records} records each, shared={args.shared}"
+    )
     for url in urls:
-        r = bench(url, units=args.units, records=args.records, threads=args.threads, shared=args.shared)
+        r = bench(
+            url, units=args.units, records=args.records, threads=args.threads, shared=args.shared
+        )
         label = "memory://" if url.startswith("memory://") else redact(url)
         print(
             f"{label:32} {r['units_per_s']:9.0f} commits/s  "

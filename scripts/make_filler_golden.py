@@ -23,12 +23,16 @@ from tests.lotto.test_fillers_golden import GOLDEN_PATH, compute_golden  # noqa:
 def main() -> int:
     """Compute the golden outcomes and write them, one scenario per line."""
     golden = compute_golden()
-    lines = [f"{json.dumps(name)}: {json.dumps(value, ensure_ascii=False, separators=(',', ':'))}"
-             for name, value in golden.items()]
+    lines = [
+        f"{json.dumps(name)}: {json.dumps(value, ensure_ascii=False, separators=(',', ':'))}"
+        for name, value in golden.items()
+    ]
     GOLDEN_PATH.parent.mkdir(parents=True, exist_ok=True)
     GOLDEN_PATH.write_text("{\n" + ",\n".join(lines) + "\n}\n", encoding="utf-8")
-    print(f"wrote {len(golden)} scenarios, {GOLDEN_PATH.stat().st_size} bytes to "
-          f"{GOLDEN_PATH.relative_to(ROOT)}")
+    print(
+        f"wrote {len(golden)} scenarios, {GOLDEN_PATH.stat().st_size} bytes to "
+        f"{GOLDEN_PATH.relative_to(ROOT)}"
+    )
     return 0
 
 

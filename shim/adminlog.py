@@ -25,28 +25,41 @@ import queue
 import re
 import threading
 import time
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from lotto.ports import Poster
 
 __all__ = ["AdminLogHandler", "LEVELS", "install"]
 
-LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING, "error": logging.ERROR}
+LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warn": logging.WARNING,
+    "error": logging.ERROR,
+}
 _SKIP = ("shim.poster", "shim.mattermost", "shim.adminlog")
 _LOGGERS = ("shim", "lotto")
 REPEAT_WINDOW = 3600.0  # seconds; the note below says "hour", keep them together
 _REPEAT_NOTE = " (repeated {n} times in the last hour)"
 _MAX_KEYS = 1000  # distinct recent messages remembered (memory stays bounded)
 # ISO-style dates and times (with optional seconds, fraction and offset).
-_TIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?")
+_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+)
 
 
 class AdminLogHandler(logging.Handler):
     """A logging handler that DMs formatted records to the plugin admins."""
 
-    def __init__(self, poster: Poster, admin_ids: Callable[[], frozenset[str]], *,
-                 clock: Callable[[], float] = time.monotonic, window: float = REPEAT_WINDOW) -> None:
+    def __init__(
+        self,
+        poster: Poster,
+        admin_ids: Callable[[], frozenset[str]],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        window: float = REPEAT_WINDOW,
+    ) -> None:
         super().__init__(level=logging.CRITICAL + 1)
         self._poster = poster
         self._admin_ids = admin_ids
@@ -122,7 +135,9 @@ class AdminLogHandler(logging.Handler):
     def _text(self, record: logging.LogRecord, message: str) -> str:
         text = f"**{record.levelname.lower()}**: {message}"
         if self._verbose:
-            when = datetime.fromtimestamp(record.created, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            when = datetime.fromtimestamp(record.created, UTC).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            )
             context = {"logger": record.name, "time": when}
             extra = getattr(record, "ctx", None)
             if isinstance(extra, dict):

@@ -18,8 +18,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime, timezone
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -28,7 +29,15 @@ from starlette.routing import Route
 
 from shim import calendar
 from shim.directory import split_message
-from shim.errors import AuthError, DisabledError, RequestError, ShimError, UnknownUserError, error_body, http_status
+from shim.errors import (
+    AuthError,
+    DisabledError,
+    RequestError,
+    ShimError,
+    UnknownUserError,
+    error_body,
+    http_status,
+)
 from shim.inbound import (
     HeaderLimit,
     check_secret,
@@ -103,7 +112,9 @@ def create_app(runtime: Runtime) -> HeaderLimit:
         reply = command_reply(command, outcome[0], outcome[1])
         if outcome[0]:
             return JSONResponse(reply)
-        return JSONResponse({"error": outcome[1], "kind": "CommandFailed", **reply}, status_code=400)
+        return JSONResponse(
+            {"error": outcome[1], "kind": "CommandFailed", **reply}, status_code=400
+        )
 
     async def hook_activate(request: Request) -> Response:
         check_secret(request, runtime.config.secret)
@@ -138,7 +149,9 @@ def create_app(runtime: Runtime) -> HeaderLimit:
 
     async def healthz(request: Request) -> Response:
         ok = await asyncio.to_thread(runtime.healthy)
-        return JSONResponse({"status": "ok" if ok else "store unreachable"}, status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ok" if ok else "store unreachable"}, status_code=200 if ok else 503
+        )
 
     async def debug_autopilot(request: Request) -> Response:
         if not runtime.config.debug_endpoints:
@@ -149,14 +162,16 @@ def create_app(runtime: Runtime) -> HeaderLimit:
             raise DisabledError("autopilot is off (--autopilot-interval 0)")
         tick, now = body.get("tick"), body.get("now")
         if not isinstance(tick, int) or not isinstance(now, str):
-            raise RequestError("expected {\"tick\": int, \"now\": \"RFC 3339 time\"}")
+            raise RequestError('expected {"tick": int, "now": "RFC 3339 time"}')
         try:
             when = datetime.fromisoformat(now.replace("Z", "+00:00"))
         except ValueError:
             raise RequestError("now must be an RFC 3339 time") from None
         if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        result = await asyncio.to_thread(runtime.autopilot.tick, tick, when.astimezone(timezone.utc))
+            when = when.replace(tzinfo=UTC)
+        result = await asyncio.to_thread(
+            runtime.autopilot.tick, tick, when.astimezone(UTC)
+        )
         return JSONResponse(result.as_json())
 
     @contextlib.asynccontextmanager
@@ -171,8 +186,11 @@ def create_app(runtime: Runtime) -> HeaderLimit:
                 # Let a running tick finish and release its lock, within a bound.
                 try:
                     await asyncio.wait_for(task, timeout=_SHUTDOWN_GRACE)
-                except asyncio.TimeoutError:
-                    _log.error("autopilot still running after %ss at shutdown; abandoning it", _SHUTDOWN_GRACE)
+                except TimeoutError:
+                    _log.error(
+                        "autopilot still running after %ss at shutdown; abandoning it",
+                        _SHUTDOWN_GRACE,
+                    )
                 except Exception:
                     _log.exception("autopilot timer failed at shutdown")
 
@@ -220,8 +238,12 @@ async def _outcome(runtime: Runtime, user_id: str, text: str) -> tuple[bool, str
     except UnknownUserError:
         raise  # the request itself is wrong: a 4xx, not a failed command
     except ShimError as err:
-        _log.error("command %r by %s failed: %s", text, user_id, err, extra={"ctx": {"user_id": user_id}})
+        _log.error(
+            "command %r by %s failed: %s", text, user_id, err, extra={"ctx": {"user_id": user_id}}
+        )
         return False, str(err)
     except Exception:
-        _log.exception("command %r by %s crashed", text, user_id, extra={"ctx": {"user_id": user_id}})
+        _log.exception(
+            "command %r by %s crashed", text, user_id, extra={"ctx": {"user_id": user_id}}
+        )
         return False, "internal error; the plugin admins have been told"

@@ -15,8 +15,9 @@ import asyncio
 import logging
 import math
 import time
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 __all__ = ["Autopilot", "TickResult", "tick_number"]
 
@@ -31,7 +32,9 @@ def tick_number(when: float, interval: float) -> int:
 class TickResult:
     """What one replica did for one tick."""
 
-    def __init__(self, tick: int, ran: bool, outcomes: list[Any] | None = None, reason: str = "") -> None:
+    def __init__(
+        self, tick: int, ran: bool, outcomes: list[Any] | None = None, reason: str = ""
+    ) -> None:
         self.tick = tick
         self.ran = ran
         self.outcomes = outcomes or []
@@ -90,7 +93,11 @@ class Autopilot:
                 _log.exception("autopilot tick %d: could not release the run lock", tick)
         for outcome in outcomes:
             if not getattr(outcome, "ok", False):
-                _log.error("autopilot failed: %s", getattr(outcome, "text", outcome), extra={"ctx": {"tick": tick}})
+                _log.error(
+                    "autopilot failed: %s",
+                    getattr(outcome, "text", outcome),
+                    extra={"ctx": {"tick": tick}},
+                )
         done = sum(1 for o in outcomes if getattr(o, "ok", False))
         # DEBUG, not INFO: at AdminLogLevel=info admins must not get a DM every minute.
         _log.debug(
@@ -117,11 +124,11 @@ class Autopilot:
             try:
                 await asyncio.wait_for(stop.wait(), timeout=max(0.0, tick * self.interval - now))
                 return
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             try:
                 # shield: cancelling the timer must not abandon a run holding the lock
-                await asyncio.shield(asyncio.to_thread(self.tick, tick, datetime.now(timezone.utc)))
+                await asyncio.shield(asyncio.to_thread(self.tick, tick, datetime.now(UTC)))
             except asyncio.CancelledError:
                 raise
             except Exception:  # the timer itself must survive anything

@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -26,7 +26,6 @@ from lotto import api
 from lotto.errors import LottoError
 from lotto.errors import NotFoundError as LottoNotFound
 from lotto.ical import render_calendar
-
 from shim.config import Config
 from shim.errors import DisabledError, ForbiddenError, NotFoundError, RequestError
 
@@ -43,7 +42,7 @@ _log = logging.getLogger("shim.calendar")
 
 def signature(secret: str, rotation_id: str, user_id: str) -> str:
     """The hex HMAC-SHA256 that signs the feed of ``rotation_id`` (for ``user_id``, or everyone)."""
-    message = f"{rotation_id}\n{user_id}".encode("utf-8")
+    message = f"{rotation_id}\n{user_id}".encode()
     return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
@@ -67,7 +66,9 @@ def url_maker(config: Config) -> Callable[[str, str], str | None] | None:
     """``Env.feed_url`` for this configuration, or None when feeds have no public URL."""
     if not config.public_url or not config.secret:
         return None
-    return lambda rotation_id, user_id: feed_url(config.public_url, config.secret, rotation_id, user_id)
+    return lambda rotation_id, user_id: feed_url(
+        config.public_url, config.secret, rotation_id, user_id
+    )
 
 
 def feed_endpoint(runtime: Any) -> Callable[[Request], Any]:
@@ -86,28 +87,41 @@ def feed_endpoint(runtime: Any) -> Callable[[Request], Any]:
         if not signature_ok(secret, rotation_id, user_id, sig):
             raise ForbiddenError("invalid calendar feed signature")
         text = await asyncio.to_thread(_render, runtime, rotation_id, user_id)
-        return Response(text, media_type=MEDIA_TYPE, headers={
-            "Cache-Control": _CACHE,
-            "Content-Disposition": f"inline; filename=\"{quote(rotation_id, safe='')}.ics\"",
-        })
+        return Response(
+            text,
+            media_type=MEDIA_TYPE,
+            headers={
+                "Cache-Control": _CACHE,
+                "Content-Disposition": f'inline; filename="{quote(rotation_id, safe="")}.ics"',
+            },
+        )
 
     return calendar_feed
 
 
 def _render(runtime: Any, rotation_id: str, user_id: str) -> str:
-    now = datetime.now(timezone.utc)
-    req = api.RotationCalendarRequest(rotation=api.RotationRef(name=rotation_id, exact=True),
-                                      user_id=user_id)
+    now = datetime.now(UTC)
+    req = api.RotationCalendarRequest(
+        rotation=api.RotationRef(name=rotation_id, exact=True), user_id=user_id
+    )
     try:
         res = runtime.env.service.rotation_calendar(req, actor_id=runtime.bot_user_id, now=now)
     except LottoNotFound:
         raise NotFoundError("no such rotation", rotation_id=rotation_id) from None
     except LottoError as err:
         raise RequestError(str(err)) from None
-    names = _usernames(runtime, [u for t in res.tasks for u in t.mattermost_user_ids] +
-                       ([user_id] if user_id else []))
-    return render_calendar(res.rotation, res.tasks, domain=runtime.config.plugin_id, now=now,
-                           user_id=user_id, mention=lambda uid: "@" + names.get(uid, uid))
+    names = _usernames(
+        runtime,
+        [u for t in res.tasks for u in t.mattermost_user_ids] + ([user_id] if user_id else []),
+    )
+    return render_calendar(
+        res.rotation,
+        res.tasks,
+        domain=runtime.config.plugin_id,
+        now=now,
+        user_id=user_id,
+        mention=lambda uid: "@" + names.get(uid, uid),
+    )
 
 
 def _usernames(runtime: Any, user_ids: list[str]) -> dict[str, str]:

@@ -18,9 +18,9 @@ import argparse
 import json
 import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
 from urllib.parse import urlsplit
 
 from lotto import PLUGIN_ID
@@ -44,16 +44,46 @@ _MIN_SECRET = 16
 _SETTINGS: list[tuple[str, str, str]] = [
     ("listen", "LOTTO_LISTEN", "HOST:PORT to listen on (default 127.0.0.1:8065)"),
     ("store", "LOTTO_STORE", "store URL, e.g. redis://localhost:6379/0"),
-    ("mattermost_url", "LOTTO_MATTERMOST_URL", "Mattermost site URL, e.g. https://chat.example.com"),
+    (
+        "mattermost_url",
+        "LOTTO_MATTERMOST_URL",
+        "Mattermost site URL, e.g. https://chat.example.com",
+    ),
     ("bot_token", "LOTTO_BOT_TOKEN", "access token of the bot account"),
     ("slash_token", "LOTTO_SLASH_TOKEN", "token(s) of the /lotto slash command, comma-separated"),
-    ("secret", "LOTTO_SECRET", f"shared secret for hooks and execute_command (>= {_MIN_SECRET} chars)"),
-    ("admin_user_ids", "LOTTO_ADMIN_USER_IDS", "comma-separated Mattermost user ids of plugin admins besides the system admins (default: plugin.json)"),
-    ("admin_log_level", "LOTTO_ADMIN_LOG_LEVEL", "DM log lines at this level or above to the plugin admins: " + "|".join(LOG_LEVELS) + " (default: plugin.json)"),
-    ("admin_log_verbose", "LOTTO_ADMIN_LOG_VERBOSE", "add context to log lines DMed to admins: true|false (default: plugin.json)"),
-    ("autopilot_interval", "LOTTO_AUTOPILOT_INTERVAL", "seconds between autopilot runs: 0 (off) or >= 1 (default 60)"),
+    (
+        "secret",
+        "LOTTO_SECRET",
+        f"shared secret for hooks and execute_command (>= {_MIN_SECRET} chars)",
+    ),
+    (
+        "admin_user_ids",
+        "LOTTO_ADMIN_USER_IDS",
+        "comma-separated Mattermost user ids of plugin admins besides the system admins (default: plugin.json)",
+    ),
+    (
+        "admin_log_level",
+        "LOTTO_ADMIN_LOG_LEVEL",
+        "DM log lines at this level or above to the plugin admins: "
+        + "|".join(LOG_LEVELS)
+        + " (default: plugin.json)",
+    ),
+    (
+        "admin_log_verbose",
+        "LOTTO_ADMIN_LOG_VERBOSE",
+        "add context to log lines DMed to admins: true|false (default: plugin.json)",
+    ),
+    (
+        "autopilot_interval",
+        "LOTTO_AUTOPILOT_INTERVAL",
+        "seconds between autopilot runs: 0 (off) or >= 1 (default 60)",
+    ),
     ("cache_ttl", "LOTTO_CACHE_TTL", "seconds a Mattermost user profile stays cached (default 30)"),
-    ("public_url", "LOTTO_PUBLIC_URL", "URL at which calendar apps reach this shim, e.g. https://lotto.example.com; turns on signed calendar feed URLs (needs --secret; default: off)"),
+    (
+        "public_url",
+        "LOTTO_PUBLIC_URL",
+        "URL at which calendar apps reach this shim, e.g. https://lotto.example.com; turns on signed calendar feed URLs (needs --secret; default: off)",
+    ),
 ]
 # user:password in a URL (redis://:pw@host, https://u:pw@host)
 _URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:)[^@\s/]*@")
@@ -89,14 +119,22 @@ def parser() -> argparse.ArgumentParser:
         epilog="Each flag except --debug-endpoints can also be given as the environment variable shown in brackets.",
     )
     for dest, env, help_text in _SETTINGS:
-        p.add_argument("--" + dest.replace("_", "-"), dest=dest, default=None, help=f"{help_text} [{env}]")
+        p.add_argument(
+            "--" + dest.replace("_", "-"), dest=dest, default=None, help=f"{help_text} [{env}]"
+        )
     # Deliberately a bare flag with no environment variable: a leftover variable in a
     # shared env file must not turn on an endpoint that runs autopilot at any "now".
-    p.add_argument("--debug-endpoints", action="store_true",
-                   help="enable POST /debug/autopilot for tests (needs --secret; never in production)")
-    p.add_argument("--plugin-json", default=None,
-                   help=f"plugin.json with the plugin id and setting defaults (default {PLUGIN_JSON} "
-                        "if it exists, else built-in copies of its values) [LOTTO_PLUGIN_JSON]")
+    p.add_argument(
+        "--debug-endpoints",
+        action="store_true",
+        help="enable POST /debug/autopilot for tests (needs --secret; never in production)",
+    )
+    p.add_argument(
+        "--plugin-json",
+        default=None,
+        help=f"plugin.json with the plugin id and setting defaults (default {PLUGIN_JSON} "
+        "if it exists, else built-in copies of its values) [LOTTO_PLUGIN_JSON]",
+    )
     return p
 
 
@@ -111,7 +149,9 @@ def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     for dest, var, _ in _SETTINGS:
         value = getattr(args, dest)
         raw[dest] = value if value is not None else env.get(var)
-    missing = [f"--{d.replace('_', '-')} ({v})" for d, v, _ in _SETTINGS[1:4] if not (raw[d] or "").strip()]
+    missing = [
+        f"--{d.replace('_', '-')} ({v})" for d, v, _ in _SETTINGS[1:4] if not (raw[d] or "").strip()
+    ]
     if missing:
         raise ConfigError("missing " + ", ".join(missing) + "; see `lotto serve --help`")
     manifest = args.plugin_json or env.get("LOTTO_PLUGIN_JSON")
@@ -133,11 +173,21 @@ def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         raise ConfigError(f"--secret (LOTTO_SECRET) must be at least {_MIN_SECRET} characters long")
     if args.debug_endpoints and not secret:
         raise ConfigError("--debug-endpoints needs --secret (LOTTO_SECRET)")
-    level = str(raw["admin_log_level"] if raw["admin_log_level"] is not None else plugin["AdminLogLevel"]).strip().lower()
+    level = (
+        str(
+            raw["admin_log_level"]
+            if raw["admin_log_level"] is not None
+            else plugin["AdminLogLevel"]
+        )
+        .strip()
+        .lower()
+    )
     if level == "warning":
         level = "warn"
     if level not in LOG_LEVELS:
-        raise ConfigError(f"--admin-log-level (LOTTO_ADMIN_LOG_LEVEL) must be one of {', '.join(LOG_LEVELS)}; got {level!r}")
+        raise ConfigError(
+            f"--admin-log-level (LOTTO_ADMIN_LOG_LEVEL) must be one of {', '.join(LOG_LEVELS)}; got {level!r}"
+        )
     admins = raw["admin_user_ids"] if raw["admin_user_ids"] is not None else plugin["AdminUserIDs"]
     verbose = raw["admin_log_verbose"]
     return Config(
@@ -151,7 +201,10 @@ def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         plugin_id=plugin["id"],
         admin_user_ids=frozenset(i.strip() for i in str(admins).split(",") if i.strip()),
         admin_log_level=level,
-        admin_log_verbose=_bool(str(verbose if verbose is not None else plugin["AdminLogVerbose"]), "--admin-log-verbose"),
+        admin_log_verbose=_bool(
+            str(verbose if verbose is not None else plugin["AdminLogVerbose"]),
+            "--admin-log-verbose",
+        ),
         autopilot_interval=_interval(raw["autopilot_interval"]),
         cache_ttl=_seconds(raw["cache_ttl"], 30.0, "--cache-ttl", "LOTTO_CACHE_TTL"),
         debug_endpoints=bool(args.debug_endpoints),
@@ -168,11 +221,15 @@ def _plugin_defaults(path: Path) -> dict[str, object]:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
-        hint = "; point --plugin-json (LOTTO_PLUGIN_JSON) at the plugin.json of the repository" if path == PLUGIN_JSON else ""
+        hint = (
+            "; point --plugin-json (LOTTO_PLUGIN_JSON) at the plugin.json of the repository"
+            if path == PLUGIN_JSON
+            else ""
+        )
         raise ConfigError(f"cannot read plugin manifest {path}: {err}{hint}") from None
     plugin_id = manifest.get("id") if isinstance(manifest, dict) else None
     if not isinstance(plugin_id, str) or not plugin_id:
-        raise ConfigError(f"plugin manifest {path} has no \"id\"")
+        raise ConfigError(f'plugin manifest {path} has no "id"')
     # A setting the manifest doesn't list keeps its built-in default.
     defaults: dict[str, object] = {**BUILTIN_DEFAULTS, "id": plugin_id}
     settings = (manifest.get("settings_schema") or {}).get("settings") or []
@@ -191,14 +248,18 @@ def _required(value: str | None, flag: str, var: str) -> str:
 def _listen(value: str) -> tuple[str, int]:
     host, sep, port = value.strip().rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError(f"--listen (LOTTO_LISTEN) must be HOST:PORT, e.g. 0.0.0.0:8065; got {value!r}")
+        raise ConfigError(
+            f"--listen (LOTTO_LISTEN) must be HOST:PORT, e.g. 0.0.0.0:8065; got {value!r}"
+        )
     return host.strip("[]"), int(port)
 
 
 def _store(value: str | None) -> str:
     url = _required(value, "--store", "LOTTO_STORE")
     if urlsplit(url).scheme not in _STORE_SCHEMES:
-        raise ConfigError(f"--store (LOTTO_STORE) must be a redis://, rediss://, unix:// or memory:// URL; got {redact(url)!r}")
+        raise ConfigError(
+            f"--store (LOTTO_STORE) must be a redis://, rediss://, unix:// or memory:// URL; got {redact(url)!r}"
+        )
     return url
 
 
@@ -206,7 +267,9 @@ def _mattermost_url(value: str | None) -> str:
     url = _required(value, "--mattermost-url", "LOTTO_MATTERMOST_URL")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"--mattermost-url (LOTTO_MATTERMOST_URL) must be an http(s) URL; got {redact(url)!r}")
+        raise ConfigError(
+            f"--mattermost-url (LOTTO_MATTERMOST_URL) must be an http(s) URL; got {redact(url)!r}"
+        )
     return url.rstrip("/")
 
 
@@ -216,7 +279,9 @@ def _public_url(value: str | None, secret: str) -> str:
         return ""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise ConfigError(f"--public-url (LOTTO_PUBLIC_URL) must be an http(s) URL without query; got {redact(url)!r}")
+        raise ConfigError(
+            f"--public-url (LOTTO_PUBLIC_URL) must be an http(s) URL without query; got {redact(url)!r}"
+        )
     if not secret:
         # Feed URLs are signed with the secret; without one there is nothing to sign with.
         raise ConfigError("--public-url (LOTTO_PUBLIC_URL) needs --secret (LOTTO_SECRET)")
@@ -226,7 +291,9 @@ def _public_url(value: str | None, secret: str) -> str:
 def _interval(value: str | None) -> float:
     seconds = _seconds(value, 60.0, "--autopilot-interval", "LOTTO_AUTOPILOT_INTERVAL")
     if 0 < seconds < 1:  # a sub-second timer would hammer Redis and Mattermost
-        raise ConfigError(f"--autopilot-interval (LOTTO_AUTOPILOT_INTERVAL) must be 0 (off) or >= 1 second; got {value!r}")
+        raise ConfigError(
+            f"--autopilot-interval (LOTTO_AUTOPILOT_INTERVAL) must be 0 (off) or >= 1 second; got {value!r}"
+        )
     return seconds
 
 

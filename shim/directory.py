@@ -13,13 +13,13 @@ import contextlib
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterator
 from functools import lru_cache
-from typing import Any, Callable, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from lotto.errors import LottoError
 from lotto.ports import Profile
-
 from shim.errors import MattermostError, ShimError
 from shim.mattermost import POST_LIMIT, MattermostClient
 
@@ -32,7 +32,9 @@ _log = logging.getLogger("shim.poster")
 _dir_log = logging.getLogger("shim.directory")
 
 
-def profile_from_user(user: dict[str, Any], admin_ids: frozenset[str] | set[str] = frozenset()) -> Profile:
+def profile_from_user(
+    user: dict[str, Any], admin_ids: frozenset[str] | set[str] = frozenset()
+) -> Profile:
     """A ``Profile`` from a Mattermost user object (``GET /users/{id}``)."""
     user_id = str(user.get("id") or "")
     roles = str(user.get("roles") or "").split()
@@ -108,12 +110,17 @@ class MattermostDirectory:
         previous = cached[1] if cached is not None else frozenset()
         try:
             users = self._client.users_with_role("system_admin")
-            ids = frozenset(str(u.get("id")) for u in users
-                            if "system_admin" in str(u.get("roles") or "").split() and not u.get("delete_at"))
+            ids = frozenset(
+                str(u.get("id"))
+                for u in users
+                if "system_admin" in str(u.get("roles") or "").split() and not u.get("delete_at")
+            )
         except MattermostError as err:
             # Keep the last known admins. (Safe to log: lines logged on the admin-log
             # sender thread are never copied to the admins, so this cannot loop.)
-            _dir_log.warning("cannot list the system admins (%s); admin-log DMs go to the known admins only", err)
+            _dir_log.warning(
+                "cannot list the system admins (%s); admin-log DMs go to the known admins only", err
+            )
             ids = previous
         with self._lock:
             self._system_admins = (now, ids)
@@ -150,6 +157,7 @@ class MattermostDirectory:
 
     def by_usernames(self, usernames: list[str]) -> dict[str, Profile]:
         """Profiles of many usernames in at most one request, keyed by the name as given."""
+
         def key(name: str) -> str:
             return name.lstrip("@").lower()
 
@@ -158,13 +166,19 @@ class MattermostDirectory:
                 hit = self._id_of.get(name)
             return self._cached(hit[1]) if hit and self._clock() - hit[0] < self._ttl else None
 
-        found = self._batch([key(n) for n in usernames], cached, self._client.users_by_usernames,
-                            lambda user: str(user.get("username") or "").lower())
+        found = self._batch(
+            [key(n) for n in usernames],
+            cached,
+            self._client.users_by_usernames,
+            lambda user: str(user.get("username") or "").lower(),
+        )
         return {n: self._profile(found[key(n)]) for n in usernames if key(n) in found}
 
     def by_ids(self, user_ids: list[str]) -> dict[str, Profile]:
         """Profiles of many users in at most one request; unknown ids are left out."""
-        found = self._batch(user_ids, self._cached, self._client.users_by_ids, lambda user: str(user.get("id")))
+        found = self._batch(
+            user_ids, self._cached, self._client.users_by_ids, lambda user: str(user.get("id"))
+        )
         return {uid: self._profile(found[uid]) for uid in user_ids if uid in found}
 
     def _batch(self, keys: list[str], cached, fetch, key_of) -> dict[str, dict[str, Any]]:

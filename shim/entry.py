@@ -8,7 +8,7 @@ keep going one way, shim -> lotto.
 from __future__ import annotations
 
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 __all__ = ["main"]
 

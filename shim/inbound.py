@@ -12,7 +12,8 @@ import hmac
 import json
 import re
 import unicodedata
-from typing import Any, Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.requests import Request
@@ -39,7 +40,9 @@ _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 MAX_HEADER_BYTES = 16 * 1024
 
 Scope = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
+ASGIApp = Callable[
+    [Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]
+]
 
 
 class HeaderLimit:
@@ -51,10 +54,21 @@ class HeaderLimit:
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         """Refuse over-sized headers, pass everything else on."""
-        if scope["type"] == "http" and sum(len(k) + len(v) for k, v in scope.get("headers", ())) > self.limit:
+        if (
+            scope["type"] == "http"
+            and sum(len(k) + len(v) for k, v in scope.get("headers", ())) > self.limit
+        ):
             body = b'{"error":"request headers too large","kind":"RequestError"}'
-            await send({"type": "http.response.start", "status": 431,
-                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 431,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             return
         await self.app(scope, receive, send)
@@ -64,7 +78,9 @@ def command_text(text: str) -> str:
     """``text`` stripped; RequestError if it holds control characters (tab and line breaks are fine)."""
     for ch in text:
         if ch in _BIDI or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"):
-            raise RequestError(f"the command contains a control character (U+{ord(ch):04X}); nothing was run")
+            raise RequestError(
+                f"the command contains a control character (U+{ord(ch):04X}); nothing was run"
+            )
     return text.strip()
 
 
@@ -146,5 +162,9 @@ def check_secret(request: Request, secret: str) -> None:
     """Constant-time check of ``Authorization: Bearer <secret>`` (raises AuthError)."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
-    if not secret or scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), secret.encode()):
+    if (
+        not secret
+        or scheme.lower() != "bearer"
+        or not hmac.compare_digest(value.strip().encode(), secret.encode())
+    ):
         raise AuthError("missing or wrong bearer secret")

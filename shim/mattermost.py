@@ -74,7 +74,9 @@ class MattermostClient:
         # A read, although it is a POST: safe to retry.
         return self._call("POST", "/users/usernames", json=list(usernames), idempotent=True) or []
 
-    def users_with_role(self, role: str, *, per_page: int = 200, max_pages: int = 20) -> list[dict[str, Any]]:
+    def users_with_role(
+        self, role: str, *, per_page: int = 200, max_pages: int = 20
+    ) -> list[dict[str, Any]]:
         """Active users holding ``role`` (``GET /users?role=…``), every page up to ``max_pages``."""
         users: list[dict[str, Any]] = []
         for page in range(max_pages):
@@ -135,7 +137,10 @@ class MattermostClient:
                     continue
                 break
             if resp.status_code >= 500:
-                last = MattermostError(f"Mattermost answered {resp.status_code} to {method} {path}", status=resp.status_code)
+                last = MattermostError(
+                    f"Mattermost answered {resp.status_code} to {method} {path}",
+                    status=resp.status_code,
+                )
                 # A 502/504 from a proxy may hide a post that went through; only a 503
                 # (refused before any work) is safe to repeat for a non-idempotent call.
                 if retry_any or resp.status_code == 503:
@@ -152,9 +157,15 @@ class MattermostClient:
             try:
                 return resp.json()
             except ValueError:
-                raise MattermostError(f"Mattermost sent a non-JSON answer to {method} {path}", path=path) from None
-        _log.warning("Mattermost %s %s failed after %d attempts: %s", method, path, self._attempts, last)
-        raise MattermostUnavailable(f"Mattermost is unavailable ({method} {path}: {last})", path=path)
+                raise MattermostError(
+                    f"Mattermost sent a non-JSON answer to {method} {path}", path=path
+                ) from None
+        _log.warning(
+            "Mattermost %s %s failed after %d attempts: %s", method, path, self._attempts, last
+        )
+        raise MattermostUnavailable(
+            f"Mattermost is unavailable ({method} {path}: {last})", path=path
+        )
 
 
 def _segment(value: str) -> str:

@@ -17,7 +17,6 @@ from typing import Any
 import kvstore
 from lotto.commands import Env, autopilot_all, execute
 from lotto.errors import LottoError
-
 from shim.adminlog import AdminLogHandler, install
 from shim.autopilot import Autopilot
 from shim.config import LOG_LEVELS, Config
@@ -33,12 +32,16 @@ _log = logging.getLogger("shim.runtime")
 class Runtime:
     """The store, Mattermost client, directory, poster, command env and autopilot of a process."""
 
-    def __init__(self, config: Config, *, store: Any = None, client: MattermostClient | None = None) -> None:
+    def __init__(
+        self, config: Config, *, store: Any = None, client: MattermostClient | None = None
+    ) -> None:
         self.config = config
         self.client = client or MattermostClient(config.mattermost_url, config.bot_token)
         self.store = store if store is not None else kvstore.open(config.store, config.plugin_id)
         self._lock = threading.Lock()
-        self.directory = MattermostDirectory(self.client, admin_ids=self.admin_ids, ttl=config.cache_ttl)
+        self.directory = MattermostDirectory(
+            self.client, admin_ids=self.admin_ids, ttl=config.cache_ttl
+        )
         self.bot_user_id = ""
         self.poster: MattermostPoster | None = None
         self.env: Any = None
@@ -50,18 +53,26 @@ class Runtime:
         me = self.client.me()
         bot_id = me.get("id") if isinstance(me, dict) else None
         if not bot_id:
-            raise MattermostError("Mattermost did not return the bot's user id from GET /api/v4/users/me")
+            raise MattermostError(
+                "Mattermost did not return the bot's user id from GET /api/v4/users/me"
+            )
         self.bot_user_id = str(bot_id)
         self.poster = MattermostPoster(self.client, self.bot_user_id)
-        self.env = Env(self.store, self.directory, self.poster, admin_only=True, bot_id=self.bot_user_id)
+        self.env = Env(
+            self.store, self.directory, self.poster, admin_only=True, bot_id=self.bot_user_id
+        )
         self.adminlog = AdminLogHandler(self.poster, self.log_recipients)
         self.adminlog.configure(self.config.admin_log_level, self.config.admin_log_verbose)
         install(self.adminlog)
         if self.config.autopilot_interval > 0:
-            self.autopilot = Autopilot(self.store, self.run_autopilot, self.config.autopilot_interval)
+            self.autopilot = Autopilot(
+                self.store, self.run_autopilot, self.config.autopilot_interval
+            )
         _log.info("shim started as bot %s (%s)", me.get("username", "?"), self.bot_user_id)
         if self.config.debug_endpoints:
-            _log.warning("debug endpoints are ON (/debug/autopilot): never run like this in production")
+            _log.warning(
+                "debug endpoints are ON (/debug/autopilot): never run like this in production"
+            )
 
     def check(self) -> None:
         """Verify Mattermost still knows the bot and the store answers (``OnActivate``)."""
@@ -130,7 +141,11 @@ class Runtime:
         if self.adminlog is not None:
             self.adminlog.configure(self.config.admin_log_level, verbose)
         self.directory.invalidate()
-        _log.info("configuration changed: %d admin ids, admin log level %s", len(self.config.admin_user_ids), level)
+        _log.info(
+            "configuration changed: %d admin ids, admin log level %s",
+            len(self.config.admin_user_ids),
+            level,
+        )
 
     def close(self) -> None:
         """Release the store, the HTTP pool and the log handler."""

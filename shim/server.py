@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 __all__ = ["main"]
 
@@ -32,16 +33,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         runtime = Runtime(config)
     except Exception as err:  # e.g. a store URL the kvstore package rejects
-        print(f"lotto serve: cannot open the store {redact(config.store)!r}: {redact(str(err))}", file=sys.stderr)
+        print(
+            f"lotto serve: cannot open the store {redact(config.store)!r}: {redact(str(err))}",
+            file=sys.stderr,
+        )
         return 2
     try:
         runtime.start()
     except ShimError as err:
-        print(f"lotto serve: cannot use Mattermost at {config.mattermost_url}: {err}", file=sys.stderr)
+        print(
+            f"lotto serve: cannot use Mattermost at {config.mattermost_url}: {err}", file=sys.stderr
+        )
         runtime.close()
         return 1
     if not runtime.healthy():
-        _log.warning("the store %s does not answer yet; /healthz reports 503 until it does", redact(config.store))
+        _log.warning(
+            "the store %s does not answer yet; /healthz reports 503 until it does",
+            redact(config.store),
+        )
     # uvicorn re-raises the signal that stopped it once it has shut down; with the
     # default handler that kills the process before the store, the HTTP pool and
     # the admin-log queue are closed. A recording handler makes it a clean exit 0.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import msgspec
 
+from lotto.api._base import RotationRef, _Msg, _Result
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
-from lotto.api._base import RotationRef, _Msg, _Result
 
 __all__ = [
     "CALENDAR_HISTORY_DAYS",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import msgspec
-
 from datetime import datetime
 
-from lotto.model.rotation import Rotation
+import msgspec
+
 from lotto.api._base import RotationRef, _Msg, _Result
+from lotto.model.rotation import Rotation
 
 __all__ = [
     "ShiftForecast",

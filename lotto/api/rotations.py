@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 import msgspec
 
+from lotto.api._base import RotationRef, _Msg, _Result
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
 from lotto.model.user import User
-from lotto.api._base import RotationRef, _Msg, _Result
 
 __all__ = [
     "InfoRequest",

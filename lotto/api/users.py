@@ -6,9 +6,9 @@ from datetime import datetime
 
 import msgspec
 
+from lotto.api._base import RotationRef, _Msg, _Result
 from lotto.model.rotation import Rotation
 from lotto.model.user import User
-from lotto.api._base import RotationRef, _Msg, _Result
 
 __all__ = [
     "UserQualifyRequest",

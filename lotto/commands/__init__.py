@@ -12,9 +12,10 @@ Public surface::
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime, timezone
+from typing import Any
 
 import msgspec
 
@@ -52,9 +53,16 @@ class Env:
     server that serves them (the shim) supplies it, since it alone can sign URLs.
     """
 
-    def __init__(self, kv: Any, directory: Directory, poster: Poster, *,
-                 admin_only: bool = True, bot_id: str = "",
-                 feed_url: Callable[[str, str], str | None] | None = None) -> None:
+    def __init__(
+        self,
+        kv: Any,
+        directory: Directory,
+        poster: Poster,
+        *,
+        admin_only: bool = True,
+        bot_id: str = "",
+        feed_url: Callable[[str, str], str | None] | None = None,
+    ) -> None:
         self.kv = kv
         self.directory = directory
         self.poster = poster
@@ -133,27 +141,32 @@ def _group_reply(node: Any, rest: list[str]) -> Outcome:
         return Outcome(True, help_text(target))
     where = " ".join(("/lotto",) + node.path)
     choices = ", ".join(sorted(node.children))
-    raise InputError(f"unknown command `{rest[0]}` after `{where}`; use one of: {choices} "
-                     f"(see `{where} help`).", command=rest[0])
+    raise InputError(
+        f"unknown command `{rest[0]}` after `{where}`; use one of: {choices} (see `{where} help`).",
+        command=rest[0],
+    )
 
 
 def _actor(env: Env, actor_id: str) -> Profile:
     profile = env.directory.by_id(actor_id) if actor_id else None
     if profile is None:
-        raise NotFoundError(f"the acting user `{actor_id}` is not known to the directory.",
-                            user_id=actor_id)
+        raise NotFoundError(
+            f"the acting user `{actor_id}` is not known to the directory.", user_id=actor_id
+        )
     return profile
 
 
-def _run(env: Env, cmd: Command, actor_id: str, rest: list[str],
-         now: datetime | None) -> Outcome:
+def _run(env: Env, cmd: Command, actor_id: str, rest: list[str], now: datetime | None) -> Outcome:
     actor = _actor(env, actor_id)
     zone = actor.time_zone or "UTC"
     parsed = parse_flags(rest, cmd.all_flags, lambda f, raw: convert_value(f, raw, zone))
-    when = parsed.get("now") or now or datetime.now(timezone.utc)
+    when = parsed.get("now") or now or datetime.now(UTC)
     if cmd.access == ADMIN and env.admin_only and not actor.is_admin:
-        raise AccessError(f"only plugin admins may run `/lotto {' '.join(cmd.path)}`; "
-                          "ask one of them. Nothing was changed.", user_id=actor.user_id)
+        raise AccessError(
+            f"only plugin admins may run `/lotto {' '.join(cmd.path)}`; "
+            "ask one of them. Nothing was changed.",
+            user_id=actor.user_id,
+        )
     ctx = Ctx(env=env, actor=actor, zone=zone, now=when, cmd=cmd, parsed=parsed)
     data, text = cmd.run(ctx)
     notices = list(getattr(data, "notices", []) or [])
@@ -176,8 +189,7 @@ def _post(env: Env, notices: list[api.Notice]) -> None:
 def autopilot_all(env: Env, now: datetime) -> list[Outcome]:
     """Run autopilot for every active rotation; one Outcome each, failures don't stop others."""
     try:
-        listing = call_service(env.service, api.RotationListRequest(), actor_id=env.bot_id,
-                               now=now)
+        listing = call_service(env.service, api.RotationListRequest(), actor_id=env.bot_id, now=now)
     except Exception as exc:  # noqa: BLE001
         return [Outcome(False, error_text(exc, command_line="autopilot"))]
     outcomes: list[Outcome] = []
@@ -185,19 +197,34 @@ def autopilot_all(env: Env, now: datetime) -> list[Outcome]:
     zone = env.zone_of(env.bot_id)
     for rid in listing.rotation_ids:
         try:
-            res = call_service(env.service, api.RotationAutopilotRequest(
-                rotation=api.RotationRef(name=rid, exact=True)), actor_id=env.bot_id, now=now,
-                directory=env.directory)
+            res = call_service(
+                env.service,
+                api.RotationAutopilotRequest(rotation=api.RotationRef(name=rid, exact=True)),
+                actor_id=env.bot_id,
+                now=now,
+                directory=env.directory,
+            )
         except Exception as exc:  # noqa: BLE001
             if not isinstance(exc, LottoError):
                 log.exception("autopilot failed for rotation %s", rid)
-            outcomes.append(Outcome(False, f"autopilot on {rid}: "
-                                    + error_text(exc, command_line=f"autopilot {rid}")))
+            outcomes.append(
+                Outcome(
+                    False,
+                    f"autopilot on {rid}: " + error_text(exc, command_line=f"autopilot {rid}"),
+                )
+            )
             continue
         _post(env, list(res.notices))
         # A task that could not be filled fails the rotation's outcome (the shim logs
         # it as an error); the run's other work is committed and reported all the same.
         ok = not _autopilot.failed_fills(res)
-        outcomes.append(Outcome(ok, render.autopilot_report(res, actor, zone, env.mention),
-                                res, False, list(res.notices)))
+        outcomes.append(
+            Outcome(
+                ok,
+                render.autopilot_report(res, actor, zone, env.mention),
+                res,
+                False,
+                list(res.notices),
+            )
+        )
     return outcomes

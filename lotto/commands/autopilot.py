@@ -26,9 +26,13 @@ def failed_fills(res: api.AutopilotResult) -> list[api.AutopilotFill]:
     return [f for step in res.steps for f in step.fills if f.error]
 
 
-@command(("autopilot",), "", "run the autopilot once for every active rotation, now (or at `--now`)",
-         details="Each rotation runs on its own: one that fails does not stop the others. "
-                 "Use `/lotto rotation autopilot R` for a single rotation.")
+@command(
+    ("autopilot",),
+    "",
+    "run the autopilot once for every active rotation, now (or at `--now`)",
+    details="Each rotation runs on its own: one that fails does not stop the others. "
+    "Use `/lotto rotation autopilot R` for a single rotation.",
+)
 def autopilot(ctx: Ctx):
     """Run autopilot for every active rotation as the acting user."""
     ctx.no_args()
@@ -38,7 +42,9 @@ def autopilot(ctx: Ctx):
     me = ctx.username(ctx.actor.user_id)
     for rid in listing.rotation_ids:
         try:
-            res = ctx.call(api.RotationAutopilotRequest(rotation=api.RotationRef(name=rid, exact=True)))
+            res = ctx.call(
+                api.RotationAutopilotRequest(rotation=api.RotationRef(name=rid, exact=True))
+            )
         except Exception as exc:  # noqa: BLE001 - one rotation's failure is reported, the rest go on
             out.errors[rid] = error_text(exc, command_line=f"rotation autopilot {rid}")
             texts.append(f"autopilot on {rid}: {out.errors[rid]}")

@@ -26,8 +26,9 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Ctx", "ROTATION_FLAG", "convert_value", "call_service", "check_skill_name"]
 
 # `-r ID`: every command that names a rotation takes it (an exact id, no substring match).
-ROTATION_FLAG = Flag("rotation", "str", "the rotation's exact id (instead of naming it)", short="r",
-                     value_name="ID")
+ROTATION_FLAG = Flag(
+    "rotation", "str", "the rotation's exact id (instead of naming it)", short="r", value_name="ID"
+)
 
 # Request type -> Service method; the one place that knows the service's method names.
 _METHODS: dict[type, str] = {
@@ -69,8 +70,9 @@ _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
 _MAX_SKILL = 64  # characters (with the level suffix)
 
 
-def call_service(service: Any, req: Any, *, actor_id: str, now: datetime,
-                 directory: Any = None) -> Any:
+def call_service(
+    service: Any, req: Any, *, actor_id: str, now: datetime, directory: Any = None
+) -> Any:
     """Run ``req`` through the service method that handles its type.
 
     With ``directory``, the profiles of every user the result names are then
@@ -122,8 +124,9 @@ def convert_value(flag: Flag, raw: str, zone: str) -> Any:
     try:
         return _convert(flag, raw, zone)
     except LottoError as exc:
-        raise type(exc)(f"bad value for `--{flag.name}`: {exc.message}",
-                        flag=flag.name, value=raw) from None
+        raise type(exc)(
+            f"bad value for `--{flag.name}`: {exc.message}", flag=flag.name, value=raw
+        ) from None
 
 
 def check_skill_name(name: str) -> str:
@@ -172,8 +175,11 @@ def _convert(flag: Flag, raw: str, zone: str) -> Any:
     if kind == "skill":
         if "," in raw:
             # The original README shows `--skill=a,b` here, but a need is one skill-level.
-            raise InputError(f"`{raw}` names several skills; give one skill-level per command "
-                             "(e.g. `--skill webapp-2`) and run it again for the next.", value=raw)
+            raise InputError(
+                f"`{raw}` names several skills; give one skill-level per command "
+                "(e.g. `--skill webapp-2`) and run it again for the next.",
+                value=raw,
+            )
         return sk.parse_skill_level(raw)
     parts = [p for p in raw.split(",") if p.strip()]
     if not parts:
@@ -189,7 +195,7 @@ def _convert(flag: Flag, raw: str, zone: str) -> Any:
 class Ctx:
     """One invocation of one command."""
 
-    env: "Env"
+    env: Env
     actor: Profile
     zone: str
     now: datetime
@@ -233,7 +239,9 @@ class Ctx:
             raise InputError("a task id (like `ICE#3`) is required.")
         task_id = args[0]
         if task_id.startswith("@"):
-            raise InputError(f"a task id (like `ICE#3`) must come before the users, got `{task_id}`.")
+            raise InputError(
+                f"a task id (like `ICE#3`) must come before the users, got `{task_id}`."
+            )
         return task_id, self.users(args[1:], default_actor=default_actor)
 
     def users(self, tokens: list[str], *, default_actor: bool = True) -> list[str]:
@@ -251,8 +259,9 @@ class Ctx:
         for token, name in zip(tokens, names):
             profile = profiles.get(name)
             if profile is None:
-                raise NotFoundError(f"user `{token}` not found; check the spelling of the username.",
-                                    username=name)
+                raise NotFoundError(
+                    f"user `{token}` not found; check the spelling of the username.", username=name
+                )
             if profile.user_id not in ids:
                 ids.append(profile.user_id)
         return ids
@@ -271,12 +280,16 @@ class Ctx:
         exact = self.parsed.get("rotation")
         if exact is not None:
             if names:
-                raise InputError(f"the rotation is already given by `--rotation {exact}`; "
-                                 f"unexpected argument `{names[0]}`.")
+                raise InputError(
+                    f"the rotation is already given by `--rotation {exact}`; "
+                    f"unexpected argument `{names[0]}`."
+                )
             return api.RotationRef(name=exact, exact=True)
         if not names:
-            raise InputError("a rotation is required: name it (a unique part of its id is "
-                             "enough) or use `--rotation ID`.")
+            raise InputError(
+                "a rotation is required: name it (a unique part of its id is "
+                "enough) or use `--rotation ID`."
+            )
         if len(names) > 1:
             raise InputError(f"only one rotation may be named; got `{names[0]}` and `{names[1]}`.")
         return api.RotationRef(name=names[0])
@@ -300,8 +313,13 @@ class Ctx:
 
     def call(self, req: Any) -> Any:
         """Run a request through the service as the acting user at the command's time."""
-        return call_service(self.env.service, req, actor_id=self.actor.user_id, now=self.now,
-                            directory=self.env.directory)
+        return call_service(
+            self.env.service,
+            req,
+            actor_id=self.actor.user_id,
+            now=self.now,
+            directory=self.env.directory,
+        )
 
     def username(self, user_id: str) -> str:
         """``@username`` of a user id (the id itself when the directory does not know it)."""

@@ -17,16 +17,20 @@ from lotto.ical import render_calendar
 
 __all__ = ["calendar_text", "subscription_text"]
 
-_DETAILS = (f"The feed holds the rotation's open tasks and those finished in the last "
-            f"{api.CALENDAR_HISTORY_DAYS} days, one event per task (pending ones tentative). "
-            "With `@user`, only the tasks that user is assigned to. Where the server publishes "
-            "feeds, the reply is a private subscription URL for Google Calendar, Outlook or "
-            "Apple Calendar; otherwise the calendar text, to save as a `.ics` file and import.")
+_DETAILS = (
+    f"The feed holds the rotation's open tasks and those finished in the last "
+    f"{api.CALENDAR_HISTORY_DAYS} days, one event per task (pending ones tentative). "
+    "With `@user`, only the tasks that user is assigned to. Where the server publishes "
+    "feeds, the reply is a private subscription URL for Google Calendar, Outlook or "
+    "Apple Calendar; otherwise the calendar text, to save as a `.ics` file and import."
+)
 
-_HOW_TO_SUBSCRIBE = ("Add it in your calendar app: Google Calendar *Other calendars → From URL*, "
-                     "Outlook *Add calendar → Subscribe from web*, Apple Calendar *File → New "
-                     "Calendar Subscription*. The app refreshes it on its own schedule. Anyone with "
-                     "the URL can read the feed, so share it only with your team.")
+_HOW_TO_SUBSCRIBE = (
+    "Add it in your calendar app: Google Calendar *Other calendars → From URL*, "
+    "Outlook *Add calendar → Subscribe from web*, Apple Calendar *File → New "
+    "Calendar Subscription*. The app refreshes it on its own schedule. Anyone with "
+    "the URL can read the feed, so share it only with your team."
+)
 
 
 def _fence(body: str) -> str:
@@ -42,15 +46,17 @@ def calendar_text(res: api.RotationCalendarResult, ics: str, mention) -> str:
     n = len(res.tasks)
     body = ics.replace("\r\n", "\n").rstrip("\n")
     fence = _fence(body)
-    return "\n".join([
-        f"#### Calendar of rotation {rid}{whose}: {n} task{'s' if n != 1 else ''}",
-        "",
-        f"Save the text below as `{rid}.ics` and import it into your calendar app.",
-        "",
-        f"{fence}text",
-        body,
-        fence,
-    ])
+    return "\n".join(
+        [
+            f"#### Calendar of rotation {rid}{whose}: {n} task{'s' if n != 1 else ''}",
+            "",
+            f"Save the text below as `{rid}.ics` and import it into your calendar app.",
+            "",
+            f"{fence}text",
+            body,
+            fence,
+        ]
+    )
 
 
 def subscription_text(rid: str, urls: list[tuple[str, str]]) -> str:
@@ -70,9 +76,14 @@ def _rotation_and_user(ctx: Ctx) -> tuple[api.RotationRef, str]:
     return ref, ids[0]
 
 
-@command(("rotation", "calendar"), "R [@user]",
-         "a calendar feed (iCalendar) of the rotation's shifts, or one user's",
-         flags=(ROTATION_FLAG,), access=PUBLIC, details=_DETAILS)
+@command(
+    ("rotation", "calendar"),
+    "R [@user]",
+    "a calendar feed (iCalendar) of the rotation's shifts, or one user's",
+    flags=(ROTATION_FLAG,),
+    access=PUBLIC,
+    details=_DETAILS,
+)
 def rotation_calendar(ctx: Ctx):
     """Show the rotation's calendar feed, or its subscription URLs."""
     ref, user_id = _rotation_and_user(ctx)
@@ -84,11 +95,19 @@ def rotation_calendar(ctx: Ctx):
         if user_id:
             wanted = [(f"Shifts of {ctx.username(user_id)}", user_id)]
         else:
-            wanted = [("Every shift", ""), (f"Your shifts ({ctx.username(ctx.actor.user_id)})",
-                                            ctx.actor.user_id)]
+            wanted = [
+                ("Every shift", ""),
+                (f"Your shifts ({ctx.username(ctx.actor.user_id)})", ctx.actor.user_id),
+            ]
         urls = [(label, url) for label, uid in wanted if (url := feed_url(rid, uid))]
         if urls:
             return res, subscription_text(rid, urls)
-    ics = render_calendar(res.rotation, res.tasks, domain=PLUGIN_ID, now=ctx.now,
-                          user_id=user_id, mention=ctx.username)
+    ics = render_calendar(
+        res.rotation,
+        res.tasks,
+        domain=PLUGIN_ID,
+        now=ctx.now,
+        user_id=user_id,
+        mention=ctx.username,
+    )
     return res, calendar_text(res, ics, ctx.username)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from lotto.errors import InputError, LottoError
 
@@ -33,23 +33,35 @@ def error_text(exc: BaseException, *, command_line: str = "", usage: str = "") -
             text = f"{text} Usage: `{usage}`; add `help` for details."
         return text
     if _is_kv_key_error(exc):
-        return ("a name in the command is too long or malformed to be stored "
-                "(user, rotation, task and skill names must stay short); nothing was changed.")
-    if isinstance(exc, OverflowError) or (isinstance(exc, ValueError) and "out of range" in str(exc)):
-        return ("a date in the command, or one computed from it, is outside the supported range "
-                "(years 1 to 9999); nothing was changed.")
+        return (
+            "a name in the command is too long or malformed to be stored "
+            "(user, rotation, task and skill names must stay short); nothing was changed."
+        )
+    if isinstance(exc, OverflowError) or (
+        isinstance(exc, ValueError) and "out of range" in str(exc)
+    ):
+        return (
+            "a date in the command, or one computed from it, is outside the supported range "
+            "(years 1 to 9999); nothing was changed."
+        )
     if _is_kv_backend_error(exc):
         log.warning("store failure running %r: %s", command_line, exc)
         detail = one_paragraph(str(exc)).rstrip(".")
-        return (f"the store failed ({detail}). Check that Redis is up and reachable; a command's "
-                "changes are saved entirely or not at all, so look with a `show` command before "
-                "running it again.")
+        return (
+            f"the store failed ({detail}). Check that Redis is up and reachable; a command's "
+            "changes are saved entirely or not at all, so look with a `show` command before "
+            "running it again."
+        )
     if _is_kv_conflict(exc):
-        return ("the command could not be saved because the same records kept changing "
-                "while it ran; nothing was changed, please run it again.")
+        return (
+            "the command could not be saved because the same records kept changing "
+            "while it ran; nothing was changed, please run it again."
+        )
     log.exception("unexpected error running %r", command_line)
-    return ("the command failed because of an internal error (it has been logged for the "
-            "administrators); if it keeps happening, please report it.")
+    return (
+        "the command failed because of an internal error (it has been logged for the "
+        "administrators); if it keeps happening, please report it."
+    )
 
 
 def _is_kv_key_error(exc: BaseException) -> bool:
@@ -88,5 +100,7 @@ def mention_users(text: str, exc: BaseException, mention: Callable[[str], str]) 
     if exc.context.get("user_id"):
         ids = [exc.context["user_id"], *ids]
     for uid in dict.fromkeys(u for u in ids if isinstance(u, str) and u):
-        text = re.sub(rf"(?<![@\w#.-]){re.escape(uid)}(?![\w#-])", lambda _m, u=uid: mention(u), text)
+        text = re.sub(
+            rf"(?<![@\w#.-]){re.escape(uid)}(?![\w#-])", lambda _m, u=uid: mention(u), text
+        )
     return text

@@ -9,11 +9,11 @@ which something happened.
 from __future__ import annotations
 
 from lotto import api
+from lotto.api.forecasts import Forecast, UserForecast
 from lotto.commands.base import ROTATION_FLAG, Ctx
 from lotto.commands.parser import Flag
 from lotto.commands.render import fmt_time
 from lotto.commands.tree import PUBLIC, command
-from lotto.api.forecasts import Forecast, UserForecast
 from lotto.service.forecasting import MAX_SAMPLES, MAX_SHIFTS
 
 __all__ = ["forecast_text", "percent"]
@@ -24,17 +24,25 @@ _SHIFT_COLUMNS = 6  # per-shift columns shown in the users' table
 
 _FLAGS = (
     ROTATION_FLAG,
-    Flag("shifts", "count", f"how many coming shifts to forecast (default {DEFAULT_SHIFTS}, "
-         f"at most {MAX_SHIFTS})"),
-    Flag("samples", "count", f"how many simulated futures (default {DEFAULT_SAMPLES}, "
-         f"at most {MAX_SAMPLES})"),
+    Flag(
+        "shifts",
+        "count",
+        f"how many coming shifts to forecast (default {DEFAULT_SHIFTS}, at most {MAX_SHIFTS})",
+    ),
+    Flag(
+        "samples",
+        "count",
+        f"how many simulated futures (default {DEFAULT_SAMPLES}, at most {MAX_SAMPLES})",
+    ),
     Flag("seed", "int", "seed of the simulation (default: the rotation's seed)"),
 )
 
-_DETAILS = ("The coming shifts are replayed many times with the rotation's own lottery, "
-            "resting periods and unavailability included; a percentage is the share of replays "
-            "in which it happened. Shifts already scheduled keep their people. The forecast "
-            "changes nothing and does not affect the real lottery.")
+_DETAILS = (
+    "The coming shifts are replayed many times with the rotation's own lottery, "
+    "resting periods and unavailability included; a percentage is the share of replays "
+    "in which it happened. Shifts already scheduled keep their people. The forecast "
+    "changes nothing and does not affect the real lottery."
+)
 
 
 def percent(p: float) -> str:
@@ -75,8 +83,10 @@ def _user_table(fc: Forecast, users: list[UserForecast], mention) -> list[str]:
     rule = "|:--|--:|--:|:--|" + "--:|" * len(shown)
     lines = [head, rule]
     for u in users:
-        row = (f"| {mention(u.user_id)} | {percent(u.p_any)} | {u.expected_shifts:.2f} | "
-               f"{_likely_next(fc, u)} |")
+        row = (
+            f"| {mention(u.user_id)} | {percent(u.p_any)} | {u.expected_shifts:.2f} | "
+            f"{_likely_next(fc, u)} |"
+        )
         row += "".join(f" {percent(p)} |" for p in u.p_shift[:_SHIFT_COLUMNS])
         lines.append(row)
     return lines
@@ -87,8 +97,11 @@ def forecast_text(res: api.ForecastResult, mention, *, who: str = "") -> str:
     fc = res.forecast
     n = len(fc.shifts)
     title = f"#### Forecast for {who + ' in ' if who else ''}rotation {fc.rotation_id}"
-    lines = [f"{title}: next {n} shift{'s' if n != 1 else ''}, "
-             f"{fc.samples} simulated futures (seed {res.seed})", ""]
+    lines = [
+        f"{title}: next {n} shift{'s' if n != 1 else ''}, "
+        f"{fc.samples} simulated futures (seed {res.seed})",
+        "",
+    ]
     if not fc.shifts:
         return "\n".join(lines + ["No coming shifts to forecast."])
     lines += _shift_table(fc) + [""]
@@ -96,20 +109,30 @@ def forecast_text(res: api.ForecastResult, mention, *, who: str = "") -> str:
         return "\n".join(lines + ["The rotation has no members."])
     lines += _user_table(fc, fc.users, mention)
     if n > _SHIFT_COLUMNS:
-        lines += ["", f"Per-shift columns show the first {_SHIFT_COLUMNS} shifts; use `--json` "
-                  "for all of them."]
+        lines += [
+            "",
+            f"Per-shift columns show the first {_SHIFT_COLUMNS} shifts; use `--json` "
+            "for all of them.",
+        ]
     return "\n".join(lines)
 
 
 def _sizes(ctx: Ctx) -> dict:
-    return {"shifts": ctx.flag("shifts", DEFAULT_SHIFTS),
-            "samples": ctx.flag("samples", DEFAULT_SAMPLES),
-            "seed": ctx.flag("seed")}
+    return {
+        "shifts": ctx.flag("shifts", DEFAULT_SHIFTS),
+        "samples": ctx.flag("samples", DEFAULT_SAMPLES),
+        "seed": ctx.flag("seed"),
+    }
 
 
-@command(("rotation", "forecast"), "R [--shifts N] [--samples N] [--seed N]",
-         "forecast who is likely to serve in the rotation's coming shifts",
-         flags=_FLAGS, access=PUBLIC, details=_DETAILS)
+@command(
+    ("rotation", "forecast"),
+    "R [--shifts N] [--samples N] [--seed N]",
+    "forecast who is likely to serve in the rotation's coming shifts",
+    flags=_FLAGS,
+    access=PUBLIC,
+    details=_DETAILS,
+)
 def rotation_forecast(ctx: Ctx):
     """Forecast a rotation."""
     req = api.RotationForecastRequest(rotation=ctx.rotation(), **_sizes(ctx))
@@ -117,9 +140,14 @@ def rotation_forecast(ctx: Ctx):
     return res, forecast_text(res, ctx.username)
 
 
-@command(("user", "forecast"), "[@user...] R [--shifts N] [--samples N] [--seed N]",
-         "forecast when users (default: you) are likely to serve in a rotation",
-         flags=_FLAGS, access=PUBLIC, details=_DETAILS)
+@command(
+    ("user", "forecast"),
+    "[@user...] R [--shifts N] [--samples N] [--seed N]",
+    "forecast when users (default: you) are likely to serve in a rotation",
+    flags=_FLAGS,
+    access=PUBLIC,
+    details=_DETAILS,
+)
 def user_forecast(ctx: Ctx):
     """Forecast users in a rotation."""
     ref, users = ctx.rotation_and_users()

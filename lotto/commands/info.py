@@ -20,4 +20,5 @@ def info(ctx: Ctx):
         "#### Solar Lottery\nA team rotation scheduler: people are picked for shifts by a "
         "lottery whose odds grow the longer they have not served.\n"
         f"- Active rotations: {rotations}\n- Known skills: {skills}\n"
-        "Use `/lotto help` for the commands.")
+        "Use `/lotto help` for the commands."
+    )

@@ -12,8 +12,9 @@ Values are converted by the flag's kind; every failure is an
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from lotto.errors import InputError
 
@@ -106,8 +107,10 @@ def tokenize(text: str) -> list[str]:
             text=text,
         ) from None
     # Chat clients "smarten" a typed "--" into an en or em dash.
-    return ["--" + tok[1:] if tok[:1] in ("\u2013", "\u2014") and len(tok) > 1 else tok
-            for tok in tokens]
+    return [
+        "--" + tok[1:] if tok[:1] in ("\u2013", "\u2014") and len(tok) > 1 else tok
+        for tok in tokens
+    ]
 
 
 def parse_flags(
@@ -173,5 +176,8 @@ def _parse_bool(flag: Flag, raw: str) -> bool:
         return True
     if lowered in ("false", "f", "0", "no", "off"):
         return False
-    raise InputError(f"`{raw}` is not a valid value for `--{flag.name}`: use true or false.",
-                     flag=flag.name, value=raw)
+    raise InputError(
+        f"`{raw}` is not a valid value for `--{flag.name}`: use true or false.",
+        flag=flag.name,
+        value=raw,
+    )

@@ -8,14 +8,14 @@ shows the run's time in the acting user's zone (as the original's tests pin).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from lotto import api
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation
-from lotto.service.taskops import TICKET_DURATION
 from lotto.model.task import Task
 from lotto.model.user import User
+from lotto.service.taskops import TICKET_DURATION
 
 __all__ = [
     "Mention",
@@ -78,8 +78,11 @@ def skills_text(user: User | None) -> str:
 
     if user is None or not user.skill_levels:
         return "(none)"
-    return "(" + ", ".join(format_skill_level(s, user.skill_levels[s])
-                           for s in sorted(user.skill_levels)) + ")"
+    return (
+        "("
+        + ", ".join(format_skill_level(s, user.skill_levels[s]) for s in sorted(user.skill_levels))
+        + ")"
+    )
 
 
 def user_with_skills(user_id: str, users: dict[str, User], mention: Mention) -> str:
@@ -106,8 +109,10 @@ def task_summary(task: Task, mention: Mention) -> str:
     """One line: id, state, start, duration and users."""
     start, _ = _interval(task)
     users = ", ".join(mention(u) for u in task.mattermost_user_ids) or "nobody"
-    return (f"**{task.task_id}** {task.state}, starts {fmt_time(start)} UTC, "
-            f"lasts {fmt_duration(task.expected_duration)}, assigned: {users}")
+    return (
+        f"**{task.task_id}** {task.state}, starts {fmt_time(start)} UTC, "
+        f"lasts {fmt_duration(task.expected_duration)}, assigned: {users}"
+    )
 
 
 def task_details(task: Task, users: dict[str, User], mention: Mention) -> str:
@@ -162,21 +167,28 @@ def rotation_settings(rot: Rotation, what: str) -> str:
         return ", ".join(auto) if auto else "off"
     zone = fs.time_zone or "UTC"
     # Tickets come on demand; their period only paces the lottery's odds.
-    kind = (f"tickets on demand, odds counted in {fs.period} periods"
-            if rot.task_type == TASK_TYPE_TICKET else f"shifts {fs.period}")
+    kind = (
+        f"tickets on demand, odds counted in {fs.period} periods"
+        if rot.task_type == TASK_TYPE_TICKET
+        else f"shifts {fs.period}"
+    )
     if zone == "UTC":
         return f"{kind} from {fmt_time(fs.beginning)} UTC"
     # Shifts follow the rotation's clock, so show the beginning on it first.
-    return (f"{kind} from {fmt_time(fs.beginning, zone)} on the {zone} clock "
-            f"({fmt_time(fs.beginning)} UTC)")
+    return (
+        f"{kind} from {fmt_time(fs.beginning, zone)} on the {zone} clock "
+        f"({fmt_time(fs.beginning)} UTC)"
+    )
 
 
-def rotation_details(rot: Rotation, users: dict[str, User], tasks: list[Task],
-                     mention: Mention) -> str:
+def rotation_details(
+    rot: Rotation, users: dict[str, User], tasks: list[Task], mention: Mention
+) -> str:
     """Bullet list of a rotation's settings, members and open tasks."""
     ts = rot.task_settings
-    members = ", ".join(user_with_skills(u, users, mention)
-                        for u in sorted(rot.mattermost_user_ids, key=mention))
+    members = ", ".join(
+        user_with_skills(u, users, mention) for u in sorted(rot.mattermost_user_ids, key=mention)
+    )
     lines = [
         f"#### Rotation {rot.rotation_id}" + (" (archived)" if rot.is_archived else ""),
         f"- Schedule: {rotation_settings(rot, 'new')}",
@@ -202,8 +214,9 @@ def user_details(user: User, mention: Mention, rotations: list[str] | None = Non
         lines.append(f"- Rotations: {', '.join(rotations) or 'none'}")
     if user.last_served:
         served = ", ".join(
-            f"{rid} {fmt_time(datetime.fromtimestamp(ts, tz=timezone.utc))}"
-            for rid, ts in sorted(user.last_served.items()))
+            f"{rid} {fmt_time(datetime.fromtimestamp(ts, tz=UTC))}"
+            for rid, ts in sorted(user.last_served.items())
+        )
         lines.append(f"- Last served (UTC): {served}")
     if user.calendar:
         lines.append("- Unavailable (UTC):")
@@ -215,8 +228,9 @@ def user_details(user: User, mention: Mention, rotations: list[str] | None = Non
     return "\n".join(lines)
 
 
-def autopilot_report(res: api.AutopilotResult, actor: str | None, zone: str,
-                     mention: Mention) -> str:
+def autopilot_report(
+    res: api.AutopilotResult, actor: str | None, zone: str, mention: Mention
+) -> str:
     """The autopilot report of SPEC §4 (header time in the acting user's zone).
 
     ``actor`` is the acting user's ``@username``, or None for the timer's runs.
@@ -228,8 +242,9 @@ def autopilot_report(res: api.AutopilotResult, actor: str | None, zone: str,
     return "\n".join(lines)
 
 
-def _step_lines(step: api.AutopilotStep, users: dict[str, User], mention: Mention,
-                zone: str) -> list[str]:
+def _step_lines(
+    step: api.AutopilotStep, users: dict[str, User], mention: Mention, zone: str
+) -> list[str]:
     label = STEP_LABELS.get(step.name, step.name)
     if not step.configured:
         return [f"  - {label}: not configured"]
@@ -240,19 +255,24 @@ def _step_lines(step: api.AutopilotStep, users: dict[str, User], mention: Mentio
     n = len(step.task_ids)
     if step.name == api.STEP_CREATE:
         return [f"  - {label}: created {n} shifts:"] + [
-            f"    - created shift {tid}" for tid in step.task_ids]
+            f"    - created shift {tid}" for tid in step.task_ids
+        ]
     if step.name == api.STEP_FILL_SCHEDULE:
         out = [f"  - {label}: processed {len(step.fills)} tasks:"]
         for fill in step.fills:
             if fill.ended_at is not None:
-                out.append(f"    - skipped {fill.task_id}: it ended at {fmt_time(fill.ended_at, zone)} "
-                           f"before it could be filled; it stays {fill.state}")
+                out.append(
+                    f"    - skipped {fill.task_id}: it ended at {fmt_time(fill.ended_at, zone)} "
+                    f"before it could be filled; it stays {fill.state}"
+                )
                 continue
             if fill.error:
                 out.append(f"    - {fill.error}; {fill.task_id} stays {fill.state}")
                 continue
-            out.append(f"    - {auto_assigned(fill.task_id, fill.added_user_ids, users, mention)}"
-                       f", transitioned {fill.task_id} to {fill.state}")
+            out.append(
+                f"    - {auto_assigned(fill.task_id, fill.added_user_ids, users, mention)}"
+                f", transitioned {fill.task_id} to {fill.state}"
+            )
         return out
     if step.name in (api.STEP_REMIND_START, api.STEP_REMIND_FINISH):
         return [f"  - {label}: messaged {len(step.user_ids)} users of {n} tasks"]
@@ -273,27 +293,41 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
     # Joining or leaving by yourself is not news from "@you".
     by_self = bool(n.actor_id) and n.actor_id == n.user_id
     texts = {
-        "welcome_new": ("#### Welcome to Solar Lottery!\n"
-                        + ("You joined" if by_self else f"{actor} added you to")
-                        + " the Solar Lottery team rotation scheduler. Use `/lotto info` and "
-                        "`/lotto help` to learn more."),
-        "welcome": (f"#### Welcome to rotation {rot}!\n"
-                    + (f"You joined {rot}." if by_self else f"{actor} added you to {rot}.")
-                    + f" Use `/lotto rotation show {n.rotation_id}` to see its settings and tasks."),
-        "left": (f"You left rotation {rot}." if by_self
-                 else f"{actor} removed you from rotation {rot}."),
+        "welcome_new": (
+            "#### Welcome to Solar Lottery!\n"
+            + ("You joined" if by_self else f"{actor} added you to")
+            + " the Solar Lottery team rotation scheduler. Use `/lotto info` and "
+            "`/lotto help` to learn more."
+        ),
+        "welcome": (
+            f"#### Welcome to rotation {rot}!\n"
+            + (f"You joined {rot}." if by_self else f"{actor} added you to {rot}.")
+            + f" Use `/lotto rotation show {n.rotation_id}` to see its settings and tasks."
+        ),
+        "left": (
+            f"You left rotation {rot}." if by_self else f"{actor} removed you from rotation {rot}."
+        ),
         "assigned": f"{actor} assigned you to {task}, from {start} to {finish} ({zone}).",
-        "added": (f"{actor} added {', '.join(mention(u) for u in n.added_user_ids)} "
-                  f"to your {task}."),
+        "added": (
+            f"{actor} added {', '.join(mention(u) for u in n.added_user_ids)} to your {task}."
+        ),
         "unassigned": f"{actor} removed you from {task}.",
-        "scheduled": (f"###### You have been scheduled for {task}\n{actor} scheduled {task}: "
-                      f"it runs from {start} to {finish} ({zone})."),
-        "started": (f"###### Your {task} has started\n{actor} started {task}; "
-                    f"it is expected to finish at {finish} ({zone})."),
+        "scheduled": (
+            f"###### You have been scheduled for {task}\n{actor} scheduled {task}: "
+            f"it runs from {start} to {finish} ({zone})."
+        ),
+        "started": (
+            f"###### Your {task} has started\n{actor} started {task}; "
+            f"it is expected to finish at {finish} ({zone})."
+        ),
         "finished": f"###### Your {task} is finished\n{actor} finished {task}. Thank you!",
-        "remind_start": (f"###### Reminder: your {task} starts soon\n{actor} reminds you: {task} "
-                         f"starts at {start} and runs until {finish} ({zone})."),
-        "remind_finish": (f"###### Reminder: your {task} finishes soon\n{actor} reminds you: {task} "
-                          f"finishes at {finish} ({zone})."),
+        "remind_start": (
+            f"###### Reminder: your {task} starts soon\n{actor} reminds you: {task} "
+            f"starts at {start} and runs until {finish} ({zone})."
+        ),
+        "remind_finish": (
+            f"###### Reminder: your {task} finishes soon\n{actor} reminds you: {task} "
+            f"finishes at {finish} ({zone})."
+        ),
     }
     return texts.get(n.kind, f"{actor}: {n.kind} {n.task_id or n.rotation_id}".strip())

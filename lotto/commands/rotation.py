@@ -12,8 +12,12 @@ from lotto.errors import InputError
 __all__: list[str] = []
 
 ROT = ROTATION_FLAG
-_BEGINNING = Flag("beginning", "time", "when shift 0 starts (default: now); without a zone, on the "
-                  "clock of `--timezone` if given, else on yours")
+_BEGINNING = Flag(
+    "beginning",
+    "time",
+    "when shift 0 starts (default: now); without a zone, on the "
+    "clock of `--timezone` if given, else on yours",
+)
 
 group(("rotation",), "create, show and configure rotations")
 group(("rotation", "set"), "change a rotation's settings")
@@ -24,30 +28,51 @@ def _rotation_reply(res: api.RotationResult, verb: str, what: str) -> tuple[obje
     return res, f"{verb} rotation **{rot.rotation_id}**: {render.rotation_settings(rot, what)}."
 
 
-@command(("rotation", "new"),
-         "NAME [--beginning TIME] [--period PERIOD] [--timezone ZONE] [--task-type shift|ticket] "
-         "[--fill-type solar-lottery|queue] [--seed N] [--fuzz N]",
-         "create a rotation",
-         flags=(
-             _BEGINNING,
-             Flag("period", "period", "daily, weekly (default), biweekly, monthly or a duration "
-                  "like 36h", short="p"),
-             Flag("timezone", "str", "IANA zone whose wall clock shifts follow (default: yours)",
-                  value_name="ZONE"),
-             Flag("task-type", "choice", "shift (recurring, default) or ticket (on demand)",
-                  choices=("shift", "ticket")),
-             Flag("fill-type", "choice", "how tasks are filled (default solar-lottery)",
-                  choices=("solar-lottery", "queue")),
-             Flag("seed", "int", "seed of the lottery's random numbers"),
-             Flag("fuzz", "count", "slow down the growth of idle users' odds by this many periods"),
-         ),
-         details="If NAME is taken, a random suffix is added to the id.")
+@command(
+    ("rotation", "new"),
+    "NAME [--beginning TIME] [--period PERIOD] [--timezone ZONE] [--task-type shift|ticket] "
+    "[--fill-type solar-lottery|queue] [--seed N] [--fuzz N]",
+    "create a rotation",
+    flags=(
+        _BEGINNING,
+        Flag(
+            "period",
+            "period",
+            "daily, weekly (default), biweekly, monthly or a duration like 36h",
+            short="p",
+        ),
+        Flag(
+            "timezone",
+            "str",
+            "IANA zone whose wall clock shifts follow (default: yours)",
+            value_name="ZONE",
+        ),
+        Flag(
+            "task-type",
+            "choice",
+            "shift (recurring, default) or ticket (on demand)",
+            choices=("shift", "ticket"),
+        ),
+        Flag(
+            "fill-type",
+            "choice",
+            "how tasks are filled (default solar-lottery)",
+            choices=("solar-lottery", "queue"),
+        ),
+        Flag("seed", "int", "seed of the lottery's random numbers"),
+        Flag("fuzz", "count", "slow down the growth of idle users' odds by this many periods"),
+    ),
+    details="If NAME is taken, a random suffix is added to the id.",
+)
 def rotation_new(ctx: Ctx):
     """Create a rotation."""
     name = ctx.one_arg("a rotation name")
     if name.startswith("@") or "#" in name or any(c.isspace() for c in name):
-        raise InputError(f"{name!r} is not a valid rotation name: use 1-100 characters without "
-                         "spaces, '@' or '#', e.g. `rotation new SET`.", name=name)
+        raise InputError(
+            f"{name!r} is not a valid rotation name: use 1-100 characters without "
+            "spaces, '@' or '#', e.g. `rotation new SET`.",
+            name=name,
+        )
     beginning = ctx.flag("beginning")
     if ctx.has("timezone"):
         from lotto.model.timeutil import get_zone
@@ -56,16 +81,18 @@ def rotation_new(ctx: Ctx):
         if beginning is not None:
             # A beginning without a zone is on the clock the rotation follows.
             beginning = convert_value(_BEGINNING, ctx.parsed.raw["beginning"], ctx.flag("timezone"))
-    res = ctx.call(api.RotationNewRequest(
-        name=name,
-        beginning=beginning,
-        period=ctx.flag("period"),
-        time_zone=ctx.flag("timezone"),
-        task_type=ctx.flag("task-type"),
-        filler_type=ctx.flag("fill-type"),
-        seed=ctx.flag("seed"),
-        fuzz=ctx.flag("fuzz"),
-    ))
+    res = ctx.call(
+        api.RotationNewRequest(
+            name=name,
+            beginning=beginning,
+            period=ctx.flag("period"),
+            time_zone=ctx.flag("timezone"),
+            task_type=ctx.flag("task-type"),
+            filler_type=ctx.flag("fill-type"),
+            seed=ctx.flag("seed"),
+            fuzz=ctx.flag("fuzz"),
+        )
+    )
     return _rotation_reply(res, "Created", "new")
 
 
@@ -79,8 +106,13 @@ def rotation_list(ctx: Ctx):
     return res, "Active rotations:\n" + "\n".join(f"- {rid}" for rid in res.rotation_ids)
 
 
-@command(("rotation", "show"), "R", "show a rotation's settings, members and open tasks",
-         flags=(ROT,), access=PUBLIC)
+@command(
+    ("rotation", "show"),
+    "R",
+    "show a rotation's settings, members and open tasks",
+    flags=(ROT,),
+    access=PUBLIC,
+)
 def rotation_show(ctx: Ctx):
     """Show a rotation."""
     res = ctx.call(api.RotationShowRequest(rotation=ctx.rotation()))
@@ -94,66 +126,88 @@ def rotation_archive(ctx: Ctx):
     return res, f"Archived rotation **{res.rotation.rotation_id}**."
 
 
-@command(("rotation", "autopilot"), "R", "run the rotation's autopilot once, now (or at `--now`)",
-         flags=(ROT,))
+@command(
+    ("rotation", "autopilot"),
+    "R",
+    "run the rotation's autopilot once, now (or at `--now`)",
+    flags=(ROT,),
+)
 def rotation_autopilot(ctx: Ctx):
     """Run autopilot for one rotation."""
     res = ctx.call(api.RotationAutopilotRequest(rotation=ctx.rotation()))
-    return res, render.autopilot_report(res, ctx.username(ctx.actor.user_id), ctx.zone,
-                                        ctx.username)
+    return res, render.autopilot_report(
+        res, ctx.username(ctx.actor.user_id), ctx.zone, ctx.username
+    )
 
 
-@command(("rotation", "set", "autopilot"),
-         "R [--off] [--create] [--create-prior D] [--schedule] [--schedule-prior D] "
-         "[--start-finish] [--remind-start] [--remind-start-prior D] [--remind-finish] "
-         "[--remind-finish-prior D]",
-         "choose what the autopilot does for the rotation",
-         flags=(
-             ROT,
-             Flag("off", "bool", "turn every autopilot step off (then apply the other flags)"),
-             Flag("create", "bool", "create shifts automatically"),
-             Flag("create-prior", "duration", "create shifts this long before they start"),
-             Flag("schedule", "bool", "fill and schedule pending tasks automatically"),
-             Flag("schedule-prior", "duration", "fill and schedule this long before the start"),
-             Flag("start-finish", "bool", "start and finish tasks when they are due"),
-             Flag("remind-start", "bool", "remind the assigned users before the start"),
-             Flag("remind-start-prior", "duration", "remind this long before the start"),
-             Flag("remind-finish", "bool", "remind the assigned users before the finish"),
-             Flag("remind-finish-prior", "duration", "remind this long before the finish"),
-         ))
+@command(
+    ("rotation", "set", "autopilot"),
+    "R [--off] [--create] [--create-prior D] [--schedule] [--schedule-prior D] "
+    "[--start-finish] [--remind-start] [--remind-start-prior D] [--remind-finish] "
+    "[--remind-finish-prior D]",
+    "choose what the autopilot does for the rotation",
+    flags=(
+        ROT,
+        Flag("off", "bool", "turn every autopilot step off (then apply the other flags)"),
+        Flag("create", "bool", "create shifts automatically"),
+        Flag("create-prior", "duration", "create shifts this long before they start"),
+        Flag("schedule", "bool", "fill and schedule pending tasks automatically"),
+        Flag("schedule-prior", "duration", "fill and schedule this long before the start"),
+        Flag("start-finish", "bool", "start and finish tasks when they are due"),
+        Flag("remind-start", "bool", "remind the assigned users before the start"),
+        Flag("remind-start-prior", "duration", "remind this long before the start"),
+        Flag("remind-finish", "bool", "remind the assigned users before the finish"),
+        Flag("remind-finish-prior", "duration", "remind this long before the finish"),
+    ),
+)
 def rotation_set_autopilot(ctx: Ctx):
     """Change autopilot settings."""
-    res = ctx.call(api.RotationSetAutopilotRequest(
-        rotation=ctx.rotation(),
-        off=bool(ctx.flag("off", False)),
-        create=ctx.flag("create"),
-        create_prior=ctx.flag("create-prior"),
-        schedule=ctx.flag("schedule"),
-        schedule_prior=ctx.flag("schedule-prior"),
-        start_finish=ctx.flag("start-finish"),
-        remind_start=ctx.flag("remind-start"),
-        remind_start_prior=ctx.flag("remind-start-prior"),
-        remind_finish=ctx.flag("remind-finish"),
-        remind_finish_prior=ctx.flag("remind-finish-prior"),
-    ))
+    res = ctx.call(
+        api.RotationSetAutopilotRequest(
+            rotation=ctx.rotation(),
+            off=bool(ctx.flag("off", False)),
+            create=ctx.flag("create"),
+            create_prior=ctx.flag("create-prior"),
+            schedule=ctx.flag("schedule"),
+            schedule_prior=ctx.flag("schedule-prior"),
+            start_finish=ctx.flag("start-finish"),
+            remind_start=ctx.flag("remind-start"),
+            remind_start_prior=ctx.flag("remind-start-prior"),
+            remind_finish=ctx.flag("remind-finish"),
+            remind_finish_prior=ctx.flag("remind-finish-prior"),
+        )
+    )
     return _rotation_reply(res, "Updated the autopilot of", "autopilot")
 
 
-@command(("rotation", "set", "fill"), "R [--fuzz N] [--seed N]",
-         "change how the rotation's tasks are filled",
-         flags=(ROT, Flag("fuzz", "count", "add this many periods to the odds' doubling time"),
-                Flag("seed", "int", "seed of the lottery's random numbers")))
+@command(
+    ("rotation", "set", "fill"),
+    "R [--fuzz N] [--seed N]",
+    "change how the rotation's tasks are filled",
+    flags=(
+        ROT,
+        Flag("fuzz", "count", "add this many periods to the odds' doubling time"),
+        Flag("seed", "int", "seed of the lottery's random numbers"),
+    ),
+)
 def rotation_set_fill(ctx: Ctx):
     """Change fill settings."""
-    res = ctx.call(api.RotationSetFillRequest(
-        rotation=ctx.rotation(), fuzz=ctx.flag("fuzz"), seed=ctx.flag("seed")))
+    res = ctx.call(
+        api.RotationSetFillRequest(
+            rotation=ctx.rotation(), fuzz=ctx.flag("fuzz"), seed=ctx.flag("seed")
+        )
+    )
     return _rotation_reply(res, "Updated fill settings of", "fill")
 
 
 _NEED_FLAGS = (
     ROT,
-    Flag("skill", "skill", "the skill and minimum level (`webapp`, `webapp-2`; default `any`)",
-         short="s"),
+    Flag(
+        "skill",
+        "skill",
+        "the skill and minimum level (`webapp`, `webapp-2`; default `any`)",
+        short="s",
+    ),
     Flag("count", "count", "how many users (default 1)"),
     Flag("clear", "bool", "remove this need instead"),
 )
@@ -161,38 +215,64 @@ _NEED_FLAGS = (
 
 def _need(ctx: Ctx, kind: type[api.RotationSetRequireRequest], limits: bool):
     skill, level = ctx.flag("skill", ("any", 0))
-    res = ctx.call(kind(rotation=ctx.rotation(), skill=skill, level=level,
-                        count=ctx.flag("count", 1), clear=bool(ctx.flag("clear", False))))
+    res = ctx.call(
+        kind(
+            rotation=ctx.rotation(),
+            skill=skill,
+            level=level,
+            count=ctx.flag("count", 1),
+            clear=bool(ctx.flag("clear", False)),
+        )
+    )
     ts = res.rotation.task_settings
     needs, word = (ts.limit, "limits") if limits else (ts.require, "requirements")
     text = f"Updated {word} of rotation **{res.rotation.rotation_id}**: {render.fmt_needs(needs)}."
     if res.unknown_skill:
         # Most likely a typo: nobody can meet a skill nobody was ever qualified for.
-        text += (f" Note: `{skill}` is not a known skill, so nobody has it yet; check the spelling "
-                 "(`/lotto skill list`) or qualify people with `/lotto user qualify`.")
+        text += (
+            f" Note: `{skill}` is not a known skill, so nobody has it yet; check the spelling "
+            "(`/lotto skill list`) or qualify people with `/lotto user qualify`."
+        )
     return res, text
 
 
-@command(("rotation", "set", "require"), "R [--skill S[-L]] [--count N] [--clear]",
-         "require at least N users with a skill in each task", flags=_NEED_FLAGS)
+@command(
+    ("rotation", "set", "require"),
+    "R [--skill S[-L]] [--count N] [--clear]",
+    "require at least N users with a skill in each task",
+    flags=_NEED_FLAGS,
+)
 def rotation_set_require(ctx: Ctx):
     """Change requirements."""
     return _need(ctx, api.RotationSetRequireRequest, False)
 
 
-@command(("rotation", "set", "limit"), "R [--skill S[-L]] [--count N] [--clear]",
-         "allow at most N users with a skill in each task", flags=_NEED_FLAGS)
+@command(
+    ("rotation", "set", "limit"),
+    "R [--skill S[-L]] [--count N] [--clear]",
+    "allow at most N users with a skill in each task",
+    flags=_NEED_FLAGS,
+)
 def rotation_set_limit(ctx: Ctx):
     """Change limits."""
     return _need(ctx, api.RotationSetLimitRequest, True)
 
 
-@command(("rotation", "set", "task"), "R [--duration D] [--grace D]",
-         "change the defaults for new tasks",
-         flags=(ROT, Flag("duration", "duration", "task length (0: shifts last a whole period)"),
-                Flag("grace", "duration", "rest time after serving a task")))
+@command(
+    ("rotation", "set", "task"),
+    "R [--duration D] [--grace D]",
+    "change the defaults for new tasks",
+    flags=(
+        ROT,
+        Flag("duration", "duration", "task length (0: shifts last a whole period)"),
+        Flag("grace", "duration", "rest time after serving a task"),
+    ),
+)
 def rotation_set_task(ctx: Ctx):
     """Change task defaults."""
-    res = ctx.call(api.RotationSetTaskRequest(
-        rotation=ctx.rotation(), duration=ctx.flag("duration"), grace=ctx.flag("grace")))
+    res = ctx.call(
+        api.RotationSetTaskRequest(
+            rotation=ctx.rotation(), duration=ctx.flag("duration"), grace=ctx.flag("grace")
+        )
+    )
     return _rotation_reply(res, "Updated task defaults of", "task")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from lotto import api
-from lotto.model.availability import overlapping
 from lotto.commands import render
 from lotto.commands.base import ROTATION_FLAG, Ctx
 from lotto.commands.parser import Flag
 from lotto.commands.tree import PUBLIC, command, group
+from lotto.model.availability import overlapping
 from lotto.model.task import STATE_FINISHED, STATE_SCHEDULED, STATE_STARTED, task_interval
 
 __all__: list[str] = []
@@ -24,38 +24,57 @@ def _created(ctx: Ctx, res: api.TaskResult, kind: str):
     return res, f"Created {kind} {render.task_summary(res.task, ctx.username)}."
 
 
-@command(("task", "new", "shift"), "R [--number N]",
-         "make shift N of a rotation (pending)",
-         flags=(ROT, Flag("number", "int", "the shift's period number, from 0 (default: the "
-                          "current period's shift, or the first later one not made yet)",
-                          short="n")),
-         details="Only on a shift rotation (the default --task-type of `rotation new`): a rotation "
-                 "has either recurring shifts or on-demand tickets, never both.")
+@command(
+    ("task", "new", "shift"),
+    "R [--number N]",
+    "make shift N of a rotation (pending)",
+    flags=(
+        ROT,
+        Flag(
+            "number",
+            "int",
+            "the shift's period number, from 0 (default: the "
+            "current period's shift, or the first later one not made yet)",
+            short="n",
+        ),
+    ),
+    details="Only on a shift rotation (the default --task-type of `rotation new`): a rotation "
+    "has either recurring shifts or on-demand tickets, never both.",
+)
 def task_new_shift(ctx: Ctx):
     """Make a shift."""
     res = ctx.call(api.TaskNewShiftRequest(rotation=ctx.rotation(), number=ctx.flag("number")))
     return _created(ctx, res, "shift")
 
 
-@command(("task", "new", "ticket"), "R [--summary TEXT]",
-         "make an on-demand ticket (pending), starting now",
-         flags=(ROT, Flag("summary", "str", "what the ticket is about (quote it)")),
-         details="Only on a ticket rotation, made with `rotation new NAME --task-type ticket`: "
-                 "a rotation has either recurring shifts or on-demand tickets, never both.")
+@command(
+    ("task", "new", "ticket"),
+    "R [--summary TEXT]",
+    "make an on-demand ticket (pending), starting now",
+    flags=(ROT, Flag("summary", "str", "what the ticket is about (quote it)")),
+    details="Only on a ticket rotation, made with `rotation new NAME --task-type ticket`: "
+    "a rotation has either recurring shifts or on-demand tickets, never both.",
+)
 def task_new_ticket(ctx: Ctx):
     """Make a ticket."""
-    res = ctx.call(api.TaskNewTicketRequest(rotation=ctx.rotation(),
-                                            summary=ctx.flag("summary", "")))
+    res = ctx.call(
+        api.TaskNewTicketRequest(rotation=ctx.rotation(), summary=ctx.flag("summary", ""))
+    )
     return _created(ctx, res, "ticket")
 
 
-@command(("task", "assign"), "ID [@user...] [--force]",
-         "assign users (default: you) to a pending task", flags=(FORCE,))
+@command(
+    ("task", "assign"),
+    "ID [@user...] [--force]",
+    "assign users (default: you) to a pending task",
+    flags=(FORCE,),
+)
 def task_assign(ctx: Ctx):
     """Assign users."""
     task_id, users = ctx.task_and_users()
-    res = ctx.call(api.TaskAssignRequest(task_id=task_id, user_ids=users,
-                                         force=bool(ctx.flag("force", False))))
+    res = ctx.call(
+        api.TaskAssignRequest(task_id=task_id, user_ids=users, force=bool(ctx.flag("force", False)))
+    )
     who = ", ".join(render.user_with_skills(u, res.users, ctx.username) for u in res.changed)
     if not who:
         return res, f"Nobody was assigned: everyone named is already assigned to {task_id}."
@@ -70,8 +89,11 @@ def _clash_note(ctx: Ctx, res: api.TaskAssignResult) -> str:
     notes = []
     for uid in res.changed:
         user = res.users.get(uid)
-        events = [e for e in overlapping(user.calendar if user else [], *interval)
-                  if e.task_id != res.task.task_id]
+        events = [
+            e
+            for e in overlapping(user.calendar if user else [], *interval)
+            if e.task_id != res.task.task_id
+        ]
         if events:
             why = ", ".join(e.reason + (f" {e.task_id}" if e.task_id else "") for e in events)
             notes.append(f"{ctx.username(uid)} ({why})")
@@ -80,13 +102,20 @@ def _clash_note(ctx: Ctx, res: api.TaskAssignResult) -> str:
     return f". Note: unavailable during the task: {'; '.join(notes)}."
 
 
-@command(("task", "unassign"), "ID [@user...] [--force]",
-         "remove users (default: you) from a pending task", flags=(_UNASSIGN_FORCE,))
+@command(
+    ("task", "unassign"),
+    "ID [@user...] [--force]",
+    "remove users (default: you) from a pending task",
+    flags=(_UNASSIGN_FORCE,),
+)
 def task_unassign(ctx: Ctx):
     """Unassign users."""
     task_id, users = ctx.task_and_users()
-    res = ctx.call(api.TaskUnassignRequest(task_id=task_id, user_ids=users,
-                                           force=bool(ctx.flag("force", False))))
+    res = ctx.call(
+        api.TaskUnassignRequest(
+            task_id=task_id, user_ids=users, force=bool(ctx.flag("force", False))
+        )
+    )
     who = ", ".join(ctx.username(u) for u in res.changed)
     if not who:
         return res, f"Nobody was unassigned: nobody named is assigned to {task_id}."

@@ -7,8 +7,9 @@ node. Help texts are ours; the behaviour follows SPEC §5.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from lotto.commands.parser import Flag
 
@@ -63,7 +64,7 @@ class Group:
 
     path: tuple[str, ...]
     summary: str
-    children: dict[str, "Group | Command"] = field(default_factory=dict)
+    children: dict[str, Group | Command] = field(default_factory=dict)
 
 
 ROOT = Group((), "Solar Lottery: fair, skill-aware team rotations.")
@@ -138,7 +139,8 @@ def help_text(node: Group | Command) -> str:
             short = f"-{flag.short}, " if flag.short else ""
             lines.append(f"- `{short}{flag.usage()}`: {flag.help}")
         who = {PUBLIC: "anyone", SELF: "anyone for themselves; plugin admins for others"}.get(
-            node.access, "plugin admins only")
+            node.access, "plugin admins only"
+        )
         lines += ["", f"Who may run it: {who}."]
         return "\n".join(lines)
     title = f"**{_name(node.path)}**" + (f": {node.summary}" if node.summary else "")

@@ -53,5 +53,7 @@ def fill(
         # "At least 0" asks for nobody (SPEC §3 step 5 drops such needs); the
         # fillers take every Require key as open, so drop them here, once, for
         # every caller. The task passed in is not changed.
-        task = msgspec.structs.replace(task, require={n: c for n, c in task.require.items() if c > 0})
+        task = msgspec.structs.replace(
+            task, require={n: c for n, c in task.require.items() if c > 0}
+        )
     return filler(rotation, task, users, now, rng)

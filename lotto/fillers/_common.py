@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from lotto.model.availability import any_overlapping
 from lotto.errors import InsufficientError
+from lotto.model.availability import any_overlapping
 from lotto.model.needs import format_need, format_needs, sorted_needs, user_meets
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task, task_interval

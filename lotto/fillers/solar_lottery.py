@@ -40,9 +40,7 @@ _LOG2_VERY_LARGE = math.log2(VERY_LARGE_WEIGHT)
 _LOG2_LIMIT_BOOST = math.log2(10)
 
 
-def user_log2_weights(
-    rotation: Rotation, users: list[User], when: datetime
-) -> dict[str, float]:
+def user_log2_weights(rotation: Rotation, users: list[User], when: datetime) -> dict[str, float]:
     """log2 of each user's lottery weight at ``when`` (SPEC §3 steps 3–4)."""
     return {
         user.mattermost_user_id: w
@@ -198,8 +196,9 @@ def _need_log2_weight(nid: str, pool: _Pool, limit: Mapping[str, int]) -> float:
     return weight
 
 
-def _count(met: list[str], require: dict[str, int], limit: dict[str, int],
-           full: set[str] | None = None) -> None:
+def _count(
+    met: list[str], require: dict[str, int], limit: dict[str, int], full: set[str] | None = None
+) -> None:
     """Count a user meeting ``met`` against Require and Limit (SPEC §3 step 6).
 
     Require needs now met are dropped; Limit needs used up join ``full``.

@@ -71,15 +71,22 @@ def _validate(data: Any) -> dict[str, bytes]:
         try:
             raw = encode_value(value)
             decode(kind_type, raw)
-        except (msgspec.EncodeError, msgspec.DecodeError, msgspec.ValidationError, TypeError) as exc:
+        except (
+            msgspec.EncodeError,
+            msgspec.DecodeError,
+            msgspec.ValidationError,
+            TypeError,
+        ) as exc:
             errors.append(f"{key} is not a valid {kind_type.__name__}: {exc}")
             bad_keys.append(key)
             continue
         encoded[key] = raw
     if errors:
         shown = "; ".join(errors[:5]) + (f"; and {len(errors) - 5} more" if len(errors) > 5 else "")
-        raise InputError(f"the dump has {len(errors)} bad record(s), so nothing was restored: {shown}.",
-                         keys=bad_keys)
+        raise InputError(
+            f"the dump has {len(errors)} bad record(s), so nothing was restored: {shown}.",
+            keys=bad_keys,
+        )
     return encoded
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from lotto.maintenance.snapshot import Snapshot, all_keys, read_values
 from lotto.model import keys
 from lotto.model.availability import REASON_GRACE, REASON_TASK
-from lotto.maintenance.snapshot import Snapshot, all_keys, read_values
 
 __all__ = [
     "Problem",
@@ -45,15 +45,17 @@ KINDS: dict[str, str] = {
 }
 
 #: Kinds ``repair`` can fix by rebuilding derived records.
-FIXABLE = frozenset({
-    "active_missing",
-    "active_archived",
-    "active_unlisted",
-    "open_tasks_mismatch",
-    "open_tasks_missing",
-    "open_tasks_orphan",
-    "skill_unknown",
-})
+FIXABLE = frozenset(
+    {
+        "active_missing",
+        "active_archived",
+        "active_unlisted",
+        "open_tasks_mismatch",
+        "open_tasks_missing",
+        "open_tasks_orphan",
+        "skill_unknown",
+    }
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -101,13 +103,21 @@ def check_snapshot(snap: Snapshot) -> list[Problem]:
 def _check_ids(snap: Snapshot, add) -> None:
     for rid, rotation in snap.rotations.items():
         if rotation.rotation_id != rid:
-            add("id_mismatch", keys.rotation(rid), f"the record's RotationID is {rotation.rotation_id!r}")
+            add(
+                "id_mismatch",
+                keys.rotation(rid),
+                f"the record's RotationID is {rotation.rotation_id!r}",
+            )
     for tid, task in snap.tasks.items():
         if task.task_id != tid:
             add("id_mismatch", keys.task(tid), f"the record's TaskID is {task.task_id!r}")
     for uid, user in snap.users.items():
         if user.mattermost_user_id != uid:
-            add("id_mismatch", keys.user(uid), f"the record's MattermostUserID is {user.mattermost_user_id!r}")
+            add(
+                "id_mismatch",
+                keys.user(uid),
+                f"the record's MattermostUserID is {user.mattermost_user_id!r}",
+            )
 
 
 def _check_active(snap: Snapshot, add) -> None:
@@ -132,17 +142,30 @@ def _check_tasks(snap: Snapshot, add) -> None:
             task = snap.tasks.get(tid)
             if task is None:
                 if keys.task(tid) not in snap.bad:
-                    add("task_missing", keys.rotation(rid), f"lists task {tid}, which has no record")
+                    add(
+                        "task_missing", keys.rotation(rid), f"lists task {tid}, which has no record"
+                    )
             elif task.rotation_id != rid:
-                add("task_wrong_rotation", keys.task(tid),
-                    f"is listed by rotation {rid} but names rotation {task.rotation_id!r}")
+                add(
+                    "task_wrong_rotation",
+                    keys.task(tid),
+                    f"is listed by rotation {rid} but names rotation {task.rotation_id!r}",
+                )
     for tid, task in snap.tasks.items():
         owner = snap.rotations.get(task.rotation_id)
         if owner is None:
             if keys.rotation(task.rotation_id) not in snap.bad:
-                add("task_unlisted", keys.task(tid), f"names rotation {task.rotation_id!r}, which has no record")
+                add(
+                    "task_unlisted",
+                    keys.task(tid),
+                    f"names rotation {task.rotation_id!r}, which has no record",
+                )
         elif tid not in owner.task_ids and tid not in listed:
-            add("task_unlisted", keys.task(tid), f"is not listed in the TaskIDs of rotation {task.rotation_id}")
+            add(
+                "task_unlisted",
+                keys.task(tid),
+                f"is not listed in the TaskIDs of rotation {task.rotation_id}",
+            )
 
 
 def _check_open_tasks(snap: Snapshot, add) -> None:
@@ -182,7 +205,11 @@ def _check_users(snap: Snapshot, add) -> None:
     for tid, task in snap.tasks.items():
         for uid in dict.fromkeys(task.mattermost_user_ids):
             if missing(uid):
-                add("assignee_missing", keys.task(tid), f"is assigned to user {uid}, who has no record")
+                add(
+                    "assignee_missing",
+                    keys.task(tid),
+                    f"is assigned to user {uid}, who has no record",
+                )
     for rid, rotation in snap.rotations.items():
         for uid in dict.fromkeys(rotation.mattermost_user_ids):
             if missing(uid):
@@ -190,9 +217,16 @@ def _check_users(snap: Snapshot, add) -> None:
     known_skills = set(snap.index_ids(keys.SKILLS))
     for uid, user in snap.users.items():
         for event in user.calendar:
-            if (event.reason in (REASON_TASK, REASON_GRACE) and event.task_id
-                    and event.task_id not in snap.tasks and keys.task(event.task_id) not in snap.bad):
-                add("event_task_missing", keys.user(uid),
-                    f"has a {event.reason} event of task {event.task_id}, which has no record")
+            if (
+                event.reason in (REASON_TASK, REASON_GRACE)
+                and event.task_id
+                and event.task_id not in snap.tasks
+                and keys.task(event.task_id) not in snap.bad
+            ):
+                add(
+                    "event_task_missing",
+                    keys.user(uid),
+                    f"has a {event.reason} event of task {event.task_id}, which has no record",
+                )
         for skill in sorted(set(user.skill_levels) - known_skills):
             add("skill_unknown", keys.SKILLS, f"does not list skill {skill}, which user {uid} has")

@@ -53,19 +53,35 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     # SUPPRESS: the options may come before or after the subcommand.
-    common.add_argument("--store", metavar="URL", default=argparse.SUPPRESS,
-                        help="redis://HOST:PORT/DB (or unix://, rediss://) [env LOTTO_STORE]")
-    common.add_argument("--plugin-id", metavar="ID", default=argparse.SUPPRESS,
-                        help=f"the plugin id namespacing the keys [default {lotto.PLUGIN_ID}]")
-    parser = _Parser(prog=_PROG, description=_DESCRIPTION, epilog=_EPILOG, parents=[common],
-                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    common.add_argument(
+        "--store",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="redis://HOST:PORT/DB (or unix://, rediss://) [env LOTTO_STORE]",
+    )
+    common.add_argument(
+        "--plugin-id",
+        metavar="ID",
+        default=argparse.SUPPRESS,
+        help=f"the plugin id namespacing the keys [default {lotto.PLUGIN_ID}]",
+    )
+    parser = _Parser(
+        prog=_PROG,
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        parents=[common],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     p = sub.add_parser("dump", parents=[common], help="write every record as pretty JSON")
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
     p = sub.add_parser("restore", parents=[common], help="write back the records of a dump")
     p.add_argument("file", metavar="FILE", help='a dump file ("-" for stdin)')
-    p.add_argument("--replace", action="store_true",
-                   help="replace whatever the store holds (default: refuse a non-empty store)")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace whatever the store holds (default: refuse a non-empty store)",
+    )
     sub.add_parser("check", parents=[common], help="report inconsistent records (exit 1 if any)")
     p = sub.add_parser("repair", parents=[common], help="rebuild indexes and open-task records")
     p.add_argument("--dry-run", action="store_true", help="only show what would change")
@@ -78,7 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         if not args.command:
-            raise _Usage(f"no command given: use dump, restore, check, repair or keys. See `{_PROG} --help`.")
+            raise _Usage(
+                f"no command given: use dump, restore, check, repair or keys. See `{_PROG} --help`."
+            )
         url = getattr(args, "store", None) or os.environ.get("LOTTO_STORE", "")
         if not url:
             raise _Usage("no store given: pass --store redis://HOST:PORT/DB or set LOTTO_STORE.")
@@ -96,8 +114,11 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc), 1)
     except kvstore.BackendError as exc:
         reason = str(exc).rstrip(". ")
-        return _fail(f"the store at {redact(url)} failed: {reason}. Check that Redis is running and "
-                     "the URL is right; nothing was changed unless the failure came while saving.", 1)
+        return _fail(
+            f"the store at {redact(url)} failed: {reason}. Check that Redis is running and "
+            "the URL is right; nothing was changed unless the failure came while saving.",
+            1,
+        )
     except kvstore.KVError as exc:
         return _fail(str(exc), 1)
     finally:
@@ -184,8 +205,10 @@ def _cmd_repair(kv: Any, args: argparse.Namespace) -> int:
     left = [p for p in problems if not p.fixable] if args.dry_run else check(kv)
     for problem in left:
         print(f"left for a person: {problem}")
-    _say(f"{len(changes)} change(s){' (dry run: nothing written)' if args.dry_run else ''}; "
-         f"{len(left)} problem(s) left")
+    _say(
+        f"{len(changes)} change(s){' (dry run: nothing written)' if args.dry_run else ''}; "
+        f"{len(left)} problem(s) left"
+    )
     return 1 if left else 0
 
 

@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from lotto.model import keys
-from lotto.model.index import Index
 from lotto.maintenance.check import FIXABLE, Problem, check_snapshot
 from lotto.maintenance.snapshot import Snapshot, all_keys, read_values
+from lotto.model import keys
+from lotto.model.index import Index
 from lotto.model.record import encode
 from lotto.store import OpenTasks
 
@@ -69,13 +69,20 @@ def _plan(snap: Snapshot, current: set[tuple[str, str]]) -> list[Change]:
     for kind, key in sorted(current, key=lambda p: p[1]):
         if kind not in _OPEN_KINDS and kind != "open_tasks_orphan":
             continue
-        rid = key[len(keys.open_tasks("")):]
+        rid = key[len(keys.open_tasks("")) :]
         if kind in _OPEN_KINDS:
             rotation = snap.rotations[rid]
             tasks = snap.expected_open(rotation)
-            listed = ", ".join(f"{t} ({', '.join(u) or 'nobody'})" for t, u in tasks.items()) or "none"
-            changes.append(Change(key, encode(OpenTasks(tasks=tasks)),
-                                  f"rebuilt from the tasks of rotation {rid}; open: {listed}"))
+            listed = (
+                ", ".join(f"{t} ({', '.join(u) or 'nobody'})" for t, u in tasks.items()) or "none"
+            )
+            changes.append(
+                Change(
+                    key,
+                    encode(OpenTasks(tasks=tasks)),
+                    f"rebuilt from the tasks of rotation {rid}; open: {listed}",
+                )
+            )
         elif kind == "open_tasks_orphan":
             changes.append(Change(key, None, f"deleted: rotation {rid} has no record"))
     if "skill_unknown" in kinds:
@@ -89,14 +96,19 @@ def _rebuild_active(snap: Snapshot) -> Change:
     # archived is unknown, and dropping it would hide it from every command.
     keep = {rid for rid in old if keys.rotation(rid) in snap.bad}
     new = sorted(keep | {rid for rid, rot in snap.rotations.items() if not rot.is_archived})
-    return Change(keys.ACTIVE_ROTATIONS, encode(Index(ids=new)),
-                  "rebuilt from the rotation records" + _diff(old, new))
+    return Change(
+        keys.ACTIVE_ROTATIONS,
+        encode(Index(ids=new)),
+        "rebuilt from the rotation records" + _diff(old, new),
+    )
 
 
 def _rebuild_skills(snap: Snapshot) -> Change:
     old = snap.index_ids(keys.SKILLS)
     new = sorted(set(old).union(*(u.skill_levels for u in snap.users.values())))
-    return Change(keys.SKILLS, encode(Index(ids=new)), "added the skills users have" + _diff(old, new))
+    return Change(
+        keys.SKILLS, encode(Index(ids=new)), "added the skills users have" + _diff(old, new)
+    )
 
 
 def _diff(old: list[str], new: list[str]) -> str:

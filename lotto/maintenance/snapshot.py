@@ -18,11 +18,19 @@ from lotto.model import keys
 from lotto.model.index import Index
 from lotto.model.record import Record, decode
 from lotto.model.rotation import Rotation
-from lotto.store import OpenTasks
 from lotto.model.task import STATE_FINISHED, Task
 from lotto.model.user import User
+from lotto.store import OpenTasks
 
-__all__ = ["PAGE_SIZE", "READ_BATCH", "RECORD_TYPES", "Snapshot", "all_keys", "read_values", "record_type"]
+__all__ = [
+    "PAGE_SIZE",
+    "READ_BATCH",
+    "RECORD_TYPES",
+    "Snapshot",
+    "all_keys",
+    "read_values",
+    "record_type",
+]
 
 #: Keys asked of ``list_keys`` per page.
 PAGE_SIZE = 1000
@@ -39,7 +47,12 @@ RECORD_TYPES: dict[str, type[Record]] = {
 }
 
 _INDEX_KEYS = (keys.ACTIVE_ROTATIONS, keys.SKILLS)
-_PREFIXES = {"rotation": "rotation:", "task": "task:", "user": "user:", "open_tasks": "index:open_tasks:"}
+_PREFIXES = {
+    "rotation": "rotation:",
+    "task": "task:",
+    "user": "user:",
+    "open_tasks": "index:open_tasks:",
+}
 
 
 def record_type(key: str) -> type[Record] | None:
@@ -112,9 +125,13 @@ class Snapshot:
         if kind == "index":
             self.indexes[key] = record  # type: ignore[assignment]
             return
-        ident = key[len(_PREFIXES[kind]):]
-        getattr(self, {"rotation": "rotations", "task": "tasks", "user": "users",
-                       "open_tasks": "open_tasks"}[kind])[ident] = record
+        ident = key[len(_PREFIXES[kind]) :]
+        getattr(
+            self,
+            {"rotation": "rotations", "task": "tasks", "user": "users", "open_tasks": "open_tasks"}[
+                kind
+            ],
+        )[ident] = record
 
     def index_ids(self, key: str) -> list[str]:
         """Ids of the index at ``key`` (empty when absent or undecodable)."""

@@ -88,9 +88,7 @@ def clear_personal(calendar: Iterable[Event], start: datetime, finish: datetime)
 
     Task and grace events stay: they belong to tasks and go with them.
     """
-    return [
-        e for e in calendar if not (e.reason == REASON_PERSONAL and overlaps(e, start, finish))
-    ]
+    return [e for e in calendar if not (e.reason == REASON_PERSONAL and overlaps(e, start, finish))]
 
 
 def for_rotation(calendar: Iterable[Event], rotation_id: str) -> list[Event]:

@@ -64,5 +64,3 @@ def decoder(kind: type[R]) -> msgspec.json.Decoder[R]:
 def decode(kind: type[R], data: bytes) -> R:
     """Decode stored JSON bytes into a record of ``kind``."""
     return decoder(kind).decode(data)
-
-

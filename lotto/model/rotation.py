@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from lotto.model import timeutil
 from lotto.errors import InputError
+from lotto.model import timeutil
 from lotto.model.record import Record, StoredTime
 
 __all__ = [

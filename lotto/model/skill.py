@@ -133,4 +133,3 @@ def parse_need_id(nid: str) -> tuple[str, int]:
 def format_skill_level(skill: str, level: int) -> str:
     """User-facing form of a skill-level (``webapp-◈``; ``any``)."""
     return need_id(skill, level)
-

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from fractions import Fraction
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -52,7 +52,7 @@ __all__ = [
     "shift_number_at",
 ]
 
-UTC = timezone.utc
+UTC = UTC
 
 PERIOD_DAILY = "daily"
 PERIOD_WEEKLY = "weekly"
@@ -62,15 +62,39 @@ PERIOD_MONTHLY = "monthly"
 _H = 3600
 # Offsets (seconds east of UTC) of the abbreviations accepted after a time.
 ZONE_ABBREVIATIONS: dict[str, int] = {
-    "UTC": 0, "GMT": 0, "Z": 0, "WET": 0,
-    "WEST": 1 * _H, "BST": 1 * _H, "CET": 1 * _H, "CEST": 2 * _H,
-    "EET": 2 * _H, "EEST": 3 * _H, "MSK": 3 * _H,
-    "IST": 5 * _H + 1800, "SGT": 8 * _H, "HKT": 8 * _H, "AWST": 8 * _H,
-    "JST": 9 * _H, "KST": 9 * _H, "ACST": 9 * _H + 1800, "AEST": 10 * _H,
-    "AEDT": 11 * _H, "NZST": 12 * _H, "NZDT": 13 * _H,
-    "HST": -10 * _H, "AKST": -9 * _H, "AKDT": -8 * _H,
-    "PST": -8 * _H, "PDT": -7 * _H, "MST": -7 * _H, "MDT": -6 * _H,
-    "CST": -6 * _H, "CDT": -5 * _H, "EST": -5 * _H, "EDT": -4 * _H,
+    "UTC": 0,
+    "GMT": 0,
+    "Z": 0,
+    "WET": 0,
+    "WEST": 1 * _H,
+    "BST": 1 * _H,
+    "CET": 1 * _H,
+    "CEST": 2 * _H,
+    "EET": 2 * _H,
+    "EEST": 3 * _H,
+    "MSK": 3 * _H,
+    "IST": 5 * _H + 1800,
+    "SGT": 8 * _H,
+    "HKT": 8 * _H,
+    "AWST": 8 * _H,
+    "JST": 9 * _H,
+    "KST": 9 * _H,
+    "ACST": 9 * _H + 1800,
+    "AEST": 10 * _H,
+    "AEDT": 11 * _H,
+    "NZST": 12 * _H,
+    "NZDT": 13 * _H,
+    "HST": -10 * _H,
+    "AKST": -9 * _H,
+    "AKDT": -8 * _H,
+    "PST": -8 * _H,
+    "PDT": -7 * _H,
+    "MST": -7 * _H,
+    "MDT": -6 * _H,
+    "CST": -6 * _H,
+    "CDT": -5 * _H,
+    "EST": -5 * _H,
+    "EDT": -4 * _H,
 }
 
 _TIME_RE = re.compile(
@@ -139,8 +163,13 @@ def _parse_time(text: str, zone: str | tzinfo) -> datetime:
     frac = (m["frac"] or "").ljust(6, "0")[:6]
     try:
         naive = datetime(
-            int(m["y"]), int(m["mo"]), int(m["d"]),
-            int(m["h"] or 0), int(m["mi"] or 0), int(m["s"] or 0), int(frac or 0),
+            int(m["y"]),
+            int(m["mo"]),
+            int(m["d"]),
+            int(m["h"] or 0),
+            int(m["mi"] or 0),
+            int(m["s"] or 0),
+            int(frac or 0),
         )
     except ValueError as err:
         raise BadTimeError(
@@ -160,9 +189,10 @@ def _parse_time(text: str, zone: str | tzinfo) -> datetime:
         # second occurrence of an ambiguous time ("01:30PST" on fall-back day).
         for fold in (0, 1):
             candidate = naive.replace(tzinfo=tz, fold=fold)
-            if candidate.tzname() == abbr and candidate.astimezone(UTC).astimezone(tz).replace(
-                tzinfo=None
-            ) == naive:
+            if (
+                candidate.tzname() == abbr
+                and candidate.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == naive
+            ):
                 return candidate.astimezone(UTC)
         if abbr not in ZONE_ABBREVIATIONS:
             raise BadTimeError(
@@ -190,7 +220,9 @@ def format_time(dt: datetime | None, zone: str | tzinfo = UTC) -> str:
 
 _NS = {
     "ns": 1,
-    "us": 1_000, "µs": 1_000, "μs": 1_000,
+    "us": 1_000,
+    "µs": 1_000,
+    "μs": 1_000,
     "ms": 1_000_000,
     "s": 1_000_000_000,
     "m": 60 * 1_000_000_000,
@@ -212,9 +244,7 @@ def parse_duration(text: str) -> timedelta:
         return timedelta(0)
     if not _DUR_RE.match(raw):
         raise BadTimeError(f"{text!r} is not a valid duration: {_DUR_HELP}.", duration=text)
-    total = sum(
-        (Fraction(num) * _NS[unit] for num, unit in _DUR_PART.findall(raw)), Fraction(0)
-    )
+    total = sum((Fraction(num) * _NS[unit] for num, unit in _DUR_PART.findall(raw)), Fraction(0))
     if total > _MAX_NS:
         raise BadTimeError(
             f"{text!r} is too long a duration (at most about 292 years).", duration=text

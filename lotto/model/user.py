@@ -29,13 +29,23 @@ def task_events(task: Task) -> list[Event]:
         return []
     start, finish = interval
     events = [
-        Event(start=start, finish=finish, reason=REASON_TASK,
-              task_id=task.task_id, rotation_id=task.rotation_id)
+        Event(
+            start=start,
+            finish=finish,
+            reason=REASON_TASK,
+            task_id=task.task_id,
+            rotation_id=task.rotation_id,
+        )
     ]
     if task.grace.total_seconds() > 0:
         events.append(
-            Event(start=finish, finish=finish + task.grace, reason=REASON_GRACE,
-                  task_id=task.task_id, rotation_id=task.rotation_id)
+            Event(
+                start=finish,
+                finish=finish + task.grace,
+                reason=REASON_GRACE,
+                task_id=task.task_id,
+                rotation_id=task.rotation_id,
+            )
         )
     return events
 

@@ -27,12 +27,19 @@ from lotto import api
 from lotto.api import AutopilotFill, AutopilotStep, Notice
 from lotto.errors import InsufficientError
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation
+from lotto.model.task import (
+    STATE_FINISHED,
+    STATE_PENDING,
+    STATE_SCHEDULED,
+    STATE_STARTED,
+    Task,
+    task_interval,
+)
+from lotto.model.timeutil import shift_number_at, shift_start
+from lotto.model.user import User
 from lotto.service import taskops
 from lotto.service.common import notice
 from lotto.store import Session
-from lotto.model.task import STATE_FINISHED, STATE_PENDING, STATE_SCHEDULED, STATE_STARTED, Task, task_interval
-from lotto.model.timeutil import shift_number_at, shift_start
-from lotto.model.user import User
 
 __all__ = ["run_autopilot", "MAX_CREATE_AHEAD"]
 
@@ -45,8 +52,15 @@ MAX_CREATE_AHEAD = 1000
 
 
 class _Run:
-    def __init__(self, session: Session, rotation: Rotation, tasks: dict[str, Task], users: dict[str, User],
-                 now: datetime, actor_id: str) -> None:
+    def __init__(
+        self,
+        session: Session,
+        rotation: Rotation,
+        tasks: dict[str, Task],
+        users: dict[str, User],
+        now: datetime,
+        actor_id: str,
+    ) -> None:
         self.s = session
         self.rotation = rotation
         self.tasks = tasks
@@ -59,7 +73,9 @@ class _Run:
 
     def in_view(self, state: str) -> list[Task]:
         """Tasks that were in ``state`` when the run began and still are, in creation order."""
-        return [t for tid, t in self.tasks.items() if self.view.get(tid) == state and t.state == state]
+        return [
+            t for tid, t in self.tasks.items() if self.view.get(tid) == state and t.state == state
+        ]
 
     def _remind(self, name: str, kind: str, due) -> AutopilotStep:
         step = AutopilotStep(name=name)
@@ -88,8 +104,10 @@ class _Run:
         return self._remind(
             api.STEP_REMIND_FINISH,
             "remind_finish",
-            lambda t: not t.autopilot_reminded_finish
-            and self.now >= t.actual_start + t.expected_duration - ap.remind_finish_prior,
+            lambda t: (
+                not t.autopilot_reminded_finish
+                and self.now >= t.actual_start + t.expected_duration - ap.remind_finish_prior
+            ),
         )
 
     def remind_start(self) -> AutopilotStep:
@@ -99,7 +117,10 @@ class _Run:
         return self._remind(
             api.STEP_REMIND_START,
             "remind_start",
-            lambda t: not t.autopilot_reminded_start and self.now >= t.expected_start - ap.remind_start_prior,
+            lambda t: (
+                not t.autopilot_reminded_start
+                and self.now >= t.expected_start - ap.remind_start_prior
+            ),
         )
 
     def _transition(self, name: str, from_state: str, to_state: str, due) -> AutopilotStep:
@@ -108,40 +129,63 @@ class _Run:
         step = AutopilotStep(name=name)
         for task in self.in_view(from_state):
             if due(task):
-                _, notes = taskops.transition(self.s, self.rotation, task, to_state, self.users,
-                                              now=self.now, actor_id=self.actor_id)
+                _, notes = taskops.transition(
+                    self.s,
+                    self.rotation,
+                    task,
+                    to_state,
+                    self.users,
+                    now=self.now,
+                    actor_id=self.actor_id,
+                )
                 self.notices.extend(notes)
                 step.task_ids.append(task.task_id)
         return step
 
     def finish(self) -> AutopilotStep:
-        return self._transition(api.STEP_FINISH, STATE_STARTED, STATE_FINISHED,
-                                lambda t: t.actual_start + t.expected_duration < self.now)
+        return self._transition(
+            api.STEP_FINISH,
+            STATE_STARTED,
+            STATE_FINISHED,
+            lambda t: t.actual_start + t.expected_duration < self.now,
+        )
 
     def start(self) -> AutopilotStep:
-        return self._transition(api.STEP_START, STATE_SCHEDULED, STATE_STARTED,
-                                lambda t: self.now >= t.expected_start)
+        return self._transition(
+            api.STEP_START, STATE_SCHEDULED, STATE_STARTED, lambda t: self.now >= t.expected_start
+        )
 
     def create(self) -> AutopilotStep:
         ap, fs, r = self.rotation.autopilot_settings, self.rotation.fill_settings, self.rotation
         if r.task_type == TASK_TYPE_TICKET:
-            return AutopilotStep(name=api.STEP_CREATE, configured=ap.create,
-                                 skipped_reason="tickets can not be auto-created")
+            return AutopilotStep(
+                name=api.STEP_CREATE,
+                configured=ap.create,
+                skipped_reason="tickets can not be auto-created",
+            )
         if not ap.create:
             return AutopilotStep(name=api.STEP_CREATE, configured=False)
         if fs.beginning is None:
-            return AutopilotStep(name=api.STEP_CREATE, skipped_reason="the rotation has no beginning time")
+            return AutopilotStep(
+                name=api.STEP_CREATE, skipped_reason="the rotation has no beginning time"
+            )
         step = AutopilotStep(name=api.STEP_CREATE)
         up_to = self.now + ap.create_prior
         n = shift_number_at(fs.beginning, fs.period, fs.time_zone, self.now)
         last = n + MAX_CREATE_AHEAD - 1
         made = set(r.task_ids)
-        while n <= last and (start := shift_start(fs.beginning, fs.period, fs.time_zone, n)) < up_to:
+        while (
+            n <= last and (start := shift_start(fs.beginning, fs.period, fs.time_zone, n)) < up_to
+        ):
             tid = f"{r.rotation_id}#{n}"
             # Shift numbers before the beginning don't exist; an existing shift
             # (any state) or an open task covering the start means "covered".
-            covered = n < 0 or tid in made or any(
-                (iv := task_interval(t)) and iv[0] <= start < iv[1] for t in self.tasks.values()
+            covered = (
+                n < 0
+                or tid in made
+                or any(
+                    (iv := task_interval(t)) and iv[0] <= start < iv[1] for t in self.tasks.values()
+                )
             )
             # A shift that would overlap an open task is skipped, not an error: the
             # autopilot must keep running the other steps.
@@ -164,27 +208,47 @@ class _Run:
             ended = task.expected_start + task.expected_duration
             if self.now >= ended:
                 # Too late to fill: report, don't retry (a failure here would recur every tick).
-                step.fills.append(AutopilotFill(task_id=task.task_id, state=task.state, ended_at=ended))
+                step.fills.append(
+                    AutopilotFill(task_id=task.task_id, state=task.state, ended_at=ended)
+                )
                 continue
             try:
                 added = taskops.fill(self.s, self.rotation, task, self.users, self.now)
             except InsufficientError as err:
                 # One unfillable task must not stop the rest of the run (finishing
                 # and starting other shifts, reminders): report it, leave it pending.
-                step.fills.append(AutopilotFill(task_id=task.task_id, state=task.state, error=err.message))
+                step.fills.append(
+                    AutopilotFill(task_id=task.task_id, state=task.state, error=err.message)
+                )
                 step.task_ids.append(task.task_id)
                 continue
-            _, notes = taskops.transition(self.s, self.rotation, task, STATE_SCHEDULED, self.users,
-                                          now=self.now, actor_id=self.actor_id)
+            _, notes = taskops.transition(
+                self.s,
+                self.rotation,
+                task,
+                STATE_SCHEDULED,
+                self.users,
+                now=self.now,
+                actor_id=self.actor_id,
+            )
             self.notices.extend(notes)
             self.mentioned.update(added)
-            step.fills.append(AutopilotFill(task_id=task.task_id, added_user_ids=added, state=task.state))
+            step.fills.append(
+                AutopilotFill(task_id=task.task_id, added_user_ids=added, state=task.state)
+            )
             step.task_ids.append(task.task_id)
         return step
 
 
-def run_autopilot(session: Session, rotation: Rotation, tasks: dict[str, Task], users: dict[str, User],
-                  *, now: datetime, actor_id: str) -> tuple[list[AutopilotStep], list[Notice], dict[str, User]]:
+def run_autopilot(
+    session: Session,
+    rotation: Rotation,
+    tasks: dict[str, Task],
+    users: dict[str, User],
+    *,
+    now: datetime,
+    actor_id: str,
+) -> tuple[list[AutopilotStep], list[Notice], dict[str, User]]:
     """Run the six steps in order; returns (steps, notices, records of auto-assigned users).
 
     ``tasks`` are the rotation's open tasks; ``users`` must hold the records of
@@ -195,5 +259,12 @@ def run_autopilot(session: Session, rotation: Rotation, tasks: dict[str, Task], 
     reported as skipped (``AutopilotFill.ended_at``) and stays pending.
     """
     run = _Run(session, rotation, dict(tasks), users, now, actor_id)
-    steps = [run.remind_finish(), run.finish(), run.create(), run.fill_schedule(), run.remind_start(), run.start()]
+    steps = [
+        run.remind_finish(),
+        run.finish(),
+        run.create(),
+        run.fill_schedule(),
+        run.remind_start(),
+        run.start(),
+    ]
     return steps, run.notices, {u: users[u] for u in sorted(run.mentioned)}

@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from lotto import api
 from lotto.model import keys
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation
+from lotto.model.task import STATE_FINISHED, Task, task_interval, task_number
+from lotto.model.timeutil import shift_number_at
 from lotto.service.common import resolve_rotation, run
 from lotto.service.taskops import load_open_tasks
 from lotto.store import Session
-from lotto.model.task import STATE_FINISHED, Task, task_interval, task_number
-from lotto.model.timeutil import shift_number_at
 
 __all__ = ["CalendarFeedOps", "MAX_FINISHED", "finished_candidates"]
 
@@ -56,8 +56,9 @@ def _recent(task: Task, since: datetime) -> bool:
 class CalendarFeedOps:
     """Mixin of :class:`lotto.service.Service`: the calendar feed of a rotation."""
 
-    def rotation_calendar(self, req: api.RotationCalendarRequest, *, actor_id: str,
-                          now: datetime) -> api.RotationCalendarResult:
+    def rotation_calendar(
+        self, req: api.RotationCalendarRequest, *, actor_id: str, now: datetime
+    ) -> api.RotationCalendarResult:
         """The rotation's open tasks and those finished in the last 90 days (creation order).
 
         With ``req.user_id`` only the tasks that user is assigned to. Round trips:

@@ -9,16 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from lotto.model import keys
-from lotto.api import Notice, RotationRef
 from kvstore.errors import ConflictError as KVConflictError
 from kvstore.errors import InvalidKeyError
+from lotto.api import Notice, RotationRef
 from lotto.errors import AmbiguousError, BadTimeError, ConflictError, InputError, NotFoundError
-from lotto.ports import Directory
+from lotto.model import keys
 from lotto.model.record import decode, encode
 from lotto.model.rotation import Rotation
-from lotto.store import Session
 from lotto.model.task import Task, rotation_id_of
+from lotto.ports import Directory
+from lotto.store import Session
 
 __all__ = [
     "run",
@@ -87,7 +87,9 @@ def out_of_range() -> BadTimeError:
     )
 
 
-def resolve_rotation(session: Session, ref: RotationRef, extra_keys: Iterable[str] = ()) -> Rotation:
+def resolve_rotation(
+    session: Session, ref: RotationRef, extra_keys: Iterable[str] = ()
+) -> Rotation:
     """Find the active rotation ``ref`` names (SPEC §5) and return its record.
 
     Round trips: ONE batch reads the active index, every active rotation whose
@@ -132,7 +134,9 @@ def resolve_rotation(session: Session, ref: RotationRef, extra_keys: Iterable[st
     return rotation
 
 
-def load_task(session: Session, task_id: str, extra_keys: Iterable[str] = ()) -> tuple[Task, Rotation]:
+def load_task(
+    session: Session, task_id: str, extra_keys: Iterable[str] = ()
+) -> tuple[Task, Rotation]:
     """The task and its rotation.
 
     Round trips: batch 1 reads ``task:<id>``, ``rotation:<rid>`` (the rotation
@@ -175,8 +179,16 @@ def check_users(directory: Directory, user_ids: list[str]) -> list[str]:
     return ids
 
 
-def notice(kind: str, user_id: str, actor_id: str, *, task: Task | None = None,
-           rotation_id: str = "", interval: tuple | None = None, **extra: Any) -> Notice:
+def notice(
+    kind: str,
+    user_id: str,
+    actor_id: str,
+    *,
+    task: Task | None = None,
+    rotation_id: str = "",
+    interval: tuple | None = None,
+    **extra: Any,
+) -> Notice:
     """Build a Notice; with ``task`` its id, rotation, snapshot and interval are filled in."""
     start = finish = None
     if interval is not None:
@@ -186,7 +198,23 @@ def notice(kind: str, user_id: str, actor_id: str, *, task: Task | None = None,
         # Deep copy (a JSON round trip is msgspec's fastest): the task object keeps
         # changing within the same command, the notice must show it as it was.
         snapshot = decode(Task, encode(task))
-        return Notice(kind=kind, user_id=user_id, actor_id=actor_id, rotation_id=rotation_id,
-                      task_id=task.task_id, task=snapshot, start=start, finish=finish, **extra)
-    return Notice(kind=kind, user_id=user_id, actor_id=actor_id, rotation_id=rotation_id,
-                  start=start, finish=finish, **extra)
+        return Notice(
+            kind=kind,
+            user_id=user_id,
+            actor_id=actor_id,
+            rotation_id=rotation_id,
+            task_id=task.task_id,
+            task=snapshot,
+            start=start,
+            finish=finish,
+            **extra,
+        )
+    return Notice(
+        kind=kind,
+        user_id=user_id,
+        actor_id=actor_id,
+        rotation_id=rotation_id,
+        start=start,
+        finish=finish,
+        **extra,
+    )

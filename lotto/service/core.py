@@ -7,17 +7,17 @@ import inspect
 import random
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 
 from lotto import api
-from lotto.model import keys
-from lotto.service.autopilot import run_autopilot
 from lotto.errors import BadTimeError
+from lotto.model import keys
 from lotto.ports import Directory
 from lotto.service import taskops
+from lotto.service.autopilot import run_autopilot
 from lotto.service.calendar_feed import CalendarFeedOps
 from lotto.service.common import resolve_rotation, run
 from lotto.service.forecast import ForecastOps
@@ -59,8 +59,9 @@ class Service(RotationOps, TaskOps, UserOps, SkillOps, ForecastOps, CalendarFeed
         # Per-thread measurements of the last call (``stats.round_trips``), for tests and benches.
         self.stats = threading.local()
 
-    def rotation_autopilot(self, req: api.RotationAutopilotRequest, *, actor_id: str,
-                           now: datetime) -> api.AutopilotResult:
+    def rotation_autopilot(
+        self, req: api.RotationAutopilotRequest, *, actor_id: str, now: datetime
+    ) -> api.AutopilotResult:
         """Run the autopilot once for a rotation at ``now`` (SPEC §4).
 
         Round trips: batch 1 = rotation resolution (rotation + open-tasks
@@ -71,13 +72,21 @@ class Service(RotationOps, TaskOps, UserOps, SkillOps, ForecastOps, CalendarFeed
 
         def fn(s: Session) -> api.AutopilotResult:
             rotation = resolve_rotation(s, req.rotation)
-            tasks = taskops.load_open_tasks(s, rotation, [keys.user(u) for u in rotation.mattermost_user_ids])
-            ids = [*rotation.mattermost_user_ids, *(u for t in tasks.values() for u in t.mattermost_user_ids)]
+            tasks = taskops.load_open_tasks(
+                s, rotation, [keys.user(u) for u in rotation.mattermost_user_ids]
+            )
+            ids = [
+                *rotation.mattermost_user_ids,
+                *(u for t in tasks.values() for u in t.mattermost_user_ids),
+            ]
             notices: list[api.Notice] = []
             users = taskops.users_of(s, ids, actor_id, notices)
-            steps, more, mentioned = run_autopilot(s, rotation, tasks, users, now=now, actor_id=actor_id)
-            return api.AutopilotResult(rotation=rotation, time=now, steps=steps, users=mentioned,
-                                       notices=notices + more)
+            steps, more, mentioned = run_autopilot(
+                s, rotation, tasks, users, now=now, actor_id=actor_id
+            )
+            return api.AutopilotResult(
+                rotation=rotation, time=now, steps=steps, users=mentioned, notices=notices + more
+            )
 
         return run(self.kv, fn, self.stats)
 
@@ -91,7 +100,7 @@ def _utc(value: datetime, what: str) -> datetime:
             "give an aware datetime (e.g. with tzinfo=timezone.utc); nothing was changed.",
             field=what,
         )
-    return value if value.tzinfo is timezone.utc else value.astimezone(timezone.utc)
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
 def _utc_request(req: Any) -> Any:

@@ -11,21 +11,22 @@ import random
 from datetime import datetime
 
 from lotto import api
-from lotto.model import keys
 from lotto.errors import NotFoundError
-from lotto.service.forecasting import forecast
+from lotto.model import keys
 from lotto.model.rotation import Rotation
-from lotto.service.common import check_users, out_of_range, resolve_rotation, run
-from lotto.service.taskops import load_open_tasks
-from lotto.store import Session
 from lotto.model.task import Task
 from lotto.model.user import User
+from lotto.service.common import check_users, out_of_range, resolve_rotation, run
+from lotto.service.forecasting import forecast
+from lotto.service.taskops import load_open_tasks
+from lotto.store import Session
 
 __all__ = ["ForecastOps"]
 
 
-def _load(session: Session, ref: api.RotationRef, user_ids: list[str]
-          ) -> tuple[Rotation, list[Task], dict[str, User]]:
+def _load(
+    session: Session, ref: api.RotationRef, user_ids: list[str]
+) -> tuple[Rotation, list[Task], dict[str, User]]:
     """The rotation, its open tasks and the stored records of members, assignees and ``user_ids``.
 
     Round trips: batch 1 = rotation resolution (+ ``user_ids``); batch 2 = open
@@ -34,8 +35,11 @@ def _load(session: Session, ref: api.RotationRef, user_ids: list[str]
     """
     rotation = resolve_rotation(session, ref, [keys.user(u) for u in user_ids])
     tasks = load_open_tasks(session, rotation, [keys.user(u) for u in rotation.mattermost_user_ids])
-    ids = [*rotation.mattermost_user_ids, *user_ids,
-           *(u for t in tasks.values() for u in t.mattermost_user_ids)]
+    ids = [
+        *rotation.mattermost_user_ids,
+        *user_ids,
+        *(u for t in tasks.values() for u in t.mattermost_user_ids),
+    ]
     users: dict[str, User] = {}
     for uid in dict.fromkeys(ids):
         record = session.user(uid)
@@ -44,8 +48,13 @@ def _load(session: Session, ref: api.RotationRef, user_ids: list[str]
     return rotation, list(tasks.values()), users
 
 
-def _simulate(rotation: Rotation, tasks: list[Task], users: dict[str, User],
-              req: api.RotationForecastRequest, now: datetime) -> api.ForecastResult:
+def _simulate(
+    rotation: Rotation,
+    tasks: list[Task],
+    users: dict[str, User],
+    req: api.RotationForecastRequest,
+    now: datetime,
+) -> api.ForecastResult:
     seed = rotation.fill_settings.seed if req.seed is None else req.seed
     # A generator of its own: the forecast never touches the lottery's fill seeds.
     rng = random.Random(f"forecast/{seed}")
@@ -59,8 +68,9 @@ def _simulate(rotation: Rotation, tasks: list[Task], users: dict[str, User],
 class ForecastOps:
     """Mixin of :class:`lotto.service.Service`: forecasts of rotations and users."""
 
-    def rotation_forecast(self, req: api.RotationForecastRequest, *, actor_id: str,
-                          now: datetime) -> api.ForecastResult:
+    def rotation_forecast(
+        self, req: api.RotationForecastRequest, *, actor_id: str, now: datetime
+    ) -> api.ForecastResult:
         """Simulate the rotation's next ``req.shifts`` shifts ``req.samples`` times.
 
         Round trips: 2 read batches (see ``_load``). Nothing is written, except the
@@ -70,8 +80,9 @@ class ForecastOps:
         rotation, tasks, users = run(self.kv, lambda s: _load(s, req.rotation, []), self.stats)
         return _simulate(rotation, tasks, users, req, now)
 
-    def user_forecast(self, req: api.UserForecastRequest, *, actor_id: str,
-                      now: datetime) -> api.ForecastResult:
+    def user_forecast(
+        self, req: api.UserForecastRequest, *, actor_id: str, now: datetime
+    ) -> api.ForecastResult:
         """The rotation's forecast for ``req.user_ids`` only (in the order given).
 
         NotFoundError for a user who is neither a member of the rotation nor

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import msgspec
 
 from lotto import fillers
+from lotto.api.forecasts import Forecast, ShiftForecast, UserForecast
 from lotto.errors import InputError, InsufficientError
 from lotto.model.rotation import (
     TASK_TYPE_TICKET,
@@ -37,7 +38,6 @@ from lotto.model.rotation import (
 )
 from lotto.model.task import STATE_FINISHED, STATE_PENDING, Task, shift_task_id, task_interval
 from lotto.model.user import User, mark_served
-from lotto.api.forecasts import Forecast, ShiftForecast, UserForecast
 
 __all__ = [
     "STATE_PLANNED",
@@ -57,16 +57,20 @@ MAX_FILLS = 20000
 
 def _check_sizes(shifts: int, samples: int) -> None:
     if not 1 <= shifts <= MAX_SHIFTS:
-        raise InputError(f"--shifts must be between 1 and {MAX_SHIFTS} (got {shifts}).",
-                         shifts=shifts)
+        raise InputError(
+            f"--shifts must be between 1 and {MAX_SHIFTS} (got {shifts}).", shifts=shifts
+        )
     if not 1 <= samples <= MAX_SAMPLES:
-        raise InputError(f"--samples must be between 1 and {MAX_SAMPLES} (got {samples}).",
-                         samples=samples)
+        raise InputError(
+            f"--samples must be between 1 and {MAX_SAMPLES} (got {samples}).", samples=samples
+        )
     if shifts * samples > MAX_FILLS:
         raise InputError(
             f"--shifts × --samples must be at most {MAX_FILLS} (got {shifts} × {samples}); "
             "forecast fewer shifts or use fewer samples.",
-            shifts=shifts, samples=samples)
+            shifts=shifts,
+            samples=samples,
+        )
 
 
 def _planned_shift(rotation: Rotation, n: int) -> Task:
@@ -92,8 +96,9 @@ def _overlaps(task: Task, others: Iterable[Task]) -> bool:
     return False
 
 
-def plan_shifts(rotation: Rotation, open_tasks: Iterable[Task], now: datetime,
-                count: int) -> list[tuple[int, Task]]:
+def plan_shifts(
+    rotation: Rotation, open_tasks: Iterable[Task], now: datetime, count: int
+) -> list[tuple[int, Task]]:
     """The next ``count`` shifts from the period containing ``now``, as ``(number, task)``.
 
     An open shift is taken as it is, unless it is pending and already over at
@@ -133,7 +138,9 @@ def plan_shifts(rotation: Rotation, open_tasks: Iterable[Task], now: datetime,
     return plan
 
 
-def _working_copies(users: Mapping[str, User], ids: Iterable[str], since: datetime) -> dict[str, User]:
+def _working_copies(
+    users: Mapping[str, User], ids: Iterable[str], since: datetime
+) -> dict[str, User]:
     """Records for the simulation: every id gets one; calendars lose events over before ``since``.
 
     A member never stored gets an empty record, as the autopilot would give them.
@@ -145,16 +152,18 @@ def _working_copies(users: Mapping[str, User], ids: Iterable[str], since: dateti
             out[uid] = User(mattermost_user_id=uid)
             continue
         calendar = [e for e in user.calendar if e.finish > since]
-        out[uid] = msgspec.structs.replace(user, last_served=dict(user.last_served),
-                                           calendar=calendar)
+        out[uid] = msgspec.structs.replace(
+            user, last_served=dict(user.last_served), calendar=calendar
+        )
     return out
 
 
 def _sample_copy(user: User) -> User:
     # Only LastServed and the calendar change when a user is marked served;
     # skills are shared with the base record and never written.
-    return msgspec.structs.replace(user, last_served=dict(user.last_served),
-                                   calendar=list(user.calendar))
+    return msgspec.structs.replace(
+        user, last_served=dict(user.last_served), calendar=list(user.calendar)
+    )
 
 
 class _Tally:
@@ -187,8 +196,11 @@ def forecast(
     """
     _check_sizes(shifts, samples)
     plan = plan_shifts(rotation, open_tasks, now, shifts)
-    ids = list(dict.fromkeys([*rotation.mattermost_user_ids,
-                              *(u for _, t in plan for u in t.mattermost_user_ids)]))
+    ids = list(
+        dict.fromkeys(
+            [*rotation.mattermost_user_ids, *(u for _, t in plan for u in t.mattermost_user_ids)]
+        )
+    )
     since = min((task_interval(t)[0] for _, t in plan), default=now)
     base = _working_copies(users, ids, since)
     starts = [task_interval(t)[0].timestamp() for _, t in plan]
@@ -198,8 +210,15 @@ def forecast(
     return _summarise(rotation, plan, ids, tally, samples)
 
 
-def _one_sample(rotation: Rotation, plan: list[tuple[int, Task]], base: dict[str, User],
-                now: datetime, rng: random.Random, tally: _Tally, starts: list[float]) -> None:
+def _one_sample(
+    rotation: Rotation,
+    plan: list[tuple[int, Task]],
+    base: dict[str, User],
+    now: datetime,
+    rng: random.Random,
+    tally: _Tally,
+    starts: list[float],
+) -> None:
     sim = {uid: _sample_copy(u) for uid, u in base.items()}
     seen: set[str] = set()
     for i, (_, task) in enumerate(plan):
@@ -222,19 +241,25 @@ def _one_sample(rotation: Rotation, plan: list[tuple[int, Task]], base: dict[str
                 tally.start_sum[uid] += starts[i]
 
 
-def _summarise(rotation: Rotation, plan: list[tuple[int, Task]], ids: list[str],
-               tally: _Tally, samples: int) -> Forecast:
+def _summarise(
+    rotation: Rotation, plan: list[tuple[int, Task]], ids: list[str], tally: _Tally, samples: int
+) -> Forecast:
     shift_out = []
     for i, (n, task) in enumerate(plan):
         start, finish = task_interval(task)
         planned = task.task_id not in rotation.task_ids
-        shift_out.append(ShiftForecast(
-            task_id=task.task_id, number=n, start=start, finish=finish,
-            state=STATE_PLANNED if planned else task.state,
-            assigned=list(task.mattermost_user_ids),
-            p_insufficient=tally.insufficient[i] / samples,
-            unfilled_needs={nid: c / samples for nid, c in sorted(tally.needs[i].items())},
-        ))
+        shift_out.append(
+            ShiftForecast(
+                task_id=task.task_id,
+                number=n,
+                start=start,
+                finish=finish,
+                state=STATE_PLANNED if planned else task.state,
+                assigned=list(task.mattermost_user_ids),
+                p_insufficient=tally.insufficient[i] / samples,
+                unfilled_needs={nid: c / samples for nid, c in sorted(tally.needs[i].items())},
+            )
+        )
     user_out = []
     for uid in ids:
         firsts = tally.first[uid]
@@ -247,16 +272,20 @@ def _summarise(rotation: Rotation, plan: list[tuple[int, Task]], ids: list[str],
                 break
         expected_start = None
         if served_at_all:
-            expected_start = datetime.fromtimestamp(tally.start_sum[uid] / served_at_all,
-                                                    tz=timezone.utc).replace(microsecond=0)
-        user_out.append(UserForecast(
-            user_id=uid,
-            p_shift=[c / samples for c in tally.served[uid]],
-            p_any=served_at_all / samples,
-            expected_shifts=tally.total[uid] / samples,
-            likely_next=likely,
-            expected_next_start=expected_start,
-        ))
+            expected_start = datetime.fromtimestamp(
+                tally.start_sum[uid] / served_at_all, tz=UTC
+            ).replace(microsecond=0)
+        user_out.append(
+            UserForecast(
+                user_id=uid,
+                p_shift=[c / samples for c in tally.served[uid]],
+                p_any=served_at_all / samples,
+                expected_shifts=tally.total[uid] / samples,
+                likely_next=likely,
+                expected_next_start=expected_start,
+            )
+        )
     user_out.sort(key=lambda u: (-u.p_any, -u.expected_shifts, u.user_id))
-    return Forecast(rotation_id=rotation.rotation_id, samples=samples, shifts=shift_out,
-                    users=user_out)
+    return Forecast(
+        rotation_id=rotation.rotation_id, samples=samples, shifts=shift_out, users=user_out
+    )

@@ -6,8 +6,8 @@ import string
 from datetime import datetime, timedelta
 
 from lotto import api
-from lotto.model import keys
 from lotto.errors import InputError
+from lotto.model import keys
 from lotto.model.rotation import (
     FILLER_QUEUE,
     FILLER_SOLAR_LOTTERY,
@@ -16,11 +16,11 @@ from lotto.model.rotation import (
     FillSettings,
     Rotation,
 )
+from lotto.model.skill import ANY, need_id, parse_skill
+from lotto.model.timeutil import format_duration, get_zone, parse_period
 from lotto.service.common import resolve_rotation, run
 from lotto.service.taskops import load_open_tasks
-from lotto.model.skill import ANY, need_id, parse_skill
 from lotto.store import OpenTasks, Session
-from lotto.model.timeutil import format_duration, get_zone, parse_period
 
 __all__ = ["RotationOps"]
 
@@ -55,12 +55,16 @@ class RotationOps:
 
         def fn(s: Session) -> api.InfoResult:
             s.prefetch([keys.ACTIVE_ROTATIONS, keys.SKILLS])
-            return api.InfoResult(rotation_ids=list(s.index(keys.ACTIVE_ROTATIONS).ids),
-                                  skills=list(s.index(keys.SKILLS).ids))
+            return api.InfoResult(
+                rotation_ids=list(s.index(keys.ACTIVE_ROTATIONS).ids),
+                skills=list(s.index(keys.SKILLS).ids),
+            )
 
         return run(self.kv, fn, self.stats)
 
-    def rotation_list(self, req: api.RotationListRequest, *, actor_id: str, now: datetime) -> api.RotationListResult:
+    def rotation_list(
+        self, req: api.RotationListRequest, *, actor_id: str, now: datetime
+    ) -> api.RotationListResult:
         """Active rotation ids, sorted. Round trips: 1 read batch."""
 
         def fn(s: Session) -> api.RotationListResult:
@@ -68,7 +72,9 @@ class RotationOps:
 
         return run(self.kv, fn, self.stats)
 
-    def rotation_new(self, req: api.RotationNewRequest, *, actor_id: str, now: datetime) -> api.RotationResult:
+    def rotation_new(
+        self, req: api.RotationNewRequest, *, actor_id: str, now: datetime
+    ) -> api.RotationResult:
         """Create a rotation; its id is the name, or name-xxxxxxx when a stored rotation has the name.
 
         Round trips: batch 1 = active index + ``rotation:<name>``; batch 2 (only when
@@ -77,10 +83,14 @@ class RotationOps:
         name = _check_name(req.name)
         task_type = req.task_type or TASK_TYPE_SHIFT
         if task_type not in (TASK_TYPE_SHIFT, TASK_TYPE_TICKET):
-            raise InputError(f"Unknown task type {task_type!r}: use shift or ticket.", task_type=task_type)
+            raise InputError(
+                f"Unknown task type {task_type!r}: use shift or ticket.", task_type=task_type
+            )
         filler = req.filler_type or FILLER_SOLAR_LOTTERY
         if filler not in (FILLER_SOLAR_LOTTERY, FILLER_QUEUE):
-            raise InputError(f"Unknown fill type {filler!r}: use solar-lottery or queue.", filler_type=filler)
+            raise InputError(
+                f"Unknown fill type {filler!r}: use solar-lottery or queue.", filler_type=filler
+            )
         _non_negative(req.fuzz, "--fuzz", 0)
         zone = req.time_zone
         if not zone:
@@ -89,7 +99,9 @@ class RotationOps:
         get_zone(zone)  # BadTimeError for an unknown zone
         period = parse_period(req.period) if req.period else "weekly"
         # Candidate suffixes drawn before the unit of work: a retry reuses them.
-        suffixes = ["".join(self._id_rng.choice(_ID_ALPHABET) for _ in range(_SUFFIX_LEN)) for _ in range(3)]
+        suffixes = [
+            "".join(self._id_rng.choice(_ID_ALPHABET) for _ in range(_SUFFIX_LEN)) for _ in range(3)
+        ]
 
         def fn(s: Session) -> api.RotationResult:
             s.prefetch([keys.ACTIVE_ROTATIONS, keys.rotation(name)])  # batch 1
@@ -99,7 +111,9 @@ class RotationOps:
                 s.prefetch(keys.rotation(c) for c in candidates)  # batch 2
                 free = [c for c in candidates if s.rotation(c) is None]
                 if not free:
-                    raise InputError(f"Could not find a free id for rotation {name}; try again.", name=name)
+                    raise InputError(
+                        f"Could not find a free id for rotation {name}; try again.", name=name
+                    )
                 rid = free[0]
             rotation = Rotation(
                 rotation_id=rid,
@@ -123,7 +137,9 @@ class RotationOps:
 
         return run(self.kv, fn, self.stats)
 
-    def rotation_show(self, req: api.RotationShowRequest, *, actor_id: str, now: datetime) -> api.RotationShowResult:
+    def rotation_show(
+        self, req: api.RotationShowRequest, *, actor_id: str, now: datetime
+    ) -> api.RotationShowResult:
         """A rotation, its members and open tasks.
 
         Round trips: batch 1 = name resolution (see ``resolve_rotation``);
@@ -132,7 +148,9 @@ class RotationOps:
 
         def fn(s: Session) -> api.RotationShowResult:
             rotation = resolve_rotation(s, req.rotation)
-            tasks = load_open_tasks(s, rotation, [keys.user(u) for u in rotation.mattermost_user_ids])
+            tasks = load_open_tasks(
+                s, rotation, [keys.user(u) for u in rotation.mattermost_user_ids]
+            )
             users = {u: s.user(u) for u in rotation.mattermost_user_ids}
             return api.RotationShowResult(
                 rotation=rotation,
@@ -142,7 +160,9 @@ class RotationOps:
 
         return run(self.kv, fn, self.stats)
 
-    def rotation_archive(self, req: api.RotationArchiveRequest, *, actor_id: str, now: datetime) -> api.RotationResult:
+    def rotation_archive(
+        self, req: api.RotationArchiveRequest, *, actor_id: str, now: datetime
+    ) -> api.RotationResult:
         """Archive a rotation and drop it from the active index. Round trips: 1 batch + commit."""
 
         def fn(s: Session) -> api.RotationResult:
@@ -171,11 +191,21 @@ class RotationOps:
 
         return run(self.kv, fn, self.stats)
 
-    def rotation_set_autopilot(self, req: api.RotationSetAutopilotRequest, *, actor_id: str,
-                               now: datetime) -> api.RotationResult:
+    def rotation_set_autopilot(
+        self, req: api.RotationSetAutopilotRequest, *, actor_id: str, now: datetime
+    ) -> api.RotationResult:
         """Change autopilot settings (``off`` first switches every step off)."""
-        fields = ("create", "create_prior", "schedule", "schedule_prior", "start_finish", "remind_start",
-                  "remind_start_prior", "remind_finish", "remind_finish_prior")
+        fields = (
+            "create",
+            "create_prior",
+            "schedule",
+            "schedule_prior",
+            "start_finish",
+            "remind_start",
+            "remind_start_prior",
+            "remind_finish",
+            "remind_finish_prior",
+        )
         for f in fields:
             if f.endswith("_prior"):
                 _non_negative(getattr(req, f), "--" + f.replace("_", "-"), timedelta(0))
@@ -193,7 +223,9 @@ class RotationOps:
 
         return self._update(req.rotation, change)
 
-    def rotation_set_fill(self, req: api.RotationSetFillRequest, *, actor_id: str, now: datetime) -> api.RotationResult:
+    def rotation_set_fill(
+        self, req: api.RotationSetFillRequest, *, actor_id: str, now: datetime
+    ) -> api.RotationResult:
         """Change the fill fuzz and/or seed."""
         _non_negative(req.fuzz, "--fuzz", 0)
 
@@ -225,16 +257,21 @@ class RotationOps:
         # The known skills come in the rotation's batch: no extra round trip.
         return self._update(req.rotation, change, extra_keys=[keys.SKILLS])
 
-    def rotation_set_require(self, req: api.RotationSetRequireRequest, *, actor_id: str,
-                             now: datetime) -> api.RotationResult:
+    def rotation_set_require(
+        self, req: api.RotationSetRequireRequest, *, actor_id: str, now: datetime
+    ) -> api.RotationResult:
         """Set (or with ``clear`` remove) a Require need of new tasks."""
         return self._set_need(req, "require")
 
-    def rotation_set_limit(self, req: api.RotationSetLimitRequest, *, actor_id: str, now: datetime) -> api.RotationResult:
+    def rotation_set_limit(
+        self, req: api.RotationSetLimitRequest, *, actor_id: str, now: datetime
+    ) -> api.RotationResult:
         """Set (or with ``clear`` remove) a Limit need of new tasks."""
         return self._set_need(req, "limit")
 
-    def rotation_set_task(self, req: api.RotationSetTaskRequest, *, actor_id: str, now: datetime) -> api.RotationResult:
+    def rotation_set_task(
+        self, req: api.RotationSetTaskRequest, *, actor_id: str, now: datetime
+    ) -> api.RotationResult:
         """Change the duration and/or grace of new tasks."""
         _non_negative(req.duration, "--duration", timedelta(0))
         _non_negative(req.grace, "--grace", timedelta(0))

@@ -11,13 +11,18 @@ import random
 from datetime import datetime, timedelta
 
 from lotto import fillers
-from lotto.model import keys
 from lotto.api import Notice
-from lotto.errors import InputError, InsufficientError, LimitError, NotFoundError, OverlapError, StateError
+from lotto.errors import (
+    InputError,
+    InsufficientError,
+    LimitError,
+    NotFoundError,
+    OverlapError,
+    StateError,
+)
+from lotto.model import keys
 from lotto.model.needs import limit_broken_by
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation
-from lotto.service.common import notice
-from lotto.store import Session
 from lotto.model.task import (
     STATE_FINISHED,
     STATE_PENDING,
@@ -29,6 +34,8 @@ from lotto.model.task import (
 )
 from lotto.model.timeutil import shift_duration, shift_number_at, shift_start
 from lotto.model.user import User, mark_served, unmark_task
+from lotto.service.common import notice
+from lotto.store import Session
 
 __all__ = [
     "TICKET_DURATION",
@@ -241,8 +248,16 @@ def _serve(session: Session, task: Task, user: User) -> None:
     session.save_user(user)
 
 
-def assign(session: Session, rotation: Rotation, task: Task, user_ids: list[str], users: dict[str, User],
-           *, force: bool, actor_id: str) -> tuple[list[str], list[Notice]]:
+def assign(
+    session: Session,
+    rotation: Rotation,
+    task: Task,
+    user_ids: list[str],
+    users: dict[str, User],
+    *,
+    force: bool,
+    actor_id: str,
+) -> tuple[list[str], list[Notice]]:
     """Assign users (records in ``users``); LimitError unless ``force``. Returns (added, notices)."""
     _check_assignable(task, force, "assign to")
     assigned = [users[u] for u in task.mattermost_user_ids]
@@ -272,15 +287,31 @@ def assign(session: Session, rotation: Rotation, task: Task, user_ids: list[str]
             if uid in added:
                 notices.append(notice("assigned", uid, actor_id, task=task, interval=interval))
             else:
-                notices.append(notice("added", uid, actor_id, task=task, interval=interval,
-                                      added_user_ids=list(added)))
+                notices.append(
+                    notice(
+                        "added",
+                        uid,
+                        actor_id,
+                        task=task,
+                        interval=interval,
+                        added_user_ids=list(added),
+                    )
+                )
     session.save_task(task)
     sync_open(session, rotation, task)
     return added, notices
 
 
-def unassign(session: Session, rotation: Rotation, task: Task, user_ids: list[str], users: dict[str, User],
-             *, force: bool, actor_id: str) -> tuple[list[str], list[Notice]]:
+def unassign(
+    session: Session,
+    rotation: Rotation,
+    task: Task,
+    user_ids: list[str],
+    users: dict[str, User],
+    *,
+    force: bool,
+    actor_id: str,
+) -> tuple[list[str], list[Notice]]:
     """Unassign users and remove their events for the task. Returns (removed, notices)."""
     _check_assignable(task, force, "unassign from")
     missing = [u for u in user_ids if u not in task.mattermost_user_ids]
@@ -310,7 +341,9 @@ def fill_rng(rotation: Rotation, task: Task) -> random.Random:
     return random.Random(f"{rotation.fill_settings.seed}/{task.task_id}")
 
 
-def fill(session: Session, rotation: Rotation, task: Task, users: dict[str, User], now: datetime) -> list[str]:
+def fill(
+    session: Session, rotation: Rotation, task: Task, users: dict[str, User], now: datetime
+) -> list[str]:
     """Auto-assign users to a pending task with the rotation's filler. Returns the added ids.
 
     ``users`` must hold the records of the rotation's members and of the task's users.
@@ -337,8 +370,16 @@ def fill(session: Session, rotation: Rotation, task: Task, users: dict[str, User
     return added
 
 
-def transition(session: Session, rotation: Rotation, task: Task, to: str, users: dict[str, User],
-               *, now: datetime, actor_id: str) -> tuple[str, list[Notice]]:
+def transition(
+    session: Session,
+    rotation: Rotation,
+    task: Task,
+    to: str,
+    users: dict[str, User],
+    *,
+    now: datetime,
+    actor_id: str,
+) -> tuple[str, list[Notice]]:
     """Move ``task`` to state ``to`` (same state: no-op); marks its users served, notifies them."""
     prev = task.state
     if to == prev:

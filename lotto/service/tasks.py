@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from lotto import api
-from lotto.model import keys
 from lotto.errors import InputError
+from lotto.model import keys
+from lotto.model.task import STATE_FINISHED, STATE_SCHEDULED, STATE_STARTED
 from lotto.service import taskops
 from lotto.service.common import check_users, load_task, resolve_rotation, run
 from lotto.store import Session
-from lotto.model.task import STATE_SCHEDULED, STATE_STARTED, STATE_FINISHED
 
 __all__ = ["TaskOps"]
 
@@ -21,7 +21,9 @@ _TRANSITION_TARGETS = (STATE_SCHEDULED, STATE_STARTED, STATE_FINISHED)
 class TaskOps:
     """Mixin of :class:`lotto.service.Service`: task commands."""
 
-    def task_new_shift(self, req: api.TaskNewShiftRequest, *, actor_id: str, now: datetime) -> api.TaskResult:
+    def task_new_shift(
+        self, req: api.TaskNewShiftRequest, *, actor_id: str, now: datetime
+    ) -> api.TaskResult:
         """Make shift N (default: the current period's, or the next not yet made).
 
         Round trips: batch 1 = rotation resolution; batch 2 = the open tasks plus
@@ -29,12 +31,21 @@ class TaskOps:
         overlap); commit.
         """
         if req.number is not None and req.number < 0:
-            raise InputError(f"--number must not be negative (got {req.number}).", number=req.number)
+            raise InputError(
+                f"--number must not be negative (got {req.number}).", number=req.number
+            )
 
         def fn(s: Session) -> api.TaskResult:
             rotation = resolve_rotation(s, req.rotation)
-            number = req.number if req.number is not None else taskops.default_shift_number(rotation, now)
-            near = [f"{rotation.rotation_id}#{n}" for n in range(number - _NEIGHBOURS, number + _NEIGHBOURS + 1)]
+            number = (
+                req.number
+                if req.number is not None
+                else taskops.default_shift_number(rotation, now)
+            )
+            near = [
+                f"{rotation.rotation_id}#{n}"
+                for n in range(number - _NEIGHBOURS, number + _NEIGHBOURS + 1)
+            ]
             near = [t for t in near if t in rotation.task_ids]
             open_tasks = taskops.load_open_tasks(s, rotation, [keys.task(t) for t in near])
             others = dict(open_tasks)
@@ -47,7 +58,9 @@ class TaskOps:
 
         return run(self.kv, fn, self.stats)
 
-    def task_new_ticket(self, req: api.TaskNewTicketRequest, *, actor_id: str, now: datetime) -> api.TaskResult:
+    def task_new_ticket(
+        self, req: api.TaskNewTicketRequest, *, actor_id: str, now: datetime
+    ) -> api.TaskResult:
         """Make the next ticket. Round trips: batch 1 = rotation resolution; commit."""
 
         def fn(s: Session) -> api.TaskResult:
@@ -56,7 +69,9 @@ class TaskOps:
 
         return run(self.kv, fn, self.stats)
 
-    def task_assign(self, req: api.TaskAssignRequest, *, actor_id: str, now: datetime) -> api.TaskAssignResult:
+    def task_assign(
+        self, req: api.TaskAssignRequest, *, actor_id: str, now: datetime
+    ) -> api.TaskAssignResult:
         """Assign users. Round trips: batch 1 = task + rotation + requested users;
         batch 2 = users already assigned; commit."""
         ids = check_users(self.directory, req.user_ids)
@@ -66,12 +81,18 @@ class TaskOps:
             s.prefetch(keys.user(u) for u in task.mattermost_user_ids)  # batch 2
             notices: list[api.Notice] = []
             users = taskops.users_of(s, [*task.mattermost_user_ids, *ids], actor_id, notices)
-            added, more = taskops.assign(s, rotation, task, ids, users, force=req.force, actor_id=actor_id)
-            return api.TaskAssignResult(task=task, changed=added, users=users, notices=notices + more)
+            added, more = taskops.assign(
+                s, rotation, task, ids, users, force=req.force, actor_id=actor_id
+            )
+            return api.TaskAssignResult(
+                task=task, changed=added, users=users, notices=notices + more
+            )
 
         return run(self.kv, fn, self.stats)
 
-    def task_unassign(self, req: api.TaskUnassignRequest, *, actor_id: str, now: datetime) -> api.TaskAssignResult:
+    def task_unassign(
+        self, req: api.TaskUnassignRequest, *, actor_id: str, now: datetime
+    ) -> api.TaskAssignResult:
         """Unassign users and drop their events for the task.
         Round trips: batch 1 = task + rotation + requested users; commit."""
         ids = check_users(self.directory, req.user_ids)
@@ -81,13 +102,21 @@ class TaskOps:
             s.prefetch(keys.user(u) for u in task.mattermost_user_ids)  # batch 2 (usually cached)
             notices: list[api.Notice] = []
             users = taskops.users_of(s, ids, actor_id, notices)
-            removed, more = taskops.unassign(s, rotation, task, ids, users, force=req.force, actor_id=actor_id)
-            users.update({u: rec for u in task.mattermost_user_ids if (rec := s.user(u)) is not None})
-            return api.TaskAssignResult(task=task, changed=removed, users=users, notices=notices + more)
+            removed, more = taskops.unassign(
+                s, rotation, task, ids, users, force=req.force, actor_id=actor_id
+            )
+            users.update(
+                {u: rec for u in task.mattermost_user_ids if (rec := s.user(u)) is not None}
+            )
+            return api.TaskAssignResult(
+                task=task, changed=removed, users=users, notices=notices + more
+            )
 
         return run(self.kv, fn, self.stats)
 
-    def task_fill(self, req: api.TaskFillRequest, *, actor_id: str, now: datetime) -> api.TaskAssignResult:
+    def task_fill(
+        self, req: api.TaskFillRequest, *, actor_id: str, now: datetime
+    ) -> api.TaskAssignResult:
         """Auto-assign users to a pending task.
 
         Round trips: batch 1 = task + rotation (id derived from the task id);
@@ -107,7 +136,9 @@ class TaskOps:
 
         return run(self.kv, fn, self.stats)
 
-    def task_transition(self, req: api.TaskTransitionRequest, *, actor_id: str, now: datetime) -> api.TaskTransitionResult:
+    def task_transition(
+        self, req: api.TaskTransitionRequest, *, actor_id: str, now: datetime
+    ) -> api.TaskTransitionResult:
         """Move a task to scheduled/started/finished.
         Round trips: batch 1 = task + rotation; batch 2 = assigned users; commit."""
         if req.state not in _TRANSITION_TARGETS:
@@ -121,12 +152,16 @@ class TaskOps:
             s.prefetch(keys.user(u) for u in task.mattermost_user_ids)  # batch 2
             notices: list[api.Notice] = []
             users = taskops.users_of(s, task.mattermost_user_ids, actor_id, notices)
-            prev, more = taskops.transition(s, rotation, task, req.state, users, now=now, actor_id=actor_id)
+            prev, more = taskops.transition(
+                s, rotation, task, req.state, users, now=now, actor_id=actor_id
+            )
             return api.TaskTransitionResult(task=task, prev_state=prev, notices=notices + more)
 
         return run(self.kv, fn, self.stats)
 
-    def task_show(self, req: api.TaskShowRequest, *, actor_id: str, now: datetime) -> api.TaskShowResult:
+    def task_show(
+        self, req: api.TaskShowRequest, *, actor_id: str, now: datetime
+    ) -> api.TaskShowResult:
         """A task and its users. Round trips: batch 1 = task; batch 2 = its users."""
 
         def fn(s: Session) -> api.TaskShowResult:

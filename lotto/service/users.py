@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from lotto import api
+from lotto.errors import BadSkillError, BadTimeError, NotFoundError
 from lotto.model import keys
 from lotto.model.availability import REASON_PERSONAL, Event, add_events, clear_personal
-from lotto.errors import BadSkillError, BadTimeError, NotFoundError
+from lotto.model.skill import ANY, LEVEL_SYMBOLS, parse_skill
 from lotto.service import taskops
 from lotto.service.common import check_users, notice, resolve_rotation, run
-from lotto.model.skill import ANY, LEVEL_SYMBOLS, parse_skill
 from lotto.store import Session
 
 __all__ = ["UserOps", "SkillOps"]
@@ -19,14 +19,18 @@ __all__ = ["UserOps", "SkillOps"]
 def _skill(text: str) -> str:
     skill = parse_skill(text)
     if skill.lower() == ANY:
-        raise BadSkillError("'any' is not a skill one can have: it matches every user already.", skill=text)
+        raise BadSkillError(
+            "'any' is not a skill one can have: it matches every user already.", skill=text
+        )
     return skill
 
 
 class UserOps:
     """Mixin of :class:`lotto.service.Service`: user commands."""
 
-    def user_qualify(self, req: api.UserQualifyRequest, *, actor_id: str, now: datetime) -> api.UsersResult:
+    def user_qualify(
+        self, req: api.UserQualifyRequest, *, actor_id: str, now: datetime
+    ) -> api.UsersResult:
         """Give every listed user the skills (fixing the original's early return);
         new skills become known. Round trips: batch 1 = users + skills index; commit."""
         ids = check_users(self.directory, req.user_ids)
@@ -35,7 +39,9 @@ class UserOps:
         skills = []
         for skill, level in req.skills:
             if level not in LEVEL_SYMBOLS:
-                raise BadSkillError(f"Level {level!r} of {skill} is not valid: use 1-4.", skill=skill, level=level)
+                raise BadSkillError(
+                    f"Level {level!r} of {skill} is not valid: use 1-4.", skill=skill, level=level
+                )
             skills.append((_skill(skill), level))
 
         def fn(s: Session) -> api.UsersResult:
@@ -59,7 +65,9 @@ class UserOps:
 
         return run(self.kv, fn, self.stats)
 
-    def user_disqualify(self, req: api.UserDisqualifyRequest, *, actor_id: str, now: datetime) -> api.UsersResult:
+    def user_disqualify(
+        self, req: api.UserDisqualifyRequest, *, actor_id: str, now: datetime
+    ) -> api.UsersResult:
         """Remove the skills from every listed user. Round trips: batch 1 = users; commit."""
         ids = check_users(self.directory, req.user_ids)
         if not req.skills:
@@ -81,7 +89,9 @@ class UserOps:
 
         return run(self.kv, fn, self.stats)
 
-    def user_show(self, req: api.UserShowRequest, *, actor_id: str, now: datetime) -> api.UsersResult:
+    def user_show(
+        self, req: api.UserShowRequest, *, actor_id: str, now: datetime
+    ) -> api.UsersResult:
         """Users' records (never-seen users show empty, unsaved) and the active rotations they are in.
 
         Round trips: batch 1 = the users + the active index; batch 2 = the active rotations.
@@ -92,18 +102,26 @@ class UserOps:
             s.prefetch([keys.ACTIVE_ROTATIONS, *(keys.user(u) for u in ids)])
             active = s.index(keys.ACTIVE_ROTATIONS).ids
             s.prefetch(keys.rotation(r) for r in active)
-            members = {r: set(rot.mattermost_user_ids) for r in active if (rot := s.rotation(r)) is not None}
+            members = {
+                r: set(rot.mattermost_user_ids)
+                for r in active
+                if (rot := s.rotation(r)) is not None
+            }
             rotations = {u: [r for r in active if u in members.get(r, ())] for u in ids}
             return api.UsersResult(users=[s.user_or_new(u)[0] for u in ids], rotations=rotations)
 
         return run(self.kv, fn, self.stats)
 
-    def user_unavailable(self, req: api.UserUnavailableRequest, *, actor_id: str, now: datetime) -> api.UsersResult:
+    def user_unavailable(
+        self, req: api.UserUnavailableRequest, *, actor_id: str, now: datetime
+    ) -> api.UsersResult:
         """Add a personal unavailability, or with ``clear`` remove personal events overlapping it.
         Round trips: batch 1 = users; commit."""
         ids = check_users(self.directory, req.user_ids)
         if req.finish <= req.start:
-            raise BadTimeError("--finish must be after --start.", start=req.start, finish=req.finish)
+            raise BadTimeError(
+                "--finish must be after --start.", start=req.start, finish=req.finish
+            )
 
         def fn(s: Session) -> api.UsersResult:
             s.prefetch(keys.user(u) for u in ids)  # batch 1
@@ -125,7 +143,9 @@ class UserOps:
 
         return run(self.kv, fn, self.stats)
 
-    def user_join(self, req: api.UserJoinRequest, *, actor_id: str, now: datetime) -> api.MembershipResult:
+    def user_join(
+        self, req: api.UserJoinRequest, *, actor_id: str, now: datetime
+    ) -> api.MembershipResult:
         """Add users to a rotation; ``starting`` sets their LastServed there (all listed users).
         Round trips: batch 1 = rotation resolution + the users; commit."""
         ids = check_users(self.directory, req.user_ids)
@@ -147,11 +167,15 @@ class UserOps:
                 notices.append(notice("welcome", uid, actor_id, rotation_id=rid))
             if changed:
                 s.save_rotation(rotation)
-            return api.MembershipResult(rotation=rotation, changed=changed, users=users, notices=notices)
+            return api.MembershipResult(
+                rotation=rotation, changed=changed, users=users, notices=notices
+            )
 
         return run(self.kv, fn, self.stats)
 
-    def user_leave(self, req: api.UserLeaveRequest, *, actor_id: str, now: datetime) -> api.MembershipResult:
+    def user_leave(
+        self, req: api.UserLeaveRequest, *, actor_id: str, now: datetime
+    ) -> api.MembershipResult:
         """Remove users from a rotation; users not in it are skipped (as in the original).
 
         A removed user's LastServed there is forgotten (as in the original: a
@@ -168,7 +192,9 @@ class UserOps:
             removed = [u for u in ids if u in rotation.mattermost_user_ids]
             if not removed:
                 return api.MembershipResult(rotation=rotation)
-            rotation.mattermost_user_ids = [u for u in rotation.mattermost_user_ids if u not in removed]
+            rotation.mattermost_user_ids = [
+                u for u in rotation.mattermost_user_ids if u not in removed
+            ]
             s.save_rotation(rotation)
             users = {}
             for uid in removed:
@@ -179,10 +205,13 @@ class UserOps:
                 if user.last_served.pop(rid, None) is not None:
                     s.save_user(user)
             open_tasks = s.open_tasks(rotation).tasks
-            assigned = {u: tids for u in removed if (tids := [t for t, us in open_tasks.items() if u in us])}
+            assigned = {
+                u: tids for u in removed if (tids := [t for t, us in open_tasks.items() if u in us])
+            }
             notices = [notice("left", u, actor_id, rotation_id=rid) for u in removed]
-            return api.MembershipResult(rotation=rotation, changed=removed, users=users,
-                                        assigned=assigned, notices=notices)
+            return api.MembershipResult(
+                rotation=rotation, changed=removed, users=users, assigned=assigned, notices=notices
+            )
 
         return run(self.kv, fn, self.stats)
 
@@ -190,7 +219,9 @@ class UserOps:
 class SkillOps:
     """Mixin of :class:`lotto.service.Service`: the known-skills list."""
 
-    def skill_new(self, req: api.SkillNewRequest, *, actor_id: str, now: datetime) -> api.SkillsResult:
+    def skill_new(
+        self, req: api.SkillNewRequest, *, actor_id: str, now: datetime
+    ) -> api.SkillsResult:
         """Add a known skill (already known: no change). Round trips: 1 batch + commit."""
         skill = _skill(req.skill)
 
@@ -204,7 +235,9 @@ class SkillOps:
 
         return run(self.kv, fn, self.stats)
 
-    def skill_delete(self, req: api.SkillDeleteRequest, *, actor_id: str, now: datetime) -> api.SkillsResult:
+    def skill_delete(
+        self, req: api.SkillDeleteRequest, *, actor_id: str, now: datetime
+    ) -> api.SkillsResult:
         """Forget a known skill (users keep their levels). Round trips: 1 batch + commit."""
         skill = _skill(req.skill)
 
@@ -218,7 +251,9 @@ class SkillOps:
 
         return run(self.kv, fn, self.stats)
 
-    def skill_list(self, req: api.SkillListRequest, *, actor_id: str, now: datetime) -> api.SkillsResult:
+    def skill_list(
+        self, req: api.SkillListRequest, *, actor_id: str, now: datetime
+    ) -> api.SkillsResult:
         """Known skills, sorted. Round trips: 1 batch."""
 
         def fn(s: Session) -> api.SkillsResult:

@@ -49,7 +49,10 @@ def test_memory_data_outlives_a_closed_store():
 
 
 def test_unix_socket_url_reaches_the_same_server(redis_url, redis_unix_url):
-    tcp, unix = kvstore.open(redis_url, "com.example.unix-test"), kvstore.open(redis_unix_url, "com.example.unix-test")
+    tcp, unix = (
+        kvstore.open(redis_url, "com.example.unix-test"),
+        kvstore.open(redis_unix_url, "com.example.unix-test"),
+    )
     try:
         tcp.set("k", b"via tcp")
         assert unix.get("k") == b"via tcp"
@@ -59,7 +62,9 @@ def test_unix_socket_url_reaches_the_same_server(redis_url, redis_unix_url):
         unix.close()
 
 
-@pytest.mark.parametrize("url", ["http://localhost", "postgres://x/y", "", "localhost:6379", "memory:/x"])
+@pytest.mark.parametrize(
+    "url", ["http://localhost", "postgres://x/y", "", "localhost:6379", "memory:/x"]
+)
 def test_unsupported_urls_are_refused(url):
     with pytest.raises(InvalidArgumentError):
         kvstore.open(url, PLUGIN)

@@ -150,7 +150,9 @@ def test_set_with_options_atomic_insert_with_expiry(kv):
 
 def test_set_with_options_atomic_replace_with_and_without_expiry(kv):
     kv.set("k", b"v1")
-    assert kv.set_with_options("k", b"v2", atomic=True, old_value=b"v1", expire_in_seconds=30) is True
+    assert (
+        kv.set_with_options("k", b"v2", atomic=True, old_value=b"v1", expire_in_seconds=30) is True
+    )
     assert 29_000 < kv.redis.pttl(kv.full_key("k")) <= 30_000
     assert kv.set_with_options("k", b"v3", atomic=True, old_value=b"v1") is False
     assert kv.set_with_options("k", b"v3", atomic=True, old_value=b"v2") is True

@@ -40,7 +40,9 @@ def _race(store_url, plugin_id, action, contenders=2):
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_two_threads_compare_and_set_exactly_one_wins(kv, store_url, plugin_id, round_):
     kv.set("counter", b"0")
-    results = _race(store_url, plugin_id, lambda s, i: s.compare_and_set("counter", b"0", f"t{i}".encode()))
+    results = _race(
+        store_url, plugin_id, lambda s, i: s.compare_and_set("counter", b"0", f"t{i}".encode())
+    )
     winners = [i for i, won in results.items() if won]
     assert len(winners) == 1
     assert kv.get("counter") == f"t{winners[0]}".encode()
@@ -48,7 +50,9 @@ def test_two_threads_compare_and_set_exactly_one_wins(kv, store_url, plugin_id, 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_two_threads_insert_if_absent_exactly_one_wins(kv, store_url, plugin_id, round_):
-    results = _race(store_url, plugin_id, lambda s, i: s.compare_and_set("new", None, f"t{i}".encode()))
+    results = _race(
+        store_url, plugin_id, lambda s, i: s.compare_and_set("new", None, f"t{i}".encode())
+    )
     winners = [i for i, won in results.items() if won]
     assert len(winners) == 1
     assert kv.get("new") == f"t{winners[0]}".encode()

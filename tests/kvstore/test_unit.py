@@ -115,7 +115,10 @@ def test_empty_unit_costs_nothing(kv):
 
 def test_get_many_keeps_duplicates_and_order(kv):
     kv.set("a", b"1")
-    assert kv.run(lambda uow: list(uow.get_many(["b", "a", "b"]).items())) == [("b", None), ("a", b"1")]
+    assert kv.run(lambda uow: list(uow.get_many(["b", "a", "b"]).items())) == [
+        ("b", None),
+        ("a", b"1"),
+    ]
 
 
 def test_a_unit_that_raises_commits_nothing(kv):

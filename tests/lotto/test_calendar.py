@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from lotto.model.availability import (
     REASON_GRACE,
@@ -16,7 +16,7 @@ from lotto.model.availability import (
     without_task,
 )
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def t(day: int, hour: int = 0) -> datetime:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,8 +28,15 @@ def _fresh_default_memory_store():
 def _lotto(*args: str, env: dict[str, str] | None = None, stdin: str | None = None):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("LOTTO_")}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "lotto", *args], cwd=ROOT, env=full_env,
-                          input=stdin, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "lotto", *args],
+        cwd=ROOT,
+        env=full_env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_help_and_usage_errors(capsys):
@@ -75,11 +82,15 @@ def test_file_runs_each_line_and_stops_at_the_first_failure(tmp_path, capsys):
         "rotation new ICE --period weekly --beginning 2020-03-05T09:00\n"
         "/lotto user join ICE @ann @bob\n"
         "task fill ICE#7\n"
-        "rotation show ICE\n")
+        "rotation show ICE\n"
+    )
     assert main(["--as", "boss", "--tz", "America/Los_Angeles", "--file", str(script)]) == 1
     out, err = capsys.readouterr()
     assert "$ rotation new ICE --period weekly --beginning 2020-03-05T09:00" in out
-    assert "weekly from 2020-03-05T09:00 on the America/Los_Angeles clock (2020-03-05T17:00 UTC)" in out
+    assert (
+        "weekly from 2020-03-05T09:00 on the America/Los_Angeles clock (2020-03-05T17:00 UTC)"
+        in out
+    )
     assert "DM to @ann: " in out and "@boss added you" in out
     assert "$ task fill ICE#7" in out and "ICE#7" in err
     assert "$ rotation show ICE" not in out  # stopped at the failure
@@ -87,9 +98,16 @@ def test_file_runs_each_line_and_stops_at_the_first_failure(tmp_path, capsys):
 
 def test_an_error_follows_its_echoed_command_when_both_streams_share_a_pipe():
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOTTO_")}
-    done = subprocess.run([sys.executable, "-m", "lotto", "--file", "-"], cwd=ROOT, env=env,
-                          input="rotation list\nrotation show NOPE\n", text=True, timeout=120,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    done = subprocess.run(
+        [sys.executable, "-m", "lotto", "--file", "-"],
+        cwd=ROOT,
+        env=env,
+        input="rotation list\nrotation show NOPE\n",
+        text=True,
+        timeout=120,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     assert done.returncode == 1
     lines = done.stdout.splitlines()
     assert lines[-2:][0] == "$ rotation show NOPE" and lines[-1].startswith("error: Rotation NOPE")
@@ -98,18 +116,22 @@ def test_an_error_follows_its_echoed_command_when_both_streams_share_a_pipe():
 def test_an_unreachable_store_is_reported_once():
     done = _lotto("--store", "redis://127.0.0.1:1/0", "rotation", "list")
     assert done.returncode == 1
-    assert done.stderr.startswith("error: the store failed (") and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("error: the store failed (") and done.stderr.count("\n") == 1, (
+        done.stderr
+    )
     assert "Traceback" not in done.stderr
 
 
 def test_an_autopilot_run_that_could_not_fill_a_task_exits_1_after_its_report(tmp_path, capsys):
     script = tmp_path / "autopilot.lotto"
-    script.write_text("rotation new R --beginning 2020-01-06 --now 2020-01-01\n"
-                      "rotation set require R --count 3\n"
-                      "user join R @a @b\n"
-                      "rotation set autopilot R --create --create-prior 100h --schedule --schedule-prior 100h\n"
-                      "rotation new Q --beginning 2020-01-06 --now 2020-01-01\n"
-                      "rotation autopilot R --now 2020-01-04\n")
+    script.write_text(
+        "rotation new R --beginning 2020-01-06 --now 2020-01-01\n"
+        "rotation set require R --count 3\n"
+        "user join R @a @b\n"
+        "rotation set autopilot R --create --create-prior 100h --schedule --schedule-prior 100h\n"
+        "rotation new Q --beginning 2020-01-06 --now 2020-01-01\n"
+        "rotation autopilot R --now 2020-01-04\n"
+    )
     assert main(["--file", str(script)]) == 0  # creating R#0 went fine
     capsys.readouterr()
     assert main(["autopilot", "--now", "2020-01-05"]) == 1
@@ -130,9 +152,14 @@ def test_a_file_that_is_not_utf8_is_a_usage_error_not_a_traceback(tmp_path, caps
     assert main(["--file", str(script)]) == 2
     err = capsys.readouterr().err
     assert "is not UTF-8 text" in err and "Traceback" not in err
-    piped = subprocess.run([sys.executable, "-m", "lotto", "--file", "-"], cwd=ROOT, input=b"\xff\n",
-                           capture_output=True, timeout=120,
-                           env={k: v for k, v in os.environ.items() if not k.startswith("LOTTO_")})
+    piped = subprocess.run(
+        [sys.executable, "-m", "lotto", "--file", "-"],
+        cwd=ROOT,
+        input=b"\xff\n",
+        capture_output=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if not k.startswith("LOTTO_")},
+    )
     assert piped.returncode == 2 and b"stdin is not UTF-8 text" in piped.stderr
     assert b"Traceback" not in piped.stderr
 
@@ -179,7 +206,9 @@ def test_process_state_persists_in_redis_and_env_defaults(redis_url):
 
 def test_process_exit_statuses_and_stdin_file():
     bad = _lotto("rotation", "show", "NOPE")
-    assert bad.returncode == 1 and bad.stderr.startswith("error: ") and "Traceback" not in bad.stderr
+    assert (
+        bad.returncode == 1 and bad.stderr.startswith("error: ") and "Traceback" not in bad.stderr
+    )
     assert _lotto("--tz").returncode == 2
     run = _lotto("--file", "-", stdin="rotation new A --beginning 2020-01-01\nrotation list\n")
     assert run.returncode == 0 and "- A" in run.stdout
@@ -197,8 +226,12 @@ def test_demo_prints_a_year_of_both_rotations(args):
     # Per-person counts: ICE has 52 shifts x 2 people, SET 12 x 5, 30 people each.
     ice, set_ = out.split("Sustaining engineering")
     for part, total in ((ice, 104), (set_, 60)):
-        counts = [int(n) for n in re.findall(r"@\S+\s+(\d+)(?=\s{2,}|$)", part.split("per person:")[1],
-                                             flags=re.M)]
+        counts = [
+            int(n)
+            for n in re.findall(
+                r"@\S+\s+(\d+)(?=\s{2,}|$)", part.split("per person:")[1], flags=re.M
+            )
+        ]
         assert len(counts) == 30 and sum(counts) == total
 
 
@@ -213,8 +246,13 @@ def test_demo_help_and_bad_arguments(capsys):
 def test_a_reader_that_stops_early_gets_no_traceback():
     # `lotto demo | head -1`: the pipe closes while the demo is still printing.
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOTTO_")}
-    proc = subprocess.Popen([sys.executable, "-m", "lotto", "demo"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lotto", "demo"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert proc.stdout.readline().startswith(b"Ice breaker")
     proc.stdout.close()
     err = proc.stderr.read().decode()

@@ -60,8 +60,18 @@ def _run_file(tmp_path, capsys, env: dict[str, str], lines: list[str]) -> str:
     script.write_text("\n".join(lines) + "\n", encoding="utf-8")
     store = f"memory://readme-{uuid.uuid4().hex}"  # a store of its own, empty
     try:
-        status = main(["--store", store, "--as", env["LOTTO_USER"], "--tz", env["LOTTO_TZ"],
-                       "--file", str(script)])
+        status = main(
+            [
+                "--store",
+                store,
+                "--as",
+                env["LOTTO_USER"],
+                "--tz",
+                env["LOTTO_TZ"],
+                "--file",
+                str(script),
+            ]
+        )
     finally:
         discard_memory(store)
     out, err = capsys.readouterr()
@@ -123,5 +133,5 @@ def test_operating_lists_every_kind_of_problem_check_reports():
     from lotto.maintenance.check import KINDS
 
     start = README.index("`check` looks for:") + len("`check` looks for:")
-    section = README[start:README.index("`repair` only rewrites")]
+    section = README[start : README.index("`repair` only rewrites")]
     assert set(re.findall(r"`([a-z_]+)`", section)) == set(KINDS)

@@ -14,8 +14,10 @@ ROOT = Path(__file__).parents[2]
 
 # Small arguments so each run takes well under a second.
 BENCHES = {
-    "bench_forecast.py": (["--samples", "10", "--shifts", "2", "--history", "1", "--repeat", "1"],
-                          "service rotation_forecast"),
+    "bench_forecast.py": (
+        ["--samples", "10", "--shifts", "2", "--history", "1", "--repeat", "1"],
+        "service rotation_forecast",
+    ),
     "bench_kvstore.py": (["--units", "20", "--records", "3", "--threads", "2"], "commits/s"),
     "bench_service.py": (["--users", "6", "--tasks", "4"], "autopilot, every 6h"),
 }
@@ -32,7 +34,13 @@ def test_bench_script_runs_and_has_a_docstring(name):
     assert doc and len(doc.splitlines()) >= 3, f"{name} needs a docstring saying what it measures"
     args, expected = BENCHES[name]
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOTTO_")}
-    done = subprocess.run([sys.executable, str(path), *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(path), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert expected in done.stdout and "Traceback" not in done.stderr

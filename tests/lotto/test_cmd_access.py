@@ -21,21 +21,50 @@ def pair(kv_memory):
     return admin, member
 
 
-PUBLIC = ["info", "help", "rotation help", "rotation list", "rotation show ICE", "task show ICE#0",
-          "user show", "user show @bob", "skill list", "task fill help"]
-SELF = ["user join ICE", "user join ICE @ann", "user leave ICE", "user leave ICE @ann",
-        "user unavailable --start 2020-02-01 --finish 2020-02-02",
-        "user unavailable @ann --start 2020-02-01 --finish 2020-02-02 --clear"]
-ADMIN = ["rotation new X", "rotation archive ICE", "rotation autopilot ICE",
-         "rotation set fill ICE --seed 3", "rotation set require ICE --count 2",
-         "rotation set limit ICE --count 2", "rotation set task ICE --grace 1h",
-         "rotation set autopilot ICE --off", "task new shift ICE --number 1",
-         "task new ticket TIX", "task fill ICE#0", "task assign ICE#0 @ann",
-         "task unassign ICE#0 @ann", "task schedule ICE#0", "user qualify @ann -s webapp",
-         "user disqualify @ann -s webapp", "skill new webapp", "skill delete webapp",
-         # self-only commands aimed at someone else
-         "user join ICE @bob", "user leave ICE @ann @bob",
-         "user unavailable @bob --start 2020-02-01 --finish 2020-02-02"]
+PUBLIC = [
+    "info",
+    "help",
+    "rotation help",
+    "rotation list",
+    "rotation show ICE",
+    "task show ICE#0",
+    "user show",
+    "user show @bob",
+    "skill list",
+    "task fill help",
+]
+SELF = [
+    "user join ICE",
+    "user join ICE @ann",
+    "user leave ICE",
+    "user leave ICE @ann",
+    "user unavailable --start 2020-02-01 --finish 2020-02-02",
+    "user unavailable @ann --start 2020-02-01 --finish 2020-02-02 --clear",
+]
+ADMIN = [
+    "rotation new X",
+    "rotation archive ICE",
+    "rotation autopilot ICE",
+    "rotation set fill ICE --seed 3",
+    "rotation set require ICE --count 2",
+    "rotation set limit ICE --count 2",
+    "rotation set task ICE --grace 1h",
+    "rotation set autopilot ICE --off",
+    "task new shift ICE --number 1",
+    "task new ticket TIX",
+    "task fill ICE#0",
+    "task assign ICE#0 @ann",
+    "task unassign ICE#0 @ann",
+    "task schedule ICE#0",
+    "user qualify @ann -s webapp",
+    "user disqualify @ann -s webapp",
+    "skill new webapp",
+    "skill delete webapp",
+    # self-only commands aimed at someone else
+    "user join ICE @bob",
+    "user leave ICE @ann @bob",
+    "user unavailable @bob --start 2020-02-01 --finish 2020-02-02",
+]
 
 
 @pytest.mark.parametrize("line", PUBLIC + SELF)

@@ -8,10 +8,13 @@ from tests.lotto.test_cmd_support import TWO_AUTOPILOT_ROTATIONS, Script, assert
 def test_autopilot_runs_every_active_rotation_and_reports_each(kv_memory):
     s = Script(kv_memory)
     assert s.run("autopilot").text == "No active rotations: the autopilot had nothing to do."
-    s.multi(TWO_AUTOPILOT_ROTATIONS + """
+    s.multi(
+        TWO_AUTOPILOT_ROTATIONS
+        + """
         rotation new C --beginning 2020-01-10
         rotation archive C
-    """)
+    """
+    )
     s.run("autopilot --now 2020-01-02")
     s.poster.reset()
     out = s.run("autopilot --now 2020-01-08")

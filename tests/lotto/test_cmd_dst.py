@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.lotto.test_cmd_support import Script
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _shift(s: Script, rid: str, n: int):
@@ -22,13 +22,16 @@ def test_weekly_berlin_across_the_october_fall_back(kv_memory):
         datetime(2020, 10, 22, 7, tzinfo=UTC),
         datetime(2020, 10, 29, 8, tzinfo=UTC),  # 09:00 CET, after 2020-10-25
     ]
-    assert [t.expected_duration for t in starts] == [timedelta(hours=168), timedelta(hours=169),
-                                                      timedelta(hours=168)]
+    assert [t.expected_duration for t in starts] == [
+        timedelta(hours=168),
+        timedelta(hours=169),
+        timedelta(hours=168),
+    ]
     s.run("user join B @ann")
     s.run("task assign B#2 @ann")
     s.poster.reset()
     s.run("task schedule B#2")
-    (uid, dm), = s.poster.sent
+    ((uid, dm),) = s.poster.sent
     assert uid == "ann" and "from 2020-10-29T09:00 to 2020-11-05T09:00 (Europe/Berlin)" in dm
 
 
@@ -48,18 +51,26 @@ def test_daily_new_york_across_the_march_spring_forward_made_by_autopilot(kv_mem
         datetime(2020, 3, 9, 13, tzinfo=UTC),
         datetime(2020, 3, 10, 13, tzinfo=UTC),
     ]
-    assert [t.expected_duration for t in tasks] == [timedelta(hours=24), timedelta(hours=23),
-                                                     timedelta(hours=24), timedelta(hours=24),
-                                                     timedelta(hours=24)]
+    assert [t.expected_duration for t in tasks] == [
+        timedelta(hours=24),
+        timedelta(hours=23),
+        timedelta(hours=24),
+        timedelta(hours=24),
+        timedelta(hours=24),
+    ]
     assert "NY#5" not in s.run("rotation show NY").text
 
 
 def test_a_beginning_without_zone_is_on_the_clock_given_by_timezone(kv_memory):
     s = Script(kv_memory)  # acting user in UTC
-    out = s.run("rotation new SET --beginning 2019-01-16 --period monthly --timezone America/Los_Angeles")
+    out = s.run(
+        "rotation new SET --beginning 2019-01-16 --period monthly --timezone America/Los_Angeles"
+    )
     assert out.data.rotation.fill_settings.beginning == datetime(2019, 1, 16, 8, tzinfo=UTC)
-    assert out.text == ("Created rotation **SET**: shifts monthly from 2019-01-16 on the "
-                        "America/Los_Angeles clock (2019-01-16T08:00 UTC).")
+    assert out.text == (
+        "Created rotation **SET**: shifts monthly from 2019-01-16 on the "
+        "America/Los_Angeles clock (2019-01-16T08:00 UTC)."
+    )
     # An explicit zone still wins, and without --timezone the acting user's zone applies.
     out = s.run("rotation new A --beginning 2019-01-16T09:00EST --timezone America/Los_Angeles")
     assert out.data.rotation.fill_settings.beginning == datetime(2019, 1, 16, 14, tzinfo=UTC)

@@ -15,8 +15,9 @@ class _MattermostLike(LocalDirectory):
         profile = super()._profile(base)
         if profile is None:
             return None
-        return Profile(user_id="id-" + base, username=base, display_name=base, time_zone="UTC",
-                       is_admin=True)
+        return Profile(
+            user_id="id-" + base, username=base, display_name=base, time_zone="UTC", is_admin=True
+        )
 
     def by_ids(self, user_ids):
         return {u: p for u in user_ids if (p := self.by_id(u)) is not None}
@@ -34,7 +35,10 @@ def test_errors_name_users_by_username_not_by_id(kv_memory):
     """)
     out = s.try_("task assign R#0 @bob")
     assert_clean_error(out)
-    assert out.text.startswith("Assigning @bob to R#0 would break its limit server-◉") and "id-bob" not in out.text
+    assert (
+        out.text.startswith("Assigning @bob to R#0 would break its limit server-◉")
+        and "id-bob" not in out.text
+    )
     out = s.try_("task unassign R#0 @bob")
     assert_clean_error(out)
     assert out.text.startswith("@bob is not assigned to R#0") and "id-" not in out.text

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from lotto.commands import Env, execute
 from lotto.local import LocalDirectory
-from tests.lotto.test_cmd_support import assert_rejected_unchanged, Script, assert_clean_error, dump
+from tests.lotto.test_cmd_support import Script, assert_clean_error, assert_rejected_unchanged, dump
 
-NOW = datetime(2020, 3, 1, 12, tzinfo=timezone.utc)
+NOW = datetime(2020, 3, 1, 12, tzinfo=UTC)
 MEMBERS = ["ann", "bob", "cid", "dee", "eve", "fay"]
 SETUP = [
     "rotation new ICE --period weekly --beginning 2020-03-05T09:00 --seed 5",
@@ -29,7 +29,7 @@ def _script(kv, **kw) -> Script:
 
 def _json(out) -> dict:
     assert out.is_json
-    return json.loads(out.text[len("```json\n"):-len("\n```")])
+    return json.loads(out.text[len("```json\n") : -len("\n```")])
 
 
 def _rows(text: str) -> dict[str, list[str]]:
@@ -46,10 +46,17 @@ def test_rotation_forecast_text_shape(kv):
     s = _script(kv)
     out = s.run("rotation forecast ICE --shifts 3 --samples 100", now=NOW)
     assert out.text.startswith(
-        "#### Forecast for rotation ICE: next 3 shifts, 100 simulated futures (seed 5)")
+        "#### Forecast for rotation ICE: next 3 shifts, 100 simulated futures (seed 5)"
+    )
     rows = _rows(out.text)
-    assert rows["User"] == ["At least once", "Expected shifts", "Likely next",
-                            "ICE#0", "ICE#1", "ICE#2"]
+    assert rows["User"] == [
+        "At least once",
+        "Expected shifts",
+        "Likely next",
+        "ICE#0",
+        "ICE#1",
+        "ICE#2",
+    ]
     assert [rows[f"ICE#{n}"][1:] for n in range(3)] == [["planned", "0%"]] * 3
     assert rows["ICE#0"][0] == "2020-03-05T09:00"
     users = {k: v for k, v in rows.items() if k.startswith("@")}
@@ -86,21 +93,24 @@ def test_forecast_changes_nothing_and_costs_at_most_three_round_trips(kv):
     assert s.poster.sent == []
 
 
-@pytest.mark.parametrize("line", [
-    "rotation forecast ICE --shifts 0",
-    "rotation forecast ICE --shifts 53",
-    "rotation forecast ICE --samples 0",
-    "rotation forecast ICE --shifts 40 --samples 5000",
-    "rotation forecast ICE --samples lots",
-    "rotation forecast ICE --seed x",
-    "rotation forecast ICE --bogus",
-    "rotation forecast NOPE",
-    "rotation forecast",
-    "rotation forecast -r IC",
-    "user forecast @zed ICE",
-    "user forecast @ann",
-    "user forecast @ann ICE --shifts -2",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "rotation forecast ICE --shifts 0",
+        "rotation forecast ICE --shifts 53",
+        "rotation forecast ICE --samples 0",
+        "rotation forecast ICE --shifts 40 --samples 5000",
+        "rotation forecast ICE --samples lots",
+        "rotation forecast ICE --seed x",
+        "rotation forecast ICE --bogus",
+        "rotation forecast NOPE",
+        "rotation forecast",
+        "rotation forecast -r IC",
+        "user forecast @zed ICE",
+        "user forecast @ann",
+        "user forecast @ann ICE --shifts -2",
+    ],
+)
 def test_bad_input_is_a_clean_error_that_changes_nothing(kv, line):
     assert_rejected_unchanged(_script(kv), line, now=NOW)
 

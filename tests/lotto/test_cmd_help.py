@@ -11,15 +11,31 @@ from tests.lotto.test_cmd_support import Script
 # mistake (a copy of `join`), it never had it.
 SEED_COMMANDS: dict[str, tuple[str, ...]] = {
     "autopilot": ("--now",),
-    "rotation new": ("--beginning", "--fill-type", "--fuzz", "--period", "--task-type", "--seed",
-                     "--timezone"),
+    "rotation new": (
+        "--beginning",
+        "--fill-type",
+        "--fuzz",
+        "--period",
+        "--task-type",
+        "--seed",
+        "--timezone",
+    ),
     "rotation archive": (),
     "rotation list": (),
     "rotation show": (),
     "rotation autopilot": ("--now",),
-    "rotation set autopilot": ("--off", "--create", "--create-prior", "--schedule", "--schedule-prior",
-                               "--start-finish", "--remind-finish", "--remind-finish-prior",
-                               "--remind-start", "--remind-start-prior"),
+    "rotation set autopilot": (
+        "--off",
+        "--create",
+        "--create-prior",
+        "--schedule",
+        "--schedule-prior",
+        "--start-finish",
+        "--remind-finish",
+        "--remind-finish-prior",
+        "--remind-start",
+        "--remind-start-prior",
+    ),
     "rotation set fill": ("--fuzz", "--seed"),
     "rotation set limit": ("--skill", "--count", "--clear"),
     "rotation set require": ("--skill", "--count", "--clear"),
@@ -74,19 +90,27 @@ def test_unassign_force_does_not_claim_to_ignore_limits(kv_memory):
 def test_a_ticket_rotation_is_not_described_as_weekly_tickets(kv_memory):
     s = Script(kv_memory)
     made = s.run("rotation new HELP --task-type ticket --beginning 2020-01-01 --period daily").text
-    assert made == ("Created rotation **HELP**: tickets on demand, odds counted in daily periods "
-                    "from 2020-01-01 UTC.")
-    assert "- Schedule: tickets on demand, odds counted in daily periods" in s.run("rotation show HELP").text
+    assert made == (
+        "Created rotation **HELP**: tickets on demand, odds counted in daily periods "
+        "from 2020-01-01 UTC."
+    )
+    assert (
+        "- Schedule: tickets on demand, odds counted in daily periods"
+        in s.run("rotation show HELP").text
+    )
     assert s.run("rotation new ICE --beginning 2020-01-01").text == (
-        "Created rotation **ICE**: shifts weekly from 2020-01-01 UTC.")
+        "Created rotation **ICE**: shifts weekly from 2020-01-01 UTC."
+    )
 
 
 @pytest.mark.parametrize("name", ["x#1", "@ice", "A B"])
 def test_bad_rotation_names_get_one_wording(kv_memory, name):
     out = Script(kv_memory).try_(f"rotation new '{name}'")
     assert not out.ok
-    assert out.text.startswith(f"{name!r} is not a valid rotation name: use 1-100 characters without "
-                               "spaces, '@' or '#', e.g. `rotation new SET`.")
+    assert out.text.startswith(
+        f"{name!r} is not a valid rotation name: use 1-100 characters without "
+        "spaces, '@' or '#', e.g. `rotation new SET`."
+    )
 
 
 def test_joining_or_leaving_by_yourself_is_not_reported_as_done_by_you(kv_memory):
@@ -96,7 +120,8 @@ def test_joining_or_leaving_by_yourself_is_not_reported_as_done_by_you(kv_memory
     assert [text.splitlines()[-1] for _, text in s.poster.sent] == [
         "You joined the Solar Lottery team rotation scheduler. Use `/lotto info` and `/lotto help` "
         "to learn more.",
-        "You joined **R**. Use `/lotto rotation show R` to see its settings and tasks."]
+        "You joined **R**. Use `/lotto rotation show R` to see its settings and tasks.",
+    ]
     s.poster.reset()
     s.run("user leave R")
     assert s.poster.sent == [("ann", "You left rotation **R**.")]
@@ -107,14 +132,20 @@ def test_joining_or_leaving_by_yourself_is_not_reported_as_done_by_you(kv_memory
         "@ann added you to the Solar Lottery team rotation scheduler. Use `/lotto info` and "
         "`/lotto help` to learn more.",
         "@ann added you to **R**. Use `/lotto rotation show R` to see its settings and tasks.",
-        "@ann removed you from rotation **R**."]
+        "@ann removed you from rotation **R**.",
+    ]
 
 
-@pytest.mark.parametrize("path, who", [
-    ("info", "anyone"), ("rotation forecast", "anyone"), ("task show", "anyone"),
-    ("user join", "anyone for themselves; plugin admins for others"),
-    ("rotation new", "plugin admins only"),
-])
+@pytest.mark.parametrize(
+    "path, who",
+    [
+        ("info", "anyone"),
+        ("rotation forecast", "anyone"),
+        ("task show", "anyone"),
+        ("user join", "anyone for themselves; plugin admins for others"),
+        ("rotation new", "plugin admins only"),
+    ],
+)
 def test_every_command_help_says_who_may_run_it(kv_memory, path, who):
     assert Script(kv_memory).run(f"{path} help").text.endswith(f"\n\nWho may run it: {who}.")
 
@@ -132,16 +163,32 @@ def test_qualify_and_disqualify_name_who_changed_like_join_and_leave(kv_memory):
     s = Script(kv_memory)
     head = lambda line: s.run(line).text.splitlines()[0]  # noqa: E731
     assert head("user qualify @a -s web-2,db") == "Qualified @a for web-▣, db-◉."
-    assert head("user qualify @a @b -s web-2") == "Qualified @b for web-▣. Skipped @a: already at those levels."
+    assert (
+        head("user qualify @a @b -s web-2")
+        == "Qualified @b for web-▣. Skipped @a: already at those levels."
+    )
     assert head("user qualify @a -s web-2") == (
-        "Nothing changed: everyone named already has those skills at those levels.")
+        "Nothing changed: everyone named already has those skills at those levels."
+    )
     assert head("user disqualify @a @b @c -s web") == (
-        "Disqualified @a, @b from web. Skipped @c: did not have them.")
+        "Disqualified @a, @b from web. Skipped @c: did not have them."
+    )
     assert head("user disqualify @c -s web,db") == "Nothing changed: nobody named has those skills."
 
 
-@pytest.mark.parametrize("path", ["task assign", "task unassign", "user qualify", "user disqualify",
-                                  "user join", "user leave", "user show", "user unavailable"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "task assign",
+        "task unassign",
+        "user qualify",
+        "user disqualify",
+        "user join",
+        "user leave",
+        "user show",
+        "user unavailable",
+    ],
+)
 def test_usage_shows_users_as_optional_where_they_default_to_you(kv_memory, path):
     s = Script(kv_memory)
     assert "[@user...]" in s.run(f"{path} help").text
@@ -155,7 +202,9 @@ def test_usage_shows_users_as_optional_where_they_default_to_you(kv_memory, path
             assert s.run("task show R#0").data.task.mattermost_user_ids == []
 
 
-@pytest.mark.parametrize("line", ["rotation new X -h", "rotation new X --help", "rotation new help"])
+@pytest.mark.parametrize(
+    "line", ["rotation new X -h", "rotation new X --help", "rotation new help"]
+)
 def test_dash_h_anywhere_asks_for_help_like_dash_dash_help(kv_memory, line):
     out = Script(kv_memory).run(line)
     assert out.text.startswith("**/lotto rotation new**: create a rotation")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -42,7 +42,7 @@ def test_json_output_is_the_result_struct(kv_memory):
     s = Script(kv_memory)
     out = s.run("/lotto rotation new ICE --beginning 2020-03-05 --json")
     assert out.is_json and out.text.startswith("```json\n") and out.text.endswith("\n```")
-    data = json.loads(out.text[len("```json\n"):-len("\n```")])
+    data = json.loads(out.text[len("```json\n") : -len("\n```")])
     assert data["rotation"]["RotationID"] == "ICE"
     assert data["rotation"]["FillSettings"]["Beginning"].startswith("2020-03-05T00:00:00")
     listing = json.loads(s.run("rotation list --json").text.strip("`").removeprefix("json"))
@@ -53,11 +53,11 @@ def test_now_flag_sets_the_command_time(kv_memory):
     s = Script(kv_memory, tz="America/Los_Angeles")
     s.run("rotation new T --now 2021-06-01T10:00")  # beginning defaults to now
     rot = s.run("rotation show T").data.rotation
-    assert rot.fill_settings.beginning == datetime(2021, 6, 1, 17, tzinfo=timezone.utc)
+    assert rot.fill_settings.beginning == datetime(2021, 6, 1, 17, tzinfo=UTC)
     s.run("rotation new TIX --task-type ticket --now 2021-06-01T10:00")
     ticket = s.run("task new ticket TIX --summary 'disk full' --now 2021-06-02T08:00").data.task
     assert ticket.summary == "disk full"
-    assert ticket.expected_start == datetime(2021, 6, 2, 15, tzinfo=timezone.utc)
+    assert ticket.expected_start == datetime(2021, 6, 2, 15, tzinfo=UTC)
 
 
 def test_a_failing_poster_never_fails_the_command(kv_memory, caplog):

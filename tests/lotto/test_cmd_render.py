@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,7 +10,7 @@ from lotto import api
 from lotto.commands.render import notice_text, skills_text
 from lotto.model.user import User
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _mention(uid: str) -> str:
@@ -19,9 +19,16 @@ def _mention(uid: str) -> str:
 
 @pytest.mark.parametrize("kind", api.NOTICE_KINDS)
 def test_every_notice_kind_names_the_actor_and_its_subject(kind):
-    n = api.Notice(kind=kind, user_id="ann", actor_id="boss", rotation_id="ICE", task_id="ICE#3",
-                   start=datetime(2020, 3, 12, 16, tzinfo=UTC),
-                   finish=datetime(2020, 3, 12, 16, 30, tzinfo=UTC), added_user_ids=["bob"])
+    n = api.Notice(
+        kind=kind,
+        user_id="ann",
+        actor_id="boss",
+        rotation_id="ICE",
+        task_id="ICE#3",
+        start=datetime(2020, 3, 12, 16, tzinfo=UTC),
+        finish=datetime(2020, 3, 12, 16, 30, tzinfo=UTC),
+        added_user_ids=["bob"],
+    )
     text = notice_text(n, _mention, "America/Los_Angeles")
     assert "TODO" not in text and "None" not in text
     subject = "**ICE**" if kind in ("welcome", "left") else "**ICE#3**"
@@ -35,16 +42,33 @@ def test_every_notice_kind_names_the_actor_and_its_subject(kind):
 
 
 def test_autopilot_notices_without_an_actor():
-    n = api.Notice(kind="started", user_id="ann", actor_id="", task_id="ICE#3",
-                   finish=datetime(2020, 3, 12, 16, 30, tzinfo=UTC))
-    assert notice_text(n, _mention, "UTC").splitlines()[1].startswith("The autopilot started **ICE#3**")
-    n = api.Notice(kind="remind_finish", user_id="ann", actor_id="", task_id="ICE#3",
-                   finish=datetime(2020, 3, 12, 16, 30, tzinfo=UTC))
+    n = api.Notice(
+        kind="started",
+        user_id="ann",
+        actor_id="",
+        task_id="ICE#3",
+        finish=datetime(2020, 3, 12, 16, 30, tzinfo=UTC),
+    )
+    assert (
+        notice_text(n, _mention, "UTC")
+        .splitlines()[1]
+        .startswith("The autopilot started **ICE#3**")
+    )
+    n = api.Notice(
+        kind="remind_finish",
+        user_id="ann",
+        actor_id="",
+        task_id="ICE#3",
+        finish=datetime(2020, 3, 12, 16, 30, tzinfo=UTC),
+    )
     assert notice_text(n, _mention, "UTC").splitlines()[1] == (
-        "The autopilot reminds you: **ICE#3** finishes at 2020-03-12T16:30 (UTC).")
+        "The autopilot reminds you: **ICE#3** finishes at 2020-03-12T16:30 (UTC)."
+    )
 
 
 def test_skills_are_sorted_by_name_with_level_symbols():
-    user = User(mattermost_user_id="u", skill_levels={"webapp": 3, "TEAMFS1": 1, "server": 4, "lead": 2})
+    user = User(
+        mattermost_user_id="u", skill_levels={"webapp": 3, "TEAMFS1": 1, "server": 4, "lead": 2}
+    )
     assert skills_text(user) == "(TEAMFS1-◉, lead-▣, server-◈◈, webapp-◈)"
     assert skills_text(User(mattermost_user_id="v")) == "(none)"

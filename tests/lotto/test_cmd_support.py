@@ -16,8 +16,15 @@ INTERNAL_ERROR = "internal error"
 class Script:
     """Runs ``/lotto`` lines through ``execute`` as one acting user on a store."""
 
-    def __init__(self, kv, *, tz: str = "UTC", actor: str = "test-user", admins: bool = True,
-                 admin_only: bool = True) -> None:
+    def __init__(
+        self,
+        kv,
+        *,
+        tz: str = "UTC",
+        actor: str = "test-user",
+        admins: bool = True,
+        admin_only: bool = True,
+    ) -> None:
         self.kv = kv
         self.poster = RecordingPoster()
         self.directory = LocalDirectory(tz, admins=admins)
@@ -36,8 +43,11 @@ class Script:
 
     def multi(self, text: str, *, now: datetime | None = None) -> list[Outcome]:
         """Run every non-blank, non-comment line; all must succeed."""
-        return [self.run(ln.strip(), now=now) for ln in text.splitlines()
-                if ln.strip() and not ln.strip().startswith("#")]
+        return [
+            self.run(ln.strip(), now=now)
+            for ln in text.splitlines()
+            if ln.strip() and not ln.strip().startswith("#")
+        ]
 
 
 def dump(kv) -> dict[str, bytes | None]:
@@ -62,7 +72,9 @@ def assert_clean_error(out: Outcome) -> None:
     assert INTERNAL_ERROR not in out.text, out.text
 
 
-def assert_rejected_unchanged(script: "Script", line: str, *, now: datetime | None = None) -> Outcome:
+def assert_rejected_unchanged(
+    script: Script, line: str, *, now: datetime | None = None
+) -> Outcome:
     """Run ``line``; it must fail with a clean error and leave the store byte-for-byte unchanged."""
     before = dump(script.env.kv)
     out = script.try_(line, now=now)

@@ -21,22 +21,28 @@ import hashlib
 import json
 import random
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from lotto.model.availability import REASONS, Event
 from lotto.demo import SET_TEAMS
 from lotto.errors import InsufficientError
 from lotto.fillers import fill
-from lotto.model.rotation import FillSettings, Rotation, TaskSettings, shift_duration_of, shift_start_of
+from lotto.model.availability import REASONS, Event
+from lotto.model.rotation import (
+    FillSettings,
+    Rotation,
+    TaskSettings,
+    shift_duration_of,
+    shift_start_of,
+)
 from lotto.model.skill import need_id, parse_skill_level
 from lotto.model.task import STATE_STARTED, Task
 from lotto.model.user import User, mark_served
 
 GOLDEN_PATH = Path(__file__).parent / "data" / "filler_golden.json"
-UTC = timezone.utc
+UTC = UTC
 LA = "America/Los_Angeles"
 SET_SEEDS = (0, 1, 2)
 MIX_COUNT = 50
@@ -53,16 +59,25 @@ class _Recorder:
         self.outcomes: list[object] = []
         self._digest = hashlib.sha256()
 
-    def fill(self, rotation: Rotation, task: Task, users: Mapping[str, User],
-             now: datetime, rng: random.Random) -> list[str]:
+    def fill(
+        self,
+        rotation: Rotation,
+        task: Task,
+        users: Mapping[str, User],
+        now: datetime,
+        rng: random.Random,
+    ) -> list[str]:
         self._digest.update(repr(_filler_inputs(rotation, task, users, now)).encode())
         try:
             picked = fill(rotation, task, users, now, rng)
             outcome: object = list(picked)
         except InsufficientError as err:
             picked = []
-            outcome = {"error": str(err), "need": err.context["need"],
-                       "unmet": err.context["unmet"]}
+            outcome = {
+                "error": str(err),
+                "need": err.context["need"],
+                "unmet": err.context["unmet"],
+            }
         self.outcomes.append({"out": outcome, "rng": rng.getrandbits(32)})
         return picked
 
@@ -70,18 +85,37 @@ class _Recorder:
         return {"inputs": self._digest.hexdigest()[:16], "fills": self.outcomes}
 
 
-def _filler_inputs(rotation: Rotation, task: Task, users: Mapping[str, User],
-                   now: datetime) -> tuple[object, ...]:
+def _filler_inputs(
+    rotation: Rotation, task: Task, users: Mapping[str, User], now: datetime
+) -> tuple[object, ...]:
     # Only the fields a filler reads: a new record field elsewhere must not void the file.
     fs = rotation.fill_settings
     return (
-        rotation.rotation_id, rotation.filler_type, rotation.mattermost_user_ids,
-        fs.beginning, fs.period, fs.fuzz, fs.time_zone,
-        task.task_id, task.expected_start, task.expected_duration, task.actual_start,
-        task.actual_finish, list(task.require.items()), list(task.limit.items()),
-        task.mattermost_user_ids, now,
-        [(uid, sorted(u.skill_levels.items()), sorted(u.last_served.items()),
-          [(e.start, e.finish) for e in u.calendar]) for uid, u in sorted(users.items())],
+        rotation.rotation_id,
+        rotation.filler_type,
+        rotation.mattermost_user_ids,
+        fs.beginning,
+        fs.period,
+        fs.fuzz,
+        fs.time_zone,
+        task.task_id,
+        task.expected_start,
+        task.expected_duration,
+        task.actual_start,
+        task.actual_finish,
+        list(task.require.items()),
+        list(task.limit.items()),
+        task.mattermost_user_ids,
+        now,
+        [
+            (
+                uid,
+                sorted(u.skill_levels.items()),
+                sorted(u.last_served.items()),
+                [(e.start, e.finish) for e in u.calendar],
+            )
+            for uid, u in sorted(users.items())
+        ],
     )
 
 
@@ -91,9 +125,12 @@ def _levels(skills: str) -> dict[str, int]:
 
 def _task(rotation: Rotation, n: int, **fields: object) -> Task:
     base: dict[str, object] = dict(
-        task_id=f"{rotation.rotation_id}#{n}", rotation_id=rotation.rotation_id,
-        expected_start=shift_start_of(rotation, n), expected_duration=shift_duration_of(rotation, n),
-        grace=rotation.task_settings.grace, require=dict(rotation.task_settings.require),
+        task_id=f"{rotation.rotation_id}#{n}",
+        rotation_id=rotation.rotation_id,
+        expected_start=shift_start_of(rotation, n),
+        expected_duration=shift_duration_of(rotation, n),
+        grace=rotation.task_settings.grace,
+        require=dict(rotation.task_settings.require),
         limit=dict(rotation.task_settings.limit),
     )
     base.update(fields)
@@ -102,17 +139,24 @@ def _task(rotation: Rotation, n: int, **fields: object) -> Task:
 
 def _set_year(seed: int) -> dict[str, object]:
     """SET (30 users, per-team limits, 300h grace) filled for twelve monthly shifts."""
-    users = {uid: User(mattermost_user_id=uid, skill_levels=_levels(skills))
-             for uid, skills in SET_TEAMS.items()}
+    users = {
+        uid: User(mattermost_user_id=uid, skill_levels=_levels(skills))
+        for uid, skills in SET_TEAMS.items()
+    }
     rotation = Rotation(
-        rotation_id="SET", mattermost_user_ids=list(users),
+        rotation_id="SET",
+        mattermost_user_ids=list(users),
         task_settings=TaskSettings(
             grace=timedelta(hours=300),
             require={"any": 5, "webapp-◉": 1, "server-◉": 1, "mobile-◉": 1, "lead-◉": 1},
             limit={"any": 6, "lead-◉": 1} | {need_id(team, 1): 1 for team in SET_TEAM_TAGS},
         ),
-        fill_settings=FillSettings(beginning=datetime(2019, 1, 16, 8, tzinfo=UTC),
-                                   period="monthly", time_zone=LA, seed=seed),
+        fill_settings=FillSettings(
+            beginning=datetime(2019, 1, 16, 8, tzinfo=UTC),
+            period="monthly",
+            time_zone=LA,
+            seed=seed,
+        ),
     )
     rng = random.Random(seed)
     recorder = _Recorder()
@@ -134,8 +178,15 @@ def _mix_events(gen: random.Random, start: datetime) -> list[Event]:
     events = []
     for _ in range(gen.choice((0, 0, 0, 1, 1, 2))):
         begin = start + timedelta(hours=gen.randint(-400, 400))
-        events.append(Event(start=begin, finish=begin + timedelta(hours=gen.randint(1, 300)),
-                            reason=gen.choice(REASONS), task_id="X#1", rotation_id="X"))
+        events.append(
+            Event(
+                start=begin,
+                finish=begin + timedelta(hours=gen.randint(1, 300)),
+                reason=gen.choice(REASONS),
+                task_id="X#1",
+                rotation_id="X",
+            )
+        )
     return sorted(events, key=lambda e: (e.start, e.finish))
 
 
@@ -147,10 +198,16 @@ def _mix(index: int, gen: random.Random) -> dict[str, object]:
         rotation_id=rid,
         task_settings=TaskSettings(
             require={_mix_need(gen): gen.randint(1, 3) for _ in range(gen.randint(1, 4))},
-            limit={_mix_need(gen): gen.choice((0, 1, 2, 2, 3, 4)) for _ in range(gen.randint(0, 3))},
+            limit={
+                _mix_need(gen): gen.choice((0, 1, 2, 2, 3, 4)) for _ in range(gen.randint(0, 3))
+            },
         ),
-        fill_settings=FillSettings(beginning=beginning, period=gen.choice(_PERIODS),
-                                   fuzz=gen.choice((0, 0, 1, 2)), seed=gen.randint(0, 2**31)),
+        fill_settings=FillSettings(
+            beginning=beginning,
+            period=gen.choice(_PERIODS),
+            fuzz=gen.choice((0, 0, 1, 2)),
+            seed=gen.randint(0, 2**31),
+        ),
     )
     n = gen.randint(0, 40)
     task = _task(rotation, n)
@@ -169,8 +226,12 @@ def _mix(index: int, gen: random.Random) -> dict[str, object]:
         else:
             served = {rid: int((start - timedelta(hours=gen.randint(0, 5000))).timestamp())}
         levels = {gen.choice(_MIX_SKILLS): gen.randint(1, 4) for _ in range(gen.randint(0, 4))}
-        users[uid] = User(mattermost_user_id=uid, skill_levels=levels, last_served=served,
-                          calendar=_mix_events(gen, start))
+        users[uid] = User(
+            mattermost_user_id=uid,
+            skill_levels=levels,
+            last_served=served,
+            calendar=_mix_events(gen, start),
+        )
     members = list(dict.fromkeys(rotation.mattermost_user_ids))
     assigned = gen.sample(members, k=min(len(members), gen.choice((0, 0, 1, 2))))
     if gen.random() < 0.1:

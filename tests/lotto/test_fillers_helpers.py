@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lotto.model.availability import Event, any_overlapping, overlapping
 from lotto.fillers.solar_lottery import _Pool
+from lotto.model.availability import Event, any_overlapping, overlapping
 from lotto.model.needs import meets, needs_matcher, qualified
 from lotto.model.skill import need_id
 
@@ -33,7 +33,7 @@ def test_qualified_lists_the_indices_meeting_a_need_in_order(people, nid):
     assert qualified(people, nid) == [i for i, levels in enumerate(people) if meets(levels, nid)]
 
 
-T0 = datetime(2020, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2020, 1, 1, tzinfo=UTC)
 hours = st.integers(-50, 50).map(lambda h: T0 + timedelta(hours=h))
 
 
@@ -52,8 +52,11 @@ def _plain_log2_mean(values: list[float]) -> float:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.25, -39.86]), min_size=1, max_size=12),
-       st.randoms(use_true_random=False), st.integers(0, 2**32))
+@given(
+    st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.25, -39.86]), min_size=1, max_size=12),
+    st.randoms(use_true_random=False),
+    st.integers(0, 2**32),
+)
 def test_pool_kept_up_to_date_draws_and_weighs_as_if_recomputed(log2w, order, seed):
     # Ties at the top are common (everyone never served) and decide when the cache survives.
     pool = _Pool(list(range(len(log2w))), log2w)
@@ -65,7 +68,9 @@ def test_pool_kept_up_to_date_draws_and_weighs_as_if_recomputed(log2w, order, se
         top = max(values)
         assert pool.log2_mean() == _plain_log2_mean(values)
         mine, plain = random.Random(seed), random.Random(seed)
-        assert pool.draw(mine) == plain.choices(members, weights=[2.0 ** (v - top) for v in values])[0]
+        assert (
+            pool.draw(mine) == plain.choices(members, weights=[2.0 ** (v - top) for v in values])[0]
+        )
         assert mine.getstate() == plain.getstate()
         pool.remove(index)
     assert pool.members == []

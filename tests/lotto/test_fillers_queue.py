@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lotto.model.availability import REASON_PERSONAL, Event
 from lotto.errors import InputError, InsufficientError
 from lotto.fillers import fill, queue
+from lotto.model.availability import REASON_PERSONAL, Event
 from lotto.model.rotation import FILLER_QUEUE, FillSettings, Rotation, TaskSettings
 from lotto.model.task import Task
 from lotto.model.timeutil import parse_time
 from lotto.model.user import User, mark_served
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def utc(text: str) -> datetime:
@@ -35,18 +35,35 @@ def setup(members, require, limit=None, assigned=()):
         task_settings=TaskSettings(require=require, limit=limit or {}),
         fill_settings=FillSettings(beginning=utc("2020-01-01"), period="weekly"),
     )
-    task = Task(task_id="Q#4", rotation_id="Q", expected_start=utc("2020-01-29"),
-                expected_duration=timedelta(days=7), require=dict(require),
-                limit=dict(limit or {}), mattermost_user_ids=list(assigned))
+    task = Task(
+        task_id="Q#4",
+        rotation_id="Q",
+        expected_start=utc("2020-01-29"),
+        expected_duration=timedelta(days=7),
+        require=dict(require),
+        limit=dict(limit or {}),
+        mattermost_user_ids=list(assigned),
+    )
     return r, task, {u.mattermost_user_id: u for u in members}
 
 
 def test_oldest_first_ties_by_id_and_unset_counts_as_beginning():
-    members = [mkuser("d", "2020-01-10"), mkuser("c"), mkuser("b", "2019-12-01"),
-               mkuser("a"), mkuser("e", "2020-01-02")]
+    members = [
+        mkuser("d", "2020-01-10"),
+        mkuser("c"),
+        mkuser("b", "2019-12-01"),
+        mkuser("a"),
+        mkuser("e", "2020-01-02"),
+    ]
     r, task, users = setup(members, {"any": 5})
     assert fill(r, task, users, utc("2020-01-28"), random.Random(0)) == ["b", "a", "c", "e", "d"]
-    assert [u.mattermost_user_id for u in queue.queue_order(r, members)] == ["b", "a", "c", "e", "d"]
+    assert [u.mattermost_user_id for u in queue.queue_order(r, members)] == [
+        "b",
+        "a",
+        "c",
+        "e",
+        "d",
+    ]
 
 
 def test_no_randomness():
@@ -58,16 +75,22 @@ def test_no_randomness():
 
 
 def test_skills_first_then_any_in_queue_order():
-    members = [mkuser("a", "2019-01-01"), mkuser("b", "2019-02-01"),
-               mkuser("w1", "2019-06-01", webapp=1), mkuser("w2", "2019-05-01", webapp=2)]
+    members = [
+        mkuser("a", "2019-01-01"),
+        mkuser("b", "2019-02-01"),
+        mkuser("w1", "2019-06-01", webapp=1),
+        mkuser("w2", "2019-05-01", webapp=2),
+    ]
     r, task, users = setup(members, {"webapp-◉": 1, "any": 3})
     assert fill(r, task, users, utc("2020-01-28"), random.Random(0)) == ["w2", "a", "b"]
 
 
 def test_limited_need_first_and_limit_skips_candidates():
-    members = [mkuser("lead-old", "2019-01-01", lead=1, server=1),
-               mkuser("lead-new", "2019-03-01", lead=1),
-               mkuser("srv", "2019-08-01", server=1)]
+    members = [
+        mkuser("lead-old", "2019-01-01", lead=1, server=1),
+        mkuser("lead-new", "2019-03-01", lead=1),
+        mkuser("srv", "2019-08-01", server=1),
+    ]
     r, task, users = setup(members, {"lead-◉": 1, "server-◉": 1}, {"lead-◉": 1})
     assert fill(r, task, users, utc("2020-01-28"), None) == ["lead-old"]
     # lead-old already assigned uses up the lead limit: the older lead-new is skipped.
@@ -76,12 +99,17 @@ def test_limited_need_first_and_limit_skips_candidates():
     r, task, users = setup(members, {"any": 3}, {"lead-◉": 1}, assigned=["lead-old"])
     with pytest.raises(InsufficientError) as err:
         fill(r, task, users, utc("2020-01-28"), None)
-    assert str(err.value) == "failed to fill Q#4, filling need **1** any, unfilled needs 1 any: insufficient"
+    assert (
+        str(err.value)
+        == "failed to fill Q#4, filling need **1** any, unfilled needs 1 any: insufficient"
+    )
 
 
 def test_unavailable_users_are_skipped():
     members = [mkuser("a", "2019-01-01"), mkuser("b", "2019-02-01"), mkuser("c", "2019-03-01")]
-    members[0].calendar = [Event(start=utc("2020-02-01"), finish=utc("2020-02-02"), reason=REASON_PERSONAL)]
+    members[0].calendar = [
+        Event(start=utc("2020-02-01"), finish=utc("2020-02-02"), reason=REASON_PERSONAL)
+    ]
     r, task, users = setup(members, {"any": 2})
     assert fill(r, task, users, utc("2020-01-28"), None) == ["b", "c"]
 
@@ -92,8 +120,13 @@ def test_queue_rotates_through_everyone():
     seen = []
     for n in range(6):
         start = utc("2020-01-01") + timedelta(days=7 * n)
-        task = Task(task_id=f"Q#{n}", rotation_id="Q", expected_start=start,
-                    expected_duration=timedelta(days=7), require={"any": 2})
+        task = Task(
+            task_id=f"Q#{n}",
+            rotation_id="Q",
+            expected_start=start,
+            expected_duration=timedelta(days=7),
+            require={"any": 2},
+        )
         task.mattermost_user_ids = fill(r, task, users, start, None)
         for uid in task.mattermost_user_ids:
             mark_served(users[uid], task)

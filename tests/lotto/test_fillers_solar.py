@@ -4,24 +4,30 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lotto.model.availability import REASON_GRACE, REASON_PERSONAL, Event
 from lotto.demo import SET_TEAMS
 from lotto.errors import InsufficientError
 from lotto.fillers import fill, solar_lottery
+from lotto.model.availability import REASON_GRACE, REASON_PERSONAL, Event
 from lotto.model.needs import user_meets
-from lotto.model.rotation import FillSettings, Rotation, TaskSettings, shift_duration_of, shift_start_of
-from lotto.model.skill import parse_skill_level, need_id
+from lotto.model.rotation import (
+    FillSettings,
+    Rotation,
+    TaskSettings,
+    shift_duration_of,
+    shift_start_of,
+)
+from lotto.model.skill import need_id, parse_skill_level
 from lotto.model.task import Task
 from lotto.model.timeutil import parse_time
 from lotto.model.user import User, mark_served
 
-UTC = timezone.utc
+UTC = UTC
 LA = "America/Los_Angeles"
 
 
@@ -38,7 +44,9 @@ def mkuser(uid: str, skills: str = "", last: datetime | None = None, rid: str = 
     return User(mattermost_user_id=uid, skill_levels=levels, last_served=served)
 
 
-def rotation(members, *, rid="R", period="weekly", beginning="2020-01-01", **task_settings) -> Rotation:
+def rotation(
+    members, *, rid="R", period="weekly", beginning="2020-01-01", **task_settings
+) -> Rotation:
     return Rotation(
         rotation_id=rid,
         mattermost_user_ids=[u.mattermost_user_id for u in members],
@@ -49,9 +57,12 @@ def rotation(members, *, rid="R", period="weekly", beginning="2020-01-01", **tas
 
 def task_for(r: Rotation, n: int, **kw) -> Task:
     fields = dict(
-        task_id=f"{r.rotation_id}#{n}", rotation_id=r.rotation_id,
-        expected_start=shift_start_of(r, n), expected_duration=shift_duration_of(r, n),
-        grace=r.task_settings.grace, require=dict(r.task_settings.require),
+        task_id=f"{r.rotation_id}#{n}",
+        rotation_id=r.rotation_id,
+        expected_start=shift_start_of(r, n),
+        expected_duration=shift_duration_of(r, n),
+        grace=r.task_settings.grace,
+        require=dict(r.task_settings.require),
         limit=dict(r.task_settings.limit),
     )
     fields.update(kw)
@@ -138,21 +149,43 @@ LONG_AGO, RECENTLY = utc("2010-01-01"), utc("2020-01-01")
     ("require", "limit", "assigned", "pool", "expected"),
     [
         # happy accepted: the one idle for ten years wins
-        ({"mobile-◉": 1}, {}, [], [mkuser("mobile1", "mobile", LONG_AGO),
-                                   mkuser("mobile2", "mobile", RECENTLY)], ["mobile1"]),
+        (
+            {"mobile-◉": 1},
+            {},
+            [],
+            [mkuser("mobile1", "mobile", LONG_AGO), mkuser("mobile2", "mobile", RECENTLY)],
+            ["mobile1"],
+        ),
         # accepted, another maxed out: guru is likelier but the server limit is used up
-        ({"mobile-◉": 1, "server-◉": 1}, {"server-◉": 1}, [mkuser("server1", "server")],
-         [mkuser("guru", "server-4,webapp-3,mobile-2", LONG_AGO),
-          mkuser("mobile2", "mobile", RECENTLY)], ["mobile2"]),
+        (
+            {"mobile-◉": 1, "server-◉": 1},
+            {"server-◉": 1},
+            [mkuser("server1", "server")],
+            [
+                mkuser("guru", "server-4,webapp-3,mobile-2", LONG_AGO),
+                mkuser("mobile2", "mobile", RECENTLY),
+            ],
+            ["mobile2"],
+        ),
         # no-op on pre-assigned users who meet everything
-        ({"mobile-◉": 2}, {"any": 2}, [mkuser("mobile1", "mobile"), mkuser("mobile2", "mobile")],
-         [mkuser("webapp2", "webapp"), mkuser("guru", "server-4,mobile-2")], []),
+        (
+            {"mobile-◉": 2},
+            {"any": 2},
+            [mkuser("mobile1", "mobile"), mkuser("mobile2", "mobile")],
+            [mkuser("webapp2", "webapp"), mkuser("guru", "server-4,mobile-2")],
+            [],
+        ),
     ],
 )
 def test_original_cases_succeed(require, limit, assigned, pool, expected):
     r = rotation(assigned + pool, beginning="2020-01-01")
-    task = task_for(r, 8, require=require, limit=limit,
-                    mattermost_user_ids=[u.mattermost_user_id for u in assigned])
+    task = task_for(
+        r,
+        8,
+        require=require,
+        limit=limit,
+        mattermost_user_ids=[u.mattermost_user_id for u in assigned],
+    )
     users = by_id(assigned + pool)
     for seed in range(20):
         picked = fill(r, task, users, utc("2020-03-01"), random.Random(seed))
@@ -164,16 +197,28 @@ def test_original_cases_succeed(require, limit, assigned, pool, expected):
     ("limit", "assigned", "pool"),
     [
         ({}, [], [mkuser("server1", "server"), mkuser("mobile1", "mobile")]),
-        ({}, [mkuser("mobile1", "mobile")], [mkuser("server1", "server"), mkuser("server2", "server")]),
-        ({"any": 1}, [mkuser("mobile1", "mobile")],
-         [mkuser("mobile2", "mobile"), mkuser("guru", "server-4,mobile-2")]),
+        (
+            {},
+            [mkuser("mobile1", "mobile")],
+            [mkuser("server1", "server"), mkuser("server2", "server")],
+        ),
+        (
+            {"any": 1},
+            [mkuser("mobile1", "mobile")],
+            [mkuser("mobile2", "mobile"), mkuser("guru", "server-4,mobile-2")],
+        ),
     ],
     ids=["insufficient simple", "insufficient with assigned", "limit"],
 )
 def test_original_cases_insufficient(limit, assigned, pool):
     r = rotation(assigned + pool)
-    task = task_for(r, 8, require={"mobile-◉": 2}, limit=limit,
-                    mattermost_user_ids=[u.mattermost_user_id for u in assigned])
+    task = task_for(
+        r,
+        8,
+        require={"mobile-◉": 2},
+        limit=limit,
+        mattermost_user_ids=[u.mattermost_user_id for u in assigned],
+    )
     with pytest.raises(InsufficientError) as err:
         fill(r, task, by_id(assigned + pool), utc("2020-03-01"), random.Random(0))
     assert err.value.need == "mobile-◉" and err.value.unmet == {"mobile-◉": 1}
@@ -196,13 +241,16 @@ def set_rotation(seed: int = 0) -> tuple[Rotation, dict[str, User]]:
             require={"any": 5, "webapp-◉": 1, "server-◉": 1, "mobile-◉": 1, "lead-◉": 1},
             limit={"any": 6, "lead-◉": 1} | {need_id(team, 1): 1 for team in TEAMS},
         ),
-        fill_settings=FillSettings(beginning=parse_time("2019-01-16", LA), period="monthly",
-                                   time_zone=LA, seed=seed),
+        fill_settings=FillSettings(
+            beginning=parse_time("2019-01-16", LA), period="monthly", time_zone=LA, seed=seed
+        ),
     )
     return r, by_id(members)
 
 
-def run_set(r: Rotation, users: dict[str, User], shifts: int, rng: random.Random) -> list[list[str]]:
+def run_set(
+    r: Rotation, users: dict[str, User], shifts: int, rng: random.Random
+) -> list[list[str]]:
     filled = []
     for n in range(shifts):
         task = task_for(r, n)
@@ -232,8 +280,13 @@ def test_set_personal_unavailability_keeps_user_out():
         r, users = set_rotation(seed)
         fs3lead = users["fs3lead"]
         fs3lead.last_served["SET"] = 1  # long ago: by far the heaviest candidate
-        fs3lead.calendar = [Event(start=parse_time("2019-02-20T11:00", LA),
-                                  finish=parse_time("2019-03-30T09:30", LA), reason=REASON_PERSONAL)]
+        fs3lead.calendar = [
+            Event(
+                start=parse_time("2019-02-20T11:00", LA),
+                finish=parse_time("2019-03-30T09:30", LA),
+                reason=REASON_PERSONAL,
+            )
+        ]
         shift1 = task_for(r, 1)
         assert "fs3lead" not in fill(r, shift1, users, shift1.expected_start, random.Random(seed))
         shift3 = task_for(r, 3)
@@ -244,9 +297,15 @@ def test_grace_of_another_rotation_also_excludes():
     a, b = mkuser("a", last=utc("2000-01-01")), mkuser("b")
     r = rotation([a, b])
     task = task_for(r, 3)
-    a.calendar = [Event(start=task.expected_start - timedelta(days=1),
-                        finish=task.expected_start + timedelta(minutes=1),
-                        reason=REASON_GRACE, task_id="OTHER#1", rotation_id="OTHER")]
+    a.calendar = [
+        Event(
+            start=task.expected_start - timedelta(days=1),
+            finish=task.expected_start + timedelta(minutes=1),
+            reason=REASON_GRACE,
+            task_id="OTHER#1",
+            rotation_id="OTHER",
+        )
+    ]
     assert fill(r, task, by_id([a, b]), utc("2020-01-01"), random.Random(0)) == ["b"]
 
 
@@ -262,8 +321,13 @@ def scenarios(draw):
     for i in range(n):
         levels = draw(st.dictionaries(st.sampled_from(SKILLS), st.integers(1, 4), max_size=3))
         days = draw(st.integers(min_value=-400, max_value=60))
-        members.append(User(mattermost_user_id=f"u{i:02d}", skill_levels=levels,
-                            last_served={"R": int((utc("2020-06-01") + timedelta(days=days)).timestamp())}))
+        members.append(
+            User(
+                mattermost_user_id=f"u{i:02d}",
+                skill_levels=levels,
+                last_served={"R": int((utc("2020-06-01") + timedelta(days=days)).timestamp())},
+            )
+        )
     need = st.sampled_from([need_id(s, lv) for s in SKILLS for lv in (1, 2, 3)] + ["any"])
     require = draw(st.dictionaries(need, st.integers(1, 3), max_size=4))
     limit = draw(st.dictionaries(need, st.integers(0, 4), max_size=3))
@@ -299,11 +363,17 @@ def test_same_seed_same_result_regardless_of_input_order():
     first = fill(r, task, users, task.expected_start, random.Random(42))
     shuffled_ids = r.mattermost_user_ids[:]
     random.Random(7).shuffle(shuffled_ids)
-    r2 = Rotation(rotation_id="SET", mattermost_user_ids=shuffled_ids,
-                  task_settings=r.task_settings, fill_settings=r.fill_settings)
+    r2 = Rotation(
+        rotation_id="SET",
+        mattermost_user_ids=shuffled_ids,
+        task_settings=r.task_settings,
+        fill_settings=r.fill_settings,
+    )
     users2 = {uid: users[uid] for uid in reversed(list(users))}
     assert fill(r2, task, users2, task.expected_start, random.Random(42)) == first
-    results = {tuple(fill(r, task, users, task.expected_start, random.Random(s))) for s in range(10)}
+    results = {
+        tuple(fill(r, task, users, task.expected_start, random.Random(s))) for s in range(10)
+    }
     assert len(results) > 1  # the seed matters
 
 
@@ -327,9 +397,13 @@ def test_future_last_served_is_picked_only_when_nobody_else_is_left():
     future, due = mkuser("future", last=utc("2030-01-01")), mkuser("due")
     r = rotation([future, due], require={"any": 1})
     for seed in range(50):
-        assert fill(r, task_for(r, 5), by_id([future, due]), utc("2020-01-01"), random.Random(seed)) == ["due"]
+        assert fill(
+            r, task_for(r, 5), by_id([future, due]), utc("2020-01-01"), random.Random(seed)
+        ) == ["due"]
     r = rotation([future], require={"any": 1})
-    assert fill(r, task_for(r, 5), by_id([future]), utc("2020-01-01"), random.Random(0)) == ["future"]
+    assert fill(r, task_for(r, 5), by_id([future]), utc("2020-01-01"), random.Random(0)) == [
+        "future"
+    ]
 
 
 def test_huge_idle_times_do_not_overflow():
@@ -380,7 +454,9 @@ def test_needs_with_a_limit_are_filled_first_ten_times_as_often():
     a, b = mkuser("a", "alpha"), mkuser("b", "beta")
     r = rotation([a, b], require={"alpha-◉": 1, "beta-◉": 1}, limit={"alpha-◉": 1})
     rng = random.Random(99)
-    first = Counter(fill(r, task_for(r, 3), by_id([a, b]), utc("2020-01-01"), rng)[0] for _ in range(2000))
+    first = Counter(
+        fill(r, task_for(r, 3), by_id([a, b]), utc("2020-01-01"), rng)[0] for _ in range(2000)
+    )
     share = first["a"] / 2000
     print(f"limited need first: {share:.3f}")
     assert 0.877 <= share <= 0.941

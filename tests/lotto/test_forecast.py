@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lotto.model.availability import Event
 from lotto.errors import InputError
-from lotto.service.forecasting import STATE_PLANNED, forecast, plan_shifts
+from lotto.model.availability import Event
 from lotto.model.record import encode
 from lotto.model.rotation import FILLER_QUEUE, FillSettings, Rotation, TaskSettings, shift_start_of
 from lotto.model.task import STATE_FINISHED, STATE_PENDING, STATE_SCHEDULED, Task
 from lotto.model.user import User, mark_served
+from lotto.service.forecasting import STATE_PLANNED, forecast, plan_shifts
 
-UTC = timezone.utc
+UTC = UTC
 BEGIN = datetime(2020, 1, 6, 9, tzinfo=UTC)  # a Monday
 WEEK = timedelta(days=7)
 
 
-def _rotation(members, *, require=None, limit=None, grace=timedelta(0), filler=None,
-              task_type="shift", seed=0) -> Rotation:
+def _rotation(
+    members, *, require=None, limit=None, grace=timedelta(0), filler=None, task_type="shift", seed=0
+) -> Rotation:
     rot = Rotation(
         rotation_id="R",
         mattermost_user_ids=list(members),
@@ -43,8 +44,9 @@ def _by_user(result):
 
 
 def _run(rot, users, *, tasks=(), now=BEGIN - timedelta(days=1), shifts=6, samples=300, seed=7):
-    return forecast(rot, list(tasks), users, now, random.Random(seed), shifts=shifts,
-                    samples=samples)
+    return forecast(
+        rot, list(tasks), users, now, random.Random(seed), shifts=shifts, samples=samples
+    )
 
 
 def test_each_shift_probabilities_sum_to_the_people_it_requires():
@@ -74,7 +76,9 @@ def test_a_user_unavailable_over_a_shift_never_serves_in_it():
     ids = ["a", "b", "c"]
     users = _users(ids)
     start2 = shift_start_of(_rotation(ids), 2)
-    users["a"].calendar = [Event(start=start2 + timedelta(days=1), finish=start2 + timedelta(days=2))]
+    users["a"].calendar = [
+        Event(start=start2 + timedelta(days=1), finish=start2 + timedelta(days=2))
+    ]
     result = _by_user(_run(_rotation(ids), users, shifts=4))
     assert result["a"].p_shift[2] == 0.0
     assert all(p > 0 for i, p in enumerate(result["a"].p_shift) if i != 2)
@@ -94,8 +98,14 @@ def test_a_user_in_grace_after_serving_is_less_likely_next():
     ids = [f"u{i}" for i in range(6)]
     rot = _rotation(ids, grace=timedelta(days=3))
     users = _users(ids)
-    served = Task(task_id="R#-1", rotation_id="R", state=STATE_FINISHED,
-                  expected_start=BEGIN - WEEK, expected_duration=WEEK, grace=timedelta(days=3))
+    served = Task(
+        task_id="R#-1",
+        rotation_id="R",
+        state=STATE_FINISHED,
+        expected_start=BEGIN - WEEK,
+        expected_duration=WEEK,
+        grace=timedelta(days=3),
+    )
     mark_served(users["u0"], served)  # LastServed = BEGIN, grace over shift 0's first days
     for u in ids[1:]:
         users[u].last_served["R"] = int((BEGIN - 4 * WEEK).timestamp())
@@ -144,26 +154,49 @@ def test_insufficient_fills_are_counted_not_raised():
 
     hopeless = _run(_rotation(ids, require={"webapp-◉": 1}), _users(ids), shifts=2, samples=10)
     assert all(s.p_insufficient == 1.0 for s in hopeless.shifts)
-    assert all(u.p_any == 0 and u.likely_next is None and u.expected_next_start is None
-               for u in hopeless.users)
+    assert all(
+        u.p_any == 0 and u.likely_next is None and u.expected_next_start is None
+        for u in hopeless.users
+    )
 
 
 def test_existing_shifts_keep_their_users_and_pending_ones_are_topped_up():
     ids = ["a", "b", "c", "d"]
     rot = _rotation(ids, require={"any": 2})
     users = _users(ids)
-    t0 = Task(task_id="R#0", rotation_id="R", state=STATE_FINISHED, expected_start=BEGIN,
-              expected_duration=WEEK, mattermost_user_ids=["a", "b"])
-    t1 = Task(task_id="R#1", rotation_id="R", state=STATE_SCHEDULED,
-              expected_start=BEGIN + WEEK, expected_duration=WEEK, require={"any": 2},
-              mattermost_user_ids=["a", "outsider"])
-    t2 = Task(task_id="R#2", rotation_id="R", state=STATE_PENDING,
-              expected_start=BEGIN + 2 * WEEK, expected_duration=WEEK, require={"any": 2},
-              mattermost_user_ids=["d"])
+    t0 = Task(
+        task_id="R#0",
+        rotation_id="R",
+        state=STATE_FINISHED,
+        expected_start=BEGIN,
+        expected_duration=WEEK,
+        mattermost_user_ids=["a", "b"],
+    )
+    t1 = Task(
+        task_id="R#1",
+        rotation_id="R",
+        state=STATE_SCHEDULED,
+        expected_start=BEGIN + WEEK,
+        expected_duration=WEEK,
+        require={"any": 2},
+        mattermost_user_ids=["a", "outsider"],
+    )
+    t2 = Task(
+        task_id="R#2",
+        rotation_id="R",
+        state=STATE_PENDING,
+        expected_start=BEGIN + 2 * WEEK,
+        expected_duration=WEEK,
+        require={"any": 2},
+        mattermost_user_ids=["d"],
+    )
     rot.task_ids = ["R#0", "R#1", "R#2"]
     result = _run(rot, users, tasks=[t1, t2], now=BEGIN + timedelta(days=1), shifts=3)
     assert [(s.task_id, s.state) for s in result.shifts] == [
-        ("R#1", STATE_SCHEDULED), ("R#2", STATE_PENDING), ("R#3", STATE_PLANNED)]
+        ("R#1", STATE_SCHEDULED),
+        ("R#2", STATE_PENDING),
+        ("R#3", STATE_PLANNED),
+    ]
     by = _by_user(result)
     assert by["a"].p_shift[0] == by["outsider"].p_shift[0] == 1.0
     assert by["b"].p_shift[0] == 0.0
@@ -174,8 +207,13 @@ def test_existing_shifts_keep_their_users_and_pending_ones_are_topped_up():
 
 def test_plan_skips_finished_shifts_and_overlapped_slots():
     rot = _rotation(["a"])
-    ticket = Task(task_id="R#x", rotation_id="R", state=STATE_PENDING,
-                  expected_start=BEGIN + WEEK + timedelta(days=1), expected_duration=timedelta(hours=1))
+    ticket = Task(
+        task_id="R#x",
+        rotation_id="R",
+        state=STATE_PENDING,
+        expected_start=BEGIN + WEEK + timedelta(days=1),
+        expected_duration=timedelta(hours=1),
+    )
     rot.task_ids = ["R#0", "R#x"]
     plan = plan_shifts(rot, [ticket], BEGIN + timedelta(hours=1), 3)
     assert [n for n, _ in plan] == [2, 3, 4]  # #0 finished, #1 overlaps the open task
@@ -192,8 +230,13 @@ def test_plan_leaves_out_a_pending_shift_that_has_ended():
     # The autopilot no longer fills a pending shift once its time is over.
     rot = _rotation(["a"])
     rot.task_settings.duration = timedelta(hours=1)
-    shift0 = Task(task_id="R#0", rotation_id="R", state=STATE_PENDING, expected_start=BEGIN,
-                  expected_duration=timedelta(hours=1))
+    shift0 = Task(
+        task_id="R#0",
+        rotation_id="R",
+        state=STATE_PENDING,
+        expected_start=BEGIN,
+        expected_duration=timedelta(hours=1),
+    )
     rot.task_ids = ["R#0"]
     assert [n for n, _ in plan_shifts(rot, [shift0], BEGIN + timedelta(minutes=59), 2)] == [0, 1]
     assert [n for n, _ in plan_shifts(rot, [shift0], BEGIN + timedelta(hours=1), 2)] == [1, 2]

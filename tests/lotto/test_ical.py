@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -11,8 +11,8 @@ from lotto.ical import escape_text, fold_line, format_utc, render_calendar
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
 
-NOW = datetime(2020, 3, 10, 8, 30, tzinfo=timezone.utc)
-T0 = datetime(2020, 3, 5, 17, tzinfo=timezone.utc)
+NOW = datetime(2020, 3, 10, 8, 30, tzinfo=UTC)
+T0 = datetime(2020, 3, 5, 17, tzinfo=UTC)
 WEEK = timedelta(days=7)
 DOMAIN = "com.mattermost.solar-lottery"
 
@@ -58,8 +58,16 @@ def _rotation() -> Rotation:
 
 
 def _task(n: int, state: str = "pending", users: tuple[str, ...] = (), **kw) -> Task:
-    return Task(task_id=f"SET#{n}", rotation_id="SET", state=state, expected_start=T0 + n * WEEK,
-                expected_duration=WEEK, mattermost_user_ids=list(users), require={"any": 2}, **kw)
+    return Task(
+        task_id=f"SET#{n}",
+        rotation_id="SET",
+        state=state,
+        expected_start=T0 + n * WEEK,
+        expected_duration=WEEK,
+        mattermost_user_ids=list(users),
+        require={"any": 2},
+        **kw,
+    )
 
 
 def test_escaping_of_text_values():
@@ -111,7 +119,10 @@ def test_summary_status_and_description_follow_the_task():
     names = {"alice": "@alice", "bob": "@bob", "carol": "@carol"}
     events = parse(render_calendar(_rotation(), tasks, domain=DOMAIN, now=NOW, mention=names.get))
     assert [unescape(e["SUMMARY"]) for e in events] == [
-        "SET#0: @alice, @bob", "SET#1 (pending, nobody yet)", "SET#2: @carol"]
+        "SET#0: @alice, @bob",
+        "SET#1 (pending, nobody yet)",
+        "SET#2: @carol",
+    ]
     assert [e["STATUS"] for e in events] == ["CONFIRMED", "TENTATIVE", "TENTATIVE"]
     # started: actual start + expected duration
     assert events[0]["DTSTART"] == "20200305T190000Z" and events[0]["DTEND"] == "20200312T190000Z"
@@ -128,12 +139,16 @@ def test_special_characters_in_descriptions_survive_a_round_trip():
 
 
 def test_a_personal_feed_keeps_only_that_users_tasks():
-    tasks = [_task(0, "scheduled", ("alice",)), _task(1, "scheduled", ("bob",)),
-             _task(2, users=("bob", "alice"))]
+    tasks = [
+        _task(0, "scheduled", ("alice",)),
+        _task(1, "scheduled", ("bob",)),
+        _task(2, users=("bob", "alice")),
+    ]
     events = parse(render_calendar(_rotation(), tasks, domain=DOMAIN, now=NOW, user_id="alice"))
     assert [e["UID"] for e in events] == [f"SET#0@{DOMAIN}", f"SET#2@{DOMAIN}"]
     assert "X-WR-CALNAME:SET rotation (@alice)" in unfold(
-        render_calendar(_rotation(), tasks, domain=DOMAIN, now=NOW, user_id="alice"))
+        render_calendar(_rotation(), tasks, domain=DOMAIN, now=NOW, user_id="alice")
+    )
 
 
 def test_tasks_without_a_time_are_left_out_and_zero_length_ones_have_no_end():

@@ -7,23 +7,23 @@ import os
 import subprocess
 import sys
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 import kvstore
 from kvstore.backends import discard_memory
-from lotto.model import keys
 from lotto.commands import Env, execute
 from lotto.errors import InputError, StateError
 from lotto.local import LocalDirectory, RecordingPoster
 from lotto.maintenance import FIXABLE, KINDS, check, dump, repair, restore
 from lotto.maintenance.cli import main
+from lotto.model import keys
 
 ROOT = Path(__file__).parents[2]
 SCRIPT = ROOT / "scripts" / "lotto-store"
-NOW = datetime(2026, 1, 5, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 5, tzinfo=UTC)
 
 # A small but realistic store: two active rotations (shifts and tickets), an
 # archived one, finished/pending/assigned tasks, skills, calendars.
@@ -80,9 +80,11 @@ class Spy:
     def __getattr__(self, name):
         attr = getattr(self.kv, name)
         if callable(attr):
+
             def counted(*args, **kwargs):
                 self.calls[name] = self.calls.get(name, 0) + 1
                 return attr(*args, **kwargs)
+
             return counted
         return attr
 
@@ -184,8 +186,15 @@ def _edit(key, **fields):
 
 def _add_event(kv):
     user = json.loads(kv.get("user:bob"))
-    user["Calendar"].append({"Start": "2026-03-01T00:00:00Z", "Finish": "2026-03-02T00:00:00Z",
-                             "Reason": "task", "TaskID": "ICE#7", "RotationID": "ICE"})
+    user["Calendar"].append(
+        {
+            "Start": "2026-03-01T00:00:00Z",
+            "Finish": "2026-03-02T00:00:00Z",
+            "Reason": "task",
+            "TaskID": "ICE#7",
+            "RotationID": "ICE",
+        }
+    )
     kv.set("user:bob", json.dumps(user).encode())
 
 
@@ -203,29 +212,48 @@ def _unlisted_task(kv):
 ACTIVE, SKILLS = keys.ACTIVE_ROTATIONS, keys.SKILLS
 BREAKS = {
     "unknown_key": (_set("stray", b"{}"), {("unknown_key", "stray")}),
-    "undecodable": (_set("task:ICE#1", b'{"TaskID": 3}'),
-                    {("undecodable", "task:ICE#1")}),
+    "undecodable": (_set("task:ICE#1", b'{"TaskID": 3}'), {("undecodable", "task:ICE#1")}),
     "undecodable_json": (_set("user:alice", b"not json"), {("undecodable", "user:alice")}),
     "id_mismatch": (_edit("user:alice", MattermostUserID="bob"), {("id_mismatch", "user:alice")}),
-    "active_missing": (_delete("rotation:TIX"),
-                       {("active_missing", ACTIVE), ("task_unlisted", "task:TIX#1"),
-                        ("open_tasks_orphan", "index:open_tasks:TIX")}),
+    "active_missing": (
+        _delete("rotation:TIX"),
+        {
+            ("active_missing", ACTIVE),
+            ("task_unlisted", "task:TIX#1"),
+            ("open_tasks_orphan", "index:open_tasks:TIX"),
+        },
+    ),
     "active_archived": (_edit("rotation:ICE", IsArchived=True), {("active_archived", ACTIVE)}),
     "active_unlisted": (_set(ACTIVE, b'{"IDs":["ICE"]}'), {("active_unlisted", ACTIVE)}),
-    "task_missing": (_delete("task:ICE#1"),
-                     {("task_missing", "rotation:ICE"), ("open_tasks_mismatch", "index:open_tasks:ICE"),
-                      ("event_task_missing", "user:carol")}),
-    "task_wrong_rotation": (_edit("task:ICE#1", RotationID="TIX"),
-                            {("task_wrong_rotation", "task:ICE#1"),
-                             ("open_tasks_mismatch", "index:open_tasks:ICE")}),
+    "task_missing": (
+        _delete("task:ICE#1"),
+        {
+            ("task_missing", "rotation:ICE"),
+            ("open_tasks_mismatch", "index:open_tasks:ICE"),
+            ("event_task_missing", "user:carol"),
+        },
+    ),
+    "task_wrong_rotation": (
+        _edit("task:ICE#1", RotationID="TIX"),
+        {("task_wrong_rotation", "task:ICE#1"), ("open_tasks_mismatch", "index:open_tasks:ICE")},
+    ),
     "task_unlisted": (_unlisted_task, {("task_unlisted", "task:ICE#9")}),
-    "open_tasks_mismatch": (_set("index:open_tasks:ICE", b'{"Tasks":{"ICE#1":[]}}'),
-                            {("open_tasks_mismatch", "index:open_tasks:ICE")}),
-    "open_tasks_missing": (_delete("index:open_tasks:TIX"), {("open_tasks_missing", "index:open_tasks:TIX")}),
-    "open_tasks_orphan": (_set("index:open_tasks:GONE", b'{"Tasks":{}}'),
-                          {("open_tasks_orphan", "index:open_tasks:GONE")}),
-    "assignee_missing": (_delete("user:dave"),
-                         {("assignee_missing", "task:TIX#1"), ("member_missing", "rotation:TIX")}),
+    "open_tasks_mismatch": (
+        _set("index:open_tasks:ICE", b'{"Tasks":{"ICE#1":[]}}'),
+        {("open_tasks_mismatch", "index:open_tasks:ICE")},
+    ),
+    "open_tasks_missing": (
+        _delete("index:open_tasks:TIX"),
+        {("open_tasks_missing", "index:open_tasks:TIX")},
+    ),
+    "open_tasks_orphan": (
+        _set("index:open_tasks:GONE", b'{"Tasks":{}}'),
+        {("open_tasks_orphan", "index:open_tasks:GONE")},
+    ),
+    "assignee_missing": (
+        _delete("user:dave"),
+        {("assignee_missing", "task:TIX#1"), ("member_missing", "rotation:TIX")},
+    ),
     "member_missing": (_add_member, {("member_missing", "rotation:ICE")}),
     "event_task_missing": (_add_event, {("event_task_missing", "user:bob")}),
     "skill_unknown": (_set(SKILLS, b'{"IDs":["server"]}'), {("skill_unknown", SKILLS)}),
@@ -260,8 +288,14 @@ def test_check_describes_what_is_wrong(kv):
 # -- repair -------------------------------------------------------------------
 
 
-FIXABLE_BREAKS = ["active_archived", "active_unlisted", "open_tasks_mismatch", "open_tasks_missing",
-                  "open_tasks_orphan", "skill_unknown"]
+FIXABLE_BREAKS = [
+    "active_archived",
+    "active_unlisted",
+    "open_tasks_mismatch",
+    "open_tasks_missing",
+    "open_tasks_orphan",
+    "skill_unknown",
+]
 
 
 def test_repair_rebuilds_the_derived_records_exactly(kv):
@@ -271,13 +305,24 @@ def test_repair_rebuilds_the_derived_records_exactly(kv):
             BREAKS[name][0](kv)
     kv.set(ACTIVE, b'{"IDs":["ICE","NOPE"]}')  # also names a missing rotation
     problems = check(kv)
-    assert {p.kind for p in problems} == {"active_missing", "active_unlisted", "open_tasks_mismatch",
-                                          "open_tasks_missing", "open_tasks_orphan", "skill_unknown"}
+    assert {p.kind for p in problems} == {
+        "active_missing",
+        "active_unlisted",
+        "open_tasks_mismatch",
+        "open_tasks_missing",
+        "open_tasks_orphan",
+        "skill_unknown",
+    }
     spy = Spy(kv)
     changes = repair(spy, problems)
     assert spy.calls["run"] == 1
-    assert {c.key for c in changes} == {ACTIVE, SKILLS, "index:open_tasks:ICE", "index:open_tasks:TIX",
-                                        "index:open_tasks:GONE"}
+    assert {c.key for c in changes} == {
+        ACTIVE,
+        SKILLS,
+        "index:open_tasks:ICE",
+        "index:open_tasks:TIX",
+        "index:open_tasks:GONE",
+    }
     assert check(kv) == []
     assert raw(kv) == before  # rebuilt byte for byte as the service writes them
 
@@ -341,7 +386,9 @@ def _run(*args: str, env: dict[str, str] | None = None, via: str = "venv"):
         cmd = [sys.executable, "-m", "lotto.maintenance"]
     else:
         cmd = [sys.executable, str(SCRIPT)]
-    return subprocess.run([*cmd, *args], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [*cmd, *args], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from lotto.model.needs import (
     limit_broken_by,
     meets,
     met_needs,
-    sorted_needs,
     remaining,
+    sorted_needs,
     unmet,
     user_meets,
 )
@@ -55,7 +55,10 @@ def test_meets_accepts_other_spellings_and_rejects_garbage():
 def test_a_user_counts_against_every_need_they_meet():
     require = {"any": 2, "server-◉": 1, "webapp-◉": 1, "server-◈◈": 1}
     assert list(remaining(require, [GURU]).items()) == [
-        ("any", 1), ("server-◈◈", 0), ("server-◉", 0), ("webapp-◉", 0),
+        ("any", 1),
+        ("server-◈◈", 0),
+        ("server-◉", 0),
+        ("webapp-◉", 0),
     ]
     assert unmet(require, [GURU]) == {"any": 1}
     assert list(unmet(require, [SERVER1])) == ["any", "server-◈◈", "webapp-◉"]
@@ -66,11 +69,16 @@ def test_a_user_counts_against_every_need_they_meet():
 
 def test_met_needs_is_sorted_like_the_original():
     assert met_needs(WEBAPP1, ["webapp-◉", "any", "server-◉", "mobile-◉"]) == [
-        "any", "server-◉", "webapp-◉",
+        "any",
+        "server-◉",
+        "webapp-◉",
     ]
     # Go listed needs in plain id order (uppercase skills first, then "any").
     assert sorted_needs(["webapp-◉", "any", "TEAMFS1-◉", "lead-◉"]) == [
-        "TEAMFS1-◉", "any", "lead-◉", "webapp-◉",
+        "TEAMFS1-◉",
+        "any",
+        "lead-◉",
+        "webapp-◉",
     ]
 
 
@@ -88,5 +96,7 @@ def test_format_needs_matches_the_insufficient_error_pieces():
     assert format_need("any", 1, bold=True) == "**1** any"
     assert format_needs({"any": 1}) == "1 any"
     assert format_needs({"webapp-◉": 2, "lead-◈": 1, "any": 1}) == "1 any, 1 lead-◈, 2 webapp-◉"
-    assert format_needs({"webapp-◉": 1, "server-◉": 3}, bold=True) == "**3** server-◉, **1** webapp-◉"
+    assert (
+        format_needs({"webapp-◉": 1, "server-◉": 3}, bold=True) == "**3** server-◉, **1** webapp-◉"
+    )
     assert format_needs({}) == ""

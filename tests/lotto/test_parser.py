@@ -16,12 +16,21 @@ FLAGS = (
 
 
 def _parse(text):
-    return parse_flags(tokenize(text), FLAGS, lambda flag, raw: int(raw) if flag.kind == "int" else raw)
+    return parse_flags(
+        tokenize(text), FLAGS, lambda flag, raw: int(raw) if flag.kind == "int" else raw
+    )
 
 
 def test_tokenize_honours_quotes():
-    assert tokenize('task new ticket R --summary "disk is full" \'x y\'') == [
-        "task", "new", "ticket", "R", "--summary", "disk is full", "x y"]
+    assert tokenize("task new ticket R --summary \"disk is full\" 'x y'") == [
+        "task",
+        "new",
+        "ticket",
+        "R",
+        "--summary",
+        "disk is full",
+        "x y",
+    ]
 
 
 def test_tokenize_keeps_hash_and_at():
@@ -57,12 +66,15 @@ def test_last_repeated_flag_wins():
     assert _parse("--count 1 --count 2").values == {"count": 2}
 
 
-@pytest.mark.parametrize("text, message", [
-    ("--nope", "unknown flag `--nope`"),
-    ("-x", "unknown flag `-x`"),
-    ("--count", "flag `--count` needs a value"),
-    ("--force=maybe", "true or false"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("--nope", "unknown flag `--nope`"),
+        ("-x", "unknown flag `-x`"),
+        ("--count", "flag `--count` needs a value"),
+        ("--force=maybe", "true or false"),
+    ],
+)
 def test_parse_errors(text, message):
     with pytest.raises(InputError, match=message):
         _parse(text)
@@ -70,15 +82,34 @@ def test_parse_errors(text, message):
 
 def test_smart_dashes_are_flags():
     assert tokenize("rotation new X \u2014period weekly \u2013seed 3") == [
-        "rotation", "new", "X", "--period", "weekly", "--seed", "3"]
+        "rotation",
+        "new",
+        "X",
+        "--period",
+        "weekly",
+        "--seed",
+        "3",
+    ]
 
 
 def test_smart_double_quotes_quote_and_curly_apostrophes_stay_text():
     # What a chat client makes of `--summary "disk full"`, and of a typed apostrophe.
     assert tokenize("task new ticket R --summary \u201cdisk full\u201d") == [
-        "task", "new", "ticket", "R", "--summary", "disk full"]
+        "task",
+        "new",
+        "ticket",
+        "R",
+        "--summary",
+        "disk full",
+    ]
     assert tokenize("task new ticket R --summary \u201cdon\u2019t page\u201d") == [
-        "task", "new", "ticket", "R", "--summary", "don\u2019t page"]
+        "task",
+        "new",
+        "ticket",
+        "R",
+        "--summary",
+        "don\u2019t page",
+    ]
 
 
 def test_no_break_spaces_separate_words():

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lotto.model.availability import REASON_GRACE, REASON_PERSONAL, REASON_TASK, Event
 from lotto.errors import InputError, StateError
+from lotto.model.availability import REASON_GRACE, REASON_PERSONAL, REASON_TASK, Event
 from lotto.model.record import decode, encode
 from lotto.model.rotation import (
     FillSettings,
@@ -37,7 +37,7 @@ from lotto.model.task import (
 from lotto.model.timeutil import format_time, parse_time
 from lotto.model.user import User, mark_served, unmark_task
 
-UTC = timezone.utc
+UTC = UTC
 LA = "America/Los_Angeles"
 
 
@@ -65,8 +65,17 @@ def test_rotation_round_trip_and_keys():
     data = encode(r)
     assert decode(Rotation, data) == r
     obj = json.loads(data)
-    assert {"RotationID", "IsArchived", "FillerType", "TaskType", "MattermostUserIDs", "TaskIDs",
-            "TaskSettings", "FillSettings", "AutopilotSettings"} <= obj.keys()
+    assert {
+        "RotationID",
+        "IsArchived",
+        "FillerType",
+        "TaskType",
+        "MattermostUserIDs",
+        "TaskIDs",
+        "TaskSettings",
+        "FillSettings",
+        "AutopilotSettings",
+    } <= obj.keys()
     assert obj["FillSettings"]["TimeZone"] == LA
     assert obj["FillSettings"]["Beginning"] == "2019-01-16T08:00:00Z"
     assert obj["TaskSettings"]["Require"] == {"any": 5}
@@ -75,15 +84,31 @@ def test_rotation_round_trip_and_keys():
 
 def test_task_and_user_round_trip_and_keys():
     task = Task(
-        task_id="ICE#1", rotation_id="ICE", expected_start=utc("2020-03-12T16:00"),
-        expected_duration=timedelta(minutes=30), require={"webapp-◉": 1},
+        task_id="ICE#1",
+        rotation_id="ICE",
+        expected_start=utc("2020-03-12T16:00"),
+        expected_duration=timedelta(minutes=30),
+        require={"webapp-◉": 1},
         mattermost_user_ids=["b", "a"],
     )
     assert decode(Task, encode(task)) == task
     keys = json.loads(encode(task)).keys()
-    assert {"TaskID", "RotationID", "State", "ExpectedStart", "ExpectedDuration", "ActualStart",
-            "ActualFinish", "Grace", "Require", "Limit", "MattermostUserIDs", "Summary",
-            "AutopilotRemindedStart", "AutopilotRemindedFinish"} <= keys
+    assert {
+        "TaskID",
+        "RotationID",
+        "State",
+        "ExpectedStart",
+        "ExpectedDuration",
+        "ActualStart",
+        "ActualFinish",
+        "Grace",
+        "Require",
+        "Limit",
+        "MattermostUserIDs",
+        "Summary",
+        "AutopilotRemindedStart",
+        "AutopilotRemindedFinish",
+    } <= keys
     user = User(mattermost_user_id="a", skill_levels={"webapp": 3}, last_served={"ICE": 1584030600})
     mark_served(user, task)
     obj = json.loads(encode(user))
@@ -103,8 +128,12 @@ def test_old_records_without_new_fields_decode_with_defaults():
 
 
 def make_task(**kw) -> Task:
-    base = dict(task_id="ICE#1", rotation_id="ICE", expected_start=utc("2020-03-12T16:00"),
-                expected_duration=timedelta(minutes=30))
+    base = dict(
+        task_id="ICE#1",
+        rotation_id="ICE",
+        expected_start=utc("2020-03-12T16:00"),
+        expected_duration=timedelta(minutes=30),
+    )
     base.update(kw)
     return Task(**base)
 
@@ -173,8 +202,13 @@ def test_task_ids():
 def test_mark_served_set_shift_zero_task_and_grace_events():
     r = set_rotation()
     start, duration = shift_start_of(r, 0), shift_duration_of(r, 0)
-    task = Task(task_id="SET#0", rotation_id="SET", expected_start=start,
-                expected_duration=duration, grace=r.task_settings.grace)
+    task = Task(
+        task_id="SET#0",
+        rotation_id="SET",
+        expected_start=start,
+        expected_duration=duration,
+        grace=r.task_settings.grace,
+    )
     personal = Event(start=utc("2019-06-01"), finish=utc("2019-06-02"), reason=REASON_PERSONAL)
     early = Event(start=utc("2018-12-01"), finish=utc("2018-12-02"), reason=REASON_PERSONAL)
     user = User(mattermost_user_id="u", calendar=[early, personal])
@@ -197,8 +231,13 @@ def test_mark_served_set_shift_zero_task_and_grace_events():
 
 def test_mark_served_without_grace_and_unmark():
     task = make_task()
-    other = Event(start=utc("2020-01-01"), finish=utc("2020-01-02"), reason=REASON_TASK,
-                  task_id="ICE#0", rotation_id="ICE")
+    other = Event(
+        start=utc("2020-01-01"),
+        finish=utc("2020-01-02"),
+        reason=REASON_TASK,
+        task_id="ICE#0",
+        rotation_id="ICE",
+    )
     user = User(mattermost_user_id="u", calendar=[other])
     mark_served(user, task)
     assert [e.task_id for e in user.calendar] == ["ICE#0", "ICE#1"]

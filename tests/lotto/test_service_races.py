@@ -18,9 +18,9 @@ from lotto import api
 from lotto.model.index import Index
 from lotto.model.record import decode
 from lotto.model.rotation import Rotation
-from lotto.store import OpenTasks
 from lotto.model.task import Task
 from lotto.model.user import User
+from lotto.store import OpenTasks
 from tests.lotto.test_service_support import ACTOR, NOW, make_service, ref, utc
 
 
@@ -75,28 +75,43 @@ def rec(kv, cls, key):
 @pytest.fixture
 def svc(kv):
     s = make_service(kv)
-    s.rotation_new(api.RotationNewRequest(name="R", beginning=utc(2020, 1, 6, 9), period="weekly",
-                                          time_zone="UTC"), actor_id=ACTOR, now=NOW)
-    s.user_join(api.UserJoinRequest(rotation=ref("R"), user_ids=[f"u{i}" for i in range(6)]),
-                actor_id=ACTOR, now=NOW)
+    s.rotation_new(
+        api.RotationNewRequest(
+            name="R", beginning=utc(2020, 1, 6, 9), period="weekly", time_zone="UTC"
+        ),
+        actor_id=ACTOR,
+        now=NOW,
+    )
+    s.user_join(
+        api.UserJoinRequest(rotation=ref("R"), user_ids=[f"u{i}" for i in range(6)]),
+        actor_id=ACTOR,
+        now=NOW,
+    )
     return s
 
 
 def _shift(svc, number, rotation="R"):
-    return svc.task_new_shift(api.TaskNewShiftRequest(rotation=ref(rotation), number=number),
-                              actor_id=ACTOR, now=NOW).task
+    return svc.task_new_shift(
+        api.TaskNewShiftRequest(rotation=ref(rotation), number=number), actor_id=ACTOR, now=NOW
+    ).task
 
 
 def _assign(tid, *uids, force=False):
-    return lambda s: s.task_assign(api.TaskAssignRequest(task_id=tid, user_ids=list(uids), force=force),
-                                   actor_id=ACTOR, now=NOW)
+    return lambda s: s.task_assign(
+        api.TaskAssignRequest(task_id=tid, user_ids=list(uids), force=force),
+        actor_id=ACTOR,
+        now=NOW,
+    )
 
 
 def test_two_tickets_at_once_get_distinct_numbers(kv):
     s = make_service(kv)
     s.rotation_new(api.RotationNewRequest(name="T", task_type="ticket"), actor_id=ACTOR, now=NOW)
-    new = lambda summary: lambda svc: svc.task_new_ticket(  # noqa: E731
-        api.TaskNewTicketRequest(rotation=ref("T"), summary=summary), actor_id=ACTOR, now=NOW)
+    new = lambda summary: (
+        lambda svc: svc.task_new_ticket(  # noqa: E731
+            api.TaskNewTicketRequest(rotation=ref("T"), summary=summary), actor_id=ACTOR, now=NOW
+        )
+    )
     a, b = race(kv, new("a"), new("b"))
     assert {a.task.task_id, b.task.task_id} == {"T#1", "T#2"}
     rotation = rec(kv, Rotation, "rotation:T")
@@ -106,14 +121,20 @@ def test_two_tickets_at_once_get_distinct_numbers(kv):
 
 
 def test_assign_and_fill_of_one_task_keep_both(svc, kv):
-    svc.rotation_set_require(api.RotationSetRequireRequest(rotation=ref("R"), skill="any", count=3),
-                             actor_id=ACTOR, now=NOW)
+    svc.rotation_set_require(
+        api.RotationSetRequireRequest(rotation=ref("R"), skill="any", count=3),
+        actor_id=ACTOR,
+        now=NOW,
+    )
     _shift(svc, 0)
     fill = lambda s: s.task_fill(api.TaskFillRequest(task_id="R#0"), actor_id=ACTOR, now=NOW)  # noqa: E731
     race(kv, _assign("R#0", "u0"), fill)
     task = rec(kv, Task, "task:R#0")
     assert "u0" in task.mattermost_user_ids
-    assert len(task.mattermost_user_ids) in (3, 4)  # fill first, then assign; or assign, then fill to 3
+    assert len(task.mattermost_user_ids) in (
+        3,
+        4,
+    )  # fill first, then assign; or assign, then fill to 3
     assert rec(kv, OpenTasks, "index:open_tasks:R").tasks["R#0"] == task.mattermost_user_ids
     for uid in task.mattermost_user_ids:
         assert [e.task_id for e in rec(kv, User, f"user:{uid}").calendar] == ["R#0"]
@@ -139,7 +160,8 @@ def test_two_assigns_to_one_task_keep_both(svc, kv):
 def test_assign_and_qualify_of_one_user_keep_both(svc, kv):
     _shift(svc, 0)
     qualify = lambda s: s.user_qualify(  # noqa: E731
-        api.UserQualifyRequest(user_ids=["u0"], skills=[("webapp", 2)]), actor_id=ACTOR, now=NOW)
+        api.UserQualifyRequest(user_ids=["u0"], skills=[("webapp", 2)]), actor_id=ACTOR, now=NOW
+    )
     race(kv, _assign("R#0", "u0"), qualify)
     user = rec(kv, User, "user:u0")
     assert user.skill_levels == {"webapp": 2}
@@ -147,10 +169,16 @@ def test_assign_and_qualify_of_one_user_keep_both(svc, kv):
 
 
 def test_join_and_archive_at_once(svc, kv):
-    join = lambda s: s.user_join(api.UserJoinRequest(rotation=ref("R"), user_ids=["late"]),  # noqa: E731
-                                 actor_id=ACTOR, now=NOW)
-    archive = lambda s: s.rotation_archive(api.RotationArchiveRequest(rotation=ref("R")),  # noqa: E731
-                                           actor_id=ACTOR, now=NOW)
+    join = lambda s: s.user_join(
+        api.UserJoinRequest(rotation=ref("R"), user_ids=["late"]),  # noqa: E731
+        actor_id=ACTOR,
+        now=NOW,
+    )
+    archive = lambda s: s.rotation_archive(
+        api.RotationArchiveRequest(rotation=ref("R")),  # noqa: E731
+        actor_id=ACTOR,
+        now=NOW,
+    )
     ikv = Interleaved(kv, 2)
     s = make_service(ikv)
     outcome: dict[str, object] = {}
@@ -162,7 +190,9 @@ def test_join_and_archive_at_once(svc, kv):
             outcome[name] = err
             ikv.barrier.abort()
 
-    threads = [threading.Thread(target=body, args=a) for a in (("join", join), ("archive", archive))]
+    threads = [
+        threading.Thread(target=body, args=a) for a in (("join", join), ("archive", archive))
+    ]
     for th in threads:
         th.start()
     for th in threads:
@@ -179,12 +209,23 @@ def test_join_and_archive_at_once(svc, kv):
 
 
 def test_autopilot_and_assign_at_once(svc, kv):
-    svc.rotation_set_autopilot(api.RotationSetAutopilotRequest(
-        rotation=ref("R"), create=True, create_prior=timedelta(days=20), schedule=True,
-        schedule_prior=timedelta(days=10)), actor_id=ACTOR, now=NOW)
+    svc.rotation_set_autopilot(
+        api.RotationSetAutopilotRequest(
+            rotation=ref("R"),
+            create=True,
+            create_prior=timedelta(days=20),
+            schedule=True,
+            schedule_prior=timedelta(days=10),
+        ),
+        actor_id=ACTOR,
+        now=NOW,
+    )
     _shift(svc, 0)
-    autopilot = lambda s: s.rotation_autopilot(api.RotationAutopilotRequest(rotation=ref("R")),  # noqa: E731
-                                               actor_id=ACTOR, now=NOW)
+    autopilot = lambda s: s.rotation_autopilot(
+        api.RotationAutopilotRequest(rotation=ref("R")),  # noqa: E731
+        actor_id=ACTOR,
+        now=NOW,
+    )
     # Whichever commits first, the other re-runs on its records (--force: the
     # autopilot may have scheduled R#0 by the time the assign re-runs).
     race(kv, autopilot, _assign("R#0", "u5", force=True))

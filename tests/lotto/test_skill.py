@@ -19,10 +19,20 @@ from lotto.model.skill import (
 @pytest.mark.parametrize(
     ("text", "level"),
     [
-        ("1", 1), ("beginner", 1), ("◉", 1), ("beginner◉", 1),
-        ("2", 2), ("intermediate", 2), ("▣", 2),
-        ("3", 3), ("advanced", 3), ("◈", 3), ("Advanced", 3),
-        ("4", 4), ("expert", 4), ("◈◈", 4),
+        ("1", 1),
+        ("beginner", 1),
+        ("◉", 1),
+        ("beginner◉", 1),
+        ("2", 2),
+        ("intermediate", 2),
+        ("▣", 2),
+        ("3", 3),
+        ("advanced", 3),
+        ("◈", 3),
+        ("Advanced", 3),
+        ("4", 4),
+        ("expert", 4),
+        ("◈◈", 4),
     ],
 )
 def test_parse_level_spellings(text, level):
@@ -76,4 +86,3 @@ def test_need_ids_round_trip():
 def test_need_id_rejects_level_zero_for_a_real_skill():
     with pytest.raises(BadSkillError):
         need_id("webapp", 0)
-

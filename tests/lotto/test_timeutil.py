@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -23,7 +23,7 @@ from lotto.model.timeutil import (
 )
 
 LA = "America/Los_Angeles"
-UTC = timezone.utc
+UTC = UTC
 
 
 def utc(text: str) -> datetime:
@@ -82,8 +82,19 @@ def test_fall_back_ambiguous_takes_first_occurrence():
 
 @pytest.mark.parametrize(
     "text",
-    ["", "tomorrow", "2020-13-01", "2020-02-30", "2020-03-05T25:00", "2020-03-05T09:00XYZ",
-     "2020/03/05", "03-05-2020", "2020-03-05T09", "2020-03-05T09:00+25:00", "2020-03-05T9:00"],
+    [
+        "",
+        "tomorrow",
+        "2020-13-01",
+        "2020-02-30",
+        "2020-03-05T25:00",
+        "2020-03-05T09:00XYZ",
+        "2020/03/05",
+        "03-05-2020",
+        "2020-03-05T09",
+        "2020-03-05T09:00+25:00",
+        "2020-03-05T9:00",
+    ],
 )
 def test_parse_time_rejects(text):
     with pytest.raises(BadTimeError) as err:
@@ -135,7 +146,9 @@ def test_parse_duration(text, expected):
     assert parse_duration(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "h", "1d", "1", "1 h", "1h-30m", "1.2.3h", "forever", "3000000h"])
+@pytest.mark.parametrize(
+    "text", ["", "h", "1d", "1", "1 h", "1h-30m", "1.2.3h", "forever", "3000000h"]
+)
 def test_parse_duration_rejects(text):
     with pytest.raises(BadTimeError):
         parse_duration(text)
@@ -171,8 +184,15 @@ def test_duration_round_trip(micros):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("daily", "daily"), ("Weekly", "weekly"), ("w", "weekly"), ("bi-weekly", "biweekly"),
-     ("monthly", "monthly"), ("36h", "36h0m0s"), ("90m", "1h30m0s")],
+    [
+        ("daily", "daily"),
+        ("Weekly", "weekly"),
+        ("w", "weekly"),
+        ("bi-weekly", "biweekly"),
+        ("monthly", "monthly"),
+        ("36h", "36h0m0s"),
+        ("90m", "1h30m0s"),
+    ],
 )
 def test_parse_period(text, expected):
     assert parse_period(text) == expected
@@ -233,8 +253,11 @@ def test_biweekly_autopilot_example():
     beginning = parse_time("2020-01-05T09:30", LA)
     assert format_time(beginning) == "2020-01-05T17:30"
     assert [format_time(shift_start(beginning, "biweekly", LA, n)) for n in range(5)] == [
-        "2020-01-05T17:30", "2020-01-19T17:30", "2020-02-02T17:30",
-        "2020-02-16T17:30", "2020-03-01T17:30",
+        "2020-01-05T17:30",
+        "2020-01-19T17:30",
+        "2020-02-02T17:30",
+        "2020-02-16T17:30",
+        "2020-03-01T17:30",
     ]
 
 
@@ -279,13 +302,16 @@ def test_shift_number_at_is_the_inverse_of_shift_start(period, zone, beginning, 
     assert shift_start(b, period, zone, n) <= t < shift_start(b, period, zone, n + 1)
 
 
-@pytest.mark.parametrize("text, zone", [
-    ("0001-01-01", "Asia/Tokyo"),
-    ("9999-12-31T23:59", LA),
-    ("0001-01-01T00:00+01:00", "UTC"),
-    ("9999-12-31T23:00-05:00", "UTC"),
-    ("0001-01-01T00:00JST", "UTC"),
-])
+@pytest.mark.parametrize(
+    "text, zone",
+    [
+        ("0001-01-01", "Asia/Tokyo"),
+        ("9999-12-31T23:59", LA),
+        ("0001-01-01T00:00+01:00", "UTC"),
+        ("9999-12-31T23:00-05:00", "UTC"),
+        ("0001-01-01T00:00JST", "UTC"),
+    ],
+)
 def test_a_time_that_is_out_of_range_in_utc_is_a_bad_time(text, zone):
     with pytest.raises(BadTimeError, match="range"):
         parse_time(text, zone)

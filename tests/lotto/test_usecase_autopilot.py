@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.lotto.test_cmd_support import TWO_AUTOPILOT_ROTATIONS, Script
 
-UTC = timezone.utc
-STEPS = ["finish reminder", "finish", "create shift", "fill and schedule", "start reminder", "start"]
+UTC = UTC
+STEPS = [
+    "finish reminder",
+    "finish",
+    "create shift",
+    "fill and schedule",
+    "start reminder",
+    "start",
+]
 
 
 def _report(when: str, **lines: str) -> str:
@@ -21,8 +28,10 @@ def _filled(s: Script, task_id: str) -> str:
     users = s.run(f"task show {task_id}").data.task.mattermost_user_ids
     assert len(users) == 2
     who = ", ".join(f"@{u} (none)" for u in users)
-    return (f"  - fill and schedule: processed 1 tasks:\n"
-            f"    - Auto-assigned {who} to ticket {task_id}, transitioned {task_id} to scheduled")
+    return (
+        f"  - fill and schedule: processed 1 tasks:\n"
+        f"    - Auto-assigned {who} to ticket {task_id}, transitioned {task_id} to scheduled"
+    )
 
 
 def test_autopilot_worked_example(kv):
@@ -44,8 +53,10 @@ def test_autopilot_worked_example(kv):
             assert run(day) == _report(day), day
 
     assert run("2020-01-01T12:00") == _report(
-        "2020-01-01T12:00", create_shift="  - create shift: created 3 shifts:\n"
-        "    - created shift TEST#0\n    - created shift TEST#1\n    - created shift TEST#2")
+        "2020-01-01T12:00",
+        create_shift="  - create shift: created 3 shifts:\n"
+        "    - created shift TEST#0\n    - created shift TEST#1\n    - created shift TEST#2",
+    )
     for n, start in enumerate(["2020-01-05", "2020-01-19", "2020-02-02"]):
         task = s.run(f"task show TEST#{n}").data.task
         assert task.state == "pending"
@@ -62,7 +73,8 @@ def test_autopilot_worked_example(kv):
 
     s.poster.reset()
     assert run("2020-01-04T12:00") == _report(
-        "2020-01-04T12:00", start_reminder="  - start reminder: messaged 2 users of 1 tasks")
+        "2020-01-04T12:00", start_reminder="  - start reminder: messaged 2 users of 1 tasks"
+    )
     test0 = s.run("task show TEST#0").data.task
     assert sorted(uid for uid, _ in s.poster.sent) == sorted(test0.mattermost_user_ids)
     assert all("**TEST#0**" in text for _, text in s.poster.sent)
@@ -75,17 +87,23 @@ def test_autopilot_worked_example(kv):
 
     nothing(*(f"2020-01-{d:02}" for d in range(6, 15)))
     assert run("2020-01-15") == _report(
-        "2020-01-15", create_shift="  - create shift: created 1 shifts:\n    - created shift TEST#3")
-    assert s.run("task show TEST#3").data.task.expected_start == datetime(2020, 2, 16, 17, 30, tzinfo=UTC)
+        "2020-01-15", create_shift="  - create shift: created 1 shifts:\n    - created shift TEST#3"
+    )
+    assert s.run("task show TEST#3").data.task.expected_start == datetime(
+        2020, 2, 16, 17, 30, tzinfo=UTC
+    )
     assert not s.try_("task show TEST#4").ok
 
     assert run("2020-01-16") == _report("2020-01-16", fill_and_schedule=_filled(s, "TEST#1"))
     nothing("2020-01-17", "2020-01-18")
     assert run("2020-01-19") == _report(
-        "2020-01-19", finish_reminder="  - finish reminder: messaged 2 users of 1 tasks",
-        start_reminder="  - start reminder: messaged 2 users of 1 tasks")
+        "2020-01-19",
+        finish_reminder="  - finish reminder: messaged 2 users of 1 tasks",
+        start_reminder="  - start reminder: messaged 2 users of 1 tasks",
+    )
     assert run("2020-01-20") == _report(
-        "2020-01-20", finish="  - finished: 1 tasks", start="  - started: 1 tasks")
+        "2020-01-20", finish="  - finished: 1 tasks", start="  - started: 1 tasks"
+    )
     test0 = s.run("task show TEST#0").data.task
     assert test0.state == "finished"
     assert test0.actual_start == datetime(2020, 1, 5, 20, tzinfo=UTC)
@@ -96,8 +114,11 @@ def test_autopilot_worked_example(kv):
 
     nothing(*(f"2020-01-{d:02}" for d in range(20, 29)))
     assert run("2020-01-29") == _report(
-        "2020-01-29", create_shift="  - create shift: created 1 shifts:\n    - created shift TEST#4")
-    assert s.run("task show TEST#4").data.task.expected_start == datetime(2020, 3, 1, 17, 30, tzinfo=UTC)
+        "2020-01-29", create_shift="  - create shift: created 1 shifts:\n    - created shift TEST#4"
+    )
+    assert s.run("task show TEST#4").data.task.expected_start == datetime(
+        2020, 3, 1, 17, 30, tzinfo=UTC
+    )
     assert run("2020-01-30") == _report("2020-01-30", fill_and_schedule=_filled(s, "TEST#2"))
     nothing("2020-01-31", "2020-02-01")
 
@@ -112,8 +133,10 @@ def test_autopilot_not_configured_and_autopilot_all(kv):
         rotation set autopilot B --create --create-prior 100h
     """)
     text = s.run("rotation autopilot A --now 2020-01-02").text
-    assert text == "\n".join(["@test-user ran autopilot on A for 2020-01-02."]
-                             + [f"  - {step}: not configured" for step in STEPS])
+    assert text == "\n".join(
+        ["@test-user ran autopilot on A for 2020-01-02."]
+        + [f"  - {step}: not configured" for step in STEPS]
+    )
     outs = autopilot_all(s.env, datetime(2020, 1, 2, 8, tzinfo=UTC))
     assert [o.ok for o in outs] == [True, True]
     assert outs[0].text.splitlines()[0] == "autopilot ran on A for 2020-01-02T08:00."
@@ -124,17 +147,25 @@ def test_autopilot_all_goes_on_after_a_failing_rotation(kv):
     from lotto.commands import autopilot_all
 
     s = Script(kv)
-    s.multi(TWO_AUTOPILOT_ROTATIONS + """
-    """)
+    s.multi(
+        TWO_AUTOPILOT_ROTATIONS
+        + """
+    """
+    )
     assert all(o.ok for o in autopilot_all(s.env, datetime(2020, 1, 2, tzinfo=UTC)))
     s.poster.reset()
     failed, done = autopilot_all(s.env, datetime(2020, 1, 8, tzinfo=UTC))
     # The run of A is committed and reported, its unfillable shift named; the outcome is
     # not ok so the shim logs it as an error.
     assert not failed.ok and failed.text.startswith("autopilot ran on A for 2020-01-08.")
-    assert ("\n    - failed to fill task A#0: " in failed.text
-            and ": insufficient; A#0 stays pending\n" in failed.text)
-    assert done.ok and "Auto-assigned @bob (none) to ticket B#0, transitioned B#0 to scheduled" in done.text
+    assert (
+        "\n    - failed to fill task A#0: " in failed.text
+        and ": insufficient; A#0 stays pending\n" in failed.text
+    )
+    assert (
+        done.ok
+        and "Auto-assigned @bob (none) to ticket B#0, transitioned B#0 to scheduled" in done.text
+    )
     assert s.run("task show A#0").data.task.state == "pending"
     assert [uid for uid, _ in s.poster.sent] == ["bob"]  # scheduled DM for B#0 only
 
@@ -151,20 +182,25 @@ def test_a_pending_shift_that_has_ended_is_listed_as_skipped(kv):
     assert "    - created shift A#0" in s.run("rotation autopilot A --now 2020-01-02T12:00").text
     # Nobody ran the autopilot while A#0 (01-06T09:00 to 01-13T09:00) was due.
     skipped = "    - skipped A#0: it ended at 2020-01-13T09:00 before it could be filled; it stays pending"
-    assert s.run("rotation autopilot A --now 2020-01-14T10:00").text == "\n".join([
-        "@test-user ran autopilot on A for 2020-01-14T10:00.",
-        "  - finish reminder: not configured",
-        "  - finish: not configured",
-        "  - create shift: created 1 shifts:",
-        "    - created shift A#1",
-        "  - fill and schedule: processed 1 tasks:",
-        skipped,
-        "  - start reminder: not configured",
-        "  - start: not configured",
-    ])
+    assert s.run("rotation autopilot A --now 2020-01-14T10:00").text == "\n".join(
+        [
+            "@test-user ran autopilot on A for 2020-01-14T10:00.",
+            "  - finish reminder: not configured",
+            "  - finish: not configured",
+            "  - create shift: created 1 shifts:",
+            "    - created shift A#1",
+            "  - fill and schedule: processed 1 tasks:",
+            skipped,
+            "  - start reminder: not configured",
+            "  - start: not configured",
+        ]
+    )
     # The timer's run: not a failure (the shim logs failed outcomes as errors), listed again.
     (out,) = autopilot_all(s.env, datetime(2020, 1, 15, 18, tzinfo=UTC))
     assert out.ok, out.text
-    assert "    - skipped A#0: it ended at 2020-01-13T17:00 before it could be filled; it stays pending" in out.text
+    assert (
+        "    - skipped A#0: it ended at 2020-01-13T17:00 before it could be filled; it stays pending"
+        in out.text
+    )
     assert "Auto-assigned @ann (none) to ticket A#1, transitioned A#1 to scheduled" in out.text
     assert s.run("task show A#0").data.task.state == "pending"

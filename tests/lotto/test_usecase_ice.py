@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.lotto.test_cmd_support import Script, assert_clean_error, dump
 
@@ -15,7 +15,9 @@ SETUP = """
     user join ICE @test-user6 @test-user7 @test-user8 @test-user9 @test-user10
 """
 
-FILL_RE = re.compile(r"^Auto-assigned (@test-user\d+) \(none\), (@test-user\d+) \(none\) to ticket ICE#1$")
+FILL_RE = re.compile(
+    r"^Auto-assigned (@test-user\d+) \(none\), (@test-user\d+) \(none\) to ticket ICE#1$"
+)
 
 
 def test_ice_breaker_manual(kv):
@@ -27,7 +29,7 @@ def test_ice_breaker_manual(kv):
     assert task.task_id == "ICE#1"
     assert task.state == "pending"
     # 09:00 Pacific daylight time: the wall-clock time of the beginning, kept across DST.
-    assert task.expected_start == datetime(2020, 3, 12, 16, 0, tzinfo=timezone.utc)
+    assert task.expected_start == datetime(2020, 3, 12, 16, 0, tzinfo=UTC)
     assert task.expected_duration == timedelta(minutes=30)
     assert task.require == {"any": 2}
 
@@ -78,7 +80,9 @@ def test_ice_breaker_insufficient(kv):
     before = dump(kv)
     out = s.try_("/lotto task fill ICE#3")
     assert_clean_error(out)
-    assert out.text == ("failed to fill task ICE#3: failed to fill ICE#3, filling need **1** any, "
-                        "unfilled needs 1 any: insufficient")
+    assert out.text == (
+        "failed to fill task ICE#3: failed to fill ICE#3, filling need **1** any, "
+        "unfilled needs 1 any: insufficient"
+    )
     assert dump(kv) == before
     assert s.run("task show ICE#3").data.task.mattermost_user_ids == []

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tests.lotto.test_cmd_support import Script
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _skills(s: Script, *users: str) -> dict[str, dict[str, int]]:
@@ -52,5 +52,8 @@ def test_fixed_duration_period_counts_the_shift_number(kv):
     s = Script(kv)
     s.run("rotation new P --beginning 2020-01-01 --period 36h")
     starts = [s.run(f"task new shift P --number {n}").data.task.expected_start for n in (0, 1, 3)]
-    assert starts == [datetime(2020, 1, 1, tzinfo=UTC), datetime(2020, 1, 2, 12, tzinfo=UTC),
-                      datetime(2020, 1, 5, 12, tzinfo=UTC)]
+    assert starts == [
+        datetime(2020, 1, 1, tzinfo=UTC),
+        datetime(2020, 1, 2, 12, tzinfo=UTC),
+        datetime(2020, 1, 5, 12, tzinfo=UTC),
+    ]

@@ -7,8 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import httpx
 import pytest
@@ -21,7 +21,9 @@ SLASH_TOKEN = "slash-token-abcdef"
 SECRET = "shim-secret-0123456789abcdef"
 
 
-def wait_for(condition: Callable[[], object], timeout: float = 10.0, interval: float = 0.02) -> object:
+def wait_for(
+    condition: Callable[[], object], timeout: float = 10.0, interval: float = 0.02
+) -> object:
     """Poll ``condition`` until it is truthy (returned) or ``timeout`` passes (AssertionError)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -70,14 +72,26 @@ class ShimProcess:
         """What the process wrote to stderr so far."""
         return self.log_path.read_text(errors="replace")
 
-    def slash(self, text: str, user: dict, *, token: str = SLASH_TOKEN, command: str = "/lotto") -> httpx.Response:
+    def slash(
+        self, text: str, user: dict, *, token: str = SLASH_TOKEN, command: str = "/lotto"
+    ) -> httpx.Response:
         """Post a slash command exactly as Mattermost does (form-encoded)."""
         form = {
-            "channel_id": "channel0000000000000000000", "channel_name": "town-square", "command": command,
-            "response_url": "http://127.0.0.1:1/hooks/commands/x", "team_domain": "team", "team_id": "team000000000000000000000",
-            "text": text, "token": token, "trigger_id": "trigger", "user_id": user["id"], "user_name": user["username"],
+            "channel_id": "channel0000000000000000000",
+            "channel_name": "town-square",
+            "command": command,
+            "response_url": "http://127.0.0.1:1/hooks/commands/x",
+            "team_domain": "team",
+            "team_id": "team000000000000000000000",
+            "text": text,
+            "token": token,
+            "trigger_id": "trigger",
+            "user_id": user["id"],
+            "user_name": user["username"],
         }
-        return self.http.post("/api/v1/slash", data=form, headers={"Authorization": f"Token {token}"})
+        return self.http.post(
+            "/api/v1/slash", data=form, headers={"Authorization": f"Token {token}"}
+        )
 
     def stop(self) -> None:
         """Terminate the process and wait for it."""
@@ -104,7 +118,9 @@ def _serve_command() -> list[str]:
     script = Path(sys.executable).with_name("lotto")
     if script.exists():
         return [str(script), "serve"]
-    code = "import sys; from shim.entry import main; sys.exit(main(['lotto', 'serve', *sys.argv[1:]]))"
+    code = (
+        "import sys; from shim.entry import main; sys.exit(main(['lotto', 'serve', *sys.argv[1:]]))"
+    )
     return [sys.executable, "-c", code]
 
 
@@ -116,14 +132,31 @@ def start_shim(tmp_path: Path) -> Iterator[Callable[..., ShimProcess]]:
     """
     started: list[ShimProcess] = []
 
-    def start(fake: FakeMattermost, store: str, *flags: str, wait_healthy: bool = True, **env: str) -> ShimProcess:
+    def start(
+        fake: FakeMattermost, store: str, *flags: str, wait_healthy: bool = True, **env: str
+    ) -> ShimProcess:
         port = free_port()
         log_path = tmp_path / f"shim-{port}.log"
-        args = [*_serve_command(), "--listen", f"127.0.0.1:{port}", "--store", store,
-                "--mattermost-url", fake.url, "--bot-token", fake.bot_token,
-                "--slash-token", SLASH_TOKEN, "--secret", SECRET, *flags]
+        args = [
+            *_serve_command(),
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--store",
+            store,
+            "--mattermost-url",
+            fake.url,
+            "--bot-token",
+            fake.bot_token,
+            "--slash-token",
+            SLASH_TOKEN,
+            "--secret",
+            SECRET,
+            *flags,
+        ]
         with open(log_path, "wb") as log:
-            proc = subprocess.Popen(args, cwd=ROOT, env=shim_env(**env), stdout=log, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(
+                args, cwd=ROOT, env=shim_env(**env), stdout=log, stderr=subprocess.STDOUT
+            )
         shim = ShimProcess(proc, f"http://127.0.0.1:{port}", log_path)
         started.append(shim)
 

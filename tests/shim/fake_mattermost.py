@@ -44,11 +44,16 @@ class FakeMattermost:
         self.calls: list[str] = []  # "METHOD /path" of every request
         self.violations: list[str] = []
         self.fail_next: list[int] = []  # statuses to answer the next requests with
-        self.bot = self.add_user("lottobot", roles="system_user", first_name="Lotto", last_name="Bot")
+        self.bot = self.add_user(
+            "lottobot", roles="system_user", first_name="Lotto", last_name="Bot"
+        )
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-mattermost", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="fake-mattermost",
+            daemon=True,
         )
 
     @property
@@ -57,7 +62,7 @@ class FakeMattermost:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "FakeMattermost":
+    def start(self) -> FakeMattermost:
         """Start serving in a background thread."""
         self._thread.start()
         return self
@@ -119,7 +124,9 @@ class FakeMattermost:
 
     # -- request handling (called from server threads) --------------------------------
 
-    def handle(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, Any]:
+    def handle(
+        self, method: str, path: str, headers: dict[str, str], raw: bytes
+    ) -> tuple[int, Any]:
         """Validate and answer one request; returns (status, JSON body)."""
         with self.lock:
             self.calls.append(f"{method} {path}")
@@ -138,14 +145,23 @@ class FakeMattermost:
             except ValueError:
                 return self._violation(400, f"{op.name}: request body is not JSON")
             if headers.get("content-type", "").split(";")[0] != "application/json":
-                return self._violation(400, f"{op.name}: JSON body without Content-Type application/json")
+                return self._violation(
+                    400, f"{op.name}: JSON body without Content-Type application/json"
+                )
         problems = self.spec.request_errors(op, body, bool(raw))
         if problems:
             return self._violation(400, "; ".join(problems))
         if headers.get("authorization") != f"Bearer {self.bot_token}":
-            status, answer = 401, _app_error(401, "api.context.session_expired.app_error", "Invalid or expired session")
+            status, answer = (
+                401,
+                _app_error(
+                    401, "api.context.session_expired.app_error", "Invalid or expired session"
+                ),
+            )
         elif injected is not None:
-            return injected, _app_error(injected, "fake.injected", "injected failure")  # deliberate: not validated
+            return injected, _app_error(
+                injected, "fake.injected", "injected failure"
+            )  # deliberate: not validated
         else:
             status, answer = self._dispatch(op.template, method, urlsplit(path).path, body, query)
         problems = self.spec.response_errors(op, status, answer)
@@ -158,17 +174,27 @@ class FakeMattermost:
             self.violations.append(message)
         return status, _app_error(status, "fake.openapi_violation", message)
 
-    def _dispatch(self, template: str, method: str, path: str, body: Any, query: dict[str, list[str]]) -> tuple[int, Any]:
+    def _dispatch(
+        self, template: str, method: str, path: str, body: Any, query: dict[str, list[str]]
+    ) -> tuple[int, Any]:
         last = path.rsplit("/", 1)[-1]
         with self.lock:
             if template == "/api/v4/users" and method == "GET":
                 return 200, self._list_users(query)
             if template == "/api/v4/users/{user_id}":
                 user = self.bot if last == "me" else self.users.get(last)
-                return (200, user) if user else (404, _app_error(404, "app.user.missing.app_error", "user not found"))
+                return (
+                    (200, user)
+                    if user
+                    else (404, _app_error(404, "app.user.missing.app_error", "user not found"))
+                )
             if template == "/api/v4/users/username/{username}":
                 user = next((u for u in self.users.values() if u["username"] == last), None)
-                return (200, user) if user else (404, _app_error(404, "app.user.missing.app_error", "user not found"))
+                return (
+                    (200, user)
+                    if user
+                    else (404, _app_error(404, "app.user.missing.app_error", "user not found"))
+                )
             if template == "/api/v4/users/ids":
                 return 200, [self.users[i] for i in body if i in self.users]
             if template == "/api/v4/users/usernames":
@@ -177,7 +203,9 @@ class FakeMattermost:
                 return self._direct(body)
             if template == "/api/v4/posts":
                 if body["channel_id"] not in self.channels:
-                    return 403, _app_error(403, "api.context.permissions.app_error", "no such channel")
+                    return 403, _app_error(
+                        403, "api.context.permissions.app_error", "no such channel"
+                    )
                 post = self._post(body["channel_id"], body["message"])
                 self.posts.append(post)
                 return 201, post
@@ -185,33 +213,57 @@ class FakeMattermost:
                 post = self._post(body["post"]["channel_id"], body["post"]["message"])
                 self.ephemeral.append({**post, "user_id": body["user_id"]})
                 return 201, post
-        return self._violation(404, f"{method} {path}: in the OpenAPI file but not served by the fake")
+        return self._violation(
+            404, f"{method} {path}: in the OpenAPI file but not served by the fake"
+        )
 
     def _list_users(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
         role = query.get("role", [""])[0]
         active = query.get("active", [""])[0] == "true"
         page, per_page = int(query.get("page", ["0"])[0]), int(query.get("per_page", ["60"])[0])
-        users = [u for u in sorted(self.users.values(), key=lambda u: u["username"])
-                 if (not role or role in u["roles"].split()) and not (active and u["delete_at"])]
-        return users[page * per_page:(page + 1) * per_page]
+        users = [
+            u
+            for u in sorted(self.users.values(), key=lambda u: u["username"])
+            if (not role or role in u["roles"].split()) and not (active and u["delete_at"])
+        ]
+        return users[page * per_page : (page + 1) * per_page]
 
     def _direct(self, ids: list[str]) -> tuple[int, Any]:
         if any(i not in self.users for i in ids):
-            return 400, _app_error(400, "api.channel.create_direct_channel.invalid_user.app_error", "unknown user")
+            return 400, _app_error(
+                400, "api.channel.create_direct_channel.invalid_user.app_error", "unknown user"
+            )
         name = "__".join(sorted(ids))
         channel = next((c for c in self.channels.values() if c["name"] == name), None)
         if channel is None:
             now = int(time.time() * 1000)
-            channel = {"id": make_id("channel:" + name), "name": name, "display_name": "", "type": "D",
-                       "team_id": "", "create_at": now, "update_at": now, "delete_at": 0}
+            channel = {
+                "id": make_id("channel:" + name),
+                "name": name,
+                "display_name": "",
+                "type": "D",
+                "team_id": "",
+                "create_at": now,
+                "update_at": now,
+                "delete_at": 0,
+            }
             self.channels[channel["id"]] = channel
         return 201, channel
 
     def _post(self, channel_id: str, message: str) -> dict[str, Any]:
         now = int(time.time() * 1000)
-        return {"id": make_id(f"post:{len(self.posts)}:{len(self.ephemeral)}:{now}"), "create_at": now,
-                "update_at": now, "delete_at": 0, "user_id": self.bot["id"], "channel_id": channel_id,
-                "root_id": "", "message": message, "type": "", "props": {}}
+        return {
+            "id": make_id(f"post:{len(self.posts)}:{len(self.ephemeral)}:{now}"),
+            "create_at": now,
+            "update_at": now,
+            "delete_at": 0,
+            "user_id": self.bot["id"],
+            "channel_id": channel_id,
+            "root_id": "",
+            "message": message,
+            "type": "",
+            "props": {},
+        }
 
 
 def _app_error(status: int, error_id: str, message: str) -> dict[str, Any]:

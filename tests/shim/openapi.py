@@ -46,13 +46,23 @@ class OpenAPI:
 
     def __init__(self, path: Path = SPEC_PATH) -> None:
         with open(path, encoding="utf-8") as f:
-            self.doc: dict[str, Any] = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            self.doc: dict[str, Any] = yaml.load(
+                f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            )
         resource = Resource.from_contents(self.doc, default_specification=DRAFT4)
         self._registry = Registry().with_resource(_BASE, resource)
         self._routes: list[tuple[int, re.Pattern[str], str]] = []
         for template in self.doc["paths"]:
             literal = sum(1 for seg in template.split("/") if seg and not seg.startswith("{"))
-            pattern = "^" + re.sub(r"\{[^/}]+\}", "[^/]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}")) + "$"
+            pattern = (
+                "^"
+                + re.sub(
+                    r"\{[^/}]+\}",
+                    "[^/]+",
+                    re.escape(template).replace(r"\{", "{").replace(r"\}", "}"),
+                )
+                + "$"
+            )
             self._routes.append((literal, re.compile(pattern), template))
         self._routes.sort(key=lambda r: -r[0])
         self._validators: dict[str, OAS30Validator] = {}
@@ -63,15 +73,20 @@ class OpenAPI:
         for _, pattern, template in self._routes:
             if pattern.match(path):
                 if method.lower() in self.doc["paths"][template]:
-                    return Operation(template, method.lower(), f"/paths/{_escape(template)}/{method.lower()}")
+                    return Operation(
+                        template, method.lower(), f"/paths/{_escape(template)}/{method.lower()}"
+                    )
                 return None  # the best route has no such method: Mattermost answers 405
         return None
 
     def query_errors(self, op: Operation, query: dict[str, list[str]]) -> list[str]:
         """Problems with the query string of a request for ``op`` (undeclared or mistyped parameters)."""
         node = self.doc["paths"][op.template]
-        declared = {p["name"]: p for p in [*node.get("parameters", []), *node[op.method].get("parameters", [])]
-                    if isinstance(p, dict) and p.get("in") == "query"}
+        declared = {
+            p["name"]: p
+            for p in [*node.get("parameters", []), *node[op.method].get("parameters", [])]
+            if isinstance(p, dict) and p.get("in") == "query"
+        }
         problems = []
         for name, values in query.items():
             param = declared.get(name)
@@ -81,7 +96,9 @@ class OpenAPI:
             kind = param.get("schema", {}).get("type", "string")
             for value in values:
                 if kind == "integer" and not value.lstrip("-").isdigit():
-                    problems.append(f"{op.name}: query parameter {name}={value!r} is not an integer")
+                    problems.append(
+                        f"{op.name}: query parameter {name}={value!r} is not an integer"
+                    )
                 elif kind == "boolean" and value not in ("true", "false"):
                     problems.append(f"{op.name}: query parameter {name}={value!r} is not a boolean")
         return problems
@@ -95,7 +112,9 @@ class OpenAPI:
             return [f"{op.name} requires a request body"] if spec.get("required") else []
         if "application/json" not in spec.get("content", {}):
             return [f"{op.name} does not take JSON"]
-        return self._errors(f"{op.pointer}/requestBody/content/application~1json/schema", body, op.name + " request")
+        return self._errors(
+            f"{op.pointer}/requestBody/content/application~1json/schema", body, op.name + " request"
+        )
 
     def response_errors(self, op: Operation, status: int, body: Any) -> list[str]:
         """Problems with a response (status and decoded JSON body) for ``op``."""
@@ -110,7 +129,9 @@ class OpenAPI:
             response = self._resolve(pointer)
         if "application/json" not in response.get("content", {}):
             return []
-        return self._errors(f"{pointer}/content/application~1json/schema", body, f"{op.name} response {status}")
+        return self._errors(
+            f"{pointer}/content/application~1json/schema", body, f"{op.name} response {status}"
+        )
 
     def _resolve(self, pointer: str) -> Any:
         node: Any = self.doc
@@ -124,7 +145,9 @@ class OpenAPI:
             schema = {"$ref": f"{_BASE}#{quote(pointer, safe='/~')}"}
             validator = OAS30Validator(schema, registry=self._registry)
             self._validators[pointer] = validator
-        return [f"{what}: {e.message} at {list(e.absolute_path)}" for e in validator.iter_errors(body)]
+        return [
+            f"{what}: {e.message} at {list(e.absolute_path)}" for e in validator.iter_errors(body)
+        ]
 
 
 def _escape(template: str) -> str:

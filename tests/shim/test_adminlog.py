@@ -51,7 +51,9 @@ def test_none_turns_copying_off_and_poster_failures_do_not_loop(fake_mm):
         handler.configure("none", verbose=False)
         log.error("not copied")
         handler.configure("error", verbose=False)
-        log.error("copied")  # the DM to the unknown admin fails and is logged by shim.poster: not copied
+        log.error(
+            "copied"
+        )  # the DM to the unknown admin fails and is logged by shim.poster: not copied
         wait_for(lambda: fake_mm.dms(admin["id"]))
         handler.close()
         assert fake_mm.dms(admin["id"]) == ["**error**: copied"]
@@ -109,9 +111,16 @@ def test_repeats_are_sent_once_an_hour_with_a_count():
         # a failure recurring every minute, its report header's time changing each time
         for minute in range(60):
             clock.now = 1000.0 + 60 * minute
-            log.error("autopilot failed: autopilot ran on A for 2020-01-14T12:%02d. A#0 insufficient", minute)
-        log.error("autopilot failed: autopilot ran on B for 2020-01-14T12:59. B#0 insufficient")  # another text
-        other.error("autopilot failed: autopilot ran on A for 2020-01-14T12:59. A#0 insufficient")  # another logger
+            log.error(
+                "autopilot failed: autopilot ran on A for 2020-01-14T12:%02d. A#0 insufficient",
+                minute,
+            )
+        log.error(
+            "autopilot failed: autopilot ran on B for 2020-01-14T12:59. B#0 insufficient"
+        )  # another text
+        other.error(
+            "autopilot failed: autopilot ran on A for 2020-01-14T12:59. A#0 insufficient"
+        )  # another logger
         clock.now = 1000.0 + 3600  # an hour after the first copy
         log.error("autopilot failed: autopilot ran on A for 2020-01-14T13:00. A#0 insufficient")
         log.error("autopilot failed: autopilot ran on A for 2020-01-14T13:00. A#0 insufficient")

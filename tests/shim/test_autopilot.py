@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -13,7 +13,7 @@ import pytest
 import kvstore
 from shim.autopilot import Autopilot, tick_number
 
-NOW = datetime(2020, 1, 2, 20, 0, tzinfo=timezone.utc)
+NOW = datetime(2020, 1, 2, 20, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -38,6 +38,7 @@ def test_a_tick_runs_on_one_replica_only(stores):
         def run(now):
             runs.append((name, now))
             return [SimpleNamespace(ok=True, text="fine")]
+
         return run
 
     pilots = [Autopilot(s, run_all(n), 60) for s, n in zip(stores, "ab")]
@@ -75,7 +76,10 @@ def test_failures_are_logged_and_release_the_run_lock(stores, caplog):
 
     with caplog.at_level(logging.ERROR, logger="shim.autopilot"):
         result = Autopilot(a, boom, 60).tick(1, NOW)
-        outcomes = [SimpleNamespace(ok=False, text="autopilot on BAD: broken"), SimpleNamespace(ok=True, text="ok")]
+        outcomes = [
+            SimpleNamespace(ok=False, text="autopilot on BAD: broken"),
+            SimpleNamespace(ok=True, text="ok"),
+        ]
         second = Autopilot(a, lambda now: outcomes, 60).tick(2, NOW)
     assert result.reason == "failed" and "autopilot tick 1 failed" in caplog.text
     assert second.ran and second.as_json()["failed"] == 1
@@ -87,9 +91,15 @@ def test_interval_0_turns_the_timer_off(fake_mm, interval, timer):
     from shim.config import load
     from shim.runtime import Runtime
 
-    config = load(["--autopilot-interval", interval], {
-        "LOTTO_STORE": f"memory://autopilot-off-{uuid.uuid4().hex[:8]}", "LOTTO_MATTERMOST_URL": fake_mm.url,
-        "LOTTO_BOT_TOKEN": fake_mm.bot_token, "LOTTO_SLASH_TOKEN": "t"})
+    config = load(
+        ["--autopilot-interval", interval],
+        {
+            "LOTTO_STORE": f"memory://autopilot-off-{uuid.uuid4().hex[:8]}",
+            "LOTTO_MATTERMOST_URL": fake_mm.url,
+            "LOTTO_BOT_TOKEN": fake_mm.bot_token,
+            "LOTTO_SLASH_TOKEN": "t",
+        },
+    )
     runtime = Runtime(config)
     try:
         runtime.start()
@@ -118,10 +128,10 @@ def test_an_ended_shift_is_no_error_but_an_unfillable_due_one_is(stores, caplog)
         rotation set autopilot DUE --create --create-prior 100h --schedule --schedule-prior 100h
     """)
     pilot = Autopilot(a, lambda now: autopilot_all(s.env, now), 60)
-    assert pilot.tick(1, datetime(2020, 1, 2, 12, tzinfo=timezone.utc)).ran  # creates OLD#0
-    assert pilot.tick(2, datetime(2020, 1, 10, 12, tzinfo=timezone.utc)).ran  # creates DUE#0
+    assert pilot.tick(1, datetime(2020, 1, 2, 12, tzinfo=UTC)).ran  # creates OLD#0
+    assert pilot.tick(2, datetime(2020, 1, 10, 12, tzinfo=UTC)).ran  # creates DUE#0
     with caplog.at_level(logging.ERROR, logger="shim.autopilot"):
-        result = pilot.tick(3, datetime(2020, 1, 14, 12, tzinfo=timezone.utc))
+        result = pilot.tick(3, datetime(2020, 1, 14, 12, tzinfo=UTC))
     assert result.as_json()["failed"] == 1
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and "failed to fill task DUE#0" in errors[0]

@@ -33,11 +33,23 @@ def feeds(fake_mm, redis_url, start_shim, tmp_path):
         "alice": fake_mm.add_user("alice"),
         "bob": fake_mm.add_user("bob"),
     }
-    shim = start_shim(fake_mm, redis_url, "--plugin-json", str(path), "--autopilot-interval", "0",
-                      LOTTO_PUBLIC_URL=PUBLIC)
-    for line in ("rotation new ICE --beginning 2030-01-03T09:00", "user join ICE @alice @bob",
-                 "task new shift ICE --number 0", "task assign ICE#0 @alice",
-                 "task new shift ICE --number 1", "task assign ICE#1 @bob"):
+    shim = start_shim(
+        fake_mm,
+        redis_url,
+        "--plugin-json",
+        str(path),
+        "--autopilot-interval",
+        "0",
+        LOTTO_PUBLIC_URL=PUBLIC,
+    )
+    for line in (
+        "rotation new ICE --beginning 2030-01-03T09:00",
+        "user join ICE @alice @bob",
+        "task new shift ICE --number 0",
+        "task assign ICE#0 @alice",
+        "task new shift ICE --number 1",
+        "task assign ICE#1 @bob",
+    ):
         text = shim.slash(line, users["boss"]).json()["text"]
         assert "Command failed" not in text, text
     return shim, users, plugin_id
@@ -48,7 +60,7 @@ def _urls(text: str) -> dict[str, str]:
     found = dict(re.findall(r"^- (.+?): (https://\S+)$", text, re.M))
     assert found, text
     assert all(url.startswith(PUBLIC + "/api/v1/calendar/") for url in found.values())
-    return {label: url[len(PUBLIC):] for label, url in found.items()}
+    return {label: url[len(PUBLIC) :] for label, url in found.items()}
 
 
 def test_the_slash_reply_gives_signed_urls_that_serve_the_calendar(feeds):
@@ -104,14 +116,22 @@ def test_signatures_bind_rotation_and_user():
     assert not signature_ok("x" * 16, "ICE", "alice", sig)
     assert not signature_ok("k" * 16, "ICE", "alice", "")
     assert feed_url("https://h/x/", "k" * 16, "A B", "") == (
-        f"https://h/x/api/v1/calendar/A%20B.ics?sig={signature('k' * 16, 'A B', '')}")
+        f"https://h/x/api/v1/calendar/A%20B.ics?sig={signature('k' * 16, 'A B', '')}"
+    )
 
 
 def test_public_url_is_checked_and_needs_the_secret():
-    base = {"LOTTO_STORE": "memory://", "LOTTO_MATTERMOST_URL": "https://chat.example.com",
-            "LOTTO_BOT_TOKEN": "t", "LOTTO_SECRET": SECRET}
+    base = {
+        "LOTTO_STORE": "memory://",
+        "LOTTO_MATTERMOST_URL": "https://chat.example.com",
+        "LOTTO_BOT_TOKEN": "t",
+        "LOTTO_SECRET": SECRET,
+    }
     assert load([], base).public_url == ""
-    assert load(["--public-url", "https://lotto.example.com/"], base).public_url == "https://lotto.example.com"
+    assert (
+        load(["--public-url", "https://lotto.example.com/"], base).public_url
+        == "https://lotto.example.com"
+    )
     for bad in ("lotto.example.com", "ftp://x", "https://x/?a=1"):
         with pytest.raises(ConfigError, match="--public-url"):
             load(["--public-url", bad], base)

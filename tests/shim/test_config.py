@@ -26,13 +26,30 @@ def test_environment_and_plugin_json_defaults():
     assert c.mattermost_url == "https://chat.example.com"
     assert c.slash_tokens == ("t1", "t2")
     assert c.plugin_id == json.loads((ROOT / "plugin.json").read_text())["id"]
-    assert (c.admin_log_level, c.admin_log_verbose, c.admin_user_ids) == ("none", False, frozenset())
+    assert (c.admin_log_level, c.admin_log_verbose, c.admin_user_ids) == (
+        "none",
+        False,
+        frozenset(),
+    )
     assert c.autopilot_interval == 60
 
 
 def test_flags_win_over_environment():
-    c = load(["--listen", "0.0.0.0:9000", "--admin-user-ids", "a,b", "--admin-log-level", "WARN",
-              "--autopilot-interval", "0", "--admin-log-verbose", "true"], {**BASE, "LOTTO_LISTEN": "1.2.3.4:1"})
+    c = load(
+        [
+            "--listen",
+            "0.0.0.0:9000",
+            "--admin-user-ids",
+            "a,b",
+            "--admin-log-level",
+            "WARN",
+            "--autopilot-interval",
+            "0",
+            "--admin-log-verbose",
+            "true",
+        ],
+        {**BASE, "LOTTO_LISTEN": "1.2.3.4:1"},
+    )
     assert (c.host, c.port, c.admin_user_ids) == ("0.0.0.0", 9000, frozenset({"a", "b"}))
     assert (c.admin_log_level, c.autopilot_interval, c.admin_log_verbose) == ("warn", 0, True)
 
@@ -44,7 +61,10 @@ def test_flags_win_over_environment():
         ({"LOTTO_STORE": "postgres://x"}, "redis://"),
         ({"LOTTO_MATTERMOST_URL": "chat.example.com"}, "http(s) URL"),
         ({"LOTTO_BOT_TOKEN": " "}, "missing --bot-token"),
-        ({"LOTTO_BOT_TOKEN": "", "LOTTO_MATTERMOST_URL": ""}, "missing --mattermost-url (LOTTO_MATTERMOST_URL), --bot-token"),
+        (
+            {"LOTTO_BOT_TOKEN": "", "LOTTO_MATTERMOST_URL": ""},
+            "missing --mattermost-url (LOTTO_MATTERMOST_URL), --bot-token",
+        ),
         ({"LOTTO_SLASH_TOKEN": ""}, "--slash-token"),
         ({"LOTTO_SECRET": "short"}, "at least 16"),
         ({"LOTTO_LISTEN": "localhost"}, "HOST:PORT"),
@@ -85,9 +105,15 @@ def test_without_plugin_json_the_builtin_defaults_are_used(tmp_path, monkeypatch
     monkeypatch.setattr(shim.config, "PLUGIN_JSON", tmp_path / "plugin.json")  # not there
     c = load([], BASE)
     assert c.plugin_id == PLUGIN_ID
-    assert (c.admin_log_level, c.admin_log_verbose, c.admin_user_ids) == ("none", False, frozenset())
+    assert (c.admin_log_level, c.admin_log_verbose, c.admin_user_ids) == (
+        "none",
+        False,
+        frozenset(),
+    )
     assert load(["--admin-log-level", "error"], BASE).admin_log_level == "error"
-    with pytest.raises(ConfigError, match="plugin manifest"):  # a manifest named but missing is an error
+    with pytest.raises(
+        ConfigError, match="plugin manifest"
+    ):  # a manifest named but missing is an error
         load(["--plugin-json", str(tmp_path / "plugin.json")], BASE)
 
 
@@ -96,29 +122,57 @@ def test_an_install_without_plugin_json_needs_no_lotto_plugin_json(tmp_path):
     import shutil
 
     for package in ("kvstore", "lotto", "shim"):
-        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
-    code = ("import shim.config as c; from lotto import PLUGIN_ID; cfg = c.load([], {"
-            + ", ".join(f"{k!r}: {v!r}" for k, v in BASE.items())
-            + "}); assert not c.PLUGIN_JSON.exists(); print(cfg.plugin_id == PLUGIN_ID, cfg.admin_log_level)")
+        shutil.copytree(
+            ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    code = (
+        "import shim.config as c; from lotto import PLUGIN_ID; cfg = c.load([], {"
+        + ", ".join(f"{k!r}: {v!r}" for k, v in BASE.items())
+        + "}); assert not c.PLUGIN_JSON.exists(); print(cfg.plugin_id == PLUGIN_ID, cfg.admin_log_level)"
+    )
     env = shim_env(PYTHONPATH=str(tmp_path))  # and no LOTTO_PLUGIN_JSON
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["True", "none"]
 
 
 def test_serve_with_missing_configuration_exits_2_with_a_message():
     code = "import sys; from shim.entry import main; sys.exit(main(['lotto', 'serve']))"
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=shim_env(), capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=shim_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert "configuration error" in proc.stderr and "--store" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
 def test_serve_with_an_unreachable_mattermost_exits_1(tmp_path):
-    env = shim_env(LOTTO_STORE="memory://", LOTTO_MATTERMOST_URL="http://127.0.0.1:9", LOTTO_BOT_TOKEN="x",
-                   LOTTO_SLASH_TOKEN="t")
-    proc = subprocess.run([sys.executable, "-m", "shim"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    env = shim_env(
+        LOTTO_STORE="memory://",
+        LOTTO_MATTERMOST_URL="http://127.0.0.1:9",
+        LOTTO_BOT_TOKEN="x",
+        LOTTO_SLASH_TOKEN="t",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "shim"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 1
     assert "cannot use Mattermost" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -136,16 +190,18 @@ def test_store_passwords_never_appear_in_messages():
     with pytest.raises(ConfigError) as err:
         load([], {**BASE, "LOTTO_STORE": "postgres://admin:hunter2@db:5432/x"})
     assert "hunter2" not in str(err.value) and "admin:***@db" in str(err.value)
-    assert redact("redis://:s3cret@h:6379/0, https://u:p@x/y") == "redis://:***@h:6379/0, https://u:***@x/y"
-
+    assert (
+        redact("redis://:s3cret@h:6379/0, https://u:p@x/y")
+        == "redis://:***@h:6379/0, https://u:***@x/y"
+    )
 
 
 def test_readme_documents_exactly_the_flags_and_variables_of_lotto_serve():
     import re
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Deploy with Mattermost"):]
-    section = section[:section.index("\n## ", 1)]
+    section = readme[readme.index("## Deploy with Mattermost") :]
+    section = section[: section.index("\n## ", 1)]
     rows = dict(re.findall(r"^\| `(LOTTO_[A-Z_]+)` \| `(--[a-z-]+)` \|", section, flags=re.M))
     in_help = {}
     for action in parser()._actions:

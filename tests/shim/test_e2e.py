@@ -38,8 +38,16 @@ def world(fake_mm, redis_url, start_shim, plugin_json):
         "carol": fake_mm.add_user("carol", time_zone="Europe/Berlin"),
     }
     path, plugin_id = plugin_json
-    shim = start_shim(fake_mm, redis_url, "--plugin-json", path, "--admin-user-ids", users["carol"]["id"],
-                      "--autopilot-interval", "0")
+    shim = start_shim(
+        fake_mm,
+        redis_url,
+        "--plugin-json",
+        path,
+        "--admin-user-ids",
+        users["carol"]["id"],
+        "--autopilot-interval",
+        "0",
+    )
     db = redis.Redis.from_url(redis_url)
     yield shim, users, fake_mm, db, plugin_id
     db.close()
@@ -70,9 +78,13 @@ def test_times_are_read_in_the_users_profile_zone(world):
     assert rotation["FillSettings"]["TimeZone"] == LA
     # carol is in Berlin: the same wall-clock time is 08:00 UTC
     shim.slash("rotation new EU --beginning 2020-03-05T09:00", users["carol"])
-    assert _stored(db, plugin_id, "rotation:EU")["FillSettings"]["Beginning"].startswith("2020-03-05T08:00:00")
+    assert _stored(db, plugin_id, "rotation:EU")["FillSettings"]["Beginning"].startswith(
+        "2020-03-05T08:00:00"
+    )
     # alice's zone is her automatic one (useAutomaticTimezone)
-    r = shim.slash("user unavailable --start 2020-03-05T09:00 --finish 2020-03-06T09:00", users["alice"])
+    r = shim.slash(
+        "user unavailable --start 2020-03-05T09:00 --finish 2020-03-06T09:00", users["alice"]
+    )
     assert "Command failed" not in r.json()["text"], r.json()["text"]
     event = _stored(db, plugin_id, f"user:{users['alice']['id']}")["Calendar"][0]
     assert event["Start"].startswith("2020-03-05T17:00:00") and event["Reason"] == "personal"
@@ -84,7 +96,9 @@ def test_wrong_token_is_401_and_nothing_runs(world):
     r = shim.slash("rotation new SNEAKY", users["boss"], token="not-the-token")
     assert r.status_code == 401
     assert "token" in r.json()["error"]
-    r = shim.http.post("/api/v1/slash", data={"user_id": users["boss"]["id"], "text": "rotation new SNEAKY"})
+    r = shim.http.post(
+        "/api/v1/slash", data={"user_id": users["boss"]["id"], "text": "rotation new SNEAKY"}
+    )
     assert r.status_code == 401
     assert _stored(db, plugin_id, "rotation:SNEAKY") is None
     assert len(fake.calls) == before  # not even a user lookup
@@ -112,11 +126,13 @@ def test_non_admin_is_refused_and_admins_by_role_or_setting_are_not(world):
 def test_direct_messages_reach_the_users(world):
     shim, users, fake, *_ = world
     # Tickets need a ticket rotation (a rotation has shifts or tickets, not both).
-    for line in ("rotation new HELP --task-type ticket",
-                 "user join HELP @alice @bob",
-                 "task new ticket HELP --summary coffee",
-                 "task assign HELP#1 @alice",
-                 "task schedule HELP#1"):
+    for line in (
+        "rotation new HELP --task-type ticket",
+        "user join HELP @alice @bob",
+        "task new ticket HELP --summary coffee",
+        "task assign HELP#1 @alice",
+        "task schedule HELP#1",
+    ):
         r = shim.slash(line, users["boss"])
         assert "Command failed" not in r.json()["text"], r.json()["text"]
     wait_for(lambda: any("HELP#1" in m for m in fake.dms(users["alice"]["id"])))
@@ -130,18 +146,29 @@ def test_direct_messages_reach_the_users(world):
 def test_execute_command_reports_success_as_success(world):
     shim, users, *_ = world
     auth = {"Authorization": f"Bearer {SECRET}", "Mattermost-User-ID": users["boss"]["id"]}
-    r = shim.http.post("/api/v1/execute_command", json={"command": "/lotto rotation new API"}, headers=auth)
+    r = shim.http.post(
+        "/api/v1/execute_command", json={"command": "/lotto rotation new API"}, headers=auth
+    )
     assert r.status_code == 200, r.text
     assert "Command failed" not in r.json()["text"]
-    r = shim.http.post("/api/v1/execute_command", json={"command": "/lotto rotation new API"},
-                       headers={**auth, "Mattermost-User-ID": users["bob"]["id"]})
+    r = shim.http.post(
+        "/api/v1/execute_command",
+        json={"command": "/lotto rotation new API"},
+        headers={**auth, "Mattermost-User-ID": users["bob"]["id"]},
+    )
     assert r.status_code == 400
     assert "Command failed" in r.json()["text"]
-    r = shim.http.post("/api/v1/execute_command", json={"command": "/lotto info"},
-                       headers={"Mattermost-User-ID": users["boss"]["id"]})
+    r = shim.http.post(
+        "/api/v1/execute_command",
+        json={"command": "/lotto info"},
+        headers={"Mattermost-User-ID": users["boss"]["id"]},
+    )
     assert r.status_code == 401
-    r = shim.http.post("/api/v1/execute_command", json={"command": "/lotto info"},
-                       headers={"Authorization": f"Bearer {SECRET}"})
+    r = shim.http.post(
+        "/api/v1/execute_command",
+        json={"command": "/lotto info"},
+        headers={"Authorization": f"Bearer {SECRET}"},
+    )
     assert r.status_code == 401
 
 
@@ -150,10 +177,25 @@ def test_plugin_hooks(world):
     auth = {"Authorization": f"Bearer {SECRET}"}
     r = shim.http.post("/hooks/OnActivate", headers=auth)
     assert r.status_code == 200 and r.json()["ok"] is True
-    args = {"user_id": users["bob"]["id"], "channel_id": "c", "team_id": "t", "command": "/lotto rotation new HOOK"}
-    assert "Command failed" in shim.http.post("/hooks/ExecuteCommand", json={"args": args}, headers=auth).json()["text"]
-    r = shim.http.post("/hooks/OnConfigurationChange", headers=auth,
-                       json={"AdminUserIDs": users["bob"]["id"], "AdminLogLevel": "none", "AdminLogVerbose": False})
+    args = {
+        "user_id": users["bob"]["id"],
+        "channel_id": "c",
+        "team_id": "t",
+        "command": "/lotto rotation new HOOK",
+    }
+    assert (
+        "Command failed"
+        in shim.http.post("/hooks/ExecuteCommand", json={"args": args}, headers=auth).json()["text"]
+    )
+    r = shim.http.post(
+        "/hooks/OnConfigurationChange",
+        headers=auth,
+        json={
+            "AdminUserIDs": users["bob"]["id"],
+            "AdminLogLevel": "none",
+            "AdminLogVerbose": False,
+        },
+    )
     assert r.status_code == 200
     r = shim.http.post("/hooks/ExecuteCommand", json={"args": args}, headers=auth)
     assert r.status_code == 200
@@ -161,31 +203,81 @@ def test_plugin_hooks(world):
     assert "Command failed" not in r.json()["text"], r.json()["text"]
     r = shim.http.post("/hooks/OnConfigurationChange", headers=auth, json={"AdminLogLevel": "loud"})
     assert r.status_code == 400
-    r = shim.http.post("/hooks/OnConfigurationChange", headers=auth, json={"AdminLogLevel": "Warning"})
+    r = shim.http.post(
+        "/hooks/OnConfigurationChange", headers=auth, json={"AdminLogLevel": "Warning"}
+    )
     assert r.status_code == 200  # spelled as --admin-log-level accepts it
     assert shim.http.post("/hooks/OnActivate").status_code == 401
-    r = shim.http.get("/api/v1/authorized", headers={**auth, "Mattermost-User-ID": users["bob"]["id"]})
+    r = shim.http.get(
+        "/api/v1/authorized", headers={**auth, "Mattermost-User-ID": users["bob"]["id"]}
+    )
     assert r.json() == {"is_authorized": True}
     assert shim.http.get("/api/v1/authorized").status_code == 401
 
 
 HOSTILE = [  # (method, path, httpx kwargs, expected status)
     ("POST", "/api/v1/slash", {"json": {"token": "x"}}, 415),
-    ("POST", "/api/v1/slash", {"content": b"token=" + b"a" * 200_000,
-                               "headers": {"Content-Type": "application/x-www-form-urlencoded"}}, 413),
-    ("POST", "/api/v1/slash", {"content": b"\xff\xfe=\xff",
-                               "headers": {"Content-Type": "application/x-www-form-urlencoded"}}, 400),
-    ("POST", "/api/v1/slash", {"content": "&".join(f"f{i}=1" for i in range(500)).encode(),
-                               "headers": {"Content-Type": "application/x-www-form-urlencoded"}}, 400),
-    ("POST", "/hooks/ExecuteCommand", {"content": b"{not json", "headers": {"Content-Type": "application/json"}}, 400),
+    (
+        "POST",
+        "/api/v1/slash",
+        {
+            "content": b"token=" + b"a" * 200_000,
+            "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+        },
+        413,
+    ),
+    (
+        "POST",
+        "/api/v1/slash",
+        {
+            "content": b"\xff\xfe=\xff",
+            "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+        },
+        400,
+    ),
+    (
+        "POST",
+        "/api/v1/slash",
+        {
+            "content": "&".join(f"f{i}=1" for i in range(500)).encode(),
+            "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+        },
+        400,
+    ),
+    (
+        "POST",
+        "/hooks/ExecuteCommand",
+        {"content": b"{not json", "headers": {"Content-Type": "application/json"}},
+        400,
+    ),
     ("POST", "/hooks/ExecuteCommand", {"json": [1, 2]}, 400),
     ("POST", "/hooks/ExecuteCommand", {"json": {"args": {"command": "/lotto info"}}}, 400),
     ("POST", "/hooks/ExecuteCommand", {"json": {"args": {"user_id": "u"}}}, 400),
-    ("POST", "/hooks/ExecuteCommand", {"content": b"[" * 100_000, "headers": {"Content-Type": "application/json"}}, 413),
-    ("POST", "/hooks/ExecuteCommand", {"content": b"[" * 50_000, "headers": {"Content-Type": "application/json"}}, 400),
+    (
+        "POST",
+        "/hooks/ExecuteCommand",
+        {"content": b"[" * 100_000, "headers": {"Content-Type": "application/json"}},
+        413,
+    ),
+    (
+        "POST",
+        "/hooks/ExecuteCommand",
+        {"content": b"[" * 50_000, "headers": {"Content-Type": "application/json"}},
+        400,
+    ),
     ("POST", "/hooks/ExecuteCommand", {"data": {"command": "/lotto info"}}, 415),
-    ("POST", "/api/v1/execute_command", {"json": {"text": "info"}, "headers": {"Mattermost-User-ID": "u"}}, 400),
-    ("POST", "/api/v1/execute_command", {"json": {"command": 7}, "headers": {"Mattermost-User-ID": "u"}}, 400),
+    (
+        "POST",
+        "/api/v1/execute_command",
+        {"json": {"text": "info"}, "headers": {"Mattermost-User-ID": "u"}},
+        400,
+    ),
+    (
+        "POST",
+        "/api/v1/execute_command",
+        {"json": {"command": 7}, "headers": {"Mattermost-User-ID": "u"}},
+        400,
+    ),
     ("POST", "/hooks/OnConfigurationChange", {"json": {"AdminLogVerbose": "yes"}}, 400),
     ("POST", "/debug/autopilot", {"json": {}}, 404),
     ("GET", "/api/v1/slash", {}, 405),
@@ -203,7 +295,11 @@ def test_hostile_requests_are_rejected_cleanly(world):
         assert "Traceback" not in r.text and len(r.text) < 500
     # a chunked body (no Content-Length) is capped while it streams
     chunks = (b"text=" + b"a" * 30_000 for _ in range(4))
-    r = shim.http.post("/api/v1/slash", content=chunks, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    r = shim.http.post(
+        "/api/v1/slash",
+        content=chunks,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert r.status_code == 413
     assert shim.http.get("/healthz").status_code == 200
     assert "Traceback" not in shim.log()
@@ -225,12 +321,23 @@ def test_unknown_or_malformed_acting_user_is_refused_and_nothing_runs(world):
     assert r.status_code == 403
     auth = {"Authorization": f"Bearer {SECRET}"}
     args = {"user_id": ghost["id"], "command": "/lotto rotation new GHOST"}
-    assert shim.http.post("/hooks/ExecuteCommand", json={"args": args}, headers=auth).status_code == 403
-    r = shim.http.post("/api/v1/execute_command", json={"command": "/lotto rotation new GHOST"},
-                       headers={**auth, "Mattermost-User-ID": ghost["id"]})
+    assert (
+        shim.http.post("/hooks/ExecuteCommand", json={"args": args}, headers=auth).status_code
+        == 403
+    )
+    r = shim.http.post(
+        "/api/v1/execute_command",
+        json={"command": "/lotto rotation new GHOST"},
+        headers={**auth, "Mattermost-User-ID": ghost["id"]},
+    )
     assert r.status_code == 403
     before = len(fake.calls)
-    for bad in ("x" * 5000, "../../users/me", users["boss"]["id"] + "\x00", users["boss"]["id"].upper()):
+    for bad in (
+        "x" * 5000,
+        "../../users/me",
+        users["boss"]["id"] + "\x00",
+        users["boss"]["id"].upper(),
+    ):
         r = shim.slash("rotation new GHOST", {"id": bad, "username": "boss"})
         assert r.status_code == 400 and r.json()["error"] == "malformed user_id", bad
     assert len(fake.calls) == before  # refused before any lookup
@@ -241,9 +348,23 @@ def test_unknown_or_malformed_acting_user_is_refused_and_nothing_runs(world):
 def test_admin_log_lines_are_dmed_to_admins(fake_mm, redis_url, start_shim, plugin_json):
     """Admins are the ids in AdminUserIDs and Mattermost's system admins (GET /users?role=system_admin)."""
     admin = fake_mm.add_user("logadmin")
-    sysadmin = fake_mm.add_user("sysadmin", roles="system_user system_admin")  # an admin by role only
-    start_shim(fake_mm, redis_url, "--plugin-json", plugin_json[0], "--admin-user-ids", admin["id"],
-               "--admin-log-level", "info", "--admin-log-verbose", "true", "--autopilot-interval", "0")
+    sysadmin = fake_mm.add_user(
+        "sysadmin", roles="system_user system_admin"
+    )  # an admin by role only
+    start_shim(
+        fake_mm,
+        redis_url,
+        "--plugin-json",
+        plugin_json[0],
+        "--admin-user-ids",
+        admin["id"],
+        "--admin-log-level",
+        "info",
+        "--admin-log-verbose",
+        "true",
+        "--autopilot-interval",
+        "0",
+    )
     messages = wait_for(lambda: fake_mm.dms(admin["id"]))
     assert "shim started as bot lottobot" in messages[0]
     assert "- logger: `shim.runtime`" in messages[0]
@@ -253,12 +374,19 @@ def test_admin_log_lines_are_dmed_to_admins(fake_mm, redis_url, start_shim, plug
 def test_healthz_is_503_when_redis_is_down(fake_mm, start_shim, plugin_json):
     from tests.shim.conftest import free_port
 
-    shim = start_shim(fake_mm, f"redis://:hunter2@127.0.0.1:{free_port()}/0", "--plugin-json", plugin_json[0],
-                      wait_healthy=False)
+    shim = start_shim(
+        fake_mm,
+        f"redis://:hunter2@127.0.0.1:{free_port()}/0",
+        "--plugin-json",
+        plugin_json[0],
+        wait_healthy=False,
+    )
     r = shim.http.get("/healthz")
     assert r.status_code == 503
     assert r.json()["status"] == "store unreachable"
-    assert "does not answer yet" in shim.log() and "hunter2" not in shim.log()  # the password is masked
+    assert (
+        "does not answer yet" in shim.log() and "hunter2" not in shim.log()
+    )  # the password is masked
 
 
 def test_a_mattermost_outage_fails_the_command_cleanly(world):
@@ -276,19 +404,32 @@ def test_a_mattermost_outage_fails_the_command_cleanly(world):
 def test_control_characters_and_huge_headers_are_refused_and_nothing_changes(world):
     shim, users, fake, db, plugin_id = world
     before = sorted(db.keys(f"{plugin_id}:*"))
-    for text in ("rotation new A\x00B", "rotation new \u202eEVIL", "rotation new X\x1b[31m", "info\x7f"):
+    for text in (
+        "rotation new A\x00B",
+        "rotation new \u202eEVIL",
+        "rotation new X\x1b[31m",
+        "info\x7f",
+    ):
         r = shim.slash(text, users["boss"])
         assert r.status_code == 400, (text, r.text)
         assert "control character" in r.json()["error"] and len(r.text) < 300
     auth = {"Authorization": f"Bearer {SECRET}"}
     args = {"user_id": users["boss"]["id"], "command": "/lotto rotation new \u2066BAD"}
-    assert shim.http.post("/hooks/ExecuteCommand", json={"args": args}, headers=auth).status_code == 400
-    r = shim.http.post("/api/v1/execute_command", json={"command": "/lotto rotation new A\x00"},
-                       headers={**auth, "Mattermost-User-ID": users["boss"]["id"]})
+    assert (
+        shim.http.post("/hooks/ExecuteCommand", json={"args": args}, headers=auth).status_code
+        == 400
+    )
+    r = shim.http.post(
+        "/api/v1/execute_command",
+        json={"command": "/lotto rotation new A\x00"},
+        headers={**auth, "Mattermost-User-ID": users["boss"]["id"]},
+    )
     assert r.status_code == 400
     r = shim.http.get("/healthz", headers={"X-Padding": "a" * 20_000})
     assert r.status_code == 431 and len(r.text) < 200
-    r = shim.http.post("/api/v1/slash", data={"token": "x"}, headers={"Authorization": "Token " + "t" * 20_000})
+    r = shim.http.post(
+        "/api/v1/slash", data={"token": "x"}, headers={"Authorization": "Token " + "t" * 20_000}
+    )
     assert r.status_code == 431
     assert sorted(db.keys(f"{plugin_id}:*")) == before
     # ordinary Unicode is welcome

@@ -34,11 +34,18 @@ def test_wrong_token_is_an_error(fake_mm):
 
 def test_profiles_take_zone_roles_and_names(client, fake_mm):
     la = fake_mm.add_user("ann", time_zone="America/Los_Angeles", first_name="Ann", last_name="Lee")
-    auto = fake_mm.add_user("bob", time_zone="Europe/Berlin", automatic=True, roles="system_user system_admin")
+    auto = fake_mm.add_user(
+        "bob", time_zone="Europe/Berlin", automatic=True, roles="system_user system_admin"
+    )
     plain = fake_mm.add_user("cat")
     d = MattermostDirectory(client, admin_ids=lambda: frozenset({plain["id"]}))
     ann = d.by_username("@ann")
-    assert (ann.user_id, ann.display_name, ann.time_zone, ann.is_admin) == (la["id"], "Ann Lee", "America/Los_Angeles", False)
+    assert (ann.user_id, ann.display_name, ann.time_zone, ann.is_admin) == (
+        la["id"],
+        "Ann Lee",
+        "America/Los_Angeles",
+        False,
+    )
     bob = d.by_id(auto["id"])
     assert (bob.time_zone, bob.is_admin) == ("Europe/Berlin", True)
     cat = d.by_id(plain["id"])
@@ -84,7 +91,11 @@ def test_username_batch_is_one_request_keyed_by_the_names_given(client, fake_mm)
     d.by_username("n0")  # cached: not asked again
     got = d.by_usernames(["n0", "N1", "n2", "n3", "ghost"])
     assert {k: p.user_id for k, p in got.items()} == {
-        "n0": users[0]["id"], "N1": users[1]["id"], "n2": users[2]["id"], "n3": users[3]["id"]}
+        "n0": users[0]["id"],
+        "N1": users[1]["id"],
+        "n2": users[2]["id"],
+        "n3": users[3]["id"],
+    }
     assert fake_mm.count("POST /api/v4/users/usernames") == 1
     d.by_usernames(["n1", "n2"])  # now cached
     assert fake_mm.count("POST /api/v4/users/usernames") == 1
@@ -153,10 +164,16 @@ def test_hostile_username_stays_in_its_path_segment(client, fake_mm):
 
 
 def test_fake_rejects_paths_outside_the_openapi_file(fake_mm):
-    r = httpx.get(fake_mm.url + "/api/v4/not/a/real/path", headers={"Authorization": f"Bearer {fake_mm.bot_token}"})
+    r = httpx.get(
+        fake_mm.url + "/api/v4/not/a/real/path",
+        headers={"Authorization": f"Bearer {fake_mm.bot_token}"},
+    )
     assert r.status_code == 404
-    r = httpx.post(fake_mm.url + "/api/v4/posts", json={"channel_id": "x"},
-                   headers={"Authorization": f"Bearer {fake_mm.bot_token}"})
+    r = httpx.post(
+        fake_mm.url + "/api/v4/posts",
+        json={"channel_id": "x"},
+        headers={"Authorization": f"Bearer {fake_mm.bot_token}"},
+    )
     assert r.status_code == 400
     assert len(fake_mm.violations) == 2
     assert "not in the OpenAPI file" in fake_mm.violations[0]
@@ -197,7 +214,9 @@ def test_system_admins_are_listed_by_role_and_cached(client, fake_mm):
 
 def test_system_admin_listing_follows_pages(client, fake_mm):
     admins = [fake_mm.add_user(f"pg{i}", roles="system_admin system_user") for i in range(5)]
-    assert {u["id"] for u in client.users_with_role("system_admin", per_page=2)} == {a["id"] for a in admins}
+    assert {u["id"] for u in client.users_with_role("system_admin", per_page=2)} == {
+        a["id"] for a in admins
+    }
     assert sum(c.startswith("GET /api/v4/users?") for c in fake_mm.calls) == 3
 
 
@@ -222,11 +241,17 @@ def test_a_post_is_not_retried_after_a_gateway_timeout_but_is_after_a_503(client
 
 def test_fake_flags_wrong_request_and_response_bodies_and_query_parameters(fake_mm, openapi):
     auth = {"Authorization": f"Bearer {fake_mm.bot_token}"}
-    r = httpx.post(fake_mm.url + "/api/v4/users/ids", json={"ids": ["a"]}, headers=auth)  # must be an array
+    r = httpx.post(
+        fake_mm.url + "/api/v4/users/ids", json={"ids": ["a"]}, headers=auth
+    )  # must be an array
     assert r.status_code == 400
-    r = httpx.post(fake_mm.url + "/api/v4/channels/direct", json=["a", 7], headers=auth)  # ids are strings
+    r = httpx.post(
+        fake_mm.url + "/api/v4/channels/direct", json=["a", 7], headers=auth
+    )  # ids are strings
     assert r.status_code == 400
-    r = httpx.get(fake_mm.url + "/api/v4/users?rol=system_admin", headers=auth)  # undeclared parameter
+    r = httpx.get(
+        fake_mm.url + "/api/v4/users?rol=system_admin", headers=auth
+    )  # undeclared parameter
     assert r.status_code == 400
     r = httpx.get(fake_mm.url + "/api/v4/users?per_page=lots", headers=auth)  # mistyped parameter
     assert r.status_code == 400
@@ -236,6 +261,10 @@ def test_fake_flags_wrong_request_and_response_bodies_and_query_parameters(fake_
     assert "'rol' is not in the OpenAPI file" in fake_mm.violations[2]
     fake_mm.violations.clear()  # deliberate violations: do not fail the fixture
     op = openapi.operation("GET", "/api/v4/users/abc")
-    assert openapi.response_errors(op, 200, {"id": "x", "roles": 7, "timezone": "UTC"})  # wrong types
+    assert openapi.response_errors(
+        op, 200, {"id": "x", "roles": 7, "timezone": "UTC"}
+    )  # wrong types
     assert openapi.response_errors(op, 200, fake_mm.bot) == []
-    assert openapi.response_errors(op, 418, {}) == ["GET /api/v4/users/{user_id} does not document status 418"]
+    assert openapi.response_errors(op, 418, {}) == [
+        "GET /api/v4/users/{user_id} does not document status 418"
+    ]

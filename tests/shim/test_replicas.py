@@ -27,9 +27,13 @@ def plugin_json(tmp_path):
 
 def _tick_both(shims, tick, now):
     """Send the same tick to both replicas at once; their answers."""
+
     def fire(shim):
-        r = shim.http.post("/debug/autopilot", json={"tick": tick, "now": now},
-                           headers={"Authorization": f"Bearer {SECRET}"})
+        r = shim.http.post(
+            "/debug/autopilot",
+            json={"tick": tick, "now": now},
+            headers={"Authorization": f"Bearer {SECRET}"},
+        )
         assert r.status_code == 200, r.text
         return r.json()
 
@@ -49,7 +53,9 @@ def test_each_tick_runs_once_across_replicas(fake_mm, redis_url, start_shim, plu
         "rotation set require TEST --skill any --count 2",
         "rotation set autopilot TEST --create --create-prior 800h --schedule --schedule-prior 100h "
         "--start-finish --remind-start --remind-start-prior 24h --remind-finish --remind-finish-prior 24h",
-        "user join TEST " + " ".join(f"@{m['username']}" for m in members) + " --starting 2020-01-01",
+        "user join TEST "
+        + " ".join(f"@{m['username']}" for m in members)
+        + " --starting 2020-01-01",
     ]
     for line in setup:
         text = a.slash(line, boss).json()["text"]
@@ -61,7 +67,10 @@ def test_each_tick_runs_once_across_replicas(fake_mm, redis_url, start_shim, plu
         assert [x["rotations"] for x in answers if x["ran"]] == [1]
         assert [x["reason"] for x in answers if not x["ran"]] == ["taken by another replica"]
         # the same tick again: both find it taken
-        assert [x["ran"] for x in _tick_both([a, b], 1000 + day, f"2020-01-0{day}T20:00:00Z")] == [False, False]
+        assert [x["ran"] for x in _tick_both([a, b], 1000 + day, f"2020-01-0{day}T20:00:00Z")] == [
+            False,
+            False,
+        ]
 
     def dms_with(marker):
         return [m for u in members for m in fake_mm.dms(u["id"]) if marker in m]
@@ -77,8 +86,16 @@ def test_each_tick_runs_once_across_replicas(fake_mm, redis_url, start_shim, plu
 
 def test_timer_ticks_run_once_across_replicas(fake_mm, redis_url, start_shim, plugin_json):
     admin = fake_mm.add_user("opsadmin")
-    flags = ("--plugin-json", plugin_json, "--autopilot-interval", "1", "--admin-log-level", "debug",
-             "--admin-user-ids", admin["id"])
+    flags = (
+        "--plugin-json",
+        plugin_json,
+        "--autopilot-interval",
+        "1",
+        "--admin-log-level",
+        "debug",
+        "--admin-user-ids",
+        admin["id"],
+    )
     start_shim(fake_mm, redis_url, *flags)
     start_shim(fake_mm, redis_url, *flags)
     pattern = re.compile(r"autopilot tick (\d+) ran")

@@ -9,14 +9,21 @@ from shim.mattermost import POST_LIMIT
 
 def test_success_echoes_the_command_in_a_code_block():
     reply = command_reply("/lotto rotation list", True, "- ICE\n- SET")
-    assert reply == {"response_type": "ephemeral", "text": "```\n/lotto rotation list\n```\n- ICE\n- SET",
-                     "extra_responses": []}
+    assert reply == {
+        "response_type": "ephemeral",
+        "text": "```\n/lotto rotation list\n```\n- ICE\n- SET",
+        "extra_responses": [],
+    }
 
 
 def test_failure_names_the_error_in_bold_like_the_original():
-    reply = command_reply("/lotto task fill X#1", False, "task X#1 not found.\nUsage: `/lotto task fill ID`")
-    assert reply["text"] == ("```\n/lotto task fill X#1\n```\nCommand failed. Error: **task X#1 not found.**\n"
-                             "Usage: `/lotto task fill ID`")
+    reply = command_reply(
+        "/lotto task fill X#1", False, "task X#1 not found.\nUsage: `/lotto task fill ID`"
+    )
+    assert reply["text"] == (
+        "```\n/lotto task fill X#1\n```\nCommand failed. Error: **task X#1 not found.**\n"
+        "Usage: `/lotto task fill ID`"
+    )
 
 
 def test_long_output_is_split_into_extra_responses():

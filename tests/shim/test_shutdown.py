@@ -10,7 +10,6 @@ from types import SimpleNamespace
 
 import kvstore
 from shim.autopilot import Autopilot
-from tests.shim.conftest import wait_for
 
 
 def test_sigterm_stops_the_server_with_exit_code_0(fake_mm, redis_url, start_shim):
