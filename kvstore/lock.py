@@ -38,6 +38,22 @@ class Lock:
             store._call("unlock", self.name, store._cad, keys=[self.full_key], args=[self.token])
         )
 
+    def extend(self, ttl_seconds: float) -> bool:
+        """Renew the lease for ``ttl_seconds`` from now; False if it was lost meanwhile.
+
+        A holder doing long work renews before each step and stops when this
+        fails: someone else may hold the lock by then.
+        """
+        if self._released:
+            return False
+        store = self._store
+        px = max(1, int(ttl_seconds * 1000))
+        return bool(
+            store._call(
+                "lock_extend", self.name, store._extend, keys=[self.full_key], args=[self.token, px]
+            )
+        )
+
     def __enter__(self) -> Lock:
         return self
 

@@ -5,6 +5,7 @@ Key scheme (what ``redis-cli --scan`` shows)::
     <plugin id>:<key>              a KV key, e.g. com.mattermost.solar-lottery:rotation:SET
     <plugin id>/lock:<name>        a lock taken with KVStore.lock
     <plugin id>/commit:<token>     a unit-of-work commit marker (lives two minutes)
+    <plugin id>/queue:<name>       a durable queue (a Redis list), see kvstore.queue
 
 Plugin ids may only contain letters, digits, ``.``, ``-`` and ``_`` (as in
 Mattermost), so ``:`` and ``/`` after the id cannot be part of another
@@ -106,6 +107,7 @@ class KVStore:
         self._cad = client.register_script(scripts.COMPARE_AND_DELETE)
         self._commit = client.register_script(scripts.COMMIT)
         self._read_follow = client.register_script(scripts.READ_FOLLOW)
+        self._extend = client.register_script(scripts.LEASE_EXTEND)
 
     # -- introspection ---------------------------------------------------
 
@@ -133,6 +135,11 @@ class KVStore:
 
     # -- plumbing shared with the unit of work and locks ------------------
 
+    def call(self, op: str, key: str | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Make one Redis round trip ``fn(*args, **kwargs)``: counted, and with Redis errors
+        turned into BackendError naming ``op`` and ``key`` (for kvstore's own helpers)."""
+        return self._call(op, key, fn, *args, **kwargs)
+
     def _call(self, op: str, key: str | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Make one Redis round trip, counting it and turning Redis errors into BackendError."""
         with self._counter_lock:
@@ -143,6 +150,10 @@ class KVStore:
             raise BackendError(
                 f"Redis failed during {op}: {exc}", operation=op, key=key, url=self._url
             ) from exc
+
+    def queue_key(self, name: str) -> str:
+        """The Redis key of the durable queue ``name`` (a list; see ``kvstore.queue``)."""
+        return self._special_key("queue", check_key(name))
 
     def _special_key(self, kind: str, name: str) -> str:
         return f"{self._plugin_id}/{kind}:{name}"

@@ -63,6 +63,7 @@ class UnitOfWork:
         self.round_trips = 0
         self._read: dict[str, bytes | None] = {}  # what Redis returned, to validate at commit
         self._written: dict[str, bytes | None] = {}  # None = delete
+        self._queued: list[tuple[str, bytes]] = []  # (full queue key, entry), in order
         self._open = True
 
     def _check_open(self) -> None:
@@ -152,10 +153,20 @@ class UnitOfWork:
         check_key(key)
         self._written[key] = None
 
+    def enqueue(self, queue: str, value: bytes) -> None:
+        """Buffer appending ``value`` to the durable queue ``queue`` (see ``kvstore.queue``).
+
+        The entry lands in the same commit as the unit's writes, so a change
+        and the messages it causes are stored together or not at all. A unit
+        that only enqueues still commits (and validates its reads).
+        """
+        self._check_open()
+        self._queued.append((self._store.queue_key(queue), as_bytes(value)))
+
     def _commit(self) -> str | None:
         """Apply the buffered writes if every read is unchanged; return the changed key, if any."""
         self._open = False
-        if not self._written:
+        if not self._written and not self._queued:
             return None
         store = self._store
         reads = list(self._read.items())
@@ -164,6 +175,7 @@ class UnitOfWork:
         keys = (
             [store.full_key(k) for k, _ in reads]
             + [store.full_key(k) for k, _ in writes]
+            + [full for full, _ in self._queued]
             + [marker]
         )
         args: list[bytes | int] = [len(reads), COMMIT_MARKER_TTL_MS]
@@ -171,6 +183,8 @@ class UnitOfWork:
             args += [b"0", b""] if value is None else [b"1", value]
         for _, value in writes:
             args += [b"D", b""] if value is None else [b"S", value]
+        for _, entry in self._queued:
+            args += [b"Q", entry]
         changed = int(self._round_trip("commit", None, store._commit, keys=keys, args=args))
         return reads[changed - 1][0] if changed else None
 
