@@ -23,13 +23,16 @@ import re
 import secrets
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import redis
 
 from . import backends, scripts
 from .errors import BackendError, InvalidArgumentError, InvalidKeyError, KeyTooLongError
 from .lock import Lock
+
+if TYPE_CHECKING:
+    from .queue import Queue
 
 __all__ = ["KVStore", "open", "MAX_KEY_LENGTH"]
 
@@ -332,6 +335,12 @@ class KVStore:
         if self._call("lock", name, self._client.set, full, token, nx=True, px=px):
             return Lock(self, name, full, token)
         return None
+
+    def queue(self, name: str) -> Queue:
+        """The durable queue ``name`` (see ``kvstore.queue``)."""
+        from .queue import Queue
+
+        return Queue(self, name)
 
     def run(self, fn: Callable[..., T], *, attempts: int = 5) -> T:
         """Run ``fn(uow)`` as a unit of work and return its result; see ``kvstore.unit``."""

@@ -13,7 +13,8 @@ Tree (every error carries its context as attributes, e.g. ``rotation_id``)::
     ├── OverlapError                a new shift overlaps an existing task
     ├── InsufficientError           a fill could not meet every Require (SPEC §3)
     ├── AccessError                 the acting user may not run this command
-    └── ConflictError               the store kept changing under the command (retries exhausted)
+    ├── ConflictError               the store kept changing under the command (retries exhausted)
+    └── DeliveryError               a message could not be delivered (``permanent``: never will be)
 
 The command layer (``lotto.commands``) maps these to user text in one place.
 Add new classes here, under the root, and keep this docstring in step.
@@ -34,6 +35,7 @@ __all__ = [
     "InsufficientError",
     "AccessError",
     "ConflictError",
+    "DeliveryError",
 ]
 
 
@@ -93,3 +95,7 @@ class AccessError(LottoError):
 
 class ConflictError(LottoError):
     """Concurrent changes kept invalidating the command; nothing was written."""
+
+
+class DeliveryError(LottoError):
+    """A message could not be delivered now; ``permanent=True`` when it never will be."""

@@ -24,6 +24,7 @@ from kvstore import Follow
 from lotto.errors import LottoError
 from lotto.model import keys
 from lotto.model.index import Index
+from lotto.model.outbox import OUTBOX_QUEUE, OutboxMessage
 from lotto.model.record import Record, decode, encode
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
@@ -76,6 +77,7 @@ class Session:
         self.uow = uow
         self._records: dict[str, Record | None] = {}
         self._dirty: dict[str, None] = {}  # insertion-ordered set
+        self._outbox: list[OutboxMessage] = []
 
     @property
     def round_trips(self) -> int:
@@ -106,8 +108,12 @@ class Session:
         self._records[key] = record
         self._dirty[key] = None
 
+    def send(self, message: OutboxMessage) -> None:
+        """Put ``message`` in the outbox when the session is flushed (same commit)."""
+        self._outbox.append(message)
+
     def flush(self) -> None:
-        """Buffer every changed record into the unit of work (committed with it)."""
+        """Buffer every changed record and outbox message into the unit of work."""
         for key in self._dirty:
             record = self._records[key]
             if record is None:
@@ -115,6 +121,9 @@ class Session:
             else:
                 self.uow.set(key, encode(record))
         self._dirty.clear()
+        for message in self._outbox:
+            self.uow.enqueue(OUTBOX_QUEUE, encode(message))
+        self._outbox.clear()
 
     # -- typed access -------------------------------------------------------
     def rotation(self, rotation_id: str) -> Rotation | None:
