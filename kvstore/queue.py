@@ -50,11 +50,10 @@ class Queue:
         """The first ``count`` entries, oldest first, without removing them."""
         if count < 1:
             raise InvalidArgumentError(f"count must be >= 1, got {count!r}", count=count)
-        return list(
-            self.store.call(
-                "queue_peek", self.name, self.store.redis.lrange, self.key, 0, count - 1
-            )
+        entries = self.store.call(
+            "queue_peek", self.name, self.store.redis.lrange, self.key, 0, count - 1
         )
+        return [e if isinstance(e, bytes) else str(e).encode() for e in entries]
 
     def lease(self, ttl_seconds: float) -> Lock | None:
         """Take the queue's lease for ``ttl_seconds``; None while another consumer holds it.
@@ -62,6 +61,25 @@ class Queue:
         Renew it with ``Lock.extend()`` before each entry; stop when that fails.
         """
         return self.store.lock(f"queue.{self.name}", ttl_seconds)
+
+    def first_attempt(self, tag: str, now_ms: int) -> int | None:
+        """Note that the consumer is handling the first entry, which it calls ``tag``.
+
+        Returns when (Unix ms) an earlier attempt on that same entry began, or
+        None if this is the first; only the first attempt's time is kept, so a
+        consumer recovering from several failed attempts looks back far enough.
+        Call it while holding the lease (one consumer at a time writes it).
+        """
+        key = self.key + ".attempt"
+        redis = self.store.redis
+        prev = self.store.call("queue_attempt", self.name, redis.get, key)
+        if prev is not None:
+            text = prev.decode() if isinstance(prev, bytes) else str(prev)
+            prev_tag, _, when = text.rpartition(" ")
+            if prev_tag == tag and when.isdigit():
+                return int(when)
+        self.store.call("queue_attempt", self.name, redis.set, key, f"{tag} {int(now_ms)}")
+        return None
 
     def pop_head(self, lease: Lock, entry: bytes, *, move_to: Queue | None = None) -> bool:
         """Remove ``entry`` if it is still first and ``lease`` still holds (optionally moving
