@@ -175,6 +175,8 @@ def create_app(runtime: Runtime) -> HeaderLimit:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
+        if runtime.outbox is not None:
+            runtime.outbox.start()
         task = asyncio.create_task(runtime.autopilot.loop(stop)) if runtime.autopilot else None
         try:
             yield

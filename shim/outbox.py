@@ -69,7 +69,7 @@ class OutboxWorker:
         self._client = client
         self._outbox = store.queue(OUTBOX_QUEUE)
         self._bot_id = bot_user_id
-        self._poll = poll
+        self._poll = max(0.05, poll)
         self._max_backoff = max_backoff
         self._lease = lease_seconds
         self._kicked = threading.Event()
