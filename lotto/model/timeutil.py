@@ -50,6 +50,7 @@ __all__ = [
     "shift_start",
     "shift_duration",
     "shift_number_at",
+    "intervals_overlap",
 ]
 
 UTC = UTC
@@ -377,3 +378,14 @@ def shift_number_at(beginning: datetime, period: str, zone: str | tzinfo, t: dat
     while shift_start(start, period, tz, n + 1) <= when:
         n += 1
     return n
+
+
+def intervals_overlap(
+    start: datetime, finish: datetime, other_start: datetime, other_finish: datetime
+) -> bool:
+    """True if ``[start, finish)`` and ``[other_start, other_finish)`` share time.
+
+    The one overlap test of the model: touching ends do not overlap, so a shift
+    may begin the instant the previous one ends.
+    """
+    return start < other_finish and other_start < finish

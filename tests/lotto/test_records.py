@@ -173,7 +173,7 @@ def test_fill_and_assign_state_checks():
     check_fillable(task)
     check_assignable(task)
     task.state = STATE_SCHEDULED
-    with pytest.raises(StateError, match="only pending tasks can be filled"):
+    with pytest.raises(StateError, match="only pending tasks are filled"):
         check_fillable(task)
     with pytest.raises(StateError, match="--force"):
         check_assignable(task)
