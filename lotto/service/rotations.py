@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from lotto import api
 from lotto.errors import InputError
 from lotto.model import keys
+from lotto.model.index import OpenTasks
 from lotto.model.rotation import (
     FILLER_QUEUE,
     FILLER_SOLAR_LOTTERY,
@@ -20,7 +21,7 @@ from lotto.model.skill import ANY, need_id, parse_skill
 from lotto.model.timeutil import format_duration, get_zone, parse_period
 from lotto.service.common import resolve_rotation, run
 from lotto.service.taskops import load_open_tasks
-from lotto.store import OpenTasks, Session
+from lotto.store import Session
 
 __all__ = ["RotationOps"]
 
