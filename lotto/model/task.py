@@ -189,7 +189,7 @@ def check_assignable(task: Task, *, force: bool = False, verb: str = "assign to"
 
 
 def default_shift_number(rotation: Rotation, now: datetime) -> int:
-    """The shift of the period containing ``now`` (at least 0), or the first later one not made yet."""
+    """The shift of the period containing ``now`` (at least 0), or the first later one not made."""
     fs = rotation.fill_settings
     n = max(0, shift_number_at(fs.beginning or now, fs.period, fs.time_zone, now))
     while shift_task_id(rotation.rotation_id, n) in rotation.task_ids:

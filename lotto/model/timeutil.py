@@ -264,7 +264,7 @@ def _fmt_frac(value: int, unit: int) -> str:
 
 
 def format_duration(td: timedelta) -> str:
-    """Format like Go's ``Duration.String()``: ``744h0m0s``, ``30m0s``, ``1.5s``, ``500ms``, ``0s``."""
+    """Format like Go's ``Duration.String()``: ``744h0m0s``, ``30m0s``, ``1.5s``, ``500ms``."""
     ns = ((td.days * 86400 + td.seconds) * 1_000_000 + td.microseconds) * 1000
     if ns == 0:
         return "0s"
@@ -305,7 +305,7 @@ _AVERAGE = {
 
 
 def parse_period(text: str) -> str:
-    """Normalise a period: ``daily|weekly|biweekly|monthly``, or a positive Go duration (``36h0m0s``)."""
+    """Normalise a period: ``daily|weekly|biweekly|monthly`` or a positive Go duration (``36h``)."""
     raw = (text or "").strip()
     named = _PERIOD_OF.get(raw.lower())
     if named:

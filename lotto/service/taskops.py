@@ -120,7 +120,7 @@ def make_shift(session: Session, rotation: Rotation, number: int, others: Iterab
 
 
 def make_ticket(session: Session, rotation: Rotation, summary: str, now: datetime) -> Task:
-    """Make the rotation's next ticket (``R#SEQ``), starting ``now``; InputError on a shift rotation."""
+    """Make the rotation's next ticket (``R#SEQ``) at ``now``; InputError on a shift rotation."""
     return _add(session, rotation, new_ticket(rotation, summary, now))
 
 
@@ -142,7 +142,7 @@ def assign(
     force: bool,
     actor_id: str,
 ) -> tuple[list[str], list[Notice]]:
-    """Assign users (records in ``users``); LimitError unless ``force``. Returns (added, notices)."""
+    """Assign users (records in ``users``); LimitError unless ``force``. Returns added, notices."""
     check_assignable(task, force=force, verb="assign to")
     assigned = [users[u] for u in task.mattermost_user_ids]
     added: list[str] = []
@@ -201,8 +201,8 @@ def unassign(
     missing = [u for u in user_ids if u not in task.mattermost_user_ids]
     if missing:
         raise NotFoundError(
-            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not assigned to {task.task_id}; "
-            f"see `task show {task.task_id}`.",
+            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not assigned to "
+            f"{task.task_id}; see `task show {task.task_id}`.",
             task_id=task.task_id,
             user_ids=missing,
         )
@@ -221,7 +221,7 @@ def unassign(
 
 
 def fill_rng(rotation: Rotation, task: Task) -> random.Random:
-    """The fill generator: seeded by the rotation's Seed and the task id (same state → same fill)."""
+    """The fill generator, seeded by the rotation's Seed and the task id: same state, same fill."""
     return random.Random(f"{rotation.fill_settings.seed}/{task.task_id}")
 
 

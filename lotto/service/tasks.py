@@ -16,6 +16,7 @@ from lotto.model.task import (
 )
 from lotto.service import taskops
 from lotto.service.common import check_users, load_task, resolve_rotation, run
+from lotto.service.ops import Ops
 from lotto.store import Session
 
 __all__ = ["TaskOps"]
@@ -24,7 +25,7 @@ _NEIGHBOURS = 2  # finished shifts this many numbers either side are checked for
 _TRANSITION_TARGETS = (STATE_SCHEDULED, STATE_STARTED, STATE_FINISHED)
 
 
-class TaskOps:
+class TaskOps(Ops):
     """Mixin of :class:`lotto.service.Service`: task commands."""
 
     def task_new_shift(
