@@ -17,16 +17,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from kvstore.backends import redact
 from lotto import PLUGIN_ID
 from shim.errors import ConfigError
 
-__all__ = ["Config", "load", "parser", "redact", "LOG_LEVELS", "PLUGIN_JSON", "BUILTIN_DEFAULTS"]
+__all__ = ["Config", "load", "parser", "LOG_LEVELS", "PLUGIN_JSON", "BUILTIN_DEFAULTS"]
 
 PLUGIN_JSON = Path(__file__).resolve().parent.parent / "plugin.json"
 # What plugin.json says (id and setting defaults), for installs that don't ship it.
@@ -85,8 +85,6 @@ _SETTINGS: list[tuple[str, str, str]] = [
         "URL at which calendar apps reach this shim, e.g. https://lotto.example.com; turns on signed calendar feed URLs (needs --secret; default: off)",
     ),
 ]
-# user:password in a URL (redis://:pw@host, https://u:pw@host)
-_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:)[^@\s/]*@")
 
 
 @dataclass(frozen=True)
@@ -210,11 +208,6 @@ def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         debug_endpoints=bool(args.debug_endpoints),
         public_url=_public_url(raw["public_url"], secret),
     )
-
-
-def redact(text: str) -> str:
-    """``text`` with the password of any ``scheme://user:password@`` URL in it masked."""
-    return _URL_PASSWORD.sub(r"\1***@", text)
 
 
 def _plugin_defaults(path: Path) -> dict[str, object]:

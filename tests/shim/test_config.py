@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from shim.config import load, parser, redact
+from kvstore.backends import redact
+from shim.config import load, parser
 from shim.errors import ConfigError
 from tests.shim.conftest import ROOT, shim_env
 
