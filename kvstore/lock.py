@@ -33,10 +33,7 @@ class Lock:
         if self._released:
             return False
         self._released = True
-        store = self._store
-        return bool(
-            store._call("unlock", self.name, store._cad, keys=[self.full_key], args=[self.token])
-        )
+        return self._store.release_lock(self.name, self.token)
 
     def extend(self, ttl_seconds: float) -> bool:
         """Renew the lease for ``ttl_seconds`` from now; False if it was lost meanwhile.
@@ -46,13 +43,7 @@ class Lock:
         """
         if self._released:
             return False
-        store = self._store
-        px = max(1, int(ttl_seconds * 1000))
-        return bool(
-            store._call(
-                "lock_extend", self.name, store._extend, keys=[self.full_key], args=[self.token, px]
-            )
-        )
+        return self._store.extend_lock(self.name, self.token, ttl_seconds)
 
     def __enter__(self) -> Lock:
         return self

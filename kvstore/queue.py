@@ -40,17 +40,21 @@ class Queue:
 
     def push(self, value: bytes) -> None:
         """Append one entry outside a unit of work."""
-        self.store.call("queue_push", self.name, self.store.redis.rpush, self.key, as_bytes(value))
+        self.store.round_trip(
+            "queue_push", self.name, self.store.redis.rpush, self.key, as_bytes(value)
+        )
 
     def length(self) -> int:
         """How many entries wait."""
-        return int(self.store.call("queue_length", self.name, self.store.redis.llen, self.key))
+        return int(
+            self.store.round_trip("queue_length", self.name, self.store.redis.llen, self.key)
+        )
 
     def peek(self, count: int = 1) -> list[bytes]:
         """The first ``count`` entries, oldest first, without removing them."""
         if count < 1:
             raise InvalidArgumentError(f"count must be >= 1, got {count!r}", count=count)
-        entries = self.store.call(
+        entries = self.store.round_trip(
             "queue_peek", self.name, self.store.redis.lrange, self.key, 0, count - 1
         )
         return [e if isinstance(e, bytes) else str(e).encode() for e in entries]
@@ -72,13 +76,13 @@ class Queue:
         """
         key = self.key + ".attempt"
         redis = self.store.redis
-        prev = self.store.call("queue_attempt", self.name, redis.get, key)
+        prev = self.store.round_trip("queue_attempt", self.name, redis.get, key)
         if prev is not None:
             text = prev.decode() if isinstance(prev, bytes) else str(prev)
             prev_tag, _, when = text.rpartition(" ")
             if prev_tag == tag and when.isdigit():
                 return int(when)
-        self.store.call("queue_attempt", self.name, redis.set, key, f"{tag} {int(now_ms)}")
+        self.store.round_trip("queue_attempt", self.name, redis.set, key, f"{tag} {int(now_ms)}")
         return None
 
     def pop_head(self, lease: Lock, entry: bytes, *, move_to: Queue | None = None) -> bool:
@@ -86,4 +90,4 @@ class Queue:
         it to the end of ``move_to``, e.g. a dead-letter queue); False if either changed."""
         keys = [self.key, lease.full_key] + ([move_to.key] if move_to else [])
         args = [as_bytes(entry), lease.token, move_to.key if move_to else ""]
-        return bool(self.store.call("queue_pop", self.name, self._pop, keys=keys, args=args))
+        return bool(self.store.round_trip("queue_pop", self.name, self._pop, keys=keys, args=args))
