@@ -16,6 +16,7 @@ them (one more round trip) when the service function returns.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import msgspec
@@ -24,14 +25,14 @@ from kvstore import Follow
 from lotto.errors import LottoError
 from lotto.model import keys
 from lotto.model.index import Index, OpenTasks
-from lotto.model.outbox import OUTBOX_QUEUE, OutboxMessage
+from lotto.model.outbox import DEAD_QUEUE, OUTBOX_QUEUE, OutboxMessage
 from lotto.model.record import Record, decode, encode
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
 from lotto.model.user import User
 
 # OpenTasks is defined in lotto.model.index; it stays importable from here for old callers.
-__all__ = ["Session"]
+__all__ = ["Session", "OutboxBacklog", "outbox_backlog", "outbox_messages"]
 
 
 R = TypeVar("R", bound=Record)
@@ -169,3 +170,39 @@ class Session:
     def save_open_tasks(self, rotation_id: str, open_tasks: OpenTasks) -> None:
         """Write a rotation's open-tasks record back."""
         self.put(keys.open_tasks(rotation_id), open_tasks)
+
+
+class OutboxBacklog(msgspec.Struct, kw_only=True):
+    """What waits in the outbox: how many messages, how old the oldest is, and the dead letters."""
+
+    waiting: int
+    oldest_age_seconds: float
+    dead: int
+
+
+def outbox_backlog(kv: Any, now: datetime) -> OutboxBacklog:
+    """The outbox's backlog as of ``now`` (three round trips: two lengths and one peek)."""
+    queue = kv.queue(OUTBOX_QUEUE)
+    waiting = queue.length()
+    age = 0.0
+    if waiting:
+        head = queue.peek(1)
+        try:
+            created = decode(OutboxMessage, head[0]).created if head else now
+        except msgspec.MsgspecError:
+            created = now  # `lotto-store check` reports it; the age is unknown
+        age = max(0.0, (now - created).total_seconds())
+    return OutboxBacklog(
+        waiting=waiting, oldest_age_seconds=age, dead=kv.queue(DEAD_QUEUE).length()
+    )
+
+
+def outbox_messages(kv: Any, queue: str, limit: int) -> list[tuple[bytes, OutboxMessage | None]]:
+    """The first ``limit`` entries of an outbox queue, each with its message (None: unreadable)."""
+    out: list[tuple[bytes, OutboxMessage | None]] = []
+    for raw in kv.queue(queue).peek(limit) if limit > 0 else []:
+        try:
+            out.append((raw, decode(OutboxMessage, raw)))
+        except msgspec.MsgspecError:
+            out.append((raw, None))
+    return out
