@@ -8,10 +8,11 @@ shows the run's time in the acting user's zone (as the original's tests pin).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from lotto import api
+from lotto.model.needs import format_needs
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation
 from lotto.model.task import Task
 from lotto.model.user import User
@@ -64,12 +65,9 @@ def fmt_duration(td: timedelta) -> str:
     return format_duration(td)
 
 
-def fmt_needs(needs: dict[str, int]) -> str:
-    """Needs as ``**5** any, **1** lead-◉`` (skills in order, ``any`` first); ``none`` if empty."""
-    if not needs:
-        return "none"
-    order = sorted(needs, key=lambda nid: (nid != "any", nid))
-    return ", ".join(f"**{needs[nid]}** {nid}" for nid in order)
+def fmt_needs(needs: Mapping[str, int]) -> str:
+    """Needs as ``**5** any, **1** lead-◉`` (the domain's one order and form); ``none`` if empty."""
+    return format_needs(needs, bold=True) or "none"
 
 
 def skills_text(user: User | None) -> str:
