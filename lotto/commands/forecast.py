@@ -8,6 +8,10 @@ which something happened.
 
 from __future__ import annotations
 
+from typing import Any
+
+import msgspec
+
 from lotto import api
 from lotto.api.forecasts import Forecast, UserForecast
 from lotto.commands.base import ROTATION_FLAG, Ctx
@@ -18,8 +22,15 @@ from lotto.service.forecasting import MAX_SAMPLES, MAX_SHIFTS
 
 __all__ = ["forecast_text", "percent"]
 
-DEFAULT_SHIFTS = 6
-DEFAULT_SAMPLES = 200
+
+def _request_default(name: str) -> Any:
+    # The request struct is the one home of the defaults; the help only quotes them.
+    (field,) = (f for f in msgspec.structs.fields(api.RotationForecastRequest) if f.name == name)
+    return field.default
+
+
+DEFAULT_SHIFTS = _request_default("shifts")
+DEFAULT_SAMPLES = _request_default("samples")
 _SHIFT_COLUMNS = 6  # per-shift columns shown in the users' table
 
 _FLAGS = (
@@ -117,12 +128,9 @@ def forecast_text(res: api.ForecastResult, mention, *, who: str = "") -> str:
     return "\n".join(lines)
 
 
-def _sizes(ctx: Ctx) -> dict:
-    return {
-        "shifts": ctx.flag("shifts", DEFAULT_SHIFTS),
-        "samples": ctx.flag("samples", DEFAULT_SAMPLES),
-        "seed": ctx.flag("seed"),
-    }
+def _sizes(ctx: Ctx) -> dict[str, Any]:
+    # Only the flags given: the request's own defaults fill in the rest.
+    return {name: ctx.flag(name) for name in ("shifts", "samples", "seed") if ctx.has(name)}
 
 
 @command(
