@@ -14,13 +14,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 
 from lotto import api
-from lotto.commands import autopilot as _autopilot  # noqa: F401  (registers commands)
+from lotto.commands import autopilot as _autopilot
 from lotto.commands import calendar as _calendar  # noqa: F401  (registers commands)
 from lotto.commands import forecast as _forecast  # noqa: F401  (registers commands)
 from lotto.commands import info as _info  # noqa: F401  (registers commands)
@@ -33,7 +33,7 @@ from lotto.commands.base import Ctx, call_service, convert_value
 from lotto.commands.errors import error_text, mention_users
 from lotto.commands.parser import parse_flags, tokenize
 from lotto.commands.tree import ADMIN, Command, help_text, lookup, usage_line
-from lotto.errors import AccessError, InputError, LottoError, NotFoundError
+from lotto.errors import AccessError, InputError, NotFoundError
 from lotto.ports import Directory, Poster, Profile
 
 __all__ = ["Env", "Outcome", "execute", "autopilot_all"]
@@ -187,44 +187,33 @@ def _post(env: Env, notices: list[api.Notice]) -> None:
 
 
 def autopilot_all(env: Env, now: datetime) -> list[Outcome]:
-    """Run autopilot for every active rotation; one Outcome each, failures don't stop others."""
+    """Run autopilot for every active rotation as ``env.bot_id``; one Outcome each.
+
+    The timer's entry point (the shim calls it once per tick). A rotation that
+    fails, or whose run could not fill a task, gets a failed Outcome (the shim logs
+    those as errors); the others run all the same, and each run's direct messages
+    go out as soon as it is done.
+    """
+
+    def call(req: Any) -> Any:
+        return call_service(env.service, req, actor_id=env.bot_id, now=now, directory=env.directory)
+
     try:
-        listing = call_service(env.service, api.RotationListRequest(), actor_id=env.bot_id, now=now)
-    except Exception as exc:  # noqa: BLE001
+        runs = _autopilot.run_every_rotation(call, env.mention)
+    except Exception as exc:  # noqa: BLE001 - the timer gets an outcome, never a traceback
         return [Outcome(False, error_text(exc, command_line="autopilot"))]
     outcomes: list[Outcome] = []
     actor = env.mention(env.bot_id) if env.bot_id else None
     zone = env.zone_of(env.bot_id)
-    for rid in listing.rotation_ids:
-        try:
-            res = call_service(
-                env.service,
-                api.RotationAutopilotRequest(rotation=api.RotationRef(name=rid, exact=True)),
-                actor_id=env.bot_id,
-                now=now,
-                directory=env.directory,
-            )
-        except Exception as exc:  # noqa: BLE001
-            if not isinstance(exc, LottoError):
-                log.exception("autopilot failed for rotation %s", rid)
-            outcomes.append(
-                Outcome(
-                    False,
-                    f"autopilot on {rid}: " + error_text(exc, command_line=f"autopilot {rid}"),
-                )
-            )
+    for run in runs:
+        res = run.result
+        if res is None:
+            outcomes.append(Outcome(False, render.autopilot_failure(run.rotation_id, run.error)))
             continue
         _post(env, list(res.notices))
         # A task that could not be filled fails the rotation's outcome (the shim logs
         # it as an error); the run's other work is committed and reported all the same.
         ok = not _autopilot.failed_fills(res)
-        outcomes.append(
-            Outcome(
-                ok,
-                render.autopilot_report(res, actor, zone, env.mention),
-                res,
-                False,
-                list(res.notices),
-            )
-        )
+        report = render.autopilot_report(res, actor, zone, env.mention)
+        outcomes.append(Outcome(ok, report, res, False, list(res.notices)))
     return outcomes

@@ -32,6 +32,8 @@ __all__ = [
     "rotation_details",
     "user_details",
     "autopilot_report",
+    "autopilot_failure",
+    "autopilot_all_text",
     "notice_text",
     "STEP_LABELS",
 ]
@@ -238,6 +240,18 @@ def autopilot_report(
     for step in res.steps:
         lines += _step_lines(step, res.users, mention, zone)
     return "\n".join(lines)
+
+
+def autopilot_failure(rotation_id: str, error: str) -> str:
+    """The line for a rotation whose autopilot run failed, in an every-rotation report."""
+    return f"autopilot on {rotation_id}: {error}"
+
+
+def autopilot_all_text(reports: list[str]) -> str:
+    """The reply of ``/lotto autopilot``: every rotation's report (or failure), or none ran."""
+    if not reports:
+        return "No active rotations: the autopilot had nothing to do."
+    return "\n\n".join(reports)
 
 
 def _step_lines(
