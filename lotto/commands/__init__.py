@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import msgspec
-
 from lotto import api
 from lotto.commands import autopilot as _autopilot
 from lotto.commands import calendar as _calendar  # noqa: F401  (registers commands)
@@ -32,7 +30,7 @@ from lotto.commands import user as _user  # noqa: F401
 from lotto.commands.base import Ctx, call_service, convert_value
 from lotto.commands.errors import error_text, mention_users
 from lotto.commands.parser import parse_flags, tokenize
-from lotto.commands.tree import ADMIN, Command, help_text, lookup, usage_line
+from lotto.commands.tree import ADMIN, Command, lookup, usage_line
 from lotto.errors import AccessError, InputError, NotFoundError
 from lotto.ports import Directory, Poster, Profile
 
@@ -120,25 +118,25 @@ def execute(env: Env, actor_id: str, text: str, *, now: datetime | None = None) 
             return _group_reply(node, rest)
         cmd = node
         if any(tok in _HELP_WORDS for tok in rest[:1]) or "--help" in rest or "-h" in rest:
-            return Outcome(True, help_text(cmd))
+            return Outcome(True, render.help_text(cmd))
         return _run(env, cmd, actor_id, rest, now)
-    except Exception as exc:  # noqa: BLE001 - the one place errors become text
+    except Exception as exc:  # the one place errors become text
         usage = usage_line(cmd) if cmd is not None else ""
         message = error_text(exc, command_line=text, usage=usage)
         try:
             message = mention_users(message, exc, env.mention)
-        except Exception:  # noqa: BLE001 - a directory outage keeps the ids, not the error
+        except Exception:  # a directory outage keeps the ids, not the error
             log.warning("could not name the users of an error", exc_info=True)
         return Outcome(False, message)
 
 
 def _group_reply(node: Any, rest: list[str]) -> Outcome:
     if not rest:
-        return Outcome(True, help_text(node))
+        return Outcome(True, render.help_text(node))
     if rest[0] in _HELP_WORDS:
         # "help rotation set" reads as "rotation set help"
         target, _ = lookup(list(node.path) + rest[1:])
-        return Outcome(True, help_text(target))
+        return Outcome(True, render.help_text(target))
     where = " ".join(("/lotto",) + node.path)
     choices = ", ".join(sorted(node.children))
     raise InputError(
@@ -172,8 +170,7 @@ def _run(env: Env, cmd: Command, actor_id: str, rest: list[str], now: datetime |
     notices = list(getattr(data, "notices", []) or [])
     _post(env, notices)
     if parsed.get("json"):
-        body = msgspec.json.format(msgspec.json.encode(data), indent=2).decode()
-        return Outcome(True, f"```json\n{body}\n```", data, True, notices)
+        return Outcome(True, render.json_block(data), data, True, notices)
     return Outcome(True, text, data, False, notices)
 
 
@@ -182,7 +179,7 @@ def _post(env: Env, notices: list[api.Notice]) -> None:
         try:
             message = render.notice_text(notice, env.mention, env.zone_of(notice.user_id))
             env.poster.dm(notice.user_id, message)
-        except Exception:  # noqa: BLE001 - a DM never fails a committed command
+        except Exception:  # a DM never fails a committed command
             log.exception("could not send a %s message to %s", notice.kind, notice.user_id)
 
 
@@ -200,7 +197,7 @@ def autopilot_all(env: Env, now: datetime) -> list[Outcome]:
 
     try:
         runs = _autopilot.run_every_rotation(call, env.mention)
-    except Exception as exc:  # noqa: BLE001 - the timer gets an outcome, never a traceback
+    except Exception as exc:  # the timer gets an outcome, never a traceback
         return [Outcome(False, error_text(exc, command_line="autopilot"))]
     outcomes: list[Outcome] = []
     actor = env.mention(env.bot_id) if env.bot_id else None

@@ -71,7 +71,7 @@ def _runs(
         ref = api.RotationRef(name=rid, exact=True)
         try:
             res = call(api.RotationAutopilotRequest(rotation=ref))
-        except Exception as exc:  # noqa: BLE001 - one rotation's failure is reported, the rest go on
+        except Exception as exc:  # one rotation's failure is reported, the rest go on
             if not isinstance(exc, LottoError):
                 log.exception("autopilot failed for rotation %s", rid)
             yield RotationRun(rid, error=_error(exc, rid, mention))
@@ -83,7 +83,7 @@ def _error(exc: Exception, rid: str, mention: Callable[[str], str]) -> str:
     text = error_text(exc, command_line=f"rotation autopilot {rid}")
     try:
         return mention_users(text, exc, mention)
-    except Exception:  # noqa: BLE001 - a directory outage keeps the ids, not the error
+    except Exception:  # a directory outage keeps the ids, not the error
         log.warning("could not name the users of an error", exc_info=True)
         return text
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lotto import api
+from lotto.commands import render
 from lotto.commands.base import Ctx, check_skill_name
 from lotto.commands.tree import PUBLIC, command, group
 
@@ -20,9 +21,7 @@ def skill_new(ctx: Ctx):
     """Add a known skill."""
     skill = _skill_arg(ctx)
     res = ctx.call(api.SkillNewRequest(skill=skill))
-    if not res.changed:
-        return res, f"**{skill}** is already a known skill; nothing changed."
-    return res, f"Added **{skill}** to the known skills."
+    return res, render.skill_added(skill, res.changed)
 
 
 @command(("skill", "delete"), "SKILL", "remove a known skill (users keep theirs)")
@@ -30,7 +29,7 @@ def skill_delete(ctx: Ctx):
     """Remove a known skill."""
     skill = _skill_arg(ctx)
     res = ctx.call(api.SkillDeleteRequest(skill=skill))
-    return res, f"Deleted **{skill}** from the known skills; user records are unchanged."
+    return res, render.skill_deleted(skill)
 
 
 @command(("skill", "list"), "", "list the known skills", access=PUBLIC)
@@ -38,4 +37,4 @@ def skill_list(ctx: Ctx):
     """List known skills."""
     ctx.no_args()
     res = ctx.call(api.SkillListRequest())
-    return res, "Known skills: " + (", ".join(res.skills) if res.skills else "none") + "."
+    return res, render.skill_list(res.skills)
