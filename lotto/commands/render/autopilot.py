@@ -12,7 +12,7 @@ from lotto.model.user import User
 
 __all__ = ["STEP_LABELS", "autopilot_report", "autopilot_failure", "autopilot_all_text"]
 
-# Report labels of the autopilot steps (SPEC §4), in run order.
+# Report labels of the autopilot steps (docs/design.md §4), in run order.
 STEP_LABELS: dict[str, str] = {
     api.STEP_REMIND_FINISH: "finish reminder",
     api.STEP_FINISH: "finish",
@@ -26,7 +26,7 @@ STEP_LABELS: dict[str, str] = {
 def autopilot_report(
     res: api.AutopilotResult, actor: str | None, zone: str, mention: Mention
 ) -> str:
-    """The autopilot report of SPEC §4 (header time in the acting user's zone).
+    """The autopilot report of docs/design.md §4 (header time in the acting user's zone).
 
     ``actor`` is the acting user's ``@username``, or None for the timer's runs.
     """

@@ -1,6 +1,6 @@
 """Markdown for records (tasks, rotations, users) and the pieces every reply uses.
 
-Record times are shown in UTC as ``YYYY-MM-DDTHH:MM`` (SPEC §5); needs, skills and
+Record times are shown in UTC as ``YYYY-MM-DDTHH:MM`` (docs/design.md §5); needs, skills and
 durations have one form each, given here.
 """
 
