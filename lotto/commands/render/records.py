@@ -12,9 +12,8 @@ from datetime import UTC, datetime, timedelta
 from lotto.model.availability import Event
 from lotto.model.needs import format_needs
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation
-from lotto.model.task import Task
+from lotto.model.task import TICKET_DURATION, Task
 from lotto.model.user import User
-from lotto.service.taskops import TICKET_DURATION
 
 __all__ = [
     "Mention",
