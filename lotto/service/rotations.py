@@ -19,6 +19,7 @@ from lotto.model.rotation import (
 from lotto.model.skill import ANY, need_id, parse_skill
 from lotto.model.timeutil import format_duration, get_zone, parse_period
 from lotto.service.common import resolve_rotation, run
+from lotto.service.registry import operation
 from lotto.service.taskops import load_open_tasks
 from lotto.store import OpenTasks, Session
 
@@ -50,6 +51,7 @@ def _non_negative(value, what: str, zero):
 class RotationOps:
     """Mixin of :class:`lotto.service.Service`: rotation commands."""
 
+    @operation(api.InfoRequest)
     def info(self, req: api.InfoRequest, *, actor_id: str, now: datetime) -> api.InfoResult:
         """Active rotations and known skills. Round trips: 1 read batch (+ empty commit)."""
 
@@ -62,6 +64,7 @@ class RotationOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.RotationListRequest)
     def rotation_list(
         self, req: api.RotationListRequest, *, actor_id: str, now: datetime
     ) -> api.RotationListResult:
@@ -72,6 +75,7 @@ class RotationOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.RotationNewRequest)
     def rotation_new(
         self, req: api.RotationNewRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
@@ -137,6 +141,7 @@ class RotationOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.RotationShowRequest)
     def rotation_show(
         self, req: api.RotationShowRequest, *, actor_id: str, now: datetime
     ) -> api.RotationShowResult:
@@ -160,6 +165,7 @@ class RotationOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.RotationArchiveRequest)
     def rotation_archive(
         self, req: api.RotationArchiveRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
@@ -191,6 +197,7 @@ class RotationOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.RotationSetAutopilotRequest)
     def rotation_set_autopilot(
         self, req: api.RotationSetAutopilotRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
@@ -223,6 +230,7 @@ class RotationOps:
 
         return self._update(req.rotation, change)
 
+    @operation(api.RotationSetFillRequest)
     def rotation_set_fill(
         self, req: api.RotationSetFillRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
@@ -257,18 +265,21 @@ class RotationOps:
         # The known skills come in the rotation's batch: no extra round trip.
         return self._update(req.rotation, change, extra_keys=[keys.SKILLS])
 
+    @operation(api.RotationSetRequireRequest)
     def rotation_set_require(
         self, req: api.RotationSetRequireRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
         """Set (or with ``clear`` remove) a Require need of new tasks."""
         return self._set_need(req, "require")
 
+    @operation(api.RotationSetLimitRequest)
     def rotation_set_limit(
         self, req: api.RotationSetLimitRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
         """Set (or with ``clear`` remove) a Limit need of new tasks."""
         return self._set_need(req, "limit")
 
+    @operation(api.RotationSetTaskRequest)
     def rotation_set_task(
         self, req: api.RotationSetTaskRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:

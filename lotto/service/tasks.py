@@ -10,6 +10,7 @@ from lotto.model import keys
 from lotto.model.task import STATE_FINISHED, STATE_SCHEDULED, STATE_STARTED
 from lotto.service import taskops
 from lotto.service.common import check_users, load_task, resolve_rotation, run
+from lotto.service.registry import operation
 from lotto.store import Session
 
 __all__ = ["TaskOps"]
@@ -21,6 +22,7 @@ _TRANSITION_TARGETS = (STATE_SCHEDULED, STATE_STARTED, STATE_FINISHED)
 class TaskOps:
     """Mixin of :class:`lotto.service.Service`: task commands."""
 
+    @operation(api.TaskNewShiftRequest)
     def task_new_shift(
         self, req: api.TaskNewShiftRequest, *, actor_id: str, now: datetime
     ) -> api.TaskResult:
@@ -58,6 +60,7 @@ class TaskOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.TaskNewTicketRequest)
     def task_new_ticket(
         self, req: api.TaskNewTicketRequest, *, actor_id: str, now: datetime
     ) -> api.TaskResult:
@@ -69,6 +72,7 @@ class TaskOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.TaskAssignRequest)
     def task_assign(
         self, req: api.TaskAssignRequest, *, actor_id: str, now: datetime
     ) -> api.TaskAssignResult:
@@ -90,6 +94,7 @@ class TaskOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.TaskUnassignRequest)
     def task_unassign(
         self, req: api.TaskUnassignRequest, *, actor_id: str, now: datetime
     ) -> api.TaskAssignResult:
@@ -114,6 +119,7 @@ class TaskOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.TaskFillRequest)
     def task_fill(
         self, req: api.TaskFillRequest, *, actor_id: str, now: datetime
     ) -> api.TaskAssignResult:
@@ -136,6 +142,7 @@ class TaskOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.TaskTransitionRequest)
     def task_transition(
         self, req: api.TaskTransitionRequest, *, actor_id: str, now: datetime
     ) -> api.TaskTransitionResult:
@@ -159,6 +166,7 @@ class TaskOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.TaskShowRequest)
     def task_show(
         self, req: api.TaskShowRequest, *, actor_id: str, now: datetime
     ) -> api.TaskShowResult:

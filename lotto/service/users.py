@@ -11,6 +11,7 @@ from lotto.model.availability import REASON_PERSONAL, Event, add_events, clear_p
 from lotto.model.skill import ANY, LEVEL_SYMBOLS, parse_skill
 from lotto.service import taskops
 from lotto.service.common import check_users, notice, resolve_rotation, run
+from lotto.service.registry import operation
 from lotto.store import Session
 
 __all__ = ["UserOps", "SkillOps"]
@@ -28,6 +29,7 @@ def _skill(text: str) -> str:
 class UserOps:
     """Mixin of :class:`lotto.service.Service`: user commands."""
 
+    @operation(api.UserQualifyRequest)
     def user_qualify(
         self, req: api.UserQualifyRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
@@ -65,6 +67,7 @@ class UserOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.UserDisqualifyRequest)
     def user_disqualify(
         self, req: api.UserDisqualifyRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
@@ -89,6 +92,7 @@ class UserOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.UserShowRequest)
     def user_show(
         self, req: api.UserShowRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
@@ -112,6 +116,7 @@ class UserOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.UserUnavailableRequest)
     def user_unavailable(
         self, req: api.UserUnavailableRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
@@ -143,6 +148,7 @@ class UserOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.UserJoinRequest)
     def user_join(
         self, req: api.UserJoinRequest, *, actor_id: str, now: datetime
     ) -> api.MembershipResult:
@@ -173,6 +179,7 @@ class UserOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.UserLeaveRequest)
     def user_leave(
         self, req: api.UserLeaveRequest, *, actor_id: str, now: datetime
     ) -> api.MembershipResult:
@@ -219,6 +226,7 @@ class UserOps:
 class SkillOps:
     """Mixin of :class:`lotto.service.Service`: the known-skills list."""
 
+    @operation(api.SkillNewRequest)
     def skill_new(
         self, req: api.SkillNewRequest, *, actor_id: str, now: datetime
     ) -> api.SkillsResult:
@@ -235,6 +243,7 @@ class SkillOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.SkillDeleteRequest)
     def skill_delete(
         self, req: api.SkillDeleteRequest, *, actor_id: str, now: datetime
     ) -> api.SkillsResult:
@@ -251,6 +260,7 @@ class SkillOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.SkillListRequest)
     def skill_list(
         self, req: api.SkillListRequest, *, actor_id: str, now: datetime
     ) -> api.SkillsResult:
