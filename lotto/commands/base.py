@@ -24,7 +24,7 @@ from lotto.service.registry import dispatch
 if TYPE_CHECKING:  # pragma: no cover
     from lotto.commands import Env
 
-__all__ = ["Ctx", "ROTATION_FLAG", "convert_value", "call_service", "check_skill_name"]
+__all__ = ["Ctx", "ROTATION_FLAG", "convert_value", "call_service"]
 
 # `-r ID`: every command that names a rotation takes it (an exact id, no substring match).
 ROTATION_FLAG = Flag(
@@ -33,7 +33,6 @@ ROTATION_FLAG = Flag(
 
 # Integers are 64-bit, as in the original (and in what it stored).
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
-_MAX_SKILL = 64  # characters (with the level suffix)
 
 
 def call_service(
@@ -100,15 +99,6 @@ def convert_value(flag: Flag, raw: str, zone: str) -> Any:
         ) from None
 
 
-def check_skill_name(name: str) -> str:
-    """A valid, not too long skill name (BadSkillError / InputError otherwise)."""
-    from lotto.model.skill import parse_skill
-
-    if len(name) > _MAX_SKILL:
-        raise InputError(f"skill names are at most {_MAX_SKILL} characters long.")
-    return parse_skill(name)
-
-
 def _convert(flag: Flag, raw: str, zone: str) -> Any:
     kind = flag.kind
     if kind == "str":
@@ -141,8 +131,6 @@ def _convert(flag: Flag, raw: str, zone: str) -> Any:
         return parse_period(raw)
     from lotto.model import skill as sk
 
-    if any(len(part) > _MAX_SKILL for part in raw.split(",")):
-        raise InputError(f"skill names are at most {_MAX_SKILL} characters long.")
     if kind == "skill":
         if "," in raw:
             # The original README shows `--skill=a,b` here, but a need is one skill-level.

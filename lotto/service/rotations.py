@@ -31,11 +31,19 @@ _MAX_NAME = 100  # keys are limited to 150 characters, namespace included
 
 
 def _check_name(name: str) -> str:
+    """The one rotation-name rule: ``#`` separates task numbers (``R#3``), ``@`` marks users
+    among a command's words, blanks separate words; the id must fit in a key."""
     name = name.strip()
-    if not name or any(c.isspace() for c in name) or "#" in name or len(name) > _MAX_NAME:
+    if (
+        not name
+        or name.startswith("@")
+        or "#" in name
+        or any(c.isspace() for c in name)
+        or len(name) > _MAX_NAME
+    ):
         raise InputError(
             f"{name!r} is not a valid rotation name: use 1-{_MAX_NAME} characters without "
-            "spaces or '#', e.g. `rotation new SET`.",
+            "spaces, '@' or '#', e.g. `rotation new SET`.",
             name=name,
         )
     return name
