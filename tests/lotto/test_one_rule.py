@@ -66,6 +66,6 @@ def test_skill_names_follow_one_rule_for_commands_and_service_callers(kv_memory)
         out = s.try_(line)
         assert_clean_error(out)
         assert "at most 64 characters" in out.text
-    assert svc.skill_new(
-        api.SkillNewRequest(skill="y" * 64), actor_id=ACTOR, now=NOW
-    ).skills == ["y" * 64]
+    assert svc.skill_new(api.SkillNewRequest(skill="y" * 64), actor_id=ACTOR, now=NOW).skills == [
+        "y" * 64
+    ]
