@@ -98,8 +98,11 @@ def _names_reached(fn: types.FunctionType, seen: set[int]) -> set[str]:
         code = codes.pop()
         names.update(code.co_names)
         codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
-    for name in list(names):
-        target = fn.__globals__.get(name)
+    modules = [m for n in names if isinstance(m := fn.__globals__.get(n), types.ModuleType)]
+    # Globals, and attributes of modules (``render.x``), that are command-layer functions.
+    targets = [fn.__globals__.get(n) for n in names]
+    targets += [getattr(m, n, None) for m in modules for n in names]
+    for target in targets:
         if isinstance(target, types.FunctionType) and target.__module__.startswith(
             "lotto.commands"
         ):
