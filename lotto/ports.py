@@ -10,11 +10,14 @@ client or an HTTP client, and tests can pass any object of the same shape.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import msgspec
 
 from kvstore import Follow
+
+if TYPE_CHECKING:  # pragma: no cover
+    import kvstore
 
 __all__ = ["Profile", "Directory", "Poster", "Store", "UnitOfWork"]
 
@@ -61,6 +64,13 @@ class Store(Protocol):
         turns each into a :class:`lotto.errors.LottoError`.
         """
         ...
+
+
+if TYPE_CHECKING:  # pragma: no cover
+
+    def _kvstore_fits(kv: kvstore.KVStore, uow: kvstore.UnitOfWork) -> tuple[Store, UnitOfWork]:
+        """Never called: makes the type checker prove kvstore's classes fit these protocols."""
+        return kv, uow
 
 
 class Profile(msgspec.Struct, frozen=True, kw_only=True):
