@@ -6,8 +6,6 @@ A batch is one ``Session.prefetch`` (one MGET).
 
 from __future__ import annotations
 
-import random
-import threading
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -30,7 +28,6 @@ from lotto.ports import Directory, Store, UnitOfWork
 from lotto.store import Session
 
 __all__ = [
-    "ServiceState",
     "run",
     "out_of_range",
     "resolve_rotation",
@@ -41,16 +38,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-
-class ServiceState:
-    """What every operation mixin of :class:`lotto.service.Service` may use (set by
-    ``Service.__init__``); the mixins derive from it so each use is type-checked."""
-
-    kv: Store
-    directory: Directory
-    stats: threading.local  # ``stats.round_trips``: Redis round trips of the last call
-    _id_rng: random.Random  # random rotation-id suffixes (seeded in tests)
 
 
 def run(kv: Store, fn: Callable[[Session], T], stats: Any = None) -> T:
