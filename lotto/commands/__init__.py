@@ -32,7 +32,7 @@ from lotto.commands.errors import error_text, mention_users
 from lotto.commands.parser import parse_flags, tokenize
 from lotto.commands.tree import ADMIN, Command, lookup, usage_line
 from lotto.errors import AccessError, InputError, NotFoundError
-from lotto.ports import Directory, Poster, Profile
+from lotto.ports import Directory, Poster, Profile, Store
 
 __all__ = ["Env", "Outcome", "execute", "autopilot_all"]
 
@@ -53,7 +53,7 @@ class Env:
 
     def __init__(
         self,
-        kv: Any,
+        kv: Store,
         directory: Directory,
         poster: Poster,
         *,

@@ -7,7 +7,6 @@ from lotto.commands import render
 from lotto.commands.base import ROTATION_FLAG, Ctx, convert_value
 from lotto.commands.parser import Flag
 from lotto.commands.tree import PUBLIC, command, group
-from lotto.errors import InputError
 
 __all__: list[str] = []
 
@@ -65,13 +64,7 @@ def _rotation_reply(res: api.RotationResult, what: str) -> tuple[object, str]:
 )
 def rotation_new(ctx: Ctx):
     """Create a rotation."""
-    name = ctx.one_arg("a rotation name")
-    if name.startswith("@") or "#" in name or any(c.isspace() for c in name):
-        raise InputError(
-            f"{name!r} is not a valid rotation name: use 1-100 characters without "
-            "spaces, '@' or '#', e.g. `rotation new SET`.",
-            name=name,
-        )
+    name = ctx.one_arg("a rotation name")  # the service checks the name (one rule)
     beginning = ctx.flag("beginning")
     if ctx.has("timezone"):
         from lotto.model.timeutil import get_zone

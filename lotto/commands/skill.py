@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from lotto import api
 from lotto.commands import render
-from lotto.commands.base import Ctx, check_skill_name
+from lotto.commands.base import Ctx
 from lotto.commands.tree import PUBLIC, command, group
+from lotto.model.skill import parse_skill
 
 __all__: list[str] = []
 
@@ -13,7 +14,7 @@ group(("skill",), "the known skills")
 
 
 def _skill_arg(ctx: Ctx) -> str:
-    return check_skill_name(ctx.one_arg("a skill name"))
+    return parse_skill(ctx.one_arg("a skill name"))
 
 
 @command(("skill", "new"), "SKILL", "add a known skill")
