@@ -25,6 +25,8 @@ from .errors import (
     InvalidKeyError,
     KeyTooLongError,
     KVError,
+    NoAnswerError,
+    OutcomeUnknownError,
 )
 from .lock import Lock
 from .store import MAX_KEY_LENGTH, KVStore, open
@@ -43,4 +45,6 @@ __all__ = [
     "InvalidArgumentError",
     "ConflictError",
     "BackendError",
+    "NoAnswerError",
+    "OutcomeUnknownError",
 ]

@@ -14,20 +14,40 @@ and markers never show up in ``list_keys``.
 Round trips: every public method costs one Redis round trip, except
 ``list_keys`` and ``delete_all`` (one per SCAN batch of up to 1000 keys, plus
 one DEL per 500 keys for ``delete_all``). ``round_trips`` counts them all.
+
+Waits are bounded: every round trip must be answered by a deadline — the
+enclosing ``with store.deadline(at):`` if there is one, else ``timeout``
+seconds (default 5; the ``timeout`` URL option or argument of ``open``) from
+the start of the call, or of the whole unit of work for ``run``. A Redis that
+does not answer in time gives ``NoAnswerError`` (nothing was written) or, for
+a write that was sent, ``OutcomeUnknownError``. A dropped connection is retried
+a few times, never past the deadline.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import math
 import re
 import secrets
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import redis
 
 from . import backends, scripts
-from .errors import BackendError, InvalidArgumentError, InvalidKeyError, KeyTooLongError
+from .deadline import Budget, Scope, current_scope, scoped, within
+from .errors import (
+    BackendError,
+    InvalidArgumentError,
+    InvalidKeyError,
+    KeyTooLongError,
+    NoAnswerError,
+    OutcomeUnknownError,
+)
 from .lock import Lock
 
 __all__ = ["KVStore", "open", "MAX_KEY_LENGTH"]
@@ -38,20 +58,51 @@ MAX_KEY_LENGTH = 150
 _PLUGIN_ID = re.compile(r"[A-Za-z0-9._-]{1,190}")
 _SCAN_BATCH = 1000
 _DELETE_BATCH = 500
-# Long enough to outlive redis-py resending a commit after a lost reply.
+# Long enough to outlive the store resending a commit after a lost reply.
 COMMIT_MARKER_TTL_MS = 120_000
+# Operations that change data: sent but unanswered, their outcome is unknown.
+_WRITES = frozenset(
+    {
+        "set",
+        "set_with_expiry",
+        "compare_and_set",
+        "compare_and_delete",
+        "delete",
+        "delete_all",
+        "lock",
+        "unlock",
+        "commit",
+    }
+)
+# A dropped connection is resent this many times at most (each within the deadline),
+# after these pauses in seconds.
+_RECONNECT_PAUSES = (0.05, 0.1, 0.2)
 
 T = TypeVar("T")
 
 
-def open(url: str, plugin_id: str) -> KVStore:  # noqa: A001 - the documented entry point
-    """Open the KV store at ``url`` (redis://, rediss://, unix://, memory://NAME) for ``plugin_id``."""
+def open(  # noqa: A001 - the documented entry point
+    url: str, plugin_id: str, *, timeout: float | None = None
+) -> KVStore:
+    """Open the KV store at ``url`` (redis://, rediss://, unix://, memory://NAME) for ``plugin_id``.
+
+    ``timeout`` (seconds) bounds each operation's wait for Redis; it wins over the
+    URL's ``timeout`` option, which wins over the default of 5 seconds.
+    """
     if not isinstance(plugin_id, str) or not _PLUGIN_ID.fullmatch(plugin_id):
         raise InvalidArgumentError(
             f"invalid plugin id {plugin_id!r}: use 1-190 letters, digits, '.', '-' or '_'",
             plugin_id=plugin_id,
         )
-    return KVStore(backends.connect(url), plugin_id, url=backends.redact(url))
+    _, options = backends.split_options(url)
+    seconds = options.get("timeout", backends.DEFAULT_TIMEOUT) if timeout is None else timeout
+    return KVStore(
+        backends.connect(url),
+        plugin_id,
+        url=backends.redact(url),
+        timeout=seconds,
+        async_client=lambda: backends.connect_async(url),
+    )
 
 
 def check_key(key: object) -> str:
@@ -95,7 +146,26 @@ def _glob_escape(text: str) -> str:
 class KVStore:
     """A plugin's view of the KV store; thread-safe, one per process is enough."""
 
-    def __init__(self, client: redis.Redis, plugin_id: str, *, url: str = "") -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        plugin_id: str,
+        *,
+        url: str = "",
+        timeout: float = backends.DEFAULT_TIMEOUT,
+        async_client: Callable[[], Any] | None = None,
+    ) -> None:
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, (int, float))
+            or not 0 < timeout < math.inf
+        ):
+            raise InvalidArgumentError(
+                f"timeout must be a number of seconds > 0, got {timeout!r}", timeout=timeout
+            )
+        self._timeout = float(timeout)
+        self._async_factory = async_client
+        self._async: tuple[asyncio.AbstractEventLoop, Any] | None = None
         self._client = client
         self._plugin_id = plugin_id
         self._url = url
@@ -113,6 +183,11 @@ class KVStore:
     def plugin_id(self) -> str:
         """The plugin id this store is namespaced by."""
         return self._plugin_id
+
+    @property
+    def timeout(self) -> float:
+        """Seconds an operation (a call, or a whole ``run``) may wait for Redis by default."""
+        return self._timeout
 
     @property
     def round_trips(self) -> int:
@@ -133,16 +208,63 @@ class KVStore:
 
     # -- plumbing shared with the unit of work and locks ------------------
 
+    @contextlib.contextmanager
+    def deadline(self, at: float | None = None) -> Iterator[float]:
+        """Every round trip inside must be answered by ``at`` (a ``time.monotonic()`` instant).
+
+        Default: ``timeout`` seconds from now. An enclosing earlier deadline still
+        wins. Yields the deadline in force.
+        """
+        now = time.monotonic()
+        at = now + self._timeout if at is None else at
+        with scoped(Scope(at, max(0.0, at - now))) as scope:
+            yield scope.deadline
+
     def _call(self, op: str, key: str | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Make one Redis round trip, counting it and turning Redis errors into BackendError."""
+        """Make one Redis round trip by the deadline, counting it and mapping Redis errors.
+
+        A dropped connection is retried (a few times, only while time is left);
+        a timeout never is, since the deadline has then passed.
+        """
         with self._counter_lock:
             self._round_trips += 1
-        try:
-            return fn(*args, **kwargs)
-        except redis.RedisError as exc:
-            raise BackendError(
-                f"Redis failed during {op}: {exc}", operation=op, key=key, url=self._url
-            ) from exc
+        scope = current_scope() or Scope(time.monotonic() + self._timeout, self._timeout)
+        budget = Budget(scope.deadline)
+        with within(budget):
+            for pause in (*_RECONNECT_PAUSES, None):
+                try:
+                    return fn(*args, **kwargs)
+                except redis.TimeoutError as exc:
+                    raise self._unanswered(op, key, budget, scope, exc) from exc
+                except redis.ConnectionError as exc:
+                    if pause is None or budget.remaining() <= pause:
+                        if op in _WRITES and budget.sent:
+                            raise self._unanswered(op, key, budget, scope, exc) from exc
+                        raise self._failed(op, key, exc) from exc
+                    time.sleep(pause)  # backoff before reconnecting, inside the deadline
+                except redis.RedisError as exc:
+                    raise self._failed(op, key, exc) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _failed(self, op: str, key: str | None, exc: Exception) -> BackendError:
+        return BackendError(
+            f"Redis failed during {op}: {exc}", operation=op, key=key, url=self._url
+        )
+
+    def _unanswered(
+        self, op: str, key: str | None, budget: Budget, scope: Scope, exc: Exception
+    ) -> BackendError:
+        context = {"operation": op, "key": key, "url": self._url, "timeout": scope.seconds}
+        if op in _WRITES and budget.sent:
+            return OutcomeUnknownError(
+                f"Redis was sent {op} but gave no answer within {scope.seconds:g} s ({exc}); "
+                "it may or may not have been applied",
+                **context,
+            )
+        return NoAnswerError(
+            f"Redis did not answer {op} within {scope.seconds:g} s ({exc}); nothing was written",
+            **context,
+        )
 
     def _special_key(self, kind: str, name: str) -> str:
         return f"{self._plugin_id}/{kind}:{name}"
@@ -283,11 +405,37 @@ class KVStore:
     # -- beyond the Mattermost API ----------------------------------------
 
     def ping(self) -> bool:
-        """True if Redis answers; never raises."""
+        """True if Redis answers within ``timeout`` (or the enclosing deadline); never raises."""
         try:
             return bool(self._call("ping", None, self._client.ping))
         except BackendError:
             return False
+
+    async def ping_async(self, timeout: float) -> bool:
+        """True if Redis answers a PING within ``timeout`` seconds; never raises.
+
+        Runs on the calling event loop with its own connection, so a health probe
+        needs no worker thread and is not held up by operations stuck in them.
+        """
+        if self._async_factory is None:  # a store built around a bare client
+            try:
+                return await asyncio.wait_for(asyncio.to_thread(self.ping), timeout)
+            except TimeoutError:
+                return False
+        loop = asyncio.get_running_loop()
+        if self._async is None or self._async[0] is not loop:
+            self._async = (loop, self._async_factory())
+        try:
+            return bool(await asyncio.wait_for(self._async[1].ping(), timeout))
+        except (TimeoutError, redis.RedisError, OSError):
+            return False
+
+    async def close_async(self) -> None:
+        """Release the health-probe connection of ``ping_async`` (call on its event loop)."""
+        if self._async is not None:
+            _, client = self._async
+            self._async = None
+            await client.aclose()
 
     def close(self) -> None:
         """Release the connections; the store must not be used afterwards."""
@@ -323,7 +471,12 @@ class KVStore:
         return None
 
     def run(self, fn: Callable[..., T], *, attempts: int = 5) -> T:
-        """Run ``fn(uow)`` as a unit of work and return its result; see ``kvstore.unit``."""
+        """Run ``fn(uow)`` as a unit of work and return its result; see ``kvstore.unit``.
+
+        All its round trips, retries included, share one deadline (``timeout``
+        seconds from now, or an enclosing earlier one).
+        """
         from .unit import run_unit
 
-        return run_unit(self, fn, attempts=attempts)
+        with self.deadline():
+            return run_unit(self, fn, attempts=attempts)
