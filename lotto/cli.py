@@ -215,7 +215,10 @@ def _read_file(path: str) -> list[str]:
 def _one(env, actor: str, line: str, out: TextIO) -> bool:
     from lotto.commands import execute
 
-    outcome = execute(env, actor, line)
+    # One deadline for the whole command (the store URL's `timeout`, default 5 s): a Redis
+    # that does not answer makes it fail within that, however many round trips it makes.
+    with env.kv.deadline():
+        outcome = execute(env, actor, line)
     # DMs are held until the reply is known, so that `--json` keeps stdout pure JSON
     # (its DMs go to stderr) while Markdown replies read in order: DMs, then the reply.
     dm_stream = sys.stderr if outcome.is_json else out

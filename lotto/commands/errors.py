@@ -44,6 +44,20 @@ def error_text(exc: BaseException, *, command_line: str = "", usage: str = "") -
             "a date in the command, or one computed from it, is outside the supported range "
             "(years 1 to 9999); nothing was changed."
         )
+    unanswered = _kv_unanswered(exc)
+    if unanswered == "unknown":
+        log.warning("store gave no answer to the commit of %r: %s", command_line, exc)
+        return (
+            "the store (Redis) took the change but did not answer in time, so it may or may "
+            f"not have been saved. Look with {_show_hint(command_line)} before running the "
+            "command again."
+        )
+    if unanswered == "none":
+        log.warning("store did not answer running %r: %s", command_line, exc)
+        return (
+            "the store (Redis) did not answer in time; nothing was changed. Check that Redis "
+            "is up and not overloaded, then run the command again."
+        )
     if _is_kv_backend_error(exc):
         log.warning("store failure running %r: %s", command_line, exc)
         detail = one_paragraph(str(exc)).rstrip(".")
@@ -70,6 +84,32 @@ def _is_kv_key_error(exc: BaseException) -> bool:
     except ImportError:  # pragma: no cover
         return False
     return isinstance(exc, InvalidKeyError)
+
+
+def _kv_unanswered(exc: BaseException) -> str:
+    """ "unknown" if a sent change got no answer, "none" if Redis did not answer, else ""."""
+    try:
+        from kvstore.errors import NoAnswerError, OutcomeUnknownError
+    except ImportError:  # pragma: no cover
+        return ""
+    if isinstance(exc, OutcomeUnknownError):
+        return "unknown"
+    return "none" if isinstance(exc, NoAnswerError) else ""
+
+
+# The command that shows what a command of each group changes.
+_SHOW = {
+    "task": "`/lotto task show TASK`",
+    "user": "`/lotto user show` (or `/lotto rotation show ROTATION`)",
+    "skill": "`/lotto skill list`",
+}
+
+
+def _show_hint(command_line: str) -> str:
+    words = command_line.split()
+    if words[:1] and words[0].startswith("/"):
+        words = words[1:]
+    return _SHOW.get(words[0] if words else "", "`/lotto rotation show ROTATION`")
 
 
 def _is_kv_backend_error(exc: BaseException) -> bool:
