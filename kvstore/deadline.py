@@ -17,16 +17,19 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import redis
 from redis.connection import SSLConnection, UnixDomainSocketConnection
 from redis.utils import SENTINEL
 
+from .errors import BackendError, NoAnswerError, OutcomeUnknownError
+
 __all__ = [
+    "round_trip",
     "Budget",
     "Scope",
     "current",
@@ -39,6 +42,25 @@ __all__ = [
 
 #: The message of the ``redis.TimeoutError`` raised when the deadline passed before a step.
 NO_TIME_LEFT = "no time left before the deadline"
+# Operations that change data: sent but unanswered, their outcome is unknown.
+_WRITES = frozenset(
+    {
+        "set",
+        "set_with_expiry",
+        "compare_and_set",
+        "compare_and_delete",
+        "delete",
+        "delete_all",
+        "lock",
+        "unlock",
+        "commit",
+    }
+)
+# A dropped connection is resent this many times at most (each within the deadline),
+# after these pauses in seconds.
+_RECONNECT_PAUSES = (0.05, 0.1, 0.2)
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -97,6 +119,62 @@ def within(budget: Budget) -> Iterator[Budget]:
         yield budget
     finally:
         _current.reset(token)
+
+
+def round_trip(
+    op: str,
+    key: str | None,
+    fn: Callable[..., T],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    *,
+    timeout: float,
+    url: str,
+) -> T:
+    """``fn(*args, **kwargs)`` (one Redis round trip named ``op``) by the deadline in force.
+
+    The deadline is the enclosing scope's, else ``timeout`` seconds from now. A
+    dropped connection is retried (a few times, only while time is left); a
+    timeout never is, since the deadline has then passed. Redis errors become
+    kvstore errors: ``NoAnswerError``, ``OutcomeUnknownError`` or ``BackendError``.
+    """
+    scope = current_scope() or Scope(time.monotonic() + timeout, timeout)
+    budget = Budget(scope.deadline)
+    with within(budget):
+        for pause in (*_RECONNECT_PAUSES, None):
+            try:
+                return fn(*args, **kwargs)
+            except redis.TimeoutError as exc:
+                raise _unanswered(op, key, url, budget, scope, exc) from exc
+            except redis.ConnectionError as exc:
+                if pause is None or budget.remaining() <= pause:
+                    if op in _WRITES and budget.sent:
+                        raise _unanswered(op, key, url, budget, scope, exc) from exc
+                    raise _failed(op, key, url, exc) from exc
+                time.sleep(pause)  # backoff before reconnecting, inside the deadline
+            except redis.RedisError as exc:
+                raise _failed(op, key, url, exc) from exc
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _failed(op: str, key: str | None, url: str, exc: Exception) -> BackendError:
+    return BackendError(f"Redis failed during {op}: {exc}", operation=op, key=key, url=url)
+
+
+def _unanswered(
+    op: str, key: str | None, url: str, budget: Budget, scope: Scope, exc: Exception
+) -> BackendError:
+    context = {"operation": op, "key": key, "url": url, "timeout": scope.seconds}
+    if op in _WRITES and budget.sent:
+        return OutcomeUnknownError(
+            f"Redis was sent {op} but gave no answer within {scope.seconds:g} s ({exc}); "
+            "it may or may not have been applied",
+            **context,
+        )
+    return NoAnswerError(
+        f"Redis did not answer {op} within {scope.seconds:g} s ({exc}); nothing was written",
+        **context,
+    )
 
 
 def _left(configured: float | None) -> float | None:

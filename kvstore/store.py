@@ -39,15 +39,8 @@ from typing import Any, TypeVar
 import redis
 
 from . import backends, scripts
-from .deadline import Budget, Scope, current_scope, scoped, within
-from .errors import (
-    BackendError,
-    InvalidArgumentError,
-    InvalidKeyError,
-    KeyTooLongError,
-    NoAnswerError,
-    OutcomeUnknownError,
-)
+from .deadline import Scope, round_trip, scoped
+from .errors import BackendError, InvalidArgumentError, InvalidKeyError, KeyTooLongError
 from .lock import Lock
 
 __all__ = ["KVStore", "open", "MAX_KEY_LENGTH"]
@@ -60,23 +53,6 @@ _SCAN_BATCH = 1000
 _DELETE_BATCH = 500
 # Long enough to outlive the store resending a commit after a lost reply.
 COMMIT_MARKER_TTL_MS = 120_000
-# Operations that change data: sent but unanswered, their outcome is unknown.
-_WRITES = frozenset(
-    {
-        "set",
-        "set_with_expiry",
-        "compare_and_set",
-        "compare_and_delete",
-        "delete",
-        "delete_all",
-        "lock",
-        "unlock",
-        "commit",
-    }
-)
-# A dropped connection is resent this many times at most (each within the deadline),
-# after these pauses in seconds.
-_RECONNECT_PAUSES = (0.05, 0.1, 0.2)
 
 T = TypeVar("T")
 
@@ -221,50 +197,10 @@ class KVStore:
             yield scope.deadline
 
     def _call(self, op: str, key: str | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Make one Redis round trip by the deadline, counting it and mapping Redis errors.
-
-        A dropped connection is retried (a few times, only while time is left);
-        a timeout never is, since the deadline has then passed.
-        """
+        """Make one Redis round trip by the deadline, counting it; see ``deadline.round_trip``."""
         with self._counter_lock:
             self._round_trips += 1
-        scope = current_scope() or Scope(time.monotonic() + self._timeout, self._timeout)
-        budget = Budget(scope.deadline)
-        with within(budget):
-            for pause in (*_RECONNECT_PAUSES, None):
-                try:
-                    return fn(*args, **kwargs)
-                except redis.TimeoutError as exc:
-                    raise self._unanswered(op, key, budget, scope, exc) from exc
-                except redis.ConnectionError as exc:
-                    if pause is None or budget.remaining() <= pause:
-                        if op in _WRITES and budget.sent:
-                            raise self._unanswered(op, key, budget, scope, exc) from exc
-                        raise self._failed(op, key, exc) from exc
-                    time.sleep(pause)  # backoff before reconnecting, inside the deadline
-                except redis.RedisError as exc:
-                    raise self._failed(op, key, exc) from exc
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _failed(self, op: str, key: str | None, exc: Exception) -> BackendError:
-        return BackendError(
-            f"Redis failed during {op}: {exc}", operation=op, key=key, url=self._url
-        )
-
-    def _unanswered(
-        self, op: str, key: str | None, budget: Budget, scope: Scope, exc: Exception
-    ) -> BackendError:
-        context = {"operation": op, "key": key, "url": self._url, "timeout": scope.seconds}
-        if op in _WRITES and budget.sent:
-            return OutcomeUnknownError(
-                f"Redis was sent {op} but gave no answer within {scope.seconds:g} s ({exc}); "
-                "it may or may not have been applied",
-                **context,
-            )
-        return NoAnswerError(
-            f"Redis did not answer {op} within {scope.seconds:g} s ({exc}); nothing was written",
-            **context,
-        )
+        return round_trip(op, key, fn, args, kwargs, timeout=self._timeout, url=self._url)
 
     def _special_key(self, kind: str, name: str) -> str:
         return f"{self._plugin_id}/{kind}:{name}"
