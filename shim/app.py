@@ -1,7 +1,8 @@
 """The shim's HTTP endpoints (a Starlette ASGI app).
 
 - ``POST /api/v1/slash``: a Mattermost custom slash command (form-encoded, token checked)
-- ``POST /api/v1/execute_command``: the original plugin's HTTP API (bearer secret + ``Mattermost-User-ID``)
+- ``POST /api/v1/execute_command``: the original plugin's HTTP API (bearer secret +
+  ``Mattermost-User-ID``)
 - ``POST /hooks/OnActivate``, ``/hooks/OnConfigurationChange``, ``/hooks/ExecuteCommand``:
   plugin hooks forwarded by a thin Mattermost plugin (bearer secret, JSON)
 - ``GET /api/v1/authorized``, ``GET /healthz``

@@ -115,14 +115,14 @@ def test_a_command_whose_commit_got_no_answer_says_how_to_look(fresh, monkeypatc
     kv = kvstore.open(server.url + "?timeout=1", PLUGIN)
     env = Env(kv, LocalDirectory(), RecordingPoster())
     assert execute(env, "lead", "rotation new ICE --task-type ticket").ok
-    commit = kv._commit
+    commit = kv._commit_script
 
     def freeze_then_commit(*args: object, **kwargs: object) -> object:
         # Redis freezes after the command's reads, just as its commit goes out.
         os.kill(server.proc.pid, signal.SIGSTOP)
         return commit(*args, **kwargs)
 
-    monkeypatch.setattr(kv, "_commit", freeze_then_commit)
+    monkeypatch.setattr(kv, "_commit_script", freeze_then_commit)
     try:
         start = time.monotonic()
         with kv.deadline():
