@@ -30,6 +30,7 @@ from lotto.model.record import Record, decode, encode
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
 from lotto.model.user import User
+from lotto.ports import UnitOfWork
 
 # OpenTasks is defined in lotto.model.index; it stays importable from here for old callers.
 __all__ = ["Session", "OutboxBacklog", "outbox_backlog", "outbox_messages"]
@@ -55,7 +56,7 @@ def _decode(key: str, raw: bytes) -> Record:
 class Session:
     """Decoded, cached, change-tracked records of one unit of work."""
 
-    def __init__(self, uow: Any) -> None:
+    def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
         self._records: dict[str, Record | None] = {}
         self._dirty: dict[str, None] = {}  # insertion-ordered set
