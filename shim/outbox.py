@@ -32,12 +32,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lotto.commands import Env
 from lotto.commands.delivery import DeliveryReport, deliver
 from lotto.errors import DeliveryError
 from lotto.model.outbox import OUTBOX_QUEUE, OutboxMessage
+from lotto.store import outbox_backlog
 from shim.directory import split_message
 from shim.errors import MattermostError, ShimError
 from shim.mattermost import MattermostClient
@@ -67,6 +69,7 @@ class OutboxWorker:
     ) -> None:
         self.env = env
         self._client = client
+        self._store = store
         self._outbox = store.queue(OUTBOX_QUEUE)
         self._bot_id = bot_user_id
         self._poll = max(0.05, poll)
@@ -78,6 +81,9 @@ class OutboxWorker:
         self._channels: dict[str, str] = {}
         #: The last round's report (for health checks and tests).
         self.last: DeliveryReport = DeliveryReport()
+        # The backlog as last seen by the worker, and when (for /healthz, which must
+        # not wait on Redis): (waiting, created of the oldest or None, dead, seen at).
+        self._seen: tuple[int, datetime | None, int, datetime] | None = None
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -105,15 +111,46 @@ class OutboxWorker:
             except Exception:  # the store is out, or a bug: log, wait, try again
                 _log.exception("outbox delivery failed")
                 report = DeliveryReport(retry=True)
+            self._observe()
             if report.retry:
                 backoff = min(self._max_backoff, max(0.25, backoff * 2))
-                self._stop.wait(backoff)  # a kick does not cut a backoff short
+                self._wait_out(backoff)  # a kick does not cut a backoff short
                 continue
             backoff = 0.0
             if report.waiting and not report.busy:
                 continue
             self._kicked.wait(self._poll)
             self._kicked.clear()
+
+    def _wait_out(self, seconds: float) -> None:
+        # Look at the backlog now and then meanwhile, so /healthz stays current.
+        until = time.monotonic() + seconds
+        while not self._stop.is_set() and (left := until - time.monotonic()) > 0:
+            self._stop.wait(min(left, self._poll))
+            self._observe()
+
+    def _observe(self) -> None:
+        try:
+            now = datetime.now(UTC)
+            backlog = outbox_backlog(self._store, now)
+        except Exception:
+            return  # the store is out: /healthz says so on its own
+        created = now - timedelta(seconds=backlog.oldest_age_seconds) if backlog.waiting else None
+        self._seen = (backlog.waiting, created, backlog.dead, now)
+
+    def status(self, now: datetime) -> dict[str, Any]:
+        """The backlog as last seen (for ``/healthz``): waiting messages, the oldest's age,
+        dead letters, and how long ago the worker looked."""
+        if self._seen is None:
+            return {"waiting": None, "oldest_age_seconds": None, "dead": None}
+        waiting, created, dead, seen = self._seen
+        age = (now - created).total_seconds() if created is not None else 0.0
+        return {
+            "waiting": waiting,
+            "oldest_age_seconds": round(max(0.0, age), 1),
+            "dead": dead,
+            "seen_seconds_ago": round(max(0.0, (now - seen).total_seconds()), 1),
+        }
 
     def deliver_once(self) -> DeliveryReport:
         """One delivery round (blocking)."""

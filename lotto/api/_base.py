@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import msgspec
 
 from lotto.model.notice import NOTICE_KINDS, Notice

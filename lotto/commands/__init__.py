@@ -20,9 +20,9 @@ from typing import Any
 from lotto import api
 from lotto.commands import autopilot as _autopilot
 from lotto.commands import calendar as _calendar  # noqa: F401  (registers commands)
+from lotto.commands import delivery, render
 from lotto.commands import forecast as _forecast  # noqa: F401  (registers commands)
 from lotto.commands import info as _info  # noqa: F401  (registers commands)
-from lotto.commands import delivery, render
 from lotto.commands import rotation as _rotation  # noqa: F401
 from lotto.commands import skill as _skill  # noqa: F401
 from lotto.commands import task as _task  # noqa: F401

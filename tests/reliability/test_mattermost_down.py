@@ -35,6 +35,12 @@ def plugin_json(tmp_path):
     return str(path), manifest["id"]
 
 
+def _outbox_health(shim, waiting):
+    body = shim.http.get("/healthz").json()
+    outbox = body.get("outbox") or {}
+    return outbox if outbox.get("waiting") == waiting else None
+
+
 def test_messages_sent_during_an_outage_arrive_once_after_it(
     fake_mm, redis_url, start_shim, plugin_json
 ):
@@ -63,6 +69,9 @@ def test_messages_sent_during_an_outage_arrive_once_after_it(
             assert reply.status_code == 200 and "Command failed" not in reply.json()["text"]
         with kvstore.open(redis_url, plugin_id) as kv:
             assert kv.queue(OUTBOX_QUEUE).length() == MEMBERS
+        # Operators see the backlog in /healthz (as each replica's worker last saw it).
+        health = wait_for(lambda: _outbox_health(a, MEMBERS), timeout=15)
+        assert health["oldest_age_seconds"] >= 0 and health["dead"] == 0
         time.sleep(max(0.0, OUTAGE - (time.monotonic() - started)))  # the outage itself
         assert len(fake_mm.posts) == posts_before
     finally:
@@ -74,6 +83,7 @@ def test_messages_sent_during_an_outage_arrive_once_after_it(
     wait_for(delivered, timeout=90, interval=0.2)
     with kvstore.open(redis_url, plugin_id) as kv:
         wait_for(lambda: kv.queue(OUTBOX_QUEUE).length() == 0, timeout=10)
+    wait_for(lambda: _outbox_health(b, 0), timeout=15)
     for m in members:
         assert fake_mm.dms(m["id"])[-1] == "@boss removed you from rotation **OUT**."
     counts = Counter(p["props"][OUTBOX_PROP] for p in fake_mm.posts_with_prop(OUTBOX_PROP))
