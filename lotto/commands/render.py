@@ -1,7 +1,7 @@
 """Markdown for command results, direct messages and the autopilot report.
 
 Only this module (and the handlers calling it) produce user-facing text.
-Record times are shown in UTC as ``YYYY-MM-DDTHH:MM`` (SPEC §5); a direct
+Record times are shown in UTC as ``YYYY-MM-DDTHH:MM`` (docs/design.md §5); a direct
 message shows times in its recipient's zone; the autopilot report's header
 shows the run's time in the acting user's zone (as the original's tests pin).
 """
@@ -37,7 +37,7 @@ __all__ = [
 
 Mention = Callable[[str], str]  # user id -> "@username"
 
-# Report labels of the autopilot steps (SPEC §4), in run order.
+# Report labels of the autopilot steps (docs/design.md §4), in run order.
 STEP_LABELS: dict[str, str] = {
     api.STEP_REMIND_FINISH: "finish reminder",
     api.STEP_FINISH: "finish",
@@ -231,7 +231,7 @@ def user_details(user: User, mention: Mention, rotations: list[str] | None = Non
 def autopilot_report(
     res: api.AutopilotResult, actor: str | None, zone: str, mention: Mention
 ) -> str:
-    """The autopilot report of SPEC §4 (header time in the acting user's zone).
+    """The autopilot report of docs/design.md §4 (header time in the acting user's zone).
 
     ``actor`` is the acting user's ``@username``, or None for the timer's runs.
     """

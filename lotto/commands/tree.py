@@ -2,7 +2,7 @@
 
 Command modules register their commands with :func:`command`; :func:`lookup`
 walks the tree for a token list and :func:`help_text` renders the help of any
-node. Help texts are ours; the behaviour follows SPEC §5.
+node. Help texts are ours; the behaviour follows docs/design.md §5.
 """
 
 from __future__ import annotations
