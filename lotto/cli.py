@@ -48,7 +48,7 @@ _OPTIONS = ("--store", "--as", "--tz", "--file")
 class _BriefFormatter(logging.Formatter):
     """Log lines without tracebacks (set LOTTO_DEBUG=1 to see them)."""
 
-    def formatException(self, ei) -> str:  # noqa: N802 - logging's name
+    def formatException(self, ei) -> str:  # logging's name
         """No traceback text."""
         return ""
 
@@ -143,7 +143,7 @@ def _username(opts: dict[str, str]) -> str:
 def _login() -> str:
     try:
         return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
+    except Exception:  # no login name in some containers
         return "me"
 
 

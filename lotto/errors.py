@@ -13,9 +13,12 @@ Tree (every error carries its context as attributes, e.g. ``rotation_id``)::
     ├── OverlapError                a new shift overlaps an existing task
     ├── InsufficientError           a fill could not meet every Require (docs/design.md §3)
     ├── AccessError                 the acting user may not run this command
-    └── ConflictError               the store kept changing under the command (retries exhausted)
+    ├── ConflictError               the store kept changing under the command (retries exhausted)
+    └── StoreError                  the store failed (unreachable, timeout, error reply)
 
-The command layer (``lotto.commands``) maps these to user text in one place.
+The service boundary (``lotto.service.common.run``) is the one place where
+``kvstore`` errors become these; the command layer (``lotto.commands``) maps
+these to user text in one place.
 Add new classes here, under the root, and keep this docstring in step.
 """
 
@@ -36,6 +39,7 @@ __all__ = [
     "InsufficientError",
     "AccessError",
     "ConflictError",
+    "StoreError",
 ]
 
 
@@ -85,3 +89,8 @@ class AccessError(LottoError):
 
 class ConflictError(LottoError):
     """Concurrent changes kept invalidating the command; nothing was written."""
+
+
+class StoreError(LottoError):
+    """The store failed (unreachable, timed out, answered an error); a commit's outcome
+    may be unknown, so the user should look before running the command again."""
