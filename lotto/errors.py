@@ -15,6 +15,8 @@ Tree (every error carries its context as attributes, e.g. ``rotation_id``)::
     ├── AccessError                 the acting user may not run this command
     ├── ConflictError               the store kept changing under the command (retries exhausted)
     └── StoreError                  the store failed (unreachable, timeout, error reply)
+        ├── NoAnswerError           the store did not answer in time; nothing was changed
+        └── OutcomeUnknownError     a change was sent but not answered: it may have been saved
 
 The service boundary (``lotto.service.common.run``) is the one place where
 ``kvstore`` errors become these; the command layer (``lotto.commands``) maps
@@ -40,6 +42,8 @@ __all__ = [
     "AccessError",
     "ConflictError",
     "StoreError",
+    "NoAnswerError",
+    "OutcomeUnknownError",
 ]
 
 
@@ -94,3 +98,11 @@ class ConflictError(LottoError):
 class StoreError(LottoError):
     """The store failed (unreachable, timed out, answered an error); a commit's outcome
     may be unknown, so the user should look before running the command again."""
+
+
+class NoAnswerError(StoreError):
+    """The store did not answer in time and nothing that writes was sent."""
+
+
+class OutcomeUnknownError(StoreError):
+    """A commit was sent but no answer came: the change may or may not have been saved."""

@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Callable
 
-from lotto.errors import InputError, LottoError, StoreError
+from lotto.errors import InputError, LottoError, OutcomeUnknownError, StoreError
 
 __all__ = ["error_text", "one_paragraph", "mention_users"]
 
@@ -32,6 +32,9 @@ def error_text(exc: BaseException, *, command_line: str = "", usage: str = "") -
         text = one_paragraph(str(exc)) or exc.__class__.__name__
         if isinstance(exc, InputError) and usage:
             text = f"{text} Usage: `{usage}`; add `help` for details."
+        elif isinstance(exc, OutcomeUnknownError):
+            log.warning("store gave no answer to the commit of %r: %s", command_line, exc)
+            text = f"{text} Look with {_show_hint(command_line)} before running the command again."
         elif isinstance(exc, StoreError):
             log.warning("store failure running %r: %s", command_line, exc)
         return text
@@ -47,6 +50,21 @@ def error_text(exc: BaseException, *, command_line: str = "", usage: str = "") -
         "the command failed because of an internal error (it has been logged for the "
         "administrators); if it keeps happening, please report it."
     )
+
+
+# The command that shows what a command of each group changes.
+_SHOW = {
+    "task": "`/lotto task show TASK`",
+    "user": "`/lotto user show` (or `/lotto rotation show ROTATION`)",
+    "skill": "`/lotto skill list`",
+}
+
+
+def _show_hint(command_line: str) -> str:
+    words = command_line.split()
+    if words[:1] and words[0].startswith("/"):
+        words = words[1:]
+    return _SHOW.get(words[0] if words else "", "`/lotto rotation show ROTATION`")
 
 
 def mention_users(text: str, exc: BaseException, mention: Callable[[str], str]) -> str:

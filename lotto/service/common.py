@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from kvstore import errors as kverrors
 from kvstore.errors import BackendError, InvalidKeyError
 from kvstore.errors import ConflictError as KVConflictError
 from lotto.api import Notice, RotationRef
@@ -17,7 +18,9 @@ from lotto.errors import (
     BadTimeError,
     ConflictError,
     InputError,
+    NoAnswerError,
     NotFoundError,
+    OutcomeUnknownError,
     StoreError,
 )
 from lotto.model import keys
@@ -82,6 +85,18 @@ def run(kv: Store, fn: Callable[[Session], T], stats: Any = None) -> T:
             "Other commands kept changing the same records at the same time, so nothing was "
             "saved; run the command again.",
             key=getattr(err, "key", None),
+        ) from None
+    except kverrors.OutcomeUnknownError as err:
+        raise OutcomeUnknownError(
+            "the store (Redis) took the change but did not answer in time, so it may or may "
+            "not have been saved.",
+            key=err.context.get("key"),
+        ) from None
+    except kverrors.NoAnswerError as err:
+        raise NoAnswerError(
+            "the store (Redis) did not answer in time; nothing was changed. Check that Redis "
+            "is up and not overloaded, then run the command again.",
+            key=err.context.get("key"),
         ) from None
     except BackendError as err:
         # Raised during the commit the outcome is unknown (the reply was lost): say so.
