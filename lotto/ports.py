@@ -153,8 +153,12 @@ class Directory(Protocol):
 
 
 class Poster(Protocol):
-    """Sends direct messages to users; a failure to deliver never fails a command."""
+    """Sends direct messages to users and posts to channels (the CLI prints them)."""
 
     def dm(self, user_id: str, message: str) -> None:
         """Send ``message`` (Markdown) as a direct message to ``user_id``."""
+        ...
+
+    def post(self, channel_id: str, channel_name: str, message: str) -> None:
+        """Post ``message`` (Markdown) in ``channel_id``, which people know as ``~channel_name``."""
         ...

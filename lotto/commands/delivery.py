@@ -62,7 +62,11 @@ def render_message(env: Env, message: OutboxMessage) -> str:
 
 def _default_send(env: Env) -> Send:
     def send(message: OutboxMessage, text: str) -> None:
-        env.poster.dm(message.notice.user_id, text)
+        notice = message.notice
+        if message.channel_id:
+            env.poster.post(message.channel_id, notice.channel_name, text)
+        else:
+            env.poster.dm(notice.user_id, text)
 
     return send
 

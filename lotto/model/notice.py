@@ -58,3 +58,7 @@ class Notice(msgspec.Struct, kw_only=True):
     start: datetime | None = None
     finish: datetime | None = None
     added_user_ids: list[str] = msgspec.field(default_factory=list)
+    #: Set for a post in a rotation's channel (``user_id`` is then empty): the channel's
+    #: id, and its name as people know it (``~name``) for showing where it went.
+    channel_id: str = ""
+    channel_name: str = ""

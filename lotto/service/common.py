@@ -264,4 +264,4 @@ def _to_outbox(session: Session, notices: Iterable[Notice]) -> None:
     # (how long messages have waited), which is real elapsed time.
     created = datetime.now(UTC)
     for notice in notices:
-        session.send(new_message(notice, created))
+        session.send(new_message(notice, created, channel_id=notice.channel_id))

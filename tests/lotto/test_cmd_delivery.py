@@ -112,3 +112,22 @@ def test_a_failed_command_puts_nothing_in_the_outbox(kv):
     assert not out.ok
     assert kv.queue(OUTBOX_QUEUE).length() == 0
     assert dump(kv) == before
+
+
+def test_a_channel_notice_is_posted_in_its_channel(kv):
+    from lotto.model.notice import Notice
+    from lotto.model.outbox import new_message
+    from lotto.model.record import encode
+
+    s = _script(kv)
+    notice = Notice(
+        kind="welcome",
+        user_id="",
+        actor_id="",
+        rotation_id="ICE",
+        channel_id="chan1",
+        channel_name="oncall",
+    )
+    kv.queue(OUTBOX_QUEUE).push(encode(new_message(notice, NOW, channel_id="chan1")))
+    assert delivery.deliver(s.env).sent == 1
+    assert s.poster.sent == [] and [c for c, _ in s.poster.posts] == ["chan1"]
