@@ -19,6 +19,7 @@ __all__ = [
     "UserJoinRequest",
     "UserLeaveRequest",
     "MembershipResult",
+    "UserNotifyRequest",
 ]
 
 
@@ -92,3 +93,15 @@ class MembershipResult(_Result, kw_only=True):
     changed: list[str] = msgspec.field(default_factory=list)
     users: dict[str, User] = msgspec.field(default_factory=dict)
     assigned: dict[str, list[str]] = msgspec.field(default_factory=dict)
+
+
+class UserNotifyRequest(_Msg, kw_only=True):
+    """``user notify [@u…] [--mute W,…] [--unmute W,…]``: turn kinds of direct messages
+    off or on again (words of ``lotto.model.notice.MUTE_WORDS``); neither: just show.
+
+    The result is a :class:`UsersResult` (``changed`` = users whose setting changed).
+    """
+
+    user_ids: list[str]
+    mute: list[str] = msgspec.field(default_factory=list)
+    unmute: list[str] = msgspec.field(default_factory=list)

@@ -57,7 +57,9 @@ class DeliveryReport:
 def render_message(env: Env, message: OutboxMessage) -> str:
     """The Markdown text of ``message``, written for its reader."""
     notice = message.notice
-    return render.notice_text(notice, env.mention, env.zone_of(notice.user_id))
+    # A channel post has no single reader: it shows the rotation's zone.
+    zone = (notice.channel_zone or "UTC") if message.channel_id else env.zone_of(notice.user_id)
+    return render.notice_text(notice, env.mention, zone)
 
 
 def _default_send(env: Env) -> Send:

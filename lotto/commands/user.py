@@ -97,6 +97,30 @@ def user_leave(ctx: Ctx):
 
 
 @command(
+    ("user", "notify"),
+    "[@user...] [--mute KINDS] [--unmute KINDS]",
+    "turn kinds of direct messages off or on for users (default: you): "
+    "scheduled, started, finished, reminders",
+    access=SELF,
+    flags=(
+        Flag("mute", "str", "the kinds to turn off, e.g. `reminders,finished`"),
+        Flag("unmute", "str", "the kinds to turn on again"),
+    ),
+)
+def user_notify(ctx: Ctx):
+    """Mute or unmute kinds of direct messages."""
+    users = ctx.users(ctx.parsed.args)
+    ctx.check_self(users)
+    mute, unmute = _words(ctx.flag("mute", "")), _words(ctx.flag("unmute", ""))
+    res = ctx.call(api.UserNotifyRequest(user_ids=users, mute=mute, unmute=unmute))
+    return res, render.user_notified(res, ctx.username)
+
+
+def _words(raw: str) -> list[str]:
+    return [w.strip().lower() for w in raw.split(",") if w.strip()]
+
+
+@command(
     ("user", "unavailable"),
     "[@user...] --start TIME --finish TIME [--clear]",
     "mark users (default: you) unavailable, or clear that",

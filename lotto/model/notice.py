@@ -14,7 +14,7 @@ import msgspec
 
 from lotto.model.task import Task
 
-__all__ = ["Notice", "NOTICE_KINDS"]
+__all__ = ["Notice", "NOTICE_KINDS", "MUTE_WORDS", "is_muted"]
 
 
 # Kinds of notices (the command layer renders each kind):
@@ -40,11 +40,27 @@ NOTICE_KINDS = (
     "remind_finish",
 )
 
+#: What a person may turn off (``user notify --mute``), and the kinds each word stands for.
+#: Other kinds (joining, being assigned or removed) always arrive: they are rare and
+#: change what the person has to do.
+MUTE_WORDS: dict[str, tuple[str, ...]] = {
+    "scheduled": ("scheduled",),
+    "started": ("started",),
+    "finished": ("finished",),
+    "reminders": ("remind_start", "remind_finish"),
+}
+
+
+def is_muted(kind: str, muted: list[str]) -> bool:
+    """Whether a notice of ``kind`` is turned off by the mute words ``muted``."""
+    return any(kind in MUTE_WORDS.get(word, ()) for word in muted)
+
 
 class Notice(msgspec.Struct, kw_only=True):
     """One direct message to send after the command committed.
 
-    ``actor_id`` is who caused it (the acting user; for autopilot, whoever ran it).
+    ``actor_id`` is who caused it (the acting user; for autopilot, whoever ran it, and
+    ``by_autopilot`` is set).
     ``start``/``finish`` are the task's interval (UTC) at the time of the notice;
     ``task`` is a snapshot of the task as it was after the change.
     """
@@ -62,3 +78,18 @@ class Notice(msgspec.Struct, kw_only=True):
     #: id, and its name as people know it (``~name``) for showing where it went.
     channel_id: str = ""
     channel_name: str = ""
+    #: The autopilot did it (``actor_id`` is then whoever ran it, not who to name).
+    by_autopilot: bool = False
+    #: ``shift`` or ``ticket`` (the rotation's task type); empty in notices stored before.
+    task_type: str = ""
+    #: ``welcome``: the user's first rotation ever (the welcome then also says what
+    #: Solar Lottery is; there is no separate ``welcome_new`` for this join).
+    first_time: bool = False
+    #: ``started`` of a shift: who served the shift before it (hands over) and who serves
+    #: the next one (and its id), as known when it started.
+    handover_user_ids: list[str] = msgspec.field(default_factory=list)
+    next_task_id: str = ""
+    next_user_ids: list[str] = msgspec.field(default_factory=list)
+    #: With ``channel_id``: the zone a channel post shows times in (the rotation's, as a
+    #: channel has no single reader); UTC when empty.
+    channel_zone: str = ""

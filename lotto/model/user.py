@@ -20,6 +20,8 @@ class User(Record):
     last_served: dict[str, int] = msgspec.field(default_factory=dict)
     # Unavailability events, kept sorted by start.
     calendar: list[Event] = msgspec.field(default_factory=list)
+    #: The direct messages the person turned off (words of ``lotto.model.notice.MUTE_WORDS``).
+    muted: list[str] = msgspec.field(default_factory=list)
 
 
 def task_events(task: Task) -> list[Event]:

@@ -89,7 +89,16 @@ class _Run:
                 continue
             interval = task_interval(task)
             for uid in task.mattermost_user_ids:
-                self.notices.append(notice(kind, uid, self.actor_id, task=task, interval=interval))
+                self.notices.append(
+                    notice(
+                        kind,
+                        uid,
+                        self.actor_id,
+                        task=task,
+                        interval=interval,
+                        task_type=self.rotation.task_type,
+                    )
+                )
                 users[uid] = None
             if kind == "remind_finish":
                 task.autopilot_reminded_finish = True
@@ -273,4 +282,43 @@ def run_autopilot(
         run.remind_start(),
         run.start(),
     ]
-    return steps, run.notices, {u: users[u] for u in sorted(run.mentioned)}
+    notices = _one_message_each(run.notices)
+    for n in notices:
+        n.by_autopilot = True
+        if n.kind == "started" and n.task_type != TASK_TYPE_TICKET:
+            _neighbours(n, run.tasks)
+    return steps, notices, {u: users[u] for u in sorted(run.mentioned)}
+
+
+# A reminder made moot by what the same run did to the task: a late tick tells of the
+# finish (or start) only, not "finishes soon" and "is finished" together.
+_MOOT = {"remind_finish": "finished", "remind_start": "started"}
+
+
+def _one_message_each(notices: list[Notice]) -> list[Notice]:
+    done = {(n.kind, n.user_id, n.task_id) for n in notices}
+    return [
+        n
+        for n in notices
+        if n.kind not in _MOOT or (_MOOT[n.kind], n.user_id, n.task_id) not in done
+    ]
+
+
+def _neighbours(n: Notice, tasks: dict[str, Task]) -> None:
+    """Fill in who hands over (the shift that ended as this one started) and who is next."""
+    if n.start is None or n.finish is None:
+        return
+    before = after = None
+    for task in tasks.values():
+        iv = task_interval(task)
+        if iv is None or task.task_id == n.task_id:
+            continue
+        if iv[1] <= n.start and (before is None or iv[1] > before[0]):
+            before = (iv[1], task)
+        if iv[0] >= n.finish and (after is None or iv[0] < after[0]):
+            after = (iv[0], task)
+    if before is not None:
+        n.handover_user_ids = list(before[1].mattermost_user_ids)
+    if after is not None:
+        n.next_task_id = after[1].task_id
+        n.next_user_ids = list(after[1].mattermost_user_ids)

@@ -25,6 +25,7 @@ from lotto.errors import (
     StoreError,
 )
 from lotto.model import keys
+from lotto.model.notice import is_muted
 from lotto.model.outbox import new_message
 from lotto.model.record import decode, encode
 from lotto.model.rotation import Rotation
@@ -263,5 +264,13 @@ def _to_outbox(session: Session, notices: Iterable[Notice]) -> None:
     # The wall clock, not the command's `now`: it dates the backlog for operators
     # (how long messages have waited), which is real elapsed time.
     created = datetime.now(UTC)
+    notices = list(notices)
+    # The recipients' records are almost always loaded already (this costs no round trip
+    # then); the one place a person's muted kinds are applied.
+    session.prefetch(keys.user(n.user_id) for n in notices if n.user_id and not n.channel_id)
     for notice in notices:
+        if notice.user_id and not notice.channel_id:
+            user = session.user(notice.user_id)
+            if user is not None and is_muted(notice.kind, user.muted):
+                continue
         session.send(new_message(notice, created, channel_id=notice.channel_id))

@@ -169,7 +169,16 @@ def assign(
         interval = task_interval(task)
         for uid in task.mattermost_user_ids:
             if uid in added:
-                notices.append(notice("assigned", uid, actor_id, task=task, interval=interval))
+                notices.append(
+                    notice(
+                        "assigned",
+                        uid,
+                        actor_id,
+                        task=task,
+                        interval=interval,
+                        task_type=rotation.task_type,
+                    )
+                )
             else:
                 notices.append(
                     notice(
@@ -179,6 +188,7 @@ def assign(
                         task=task,
                         interval=interval,
                         added_user_ids=list(added),
+                        task_type=rotation.task_type,
                     )
                 )
     session.save_task(task)
@@ -214,7 +224,16 @@ def unassign(
         unmark_task(user, task.task_id)
         session.save_user(user)
         if task.state != STATE_PENDING:
-            notices.append(notice("unassigned", uid, actor_id, task=task, interval=interval))
+            notices.append(
+                notice(
+                    "unassigned",
+                    uid,
+                    actor_id,
+                    task=task,
+                    interval=interval,
+                    task_type=rotation.task_type,
+                )
+            )
     session.save_task(task)
     sync_open(session, rotation, task)
     return list(user_ids), notices
@@ -267,7 +286,11 @@ def transition(
     for uid in task.mattermost_user_ids:
         _serve(session, task, users[uid])
         if to in (STATE_SCHEDULED, STATE_STARTED, STATE_FINISHED):
-            notices.append(notice(to, uid, actor_id, task=task, interval=interval))
+            notices.append(
+                notice(
+                    to, uid, actor_id, task=task, interval=interval, task_type=rotation.task_type
+                )
+            )
     session.save_task(task)
     sync_open(session, rotation, task)
     return prev, notices

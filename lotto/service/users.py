@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from lotto import api
-from lotto.errors import BadSkillError, BadTimeError, NotFoundError
+from lotto.errors import BadSkillError, BadTimeError, InputError, NotFoundError
 from lotto.model import keys
 from lotto.model.availability import REASON_PERSONAL, Event, add_events, clear_personal
+from lotto.model.notice import MUTE_WORDS
 from lotto.model.skill import ANY, LEVEL_SYMBOLS, parse_skill
 from lotto.service import taskops
 from lotto.service.common import check_users, notice, resolve_rotation, run
@@ -149,6 +150,44 @@ class UserOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.UserNotifyRequest)
+    def user_notify(
+        self, req: api.UserNotifyRequest, *, actor_id: str, now: datetime
+    ) -> api.UsersResult:
+        """Turn kinds of direct messages off (``mute``) or on (``unmute``) for the users.
+        Round trips: batch 1 = the users; commit (only when something changed)."""
+        ids = check_users(self.directory, req.user_ids)
+        unknown = [w for w in [*req.mute, *req.unmute] if w not in MUTE_WORDS]
+        if unknown:
+            raise InputError(
+                f"`{unknown[0]}` is not a kind of message one can mute; use some of "
+                f"{', '.join(MUTE_WORDS)} (e.g. `--mute reminders,finished`).",
+                value=unknown[0],
+            )
+        both = set(req.mute) & set(req.unmute)
+        if both:
+            raise InputError(
+                f"`{sorted(both)[0]}` is both muted and unmuted; give it to one of them.",
+                value=sorted(both)[0],
+            )
+
+        def fn(s: Session) -> api.UsersResult:
+            s.prefetch(keys.user(u) for u in ids)  # batch 1
+            notices: list[api.Notice] = []
+            users = taskops.users_of(s, ids, actor_id, notices)
+            changed = []
+            for uid in ids:
+                user = users[uid]
+                after = [w for w in MUTE_WORDS if (w in user.muted or w in req.mute)]
+                after = [w for w in after if w not in req.unmute]
+                if after != user.muted:
+                    user.muted = after
+                    changed.append(uid)
+                    s.save_user(user)
+            return api.UsersResult(users=[users[u] for u in ids], changed=changed, notices=notices)
+
+        return run(self.kv, fn, self.stats)
+
     @operation(api.UserJoinRequest)
     def user_join(
         self, req: api.UserJoinRequest, *, actor_id: str, now: datetime
@@ -170,8 +209,14 @@ class UserOps(Ops):
                 if req.starting is not None:
                     users[uid].last_served[rid] = int(req.starting.timestamp())
                     s.save_user(users[uid])
+            # One welcome per join: a user new to Solar Lottery gets the rotation's
+            # welcome, which then also says what Solar Lottery is.
+            new = {n.user_id for n in notices if n.kind == "welcome_new"} & set(changed)
+            notices = [n for n in notices if n.user_id not in new]
             for uid in changed:
-                notices.append(notice("welcome", uid, actor_id, rotation_id=rid))
+                notices.append(
+                    notice("welcome", uid, actor_id, rotation_id=rid, first_time=uid in new)
+                )
             if changed:
                 s.save_rotation(rotation)
             return api.MembershipResult(

@@ -62,6 +62,7 @@ from lotto.commands.render.users import (
     user_disqualified,
     user_joined,
     user_left,
+    user_notified,
     user_qualified,
     user_unavailable,
     users_reply,
@@ -102,6 +103,7 @@ __all__ = [
     "user_joined",
     "user_left",
     "user_unavailable",
+    "user_notified",
     # autopilot, direct messages, forecasts, calendar feeds, help
     "STEP_LABELS",
     "autopilot_report",

@@ -1,22 +1,41 @@
-"""The direct messages a result's notices ask for; times in the recipient's zone."""
+"""The direct messages (and channel posts) a result's notices ask for.
+
+Rendered at delivery time for the reader: times in the recipient's zone (a
+channel post: the rotation's zone), named (``Thu 12 Mar 2026 09:00 PDT``).
+A message the autopilot caused says so; one about a shift names the others
+on it, and a start also who hands over and who is next.
+"""
 
 from __future__ import annotations
 
 from lotto import api
-from lotto.commands.render.records import Mention, fmt_time
+from lotto.commands.render.records import Mention, fmt_when
 
 __all__ = ["notice_text"]
 
 
+def _names(ids: list[str], mention: Mention) -> str:
+    return ", ".join(mention(u) for u in ids)
+
+
 def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
-    """The direct message for a notice; times in the recipient's ``zone``."""
-    actor = mention(n.actor_id) if n.actor_id else "The autopilot"
-    task = f"**{n.task_id}**"
-    start = fmt_time(n.start, zone) if n.start else "a time not yet known"
-    finish = fmt_time(n.finish, zone) if n.finish else "a time not yet known"
+    """The message for a notice; times in the reader's ``zone``."""
+    if n.by_autopilot:
+        actor = "The autopilot"
+    else:
+        actor = mention(n.actor_id) if n.actor_id else "The autopilot"
+    kind = n.task_type or "task"
+    task = f"{kind} **{n.task_id}**"
+    task_cap = f"{kind.capitalize()} **{n.task_id}**"
+    start = fmt_when(n.start, zone) if n.start else "a time not yet known"
+    finish = fmt_when(n.finish, zone) if n.finish else "a time not yet known"
     rot = f"**{n.rotation_id}**"
     # Joining or leaving by yourself is not news from "@you".
-    by_self = bool(n.actor_id) and n.actor_id == n.user_id
+    by_self = bool(n.actor_id) and n.actor_id == n.user_id and not n.by_autopilot
+    intro = (
+        " Solar Lottery is the team rotation scheduler: `/lotto info` and `/lotto help` "
+        "tell more."
+    )
     texts = {
         "welcome_new": (
             "#### Welcome to Solar Lottery!\n"
@@ -27,32 +46,53 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
         "welcome": (
             f"#### Welcome to rotation {rot}!\n"
             + (f"You joined {rot}." if by_self else f"{actor} added you to {rot}.")
-            + f" Use `/lotto rotation show {n.rotation_id}` to see its settings and tasks."
+            + f" Use `/lotto rotation show {n.rotation_id}` to see its settings and shifts."
+            + (intro if n.first_time else "")
         ),
         "left": (
             f"You left rotation {rot}." if by_self else f"{actor} removed you from rotation {rot}."
         ),
-        "assigned": f"{actor} assigned you to {task}, from {start} to {finish} ({zone}).",
-        "added": (
-            f"{actor} added {', '.join(mention(u) for u in n.added_user_ids)} to your {task}."
-        ),
+        "assigned": f"{actor} assigned you to {task}, from {start} to {finish}.",
+        "added": f"{actor} added {_names(n.added_user_ids, mention)} to your {task}.",
         "unassigned": f"{actor} removed you from {task}.",
         "scheduled": (
-            f"###### You have been scheduled for {task}\n{actor} scheduled {task}: "
-            f"it runs from {start} to {finish} ({zone})."
+            f"###### You are on {task}\n{actor} scheduled {task}: "
+            f"it runs from {start} to {finish}."
         ),
         "started": (
             f"###### Your {task} has started\n{actor} started {task}; "
-            f"it is expected to finish at {finish} ({zone})."
+            f"it is expected to finish at {finish}."
         ),
         "finished": f"###### Your {task} is finished\n{actor} finished {task}. Thank you!",
         "remind_start": (
-            f"###### Reminder: your {task} starts soon\n{actor} reminds you: {task} "
-            f"starts at {start} and runs until {finish} ({zone})."
+            f"###### Reminder: your {task} starts soon\n{task_cap} "
+            f"starts at {start} and runs until {finish}."
         ),
         "remind_finish": (
-            f"###### Reminder: your {task} finishes soon\n{actor} reminds you: {task} "
-            f"finishes at {finish} ({zone})."
+            f"###### Reminder: your {task} finishes soon\n{task_cap} "
+            f"finishes at {finish}."
         ),
     }
-    return texts.get(n.kind, f"{actor}: {n.kind} {n.task_id or n.rotation_id}".strip())
+    text = texts.get(n.kind)
+    if text is None:
+        return f"{actor}: {n.kind} {n.task_id or n.rotation_id}".strip()
+    return text + _shift_people(n, mention)
+
+
+def _shift_people(n: api.Notice, mention: Mention) -> str:
+    """Who else is on the shift; at a start, who hands over and who is next."""
+    if n.kind not in ("assigned", "scheduled", "started", "remind_start") or n.task is None:
+        return ""
+    lines = []
+    others = [u for u in n.task.mattermost_user_ids if u != n.user_id]
+    if others:
+        lines.append(f"With you: {_names(others, mention)}.")
+    elif n.task.mattermost_user_ids:
+        lines.append("You are the only one on it.")
+    if n.kind == "started":
+        if n.handover_user_ids:
+            lines.append(f"Handing over to you: {_names(n.handover_user_ids, mention)}.")
+        if n.next_task_id:
+            nxt = _names(n.next_user_ids, mention) or "nobody yet"
+            lines.append(f"Next, on {n.next_task_id}: {nxt}.")
+    return "".join(f"\n{line}" for line in lines)

@@ -1,7 +1,9 @@
 """Markdown for records (tasks, rotations, users) and the pieces every reply uses.
 
-Record times are shown in UTC as ``YYYY-MM-DDTHH:MM`` (docs/design.md §5); needs, skills and
-durations have one form each, given here.
+Times are shown in the reader's zone, named: ``Thu 12 Mar 2026 09:00 PDT`` (:func:`fmt_when`);
+a list of times says its zone once, in its header, and each line leaves it out. Records
+still store UTC, and ``--json`` keeps RFC 3339 UTC. Needs, skills and durations have one
+form each, given here.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from lotto.model.user import User
 __all__ = [
     "Mention",
     "fmt_time",
+    "fmt_when",
+    "zone_label",
     "fmt_duration",
     "fmt_needs",
     "skills_text",
@@ -43,6 +47,41 @@ def fmt_time(dt: datetime | None, zone: str = "UTC") -> str:
     return format_time(dt, zone)
 
 
+def zone_label(dt: datetime, zone: str) -> str:
+    """The zone's abbreviation at ``dt`` (``PDT``, ``CET``); ``UTC+05:45`` where it has none."""
+    from lotto.model.timeutil import get_zone
+
+    local = dt.astimezone(get_zone(zone))
+    name = local.tzname() or ""
+    if not name or name[0] in "+-":
+        offset = local.strftime("%z")
+        return f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
+    return name
+
+
+def fmt_when(dt: datetime | None, zone: str = "UTC", *, named: bool = True) -> str:
+    """``Thu 12 Mar 2026 09:00 PDT``: ``dt`` on ``zone``'s clock, the zone named at that time.
+
+    ``named=False`` leaves the zone out (for lists whose header names it); ``-`` when unset.
+    """
+    if dt is None:
+        return "-"
+    from lotto.model.timeutil import get_zone
+
+    aware = dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+    local = aware.astimezone(get_zone(zone))
+    # Not strftime's %a/%b: those follow the process locale.
+    text = (
+        f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year} "
+        f"{local.hour:02d}:{local.minute:02d}"
+    )
+    return f"{text} {zone_label(aware, zone)}" if named else text
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def fmt_duration(td: timedelta) -> str:
     """A duration in Go's style (``744h0m0s``)."""
     from lotto.model.timeutil import format_duration
@@ -55,30 +94,52 @@ def fmt_needs(needs: Mapping[str, int]) -> str:
     return format_needs(needs, bold=True) or "none"
 
 
-def skills_text(user: User | None) -> str:
-    """A user's skills as ``(TEAM-◉, webapp-◈)`` sorted by skill; ``(none)`` without any."""
-    from lotto.model.skill import format_skill_level
+def skills_text(user: User | None, *, glyphs: bool = False) -> str:
+    """A user's skills sorted by skill: ``server (beginner), webapp (expert)``; ``""`` if none.
+
+    ``glyphs=True`` is the tight form (``server-◉, webapp-◈◈``) for long lists, which
+    explain the glyphs once (:data:`LEVEL_LEGEND`).
+    """
+    from lotto.model.skill import LEVEL_NAMES, format_skill_level
 
     if user is None or not user.skill_levels:
-        return "(none)"
-    return (
-        "("
-        + ", ".join(format_skill_level(s, user.skill_levels[s]) for s in sorted(user.skill_levels))
-        + ")"
-    )
+        return ""
+    levels = user.skill_levels
+    if glyphs:
+        return ", ".join(format_skill_level(s, levels[s]) for s in sorted(levels))
+    return ", ".join(f"{s} ({LEVEL_NAMES.get(levels[s], levels[s])})" for s in sorted(levels))
 
 
-def user_with_skills(user_id: str, users: dict[str, User], mention: Mention) -> str:
-    """``@username (skills)``."""
-    return f"{mention(user_id)} {skills_text(users.get(user_id))}"
+#: The one line that explains the level glyphs of the tight form.
+LEVEL_LEGEND = "Levels: ◉ beginner, ▣ intermediate, ◈ advanced, ◈◈ expert."
 
 
-def auto_assigned(task_id: str, added: list[str], users: dict[str, User], mention: Mention) -> str:
-    """The pinned fill line: ``Auto-assigned @a (skills), @b (skills) to ticket R#N``."""
+def user_with_skills(
+    user_id: str, users: dict[str, User], mention: Mention, *, glyphs: bool = False
+) -> str:
+    """``@username`` with the skills in words (``@bob: webapp (expert)``); just the name
+    without skills. ``glyphs=True``: ``@bob (webapp-◈◈)``."""
+    skills = skills_text(users.get(user_id), glyphs=glyphs)
+    if not skills:
+        return mention(user_id)
+    return f"{mention(user_id)} ({skills})" if glyphs else f"{mention(user_id)}: {skills}"
+
+
+def auto_assigned(
+    task_id: str, added: list[str], users: dict[str, User], mention: Mention, kind: str = "task"
+) -> str:
+    """The fill line: ``Auto-assigned @a (webapp-◈), @b to shift R#N`` (``kind``: shift/ticket)."""
     if not added:
-        return f"Auto-assigned nobody to ticket {task_id}: it already meets its requirements"
-    who = ", ".join(user_with_skills(uid, users, mention) for uid in added)
-    return f"Auto-assigned {who} to ticket {task_id}"
+        return f"Auto-assigned nobody to {kind} {task_id}: it already meets its requirements"
+    who = ", ".join(user_with_skills(uid, users, mention, glyphs=True) for uid in added)
+    return f"Auto-assigned {who} to {kind} {task_id}"
+
+
+def task_kind(task: Task) -> str:
+    """``shift`` or ``ticket``: what people call the task."""
+    from lotto.model.task import is_shift
+
+    return "shift" if is_shift(task) else "ticket"
 
 
 def event_reason(event: Event) -> str:

@@ -15,6 +15,7 @@ __all__ = [
     "user_joined",
     "user_left",
     "user_unavailable",
+    "user_notified",
 ]
 
 
@@ -121,3 +122,15 @@ def user_unavailable(
                 "`/lotto task unassign` (with `--force` once scheduled) to free them."
             )
     return users_reply(res, head, mention)
+
+
+def user_notified(res: api.UsersResult, mention: Mention) -> str:
+    """Which direct messages each user now gets (and whose setting changed)."""
+    lines = []
+    for user in res.users:
+        muted = ", ".join(user.muted)
+        state = f"muted: {muted}" if muted else "gets every direct message"
+        mark = " (changed)" if user.mattermost_user_id in res.changed else ""
+        lines.append(f"- {mention(user.mattermost_user_id)}{mark}: {state}")
+    head = "Direct messages:" if res.changed else "Direct messages (nothing changed):"
+    return head + "\n" + "\n".join(lines)
