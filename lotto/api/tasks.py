@@ -74,6 +74,8 @@ class TaskAssignResult(_Result, kw_only=True):
     task: Task
     changed: list[str] = msgspec.field(default_factory=list)
     users: dict[str, User] = msgspec.field(default_factory=dict)
+    #: ``shift`` or ``ticket``: the rotation's task type (what to call the task).
+    task_type: str = ""
 
 
 class TaskTransitionRequest(_Msg, kw_only=True):
@@ -88,6 +90,8 @@ class TaskTransitionResult(_Result, kw_only=True):
 
     task: Task
     prev_state: str
+    #: ``shift`` or ``ticket``: the rotation's task type (what to call the task).
+    task_type: str = ""
 
 
 class TaskShowRequest(_Msg, kw_only=True):
@@ -101,3 +105,5 @@ class TaskShowResult(_Result, kw_only=True):
 
     task: Task
     users: dict[str, User] = msgspec.field(default_factory=dict)
+    #: ``shift`` or ``ticket``: the rotation's task type (what to call the task).
+    task_type: str = ""

@@ -71,7 +71,7 @@ def rotation_forecast(ctx: Ctx):
     """Forecast a rotation."""
     req = api.RotationForecastRequest(rotation=ctx.rotation(), **_sizes(ctx))
     res = ctx.call(req)
-    return res, render.forecast_text(res, ctx.username)
+    return res, render.forecast_text(res, ctx.username, zone=ctx.zone)
 
 
 @command(
@@ -88,4 +88,4 @@ def user_forecast(ctx: Ctx):
     req = api.UserForecastRequest(rotation=ref, user_ids=users, **_sizes(ctx))
     res = ctx.call(req)
     who = ", ".join(ctx.username(u) for u in users)
-    return res, render.forecast_text(res, ctx.username, who=who)
+    return res, render.forecast_text(res, ctx.username, who=who, zone=ctx.zone)

@@ -22,8 +22,8 @@ group(("rotation",), "create, show and configure rotations")
 group(("rotation", "set"), "change a rotation's settings")
 
 
-def _rotation_reply(res: api.RotationResult, what: str) -> tuple[object, str]:
-    return res, render.rotation_changed(res.rotation, what)
+def _rotation_reply(res: api.RotationResult, what: str, zone: str) -> tuple[object, str]:
+    return res, render.rotation_changed(res.rotation, what, zone)
 
 
 @command(
@@ -85,7 +85,7 @@ def rotation_new(ctx: Ctx):
             fuzz=ctx.flag("fuzz"),
         )
     )
-    return _rotation_reply(res, "new")
+    return _rotation_reply(res, "new", ctx.zone)
 
 
 @command(("rotation", "list"), "", "list the active rotations", access=PUBLIC)
@@ -106,7 +106,7 @@ def rotation_list(ctx: Ctx):
 def rotation_show(ctx: Ctx):
     """Show a rotation."""
     res = ctx.call(api.RotationShowRequest(rotation=ctx.rotation()))
-    return res, render.rotation_details(res.rotation, res.users, res.tasks, ctx.username)
+    return res, render.rotation_details(res.rotation, res.users, res.tasks, ctx.username, ctx.zone)
 
 
 @command(("rotation", "archive"), "R", "archive a rotation (it stops being active)", flags=(ROT,))
@@ -167,7 +167,7 @@ def rotation_set_autopilot(ctx: Ctx):
             remind_finish_prior=ctx.flag("remind-finish-prior"),
         )
     )
-    return _rotation_reply(res, "autopilot")
+    return _rotation_reply(res, "autopilot", ctx.zone)
 
 
 @command(
@@ -187,7 +187,7 @@ def rotation_set_fill(ctx: Ctx):
             rotation=ctx.rotation(), fuzz=ctx.flag("fuzz"), seed=ctx.flag("seed")
         )
     )
-    return _rotation_reply(res, "fill")
+    return _rotation_reply(res, "fill", ctx.zone)
 
 
 _NEED_FLAGS = (
@@ -257,4 +257,4 @@ def rotation_set_task(ctx: Ctx):
             rotation=ctx.rotation(), duration=ctx.flag("duration"), grace=ctx.flag("grace")
         )
     )
-    return _rotation_reply(res, "task")
+    return _rotation_reply(res, "task", ctx.zone)

@@ -21,7 +21,7 @@ group(("task", "new"), "make a shift or a ticket")
 
 
 def _created(ctx: Ctx, res: api.TaskResult, kind: str):
-    return res, render.task_created(res.task, kind, ctx.username)
+    return res, render.task_created(res.task, kind, ctx.username, ctx.zone)
 
 
 @command(
@@ -118,7 +118,9 @@ def task_fill(ctx: Ctx):
     """Fill a task."""
     task_id = ctx.one_arg("a task id (like `ICE#3`)")
     res = ctx.call(api.TaskFillRequest(task_id=task_id))
-    return res, render.auto_assigned(res.task.task_id, res.changed, res.users, ctx.username)
+    return res, render.auto_assigned(
+        res.task.task_id, res.changed, res.users, ctx.username, render.task_noun(res.task_type)
+    )
 
 
 def _transition(ctx: Ctx, state: str):
@@ -150,4 +152,6 @@ def task_show(ctx: Ctx):
     """Show a task."""
     task_id = ctx.one_arg("a task id (like `ICE#3`)")
     res = ctx.call(api.TaskShowRequest(task_id=task_id))
-    return res, render.task_details(res.task, res.users, ctx.username)
+    return res, render.task_details(
+        res.task, res.users, ctx.username, ctx.zone, render.task_noun(res.task_type)
+    )

@@ -33,7 +33,7 @@ def user_qualify(ctx: Ctx):
     if any(s == "any" for s, _ in skills):
         raise InputError("`any` is not a skill a user can have; every user matches it.")
     res = ctx.call(api.UserQualifyRequest(user_ids=ctx.users(ctx.parsed.args), skills=skills))
-    return res, render.user_qualified(res, skills, ctx.username)
+    return res, render.user_qualified(res, skills, ctx.username, ctx.zone)
 
 
 @command(
@@ -46,7 +46,7 @@ def user_disqualify(ctx: Ctx):
     """Disqualify users."""
     skills = ctx.require_flag("skill")
     res = ctx.call(api.UserDisqualifyRequest(user_ids=ctx.users(ctx.parsed.args), skills=skills))
-    return res, render.user_disqualified(res, skills, ctx.username)
+    return res, render.user_disqualified(res, skills, ctx.username, ctx.zone)
 
 
 @command(
@@ -55,7 +55,7 @@ def user_disqualify(ctx: Ctx):
 def user_show(ctx: Ctx):
     """Show users."""
     res = ctx.call(api.UserShowRequest(user_ids=ctx.users(ctx.parsed.args)))
-    return res, render.users_reply(res, "", ctx.username)
+    return res, render.users_reply(res, "", ctx.username, ctx.zone)
 
 
 @command(
@@ -145,7 +145,9 @@ def user_unavailable(ctx: Ctx):
     )
     cleared = bool(ctx.flag("clear"))
     busy = {} if cleared else _busy(res, start, finish)
-    return res, render.user_unavailable(res, users, ctx.username, cleared=cleared, busy=busy)
+    return res, render.user_unavailable(
+        res, users, ctx.username, cleared=cleared, busy=busy, zone=ctx.zone
+    )
 
 
 def _busy(res: api.UsersResult, start: datetime, finish: datetime) -> dict[str, list[str]]:

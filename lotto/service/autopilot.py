@@ -305,20 +305,19 @@ def _one_message_each(notices: list[Notice]) -> list[Notice]:
 
 
 def _neighbours(n: Notice, tasks: dict[str, Task]) -> None:
-    """Fill in who hands over (the shift that ended as this one started) and who is next."""
-    if n.start is None or n.finish is None:
+    """Fill in who hands over (the shift before this one) and who is next (the one after),
+    among the shifts the run has loaded, by expected start."""
+    this = tasks.get(n.task_id)
+    if this is None or this.expected_start is None:
         return
-    before = after = None
-    for task in tasks.values():
-        iv = task_interval(task)
-        if iv is None or task.task_id == n.task_id:
-            continue
-        if iv[1] <= n.start and (before is None or iv[1] > before[0]):
-            before = (iv[1], task)
-        if iv[0] >= n.finish and (after is None or iv[0] < after[0]):
-            after = (iv[0], task)
-    if before is not None:
-        n.handover_user_ids = list(before[1].mattermost_user_ids)
-    if after is not None:
-        n.next_task_id = after[1].task_id
-        n.next_user_ids = list(after[1].mattermost_user_ids)
+    at = this.expected_start
+    shifts = [t for t in tasks.values() if t.task_id != n.task_id and t.expected_start is not None]
+    before = [t for t in shifts if t.expected_start < at]
+    after = [t for t in shifts if t.expected_start > at]
+    if before:
+        prev = max(before, key=lambda t: t.expected_start)
+        n.handover_user_ids = list(prev.mattermost_user_ids)
+    if after:
+        nxt = min(after, key=lambda t: t.expected_start)
+        n.next_task_id = nxt.task_id
+        n.next_user_ids = list(nxt.mattermost_user_ids)

@@ -92,7 +92,11 @@ class TaskOps(Ops):
                 s, rotation, task, ids, users, force=req.force, actor_id=actor_id
             )
             return api.TaskAssignResult(
-                task=task, changed=added, users=users, notices=notices + more
+                task=task,
+                changed=added,
+                users=users,
+                notices=notices + more,
+                task_type=rotation.task_type,
             )
 
         return run(self.kv, fn, self.stats)
@@ -117,7 +121,11 @@ class TaskOps(Ops):
                 {u: rec for u in task.mattermost_user_ids if (rec := s.user(u)) is not None}
             )
             return api.TaskAssignResult(
-                task=task, changed=removed, users=users, notices=notices + more
+                task=task,
+                changed=removed,
+                users=users,
+                notices=notices + more,
+                task_type=rotation.task_type,
             )
 
         return run(self.kv, fn, self.stats)
@@ -141,7 +149,13 @@ class TaskOps(Ops):
             users = taskops.users_of(s, ids, actor_id, notices)
             added = taskops.fill(s, rotation, task, users, now)
             shown = {u: users[u] for u in task.mattermost_user_ids}
-            return api.TaskAssignResult(task=task, changed=added, users=shown, notices=notices)
+            return api.TaskAssignResult(
+                task=task,
+                changed=added,
+                users=shown,
+                notices=notices,
+                task_type=rotation.task_type,
+            )
 
         return run(self.kv, fn, self.stats)
 
@@ -165,7 +179,9 @@ class TaskOps(Ops):
             prev, more = taskops.transition(
                 s, rotation, task, req.state, users, now=now, actor_id=actor_id
             )
-            return api.TaskTransitionResult(task=task, prev_state=prev, notices=notices + more)
+            return api.TaskTransitionResult(
+                task=task, prev_state=prev, notices=notices + more, task_type=rotation.task_type
+            )
 
         return run(self.kv, fn, self.stats)
 
@@ -176,9 +192,9 @@ class TaskOps(Ops):
         """A task and its users. Round trips: batch 1 = task; batch 2 = its users."""
 
         def fn(s: Session) -> api.TaskShowResult:
-            task, _ = load_task(s, req.task_id)
+            task, rotation = load_task(s, req.task_id)
             s.prefetch(keys.user(u) for u in task.mattermost_user_ids)
             users = {u: rec for u in task.mattermost_user_ids if (rec := s.user(u)) is not None}
-            return api.TaskShowResult(task=task, users=users)
+            return api.TaskShowResult(task=task, users=users, task_type=rotation.task_type)
 
         return run(self.kv, fn, self.stats)

@@ -12,8 +12,10 @@ say and call the functions re-exported here; each submodule renders one area:
 - :mod:`.forecast`, :mod:`.calendar`: forecasts and calendar feeds;
 - :mod:`.help`: the help of the command tree.
 
-A direct message shows times in its recipient's zone; the rest in UTC unless
-said otherwise.
+Every reply shows times in the reader's zone (the acting user's: their profile's
+zone in Mattermost, ``--tz`` in the CLI), named (``Thu 12 Mar 2026 09:00 PDT``); a
+direct message in its recipient's zone, a channel post in the rotation's. Lists
+name the zone once in their header. ``--json`` keeps RFC 3339 UTC.
 """
 
 from __future__ import annotations
@@ -35,10 +37,12 @@ from lotto.commands.render.records import (
     fmt_duration,
     fmt_needs,
     fmt_time,
+    fmt_when,
     rotation_details,
     rotation_settings,
     skills_text,
     task_details,
+    task_noun,
     task_summary,
     user_details,
     user_with_skills,
@@ -72,6 +76,8 @@ __all__ = [
     # records and shared pieces
     "Mention",
     "fmt_time",
+    "fmt_when",
+    "task_noun",
     "fmt_duration",
     "fmt_needs",
     "skills_text",

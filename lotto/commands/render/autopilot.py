@@ -7,7 +7,7 @@ original's tests pin); the timer's runs have no acting user.
 from __future__ import annotations
 
 from lotto import api
-from lotto.commands.render.records import Mention, auto_assigned, fmt_time
+from lotto.commands.render.records import Mention, auto_assigned, fmt_when, task_noun
 from lotto.model.user import User
 
 __all__ = ["STEP_LABELS", "autopilot_report", "autopilot_failure", "autopilot_all_text"]
@@ -31,9 +31,9 @@ def autopilot_report(
     ``actor`` is the acting user's ``@username``, or None for the timer's runs.
     """
     who = f"{actor} ran autopilot" if actor else "autopilot ran"
-    lines = [f"{who} on {res.rotation.rotation_id} for {fmt_time(res.time, zone)}."]
+    lines = [f"{who} on {res.rotation.rotation_id} for {fmt_when(res.time, zone)}."]
     for step in res.steps:
-        lines += _step_lines(step, res.users, mention, zone)
+        lines += _step_lines(step, res.users, mention, zone, res.rotation.task_type)
     return "\n".join(lines)
 
 
@@ -50,9 +50,10 @@ def autopilot_all_text(reports: list[str]) -> str:
 
 
 def _step_lines(
-    step: api.AutopilotStep, users: dict[str, User], mention: Mention, zone: str
+    step: api.AutopilotStep, users: dict[str, User], mention: Mention, zone: str, task_type: str
 ) -> list[str]:
     label = STEP_LABELS.get(step.name, step.name)
+    noun = task_noun(task_type)
     if not step.configured:
         return [f"  - {label}: not configured"]
     if step.skipped_reason:
@@ -61,15 +62,15 @@ def _step_lines(
         return [f"  - {label}: nothing to do"]
     n = len(step.task_ids)
     if step.name == api.STEP_CREATE:
-        return [f"  - {label}: created {n} shifts:"] + [
+        return [f"  - {label}: created {_count(n, 'shift')}:"] + [
             f"    - created shift {tid}" for tid in step.task_ids
         ]
     if step.name == api.STEP_FILL_SCHEDULE:
-        out = [f"  - {label}: processed {len(step.fills)} tasks:"]
+        out = [f"  - {label}: processed {_count(len(step.fills), noun)}:"]
         for fill in step.fills:
             if fill.ended_at is not None:
                 out.append(
-                    f"    - skipped {fill.task_id}: it ended at {fmt_time(fill.ended_at, zone)} "
+                    f"    - skipped {fill.task_id}: it ended at {fmt_when(fill.ended_at, zone)} "
                     f"before it could be filled; it stays {fill.state}"
                 )
                 continue
@@ -77,14 +78,18 @@ def _step_lines(
                 out.append(f"    - {fill.error}; {fill.task_id} stays {fill.state}")
                 continue
             out.append(
-                f"    - {auto_assigned(fill.task_id, fill.added_user_ids, users, mention)}"
+                f"    - {auto_assigned(fill.task_id, fill.added_user_ids, users, mention, noun)}"
                 f", transitioned {fill.task_id} to {fill.state}"
             )
         return out
     if step.name in (api.STEP_REMIND_START, api.STEP_REMIND_FINISH):
-        return [f"  - {label}: messaged {len(step.user_ids)} users of {n} tasks"]
+        return [f"  - {label}: messaged {_count(len(step.user_ids), 'user')} of {_count(n, noun)}"]
     if step.name == api.STEP_FINISH:
-        return [f"  - finished: {n} tasks"]
+        return [f"  - finished: {_count(n, noun)}"]
     if step.name == api.STEP_START:
-        return [f"  - started: {n} tasks"]
-    return [f"  - {label}: {n} tasks"]
+        return [f"  - started: {_count(n, noun)}"]
+    return [f"  - {label}: {_count(n, noun)}"]
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from lotto import api
 from lotto.api.forecasts import Forecast, UserForecast
-from lotto.commands.render.records import Mention, fmt_time
+from lotto.commands.render.records import Mention, fmt_when
 
 __all__ = ["forecast_text", "percent"]
 
@@ -27,42 +27,46 @@ def percent(p: float) -> str:
     return f"{round(p * 100)}%"
 
 
-def _likely_next(fc: Forecast, user: UserForecast) -> str:
+def _likely_next(fc: Forecast, user: UserForecast, zone: str) -> str:
     if user.likely_next is None:
         return f"after {fc.shifts[-1].task_id}" if fc.shifts else "-"
     shift = fc.shifts[user.likely_next]
-    return f"{shift.task_id} ({fmt_time(shift.start)})"
+    return f"{shift.task_id} ({fmt_when(shift.start, zone, named=False)})"
 
 
-def _shift_table(fc: Forecast) -> list[str]:
-    lines = ["| Shift | Starts (UTC) | State | Can't be filled |", "|:--|:--|:--|--:|"]
+def _shift_table(fc: Forecast, zone: str) -> list[str]:
+    lines = [f"| Shift | Starts ({zone}) | State | Can't be filled |", "|:--|:--|:--|--:|"]
     for s in fc.shifts:
         unfilled = percent(s.p_insufficient)
         if s.unfilled_needs:
             need = max(s.unfilled_needs, key=lambda nid: (s.unfilled_needs[nid], nid))
             unfilled += f" (short of {need})"
-        lines.append(f"| {s.task_id} | {fmt_time(s.start)} | {s.state} | {unfilled} |")
+        start = fmt_when(s.start, zone, named=False)
+        lines.append(f"| {s.task_id} | {start} | {s.state} | {unfilled} |")
     return lines
 
 
-def _user_table(fc: Forecast, users: list[UserForecast], mention: Mention) -> list[str]:
+def _user_table(fc: Forecast, users: list[UserForecast], mention: Mention, zone: str) -> list[str]:
     shown = fc.shifts[:_SHIFT_COLUMNS]
-    head = "| User | At least once | Expected shifts | Likely next |"
+    head = f"| User | At least once | Expected shifts | Likely next ({zone}) |"
     head += "".join(f" {s.task_id} |" for s in shown)
     rule = "|:--|--:|--:|:--|" + "--:|" * len(shown)
     lines = [head, rule]
     for u in users:
         row = (
             f"| {mention(u.user_id)} | {percent(u.p_any)} | {u.expected_shifts:.2f} | "
-            f"{_likely_next(fc, u)} |"
+            f"{_likely_next(fc, u, zone)} |"
         )
         row += "".join(f" {percent(p)} |" for p in u.p_shift[:_SHIFT_COLUMNS])
         lines.append(row)
     return lines
 
 
-def forecast_text(res: api.ForecastResult, mention: Mention, *, who: str = "") -> str:
-    """Markdown for a forecast: the shifts, then the users by likelihood of serving."""
+def forecast_text(
+    res: api.ForecastResult, mention: Mention, *, who: str = "", zone: str = "UTC"
+) -> str:
+    """Markdown for a forecast: the shifts, then the users by likelihood of serving;
+    times in ``zone`` (named once, in the tables' headers)."""
     fc = res.forecast
     n = len(fc.shifts)
     title = f"#### Forecast for {who + ' in ' if who else ''}rotation {fc.rotation_id}"
@@ -73,10 +77,10 @@ def forecast_text(res: api.ForecastResult, mention: Mention, *, who: str = "") -
     ]
     if not fc.shifts:
         return "\n".join(lines + ["No coming shifts to forecast."])
-    lines += _shift_table(fc) + [""]
+    lines += _shift_table(fc, zone) + [""]
     if not fc.users:
         return "\n".join(lines + ["The rotation has no members."])
-    lines += _user_table(fc, fc.users, mention)
+    lines += _user_table(fc, fc.users, mention, zone)
     if n > _SHIFT_COLUMNS:
         lines += [
             "",

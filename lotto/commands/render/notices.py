@@ -33,8 +33,7 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
     # Joining or leaving by yourself is not news from "@you".
     by_self = bool(n.actor_id) and n.actor_id == n.user_id and not n.by_autopilot
     intro = (
-        " Solar Lottery is the team rotation scheduler: `/lotto info` and `/lotto help` "
-        "tell more."
+        " Solar Lottery is the team rotation scheduler: `/lotto info` and `/lotto help` tell more."
     )
     texts = {
         "welcome_new": (
@@ -56,8 +55,7 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
         "added": f"{actor} added {_names(n.added_user_ids, mention)} to your {task}.",
         "unassigned": f"{actor} removed you from {task}.",
         "scheduled": (
-            f"###### You are on {task}\n{actor} scheduled {task}: "
-            f"it runs from {start} to {finish}."
+            f"###### You are on {task}\n{actor} scheduled {task}: it runs from {start} to {finish}."
         ),
         "started": (
             f"###### Your {task} has started\n{actor} started {task}; "
@@ -69,8 +67,7 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
             f"starts at {start} and runs until {finish}."
         ),
         "remind_finish": (
-            f"###### Reminder: your {task} finishes soon\n{task_cap} "
-            f"finishes at {finish}."
+            f"###### Reminder: your {task} finishes soon\n{task_cap} finishes at {finish}."
         ),
     }
     text = texts.get(n.kind)

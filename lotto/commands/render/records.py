@@ -30,6 +30,8 @@ __all__ = [
     "event_reason",
     "task_summary",
     "task_details",
+    "task_noun",
+    "LEVEL_LEGEND",
     "rotation_settings",
     "rotation_details",
     "user_details",
@@ -135,11 +137,12 @@ def auto_assigned(
     return f"Auto-assigned {who} to {kind} {task_id}"
 
 
-def task_kind(task: Task) -> str:
-    """``shift`` or ``ticket``: what people call the task."""
-    from lotto.model.task import is_shift
-
-    return "shift" if is_shift(task) else "ticket"
+def task_noun(task_type: str) -> str:
+    """What people call a task of a rotation's ``task_type``: ``shift`` or ``ticket``
+    (``task`` when not known)."""
+    if not task_type:
+        return "task"
+    return "ticket" if task_type == TASK_TYPE_TICKET else "shift"
 
 
 def event_reason(event: Event) -> str:
@@ -154,32 +157,38 @@ def _interval(task: Task) -> tuple[datetime | None, datetime | None]:
     return interval if interval else (None, None)
 
 
-def task_summary(task: Task, mention: Mention) -> str:
-    """One line: id, state, start, duration and users."""
+def task_summary(task: Task, mention: Mention, zone: str = "UTC", *, named: bool = True) -> str:
+    """One line: id, state, start (in ``zone``; unnamed in a list naming it), duration, users."""
     start, _ = _interval(task)
     users = ", ".join(mention(u) for u in task.mattermost_user_ids) or "nobody"
     return (
-        f"**{task.task_id}** {task.state}, starts {fmt_time(start)} UTC, "
+        f"**{task.task_id}** {task.state}, starts {fmt_when(start, zone, named=named)}, "
         f"lasts {fmt_duration(task.expected_duration)}, assigned: {users}"
     )
 
 
-def task_details(task: Task, users: dict[str, User], mention: Mention) -> str:
-    """Bullet list of a task's fields."""
+def task_details(
+    task: Task, users: dict[str, User], mention: Mention, zone: str = "UTC", kind: str = "task"
+) -> str:
+    """Bullet list of a task's fields; times in ``zone`` (said once, in the header)."""
     start, finish = _interval(task)
     assigned = ", ".join(user_with_skills(u, users, mention) for u in task.mattermost_user_ids)
+
+    def when(dt: datetime | None) -> str:
+        return fmt_when(dt, zone, named=False)
+
     lines = [
-        f"#### Task {task.task_id}",
+        f"#### {kind.capitalize()} {task.task_id} (times in {zone})",
         f"- Rotation: **{task.rotation_id}**",
         f"- State: **{task.state}**",
-        f"- Expected start: {fmt_time(task.expected_start)} UTC, "
+        f"- Expected start: {when(task.expected_start)}, "
         f"duration {fmt_duration(task.expected_duration)}",
-        f"- Interval: {fmt_time(start)} to {fmt_time(finish)} UTC",
+        f"- Interval: {when(start)} to {when(finish)}",
     ]
     if task.actual_start is not None:
-        lines.append(f"- Actual start: {fmt_time(task.actual_start)} UTC")
+        lines.append(f"- Actual start: {when(task.actual_start)}")
     if task.actual_finish is not None:
-        lines.append(f"- Actual finish: {fmt_time(task.actual_finish)} UTC")
+        lines.append(f"- Actual finish: {when(task.actual_finish)}")
     lines += [
         f"- Grace: {fmt_duration(task.grace)}",
         f"- Require: {fmt_needs(task.require)}",
@@ -191,8 +200,9 @@ def task_details(task: Task, users: dict[str, User], mention: Mention) -> str:
     return "\n".join(lines)
 
 
-def rotation_settings(rot: Rotation, what: str) -> str:
-    """One settings group of a rotation as a phrase (``new``, ``task``, ``fill``, ``autopilot``)."""
+def rotation_settings(rot: Rotation, what: str, zone: str = "UTC") -> str:
+    """One settings group of a rotation as a phrase (``new``, ``task``, ``fill``, ``autopilot``);
+    the beginning on the rotation's clock, and in the reader's ``zone`` when that differs."""
     ts, fs, ap = rot.task_settings, rot.fill_settings, rot.autopilot_settings
     if what == "task":
         if rot.task_type == TASK_TYPE_TICKET:
@@ -214,33 +224,35 @@ def rotation_settings(rot: Rotation, what: str) -> str:
         if ap.start_finish:
             auto.append("start-finish")
         return ", ".join(auto) if auto else "off"
-    zone = fs.time_zone or "UTC"
+    rot_zone = fs.time_zone or "UTC"
     # Tickets come on demand; their period only paces the lottery's odds.
     kind = (
         f"tickets on demand, odds counted in {fs.period} periods"
         if rot.task_type == TASK_TYPE_TICKET
         else f"shifts {fs.period}"
     )
-    if zone == "UTC":
-        return f"{kind} from {fmt_time(fs.beginning)} UTC"
     # Shifts follow the rotation's clock, so show the beginning on it first.
-    return (
-        f"{kind} from {fmt_time(fs.beginning, zone)} on the {zone} clock "
-        f"({fmt_time(fs.beginning)} UTC)"
-    )
+    text = f"{kind} from {fmt_when(fs.beginning, rot_zone)}"
+    if rot_zone != "UTC":
+        text += f" on the {rot_zone} clock"
+    if fs.beginning is not None and zone != rot_zone:
+        text += f" ({fmt_when(fs.beginning, zone)} for you)"
+    return text
 
 
 def rotation_details(
-    rot: Rotation, users: dict[str, User], tasks: list[Task], mention: Mention
+    rot: Rotation, users: dict[str, User], tasks: list[Task], mention: Mention, zone: str = "UTC"
 ) -> str:
-    """Bullet list of a rotation's settings, members and open tasks."""
+    """Bullet list of a rotation's settings, members and open tasks (times in ``zone``)."""
     ts = rot.task_settings
-    members = ", ".join(
-        user_with_skills(u, users, mention) for u in sorted(rot.mattermost_user_ids, key=mention)
-    )
+    ordered = sorted(rot.mattermost_user_ids, key=mention)
+    # A long list: skills in the tight glyph form, explained once below it.
+    members = ", ".join(user_with_skills(u, users, mention, glyphs=True) for u in ordered)
+    has_skills = any(users.get(u) is not None and users[u].skill_levels for u in ordered)
+    noun = "tickets" if rot.task_type == TASK_TYPE_TICKET else "shifts"
     lines = [
         f"#### Rotation {rot.rotation_id}" + (" (archived)" if rot.is_archived else ""),
-        f"- Schedule: {rotation_settings(rot, 'new')}",
+        f"- Schedule: {rotation_settings(rot, 'new', zone)}",
         f"- Fill: {rotation_settings(rot, 'fill')}",
         f"- Task defaults: {rotation_settings(rot, 'task')}",
         f"- Require: {fmt_needs(ts.require)}",
@@ -248,29 +260,41 @@ def rotation_details(
         f"- Autopilot: {rotation_settings(rot, 'autopilot')}",
         f"- Members ({len(rot.mattermost_user_ids)}): {members or 'none'}",
     ]
+    if has_skills:
+        lines.append(f"  - {LEVEL_LEGEND}")
     if tasks:
-        lines.append("- Open tasks:")
-        lines += [f"  - {task_summary(t, mention)}" for t in tasks]
+        lines.append(f"- Open {noun} (times in {zone}):")
+        lines += [f"  - {task_summary(t, mention, zone, named=False)}" for t in tasks]
     else:
-        lines.append("- Open tasks: none")
+        lines.append(f"- Open {noun}: none")
     return "\n".join(lines)
 
 
-def user_details(user: User, mention: Mention, rotations: list[str] | None = None) -> str:
-    """Bullet list of a user's skills, rotations (when given), last-served times and calendar."""
-    lines = [f"#### {mention(user.mattermost_user_id)} {skills_text(user)}"]
+def user_details(
+    user: User, mention: Mention, rotations: list[str] | None = None, zone: str = "UTC"
+) -> str:
+    """Bullet list of a user's skills, rotations (when given), last-served times and calendar;
+    times in ``zone``, said once in the header."""
+    lines = [f"#### {mention(user.mattermost_user_id)} (times in {zone})"]
+    skills = skills_text(user)
+    lines.append(f"- Skills: {skills or 'none'}")
     if rotations is not None:
         lines.append(f"- Rotations: {', '.join(rotations) or 'none'}")
     if user.last_served:
         served = ", ".join(
-            f"{rid} {fmt_time(datetime.fromtimestamp(ts, tz=UTC))}"
+            f"{rid} {fmt_when(datetime.fromtimestamp(ts, tz=UTC), zone, named=False)}"
             for rid, ts in sorted(user.last_served.items())
         )
-        lines.append(f"- Last served (UTC): {served}")
+        lines.append(f"- Last served: {served}")
     if user.calendar:
-        lines.append("- Unavailable (UTC):")
+        lines.append("- Unavailable:")
         for ev in user.calendar:
-            lines.append(f"  - {fmt_time(ev.start)} to {fmt_time(ev.finish)}: {event_reason(ev)}")
+            lines.append(
+                f"  - {fmt_when(ev.start, zone, named=False)} to "
+                f"{fmt_when(ev.finish, zone, named=False)}: {event_reason(ev)}"
+            )
     else:
         lines.append("- Unavailable: never")
+    if user.muted:
+        lines.append(f"- Muted messages: {', '.join(user.muted)}")
     return "\n".join(lines)

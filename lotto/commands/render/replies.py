@@ -12,6 +12,7 @@ from lotto.commands.render.records import (
     event_reason,
     fmt_needs,
     rotation_settings,
+    task_noun,
     task_summary,
     user_with_skills,
 )
@@ -45,9 +46,10 @@ _CHANGED = {
 }
 
 
-def rotation_changed(rot: Rotation, what: str) -> str:
+def rotation_changed(rot: Rotation, what: str, zone: str = "UTC") -> str:
     """``Created rotation **R**: <settings>.`` (``what``: ``new``) or an update of a group."""
-    return f"{_CHANGED[what]} rotation **{rot.rotation_id}**: {rotation_settings(rot, what)}."
+    settings = rotation_settings(rot, what, zone)
+    return f"{_CHANGED[what]} rotation **{rot.rotation_id}**: {settings}."
 
 
 def rotation_list(rotation_ids: list[str]) -> str:
@@ -76,9 +78,9 @@ def needs_changed(rot: Rotation, *, limits: bool, unknown_skill: str = "") -> st
     return text
 
 
-def task_created(task: Task, kind: str, mention: Mention) -> str:
-    """The reply of ``task new shift|ticket`` (``kind``)."""
-    return f"Created {kind} {task_summary(task, mention)}."
+def task_created(task: Task, kind: str, mention: Mention, zone: str = "UTC") -> str:
+    """The reply of ``task new shift|ticket`` (``kind``); the start in ``zone``."""
+    return f"Created {kind} {task_summary(task, mention, zone)}."
 
 
 def task_assigned(
@@ -91,13 +93,13 @@ def task_assigned(
     who = ", ".join(user_with_skills(u, res.users, mention) for u in res.changed)
     if not who:
         return f"Nobody was assigned: everyone named is already assigned to {task_id}."
-    text = f"Assigned {who} to ticket {res.task.task_id}"
+    text = f"Assigned {who} to {task_noun(res.task_type)} {res.task.task_id}"
     notes = [
         f"{mention(uid)} ({', '.join(event_reason(e) for e in events)})"
         for uid, events in clashes.items()
     ]
     if notes:
-        text += f". Note: unavailable during the task: {'; '.join(notes)}."
+        text += f". Note: unavailable during the {task_noun(res.task_type)}: {'; '.join(notes)}."
     return text
 
 
@@ -106,14 +108,14 @@ def task_unassigned(res: api.TaskAssignResult, task_id: str, mention: Mention) -
     who = ", ".join(mention(u) for u in res.changed)
     if not who:
         return f"Nobody was unassigned: nobody named is assigned to {task_id}."
-    return f"Unassigned {who} from ticket {res.task.task_id}"
+    return f"Unassigned {who} from {task_noun(res.task_type)} {res.task.task_id}"
 
 
 def task_transitioned(res: api.TaskTransitionResult, state: str) -> str:
     """The task's new state (or that it already was in ``state``)."""
     if res.prev_state == res.task.state:
         return f"{res.task.task_id} is already {state}; nothing changed."
-    return f"Transitioned {res.task.task_id} to {res.task.state}."
+    return f"Transitioned {task_noun(res.task_type)} {res.task.task_id} to {res.task.state}."
 
 
 def skill_added(skill: str, changed: bool) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 
 from lotto import api
 from lotto.commands.render.records import Mention, user_details
-from lotto.model.skill import format_skill_level
+from lotto.model.skill import LEVEL_NAMES
 
 __all__ = [
     "users_reply",
@@ -19,17 +19,19 @@ __all__ = [
 ]
 
 
-def users_reply(res: api.UsersResult, head: str, mention: Mention) -> str:
-    """``head`` (when given), then each user's details."""
+def users_reply(res: api.UsersResult, head: str, mention: Mention, zone: str = "UTC") -> str:
+    """``head`` (when given), then each user's details (times in ``zone``)."""
     body = "\n".join(
-        user_details(u, mention, res.rotations.get(u.mattermost_user_id)) for u in res.users
+        user_details(u, mention, res.rotations.get(u.mattermost_user_id), zone) for u in res.users
     )
     return f"{head}\n{body}" if head else body
 
 
-def user_qualified(res: api.UsersResult, skills: list[tuple[str, int]], mention: Mention) -> str:
+def user_qualified(
+    res: api.UsersResult, skills: list[tuple[str, int]], mention: Mention, zone: str = "UTC"
+) -> str:
     """Who got the skills (and who already had them), then the users' details."""
-    what = ", ".join(format_skill_level(s, lvl) for s, lvl in skills)
+    what = ", ".join(f"{s} ({LEVEL_NAMES.get(lvl, lvl)})" for s, lvl in skills)
     head = _skills_head(
         res,
         lambda who: f"Qualified {who} for {what}.",
@@ -37,10 +39,12 @@ def user_qualified(res: api.UsersResult, skills: list[tuple[str, int]], mention:
         "Nothing changed: everyone named already has those skills at those levels.",
         mention,
     )
-    return users_reply(res, head, mention)
+    return users_reply(res, head, mention, zone)
 
 
-def user_disqualified(res: api.UsersResult, skills: list[str], mention: Mention) -> str:
+def user_disqualified(
+    res: api.UsersResult, skills: list[str], mention: Mention, zone: str = "UTC"
+) -> str:
     """Who lost the skills (and who did not have them), then the users' details."""
     head = _skills_head(
         res,
@@ -49,7 +53,7 @@ def user_disqualified(res: api.UsersResult, skills: list[str], mention: Mention)
         "Nothing changed: nobody named has those skills.",
         mention,
     )
-    return users_reply(res, head, mention)
+    return users_reply(res, head, mention, zone)
 
 
 def _skills_head(
@@ -102,6 +106,7 @@ def user_unavailable(
     *,
     cleared: bool,
     busy: Mapping[str, list[str]],
+    zone: str = "UTC",
 ) -> str:
     """Who was marked unavailable (or cleared), the tasks they still serve then, their details.
 
@@ -121,7 +126,7 @@ def user_unavailable(
                 " Note: " + "; ".join(notes) + ". Being unavailable does not unassign anyone; use "
                 "`/lotto task unassign` (with `--force` once scheduled) to free them."
             )
-    return users_reply(res, head, mention)
+    return users_reply(res, head, mention, zone)
 
 
 def user_notified(res: api.UsersResult, mention: Mention) -> str:
