@@ -215,7 +215,14 @@ class UserOps(Ops):
             notices = [n for n in notices if n.user_id not in new]
             for uid in changed:
                 notices.append(
-                    notice("welcome", uid, actor_id, rotation_id=rid, first_time=uid in new)
+                    notice(
+                        "welcome",
+                        uid,
+                        actor_id,
+                        rotation_id=rid,
+                        first_time=uid in new,
+                        task_type=rotation.task_type,
+                    )
                 )
             if changed:
                 s.save_rotation(rotation)

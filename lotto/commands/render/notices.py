@@ -45,7 +45,7 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
         "welcome": (
             f"#### Welcome to rotation {rot}!\n"
             + (f"You joined {rot}." if by_self else f"{actor} added you to {rot}.")
-            + f" Use `/lotto rotation show {n.rotation_id}` to see its settings and shifts."
+            + f" Use `/lotto rotation show {n.rotation_id}` to see its settings and {kind}s."
             + (intro if n.first_time else "")
         ),
         "left": (

@@ -96,8 +96,10 @@ def fmt_needs(needs: Mapping[str, int]) -> str:
     return format_needs(needs, bold=True) or "none"
 
 
-def skills_text(user: User | None, *, glyphs: bool = False) -> str:
+def skills_text(user: User | None, *, glyphs: bool = False, inline: bool = False) -> str:
     """A user's skills sorted by skill: ``server (beginner), webapp (expert)``; ``""`` if none.
+
+    ``inline=True`` is the form inside parentheses: ``server beginner, webapp expert``.
 
     ``glyphs=True`` is the tight form (``server-◉, webapp-◈◈``) for long lists, which
     explain the glyphs once (:data:`LEVEL_LEGEND`).
@@ -109,7 +111,11 @@ def skills_text(user: User | None, *, glyphs: bool = False) -> str:
     levels = user.skill_levels
     if glyphs:
         return ", ".join(format_skill_level(s, levels[s]) for s in sorted(levels))
-    return ", ".join(f"{s} ({LEVEL_NAMES.get(levels[s], levels[s])})" for s in sorted(levels))
+    sep = " " if inline else " ("
+    end = "" if inline else ")"
+    return ", ".join(
+        f"{s}{sep}{LEVEL_NAMES.get(levels[s], levels[s])}{end}" for s in sorted(levels)
+    )
 
 
 #: The one line that explains the level glyphs of the tight form.
@@ -119,12 +125,10 @@ LEVEL_LEGEND = "Levels: ◉ beginner, ▣ intermediate, ◈ advanced, ◈◈ exp
 def user_with_skills(
     user_id: str, users: dict[str, User], mention: Mention, *, glyphs: bool = False
 ) -> str:
-    """``@username`` with the skills in words (``@bob: webapp (expert)``); just the name
+    """``@username`` with the skills in words (``@bob (webapp expert)``); just the name
     without skills. ``glyphs=True``: ``@bob (webapp-◈◈)``."""
-    skills = skills_text(users.get(user_id), glyphs=glyphs)
-    if not skills:
-        return mention(user_id)
-    return f"{mention(user_id)} ({skills})" if glyphs else f"{mention(user_id)}: {skills}"
+    skills = skills_text(users.get(user_id), glyphs=glyphs, inline=True)
+    return f"{mention(user_id)} ({skills})" if skills else mention(user_id)
 
 
 def auto_assigned(
@@ -197,7 +201,14 @@ def task_details(
     ]
     if task.summary:
         lines.append(f"- Summary: {task.summary}")
+    if _needs_skills(task.require, task.limit):
+        lines.append(f"- {LEVEL_LEGEND}")
     return "\n".join(lines)
+
+
+def _needs_skills(*needs: Mapping[str, int]) -> bool:
+    """Whether needs name a skill level (their glyphs then want the legend)."""
+    return any(nid != "any" for need in needs for nid in need)
 
 
 def rotation_settings(rot: Rotation, what: str, zone: str = "UTC") -> str:
@@ -248,7 +259,9 @@ def rotation_details(
     ordered = sorted(rot.mattermost_user_ids, key=mention)
     # A long list: skills in the tight glyph form, explained once below it.
     members = ", ".join(user_with_skills(u, users, mention, glyphs=True) for u in ordered)
-    has_skills = any(users.get(u) is not None and users[u].skill_levels for u in ordered)
+    has_skills = _needs_skills(ts.require, ts.limit) or any(
+        users.get(u) is not None and users[u].skill_levels for u in ordered
+    )
     noun = "tickets" if rot.task_type == TASK_TYPE_TICKET else "shifts"
     lines = [
         f"#### Rotation {rot.rotation_id}" + (" (archived)" if rot.is_archived else ""),
