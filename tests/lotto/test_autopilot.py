@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from lotto import api
-from lotto.commands.render import autopilot_report
+from lotto.commands.render import autopilot_report, fmt_when
 from lotto.model.record import decode
 from lotto.model.task import Task
 from lotto.model.timeutil import format_time, parse_time
@@ -23,9 +23,14 @@ def render(result: api.AutopilotResult) -> str:
     return autopilot_report(result, f"@{ACTOR}", TZ, lambda uid: f"@{uid}")
 
 
+def _header_time(when: str) -> str:
+    """The run's time as the report shows it: in the reader's zone, named (issue 8)."""
+    return fmt_when(t(when), TZ)
+
+
 def nothing(when: str) -> str:
     return (
-        f"@{ACTOR} ran autopilot on TEST for {when}.\n"
+        f"@{ACTOR} ran autopilot on TEST for {_header_time(when)}.\n"
         "  - finish reminder: nothing to do\n"
         "  - finish: nothing to do\n"
         "  - create shift: nothing to do\n"
@@ -47,7 +52,7 @@ def report(
 ) -> str:
     return "\n".join(
         [
-            f"@{ACTOR} ran autopilot on TEST for {when}.",
+            f"@{ACTOR} ran autopilot on TEST for {_header_time(when)}.",
             f"  - finish reminder: {remind_finish}",
             f"  - {finish}" if finish.startswith("finished") else f"  - finish: {finish}",
             f"  - create shift: {create}",
@@ -165,8 +170,8 @@ def test_worked_example_day_by_day(setup):
         "2020-01-02T12:00",
         report(
             when="2020-01-02T12:00",
-            fill="processed 1 tasks:\n"
-            "    - Auto-assigned {TEST0} to ticket TEST#0, transitioned TEST#0 to scheduled",
+            fill="processed 1 shift:\n"
+            "    - Auto-assigned {TEST0} to shift TEST#0, transitioned TEST#0 to scheduled",
         ),
     )
     task0 = task_of(kv, "TEST#0")
@@ -175,10 +180,10 @@ def test_worked_example_day_by_day(setup):
     run("2020-01-03T12:00")
     run(
         "2020-01-04T12:00",
-        report(when="2020-01-04T12:00", remind_start="messaged 2 users of 1 tasks"),
+        report(when="2020-01-04T12:00", remind_start="messaged 2 users of 1 shift"),
     )
     assert sorted(reminded["remind_start:TEST#0"]) == sorted(fills["TEST#0"])
-    run("2020-01-05T12:00", report(when="2020-01-05T12:00", start="started: 1 tasks"))
+    run("2020-01-05T12:00", report(when="2020-01-05T12:00", start="started: 1 shift"))
     task0 = task_of(kv, "TEST#0")
     assert task0.state == "started" and format_time(task0.actual_start) == "2020-01-05T20:00"
     assert (
@@ -190,7 +195,7 @@ def test_worked_example_day_by_day(setup):
         run(f"2020-01-{day:02d}")
     run(
         "2020-01-15",
-        report(when="2020-01-15", create="created 1 shifts:\n    - created shift TEST#3"),
+        report(when="2020-01-15", create="created 1 shift:\n    - created shift TEST#3"),
     )
     assert format_time(task_of(kv, "TEST#3").expected_start) == "2020-02-16T17:30"
     assert kv.get("task:TEST#4") is None
@@ -198,8 +203,8 @@ def test_worked_example_day_by_day(setup):
         "2020-01-16",
         report(
             when="2020-01-16",
-            fill="processed 1 tasks:\n"
-            "    - Auto-assigned {TEST1} to ticket TEST#1, transitioned TEST#1 to scheduled",
+            fill="processed 1 shift:\n"
+            "    - Auto-assigned {TEST1} to shift TEST#1, transitioned TEST#1 to scheduled",
         ),
     )
     # Grace: the users of TEST#0 are busy until well after TEST#1, so TEST#1 gets others.
@@ -210,13 +215,13 @@ def test_worked_example_day_by_day(setup):
         "2020-01-19",
         report(
             when="2020-01-19",
-            remind_finish="messaged 2 users of 1 tasks",
-            remind_start="messaged 2 users of 1 tasks",
+            remind_finish="messaged 2 users of 1 shift",
+            remind_start="messaged 2 users of 1 shift",
         ),
     )
     run(
         "2020-01-20",
-        report(when="2020-01-20", finish="finished: 1 tasks", start="started: 1 tasks"),
+        report(when="2020-01-20", finish="finished: 1 shift", start="started: 1 shift"),
     )
     task0, task1 = task_of(kv, "TEST#0"), task_of(kv, "TEST#1")
     assert task0.state == "finished"
@@ -233,15 +238,15 @@ def test_worked_example_day_by_day(setup):
         run(f"2020-01-{day:02d}")
     run(
         "2020-01-29",
-        report(when="2020-01-29", create="created 1 shifts:\n    - created shift TEST#4"),
+        report(when="2020-01-29", create="created 1 shift:\n    - created shift TEST#4"),
     )
     assert format_time(task_of(kv, "TEST#4").expected_start) == "2020-03-01T17:30"
     run(
         "2020-01-30",
         report(
             when="2020-01-30",
-            fill="processed 1 tasks:\n"
-            "    - Auto-assigned {TEST2} to ticket TEST#2, transitioned TEST#2 to scheduled",
+            fill="processed 1 shift:\n"
+            "    - Auto-assigned {TEST2} to shift TEST#2, transitioned TEST#2 to scheduled",
         ),
     )
     run("2020-01-31")
@@ -250,7 +255,7 @@ def test_worked_example_day_by_day(setup):
 
 def _names(user_ids, result) -> str:
     """Auto-assigned users as the report shows them (members have no skills here)."""
-    return ", ".join(f"@{u} (none)" for u in user_ids)
+    return ", ".join(f"@{u}" for u in user_ids)
 
 
 def test_notices_of_a_run(setup):

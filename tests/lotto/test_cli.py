@@ -88,8 +88,8 @@ def test_file_runs_each_line_and_stops_at_the_first_failure(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert "$ rotation new ICE --period weekly --beginning 2020-03-05T09:00" in out
     assert (
-        "weekly from 2020-03-05T09:00 on the America/Los_Angeles clock (2020-03-05T17:00 UTC)"
-        in out
+        # In the reader's zone, named (issue 8); the reader's zone is the rotation's here.
+        "weekly from Thu 5 Mar 2020 09:00 PST on the America/Los_Angeles clock." in out
     )
     assert "DM to @ann: " in out and "@boss added you" in out
     assert "$ task fill ICE#7" in out and "ICE#7" in err
@@ -200,7 +200,8 @@ def test_process_state_persists_in_redis_and_env_defaults(redis_url):
     joined = _lotto("user", "join", "ICE", "@ann", env=env)
     assert "@boss added you" in joined.stdout
     shown = _lotto("rotation", "show", "ICE", env=env)
-    assert shown.returncode == 0 and "(2020-03-05T17:00 UTC)" in shown.stdout
+    # In the reader's zone (LOTTO_TZ), named (issue 8).
+    assert shown.returncode == 0 and "from Thu 5 Mar 2020 09:00 PST" in shown.stdout
     assert "@ann" in shown.stdout
 
 

@@ -19,10 +19,11 @@ def test_autopilot_runs_every_active_rotation_and_reports_each(kv_memory):
     s.poster.reset()
     out = s.run("autopilot --now 2020-01-08")
     a, b = out.text.split("\n\n")
-    assert a.startswith("@test-user ran autopilot on A for 2020-01-08.")
+    # Times named in the reader's zone; a shift is a shift; no `(none)` (issue 8).
+    assert a.startswith("@test-user ran autopilot on A for Wed 8 Jan 2020 00:00 UTC.")
     assert "    - failed to fill task A#0: " in a and "A#0 stays pending" in a
-    assert b.startswith("@test-user ran autopilot on B for 2020-01-08.")
-    assert "Auto-assigned @bob (none) to ticket B#0, transitioned B#0 to scheduled" in b
+    assert b.startswith("@test-user ran autopilot on B for Wed 8 Jan 2020 00:00 UTC.")
+    assert "Auto-assigned @bob to shift B#0, transitioned B#0 to scheduled" in b
     assert [r.rotation.rotation_id for r in out.data.results] == ["A", "B"]  # archived C is not run
     assert [uid for uid, _ in s.poster.sent] == ["bob"]
     assert s.run("task show B#0").data.task.state == "scheduled"

@@ -26,7 +26,7 @@ def test_the_command_reports_a_failing_rotation_and_runs_the_others(kv_memory):
     failed, done = out.text.split("\n\n")
     assert failed.startswith(_UNREADABLE) and "\n" not in failed
     assert out.data.errors["A"] == failed.removeprefix("autopilot on A: ")
-    assert done.startswith("@test-user ran autopilot on B for 2020-01-08.")
+    assert done.startswith("@test-user ran autopilot on B for Wed 8 Jan 2020 00:00 UTC.")
     assert [r.rotation.rotation_id for r in out.data.results] == ["B"]
     assert [uid for uid, _ in s.poster.sent] == ["bob"]
     assert s.run("task show B#0").data.task.state == "scheduled"
@@ -37,6 +37,6 @@ def test_the_timer_reports_the_same_failure_and_runs_the_others(kv_memory):
     failed, done = autopilot_all(s.env, datetime(2020, 1, 8, tzinfo=UTC))
     assert not failed.ok and failed.text.startswith(_UNREADABLE) and failed.data is None
     assert "\n" not in failed.text  # one paragraph, as in the command's reply
-    assert done.ok and done.text.startswith("autopilot ran on B for 2020-01-08.")
+    assert done.ok and done.text.startswith("autopilot ran on B for Wed 8 Jan 2020 00:00 UTC.")
     assert [uid for uid, _ in s.poster.sent] == ["bob"]
     assert s.run("task show B#0").data.task.state == "scheduled"

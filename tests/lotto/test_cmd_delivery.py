@@ -24,8 +24,9 @@ def test_messages_are_delivered_after_the_command_and_the_outbox_empties(kv):
     s = _script(kv)
     s.run("user join ICE @ann @bob", now=NOW)
     kinds = [text.split("\n")[0] for _, text in s.poster.sent]
-    assert [uid for uid, _ in s.poster.sent] == ["ann", "bob", "ann", "bob"]
-    assert kinds[0].startswith("#### Welcome to Solar Lottery")
+    # One welcome per join (issue 8): the rotation's, which also introduces Solar Lottery.
+    assert [uid for uid, _ in s.poster.sent] == ["ann", "bob"]
+    assert kinds[0].startswith("#### Welcome to rotation **ICE**")
     assert kv.queue(OUTBOX_QUEUE).length() == 0
 
 
@@ -50,16 +51,14 @@ def test_messages_wait_in_order_while_delivery_fails_and_each_arrives_once(kv):
     s.run("user join ICE @bob", now=NOW)
     s.run("user leave ICE @ann", now=NOW)
     queue = kv.queue(OUTBOX_QUEUE)
-    assert queue.length() == 5
+    assert queue.length() == 3
     report = delivery.deliver(s.env, down)
-    assert report.retry and report.sent == 0 and queue.length() == 5
+    assert report.retry and report.sent == 0 and queue.length() == 3
     down.up = True
     report = delivery.deliver(s.env, down)
-    assert report.sent == 5 and report.waiting == 0
+    assert report.sent == 3 and report.waiting == 0
     assert [(uid, text.split("\n")[0]) for uid, text in down.sent] == [
-        ("ann", "#### Welcome to Solar Lottery!"),
         ("ann", "#### Welcome to rotation **ICE**!"),
-        ("bob", "#### Welcome to Solar Lottery!"),
         ("bob", "#### Welcome to rotation **ICE**!"),
         ("ann", "@test-user removed you from rotation **ICE**."),
     ]
@@ -78,9 +77,9 @@ def test_a_message_refused_for_good_goes_to_the_dead_letters_and_the_rest_go_on(
     s.env._deliver = lambda: None
     s.run("user join ICE @ann @bob", now=NOW)
     report = delivery.deliver(s.env, send)
-    assert (report.sent, report.dead, report.waiting) == (2, 2, 0)
-    assert sent == ["bob", "bob"]
-    assert kv.queue(DEAD_QUEUE).length() == 2
+    assert (report.sent, report.dead, report.waiting) == (1, 1, 0)
+    assert sent == ["bob"]
+    assert kv.queue(DEAD_QUEUE).length() == 1
 
 
 def test_an_unreadable_entry_is_set_aside_not_retried_forever(kv):
@@ -89,7 +88,7 @@ def test_an_unreadable_entry_is_set_aside_not_retried_forever(kv):
     s.run("user join ICE @ann", now=NOW)
     assert kv.queue(OUTBOX_QUEUE).length() == 0
     assert kv.queue(DEAD_QUEUE).peek(5) == [b'{"not": "a message"}']
-    assert [uid for uid, _ in s.poster.sent] == ["ann", "ann"]
+    assert [uid for uid, _ in s.poster.sent] == ["ann"]
 
 
 def test_a_busy_deliverer_elsewhere_is_left_alone(kv):
@@ -101,7 +100,7 @@ def test_a_busy_deliverer_elsewhere_is_left_alone(kv):
     report = delivery.deliver(s.env)
     assert report.busy and s.poster.sent == []
     held.release()
-    assert delivery.deliver(s.env).sent == 2
+    assert delivery.deliver(s.env).sent == 1
 
 
 def test_a_failed_command_puts_nothing_in_the_outbox(kv):

@@ -32,7 +32,8 @@ def test_weekly_berlin_across_the_october_fall_back(kv_memory):
     s.poster.reset()
     s.run("task schedule B#2")
     ((uid, dm),) = s.poster.sent
-    assert uid == "ann" and "from 2020-10-29T09:00 to 2020-11-05T09:00 (Europe/Berlin)" in dm
+    # In the reader's zone, named (issue 8).
+    assert uid == "ann" and "from Thu 29 Oct 2020 09:00 CET to Thu 5 Nov 2020 09:00 CET" in dm
 
 
 def test_daily_new_york_across_the_march_spring_forward_made_by_autopilot(kv_memory):
@@ -68,12 +69,12 @@ def test_a_beginning_without_zone_is_on_the_clock_given_by_timezone(kv_memory):
     )
     assert out.data.rotation.fill_settings.beginning == datetime(2019, 1, 16, 8, tzinfo=UTC)
     assert out.text == (
-        "Created rotation **SET**: shifts monthly from 2019-01-16 on the "
-        "America/Los_Angeles clock (2019-01-16T08:00 UTC)."
+        "Created rotation **SET**: shifts monthly from Wed 16 Jan 2019 00:00 PST on the "
+        "America/Los_Angeles clock (Wed 16 Jan 2019 08:00 UTC for you)."
     )
     # An explicit zone still wins, and without --timezone the acting user's zone applies.
     out = s.run("rotation new A --beginning 2019-01-16T09:00EST --timezone America/Los_Angeles")
     assert out.data.rotation.fill_settings.beginning == datetime(2019, 1, 16, 14, tzinfo=UTC)
     out = s.run("rotation new B --beginning 2019-01-16")
     assert out.data.rotation.fill_settings.beginning == datetime(2019, 1, 16, tzinfo=UTC)
-    assert out.text == "Created rotation **B**: shifts weekly from 2019-01-16 UTC."
+    assert out.text == "Created rotation **B**: shifts weekly from Wed 16 Jan 2019 00:00 UTC."

@@ -52,13 +52,13 @@ def test_rotation_forecast_text_shape(kv):
     assert rows["User"] == [
         "At least once",
         "Expected shifts",
-        "Likely next",
+        "Likely next (UTC)",  # the reader's zone, once in the header (issue 8)
         "ICE#0",
         "ICE#1",
         "ICE#2",
     ]
     assert [rows[f"ICE#{n}"][1:] for n in range(3)] == [["planned", "0%"]] * 3
-    assert rows["ICE#0"][0] == "2020-03-05T09:00"
+    assert rows["ICE#0"][0] == "Thu 5 Mar 2020 09:00"  # the zone is named in the header
     users = {k: v for k, v in rows.items() if k.startswith("@")}
     assert sorted(users) == sorted("@" + u for u in MEMBERS)
     # Two of six people per shift: the expected numbers add up to 2 per shift.
@@ -137,7 +137,7 @@ def test_scheduled_shifts_keep_their_people(kv):
     assert rows["ICE#0"][1] == "scheduled" and rows["ICE#1"][1] == "planned"
     assert rows["@ann"][3] == rows["@bob"][3] == "100%"
     assert rows["@cid"][3] == "0%"
-    assert rows["@ann"][2] == "ICE#0 (2020-03-05T09:00)"
+    assert rows["@ann"][2] == "ICE#0 (Thu 5 Mar 2020 09:00)"  # the header names the zone
 
 
 def test_user_forecast_defaults_to_the_acting_user_and_is_public(kv):

@@ -92,14 +92,14 @@ def test_a_ticket_rotation_is_not_described_as_weekly_tickets(kv_memory):
     made = s.run("rotation new HELP --task-type ticket --beginning 2020-01-01 --period daily").text
     assert made == (
         "Created rotation **HELP**: tickets on demand, odds counted in daily periods "
-        "from 2020-01-01 UTC."
+        "from Wed 1 Jan 2020 00:00 UTC."
     )
     assert (
         "- Schedule: tickets on demand, odds counted in daily periods"
         in s.run("rotation show HELP").text
     )
     assert s.run("rotation new ICE --beginning 2020-01-01").text == (
-        "Created rotation **ICE**: shifts weekly from 2020-01-01 UTC."
+        "Created rotation **ICE**: shifts weekly from Wed 1 Jan 2020 00:00 UTC."
     )
 
 
@@ -117,10 +117,10 @@ def test_joining_or_leaving_by_yourself_is_not_reported_as_done_by_you(kv_memory
     s = Script(kv_memory, actor="ann")
     s.run("rotation new R --beginning 2020-01-01")
     s.run("user join R")
+    # One welcome per join (issue 8): a first-timer's also says what Solar Lottery is.
     assert [text.splitlines()[-1] for _, text in s.poster.sent] == [
-        "You joined the Solar Lottery team rotation scheduler. Use `/lotto info` and `/lotto help` "
-        "to learn more.",
-        "You joined **R**. Use `/lotto rotation show R` to see its settings and tasks.",
+        "You joined **R**. Use `/lotto rotation show R` to see its settings and shifts. "
+        "Solar Lottery is the team rotation scheduler: `/lotto info` and `/lotto help` tell more.",
     ]
     s.poster.reset()
     s.run("user leave R")
@@ -129,9 +129,8 @@ def test_joining_or_leaving_by_yourself_is_not_reported_as_done_by_you(kv_memory
     s.run("user join R @bob")
     s.run("user leave R @bob")
     assert [text.splitlines()[-1] for _, text in s.poster.sent] == [
-        "@ann added you to the Solar Lottery team rotation scheduler. Use `/lotto info` and "
-        "`/lotto help` to learn more.",
-        "@ann added you to **R**. Use `/lotto rotation show R` to see its settings and tasks.",
+        "@ann added you to **R**. Use `/lotto rotation show R` to see its settings and shifts. "
+        "Solar Lottery is the team rotation scheduler: `/lotto info` and `/lotto help` tell more.",
         "@ann removed you from rotation **R**.",
     ]
 
@@ -162,10 +161,13 @@ def test_a_need_with_several_skills_says_to_give_one_per_command(kv_memory, what
 def test_qualify_and_disqualify_name_who_changed_like_join_and_leave(kv_memory):
     s = Script(kv_memory)
     head = lambda line: s.run(line).text.splitlines()[0]  # noqa: E731
-    assert head("user qualify @a -s web-2,db") == "Qualified @a for web-▣, db-◉."
+    # Levels in words (issue 8).
+    assert (
+        head("user qualify @a -s web-2,db") == "Qualified @a for web (intermediate), db (beginner)."
+    )
     assert (
         head("user qualify @a @b -s web-2")
-        == "Qualified @b for web-▣. Skipped @a: already at those levels."
+        == "Qualified @b for web (intermediate). Skipped @a: already at those levels."
     )
     assert head("user qualify @a -s web-2") == (
         "Nothing changed: everyone named already has those skills at those levels."

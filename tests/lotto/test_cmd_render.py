@@ -36,7 +36,8 @@ def test_every_notice_kind_names_the_actor_and_its_subject(kind):
         assert subject in text, text
     assert "@boss-name" in text, text  # reminders too (design.md §5: DMs name the actor)
     if kind in ("scheduled", "remind_start", "assigned"):
-        assert "2020-03-12T09:00" in text and "America/Los_Angeles" in text, text
+        # In the reader's zone, named (issue 8): no longer `2020-03-12T09:00 (America/...)`.
+        assert "Thu 12 Mar 2020 09:00 PDT" in text, text
     if kind == "added":
         assert "@bob-name" in text
 
@@ -52,7 +53,7 @@ def test_autopilot_notices_without_an_actor():
     assert (
         notice_text(n, _mention, "UTC")
         .splitlines()[1]
-        .startswith("The autopilot started **ICE#3**")
+        .startswith("The autopilot started task **ICE#3**")
     )
     n = api.Notice(
         kind="remind_finish",
@@ -62,7 +63,7 @@ def test_autopilot_notices_without_an_actor():
         finish=datetime(2020, 3, 12, 16, 30, tzinfo=UTC),
     )
     assert notice_text(n, _mention, "UTC").splitlines()[1] == (
-        "The autopilot reminds you: **ICE#3** finishes at 2020-03-12T16:30 (UTC)."
+        "The autopilot reminds you: task **ICE#3** finishes at Thu 12 Mar 2020 16:30 UTC."
     )
 
 
@@ -70,5 +71,9 @@ def test_skills_are_sorted_by_name_with_level_symbols():
     user = User(
         mattermost_user_id="u", skill_levels={"webapp": 3, "TEAMFS1": 1, "server": 4, "lead": 2}
     )
-    assert skills_text(user) == "(TEAMFS1-◉, lead-▣, server-◈◈, webapp-◈)"
-    assert skills_text(User(mattermost_user_id="v")) == "(none)"
+    # Levels in words (issue 8); the glyph form is kept for tight lists, with a legend.
+    assert skills_text(user) == (
+        "TEAMFS1 (beginner), lead (intermediate), server (expert), webapp (advanced)"
+    )
+    assert skills_text(user, glyphs=True) == "TEAMFS1-◉, lead-▣, server-◈◈, webapp-◈"
+    assert skills_text(User(mattermost_user_id="v")) == ""

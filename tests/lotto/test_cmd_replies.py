@@ -38,7 +38,12 @@ def test_user_show_lists_the_active_rotations_a_user_is_in(kv_memory):
     """)
     out = s.run("user show @a @b")
     assert out.data.rotations == {"a": ["R"], "b": []}
-    assert out.text.splitlines()[:2] == ["#### @a (none)", "- Rotations: R"]
+    # Times in the reader's zone, said once in the header; no `(none)` (issue 8).
+    assert out.text.splitlines()[:3] == [
+        "#### @a (times in UTC)",
+        "- Skills: none",
+        "- Rotations: R",
+    ]
     assert "- Rotations: none" in out.text
     s.run("user join Q @a")
     assert "- Rotations: Q, R" in s.run("user show @a").text
@@ -107,7 +112,8 @@ def test_assign_notes_users_who_are_unavailable_during_the_task(kv_memory):
     """)
     text = s.run("task assign R#1 @a @b @c").text
     assert text == (
-        "Assigned @a (none), @b (none), @c (none) to ticket R#1. Note: unavailable during "
-        "the task: @a (grace R#0); @b (personal)."
+        # A shift is called a shift, and no `(none)` after names (issue 8).
+        "Assigned @a, @b, @c to shift R#1. Note: unavailable during "
+        "the shift: @a (grace R#0); @b (personal)."
     )
-    assert s.run("task assign R#0 @c").text == "Assigned @c (none) to ticket R#0"
+    assert s.run("task assign R#0 @c").text == "Assigned @c to shift R#0"

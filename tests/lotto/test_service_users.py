@@ -100,18 +100,17 @@ def test_join_and_leave(svc, kv):
         now=NOW,
     )
     assert result.changed == ["a", "b"] and result.rotation.mattermost_user_ids == ["a", "b"]
-    assert sorted((n.kind, n.user_id) for n in result.notices) == [
-        ("welcome", "a"),
-        ("welcome", "b"),
-        ("welcome_new", "a"),
-        ("welcome_new", "b"),
+    # One welcome per join (issue 8): a first-timer's says what Solar Lottery is.
+    assert sorted((n.kind, n.user_id, n.first_time) for n in result.notices) == [
+        ("welcome", "a", True),
+        ("welcome", "b", True),
     ]
     assert all(n.rotation_id == "R" for n in result.notices if n.kind == "welcome")
     assert user(kv, "a").last_served == {"R": int(utc(2020, 2, 1).timestamp())}
     again = svc.user_join(
         api.UserJoinRequest(rotation=ref("R"), user_ids=["b", "c"]), actor_id=ACTOR, now=NOW
     )
-    assert again.changed == ["c"] and [n.kind for n in again.notices] == ["welcome_new", "welcome"]
+    assert again.changed == ["c"] and [n.kind for n in again.notices] == ["welcome"]
     assert "R" not in user(kv, "c").last_served  # no --starting: counts as the rotation's beginning
     left = svc.user_leave(
         api.UserLeaveRequest(rotation=ref("R"), user_ids=["a"]), actor_id=ACTOR, now=NOW

@@ -17,8 +17,16 @@ STEPS = [
 ]
 
 
+def _la(when: str) -> str:
+    """A Los Angeles wall-clock time as replies show it: named, in the reader's zone (issue 8)."""
+    from lotto.commands.render import fmt_when
+    from lotto.model.timeutil import parse_time
+
+    return fmt_when(parse_time(when, "America/Los_Angeles"), "America/Los_Angeles")
+
+
 def _report(when: str, **lines: str) -> str:
-    out = [f"@test-user ran autopilot on TEST for {when}."]
+    out = [f"@test-user ran autopilot on TEST for {_la(when)}."]
     for step in STEPS:
         out.append(lines.get(step.replace(" ", "_"), f"  - {step}: nothing to do"))
     return "\n".join(out)
@@ -27,10 +35,11 @@ def _report(when: str, **lines: str) -> str:
 def _filled(s: Script, task_id: str) -> str:
     users = s.run(f"task show {task_id}").data.task.mattermost_user_ids
     assert len(users) == 2
-    who = ", ".join(f"@{u} (none)" for u in users)
+    # Words (issue 8): a shift is a shift, counts agree, no `(none)` after names.
+    who = ", ".join(f"@{u}" for u in users)
     return (
-        f"  - fill and schedule: processed 1 tasks:\n"
-        f"    - Auto-assigned {who} to ticket {task_id}, transitioned {task_id} to scheduled"
+        f"  - fill and schedule: processed 1 shift:\n"
+        f"    - Auto-assigned {who} to shift {task_id}, transitioned {task_id} to scheduled"
     )
 
 
@@ -73,13 +82,13 @@ def test_autopilot_worked_example(kv):
 
     s.poster.reset()
     assert run("2020-01-04T12:00") == _report(
-        "2020-01-04T12:00", start_reminder="  - start reminder: messaged 2 users of 1 tasks"
+        "2020-01-04T12:00", start_reminder="  - start reminder: messaged 2 users of 1 shift"
     )
     test0 = s.run("task show TEST#0").data.task
     assert sorted(uid for uid, _ in s.poster.sent) == sorted(test0.mattermost_user_ids)
     assert all("**TEST#0**" in text for _, text in s.poster.sent)
 
-    assert run("2020-01-05T12:00") == _report("2020-01-05T12:00", start="  - started: 1 tasks")
+    assert run("2020-01-05T12:00") == _report("2020-01-05T12:00", start="  - started: 1 shift")
     test0 = s.run("task show TEST#0").data.task
     assert test0.state == "started"
     assert test0.actual_start == datetime(2020, 1, 5, 20, tzinfo=UTC)
@@ -87,7 +96,7 @@ def test_autopilot_worked_example(kv):
 
     nothing(*(f"2020-01-{d:02}" for d in range(6, 15)))
     assert run("2020-01-15") == _report(
-        "2020-01-15", create_shift="  - create shift: created 1 shifts:\n    - created shift TEST#3"
+        "2020-01-15", create_shift="  - create shift: created 1 shift:\n    - created shift TEST#3"
     )
     assert s.run("task show TEST#3").data.task.expected_start == datetime(
         2020, 2, 16, 17, 30, tzinfo=UTC
@@ -98,11 +107,11 @@ def test_autopilot_worked_example(kv):
     nothing("2020-01-17", "2020-01-18")
     assert run("2020-01-19") == _report(
         "2020-01-19",
-        finish_reminder="  - finish reminder: messaged 2 users of 1 tasks",
-        start_reminder="  - start reminder: messaged 2 users of 1 tasks",
+        finish_reminder="  - finish reminder: messaged 2 users of 1 shift",
+        start_reminder="  - start reminder: messaged 2 users of 1 shift",
     )
     assert run("2020-01-20") == _report(
-        "2020-01-20", finish="  - finished: 1 tasks", start="  - started: 1 tasks"
+        "2020-01-20", finish="  - finished: 1 shift", start="  - started: 1 shift"
     )
     test0 = s.run("task show TEST#0").data.task
     assert test0.state == "finished"
@@ -114,7 +123,7 @@ def test_autopilot_worked_example(kv):
 
     nothing(*(f"2020-01-{d:02}" for d in range(20, 29)))
     assert run("2020-01-29") == _report(
-        "2020-01-29", create_shift="  - create shift: created 1 shifts:\n    - created shift TEST#4"
+        "2020-01-29", create_shift="  - create shift: created 1 shift:\n    - created shift TEST#4"
     )
     assert s.run("task show TEST#4").data.task.expected_start == datetime(
         2020, 3, 1, 17, 30, tzinfo=UTC
@@ -134,12 +143,13 @@ def test_autopilot_not_configured_and_autopilot_all(kv):
     """)
     text = s.run("rotation autopilot A --now 2020-01-02").text
     assert text == "\n".join(
-        ["@test-user ran autopilot on A for 2020-01-02."]
+        ["@test-user ran autopilot on A for Thu 2 Jan 2020 00:00 PST."]
         + [f"  - {step}: not configured" for step in STEPS]
     )
     outs = autopilot_all(s.env, datetime(2020, 1, 2, 8, tzinfo=UTC))
     assert [o.ok for o in outs] == [True, True]
-    assert outs[0].text.splitlines()[0] == "autopilot ran on A for 2020-01-02T08:00."
+    # The timer has no reader: UTC, named.
+    assert outs[0].text.splitlines()[0] == "autopilot ran on A for Thu 2 Jan 2020 08:00 UTC."
     assert "    - created shift B#0" in outs[1].text.splitlines()
 
 
@@ -157,15 +167,14 @@ def test_autopilot_all_goes_on_after_a_failing_rotation(kv):
     failed, done = autopilot_all(s.env, datetime(2020, 1, 8, tzinfo=UTC))
     # The run of A is committed and reported, its unfillable shift named; the outcome is
     # not ok so the shim logs it as an error.
-    assert not failed.ok and failed.text.startswith("autopilot ran on A for 2020-01-08.")
+    assert not failed.ok and failed.text.startswith(
+        "autopilot ran on A for Wed 8 Jan 2020 00:00 UTC."
+    )
     assert (
         "\n    - failed to fill task A#0: " in failed.text
         and ": insufficient; A#0 stays pending\n" in failed.text
     )
-    assert (
-        done.ok
-        and "Auto-assigned @bob (none) to ticket B#0, transitioned B#0 to scheduled" in done.text
-    )
+    assert done.ok and "Auto-assigned @bob to shift B#0, transitioned B#0 to scheduled" in done.text
     assert s.run("task show A#0").data.task.state == "pending"
     assert [uid for uid, _ in s.poster.sent] == ["bob"]  # scheduled DM for B#0 only
 
@@ -181,15 +190,18 @@ def test_a_pending_shift_that_has_ended_is_listed_as_skipped(kv):
     """)
     assert "    - created shift A#0" in s.run("rotation autopilot A --now 2020-01-02T12:00").text
     # Nobody ran the autopilot while A#0 (01-06T09:00 to 01-13T09:00) was due.
-    skipped = "    - skipped A#0: it ended at 2020-01-13T09:00 before it could be filled; it stays pending"
+    skipped = (
+        "    - skipped A#0: it ended at Mon 13 Jan 2020 09:00 PST before it could be filled; "
+        "it stays pending"
+    )
     assert s.run("rotation autopilot A --now 2020-01-14T10:00").text == "\n".join(
         [
-            "@test-user ran autopilot on A for 2020-01-14T10:00.",
+            "@test-user ran autopilot on A for Tue 14 Jan 2020 10:00 PST.",
             "  - finish reminder: not configured",
             "  - finish: not configured",
-            "  - create shift: created 1 shifts:",
+            "  - create shift: created 1 shift:",
             "    - created shift A#1",
-            "  - fill and schedule: processed 1 tasks:",
+            "  - fill and schedule: processed 1 shift:",
             skipped,
             "  - start reminder: not configured",
             "  - start: not configured",
@@ -199,8 +211,8 @@ def test_a_pending_shift_that_has_ended_is_listed_as_skipped(kv):
     (out,) = autopilot_all(s.env, datetime(2020, 1, 15, 18, tzinfo=UTC))
     assert out.ok, out.text
     assert (
-        "    - skipped A#0: it ended at 2020-01-13T17:00 before it could be filled; it stays pending"
-        in out.text
+        "    - skipped A#0: it ended at Mon 13 Jan 2020 17:00 UTC before it could be filled; "
+        "it stays pending" in out.text
     )
-    assert "Auto-assigned @ann (none) to ticket A#1, transitioned A#1 to scheduled" in out.text
+    assert "Auto-assigned @ann to shift A#1, transitioned A#1 to scheduled" in out.text
     assert s.run("task show A#0").data.task.state == "pending"

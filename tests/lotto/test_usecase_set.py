@@ -53,7 +53,7 @@ def _shift(s: Script, n: int, start: datetime, hours: int):
     assert task.require == REQUIRE
     assert task.limit == LIMIT
     filled = s.run(f"task fill SET#{n}")
-    assert filled.text.startswith("Auto-assigned @") and filled.text.endswith(f" to ticket SET#{n}")
+    assert filled.text.startswith("Auto-assigned @") and filled.text.endswith(f" to shift SET#{n}")
     _check_fill(s, filled.data.task)
     return filled.data.task
 

@@ -26,7 +26,6 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
         actor = mention(n.actor_id) if n.actor_id else "The autopilot"
     kind = n.task_type or "task"
     task = f"{kind} **{n.task_id}**"
-    task_cap = f"{kind.capitalize()} **{n.task_id}**"
     start = fmt_when(n.start, zone) if n.start else "a time not yet known"
     finish = fmt_when(n.finish, zone) if n.finish else "a time not yet known"
     rot = f"**{n.rotation_id}**"
@@ -63,11 +62,12 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
         ),
         "finished": f"###### Your {task} is finished\n{actor} finished {task}. Thank you!",
         "remind_start": (
-            f"###### Reminder: your {task} starts soon\n{task_cap} "
+            f"###### Reminder: your {task} starts soon\n{actor} reminds you: {task} "
             f"starts at {start} and runs until {finish}."
         ),
         "remind_finish": (
-            f"###### Reminder: your {task} finishes soon\n{task_cap} finishes at {finish}."
+            f"###### Reminder: your {task} finishes soon\n{actor} reminds you: {task} "
+            f"finishes at {finish}."
         ),
     }
     text = texts.get(n.kind)

@@ -134,10 +134,11 @@ def user_with_skills(
 def auto_assigned(
     task_id: str, added: list[str], users: dict[str, User], mention: Mention, kind: str = "task"
 ) -> str:
-    """The fill line: ``Auto-assigned @a (webapp-◈), @b to shift R#N`` (``kind``: shift/ticket)."""
+    """The fill line: ``Auto-assigned @a (webapp advanced), @b to shift R#N`` (``kind``:
+    shift or ticket)."""
     if not added:
         return f"Auto-assigned nobody to {kind} {task_id}: it already meets its requirements"
-    who = ", ".join(user_with_skills(uid, users, mention, glyphs=True) for uid in added)
+    who = ", ".join(user_with_skills(uid, users, mention) for uid in added)
     return f"Auto-assigned {who} to {kind} {task_id}"
 
 
