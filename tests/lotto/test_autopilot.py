@@ -309,11 +309,12 @@ def test_a_failed_fill_is_reported_and_the_run_goes_on(setup):
     # The original aborted the whole run on a failed fill; an unfillable shift must
     # not keep the running one from finishing or the next from being reminded.
     svc, kv = setup
-    run = lambda when: svc.rotation_autopilot(
-        api.RotationAutopilotRequest(rotation=ref("TEST")),  # noqa: E731
-        actor_id=ACTOR,
-        now=t(when),
-    )
+
+    def run(when):
+        return svc.rotation_autopilot(
+            api.RotationAutopilotRequest(rotation=ref("TEST")), actor_id=ACTOR, now=t(when)
+        )
+
     for day in ("2020-01-01T12:00", "2020-01-02T12:00", "2020-01-05T12:00"):
         run(day)
     busy = [u for u in MEMBERS if u not in task_of(kv, "TEST#0").mattermost_user_ids]

@@ -7,9 +7,8 @@ from datetime import timedelta
 from lotto import api
 from lotto.model.record import decode
 from lotto.model.rotation import Rotation
-
-from tests.lotto.test_service_support import ACTOR, NOW, make_service, ref, utc  # isort: skip (loads lotto.service first)
-from lotto.service.autopilot import MAX_CREATE_AHEAD  # noqa: E402
+from lotto.service.autopilot import MAX_CREATE_AHEAD
+from tests.lotto.test_service_support import ACTOR, NOW, make_service, ref, utc
 
 
 def _autopilot(svc, now=NOW):

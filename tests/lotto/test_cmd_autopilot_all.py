@@ -1,4 +1,5 @@
-"""``/lotto autopilot`` (the README's top-level command): every active rotation, as the acting user."""
+"""``/lotto autopilot`` (the README's top-level command): every active rotation, as the acting
+user."""
 
 from __future__ import annotations
 

@@ -161,7 +161,10 @@ def test_a_need_with_several_skills_says_to_give_one_per_command(kv_memory, what
 
 def test_qualify_and_disqualify_name_who_changed_like_join_and_leave(kv_memory):
     s = Script(kv_memory)
-    head = lambda line: s.run(line).text.splitlines()[0]  # noqa: E731
+
+    def head(line):
+        return s.run(line).text.splitlines()[0]
+
     assert head("user qualify @a -s web-2,db") == "Qualified @a for web-▣, db-◉."
     assert (
         head("user qualify @a @b -s web-2")

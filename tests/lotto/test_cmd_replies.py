@@ -1,4 +1,5 @@
-"""Replies that tell the user what happened and what to do next (join, leave, show, unavailable, needs)."""
+"""Replies that tell the user what happened and what to do next (join, leave, show,
+unavailable, needs)."""
 
 from __future__ import annotations
 

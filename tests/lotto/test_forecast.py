@@ -164,14 +164,7 @@ def test_existing_shifts_keep_their_users_and_pending_ones_are_topped_up():
     ids = ["a", "b", "c", "d"]
     rot = _rotation(ids, require={"any": 2})
     users = _users(ids)
-    t0 = Task(
-        task_id="R#0",
-        rotation_id="R",
-        state=STATE_FINISHED,
-        expected_start=BEGIN,
-        expected_duration=WEEK,
-        mattermost_user_ids=["a", "b"],
-    )
+    # R#0 (finished, served by a and b) is in the rotation's list but not among the open tasks.
     t1 = Task(
         task_id="R#1",
         rotation_id="R",

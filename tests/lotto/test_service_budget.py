@@ -244,7 +244,7 @@ def _together(n: int, work) -> None:
         try:
             barrier.wait()
             work(i)
-        except BaseException as err:  # noqa: BLE001 - reported below
+        except BaseException as err:  # reported below
             errors.append(err)
 
     threads = [threading.Thread(target=body, args=(i,)) for i in range(n)]

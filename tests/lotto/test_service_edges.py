@@ -242,7 +242,7 @@ def test_a_forecast_out_of_range_is_a_bad_time_error(kv):
         )
 
 
-# ----------------------------------------------------------------------------- names too long to store
+# ------------------------------------------------------------------------- names too long to store
 
 
 @pytest.mark.parametrize(

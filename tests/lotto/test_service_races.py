@@ -54,7 +54,7 @@ def race(kv, *calls):
     def body(i):
         try:
             results[i] = calls[i](svc)
-        except BaseException as err:  # noqa: BLE001 - reported below
+        except BaseException as err:  # reported below
             errors.append(err)
             ikv.barrier.abort()
 
@@ -107,11 +107,12 @@ def _assign(tid, *uids, force=False):
 def test_two_tickets_at_once_get_distinct_numbers(kv):
     s = make_service(kv)
     s.rotation_new(api.RotationNewRequest(name="T", task_type="ticket"), actor_id=ACTOR, now=NOW)
-    new = lambda summary: (
-        lambda svc: svc.task_new_ticket(  # noqa: E731
+
+    def new(summary):
+        return lambda svc: svc.task_new_ticket(
             api.TaskNewTicketRequest(rotation=ref("T"), summary=summary), actor_id=ACTOR, now=NOW
         )
-    )
+
     a, b = race(kv, new("a"), new("b"))
     assert {a.task.task_id, b.task.task_id} == {"T#1", "T#2"}
     rotation = rec(kv, Rotation, "rotation:T")
@@ -127,7 +128,10 @@ def test_assign_and_fill_of_one_task_keep_both(svc, kv):
         now=NOW,
     )
     _shift(svc, 0)
-    fill = lambda s: s.task_fill(api.TaskFillRequest(task_id="R#0"), actor_id=ACTOR, now=NOW)  # noqa: E731
+
+    def fill(s):
+        return s.task_fill(api.TaskFillRequest(task_id="R#0"), actor_id=ACTOR, now=NOW)
+
     race(kv, _assign("R#0", "u0"), fill)
     task = rec(kv, Task, "task:R#0")
     assert "u0" in task.mattermost_user_ids
@@ -159,9 +163,14 @@ def test_two_assigns_to_one_task_keep_both(svc, kv):
 
 def test_assign_and_qualify_of_one_user_keep_both(svc, kv):
     _shift(svc, 0)
-    qualify = lambda s: s.user_qualify(  # noqa: E731
-        api.UserQualifyRequest(user_ids=["u0"], skills=[("webapp", 2)]), actor_id=ACTOR, now=NOW
-    )
+
+    def qualify(s):
+        return s.user_qualify(
+            api.UserQualifyRequest(user_ids=["u0"], skills=[("webapp", 2)]),
+            actor_id=ACTOR,
+            now=NOW,
+        )
+
     race(kv, _assign("R#0", "u0"), qualify)
     user = rec(kv, User, "user:u0")
     assert user.skill_levels == {"webapp": 2}
@@ -169,16 +178,16 @@ def test_assign_and_qualify_of_one_user_keep_both(svc, kv):
 
 
 def test_join_and_archive_at_once(svc, kv):
-    join = lambda s: s.user_join(
-        api.UserJoinRequest(rotation=ref("R"), user_ids=["late"]),  # noqa: E731
-        actor_id=ACTOR,
-        now=NOW,
-    )
-    archive = lambda s: s.rotation_archive(
-        api.RotationArchiveRequest(rotation=ref("R")),  # noqa: E731
-        actor_id=ACTOR,
-        now=NOW,
-    )
+    def join(s):
+        return s.user_join(
+            api.UserJoinRequest(rotation=ref("R"), user_ids=["late"]), actor_id=ACTOR, now=NOW
+        )
+
+    def archive(s):
+        return s.rotation_archive(
+            api.RotationArchiveRequest(rotation=ref("R")), actor_id=ACTOR, now=NOW
+        )
+
     ikv = Interleaved(kv, 2)
     s = make_service(ikv)
     outcome: dict[str, object] = {}
@@ -186,7 +195,7 @@ def test_join_and_archive_at_once(svc, kv):
     def body(name, call):
         try:
             outcome[name] = call(s)
-        except BaseException as err:  # noqa: BLE001
+        except BaseException as err:  # reported below
             outcome[name] = err
             ikv.barrier.abort()
 
@@ -221,11 +230,12 @@ def test_autopilot_and_assign_at_once(svc, kv):
         now=NOW,
     )
     _shift(svc, 0)
-    autopilot = lambda s: s.rotation_autopilot(
-        api.RotationAutopilotRequest(rotation=ref("R")),  # noqa: E731
-        actor_id=ACTOR,
-        now=NOW,
-    )
+
+    def autopilot(s):
+        return s.rotation_autopilot(
+            api.RotationAutopilotRequest(rotation=ref("R")), actor_id=ACTOR, now=NOW
+        )
+
     # Whichever commits first, the other re-runs on its records (--force: the
     # autopilot may have scheduled R#0 by the time the assign re-runs).
     race(kv, autopilot, _assign("R#0", "u5", force=True))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -279,7 +279,10 @@ def test_fixed_duration_period_uses_the_shift_number():
 
 def test_shift_number_at():
     beginning = parse_time("2019-01-16", LA)
-    at = lambda text: shift_number_at(beginning, "monthly", LA, utc(text))  # noqa: E731
+
+    def at(text):
+        return shift_number_at(beginning, "monthly", LA, utc(text))
+
     assert at("2019-01-16T08:00") == 0
     assert at("2019-02-16T07:59") == 0
     assert at("2019-02-16T08:00") == 1
@@ -318,5 +321,5 @@ def test_a_time_that_is_out_of_range_in_utc_is_a_bad_time(text, zone):
 
 
 def test_format_time_pads_early_years_to_four_digits():
-    assert format_time(datetime(1, 1, 1, 9, 5, tzinfo=timezone.utc)) == "0001-01-01T09:05"
-    assert format_time(datetime(999, 12, 31, tzinfo=timezone.utc)) == "0999-12-31"
+    assert format_time(datetime(1, 1, 1, 9, 5, tzinfo=UTC)) == "0001-01-01T09:05"
+    assert format_time(datetime(999, 12, 31, tzinfo=UTC)) == "0999-12-31"

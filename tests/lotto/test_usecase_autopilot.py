@@ -7,6 +7,12 @@ from datetime import UTC, datetime, timedelta
 from tests.lotto.test_cmd_support import TWO_AUTOPILOT_ROTATIONS, Script
 
 UTC = UTC
+# The worked example's eight users and its full autopilot settings.
+TEST_USERS = " ".join(f"@test-user{n}" for n in range(1, 9))
+TEST_AUTOPILOT = (
+    "--create --create-prior 800h --schedule --schedule-prior=100h --start-finish "
+    "--remind-start --remind-start-prior=24h --remind-finish --remind-finish-prior=24h"
+)
 STEPS = [
     "finish reminder",
     "finish",
@@ -36,12 +42,12 @@ def _filled(s: Script, task_id: str) -> str:
 
 def test_autopilot_worked_example(kv):
     s = Script(kv, tz="America/Los_Angeles")
-    s.multi("""
+    s.multi(f"""
         rotation new TEST --beginning 2020-01-05T09:30 --period biweekly --seed 0
         rotation set task TEST --grace 400h
         rotation set require TEST --count 2
-        user join TEST @test-user1 @test-user2 @test-user3 @test-user4 @test-user5 @test-user6 @test-user7 @test-user8 --starting 2020-01-01
-        rotation set autopilot TEST --create --create-prior 800h --schedule --schedule-prior=100h --start-finish --remind-start --remind-start-prior=24h --remind-finish --remind-finish-prior=24h
+        user join TEST {TEST_USERS} --starting 2020-01-01
+        rotation set autopilot TEST {TEST_AUTOPILOT}
     """)
     s.poster.reset()
 
@@ -181,7 +187,10 @@ def test_a_pending_shift_that_has_ended_is_listed_as_skipped(kv):
     """)
     assert "    - created shift A#0" in s.run("rotation autopilot A --now 2020-01-02T12:00").text
     # Nobody ran the autopilot while A#0 (01-06T09:00 to 01-13T09:00) was due.
-    skipped = "    - skipped A#0: it ended at 2020-01-13T09:00 before it could be filled; it stays pending"
+    skipped = (
+        "    - skipped A#0: it ended at 2020-01-13T09:00 before it could be filled;"
+        " it stays pending"
+    )
     assert s.run("rotation autopilot A --now 2020-01-14T10:00").text == "\n".join(
         [
             "@test-user ran autopilot on A for 2020-01-14T10:00.",
@@ -199,8 +208,8 @@ def test_a_pending_shift_that_has_ended_is_listed_as_skipped(kv):
     (out,) = autopilot_all(s.env, datetime(2020, 1, 15, 18, tzinfo=UTC))
     assert out.ok, out.text
     assert (
-        "    - skipped A#0: it ended at 2020-01-13T17:00 before it could be filled; it stays pending"
-        in out.text
+        "    - skipped A#0: it ended at 2020-01-13T17:00 before it could be filled;"
+        " it stays pending" in out.text
     )
     assert "Auto-assigned @ann (none) to ticket A#1, transitioned A#1 to scheduled" in out.text
     assert s.run("task show A#0").data.task.state == "pending"

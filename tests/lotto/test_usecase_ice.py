@@ -55,7 +55,7 @@ def test_ice_breaker_manual(kv):
     assert [uid for uid, _ in sent] == [first, second, first, second, *ice2, first, second]
     kinds = ["scheduled"] * 2 + ["started"] * 2 + ["scheduled"] * 2 + ["finished"] * 2
     tasks = ["ICE#1"] * 4 + ["ICE#2"] * 2 + ["ICE#1"] * 2
-    for (uid, text), kind, tid in zip(sent, kinds, tasks):
+    for (_, text), kind, tid in zip(sent, kinds, tasks, strict=True):
         assert f"**{tid}**" in text and "@test-user " in text, text
         assert kind in text, text
         assert "TODO" not in text

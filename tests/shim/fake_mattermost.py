@@ -4,8 +4,9 @@ It runs on a loopback port in a thread and serves only what the shim calls:
 users (by id, ``me``, by username, in bulk, by role), direct channels, posts and
 ephemeral posts. Every request must route to an operation of
 ``mattermost-openapi-v4.yaml`` and carry only declared query parameters and a
-body that validates against it, and every response it sends is validated too; anything else is recorded in
-``violations`` (the fixture fails the test when that list is not empty).
+body that validates against it, and every response it sends is validated too;
+anything else is recorded in ``violations`` (the fixture fails the test when that
+list is not empty).
 """
 
 from __future__ import annotations
