@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.lotto.test_cmd_support import Script, assert_clean_error, dump
+from tests.lotto.helpers import dump
+from tests.lotto.test_cmd_support import Script, assert_clean_error
 
 SETUP = """
     rotation new ICE --beginning 2020-03-05T09:00 --period weekly

@@ -9,7 +9,8 @@ import pytest
 
 from lotto.commands import Env, execute
 from lotto.local import LocalDirectory
-from tests.lotto.test_cmd_support import Script, assert_clean_error, assert_rejected_unchanged, dump
+from tests.lotto.helpers import dump
+from tests.lotto.test_cmd_support import Script, assert_clean_error, assert_rejected_unchanged
 
 NOW = datetime(2020, 3, 1, 12, tzinfo=UTC)
 MEMBERS = ["ann", "bob", "cid", "dee", "eve", "fay"]

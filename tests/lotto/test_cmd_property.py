@@ -17,7 +17,8 @@ import kvstore
 from kvstore.backends import discard_memory
 from lotto import PLUGIN_ID
 from lotto.commands.tree import ROOT, Command
-from tests.lotto.test_cmd_support import Script, assert_clean_error, dump
+from tests.lotto.helpers import dump
+from tests.lotto.test_cmd_support import Script, assert_clean_error
 
 WORDS = [
     "/lotto",

@@ -1,14 +1,20 @@
-"""Helpers for the command-layer tests (a script runner and a store dump), and their checks."""
+"""Helpers for the command-layer tests: a script runner and checks of failed commands."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from pathlib import Path
 
-from lotto import PLUGIN_ID
 from lotto.commands import Env, Outcome, execute
 from lotto.local import LocalDirectory, RecordingPoster
+from tests.lotto.helpers import dump
+
+__all__ = [
+    "INTERNAL_ERROR",
+    "TWO_AUTOPILOT_ROTATIONS",
+    "Script",
+    "assert_clean_error",
+    "assert_rejected_unchanged",
+]
 
 INTERNAL_ERROR = "internal error"
 
@@ -50,19 +56,6 @@ class Script:
         ]
 
 
-def dump(kv) -> dict[str, bytes | None]:
-    """Every key of the store with its value (for byte-for-byte comparisons)."""
-    keys: list[str] = []
-    page = 0
-    while True:
-        batch = kv.list_keys(page, 1000)
-        keys += batch
-        if len(batch) < 1000:
-            break
-        page += 1
-    return {key: kv.get(key) for key in sorted(keys)}
-
-
 def assert_clean_error(out: Outcome) -> None:
     """A failed command: one paragraph, no traceback, not an internal error."""
     assert not out.ok
@@ -79,18 +72,6 @@ def assert_rejected_unchanged(script: Script, line: str, *, now: datetime | None
     assert_clean_error(out)
     assert dump(script.env.kv) == before
     return out
-
-
-def test_plugin_id_matches_plugin_json():
-    plugin = json.loads((Path(__file__).parents[2] / "plugin.json").read_text())
-    assert PLUGIN_ID == plugin["id"]
-
-
-def test_dump_sees_writes(kv_memory):
-    before = dump(kv_memory)
-    Script(kv_memory).run("rotation new ICE --beginning 2020-01-01")
-    after = dump(kv_memory)
-    assert before != after and any("ICE" in k for k in after)
 
 
 # Two rotations on autopilot: A needs 5 people but has 1 (its fills fail), B can be filled.

@@ -9,9 +9,12 @@ import pytest
 
 from lotto import api
 from lotto.errors import BadTimeError
+from lotto.local import LocalDirectory
 from lotto.model.rotation import FILLER_QUEUE
+from lotto.ports import Profile
 from lotto.service.forecasting import forecast
-from tests.lotto.test_service_support import ACTOR, NOW, dump, make_service, ref, utc
+from tests.lotto.helpers import dump
+from tests.lotto.test_service_support import ACTOR, NOW, make_service, ref, utc
 
 
 def _rotation(svc, name="R", **kw):
@@ -245,6 +248,15 @@ def test_a_forecast_out_of_range_is_a_bad_time_error(kv):
 # ------------------------------------------------------------------------- names too long to store
 
 
+class _KnowsLongIds(LocalDirectory):
+    """A local directory where ids longer than its 64 characters are users too, so that the
+    store's key-length check, not the directory, is what refuses them."""
+
+    def by_ids(self, user_ids: list[str]) -> dict[str, Profile]:
+        """Every non-empty id is a user."""
+        return {u: Profile(user_id=u, username=u, time_zone=self.tz) for u in user_ids if u}
+
+
 @pytest.mark.parametrize(
     "call",
     [
@@ -263,7 +275,7 @@ def test_a_forecast_out_of_range_is_a_bad_time_error(kv):
 def test_a_name_too_long_to_be_a_key_is_an_input_error(kv, call):
     from lotto.errors import InputError
 
-    svc = make_service(kv)
+    svc = make_service(kv, directory=_KnowsLongIds())
     _rotation(svc)
     before = dump(kv)
     with pytest.raises(InputError, match="too long"):

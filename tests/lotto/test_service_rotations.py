@@ -12,7 +12,8 @@ from lotto.errors import AmbiguousError, BadTimeError, InputError, LottoError, N
 from lotto.model.record import decode
 from lotto.model.rotation import Rotation
 from lotto.store import OpenTasks
-from tests.lotto.test_service_support import ACTOR, NOW, dump, make_service, ref, utc
+from tests.lotto.helpers import dump
+from tests.lotto.test_service_support import ACTOR, NOW, make_service, ref, utc
 
 
 @pytest.fixture

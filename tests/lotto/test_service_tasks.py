@@ -21,7 +21,8 @@ from lotto.model.rotation import Rotation
 from lotto.model.task import Task
 from lotto.model.timeutil import format_time, parse_time
 from lotto.model.user import User
-from tests.lotto.test_service_support import ACTOR, NOW, dump, make_service, ref, utc
+from tests.lotto.helpers import dump
+from tests.lotto.test_service_support import ACTOR, NOW, make_service, ref, utc
 
 H = timedelta(hours=1)
 
@@ -300,7 +301,7 @@ def test_unassign_started_task_needs_force_and_notifies(svc, kv):
 
 def test_unknown_users_and_tasks(svc, kv):
     shift(svc, 0)
-    fails_unchanged(kv, NotFoundError, lambda: assign(svc, "R#0", "ghost1"), match="ghost1")
+    fails_unchanged(kv, NotFoundError, lambda: assign(svc, "R#0", "?ghost1"), match="ghost1")
     fails_unchanged(kv, NotFoundError, lambda: assign(svc, "R#9", "a"), match="R#9")
     fails_unchanged(kv, NotFoundError, lambda: assign(svc, "Q#0", "a"))
     fails_unchanged(kv, InputError, lambda: assign(svc, "R0", "a"), match="task id")

@@ -8,7 +8,8 @@ from lotto import api
 from lotto.errors import BadSkillError, BadTimeError, LottoError, NotFoundError
 from lotto.model.record import decode
 from lotto.model.user import User
-from tests.lotto.test_service_support import ACTOR, NOW, dump, make_service, ref, utc
+from tests.lotto.helpers import dump
+from tests.lotto.test_service_support import ACTOR, NOW, make_service, ref, utc
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def test_disqualify_every_user_even_after_an_unchanged_one(svc, kv):
 @pytest.mark.parametrize(
     "call",
     [
-        lambda s: qualify(s, ["a", "ghost"], [("webapp", 1)]),
+        lambda s: qualify(s, ["a", "?ghost"], [("webapp", 1)]),
         lambda s: qualify(s, ["a"], [("web app", 1)]),
         lambda s: qualify(s, ["a"], [("any", 1)]),
         lambda s: qualify(s, ["a"], [("webapp", 7)]),

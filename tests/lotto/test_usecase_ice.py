@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from tests.lotto.test_cmd_support import Script, assert_clean_error, dump
+from tests.lotto.helpers import dump
+from tests.lotto.test_cmd_support import Script, assert_clean_error
 
 SETUP = """
     rotation new ICE --period weekly --beginning 2020-03-05T09:00PST --seed=1
