@@ -9,6 +9,7 @@ open of the same NAME in one process shares one server, and a bare
 
 from __future__ import annotations
 
+import re
 import threading
 from urllib.parse import urlsplit
 
@@ -56,13 +57,18 @@ def discard_memory(url_or_name: str) -> None:
         _memory_servers.pop(name, None)
 
 
-def redact(url: str) -> str:
-    """``url`` with any password replaced by ``***``, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
+# scheme://user:password@host — the password runs to the last "@" before the
+# path, as urlsplit reads it, so a password holding "@" is masked whole. When
+# in doubt (a stray "?" or "@" in the URL) it masks more, never less.
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:]*:)[^/\s]*@")
+
+
+def redact(text: str) -> str:
+    """``text`` with the password of every ``scheme://user:password@`` URL in it as ``***``.
+
+    For messages and logs: ``text`` may be one URL or a sentence quoting several.
+    """
+    return _URL_PASSWORD.sub(r"\1***@", text)
 
 
 def connect(url: str) -> redis.Redis:

@@ -5,17 +5,25 @@ Tree (every error carries its context as attributes, e.g. ``key``)::
     KVError                         root; ``str(err)`` is one clear sentence
     ├── InvalidKeyError             empty or non-string key (also a ValueError)
     │   └── KeyTooLongError         key longer than 150 characters (Mattermost's limit)
-    ├── InvalidArgumentError        bad plugin id, URL, expiry, paging or option mix (also a ValueError)
+    ├── InvalidArgumentError        bad plugin id, URL, expiry, paging or option mix
+    │                               (also a ValueError)
     ├── ConflictError               a unit of work kept conflicting; ``attempts`` were used up
     └── BackendError                Redis failed: connection refused, timeout, error reply
 
 A ``BackendError`` raised while a unit of work commits means the outcome is
 unknown (the reply was lost); callers should report it, not blindly retry.
+
+``ContextError`` is the domain-free base of ``KVError`` and of the other
+packages' roots (``lotto.errors.LottoError``, ``shim.errors.ShimError``): a
+message plus keyword context kept as attributes. It lives here because
+``kvstore`` is the bottom of ``shim -> lotto -> kvstore``; catch a package's
+own root, not ``ContextError``.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "ContextError",
     "KVError",
     "InvalidKeyError",
     "KeyTooLongError",
@@ -25,8 +33,12 @@ __all__ = [
 ]
 
 
-class KVError(Exception):
-    """Root of every kvstore error."""
+class ContextError(Exception):
+    """An error with a message and its context: ``ContextError(message, **context)``.
+
+    ``str(err)`` is ``message``; ``err.context`` is the keyword arguments, each
+    also set as an attribute (``err.key``, ``err.rotation_id``, …).
+    """
 
     def __init__(self, message: str, **context: object) -> None:
         super().__init__(message)
@@ -37,6 +49,10 @@ class KVError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class KVError(ContextError):
+    """Root of every kvstore error."""
 
 
 class InvalidKeyError(KVError, ValueError):

@@ -33,10 +33,7 @@ class Lock:
         if self._released:
             return False
         self._released = True
-        store = self._store
-        return bool(
-            store._call("unlock", self.name, store._cad, keys=[self.full_key], args=[self.token])
-        )
+        return self._store.release_lock(self.name, self.token)
 
     def __enter__(self) -> Lock:
         return self

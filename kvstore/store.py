@@ -18,11 +18,13 @@ one DEL per 500 keys for ``delete_all``). ``round_trips`` counts them all.
 
 from __future__ import annotations
 
+import random
 import re
 import secrets
 import threading
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeAlias, TypeVar, cast
 
 import redis
 
@@ -40,12 +42,19 @@ _SCAN_BATCH = 1000
 _DELETE_BATCH = 500
 # Long enough to outlive redis-py resending a commit after a lost reply.
 COMMIT_MARKER_TTL_MS = 120_000
+# The client never decodes replies (no decode_responses), so values come back as
+# bytes; redis-py's annotations also allow str, hence the casts on reads below.
+_Value: TypeAlias = bytes | None
 
 T = TypeVar("T")
 
 
-def open(url: str, plugin_id: str) -> KVStore:  # noqa: A001 - the documented entry point
-    """Open the KV store at ``url`` (redis://, rediss://, unix://, memory://NAME) for ``plugin_id``."""
+# Shadows the builtin on purpose: ``kvstore.open`` is the documented entry point.
+def open(url: str, plugin_id: str) -> KVStore:
+    """Open the KV store at ``url`` for ``plugin_id``.
+
+    ``url`` is redis://, rediss://, unix:// or memory://NAME (see ``kvstore.backends``).
+    """
     if not isinstance(plugin_id, str) or not _PLUGIN_ID.fullmatch(plugin_id):
         raise InvalidArgumentError(
             f"invalid plugin id {plugin_id!r}: use 1-190 letters, digits, '.', '-' or '_'",
@@ -104,7 +113,7 @@ class KVStore:
         self._round_trips = 0
         self._cas = client.register_script(scripts.COMPARE_AND_SET)
         self._cad = client.register_script(scripts.COMPARE_AND_DELETE)
-        self._commit = client.register_script(scripts.COMMIT)
+        self._commit_script = client.register_script(scripts.COMMIT)
         self._read_follow = client.register_script(scripts.READ_FOLLOW)
 
     # -- introspection ---------------------------------------------------
@@ -131,7 +140,7 @@ class KVStore:
     def __repr__(self) -> str:
         return f"KVStore({self._url!r}, plugin_id={self._plugin_id!r})"
 
-    # -- plumbing shared with the unit of work and locks ------------------
+    # -- plumbing (private: helpers in other modules use the public primitives below)
 
     def _call(self, op: str, key: str | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Make one Redis round trip, counting it and turning Redis errors into BackendError."""
@@ -151,7 +160,7 @@ class KVStore:
 
     def get(self, key: str) -> bytes | None:
         """The value of ``key``, or None if it is absent or expired (KVGet)."""
-        return self._call("get", key, self._client.get, self.full_key(key))
+        return cast(_Value, self._call("get", key, self._client.get, self.full_key(key)))
 
     def get_many(self, keys: Iterable[str]) -> dict[str, bytes | None]:
         """Values of several keys in one MGET round trip (none if ``keys`` is empty)."""
@@ -159,8 +168,8 @@ class KVStore:
         full = [self.full_key(k) for k in wanted]
         if not full:
             return {}
-        values = self._call("get_many", None, self._client.mget, full)
-        return dict(zip(wanted, values))
+        values = cast(list[_Value], self._call("get_many", None, self._client.mget, full))
+        return dict(zip(wanted, values, strict=True))
 
     def set(self, key: str, value: bytes | None) -> None:
         """Store ``value`` under ``key`` without expiry; None deletes the key (KVSet)."""
@@ -276,7 +285,7 @@ class KVStore:
             cursor, batch = self._call(
                 "scan", None, self._client.scan, cursor, match=pattern, count=_SCAN_BATCH
             )
-            found.update(batch)
+            found.update(cast(list[bytes], batch))
             if int(cursor) == 0:
                 return list(found)
 
@@ -327,3 +336,50 @@ class KVStore:
         from .unit import run_unit
 
         return run_unit(self, fn, attempts=attempts)
+
+    # -- primitives of locks and units of work (one round trip each) -------
+
+    def release_lock(self, name: str, token: bytes) -> bool:
+        """Delete the lock ``name`` only while it holds ``token``; returns whether it did.
+
+        ``Lock.release`` uses it: a holder whose lease ran out never removes a
+        lock that another process has taken since (``scripts.COMPARE_AND_DELETE``).
+        """
+        full = self._special_key("lock", name)
+        return bool(self._call("unlock", name, self._cad, keys=[full], args=[token]))
+
+    def read_follow(
+        self, keys: Sequence[str], field: str, containing: str, prefixes: Sequence[str]
+    ) -> list[Any]:
+        """Read ``keys`` and what the last of them (an index) names, as ``scripts.READ_FOLLOW``.
+
+        The last key holds a JSON object whose ``field`` is an array of names;
+        for each name containing ``containing`` (all when empty) the keys
+        ``prefix + name`` are read too. Returns the script's flat reply: the
+        values of ``keys``, then per name the name and one value per prefix.
+        """
+        args = [len(keys), field, containing, self._prefix, *prefixes]
+        full = [self.full_key(k) for k in keys]
+        return cast(
+            list[Any],
+            self._call("get_many", keys[-1], self._read_follow, keys=full, args=args),
+        )
+
+    def commit_unit(
+        self, reads: Sequence[tuple[str, _Value]], writes: Sequence[tuple[str, _Value]]
+    ) -> int:
+        """Apply ``writes`` only if every key of ``reads`` still holds the value read.
+
+        A value None means absent (for a read) or delete (for a write). Atomic and
+        safe to resend (``scripts.COMMIT``, with a marker that lives
+        ``COMMIT_MARKER_TTL_MS``). Returns 0 when applied, else the 1-based index
+        in ``reads`` of the first key that changed (then nothing was written).
+        """
+        marker = self._special_key("commit", f"{time.time_ns():x}-{random.getrandbits(64):016x}")
+        keys = [self.full_key(k) for k, _ in reads] + [self.full_key(k) for k, _ in writes]
+        args: list[bytes | int] = [len(reads), COMMIT_MARKER_TTL_MS]
+        for _, value in reads:
+            args += [b"0", b""] if value is None else [b"1", value]
+        for _, value in writes:
+            args += [b"D", b""] if value is None else [b"S", value]
+        return int(self._call("commit", None, self._commit_script, keys=[*keys, marker], args=args))

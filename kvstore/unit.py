@@ -23,10 +23,10 @@ import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import ConflictError, InvalidArgumentError, KVError
-from .store import COMMIT_MARKER_TTL_MS, as_bytes, check_key
+from .store import as_bytes, check_key
 
 if TYPE_CHECKING:
     from .store import KVStore
@@ -71,11 +71,9 @@ class UnitOfWork:
                 "this unit of work has finished; use the uow passed to the current fn call"
             )
 
-    def _round_trip(
-        self, op: str, key: str | None, fn: Callable[..., T], *args: object, **kwargs: object
-    ) -> T:
+    def _round_trip(self, fn: Callable[..., T], *args: Any) -> T:
         self.round_trips += 1
-        return self._store._call(op, key, fn, *args, **kwargs)
+        return fn(*args)
 
     def _view(self, key: str) -> bytes | None:
         return self._written[key] if key in self._written else self._read[key]
@@ -85,9 +83,7 @@ class UnitOfWork:
         self._check_open()
         check_key(key)
         if key not in self._written and key not in self._read:
-            self._read[key] = self._round_trip(
-                "get", key, self._store.redis.get, self._store.full_key(key)
-            )
+            self._read[key] = self._round_trip(self._store.get, key)
         return self._view(key)
 
     def get_many(
@@ -107,31 +103,23 @@ class UnitOfWork:
             k for k in dict.fromkeys(wanted) if k not in self._written and k not in self._read
         ]
         if missing:
-            full = [self._store.full_key(k) for k in missing]
-            values = self._round_trip("get_many", None, self._store.redis.mget, full)
-            self._read.update(zip(missing, values))
+            self._read.update(self._round_trip(self._store.get_many, missing))
         return {k: self._view(k) for k in wanted}
 
     def _get_following(self, wanted: list[str], follow: Follow) -> dict[str, bytes | None]:
-        store = self._store
         plain = list(dict.fromkeys([*wanted, check_key(follow.list_key)]))
         plain.remove(follow.list_key)
         plain.append(follow.list_key)  # the script expects the list key last
         prefixes = list(follow.prefixes)
-        args = [len(plain), follow.field, follow.containing, store._prefix, *prefixes]
         flat = self._round_trip(
-            "get_many",
-            follow.list_key,
-            store._read_follow,
-            keys=[store.full_key(k) for k in plain],
-            args=args,
+            self._store.read_follow, plain, follow.field, follow.containing, prefixes
         )
-        fetched = dict(zip(plain, flat[: len(plain)]))
+        fetched = dict(zip(plain, flat[: len(plain)], strict=True))
         rest = flat[len(plain) :]
         step = 1 + len(prefixes)
         for i in range(0, len(rest), step):
             name = rest[i].decode() if isinstance(rest[i], bytes) else str(rest[i])
-            for prefix, value in zip(prefixes, rest[i + 1 : i + step]):
+            for prefix, value in zip(prefixes, rest[i + 1 : i + step], strict=True):
                 fetched[check_key(prefix + name)] = value
         for key, value in fetched.items():
             # A key read earlier keeps its first value: that is what the commit
@@ -157,21 +145,8 @@ class UnitOfWork:
         self._open = False
         if not self._written:
             return None
-        store = self._store
         reads = list(self._read.items())
-        writes = list(self._written.items())
-        marker = store._special_key("commit", f"{time.time_ns():x}-{random.getrandbits(64):016x}")
-        keys = (
-            [store.full_key(k) for k, _ in reads]
-            + [store.full_key(k) for k, _ in writes]
-            + [marker]
-        )
-        args: list[bytes | int] = [len(reads), COMMIT_MARKER_TTL_MS]
-        for _, value in reads:
-            args += [b"0", b""] if value is None else [b"1", value]
-        for _, value in writes:
-            args += [b"D", b""] if value is None else [b"S", value]
-        changed = int(self._round_trip("commit", None, store._commit, keys=keys, args=args))
+        changed = self._round_trip(self._store.commit_unit, reads, list(self._written.items()))
         return reads[changed - 1][0] if changed else None
 
 

@@ -21,6 +21,8 @@ Add new classes here, under the root, and keep this docstring in step.
 
 from __future__ import annotations
 
+from kvstore.errors import ContextError
+
 __all__ = [
     "LottoError",
     "InputError",
@@ -37,18 +39,8 @@ __all__ = [
 ]
 
 
-class LottoError(Exception):
+class LottoError(ContextError):
     """Root of every lotto error; the message is safe to show to a user."""
-
-    def __init__(self, message: str, **context: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.context = context
-        for key, value in context.items():
-            setattr(self, key, value)
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class InputError(LottoError):

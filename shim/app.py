@@ -1,7 +1,8 @@
 """The shim's HTTP endpoints (a Starlette ASGI app).
 
 - ``POST /api/v1/slash``: a Mattermost custom slash command (form-encoded, token checked)
-- ``POST /api/v1/execute_command``: the original plugin's HTTP API (bearer secret + ``Mattermost-User-ID``)
+- ``POST /api/v1/execute_command``: the original plugin's HTTP API (bearer secret +
+  ``Mattermost-User-ID``)
 - ``POST /hooks/OnActivate``, ``/hooks/OnConfigurationChange``, ``/hooks/ExecuteCommand``:
   plugin hooks forwarded by a thin Mattermost plugin (bearer secret, JSON)
 - ``GET /api/v1/authorized``, ``GET /healthz``
@@ -169,9 +170,7 @@ def create_app(runtime: Runtime) -> HeaderLimit:
             raise RequestError("now must be an RFC 3339 time") from None
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
-        result = await asyncio.to_thread(
-            runtime.autopilot.tick, tick, when.astimezone(UTC)
-        )
+        result = await asyncio.to_thread(runtime.autopilot.tick, tick, when.astimezone(UTC))
         return JSONResponse(result.as_json())
 
     @contextlib.asynccontextmanager

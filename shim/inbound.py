@@ -75,7 +75,7 @@ class HeaderLimit:
 
 
 def command_text(text: str) -> str:
-    """``text`` stripped; RequestError if it holds control characters (tab and line breaks are fine)."""
+    """``text`` stripped; RequestError if it holds control characters (tab, newline are fine)."""
     for ch in text:
         if ch in _BIDI or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"):
             raise RequestError(

@@ -88,7 +88,7 @@ class Runtime:
             return self.config.admin_user_ids
 
     def log_recipients(self) -> frozenset[str]:
-        """Who gets the admin-log DMs: the system admins and ``AdminUserIDs``, not the bot itself."""
+        """Who gets the admin-log DMs: system admins and ``AdminUserIDs``, not the bot itself."""
         return (self.admin_ids() | self.directory.system_admin_ids()) - {self.bot_user_id}
 
     def execute(self, actor_id: str, text: str) -> tuple[bool, str]:

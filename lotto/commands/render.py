@@ -13,9 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from lotto import api
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation
-from lotto.model.task import Task
+from lotto.model.task import TICKET_DURATION, Task
 from lotto.model.user import User
-from lotto.service.taskops import TICKET_DURATION
 
 __all__ = [
     "Mention",

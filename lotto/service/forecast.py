@@ -18,6 +18,7 @@ from lotto.model.task import Task
 from lotto.model.user import User
 from lotto.service.common import check_users, out_of_range, resolve_rotation, run
 from lotto.service.forecasting import forecast
+from lotto.service.ops import Ops
 from lotto.service.taskops import load_open_tasks
 from lotto.store import Session
 
@@ -65,7 +66,7 @@ def _simulate(
     return api.ForecastResult(rotation=rotation, seed=seed, forecast=result)
 
 
-class ForecastOps:
+class ForecastOps(Ops):
     """Mixin of :class:`lotto.service.Service`: forecasts of rotations and users."""
 
     def rotation_forecast(

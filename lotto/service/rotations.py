@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from lotto import api
 from lotto.errors import InputError
 from lotto.model import keys
+from lotto.model.index import OpenTasks
 from lotto.model.rotation import (
     FILLER_QUEUE,
     FILLER_SOLAR_LOTTERY,
@@ -19,8 +20,9 @@ from lotto.model.rotation import (
 from lotto.model.skill import ANY, need_id, parse_skill
 from lotto.model.timeutil import format_duration, get_zone, parse_period
 from lotto.service.common import resolve_rotation, run
+from lotto.service.ops import Ops
 from lotto.service.taskops import load_open_tasks
-from lotto.store import OpenTasks, Session
+from lotto.store import Session
 
 __all__ = ["RotationOps"]
 
@@ -47,7 +49,7 @@ def _non_negative(value, what: str, zero):
     return value
 
 
-class RotationOps:
+class RotationOps(Ops):
     """Mixin of :class:`lotto.service.Service`: rotation commands."""
 
     def info(self, req: api.InfoRequest, *, actor_id: str, now: datetime) -> api.InfoResult:
@@ -75,7 +77,7 @@ class RotationOps:
     def rotation_new(
         self, req: api.RotationNewRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
-        """Create a rotation; its id is the name, or name-xxxxxxx when a stored rotation has the name.
+        """Create a rotation; its id is the name, or name-xxxxxxx if a stored rotation has the name.
 
         Round trips: batch 1 = active index + ``rotation:<name>``; batch 2 (only when
         the name is taken) = the candidate suffixed id; commit.

@@ -7,9 +7,16 @@ from datetime import datetime
 from lotto import api
 from lotto.errors import InputError
 from lotto.model import keys
-from lotto.model.task import STATE_FINISHED, STATE_SCHEDULED, STATE_STARTED
+from lotto.model.task import (
+    STATE_FINISHED,
+    STATE_SCHEDULED,
+    STATE_STARTED,
+    default_shift_number,
+    shift_task_id,
+)
 from lotto.service import taskops
 from lotto.service.common import check_users, load_task, resolve_rotation, run
+from lotto.service.ops import Ops
 from lotto.store import Session
 
 __all__ = ["TaskOps"]
@@ -18,7 +25,7 @@ _NEIGHBOURS = 2  # finished shifts this many numbers either side are checked for
 _TRANSITION_TARGETS = (STATE_SCHEDULED, STATE_STARTED, STATE_FINISHED)
 
 
-class TaskOps:
+class TaskOps(Ops):
     """Mixin of :class:`lotto.service.Service`: task commands."""
 
     def task_new_shift(
@@ -37,13 +44,9 @@ class TaskOps:
 
         def fn(s: Session) -> api.TaskResult:
             rotation = resolve_rotation(s, req.rotation)
-            number = (
-                req.number
-                if req.number is not None
-                else taskops.default_shift_number(rotation, now)
-            )
+            number = req.number if req.number is not None else default_shift_number(rotation, now)
             near = [
-                f"{rotation.rotation_id}#{n}"
+                shift_task_id(rotation.rotation_id, n)
                 for n in range(number - _NEIGHBOURS, number + _NEIGHBOURS + 1)
             ]
             near = [t for t in near if t in rotation.task_ids]

@@ -11,6 +11,7 @@ from lotto.model.availability import REASON_PERSONAL, Event, add_events, clear_p
 from lotto.model.skill import ANY, LEVEL_SYMBOLS, parse_skill
 from lotto.service import taskops
 from lotto.service.common import check_users, notice, resolve_rotation, run
+from lotto.service.ops import Ops
 from lotto.store import Session
 
 __all__ = ["UserOps", "SkillOps"]
@@ -25,7 +26,7 @@ def _skill(text: str) -> str:
     return skill
 
 
-class UserOps:
+class UserOps(Ops):
     """Mixin of :class:`lotto.service.Service`: user commands."""
 
     def user_qualify(
@@ -92,7 +93,7 @@ class UserOps:
     def user_show(
         self, req: api.UserShowRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
-        """Users' records (never-seen users show empty, unsaved) and the active rotations they are in.
+        """Users' records (never-seen users show empty, unsaved) and their active rotations.
 
         Round trips: batch 1 = the users + the active index; batch 2 = the active rotations.
         """
@@ -216,7 +217,7 @@ class UserOps:
         return run(self.kv, fn, self.stats)
 
 
-class SkillOps:
+class SkillOps(Ops):
     """Mixin of :class:`lotto.service.Service`: the known-skills list."""
 
     def skill_new(

@@ -1,5 +1,4 @@
-"""Commands resolve @names and render users in batches through the Mattermost directory,
-not one request per user."""
+"""Commands resolve @names and render users in directory batches, not one request per user."""
 
 from __future__ import annotations
 
