@@ -13,6 +13,14 @@
   cached reads, buffered writes, one atomic validating commit, retries on
   conflict, then ``ConflictError``.
 
+- Waits are bounded: every round trip ends by a deadline — ``timeout``
+  seconds (``open(url, plugin_id, timeout=…)`` or the URL option
+  ``?timeout=…``, default 5) per call or per ``run``, or an enclosing
+  ``with store.deadline(at):`` — and then raises ``NoAnswerError`` (nothing
+  written) or ``OutcomeUnknownError`` (a write was sent, no answer came); see
+  ``kvstore.deadline``. ``await store.ping_async(timeout)`` probes Redis on an
+  event loop with its own connection.
+
 Errors live in ``kvstore.errors`` under the root ``KVError``.
 """
 
@@ -25,6 +33,8 @@ from .errors import (
     InvalidKeyError,
     KeyTooLongError,
     KVError,
+    NoAnswerError,
+    OutcomeUnknownError,
 )
 from .lock import Lock
 from .store import MAX_KEY_LENGTH, KVStore, open
@@ -43,4 +53,6 @@ __all__ = [
     "InvalidArgumentError",
     "ConflictError",
     "BackendError",
+    "NoAnswerError",
+    "OutcomeUnknownError",
 ]

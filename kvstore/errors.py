@@ -9,9 +9,15 @@ Tree (every error carries its context as attributes, e.g. ``key``)::
     │                               (also a ValueError)
     ├── ConflictError               a unit of work kept conflicting; ``attempts`` were used up
     └── BackendError                Redis failed: connection refused, timeout, error reply
+        ├── NoAnswerError           Redis did not answer in time; nothing was written
+        └── OutcomeUnknownError     a write was sent but no answer came: it may or may not
+                                    have been applied
 
-A ``BackendError`` raised while a unit of work commits means the outcome is
-unknown (the reply was lost); callers should report it, not blindly retry.
+Every Redis round trip runs under a deadline (``KVStore.timeout`` seconds, or an
+enclosing ``KVStore.deadline``), so these are raised within that bound, never
+after a retry loop of its own. ``OutcomeUnknownError`` is the only error after
+which a write may have landed; callers should say so and let the user look,
+not blindly retry.
 
 ``ContextError`` is the domain-free base of ``KVError`` and of the other
 packages' roots (``lotto.errors.LottoError``, ``shim.errors.ShimError``): a
@@ -30,6 +36,8 @@ __all__ = [
     "InvalidArgumentError",
     "ConflictError",
     "BackendError",
+    "NoAnswerError",
+    "OutcomeUnknownError",
 ]
 
 
@@ -73,3 +81,11 @@ class ConflictError(KVError):
 
 class BackendError(KVError):
     """The Redis backend failed (connection, timeout or error reply)."""
+
+
+class NoAnswerError(BackendError):
+    """Redis did not answer within the deadline, and nothing that writes was sent."""
+
+
+class OutcomeUnknownError(BackendError):
+    """A write reached Redis's socket but no answer came: it may or may not have been applied."""

@@ -14,21 +14,33 @@ and markers never show up in ``list_keys``.
 Round trips: every public method costs one Redis round trip, except
 ``list_keys`` and ``delete_all`` (one per SCAN batch of up to 1000 keys, plus
 one DEL per 500 keys for ``delete_all``). ``round_trips`` counts them all.
+
+Waits are bounded: every round trip must be answered by a deadline — the
+enclosing ``with store.deadline(at):`` if there is one, else ``timeout``
+seconds (default 5; the ``timeout`` URL option or argument of ``open``) from
+the start of the call, or of the whole unit of work for ``run``. A Redis that
+does not answer in time gives ``NoAnswerError`` (nothing was written) or, for
+a write that was sent, ``OutcomeUnknownError``. A dropped connection is retried
+a few times, never past the deadline.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import math
 import random
 import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeAlias, TypeVar, cast
 
 import redis
 
 from . import backends, scripts
+from .deadline import Scope, round_trip, scoped
 from .errors import BackendError, InvalidArgumentError, InvalidKeyError, KeyTooLongError
 from .lock import Lock
 
@@ -40,7 +52,7 @@ MAX_KEY_LENGTH = 150
 _PLUGIN_ID = re.compile(r"[A-Za-z0-9._-]{1,190}")
 _SCAN_BATCH = 1000
 _DELETE_BATCH = 500
-# Long enough to outlive redis-py resending a commit after a lost reply.
+# Long enough to outlive the store resending a commit after a lost reply.
 COMMIT_MARKER_TTL_MS = 120_000
 # The client never decodes replies (no decode_responses), so values come back as
 # bytes; redis-py's annotations also allow str, hence the casts on reads below.
@@ -50,17 +62,27 @@ T = TypeVar("T")
 
 
 # Shadows the builtin on purpose: ``kvstore.open`` is the documented entry point.
-def open(url: str, plugin_id: str) -> KVStore:
+def open(url: str, plugin_id: str, *, timeout: float | None = None) -> KVStore:
     """Open the KV store at ``url`` for ``plugin_id``.
 
     ``url`` is redis://, rediss://, unix:// or memory://NAME (see ``kvstore.backends``).
+    ``timeout`` (seconds) bounds each operation's wait for Redis; it wins over the
+    URL's ``timeout`` option, which wins over the default of 5 seconds.
     """
     if not isinstance(plugin_id, str) or not _PLUGIN_ID.fullmatch(plugin_id):
         raise InvalidArgumentError(
             f"invalid plugin id {plugin_id!r}: use 1-190 letters, digits, '.', '-' or '_'",
             plugin_id=plugin_id,
         )
-    return KVStore(backends.connect(url), plugin_id, url=backends.redact(url))
+    _, options = backends.split_options(url)
+    seconds = options.get("timeout", backends.DEFAULT_TIMEOUT) if timeout is None else timeout
+    return KVStore(
+        backends.connect(url),
+        plugin_id,
+        url=backends.redact(url),
+        timeout=seconds,
+        async_client=lambda: backends.connect_async(url),
+    )
 
 
 def check_key(key: object) -> str:
@@ -104,7 +126,26 @@ def _glob_escape(text: str) -> str:
 class KVStore:
     """A plugin's view of the KV store; thread-safe, one per process is enough."""
 
-    def __init__(self, client: redis.Redis, plugin_id: str, *, url: str = "") -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        plugin_id: str,
+        *,
+        url: str = "",
+        timeout: float = backends.DEFAULT_TIMEOUT,
+        async_client: Callable[[], Any] | None = None,
+    ) -> None:
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, (int, float))
+            or not 0 < timeout < math.inf
+        ):
+            raise InvalidArgumentError(
+                f"timeout must be a number of seconds > 0, got {timeout!r}", timeout=timeout
+            )
+        self._timeout = float(timeout)
+        self._async_factory = async_client
+        self._async: tuple[asyncio.AbstractEventLoop, Any] | None = None
         self._client = client
         self._plugin_id = plugin_id
         self._url = url
@@ -122,6 +163,11 @@ class KVStore:
     def plugin_id(self) -> str:
         """The plugin id this store is namespaced by."""
         return self._plugin_id
+
+    @property
+    def timeout(self) -> float:
+        """Seconds an operation (a call, or a whole ``run``) may wait for Redis by default."""
+        return self._timeout
 
     @property
     def round_trips(self) -> int:
@@ -142,16 +188,23 @@ class KVStore:
 
     # -- plumbing (private: helpers in other modules use the public primitives below)
 
+    @contextlib.contextmanager
+    def deadline(self, at: float | None = None) -> Iterator[float]:
+        """Every round trip inside must be answered by ``at`` (a ``time.monotonic()`` instant).
+
+        Default: ``timeout`` seconds from now. An enclosing earlier deadline still
+        wins. Yields the deadline in force.
+        """
+        now = time.monotonic()
+        at = now + self._timeout if at is None else at
+        with scoped(Scope(at, max(0.0, at - now))) as scope:
+            yield scope.deadline
+
     def _call(self, op: str, key: str | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Make one Redis round trip, counting it and turning Redis errors into BackendError."""
+        """Make one Redis round trip by the deadline, counting it; see ``deadline.round_trip``."""
         with self._counter_lock:
             self._round_trips += 1
-        try:
-            return fn(*args, **kwargs)
-        except redis.RedisError as exc:
-            raise BackendError(
-                f"Redis failed during {op}: {exc}", operation=op, key=key, url=self._url
-            ) from exc
+        return round_trip(op, key, fn, args, kwargs, timeout=self._timeout, url=self._url)
 
     def _special_key(self, kind: str, name: str) -> str:
         return f"{self._plugin_id}/{kind}:{name}"
@@ -292,11 +345,37 @@ class KVStore:
     # -- beyond the Mattermost API ----------------------------------------
 
     def ping(self) -> bool:
-        """True if Redis answers; never raises."""
+        """True if Redis answers within ``timeout`` (or the enclosing deadline); never raises."""
         try:
             return bool(self._call("ping", None, self._client.ping))
         except BackendError:
             return False
+
+    async def ping_async(self, timeout: float) -> bool:
+        """True if Redis answers a PING within ``timeout`` seconds; never raises.
+
+        Runs on the calling event loop with its own connection, so a health probe
+        needs no worker thread and is not held up by operations stuck in them.
+        """
+        if self._async_factory is None:  # a store built around a bare client
+            try:
+                return await asyncio.wait_for(asyncio.to_thread(self.ping), timeout)
+            except TimeoutError:
+                return False
+        loop = asyncio.get_running_loop()
+        if self._async is None or self._async[0] is not loop:
+            self._async = (loop, self._async_factory())
+        try:
+            return bool(await asyncio.wait_for(self._async[1].ping(), timeout))
+        except (TimeoutError, redis.RedisError, OSError):
+            return False
+
+    async def close_async(self) -> None:
+        """Release the health-probe connection of ``ping_async`` (call on its event loop)."""
+        if self._async is not None:
+            _, client = self._async
+            self._async = None
+            await client.aclose()
 
     def close(self) -> None:
         """Release the connections; the store must not be used afterwards."""
@@ -332,10 +411,15 @@ class KVStore:
         return None
 
     def run(self, fn: Callable[..., T], *, attempts: int = 5) -> T:
-        """Run ``fn(uow)`` as a unit of work and return its result; see ``kvstore.unit``."""
+        """Run ``fn(uow)`` as a unit of work and return its result; see ``kvstore.unit``.
+
+        All its round trips, retries included, share one deadline (``timeout``
+        seconds from now, or an enclosing earlier one).
+        """
         from .unit import run_unit
 
-        return run_unit(self, fn, attempts=attempts)
+        with self.deadline():
+            return run_unit(self, fn, attempts=attempts)
 
     # -- primitives of locks and units of work (one round trip each) -------
 

@@ -11,11 +11,16 @@ Tree (every error carries its context as attributes, e.g. ``rotation_id``)::
     ├── StateError                  operation not allowed in the task's current state
     ├── LimitError                  an assignment would break a Limit
     ├── OverlapError                a new shift overlaps an existing task
-    ├── InsufficientError           a fill could not meet every Require (SPEC §3)
+    ├── InsufficientError           a fill could not meet every Require (docs/design.md §3)
     ├── AccessError                 the acting user may not run this command
-    └── ConflictError               the store kept changing under the command (retries exhausted)
+    ├── ConflictError               the store kept changing under the command (retries exhausted)
+    └── StoreError                  the store failed (unreachable, timeout, error reply)
+        ├── NoAnswerError           the store did not answer in time; nothing was changed
+        └── OutcomeUnknownError     a change was sent but not answered: it may have been saved
 
-The command layer (``lotto.commands``) maps these to user text in one place.
+The service boundary (``lotto.service.common.run``) is the one place where
+``kvstore`` errors become these; the command layer (``lotto.commands``) maps
+these to user text in one place.
 Add new classes here, under the root, and keep this docstring in step.
 """
 
@@ -36,6 +41,9 @@ __all__ = [
     "InsufficientError",
     "AccessError",
     "ConflictError",
+    "StoreError",
+    "NoAnswerError",
+    "OutcomeUnknownError",
 ]
 
 
@@ -85,3 +93,16 @@ class AccessError(LottoError):
 
 class ConflictError(LottoError):
     """Concurrent changes kept invalidating the command; nothing was written."""
+
+
+class StoreError(LottoError):
+    """The store failed (unreachable, timed out, answered an error); a commit's outcome
+    may be unknown, so the user should look before running the command again."""
+
+
+class NoAnswerError(StoreError):
+    """The store did not answer in time and nothing that writes was sent."""
+
+
+class OutcomeUnknownError(StoreError):
+    """A commit was sent but no answer came: the change may or may not have been saved."""

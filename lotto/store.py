@@ -16,7 +16,7 @@ them (one more round trip) when the service function returns.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import msgspec
 
@@ -28,6 +28,7 @@ from lotto.model.record import Record, decode, encode
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
 from lotto.model.user import User
+from lotto.ports import UnitOfWork
 
 # OpenTasks is defined in lotto.model.index; it stays importable from here for old callers.
 __all__ = ["Session"]
@@ -53,7 +54,7 @@ def _decode(key: str, raw: bytes) -> Record:
 class Session:
     """Decoded, cached, change-tracked records of one unit of work."""
 
-    def __init__(self, uow: Any) -> None:
+    def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
         self._records: dict[str, Record | None] = {}
         self._dirty: dict[str, None] = {}  # insertion-ordered set

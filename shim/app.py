@@ -149,9 +149,14 @@ def create_app(runtime: Runtime) -> HeaderLimit:
         return JSONResponse({"is_authorized": True})
 
     async def healthz(request: Request) -> Response:
-        ok = await asyncio.to_thread(runtime.healthy)
+        # On the event loop with its own Redis connection: a probe never waits for a
+        # worker thread, which commands stuck on a frozen Redis may all be holding.
+        if await runtime.healthy_async():
+            return JSONResponse({"status": "ok"})
+        bound = runtime.config.health_timeout
         return JSONResponse(
-            {"status": "ok" if ok else "store unreachable"}, status_code=200 if ok else 503
+            {"status": "store unreachable", "detail": f"Redis did not answer within {bound:g} s"},
+            status_code=503,
         )
 
     async def debug_autopilot(request: Request) -> Response:
@@ -192,6 +197,7 @@ def create_app(runtime: Runtime) -> HeaderLimit:
                     )
                 except Exception:
                     _log.exception("autopilot timer failed at shutdown")
+            await runtime.store.close_async()
 
     routes = [
         Route("/api/v1/slash", _guard(slash), methods=["POST"]),
@@ -232,8 +238,10 @@ async def _run(runtime: Runtime, user_id: str, command_line: str, text: str) -> 
 
 async def _outcome(runtime: Runtime, user_id: str, text: str) -> tuple[bool, str]:
     """Run a command; failures of our own parts become a failed outcome, not a 500."""
+    # The deadline starts now: time spent waiting for a worker thread counts too.
+    deadline = runtime.command_deadline()
     try:
-        return await asyncio.to_thread(runtime.execute, user_id, text)
+        return await asyncio.to_thread(runtime.execute, user_id, text, deadline)
     except UnknownUserError:
         raise  # the request itself is wrong: a 4xx, not a failed command
     except ShimError as err:

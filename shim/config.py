@@ -86,6 +86,18 @@ _SETTINGS: list[tuple[str, str, str]] = [
         "URL at which calendar apps reach this shim, e.g. https://lotto.example.com; "
         "turns on signed calendar feed URLs (needs --secret; default: off)",
     ),
+    (
+        "command_timeout",
+        "LOTTO_COMMAND_TIMEOUT",
+        "seconds within which a command answers when Redis does not: it then fails cleanly, "
+        "or says its outcome is unknown (default 5)",
+    ),
+    (
+        "health_timeout",
+        "LOTTO_HEALTH_TIMEOUT",
+        "seconds within which GET /healthz answers; 503 when Redis has not answered by then "
+        "(default 1)",
+    ),
 ]
 
 
@@ -109,6 +121,8 @@ class Config:
     debug_endpoints: bool = False
     max_body_bytes: int = 64 * 1024
     public_url: str = ""
+    command_timeout: float = 5.0
+    health_timeout: float = 1.0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -211,6 +225,12 @@ def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         cache_ttl=_seconds(raw["cache_ttl"], 30.0, "--cache-ttl", "LOTTO_CACHE_TTL"),
         debug_endpoints=bool(args.debug_endpoints),
         public_url=_public_url(raw["public_url"], secret),
+        command_timeout=_timeout(
+            raw["command_timeout"], 5.0, "--command-timeout", "LOTTO_COMMAND_TIMEOUT"
+        ),
+        health_timeout=_timeout(
+            raw["health_timeout"], 1.0, "--health-timeout", "LOTTO_HEALTH_TIMEOUT"
+        ),
     )
 
 
@@ -294,6 +314,13 @@ def _interval(value: str | None) -> float:
             "--autopilot-interval (LOTTO_AUTOPILOT_INTERVAL) must be 0 (off) or >= 1 second; "
             f"got {value!r}"
         )
+    return seconds
+
+
+def _timeout(value: str | None, default: float, flag: str, var: str) -> float:
+    seconds = _seconds(value, default, flag, var)
+    if seconds <= 0:  # a bound of 0 would fail every command
+        raise ConfigError(f"{flag} ({var}) must be a number of seconds > 0; got {value!r}")
     return seconds
 
 

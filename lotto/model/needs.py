@@ -1,4 +1,4 @@
-"""Needs: ``Require``/``Limit`` maps of need id → count (SPEC §2 "Needs").
+"""Needs: ``Require``/``Limit`` maps of need id → count (docs/design.md §2 "Needs").
 
 A user meets a need when their level in its skill is at least the need's
 level; everyone meets ``any``. A user counts against *every* need they meet.
@@ -138,5 +138,9 @@ def format_need(nid: str, count: int, *, bold: bool = False) -> str:
 
 
 def format_needs(needs: Mapping[str, int], *, bold: bool = False) -> str:
-    """Needs as ``1 any, 2 webapp-◉`` in id order (the insufficient-fill error's form)."""
+    """Needs as ``1 any, 2 webapp-◉`` in :func:`sorted_needs` order; empty for no needs.
+
+    The one needs formatter: the insufficient-fill error and the calendar feed use
+    the plain form, command replies the ``bold`` one (through the command renderer).
+    """
     return ", ".join(format_need(nid, needs[nid], bold=bold) for nid in sorted_needs(needs))

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import random
 import threading
-from typing import Any
 
-from lotto.ports import Directory
+from lotto.ports import Directory, Store
 
 __all__ = ["Ops"]
 
@@ -18,8 +17,8 @@ __all__ = ["Ops"]
 class Ops:
     """Attributes shared by the operation mixins (set by ``Service.__init__``)."""
 
-    #: The kvstore the operations run their units of work on (only ``run`` is used).
-    kv: Any
+    #: The kvstore the operations run their units of work on (see :class:`lotto.ports.Store`).
+    kv: Store
     #: Validates user ids and gives the acting user's zone.
     directory: Directory
     #: Per-thread measurements of the last call (``stats.round_trips``).

@@ -17,6 +17,7 @@ from lotto.model.task import (
 from lotto.service import taskops
 from lotto.service.common import check_users, load_task, resolve_rotation, run
 from lotto.service.ops import Ops
+from lotto.service.registry import operation
 from lotto.store import Session
 
 __all__ = ["TaskOps"]
@@ -28,6 +29,7 @@ _TRANSITION_TARGETS = (STATE_SCHEDULED, STATE_STARTED, STATE_FINISHED)
 class TaskOps(Ops):
     """Mixin of :class:`lotto.service.Service`: task commands."""
 
+    @operation(api.TaskNewShiftRequest)
     def task_new_shift(
         self, req: api.TaskNewShiftRequest, *, actor_id: str, now: datetime
     ) -> api.TaskResult:
@@ -61,6 +63,7 @@ class TaskOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.TaskNewTicketRequest)
     def task_new_ticket(
         self, req: api.TaskNewTicketRequest, *, actor_id: str, now: datetime
     ) -> api.TaskResult:
@@ -72,6 +75,7 @@ class TaskOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.TaskAssignRequest)
     def task_assign(
         self, req: api.TaskAssignRequest, *, actor_id: str, now: datetime
     ) -> api.TaskAssignResult:
@@ -93,6 +97,7 @@ class TaskOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.TaskUnassignRequest)
     def task_unassign(
         self, req: api.TaskUnassignRequest, *, actor_id: str, now: datetime
     ) -> api.TaskAssignResult:
@@ -117,6 +122,7 @@ class TaskOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.TaskFillRequest)
     def task_fill(
         self, req: api.TaskFillRequest, *, actor_id: str, now: datetime
     ) -> api.TaskAssignResult:
@@ -139,6 +145,7 @@ class TaskOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.TaskTransitionRequest)
     def task_transition(
         self, req: api.TaskTransitionRequest, *, actor_id: str, now: datetime
     ) -> api.TaskTransitionResult:
@@ -162,6 +169,7 @@ class TaskOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.TaskShowRequest)
     def task_show(
         self, req: api.TaskShowRequest, *, actor_id: str, now: datetime
     ) -> api.TaskShowResult:

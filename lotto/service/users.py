@@ -12,6 +12,7 @@ from lotto.model.skill import ANY, LEVEL_SYMBOLS, parse_skill
 from lotto.service import taskops
 from lotto.service.common import check_users, notice, resolve_rotation, run
 from lotto.service.ops import Ops
+from lotto.service.registry import operation
 from lotto.store import Session
 
 __all__ = ["UserOps", "SkillOps"]
@@ -29,6 +30,7 @@ def _skill(text: str) -> str:
 class UserOps(Ops):
     """Mixin of :class:`lotto.service.Service`: user commands."""
 
+    @operation(api.UserQualifyRequest)
     def user_qualify(
         self, req: api.UserQualifyRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
@@ -66,6 +68,7 @@ class UserOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.UserDisqualifyRequest)
     def user_disqualify(
         self, req: api.UserDisqualifyRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
@@ -90,6 +93,7 @@ class UserOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.UserShowRequest)
     def user_show(
         self, req: api.UserShowRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
@@ -113,6 +117,7 @@ class UserOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.UserUnavailableRequest)
     def user_unavailable(
         self, req: api.UserUnavailableRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
@@ -144,6 +149,7 @@ class UserOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.UserJoinRequest)
     def user_join(
         self, req: api.UserJoinRequest, *, actor_id: str, now: datetime
     ) -> api.MembershipResult:
@@ -174,6 +180,7 @@ class UserOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.UserLeaveRequest)
     def user_leave(
         self, req: api.UserLeaveRequest, *, actor_id: str, now: datetime
     ) -> api.MembershipResult:
@@ -220,6 +227,7 @@ class UserOps(Ops):
 class SkillOps(Ops):
     """Mixin of :class:`lotto.service.Service`: the known-skills list."""
 
+    @operation(api.SkillNewRequest)
     def skill_new(
         self, req: api.SkillNewRequest, *, actor_id: str, now: datetime
     ) -> api.SkillsResult:
@@ -236,6 +244,7 @@ class SkillOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.SkillDeleteRequest)
     def skill_delete(
         self, req: api.SkillDeleteRequest, *, actor_id: str, now: datetime
     ) -> api.SkillsResult:
@@ -252,6 +261,7 @@ class SkillOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.SkillListRequest)
     def skill_list(
         self, req: api.SkillListRequest, *, actor_id: str, now: datetime
     ) -> api.SkillsResult:
