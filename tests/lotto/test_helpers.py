@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from tests.lotto.commands.helpers import Script
 from tests.lotto.helpers import dump
-from tests.lotto.test_cmd_support import Script
 
 
 def test_dump_sees_writes(kv_memory):
