@@ -81,7 +81,7 @@ class FakeMattermost:
         self._server.server_close()
 
     def down(self) -> None:
-        """Stop answering: new connections are refused and open ones are dropped, until :meth:`up`."""
+        """Stop answering until :meth:`up`: new connections are refused, open ones dropped."""
         self.is_down = True
         self.stop()
 

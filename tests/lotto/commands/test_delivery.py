@@ -9,7 +9,8 @@ import kvstore
 from lotto.commands import delivery
 from lotto.errors import DeliveryError
 from lotto.model.outbox import DEAD_QUEUE, OUTBOX_QUEUE
-from tests.lotto.test_cmd_support import Script, dump
+from tests.lotto.commands.helpers import Script
+from tests.lotto.helpers import dump
 
 NOW = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 
