@@ -311,13 +311,17 @@ def _neighbours(n: Notice, tasks: dict[str, Task]) -> None:
     if this is None or this.expected_start is None:
         return
     at = this.expected_start
-    shifts = [t for t in tasks.values() if t.task_id != n.task_id and t.expected_start is not None]
-    before = [t for t in shifts if t.expected_start < at]
-    after = [t for t in shifts if t.expected_start > at]
+    starts = [
+        (t.expected_start, t)
+        for t in tasks.values()
+        if t.task_id != n.task_id and t.expected_start is not None
+    ]
+    before = [(start, t) for start, t in starts if start < at]
+    after = [(start, t) for start, t in starts if start > at]
     if before:
-        prev = max(before, key=lambda t: t.expected_start)
+        prev = max(before, key=lambda pair: pair[0])[1]
         n.handover_user_ids = list(prev.mattermost_user_ids)
     if after:
-        nxt = min(after, key=lambda t: t.expected_start)
+        nxt = min(after, key=lambda pair: pair[0])[1]
         n.next_task_id = nxt.task_id
         n.next_user_ids = list(nxt.mattermost_user_ids)

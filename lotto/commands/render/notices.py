@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from lotto import api
 from lotto.commands.render.records import Mention, fmt_when
+from lotto.model.user import START_KEPT, START_MEDIAN
 
 __all__ = ["notice_text"]
 
@@ -44,6 +45,7 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
         "welcome": (
             f"#### Welcome to rotation {rot}!\n"
             + (f"You joined {rot}." if by_self else f"{actor} added you to {rot}.")
+            + _queue_place(n, zone)
             + f" Use `/lotto rotation show {n.rotation_id}` to see its settings and {kind}s."
             + (intro if n.first_time else "")
         ),
@@ -93,3 +95,13 @@ def _shift_people(n: api.Notice, mention: Mention) -> str:
             nxt = _names(n.next_user_ids, mention) or "nobody yet"
             lines.append(f"Next, on {n.next_task_id}: {nxt}.")
     return "".join(f"\n{line}" for line in lines)
+
+
+def _queue_place(n: api.Notice, zone: str) -> str:
+    """Where a welcomed member starts in the queue, when it is not the fair start."""
+    when = fmt_when(n.last_served, zone)
+    if n.start_rule == START_MEDIAN and n.last_served is not None:
+        return f" You start mid-queue: counted as last served {when}, the median of the members."
+    if n.start_rule == START_KEPT and n.last_served is not None:
+        return f" You keep your place in the queue: last served {when}."
+    return ""
