@@ -90,7 +90,9 @@ def test_the_worked_example_prints_what_the_readme_shows(tmp_path, capsys):
     assert [line for _, reply in replies for line in reply] == expected
     # Each command's DMs came first and are the ones the README says were left out.
     assert "DM to @ann: #### Welcome to rotation **ICE**!" in out
-    assert "###### You have been scheduled for **ICE#1**" in out
+    assert (
+        "###### You have been scheduled for shift **ICE#1**" in out
+    )  # a shift is a shift (issue 8)
 
 
 def test_the_forecast_example_continues_the_worked_example(tmp_path, capsys):

@@ -56,7 +56,8 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
         "added": f"{actor} added {_names(n.added_user_ids, mention)} to your {task}.",
         "unassigned": f"{actor} removed you from {task}.",
         "scheduled": (
-            f"###### You are on {task}\n{actor} scheduled {task}: it runs from {start} to {finish}."
+            f"###### You have been scheduled for {task}\n{actor} scheduled {task}: "
+            f"it runs from {start} to {finish}."
         ),
         "started": (
             f"###### Your {task} has started\n{actor} started {task}; "
