@@ -77,10 +77,11 @@ def test_each_tick_runs_once_across_replicas(fake_mm, redis_url, start_shim, plu
         return [m for u in members for m in fake_mm.dms(u["id"]) if marker in m]
 
     # TEST#0 scheduled on 01-02, reminded on 01-04, started on 01-05: each once, to its 2 users
-    wait_for(lambda: len(dms_with("Your **TEST#0** has started")) >= 2)
-    assert len(dms_with("scheduled for **TEST#0**")) == 2
-    assert len(dms_with("Reminder: your **TEST#0** starts soon")) == 2
-    assert len(dms_with("Your **TEST#0** has started")) == 2
+    # (a shift is called a shift: issue 8)
+    wait_for(lambda: len(dms_with("Your shift **TEST#0** has started")) >= 2)
+    assert len(dms_with("scheduled for shift **TEST#0**")) == 2
+    assert len(dms_with("Reminder: your shift **TEST#0** starts soon")) == 2
+    assert len(dms_with("Your shift **TEST#0** has started")) == 2
     show = a.slash("task show TEST#0", boss).json()["text"]
     assert "started" in show
 

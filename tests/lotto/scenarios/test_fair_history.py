@@ -51,7 +51,7 @@ def test_leaving_and_rejoining_keeps_last_served(kv_memory):
     text = s.run("user join ICE @a").text
     assert served(s, "a") == ts("2020-01-13")
     assert text == (
-        "Added @a to rotation **ICE**. @a keeps their place: last served 2020-01-13 (UTC)."
+        "Added @a to rotation **ICE**. @a keeps their place: last served Mon 13 Jan 2020 00:00 UTC."
     )
     welcome = s.poster.sent[-1]
     assert welcome[0] == "a" and "You keep your place in the queue" in welcome[1]
@@ -99,11 +99,12 @@ def test_a_newcomer_starts_at_the_median_of_the_members(kv_memory):
     assert out.data.starts == {"d": "median", "e": "median"}
     assert out.text == (
         "Added @d, @e to rotation **ICE**. @d, @e start mid-queue: counted as last served "
-        "2020-01-20 (UTC), the median of the members."
+        "Mon 20 Jan 2020 00:00 UTC, the median of the members."
     )
     dms = {u: text for u, text in s.poster.sent[sent:] if "Welcome to rotation" in text}
     assert set(dms) == {"d", "e"}
-    assert "You start mid-queue: counted as last served 2020-01-20 (UTC)" in dms["d"]
+    # Times named in the reader's zone (issue 8).
+    assert "You start mid-queue: counted as last served Mon 20 Jan 2020 00:00 UTC" in dms["d"]
 
 
 def test_median_counts_members_who_never_served_at_the_fair_start(kv_memory):
