@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lotto.commands.tree import PUBLIC, SELF, Command, Group, command_name, usage_line
+from lotto.model.duration import DURATION_EXAMPLES
 
 __all__ = ["help_text"]
 
@@ -21,6 +22,8 @@ def help_text(node: Group | Command) -> str:
         for flag in node.all_flags:
             short = f"-{flag.short}, " if flag.short else ""
             lines.append(f"- `{short}{flag.usage()}`: {flag.help}")
+        if any(flag.kind == "duration" for flag in node.all_flags):
+            lines += ["", f"Durations are written like {DURATION_EXAMPLES}."]
         who = {PUBLIC: "anyone", SELF: "anyone for themselves; plugin admins for others"}.get(
             node.access, "plugin admins only"
         )
