@@ -47,7 +47,7 @@ class FillSettings(Record):
     """How tasks are filled and when shifts begin."""
 
     beginning: StoredTime | None = None
-    # "daily" | "weekly" | "biweekly" | "monthly", or a Go duration such as "36h".
+    # "daily" | "weekly" | "biweekly" | "monthly", or a fixed length in Go's form ("36h0m0s").
     period: str = "weekly"
     seed: int = 0
     fuzz: int = 0
