@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from fractions import Fraction
+from functools import lru_cache
 
 from lotto.errors import BadTimeError
 
@@ -48,6 +49,7 @@ _DUR_HELP = (
 )
 
 
+@lru_cache(maxsize=1024)  # shift arithmetic re-reads the same stored periods in loops
 def parse_duration(text: str) -> timedelta:
     """Parse a duration as people write it, or in Go's syntax; BadTimeError otherwise.
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
@@ -256,6 +257,7 @@ _NAMED_BY_LENGTH = {
 }
 
 
+@lru_cache(maxsize=1024)  # shift arithmetic re-reads the same stored periods in loops
 def parse_period(text: str) -> str:
     """Normalise a period: ``daily|weekly|biweekly|monthly``, or a positive fixed duration.
 

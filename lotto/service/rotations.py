@@ -20,6 +20,7 @@ from lotto.model.rotation import (
 from lotto.model.skill import ANY, need_id, parse_skill
 from lotto.model.timeutil import (
     format_duration,
+    format_wall,
     get_zone,
     local_wall,
     localize,
@@ -69,8 +70,10 @@ def _beginning_wall(req: api.RotationNewRequest, beginning: datetime, zone: str)
     """The wall-clock time shifts keep: as asked for, if it names ``beginning`` on the clock."""
     if not (req.beginning and req.beginning_wall):
         return local_wall(beginning, zone)
-    # A skipped time reads as the moment after the gap, so it still names the beginning.
-    if localize(parse_wall(req.beginning_wall), zone) != beginning:
+    wall = parse_wall(req.beginning_wall)
+    # A skipped time reads as the moment after the gap, so it still names the beginning;
+    # so does a repeated one (fall back) whichever of its two moments was meant.
+    if localize(wall, zone) != beginning and local_wall(beginning, zone) != format_wall(wall):
         raise InputError(
             f"the wall-clock beginning {req.beginning_wall} is not the beginning "
             f"{beginning.isoformat()} on the {zone} clock.",

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.lotto.test_cmd_support import Script
+import pytest
+
+from lotto import api
+from lotto.errors import InputError
+from tests.lotto.test_cmd_support import Script, assert_rejected_unchanged
 
 UTC = UTC
 
@@ -180,3 +184,25 @@ def test_an_explicit_offset_in_the_gap_day_is_a_moment_not_a_wall_clock(kv_memor
     assert out.data.rotation.fill_settings.beginning_wall == "2021-03-14T03:30"
     assert "does not exist" not in out.text
     assert _local_starts(s, "O", (0, 1)) == ["2021-03-14T03:30", "2021-03-21T03:30"]
+
+
+def test_the_second_of_two_repeated_times_is_a_valid_beginning(kv_memory):
+    s = Script(kv_memory)
+    out = s.run(f"rotation new A --beginning 2021-11-07T01:30EST --timezone {NY} --period daily")
+    fs = out.data.rotation.fill_settings
+    assert fs.beginning == datetime(2021, 11, 7, 6, 30, tzinfo=UTC)  # 01:30 EST, the second
+    assert fs.beginning_wall == "2021-11-07T01:30"
+    assert _local_starts(s, "A", (0, 1)) == ["2021-11-07T01:30", "2021-11-08T01:30"]
+
+
+def test_a_wall_clock_beginning_that_names_another_moment_is_refused(kv_memory):
+    s = Script(kv_memory)
+    assert_rejected_unchanged(s, "rotation new A --beginning 2021-03-14T2:30")
+    req = api.RotationNewRequest(
+        name="B",
+        beginning=datetime(2021, 3, 14, 7, 30, tzinfo=UTC),
+        time_zone=NY,
+        beginning_wall="2021-03-14T09:00",
+    )
+    with pytest.raises(InputError, match="is not the beginning"):
+        s.env.service.rotation_new(req, actor_id="test-user", now=datetime(2021, 3, 1, tzinfo=UTC))
