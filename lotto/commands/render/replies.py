@@ -11,6 +11,7 @@ from lotto.commands.render.records import (
     Mention,
     event_reason,
     fmt_needs,
+    gap_note,
     rotation_settings,
     task_noun,
     task_summary,
@@ -47,9 +48,15 @@ _CHANGED = {
 
 
 def rotation_changed(rot: Rotation, what: str, zone: str = "UTC") -> str:
-    """``Created rotation **R**: <settings>.`` (``what``: ``new``) or an update of a group."""
+    """``Created rotation **R**: <settings>.`` (``what``: ``new``) or an update of a group;
+    the beginning in the reader's ``zone`` too.
+
+    A new rotation whose beginning daylight saving skips says so in one more sentence.
+    """
     settings = rotation_settings(rot, what, zone)
-    return f"{_CHANGED[what]} rotation **{rot.rotation_id}**: {settings}."
+    text = f"{_CHANGED[what]} rotation **{rot.rotation_id}**: {settings}."
+    note = gap_note(rot) if what == "new" else ""
+    return f"{text} {note}" if note else text
 
 
 def rotation_list(rotation_ids: list[str]) -> str:

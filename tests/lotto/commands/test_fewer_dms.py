@@ -15,7 +15,9 @@ def _rotation(s: Script) -> None:
     s.multi("""
         rotation new ICE --beginning 2030-01-07T09:00 --period weekly
         rotation set require ICE --count 2
-        rotation set autopilot ICE --create --create-prior 200h --schedule --schedule-prior 200h --start-finish --remind-start --remind-start-prior 2h --remind-finish --remind-finish-prior 2h
+        rotation set autopilot ICE --create --create-prior 200h --schedule --start-finish
+        rotation set autopilot ICE --schedule-prior 200h --remind-start --remind-finish
+        rotation set autopilot ICE --remind-start-prior 2h --remind-finish-prior 2h
         user join ICE @ann @bob
     """)
 
