@@ -62,7 +62,13 @@ def call_service(
 
 # Fields of results and records that hold user ids (Go names' snake_case forms).
 _ID_FIELDS = {"mattermost_user_id", "user_id", "actor_id"}
-_ID_LIST_FIELDS = {"mattermost_user_ids", "user_ids", "added_user_ids"}
+_ID_LIST_FIELDS = {
+    "mattermost_user_ids",
+    "user_ids",
+    "added_user_ids",
+    "handover_user_ids",
+    "next_user_ids",
+}
 
 
 def user_ids_in(value: Any, found: dict[str, None] | None = None) -> list[str]:
