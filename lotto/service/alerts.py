@@ -1,7 +1,8 @@
 """Alerts: what goes wrong with a rotation, told to its owners and its channel (issue 9).
 
-An alert goes to every owner of the rotation as a direct message and to the
-rotation's channel, whatever the admin log level. Each alert is sent once per
+An alert goes to every owner of the rotation as a direct message (but the one
+whose own command caused it, who reads it in the reply) and to the rotation's
+channel, whatever the admin log level. Each alert is sent once per
 cause: the task records the alerts sent about it (``Task.alerts_sent``) in the
 same commit as the alert's notices, so the autopilot, running every minute,
 never repeats one.
@@ -23,13 +24,16 @@ __all__ = ["alert", "alert_once"]
 def alert(
     rotation: Rotation, kind: str, actor_id: str, *, task: Task | None = None, **extra: Any
 ) -> list[Notice]:
-    """The notices of one alert: a DM to each owner and a post in the channel (if any)."""
+    """The notices of one alert: a DM to each owner and a post in the channel (if any).
+
+    The owner whose own command caused the alert gets no DM: its reply already says it.
+    """
     assert kind in ALERT_KINDS, kind
     interval = task_interval(task) if task is not None else None
     common: dict[str, Any] = {"task": task, "interval": interval, **extra}
     if task is None:
         common["rotation_id"] = rotation.rotation_id
-    out = [notice(kind, owner, actor_id, **common) for owner in rotation.owners]
+    out = [notice(kind, o, actor_id, **common) for o in rotation.owners if o != actor_id]
     out += channel_notice(rotation, kind, actor_id, **common)
     return out
 

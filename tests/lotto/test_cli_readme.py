@@ -111,7 +111,7 @@ def _expand(item: str) -> set[str]:
 
 
 def test_who_may_do_what_lists_exactly_the_public_and_self_service_commands():
-    from lotto.commands.tree import PUBLIC, ROOT, SELF, Group
+    from lotto.commands.tree import OWNER, PUBLIC, ROOT, SELF, SELF_OR_OWNER, Group
 
     def walk(node):
         if isinstance(node, Group):
@@ -120,13 +120,20 @@ def test_who_may_do_what_lists_exactly_the_public_and_self_service_commands():
         else:
             yield node
 
-    sentence = re.search(r"Anyone may run (`info`.*?) for themselves;", README, re.S).group(1)
+    text = " ".join(README.split())
+    sentence = re.search(r"Anyone may run (`info`.*?) for themselves;", text).group(1)
     items = re.findall(r"`([^`]+)`", sentence)
     public_part, self_part = items[:-1], items[-1]  # "..., and `user join|leave|unavailable`"
     listed_public = set().union(*map(_expand, public_part))
     access = {" ".join(c.path): c.access for c in walk(ROOT)}
     assert listed_public == {p for p, a in access.items() if a == PUBLIC}
-    assert _expand(self_part) == {p for p, a in access.items() if a == SELF}
+    assert _expand(self_part) == {p for p, a in access.items() if a in (SELF, SELF_OR_OWNER)}
+    # Owners (issue 9): their rotation's commands, and `user join|leave` for others.
+    owners = re.search(r"may also run, on that rotation only, (.*?) for others;", text).group(1)
+    items = re.findall(r"`([^`]+)`", owners)
+    owner_part, others_part = items[:-1], items[-1]
+    assert set().union(*map(_expand, owner_part)) == {p for p, a in access.items() if a == OWNER}
+    assert _expand(others_part) == {p for p, a in access.items() if a == SELF_OR_OWNER}
 
 
 def test_operating_lists_every_kind_of_problem_check_reports():
