@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lotto import api
 from lotto.commands.render.records import Mention, fmt_time
-from lotto.model.needs import format_need, format_needs
+from lotto.model.needs import format_needs
 
 __all__ = ["notice_text"]
 
@@ -96,13 +96,12 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
 def _unfilled(n: api.Notice, task: str, by: str, start: str, zone: str) -> str:
     """The alert for a due task nobody can fill: the need that ran dry and how to fix it."""
     rid = n.rotation_id
-    need = format_need(n.need, n.unmet[n.need]) if n.need in n.unmet else "its requirements"
-    unmet = f" (still unfilled: {format_needs(n.unmet)})" if n.unmet else ""
+    missing = format_needs(n.unmet) or "people for its requirements"
     skill = n.need.rsplit("-", 1)[0] if n.need else "any"
     qualify = skill if skill != "any" else "SKILL"
     return (
         f"#### Alert: {task} could not be filled\n{task} starts at {start} ({zone}) and "
-        f"needs {need}{unmet}, but not enough members can take it; {by} tried to fill it. "
+        f"still needs {missing}, but no more members can take it; {by} tried to fill it. "
         f"To fix it: add members (`/lotto user join {rid} @user`), qualify someone "
         f"(`/lotto user qualify @user -s {qualify}`), or lower the count "
         f"(`/lotto rotation set require {rid} -s {skill} --count N`)."
