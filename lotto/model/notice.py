@@ -88,3 +88,7 @@ class Notice(msgspec.Struct, kw_only=True):
     #: alert_unfilled: the need that could not be met, and every unmet need (need id → count).
     need: str = ""
     unmet: dict[str, int] = msgspec.field(default_factory=dict)
+    #: welcome: where the user starts in the rotation's queue (``lotto.model.user.START_*``)
+    #: and the LastServed that puts them there (None: unset, the fair start).
+    start_rule: str = ""
+    last_served: datetime | None = None

@@ -198,6 +198,12 @@ def test_a_channel_is_required_unless_off(team):
 # ----------------------------------------------------------------------------- 4. alerts
 
 
+AUTOPILOT = (
+    "rotation set autopilot ICE --create --create-prior 168h --schedule --schedule-prior 72h "
+    "--start-finish"
+)
+
+
 def _month(script: Script, start: str = "2020-01-01") -> None:
     """Run the autopilot every 6 hours for 31 days."""
     t0 = at(f"{start}T00:00")
@@ -210,8 +216,8 @@ def test_no_alert_in_a_month_when_nothing_is_wrong(team):
     boss, lead, _ = team
     lead.multi("""
         rotation set channel ICE ~ice-team
-        rotation set autopilot ICE --create --create-prior 168h --schedule --schedule-prior 72h --start-finish
     """)
+    lead.run(AUTOPILOT)
     boss.poster.reset()
     _month(lead)
     kinds = [t.split("\n")[0] for _, t in boss.poster.posts]
@@ -227,8 +233,8 @@ def test_every_alert_kind_fires_once_per_cause_in_an_autopilot_month(team):
     lead.multi("""
         rotation set channel ICE ~ice-team
         rotation set require ICE --count 2
-        rotation set autopilot ICE --create --create-prior 168h --schedule --schedule-prior 72h --start-finish
     """)
+    lead.run(AUTOPILOT)
     boss.poster.reset()
     _month(lead, "2020-01-01")
     lead.run("user leave ICE @bob", now=at("2020-02-01T00:00"))
