@@ -11,7 +11,8 @@ from lotto import api
 from lotto.errors import AccessError
 from lotto.model.notice import ALERT_KINDS
 from lotto.service.registry import dispatch
-from tests.lotto.test_cmd_support import Script, assert_clean_error, dump
+from tests.lotto.commands.helpers import Script, assert_clean_error
+from tests.lotto.helpers import dump
 
 
 def at(text: str) -> datetime:
