@@ -45,7 +45,7 @@ def _replies(out: str) -> list[tuple[str, list[str]]]:
         if line.startswith("$ "):
             sections.append((line[2:], []))
             in_dm = False
-        elif line.startswith("DM to @"):
+        elif line.startswith(("DM to @", "Post to ~")):
             in_dm = True
         elif in_dm and line.startswith("    "):
             continue
@@ -102,6 +102,19 @@ def test_the_forecast_example_continues_the_worked_example(tmp_path, capsys):
     cmd, reply = _replies(out)[-1]
     assert cmd == forecast_cmd
     assert reply == block[1:]
+
+
+def test_the_on_call_example_continues_the_worked_example(tmp_path, capsys):
+    env, commands = _worked_example()
+    block = _block_after("### My shifts, and who is on call now", "text")
+    expected: list[tuple[str, list[str]]] = []
+    for line in block:
+        if line.startswith("$ lotto "):
+            expected.append((line.removeprefix("$ lotto "), []))
+        else:
+            expected[-1][1].append(line)
+    out = _run_file(tmp_path, capsys, env, commands + [cmd for cmd, _ in expected])
+    assert _replies(out)[len(commands) :] == expected
 
 
 def _expand(item: str) -> set[str]:
