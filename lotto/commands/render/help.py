@@ -12,6 +12,7 @@ from lotto.commands.tree import (
     command_name,
     usage_line,
 )
+from lotto.model.duration import DURATION_EXAMPLES
 
 __all__ = ["help_text"]
 
@@ -31,6 +32,8 @@ def help_text(node: Group | Command) -> str:
             short = f"-{flag.short}, " if flag.short else ""
             admins = " (plugin admins only)" if flag.admin_only else ""
             lines.append(f"- `{short}{flag.usage()}`: {flag.help}{admins}")
+        if any(flag.kind == "duration" for flag in node.all_flags):
+            lines += ["", f"Durations are written like {DURATION_EXAMPLES}."]
         who = {
             PUBLIC: "anyone",
             SELF: "anyone for themselves; plugin admins for others",
