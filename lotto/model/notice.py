@@ -34,6 +34,7 @@ __all__ = ["Notice", "NOTICE_KINDS", "ALERT_KINDS"]
 #   alert_skipped     a task's time passed while it was still pending: skipped unstaffed
 #   alert_time_off    subject_id marked time off over a task they are on
 #   alert_left        subject_id left the rotation while assigned to a task
+#   alert_offer_open  subject_id's offered place is still open 24 h before the task starts
 NOTICE_KINDS = (
     "welcome_new",
     "welcome",
@@ -52,10 +53,17 @@ NOTICE_KINDS = (
     "alert_skipped",
     "alert_time_off",
     "alert_left",
+    "alert_offer_open",
 )
 
 #: The alert kinds (each sent to the owners and the channel, once per cause).
-ALERT_KINDS = ("alert_unfilled", "alert_skipped", "alert_time_off", "alert_left")
+ALERT_KINDS = (
+    "alert_unfilled",
+    "alert_skipped",
+    "alert_time_off",
+    "alert_left",
+    "alert_offer_open",
+)
 
 
 class Notice(msgspec.Struct, kw_only=True):
@@ -83,7 +91,7 @@ class Notice(msgspec.Struct, kw_only=True):
     zone: str = ""
     #: shift_started: who was on call before (the task that finished last).
     handover_user_ids: list[str] = msgspec.field(default_factory=list)
-    #: alert_time_off / alert_left: the member the alert is about.
+    #: alert_time_off / alert_left / alert_offer_open: the member the alert is about.
     subject_id: str = ""
     #: alert_unfilled: the need that could not be met, and every unmet need (need id → count).
     need: str = ""

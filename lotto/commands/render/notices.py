@@ -91,6 +91,11 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
             f"on them. Unassign them with `/lotto task unassign {n.task_id} {subject}` and "
             f"refill it, or keep them on it."
         ),
+        "alert_offer_open": (
+            f"#### Alert: nobody has taken {subject}'s place on {task} yet\n{task} starts at "
+            f"{start} ({zone}) and {subject}'s offer of their place is still open (seen by "
+            f"{by}). Ask a member to take it over before it starts."
+        ),
     }
     return texts.get(n.kind, f"{actor}: {n.kind} {n.task_id or n.rotation_id}".strip())
 
