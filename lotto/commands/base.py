@@ -235,13 +235,14 @@ class Ctx:
         """``R @u…`` (in any order) or ``-r ID @u…``: the rotation ref and user ids."""
         names = [a for a in self.parsed.args if not a.startswith("@")]
         users = [a for a in self.parsed.args if a.startswith("@")]
-        return self._rotation_ref(names), self.users(users)
+        return self.rotation_ref(names), self.users(users)
 
     def rotation(self) -> api.RotationRef:
         """The rotation named by the positional argument or ``--rotation/-r``."""
-        return self._rotation_ref(list(self.parsed.args))
+        return self.rotation_ref(list(self.parsed.args))
 
-    def _rotation_ref(self, names: list[str]) -> api.RotationRef:
+    def rotation_ref(self, names: list[str]) -> api.RotationRef:
+        """The rotation named by ``names`` (at most one) or by ``--rotation/-r``."""
         exact = self.parsed.get("rotation")
         if exact is not None:
             if names:

@@ -28,7 +28,7 @@ def rotation_set_owners(ctx: Ctx):
     users = [a for a in ctx.parsed.args if a.startswith("@")]
     if not users:
         raise InputError("at least one `@username` is required.")
-    ref = ctx._rotation_ref(names)
+    ref = ctx.rotation_ref(names)
     res = ctx.call(
         api.RotationSetOwnersRequest(
             rotation=ref, user_ids=ctx.users(users), remove=bool(ctx.flag("remove", False))
@@ -54,7 +54,7 @@ def rotation_set_channel(ctx: Ctx):
     if not ctx.has("rotation") and len(rest) == 2 and not channels:
         channels = rest[1:]  # a channel id, not written as ~name
         rest = rest[:1]
-    ref = ctx._rotation_ref(rest)
+    ref = ctx.rotation_ref(rest)
     if off and channels:
         raise InputError("give either a channel or `--off`, not both.")
     if not off and len(channels) != 1:
