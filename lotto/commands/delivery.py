@@ -57,8 +57,8 @@ class DeliveryReport:
 def render_message(env: Env, message: OutboxMessage) -> str:
     """The Markdown text of ``message``, written for its reader."""
     notice = message.notice
-    # A channel post has no single reader: it shows the rotation's zone.
-    zone = (notice.channel_zone or "UTC") if message.channel_id else env.zone_of(notice.user_id)
+    # A channel post has many readers: it shows the zone the service chose (the rotation's).
+    zone = env.zone_of(notice.user_id) if notice.user_id else (notice.zone or "UTC")
     return render.notice_text(notice, env.mention, zone)
 
 

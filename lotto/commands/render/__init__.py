@@ -10,6 +10,7 @@ say and call the functions re-exported here; each submodule renders one area:
 - :mod:`.users`: the user commands' replies;
 - :mod:`.autopilot`: autopilot reports; :mod:`.notices`: direct messages;
 - :mod:`.forecast`, :mod:`.calendar`: forecasts and calendar feeds;
+- :mod:`.oncall`: owners, channel, ``rotation now`` and ``user shifts``;
 - :mod:`.help`: the help of the command tree.
 
 Every reply shows times in the reader's zone (the acting user's: their profile's
@@ -30,14 +31,17 @@ from lotto.commands.render.calendar import calendar_text, feed_choices, subscrip
 from lotto.commands.render.forecast import forecast_text, percent
 from lotto.commands.render.help import help_text
 from lotto.commands.render.notices import notice_text
+from lotto.commands.render.oncall import channel_changed, now_text, owners_changed, shifts_text
 from lotto.commands.render.records import (
     Mention,
     auto_assigned,
+    channel_text,
     event_reason,
     fmt_duration,
     fmt_needs,
     fmt_time,
     fmt_when,
+    owners_text,
     rotation_details,
     rotation_settings,
     skills_text,
@@ -73,6 +77,13 @@ from lotto.commands.render.users import (
 )
 
 __all__ = [
+    # on call (owners, channel, now, my shifts)
+    "owners_text",
+    "channel_text",
+    "owners_changed",
+    "channel_changed",
+    "now_text",
+    "shifts_text",
     # records and shared pieces
     "Mention",
     "fmt_time",

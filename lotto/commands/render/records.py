@@ -20,6 +20,8 @@ from lotto.model.user import User
 
 __all__ = [
     "Mention",
+    "owners_text",
+    "channel_text",
     "fmt_time",
     "fmt_when",
     "zone_label",
@@ -281,6 +283,16 @@ def rotation_settings(rot: Rotation, what: str, zone: str = "UTC") -> str:
     return text
 
 
+def owners_text(rot: Rotation, mention: Mention) -> str:
+    """The owners as ``@a, @b`` (or ``none: plugin admins only``)."""
+    return ", ".join(mention(u) for u in rot.owners) or "none (plugin admins only)"
+
+
+def channel_text(rot: Rotation) -> str:
+    """Where the rotation's news goes: ``~name``, or none."""
+    return f"~{rot.channel_name or rot.channel_id}" if rot.channel_id else "none"
+
+
 def rotation_details(
     rot: Rotation, users: dict[str, User], tasks: list[Task], mention: Mention, zone: str = "UTC"
 ) -> str:
@@ -302,9 +314,12 @@ def rotation_details(
         f"- Limit: {fmt_needs(ts.limit)}",
         f"- Autopilot: {rotation_settings(rot, 'autopilot')}",
         f"- Members ({len(rot.mattermost_user_ids)}): {members or 'none'}",
+        f"- Owners: {owners_text(rot, mention)}",
     ]
     if has_skills:
         lines.append(f"  - {LEVEL_LEGEND}")
+    if rot.channel_id:
+        lines.append(f"- Channel: {channel_text(rot)}")
     if tasks:
         lines.append(f"- Open {noun} (times in {zone}):")
         lines += [f"  - {task_summary(t, mention, zone, named=False)}" for t in tasks]
