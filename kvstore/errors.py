@@ -6,7 +6,8 @@ Tree (every error carries its context as attributes, e.g. ``key``)::
     ├── InvalidKeyError             empty or non-string key (also a ValueError)
     │   └── KeyTooLongError         key longer than 150 characters (Mattermost's limit)
     ├── InvalidArgumentError        bad plugin id, URL, expiry, paging or option mix (also a ValueError)
-    ├── ConflictError               a unit of work kept conflicting; ``attempts`` were used up
+    ├── ConflictError               a unit of work kept conflicting until its retry budget was spent
+    ├── FenceError                  a fenced unit of work found its lock lost; nothing was written
     └── BackendError                Redis failed: connection refused, timeout, error reply
 
 A ``BackendError`` raised while a unit of work commits means the outcome is
@@ -21,6 +22,7 @@ __all__ = [
     "KeyTooLongError",
     "InvalidArgumentError",
     "ConflictError",
+    "FenceError",
     "BackendError",
 ]
 
@@ -53,6 +55,10 @@ class InvalidArgumentError(KVError, ValueError):
 
 class ConflictError(KVError):
     """A unit of work found its reads changed at every one of its attempts."""
+
+
+class FenceError(KVError):
+    """A fenced unit of work's lock expired or passed to another holder before it committed."""
 
 
 class BackendError(KVError):

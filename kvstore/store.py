@@ -28,7 +28,7 @@ import redis
 
 from . import backends, scripts
 from .errors import BackendError, InvalidArgumentError, InvalidKeyError, KeyTooLongError
-from .lock import Lock
+from .lock import FencedStore, Lock
 
 __all__ = ["KVStore", "open", "MAX_KEY_LENGTH"]
 
@@ -44,14 +44,23 @@ COMMIT_MARKER_TTL_MS = 120_000
 T = TypeVar("T")
 
 
-def open(url: str, plugin_id: str) -> KVStore:  # noqa: A001 - the documented entry point
-    """Open the KV store at ``url`` (redis://, rediss://, unix://, memory://NAME) for ``plugin_id``."""
+def open(  # noqa: A001 - the documented entry point
+    url: str, plugin_id: str, *, retry_budget: float | None = None
+) -> KVStore:
+    """Open the KV store at ``url`` (redis://, rediss://, unix://, memory://NAME) for ``plugin_id``.
+
+    ``retry_budget``: seconds a unit of work retries on conflict (default
+    ``kvstore.unit.DEFAULT_RETRY_BUDGET``; see ``kvstore.unit``).
+    """
     if not isinstance(plugin_id, str) or not _PLUGIN_ID.fullmatch(plugin_id):
         raise InvalidArgumentError(
             f"invalid plugin id {plugin_id!r}: use 1-190 letters, digits, '.', '-' or '_'",
             plugin_id=plugin_id,
         )
-    return KVStore(backends.connect(url), plugin_id, url=backends.redact(url))
+    store = KVStore(backends.connect(url), plugin_id, url=backends.redact(url))
+    if retry_budget is not None:
+        store.retry_budget = retry_budget
+    return store
 
 
 def check_key(key: object) -> str:
@@ -102,6 +111,12 @@ class KVStore:
         self._prefix = plugin_id + ":"
         self._counter_lock = threading.Lock()
         self._round_trips = 0
+        self._conflicts = 0
+        from .unit import DEFAULT_RETRY_BUDGET, Gates
+
+        #: Seconds a unit of work keeps retrying on conflict (see ``kvstore.unit``).
+        self.retry_budget: float = DEFAULT_RETRY_BUDGET
+        self._gates = Gates()
         self._cas = client.register_script(scripts.COMPARE_AND_SET)
         self._cad = client.register_script(scripts.COMPARE_AND_DELETE)
         self._commit = client.register_script(scripts.COMMIT)
@@ -124,6 +139,11 @@ class KVStore:
         """The underlying redis-py client (for tests and operators; not for the domain)."""
         return self._client
 
+    @property
+    def conflicts(self) -> int:
+        """Unit-of-work attempts thrown away because a read changed (all threads)."""
+        return self._conflicts
+
     def full_key(self, key: str) -> str:
         """The namespaced Redis key for ``key``, as ``redis-cli`` shows it."""
         return self._prefix + check_key(key)
@@ -143,6 +163,10 @@ class KVStore:
             raise BackendError(
                 f"Redis failed during {op}: {exc}", operation=op, key=key, url=self._url
             ) from exc
+
+    def _count_conflict(self) -> None:
+        with self._counter_lock:
+            self._conflicts += 1
 
     def _special_key(self, kind: str, name: str) -> str:
         return f"{self._plugin_id}/{kind}:{name}"
@@ -322,8 +346,24 @@ class KVStore:
             return Lock(self, name, full, token)
         return None
 
-    def run(self, fn: Callable[..., T], *, attempts: int = 5) -> T:
-        """Run ``fn(uow)`` as a unit of work and return its result; see ``kvstore.unit``."""
+    def run(
+        self,
+        fn: Callable[..., T],
+        *,
+        attempts: int | None = None,
+        budget: float | None = None,
+        fence: Lock | None = None,
+    ) -> T:
+        """Run ``fn(uow)`` as a unit of work and return its result; see ``kvstore.unit``.
+
+        Retries on conflict for ``budget`` seconds (default ``retry_budget``),
+        at most ``attempts`` times if given; ``fence`` commits only while that
+        lock is still held.
+        """
         from .unit import run_unit
 
-        return run_unit(self, fn, attempts=attempts)
+        return run_unit(self, fn, attempts=attempts, budget=budget, fence=fence)
+
+    def fenced(self, lock: Lock) -> FencedStore:
+        """A view of this store whose units of work commit only while ``lock`` is held."""
+        return FencedStore(self, lock)

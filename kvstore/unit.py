@@ -6,8 +6,25 @@ and ``uow.set``/``uow.delete`` only buffer. When ``fn`` returns, one Lua
 script (``scripts.COMMIT``) checks that every key read still holds exactly
 the bytes that were read ("absent" is a distinct state) and applies all buffered
 writes. If anything changed, the attempt is thrown away and ``fn`` runs again
-from scratch on fresh reads; after ``attempts`` tries ``ConflictError`` is
-raised. If ``fn`` raises, nothing is written and the exception propagates.
+from scratch on fresh reads. If ``fn`` raises, nothing is written and the
+exception propagates.
+
+Retry policy (contention a team can produce must never reach the user):
+retries go on until a time budget is spent (``KVStore.retry_budget``, by
+default ``DEFAULT_RETRY_BUDGET`` seconds; ``run(..., attempts=N)`` also caps
+the count), then ``ConflictError``. After a conflict on key K the unit waits
+for K's in-process *gate* before its next attempt, so the retries of every
+unit in this process that collided on K run one at a time instead of
+invalidating each other again; between two gated attempts it backs off with
+full jitter. A unit holds at most one gate (released before taking another),
+so gates cannot deadlock, and waiting for one is bounded by the budget. No
+attempt starts after the budget is spent, so a unit gives up within the budget
+plus one attempt; the budget must stay below the time a command may take.
+
+Fencing: ``run(fn, fence=lock)`` makes the commit also check that ``lock``
+(a ``kvstore.Lock``) is still held with its token, in the same Lua script as
+the read validation; if it is not, nothing is written and ``FenceError`` is
+raised (no retry: the lease is gone for good).
 
 Round-trip cost of an attempt: one per ``get`` of an uncached key, one per
 ``get_many`` with any uncached keys (a single MGET), plus one for the commit
@@ -20,18 +37,27 @@ several round trips may come from slightly different moments.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
-from .errors import ConflictError, InvalidArgumentError, KVError
+from .errors import ConflictError, FenceError, InvalidArgumentError, KVError
 from .store import COMMIT_MARKER_TTL_MS, as_bytes, check_key
 
 if TYPE_CHECKING:
+    from .lock import Lock
     from .store import KVStore
 
-__all__ = ["Follow", "UnitOfWork", "run_unit"]
+__all__ = ["Follow", "UnitOfWork", "run_unit", "Gates", "DEFAULT_RETRY_BUDGET"]
+
+#: Seconds a unit of work keeps retrying on conflict before ``ConflictError``
+#: (well below the 5 s a command may take end to end).
+DEFAULT_RETRY_BUDGET = 2.0
+# Full-jitter backoff between gated attempts: uniform(0, min(cap, base * 2**n)).
+_BACKOFF_BASE = 0.001
+_BACKOFF_CAP = 0.025
 
 T = TypeVar("T")
 
@@ -152,8 +178,12 @@ class UnitOfWork:
         check_key(key)
         self._written[key] = None
 
-    def _commit(self) -> str | None:
-        """Apply the buffered writes if every read is unchanged; return the changed key, if any."""
+    def _commit(self, fence: Lock | None = None) -> str | None:
+        """Apply the buffered writes if every read is unchanged; return the changed key, if any.
+
+        With ``fence``, its lock key is validated first like a read holding the
+        lock's token; FenceError if the lock is no longer held by it.
+        """
         self._open = False
         if not self._written:
             return None
@@ -161,43 +191,135 @@ class UnitOfWork:
         reads = list(self._read.items())
         writes = list(self._written.items())
         marker = store._special_key("commit", f"{time.time_ns():x}-{random.getrandbits(64):016x}")
+        fenced = [] if fence is None else [fence.full_key]
         keys = (
-            [store.full_key(k) for k, _ in reads]
+            fenced
+            + [store.full_key(k) for k, _ in reads]
             + [store.full_key(k) for k, _ in writes]
             + [marker]
         )
-        args: list[bytes | int] = [len(reads), COMMIT_MARKER_TTL_MS]
+        args: list[bytes | int] = [len(fenced) + len(reads), COMMIT_MARKER_TTL_MS]
+        if fence is not None:
+            args += [b"1", fence.token]
         for _, value in reads:
             args += [b"0", b""] if value is None else [b"1", value]
         for _, value in writes:
             args += [b"D", b""] if value is None else [b"S", value]
         changed = int(self._round_trip("commit", None, store._commit, keys=keys, args=args))
+        if changed and fence is not None:
+            if changed == 1:
+                raise FenceError(
+                    f"the lock {fence.name!r} expired or was taken over before this unit of "
+                    "work could commit; nothing was written",
+                    lock=fence.name,
+                )
+            changed -= 1
         return reads[changed - 1][0] if changed else None
 
 
-def run_unit(store: KVStore, fn: Callable[[UnitOfWork], T], *, attempts: int = 5) -> T:
-    """Run ``fn`` as a unit of work on ``store``, retrying on conflict; return its result."""
-    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+class Gates:
+    """Per-key in-process locks that queue the retries of units colliding on one key.
+
+    Entries exist only while some unit holds or waits for them (reference
+    counted), so the table stays as small as the current contention.
+    """
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._gates: dict[str, list] = {}  # key -> [RLock, users]
+
+    def acquire(self, key: str, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the gate of ``key``; whether it was taken."""
+        with self._guard:
+            entry = self._gates.setdefault(key, [threading.RLock(), 0])
+            entry[1] += 1
+        if entry[0].acquire(timeout=max(0.0, timeout)):
+            return True
+        self._forget(key, entry)
+        return False
+
+    def release(self, key: str) -> None:
+        """Release the gate of ``key`` taken with :meth:`acquire`."""
+        with self._guard:
+            entry = self._gates[key]
+        entry[0].release()
+        self._forget(key, entry)
+
+    def _forget(self, key: str, entry: list) -> None:
+        with self._guard:
+            entry[1] -= 1
+            if entry[1] == 0 and self._gates.get(key) is entry:
+                del self._gates[key]
+
+    def __len__(self) -> int:
+        with self._guard:
+            return len(self._gates)
+
+
+def run_unit(
+    store: KVStore,
+    fn: Callable[[UnitOfWork], T],
+    *,
+    attempts: int | None = None,
+    budget: float | None = None,
+    fence: Lock | None = None,
+) -> T:
+    """Run ``fn`` as a unit of work on ``store``, retrying on conflict; return its result.
+
+    Retries last at most ``budget`` seconds (default ``store.retry_budget``)
+    and, if given, ``attempts`` tries; see the module docstring for the policy.
+    """
+    if attempts is not None and (
+        isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1
+    ):
         raise InvalidArgumentError(
             f"attempts must be an integer >= 1, got {attempts!r}", attempts=attempts
         )
+    budget = store.retry_budget if budget is None else budget
+    if isinstance(budget, bool) or not isinstance(budget, (int, float)) or budget < 0:
+        raise InvalidArgumentError(
+            f"retry budget must be a number of seconds >= 0, got {budget!r}", budget=budget
+        )
+    started = time.monotonic()
+    deadline = started + budget
+    gate: str | None = None
     changed: str | None = None
-    for attempt in range(1, attempts + 1):
-        uow = UnitOfWork(store, attempt)
-        try:
-            result = fn(uow)
-        finally:
-            uow._open = False  # a uow leaked out of fn must not buffer into a later commit
-        changed = uow._commit()
-        if changed is None:
-            return result
-        if attempt < attempts:
-            # Jitter so two units that keep colliding drift apart instead of
-            # retrying in lockstep; at most a few tens of milliseconds.
-            time.sleep(random.uniform(0, min(0.05, 0.002 * 2**attempt)))
+    attempt = 0
+    try:
+        while True:
+            attempt += 1
+            uow = UnitOfWork(store, attempt)
+            try:
+                result = fn(uow)
+            finally:
+                uow._open = False  # a uow leaked out of fn must not buffer into a later commit
+            changed = uow._commit(fence)
+            if changed is None:
+                return result
+            store._count_conflict()
+            if attempts is not None and attempt >= attempts:
+                break
+            if gate == changed:
+                # Already first in this key's queue: only units on their first
+                # attempt (or in other processes) beat us; let them pass.
+                pause = random.uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2**attempt))
+                time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+            else:
+                if gate is not None:
+                    store._gates.release(gate)
+                    gate = None
+                if not store._gates.acquire(changed, deadline - time.monotonic()):
+                    break
+                gate = changed
+            if time.monotonic() >= deadline:
+                break
+    finally:
+        if gate is not None:
+            store._gates.release(gate)
     raise ConflictError(
-        f"the data kept changing while this was being saved (gave up after {attempts} attempts; "
-        f"last change seen on {changed!r}); please try again",
-        attempts=attempts,
+        f"the data kept changing while this was being saved (gave up after {attempt} attempts "
+        f"in {time.monotonic() - started:.1f} s; last change seen on {changed!r}); "
+        "please try again",
+        attempts=attempt,
         key=changed,
     )
