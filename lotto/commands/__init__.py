@@ -186,10 +186,20 @@ def _post(env: Env, notices: list[api.Notice]) -> None:
             log.exception("could not send a %s message to %s", notice.kind, notice.user_id)
 
 
-def autopilot_all(env: Env, now: datetime) -> list[Outcome]:
-    """Run autopilot for every active rotation; one Outcome each, failures don't stop others."""
+def autopilot_all(env: Env, now: datetime, *, fence: Any = None) -> list[Outcome]:
+    """Run autopilot for every active rotation; one Outcome each, failures don't stop others.
+
+    ``fence`` (a ``kvstore.Lock``, the run lock of the caller's timer) makes every
+    rotation's commit check that the lock is still held: a run that outlived its
+    lease saves nothing and sends nothing (``kvstore.lock`` explains the fencing).
+    """
+    service = env.service
+    if fence is not None:
+        from lotto.service import Service
+
+        service = Service(env.kv.fenced(fence), env.directory)
     try:
-        listing = call_service(env.service, api.RotationListRequest(), actor_id=env.bot_id, now=now)
+        listing = call_service(service, api.RotationListRequest(), actor_id=env.bot_id, now=now)
     except Exception as exc:  # noqa: BLE001
         return [Outcome(False, error_text(exc, command_line="autopilot"))]
     outcomes: list[Outcome] = []
@@ -198,7 +208,7 @@ def autopilot_all(env: Env, now: datetime) -> list[Outcome]:
     for rid in listing.rotation_ids:
         try:
             res = call_service(
-                env.service,
+                service,
                 api.RotationAutopilotRequest(rotation=api.RotationRef(name=rid, exact=True)),
                 actor_id=env.bot_id,
                 now=now,

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from kvstore.errors import ConflictError as KVConflictError
+from kvstore.errors import FenceError
 from kvstore.errors import InvalidKeyError
 from lotto.api import Notice, RotationRef
 from lotto.errors import AmbiguousError, BadTimeError, ConflictError, InputError, NotFoundError
@@ -39,8 +40,10 @@ def run(kv: Any, fn: Callable[[Session], T], stats: Any = None) -> T:
     The commit is the last round trip (none when nothing was written). If
     ``fn`` raises, nothing is written. On a conflict the kvstore re-runs
     ``fn`` from scratch, so ``fn`` must not have side effects outside the
-    session (notices are returned, never sent). When the store keeps changing,
-    the kvstore's conflict becomes :class:`lotto.errors.ConflictError`.
+    session (notices are returned, never sent). When the store keeps changing
+    past the kvstore's retry budget, or ``kv`` is fenced by a lock that was
+    lost (a run that outlived its lease, see ``kvstore.lock``), the error is
+    :class:`lotto.errors.ConflictError`.
     A time computation leaving Python's date range (OverflowError) becomes
     :class:`lotto.errors.BadTimeError`. ``stats`` (optional) gets
     ``round_trips`` of the last attempt, commit included.
@@ -66,6 +69,12 @@ def run(kv: Any, fn: Callable[[Session], T], stats: Any = None) -> T:
             "A name in this command (a user, task or rotation id) is too long or malformed to be "
             "stored; check it and use a shorter one. Nothing was changed.",
             key=err.context.get("key"),
+        ) from None
+    except FenceError as err:
+        raise ConflictError(
+            "This run outlived its lock and another run has taken over, so nothing was saved "
+            "here; the run that holds the lock now does this work.",
+            lock=getattr(err, "lock", None),
         ) from None
     except KVConflictError as err:
         raise ConflictError(
