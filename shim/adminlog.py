@@ -135,7 +135,9 @@ class AdminLogHandler(logging.Handler):
     def _text(self, record: logging.LogRecord, message: str) -> str:
         text = f"**{record.levelname.lower()}**: {message}"
         if self._verbose:
-            when = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            when = datetime.fromtimestamp(record.created, UTC).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            )
             context = {"logger": record.name, "time": when}
             extra = getattr(record, "ctx", None)
             if isinstance(extra, dict):

@@ -169,7 +169,9 @@ def create_app(runtime: Runtime) -> HeaderLimit:
             raise RequestError("now must be an RFC 3339 time") from None
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
-        result = await asyncio.to_thread(runtime.autopilot.tick, tick, when.astimezone(UTC))
+        result = await asyncio.to_thread(
+            runtime.autopilot.tick, tick, when.astimezone(UTC)
+        )
         return JSONResponse(result.as_json())
 
     @contextlib.asynccontextmanager

@@ -10,8 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from kvstore.errors import ConflictError as KVConflictError
-from kvstore.errors import FenceError
-from kvstore.errors import InvalidKeyError
+from kvstore.errors import FenceError, InvalidKeyError
 from lotto.api import Notice, RotationRef
 from lotto.errors import AmbiguousError, BadTimeError, ConflictError, InputError, NotFoundError
 from lotto.model import keys

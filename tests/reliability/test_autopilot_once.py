@@ -26,7 +26,9 @@ WAIT = 30
 SETUP = """
     rotation new TEST --period weekly --beginning 2020-01-06T09:30
     rotation set require TEST --skill any --count 2
-    rotation set autopilot TEST --create --create-prior 200h --schedule --schedule-prior 100h --start-finish --remind-start --remind-start-prior 24h --remind-finish --remind-finish-prior 24h
+    rotation set autopilot TEST --create --create-prior 200h --schedule --schedule-prior 100h
+    rotation set autopilot TEST --start-finish --remind-start --remind-start-prior 24h
+    rotation set autopilot TEST --remind-finish --remind-finish-prior 24h
     user join TEST @u1 @u2 @u3 @u4 @u5 @u6 --starting 2019-12-01
 """
 DAYS = [datetime(2020, 1, d, 20, tzinfo=UTC) for d in range(1, 16)]
