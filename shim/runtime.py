@@ -37,7 +37,11 @@ class Runtime:
     ) -> None:
         self.config = config
         self.client = client or MattermostClient(config.mattermost_url, config.bot_token)
-        self.store = store if store is not None else kvstore.open(config.store, config.plugin_id)
+        self.store = (
+            store
+            if store is not None
+            else kvstore.open(config.store, config.plugin_id, retry_budget=config.retry_budget)
+        )
         self._lock = threading.Lock()
         self.directory = MattermostDirectory(
             self.client, admin_ids=self.admin_ids, ttl=config.cache_ttl

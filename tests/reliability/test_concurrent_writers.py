@@ -197,3 +197,21 @@ def test_many_users_through_the_shim_lose_nothing_and_never_fail(
 
 def test_the_long_form_switch_is_read():
     assert scale(1, 2) == (2 if FULL else 1)
+
+
+def test_the_shim_retry_budget_is_a_setting_within_the_command_bound():
+    from shim.config import load
+    from shim.errors import ConfigError
+
+    base = {
+        "LOTTO_STORE": "redis://127.0.0.1:6379/0",
+        "LOTTO_MATTERMOST_URL": "https://chat.example.com/",
+        "LOTTO_BOT_TOKEN": "bot",
+        "LOTTO_SLASH_TOKEN": "t",
+    }
+    assert load([], base).retry_budget == 2.0
+    assert load(["--retry-budget", "0.5"], base).retry_budget == 0.5
+    assert load([], {**base, "LOTTO_RETRY_BUDGET": "3"}).retry_budget == 3.0
+    for bad in ("5", "-1", "soon"):
+        with pytest.raises(ConfigError, match="retry-budget"):
+            load(["--retry-budget", bad], base)
