@@ -13,12 +13,14 @@ Retry policy (contention a team can produce must never reach the user):
 retries go on until a time budget is spent (``KVStore.retry_budget``, by
 default ``DEFAULT_RETRY_BUDGET`` seconds; ``run(..., attempts=N)`` also caps
 the count), then ``ConflictError``. After a conflict on key K the unit waits
-for K's in-process *gate* before its next attempt, so the retries of every
-unit in this process that collided on K run one at a time instead of
-invalidating each other again; between two gated attempts it backs off with
-full jitter. A unit holds at most one gate (released before taking another),
-so gates cannot deadlock, and waiting for one is bounded by the budget. No
-attempt starts after the budget is spent, so a unit gives up within the budget
+for K's in-process *gate* (a first-come-first-served queue) before its next
+attempt, so the retries of every unit in this process that collided on K run
+one at a time, oldest first, instead of invalidating each other again (first
+attempts stay optimistic: most commands never conflict). Between two attempts
+under the same gate it backs off with full jitter. A unit holds at most one
+gate (released before taking another), so gates cannot deadlock, and waiting
+for one is bounded by the budget. No attempt starts after the budget is
+spent, so a unit gives up within the budget
 plus one attempt; the budget must stay below the time a command may take.
 
 Fencing: ``run(fn, fence=lock)`` makes the commit also check that ``lock``
@@ -39,6 +41,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
@@ -217,38 +220,61 @@ class UnitOfWork:
         return reads[changed - 1][0] if changed else None
 
 
-class Gates:
-    """Per-key in-process locks that queue the retries of units colliding on one key.
+class _Gate:
+    __slots__ = ("owner", "depth", "queue")
 
-    Entries exist only while some unit holds or waits for them (reference
-    counted), so the table stays as small as the current contention.
+    def __init__(self) -> None:
+        self.owner: int | None = None
+        self.depth = 0
+        self.queue: deque[tuple[int, threading.Event]] = deque()
+
+
+class Gates:
+    """Per-key, first-come-first-served in-process queues for units that collide on a key.
+
+    Releasing a gate hands it to the thread that has waited longest (one wake-up,
+    no stampede), so no unit waits behind later arrivals. Gates are re-entrant
+    (nested units); entries exist only while some unit holds or waits for them,
+    so the table stays as small as the current contention.
     """
 
     def __init__(self) -> None:
         self._guard = threading.Lock()
-        self._gates: dict[str, list] = {}  # key -> [RLock, users]
+        self._gates: dict[str, _Gate] = {}
 
     def acquire(self, key: str, timeout: float) -> bool:
-        """Wait up to ``timeout`` seconds for the gate of ``key``; whether it was taken."""
+        """Wait in line up to ``timeout`` seconds for the gate of ``key``; whether it was taken."""
+        me = threading.get_ident()
         with self._guard:
-            entry = self._gates.setdefault(key, [threading.RLock(), 0])
-            entry[1] += 1
-        if entry[0].acquire(timeout=max(0.0, timeout)):
-            return True
-        self._forget(key, entry)
-        return False
+            gate = self._gates.setdefault(key, _Gate())
+            if gate.owner == me:
+                gate.depth += 1
+                return True
+            if gate.owner is None and not gate.queue:
+                gate.owner, gate.depth = me, 1
+                return True
+            turn = threading.Event()
+            gate.queue.append((me, turn))
+        turn.wait(max(0.0, timeout))
+        with self._guard:
+            if gate.owner == me:  # handed over, possibly just as the wait timed out
+                return True
+            gate.queue.remove((me, turn))
+            return False
 
     def release(self, key: str) -> None:
-        """Release the gate of ``key`` taken with :meth:`acquire`."""
+        """Release the gate of ``key`` taken with :meth:`acquire` (to the next in line)."""
         with self._guard:
-            entry = self._gates[key]
-        entry[0].release()
-        self._forget(key, entry)
-
-    def _forget(self, key: str, entry: list) -> None:
-        with self._guard:
-            entry[1] -= 1
-            if entry[1] == 0 and self._gates.get(key) is entry:
+            gate = self._gates[key]
+            gate.depth -= 1
+            if gate.depth:
+                return
+            if gate.queue:
+                gate.owner, turn = gate.queue.popleft()
+                gate.depth = 1
+                turn.set()
+            else:
+                gate.owner = None
                 del self._gates[key]
 
     def __len__(self) -> int:

@@ -9,7 +9,7 @@ import pytest
 
 import kvstore
 from kvstore import ConflictError, FenceError, InvalidArgumentError
-from kvstore.unit import DEFAULT_RETRY_BUDGET
+from kvstore.unit import DEFAULT_RETRY_BUDGET, Gates
 
 from .helpers import expire_soon
 
@@ -146,3 +146,40 @@ def test_fenced_unit_fails_after_release_and_reports_conflicts_normally(kv):
     with pytest.raises(FenceError):
         kv.run(lambda uow: uow.set("out", b"y"), fence=lock)
     assert kv.get("out") == b"x"
+
+
+def _queued(gates: Gates, key: str, n: int) -> None:
+    deadline = time.monotonic() + WAIT
+    while len(gates._gates[key].queue) < n:
+        assert time.monotonic() < deadline, "the waiter never queued"
+        time.sleep(0.001)  # polling, bounded by the deadline
+
+
+def test_gates_serve_waiters_first_come_first_served_and_time_out_cleanly():
+    gates = Gates()
+    assert gates.acquire("k", 1)
+    assert gates.acquire("k", 1)  # re-entrant for the holder
+    order: list[str] = []
+
+    def waiter(name: str) -> None:
+        assert gates.acquire("k", WAIT)
+        order.append(name)
+        gates.release("k")
+
+    threads = []
+    for i, name in enumerate(["first", "second", "third"]):
+        t = threading.Thread(target=waiter, args=(name,))
+        t.start()
+        threads.append(t)
+        _queued(gates, "k", i + 1)
+    late = threading.Thread(target=lambda: order.append(str(gates.acquire("k", 0.05))))
+    late.start()
+    late.join(timeout=WAIT)
+    assert order == ["False"]  # gave up in time, and left the line
+    assert len(gates._gates["k"].queue) == 3
+    gates.release("k")
+    gates.release("k")
+    for t in threads:
+        t.join(timeout=WAIT)
+    assert order == ["False", "first", "second", "third"]
+    assert len(gates) == 0
