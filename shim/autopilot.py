@@ -73,7 +73,7 @@ class Autopilot:
     def __init__(
         self,
         store: Any,
-        run_all: Callable[[datetime], list[Any]],
+        run_all: Callable[..., list[Any]],
         interval: float,
         *,
         run_ttl: float = 300.0,
