@@ -14,6 +14,14 @@
   conflict within a time budget (``retry_budget``), then ``ConflictError``;
   ``fenced(lock)`` commits only while a lock is held (``FenceError``).
 
+- Waits are bounded: every round trip ends by a deadline — ``timeout``
+  seconds (``open(url, plugin_id, timeout=…)`` or the URL option
+  ``?timeout=…``, default 5) per call or per ``run``, or an enclosing
+  ``with store.deadline(at):`` — and then raises ``NoAnswerError`` (nothing
+  written) or ``OutcomeUnknownError`` (a write was sent, no answer came); see
+  ``kvstore.deadline``. ``await store.ping_async(timeout)`` probes Redis on an
+  event loop with its own connection.
+
 Errors live in ``kvstore.errors`` under the root ``KVError``.
 """
 
@@ -27,6 +35,8 @@ from .errors import (
     InvalidKeyError,
     KeyTooLongError,
     KVError,
+    NoAnswerError,
+    OutcomeUnknownError,
 )
 from .lock import FencedStore, Lock
 from .store import MAX_KEY_LENGTH, KVStore, open
@@ -47,4 +57,6 @@ __all__ = [
     "ConflictError",
     "FenceError",
     "BackendError",
+    "NoAnswerError",
+    "OutcomeUnknownError",
 ]

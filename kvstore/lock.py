@@ -46,10 +46,7 @@ class Lock:
         if self._released:
             return False
         self._released = True
-        store = self._store
-        return bool(
-            store._call("unlock", self.name, store._cad, keys=[self.full_key], args=[self.token])
-        )
+        return self._store.release_lock(self.name, self.token)
 
     def __enter__(self) -> Lock:
         return self
@@ -65,10 +62,11 @@ class Lock:
 class FencedStore:
     """A store whose units of work commit only while ``lock`` is held (see module docstring).
 
-    Everything but ``run`` is the underlying store's.
+    Everything but ``run`` is the underlying store's: a ``KVStore``, or anything
+    whose ``run`` takes ``fence=`` like it (a test's wrapper of one).
     """
 
-    def __init__(self, store: KVStore, lock: Lock) -> None:
+    def __init__(self, store: Any, lock: Lock) -> None:
         self.store = store
         self.lock = lock
 

@@ -14,20 +14,40 @@ and markers never show up in ``list_keys``.
 Round trips: every public method costs one Redis round trip, except
 ``list_keys`` and ``delete_all`` (one per SCAN batch of up to 1000 keys, plus
 one DEL per 500 keys for ``delete_all``). ``round_trips`` counts them all.
+
+Waits are bounded: every round trip must be answered by a deadline — the
+enclosing ``with store.deadline(at):`` if there is one, else ``timeout``
+seconds (default 5; the ``timeout`` URL option or argument of ``open``) from
+the start of the call, or of the whole unit of work for ``run``. A Redis that
+does not answer in time gives ``NoAnswerError`` (nothing was written) or, for
+a write that was sent, ``OutcomeUnknownError``. A dropped connection is retried
+a few times, never past the deadline.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import math
+import random
 import re
 import secrets
 import threading
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeAlias, TypeVar, cast
 
 import redis
 
 from . import backends, scripts
-from .errors import BackendError, InvalidArgumentError, InvalidKeyError, KeyTooLongError
+from .deadline import Scope, round_trip, scoped
+from .errors import (
+    BackendError,
+    FenceError,
+    InvalidArgumentError,
+    InvalidKeyError,
+    KeyTooLongError,
+)
 from .lock import FencedStore, Lock
 
 __all__ = ["KVStore", "open", "MAX_KEY_LENGTH"]
@@ -38,26 +58,45 @@ MAX_KEY_LENGTH = 150
 _PLUGIN_ID = re.compile(r"[A-Za-z0-9._-]{1,190}")
 _SCAN_BATCH = 1000
 _DELETE_BATCH = 500
-# Long enough to outlive redis-py resending a commit after a lost reply.
+# Long enough to outlive the store resending a commit after a lost reply.
 COMMIT_MARKER_TTL_MS = 120_000
+# The client never decodes replies (no decode_responses), so values come back as
+# bytes; redis-py's annotations also allow str, hence the casts on reads below.
+_Value: TypeAlias = bytes | None
 
 T = TypeVar("T")
 
 
+# Shadows the builtin on purpose: ``kvstore.open`` is the documented entry point.
 def open(  # noqa: A001 - the documented entry point
-    url: str, plugin_id: str, *, retry_budget: float | None = None
+    url: str,
+    plugin_id: str,
+    *,
+    timeout: float | None = None,
+    retry_budget: float | None = None,
 ) -> KVStore:
-    """Open the KV store at ``url`` (redis://, rediss://, unix://, memory://NAME) for ``plugin_id``.
+    """Open the KV store at ``url`` for ``plugin_id``.
 
-    ``retry_budget``: seconds a unit of work retries on conflict (default
-    ``kvstore.unit.DEFAULT_RETRY_BUDGET``; see ``kvstore.unit``).
+    ``url`` is redis://, rediss://, unix:// or memory://NAME (see ``kvstore.backends``).
+    ``timeout`` (seconds) bounds each operation's wait for Redis; it wins over the
+    URL's ``timeout`` option, which wins over the default of 5 seconds.
+    ``retry_budget`` (seconds) is how long a unit of work retries on conflict
+    (default ``kvstore.unit.DEFAULT_RETRY_BUDGET``; see ``kvstore.unit``).
     """
     if not isinstance(plugin_id, str) or not _PLUGIN_ID.fullmatch(plugin_id):
         raise InvalidArgumentError(
             f"invalid plugin id {plugin_id!r}: use 1-190 letters, digits, '.', '-' or '_'",
             plugin_id=plugin_id,
         )
-    store = KVStore(backends.connect(url), plugin_id, url=backends.redact(url))
+    _, options = backends.split_options(url)
+    seconds = options.get("timeout", backends.DEFAULT_TIMEOUT) if timeout is None else timeout
+    store = KVStore(
+        backends.connect(url),
+        plugin_id,
+        url=backends.redact(url),
+        timeout=seconds,
+        async_client=lambda: backends.connect_async(url),
+    )
     if retry_budget is not None:
         store.retry_budget = retry_budget
     return store
@@ -104,7 +143,26 @@ def _glob_escape(text: str) -> str:
 class KVStore:
     """A plugin's view of the KV store; thread-safe, one per process is enough."""
 
-    def __init__(self, client: redis.Redis, plugin_id: str, *, url: str = "") -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        plugin_id: str,
+        *,
+        url: str = "",
+        timeout: float = backends.DEFAULT_TIMEOUT,
+        async_client: Callable[[], Any] | None = None,
+    ) -> None:
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, (int, float))
+            or not 0 < timeout < math.inf
+        ):
+            raise InvalidArgumentError(
+                f"timeout must be a number of seconds > 0, got {timeout!r}", timeout=timeout
+            )
+        self._timeout = float(timeout)
+        self._async_factory = async_client
+        self._async: tuple[asyncio.AbstractEventLoop, Any] | None = None
         self._client = client
         self._plugin_id = plugin_id
         self._url = url
@@ -114,12 +172,14 @@ class KVStore:
         self._conflicts = 0
         from .unit import DEFAULT_RETRY_BUDGET, Gates
 
-        #: Seconds a unit of work keeps retrying on conflict (see ``kvstore.unit``).
+        #: Seconds a unit of work keeps retrying on conflict (see ``kvstore.unit``);
+        #: keep it below ``timeout``, which bounds the whole unit of work.
         self.retry_budget: float = DEFAULT_RETRY_BUDGET
-        self._gates = Gates()
+        #: In-process queues of the units that collided on a key (see ``kvstore.unit``).
+        self.gates = Gates()
         self._cas = client.register_script(scripts.COMPARE_AND_SET)
         self._cad = client.register_script(scripts.COMPARE_AND_DELETE)
-        self._commit = client.register_script(scripts.COMMIT)
+        self._commit_script = client.register_script(scripts.COMMIT)
         self._read_follow = client.register_script(scripts.READ_FOLLOW)
 
     # -- introspection ---------------------------------------------------
@@ -128,6 +188,11 @@ class KVStore:
     def plugin_id(self) -> str:
         """The plugin id this store is namespaced by."""
         return self._plugin_id
+
+    @property
+    def timeout(self) -> float:
+        """Seconds an operation (a call, or a whole ``run``) may wait for Redis by default."""
+        return self._timeout
 
     @property
     def round_trips(self) -> int:
@@ -151,20 +216,28 @@ class KVStore:
     def __repr__(self) -> str:
         return f"KVStore({self._url!r}, plugin_id={self._plugin_id!r})"
 
-    # -- plumbing shared with the unit of work and locks ------------------
+    # -- plumbing (private: helpers in other modules use the public primitives below)
+
+    @contextlib.contextmanager
+    def deadline(self, at: float | None = None) -> Iterator[float]:
+        """Every round trip inside must be answered by ``at`` (a ``time.monotonic()`` instant).
+
+        Default: ``timeout`` seconds from now. An enclosing earlier deadline still
+        wins. Yields the deadline in force.
+        """
+        now = time.monotonic()
+        at = now + self._timeout if at is None else at
+        with scoped(Scope(at, max(0.0, at - now))) as scope:
+            yield scope.deadline
 
     def _call(self, op: str, key: str | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Make one Redis round trip, counting it and turning Redis errors into BackendError."""
+        """Make one Redis round trip by the deadline, counting it; see ``deadline.round_trip``."""
         with self._counter_lock:
             self._round_trips += 1
-        try:
-            return fn(*args, **kwargs)
-        except redis.RedisError as exc:
-            raise BackendError(
-                f"Redis failed during {op}: {exc}", operation=op, key=key, url=self._url
-            ) from exc
+        return round_trip(op, key, fn, args, kwargs, timeout=self._timeout, url=self._url)
 
-    def _count_conflict(self) -> None:
+    def note_conflict(self) -> None:
+        """Count one unit-of-work attempt thrown away on a conflict (see ``conflicts``)."""
         with self._counter_lock:
             self._conflicts += 1
 
@@ -175,7 +248,7 @@ class KVStore:
 
     def get(self, key: str) -> bytes | None:
         """The value of ``key``, or None if it is absent or expired (KVGet)."""
-        return self._call("get", key, self._client.get, self.full_key(key))
+        return cast(_Value, self._call("get", key, self._client.get, self.full_key(key)))
 
     def get_many(self, keys: Iterable[str]) -> dict[str, bytes | None]:
         """Values of several keys in one MGET round trip (none if ``keys`` is empty)."""
@@ -183,8 +256,8 @@ class KVStore:
         full = [self.full_key(k) for k in wanted]
         if not full:
             return {}
-        values = self._call("get_many", None, self._client.mget, full)
-        return dict(zip(wanted, values))
+        values = cast(list[_Value], self._call("get_many", None, self._client.mget, full))
+        return dict(zip(wanted, values, strict=True))
 
     def set(self, key: str, value: bytes | None) -> None:
         """Store ``value`` under ``key`` without expiry; None deletes the key (KVSet)."""
@@ -300,18 +373,44 @@ class KVStore:
             cursor, batch = self._call(
                 "scan", None, self._client.scan, cursor, match=pattern, count=_SCAN_BATCH
             )
-            found.update(batch)
+            found.update(cast(list[bytes], batch))
             if int(cursor) == 0:
                 return list(found)
 
     # -- beyond the Mattermost API ----------------------------------------
 
     def ping(self) -> bool:
-        """True if Redis answers; never raises."""
+        """True if Redis answers within ``timeout`` (or the enclosing deadline); never raises."""
         try:
             return bool(self._call("ping", None, self._client.ping))
         except BackendError:
             return False
+
+    async def ping_async(self, timeout: float) -> bool:
+        """True if Redis answers a PING within ``timeout`` seconds; never raises.
+
+        Runs on the calling event loop with its own connection, so a health probe
+        needs no worker thread and is not held up by operations stuck in them.
+        """
+        if self._async_factory is None:  # a store built around a bare client
+            try:
+                return await asyncio.wait_for(asyncio.to_thread(self.ping), timeout)
+            except TimeoutError:
+                return False
+        loop = asyncio.get_running_loop()
+        if self._async is None or self._async[0] is not loop:
+            self._async = (loop, self._async_factory())
+        try:
+            return bool(await asyncio.wait_for(self._async[1].ping(), timeout))
+        except (TimeoutError, redis.RedisError, OSError):
+            return False
+
+    async def close_async(self) -> None:
+        """Release the health-probe connection of ``ping_async`` (call on its event loop)."""
+        if self._async is not None:
+            _, client = self._async
+            self._async = None
+            await client.aclose()
 
     def close(self) -> None:
         """Release the connections; the store must not be used afterwards."""
@@ -356,14 +455,83 @@ class KVStore:
     ) -> T:
         """Run ``fn(uow)`` as a unit of work and return its result; see ``kvstore.unit``.
 
-        Retries on conflict for ``budget`` seconds (default ``retry_budget``),
-        at most ``attempts`` times if given; ``fence`` commits only while that
-        lock is still held.
+        All its round trips, retries included, share one deadline (``timeout``
+        seconds from now, or an enclosing earlier one). Retries on conflict for
+        ``budget`` seconds (default ``retry_budget``), at most ``attempts`` times
+        if given; with ``fence`` it commits only while that lock is still held.
         """
         from .unit import run_unit
 
-        return run_unit(self, fn, attempts=attempts, budget=budget, fence=fence)
+        with self.deadline():
+            return run_unit(self, fn, attempts=attempts, budget=budget, fence=fence)
 
     def fenced(self, lock: Lock) -> FencedStore:
         """A view of this store whose units of work commit only while ``lock`` is held."""
         return FencedStore(self, lock)
+
+    # -- primitives of locks and units of work (one round trip each) -------
+
+    def release_lock(self, name: str, token: bytes) -> bool:
+        """Delete the lock ``name`` only while it holds ``token``; returns whether it did.
+
+        ``Lock.release`` uses it: a holder whose lease ran out never removes a
+        lock that another process has taken since (``scripts.COMPARE_AND_DELETE``).
+        """
+        full = self._special_key("lock", name)
+        return bool(self._call("unlock", name, self._cad, keys=[full], args=[token]))
+
+    def read_follow(
+        self, keys: Sequence[str], field: str, containing: str, prefixes: Sequence[str]
+    ) -> list[Any]:
+        """Read ``keys`` and what the last of them (an index) names, as ``scripts.READ_FOLLOW``.
+
+        The last key holds a JSON object whose ``field`` is an array of names;
+        for each name containing ``containing`` (all when empty) the keys
+        ``prefix + name`` are read too. Returns the script's flat reply: the
+        values of ``keys``, then per name the name and one value per prefix.
+        """
+        args = [len(keys), field, containing, self._prefix, *prefixes]
+        full = [self.full_key(k) for k in keys]
+        return cast(
+            list[Any],
+            self._call("get_many", keys[-1], self._read_follow, keys=full, args=args),
+        )
+
+    def commit_unit(
+        self,
+        reads: Sequence[tuple[str, _Value]],
+        writes: Sequence[tuple[str, _Value]],
+        *,
+        fence: Lock | None = None,
+    ) -> int:
+        """Apply ``writes`` only if every key of ``reads`` still holds the value read.
+
+        A value None means absent (for a read) or delete (for a write). Atomic and
+        safe to resend (``scripts.COMMIT``, with a marker that lives
+        ``COMMIT_MARKER_TTL_MS``). Returns 0 when applied, else the 1-based index
+        in ``reads`` of the first key that changed (then nothing was written).
+        With ``fence`` the lock's key is validated first, as one more read that
+        must still hold the lock's token; FenceError (nothing written) if not.
+        """
+        marker = self._special_key("commit", f"{time.time_ns():x}-{random.getrandbits(64):016x}")
+        fenced = [] if fence is None else [fence.full_key]
+        keys = fenced + [self.full_key(k) for k, _ in reads] + [self.full_key(k) for k, _ in writes]
+        args: list[bytes | int] = [len(fenced) + len(reads), COMMIT_MARKER_TTL_MS]
+        if fence is not None:
+            args += [b"1", fence.token]
+        for _, value in reads:
+            args += [b"0", b""] if value is None else [b"1", value]
+        for _, value in writes:
+            args += [b"D", b""] if value is None else [b"S", value]
+        changed = int(
+            self._call("commit", None, self._commit_script, keys=[*keys, marker], args=args)
+        )
+        if fence is None or changed == 0:
+            return changed
+        if changed == 1:
+            raise FenceError(
+                f"the lock {fence.name!r} expired or was taken over before this unit of work "
+                "could commit; nothing was written",
+                lock=fence.name,
+            )
+        return changed - 1

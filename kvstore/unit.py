@@ -44,10 +44,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .errors import ConflictError, FenceError, InvalidArgumentError, KVError
-from .store import COMMIT_MARKER_TTL_MS, as_bytes, check_key
+from .deadline import current_scope
+from .errors import ConflictError, InvalidArgumentError, KVError
+from .store import as_bytes, check_key
 
 if TYPE_CHECKING:
     from .lock import Lock
@@ -61,6 +62,8 @@ DEFAULT_RETRY_BUDGET = 2.0
 # Full-jitter backoff between gated attempts: uniform(0, min(cap, base * 2**n)).
 _BACKOFF_BASE = 0.001
 _BACKOFF_CAP = 0.025
+# Seconds kept free before the store's deadline (``KVStore.deadline``) for a last attempt.
+_DEADLINE_RESERVE = 0.5
 
 T = TypeVar("T")
 
@@ -100,11 +103,9 @@ class UnitOfWork:
                 "this unit of work has finished; use the uow passed to the current fn call"
             )
 
-    def _round_trip(
-        self, op: str, key: str | None, fn: Callable[..., T], *args: object, **kwargs: object
-    ) -> T:
+    def _round_trip(self, fn: Callable[..., T], *args: Any) -> T:
         self.round_trips += 1
-        return self._store._call(op, key, fn, *args, **kwargs)
+        return fn(*args)
 
     def _view(self, key: str) -> bytes | None:
         return self._written[key] if key in self._written else self._read[key]
@@ -114,9 +115,7 @@ class UnitOfWork:
         self._check_open()
         check_key(key)
         if key not in self._written and key not in self._read:
-            self._read[key] = self._round_trip(
-                "get", key, self._store.redis.get, self._store.full_key(key)
-            )
+            self._read[key] = self._round_trip(self._store.get, key)
         return self._view(key)
 
     def get_many(
@@ -136,31 +135,23 @@ class UnitOfWork:
             k for k in dict.fromkeys(wanted) if k not in self._written and k not in self._read
         ]
         if missing:
-            full = [self._store.full_key(k) for k in missing]
-            values = self._round_trip("get_many", None, self._store.redis.mget, full)
-            self._read.update(zip(missing, values))
+            self._read.update(self._round_trip(self._store.get_many, missing))
         return {k: self._view(k) for k in wanted}
 
     def _get_following(self, wanted: list[str], follow: Follow) -> dict[str, bytes | None]:
-        store = self._store
         plain = list(dict.fromkeys([*wanted, check_key(follow.list_key)]))
         plain.remove(follow.list_key)
         plain.append(follow.list_key)  # the script expects the list key last
         prefixes = list(follow.prefixes)
-        args = [len(plain), follow.field, follow.containing, store._prefix, *prefixes]
         flat = self._round_trip(
-            "get_many",
-            follow.list_key,
-            store._read_follow,
-            keys=[store.full_key(k) for k in plain],
-            args=args,
+            self._store.read_follow, plain, follow.field, follow.containing, prefixes
         )
-        fetched = dict(zip(plain, flat[: len(plain)]))
+        fetched = dict(zip(plain, flat[: len(plain)], strict=True))
         rest = flat[len(plain) :]
         step = 1 + len(prefixes)
         for i in range(0, len(rest), step):
             name = rest[i].decode() if isinstance(rest[i], bytes) else str(rest[i])
-            for prefix, value in zip(prefixes, rest[i + 1 : i + step]):
+            for prefix, value in zip(prefixes, rest[i + 1 : i + step], strict=True):
                 fetched[check_key(prefix + name)] = value
         for key, value in fetched.items():
             # A key read earlier keeps its first value: that is what the commit
@@ -184,39 +175,14 @@ class UnitOfWork:
     def _commit(self, fence: Lock | None = None) -> str | None:
         """Apply the buffered writes if every read is unchanged; return the changed key, if any.
 
-        With ``fence``, its lock key is validated first like a read holding the
-        lock's token; FenceError if the lock is no longer held by it.
+        With ``fence``, FenceError (nothing written) unless that lock is still held.
         """
         self._open = False
         if not self._written:
             return None
-        store = self._store
         reads = list(self._read.items())
-        writes = list(self._written.items())
-        marker = store._special_key("commit", f"{time.time_ns():x}-{random.getrandbits(64):016x}")
-        fenced = [] if fence is None else [fence.full_key]
-        keys = (
-            fenced
-            + [store.full_key(k) for k, _ in reads]
-            + [store.full_key(k) for k, _ in writes]
-            + [marker]
-        )
-        args: list[bytes | int] = [len(fenced) + len(reads), COMMIT_MARKER_TTL_MS]
-        if fence is not None:
-            args += [b"1", fence.token]
-        for _, value in reads:
-            args += [b"0", b""] if value is None else [b"1", value]
-        for _, value in writes:
-            args += [b"D", b""] if value is None else [b"S", value]
-        changed = int(self._round_trip("commit", None, store._commit, keys=keys, args=args))
-        if changed and fence is not None:
-            if changed == 1:
-                raise FenceError(
-                    f"the lock {fence.name!r} expired or was taken over before this unit of "
-                    "work could commit; nothing was written",
-                    lock=fence.name,
-                )
-            changed -= 1
+        self.round_trips += 1
+        changed = self._store.commit_unit(reads, list(self._written.items()), fence=fence)
         return reads[changed - 1][0] if changed else None
 
 
@@ -240,13 +206,13 @@ class Gates:
 
     def __init__(self) -> None:
         self._guard = threading.Lock()
-        self._gates: dict[str, _Gate] = {}
+        self._by_key: dict[str, _Gate] = {}
 
     def acquire(self, key: str, timeout: float) -> bool:
         """Wait in line up to ``timeout`` seconds for the gate of ``key``; whether it was taken."""
         me = threading.get_ident()
         with self._guard:
-            gate = self._gates.setdefault(key, _Gate())
+            gate = self._by_key.setdefault(key, _Gate())
             if gate.owner == me:
                 gate.depth += 1
                 return True
@@ -265,7 +231,7 @@ class Gates:
     def release(self, key: str) -> None:
         """Release the gate of ``key`` taken with :meth:`acquire` (to the next in line)."""
         with self._guard:
-            gate = self._gates[key]
+            gate = self._by_key[key]
             gate.depth -= 1
             if gate.depth:
                 return
@@ -275,11 +241,11 @@ class Gates:
                 turn.set()
             else:
                 gate.owner = None
-                del self._gates[key]
+                del self._by_key[key]
 
     def __len__(self) -> int:
         with self._guard:
-            return len(self._gates)
+            return len(self._by_key)
 
 
 def run_unit(
@@ -308,6 +274,11 @@ def run_unit(
         )
     started = time.monotonic()
     deadline = started + budget
+    scope = current_scope()
+    if scope is not None:
+        # Leave room to give up with a ConflictError before the store's own deadline
+        # turns the next round trip into a misleading "Redis did not answer".
+        deadline = min(deadline, scope.deadline - _DEADLINE_RESERVE)
     gate: str | None = None
     changed: str | None = None
     attempt = 0
@@ -322,7 +293,7 @@ def run_unit(
             changed = uow._commit(fence)
             if changed is None:
                 return result
-            store._count_conflict()
+            store.note_conflict()
             if attempts is not None and attempt >= attempts:
                 break
             if gate == changed:
@@ -332,16 +303,16 @@ def run_unit(
                 time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
             else:
                 if gate is not None:
-                    store._gates.release(gate)
+                    store.gates.release(gate)
                     gate = None
-                if not store._gates.acquire(changed, deadline - time.monotonic()):
+                if not store.gates.acquire(changed, deadline - time.monotonic()):
                     break
                 gate = changed
             if time.monotonic() >= deadline:
                 break
     finally:
         if gate is not None:
-            store._gates.release(gate)
+            store.gates.release(gate)
     raise ConflictError(
         f"the data kept changing while this was being saved (gave up after {attempt} attempts "
         f"in {time.monotonic() - started:.1f} s; last change seen on {changed!r}); "

@@ -48,7 +48,7 @@ _OPTIONS = ("--store", "--as", "--tz", "--file")
 class _BriefFormatter(logging.Formatter):
     """Log lines without tracebacks (set LOTTO_DEBUG=1 to see them)."""
 
-    def formatException(self, ei) -> str:  # noqa: N802 - logging's name
+    def formatException(self, ei) -> str:  # logging's name
         """No traceback text."""
         return ""
 
@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _setup_logging()
     try:
+        _check_text(argv)
         opts, words = _split_options(argv)
         if opts.get("help"):
             sys.stdout.write(USAGE)
@@ -130,6 +131,33 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _undecodable(text: str) -> str | None:
+    """What makes ``text`` not valid UTF-8 text ("byte 0xff", "U+D800"), or None if it is fine.
+
+    Python hands over arguments, environment values and text streams that are not
+    UTF-8 with each bad byte as a lone surrogate (surrogateescape).
+    """
+    for ch in text:
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:
+            return f"byte 0x{code - 0xDC00:02x}"
+        if 0xD800 <= code <= 0xDFFF:
+            return f"U+{code:04X}"
+    return None
+
+
+def _check_text(argv: list[str]) -> None:
+    """A usage error for an argument or a LOTTO_* variable that is not valid UTF-8 text."""
+    for i, arg in enumerate(argv, start=1):
+        bad = _undecodable(arg)
+        if bad:
+            raise _Usage(f"argument {i} is not valid UTF-8 text ({bad}); nothing was run")
+    for name in ("LOTTO_STORE", "LOTTO_USER", "LOTTO_TZ"):
+        bad = _undecodable(os.environ.get(name, ""))
+        if bad:
+            raise _Usage(f"{name} is not valid UTF-8 text ({bad}); nothing was run")
+
+
 def _username(opts: dict[str, str]) -> str:
     name = opts.get("as") or os.environ.get("LOTTO_USER") or _login()
     name = name.removeprefix("@")
@@ -143,7 +171,7 @@ def _username(opts: dict[str, str]) -> str:
 def _login() -> str:
     try:
         return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
+    except Exception:  # no login name in some containers
         return "me"
 
 
@@ -207,6 +235,9 @@ def _read_file(path: str) -> list[str]:
         raise _Usage(
             f"--file: {where} is not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8"
         ) from None
+    bad = _undecodable(text)
+    if bad:
+        raise _Usage(f"--file: {path} is not valid UTF-8 text ({bad}); save it as UTF-8")
     lines = [ln.strip() for ln in text.splitlines()]
     # A line copied from a shell example (`lotto task fill ICE#1`) runs like the bare command.
     return [ln.removeprefix("lotto ").strip() for ln in lines if ln and not ln.startswith("#")]
@@ -215,7 +246,10 @@ def _read_file(path: str) -> list[str]:
 def _one(env, actor: str, line: str, out: TextIO) -> bool:
     from lotto.commands import execute
 
-    outcome = execute(env, actor, line)
+    # One deadline for the whole command (the store URL's `timeout`, default 5 s): a Redis
+    # that does not answer makes it fail within that, however many round trips it makes.
+    with env.kv.deadline():
+        outcome = execute(env, actor, line)
     # DMs are held until the reply is known, so that `--json` keeps stdout pure JSON
     # (its DMs go to stderr) while Markdown replies read in order: DMs, then the reply.
     dm_stream = sys.stderr if outcome.is_json else out

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 
 from lotto import PLUGIN_ID
+from lotto.model.task import shift_task_id
 
 __all__ = ["main", "ICE_SETUP", "SET_SETUP", "SET_TEAMS", "ICE_USERS", "run_rotation"]
 
@@ -115,7 +116,7 @@ def run_rotation(
 
     served: collections.Counter = collections.Counter()
     for n in range(shifts):
-        task_id = f"{rotation_id}#{n}"
+        task_id = shift_task_id(rotation_id, n)
         _must(execute(env, actor, f"task new shift {rotation_id} --number {n}"))
         for attempt in range(retries + 1):
             filled = execute(env, actor, f"task fill {task_id}")

@@ -13,13 +13,20 @@ Tree (every error carries its context as attributes, e.g. ``rotation_id``)::
     ├── OverlapError                a new shift overlaps an existing task
     ├── InsufficientError           a fill could not meet every Require (SPEC §3)
     ├── AccessError                 the acting user may not run this command
-    └── ConflictError               the store kept changing under the command (retries exhausted)
+    ├── ConflictError               the store kept changing under the command (retries exhausted)
+    └── StoreError                  the store failed (unreachable, timeout, error reply)
+        ├── NoAnswerError           the store did not answer in time; nothing was changed
+        └── OutcomeUnknownError     a change was sent but not answered: it may have been saved
 
-The command layer (``lotto.commands``) maps these to user text in one place.
+The service boundary (``lotto.service.common.run``) is the one place where
+``kvstore`` errors become these; the command layer (``lotto.commands``) maps
+these to user text in one place.
 Add new classes here, under the root, and keep this docstring in step.
 """
 
 from __future__ import annotations
+
+from kvstore.errors import ContextError
 
 __all__ = [
     "LottoError",
@@ -34,21 +41,14 @@ __all__ = [
     "InsufficientError",
     "AccessError",
     "ConflictError",
+    "StoreError",
+    "NoAnswerError",
+    "OutcomeUnknownError",
 ]
 
 
-class LottoError(Exception):
+class LottoError(ContextError):
     """Root of every lotto error; the message is safe to show to a user."""
-
-    def __init__(self, message: str, **context: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.context = context
-        for key, value in context.items():
-            setattr(self, key, value)
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class InputError(LottoError):
@@ -93,3 +93,16 @@ class AccessError(LottoError):
 
 class ConflictError(LottoError):
     """Concurrent changes kept invalidating the command; nothing was written."""
+
+
+class StoreError(LottoError):
+    """The store failed (unreachable, timed out, answered an error); a commit's outcome
+    may be unknown, so the user should look before running the command again."""
+
+
+class NoAnswerError(StoreError):
+    """The store did not answer in time and nothing that writes was sent."""
+
+
+class OutcomeUnknownError(StoreError):
+    """A commit was sent but no answer came: the change may or may not have been saved."""

@@ -1,17 +1,76 @@
-"""What the service needs from the outside world: a user directory and a poster.
+"""What the service needs from the outside world: a store, a user directory and a poster.
 
-The command-line program provides local implementations (``lotto.local``);
-the shim provides Mattermost-backed ones. Both are plain protocols so the
-service never imports an HTTP client.
+The store is a ``kvstore.KVStore`` (the CLI and the shim open one); the
+command-line program provides local directory and poster implementations
+(``lotto.local``), the shim Mattermost-backed ones. All are plain protocols
+describing only what ``lotto`` uses, so the service never imports a Redis
+client or an HTTP client, and tests can pass any object of the same shape.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import msgspec
 
-__all__ = ["Profile", "Directory", "Poster"]
+from kvstore import Follow
+
+if TYPE_CHECKING:  # pragma: no cover
+    import kvstore
+
+__all__ = ["Profile", "Directory", "Poster", "Store", "UnitOfWork"]
+
+T = TypeVar("T")
+
+
+class UnitOfWork(Protocol):
+    """One attempt of a unit of work (``kvstore.UnitOfWork``): cached reads, buffered writes.
+
+    Writes are buffered and committed together after the unit's function
+    returns, and only if nothing it read changed meanwhile.
+    """
+
+    @property
+    def round_trips(self) -> int:
+        """Round trips to the store this attempt has spent so far."""
+        ...
+
+    def get_many(
+        self, keys: Iterable[str], *, follow: Follow | None = None
+    ) -> dict[str, bytes | None]:
+        """Values of ``keys`` (None when absent) in ONE round trip; with ``follow`` the list
+        key it names and the records that list points at come in that same round trip."""
+        ...
+
+    def set(self, key: str, value: bytes | None) -> None:
+        """Buffer a write of ``value`` to ``key`` (None deletes)."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Buffer the deletion of ``key``."""
+        ...
+
+
+class Store(Protocol):
+    """The key-value store the service runs its units of work on (``kvstore.KVStore``)."""
+
+    def run(self, fn: Callable[[UnitOfWork], T], *, attempts: int = ...) -> T:
+        """Run ``fn(uow)`` as one unit of work, re-running it on a conflict; its result.
+
+        Raises ``kvstore.ConflictError`` when the reads kept changing at every
+        attempt, ``kvstore.BackendError`` when the store fails, and
+        ``kvstore.InvalidKeyError`` for a malformed key; ``lotto.service.common.run``
+        turns each into a :class:`lotto.errors.LottoError`.
+        """
+        ...
+
+
+if TYPE_CHECKING:  # pragma: no cover
+
+    def _kvstore_fits(kv: kvstore.KVStore, uow: kvstore.UnitOfWork) -> tuple[Store, UnitOfWork]:
+        """Never called: makes the type checker prove kvstore's classes fit these protocols."""
+        return kv, uow
 
 
 class Profile(msgspec.Struct, frozen=True, kw_only=True):

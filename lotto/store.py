@@ -16,48 +16,30 @@ them (one more round trip) when the service function returns.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TypeVar
 
 import msgspec
 
 from kvstore import Follow
 from lotto.errors import LottoError
 from lotto.model import keys
-from lotto.model.index import Index
+from lotto.model.index import Index, OpenTasks
 from lotto.model.record import Record, decode, encode
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
 from lotto.model.user import User
+from lotto.ports import UnitOfWork
 
-__all__ = ["OpenTasks", "Session"]
-
-
-class OpenTasks(Record):
-    """A rotation's unfinished tasks: task id → ids of the users assigned to it.
-
-    Kept next to the rotation (``index:open_tasks:<id>``) so commands that need
-    only the open tasks (autopilot, shift overlap checks, show) load those and
-    their users in one batch instead of every task the rotation ever had. It is
-    updated in the same unit of work as the tasks, so it never drifts. A
-    rotation without this record (e.g. stored by the Go plugin) is treated as
-    having every task in ``TaskIDs`` open.
-    """
-
-    tasks: dict[str, list[str]] = msgspec.field(default_factory=dict)
+# OpenTasks is defined in lotto.model.index; it stays importable from here for old callers.
+__all__ = ["Session"]
 
 
-_TYPES: dict[str, type[Record]] = {
-    "rotation": Rotation,
-    "task": Task,
-    "user": User,
-    "index": Index,
-    "open_tasks": OpenTasks,
-}
+R = TypeVar("R", bound=Record)
 
 
 def _decode(key: str, raw: bytes) -> Record:
     try:
-        return decode(_TYPES[keys.kind_of(key)], raw)
+        return decode(keys.record_type_of(key), raw)
     except (msgspec.DecodeError, msgspec.ValidationError) as err:
         # Every later command on the record would fail the same way: say which
         # record it is and how to find out more, not "internal error".
@@ -72,7 +54,7 @@ def _decode(key: str, raw: bytes) -> Record:
 class Session:
     """Decoded, cached, change-tracked records of one unit of work."""
 
-    def __init__(self, uow: Any) -> None:
+    def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
         self._records: dict[str, Record | None] = {}
         self._dirty: dict[str, None] = {}  # insertion-ordered set
@@ -117,17 +99,24 @@ class Session:
         self._dirty.clear()
 
     # -- typed access -------------------------------------------------------
+    def _get_as(self, key: str, record_type: type[R]) -> R | None:
+        found = self.get(key)
+        if found is None or isinstance(found, record_type):
+            return found
+        # Only a caller putting the wrong record under a key gets here (decoding follows the key).
+        raise TypeError(f"{key} holds a {type(found).__name__}, not a {record_type.__name__}")
+
     def rotation(self, rotation_id: str) -> Rotation | None:
         """The rotation, or None."""
-        return self.get(keys.rotation(rotation_id))  # type: ignore[return-value]
+        return self._get_as(keys.rotation(rotation_id), Rotation)
 
     def task(self, task_id: str) -> Task | None:
         """The task, or None."""
-        return self.get(keys.task(task_id))  # type: ignore[return-value]
+        return self._get_as(keys.task(task_id), Task)
 
     def user(self, user_id: str) -> User | None:
         """The stored user, or None when the user was never stored."""
-        return self.get(keys.user(user_id))  # type: ignore[return-value]
+        return self._get_as(keys.user(user_id), User)
 
     def user_or_new(self, user_id: str) -> tuple[User, bool]:
         """The user's record, or a fresh (unsaved) one; the flag says it is new."""
@@ -138,19 +127,19 @@ class Session:
 
     def index(self, key: str) -> Index:
         """The index at ``key`` (an empty one when absent)."""
-        found = self.get(key)
-        return found if found is not None else Index()  # type: ignore[return-value]
+        found = self._get_as(key, Index)
+        return found if found is not None else Index()
 
     def open_tasks(self, rotation: Rotation) -> OpenTasks:
         """The rotation's open-tasks record; derived from ``TaskIDs`` when absent."""
         key = keys.open_tasks(rotation.rotation_id)
-        found = self.get(key)
+        found = self._get_as(key, OpenTasks)
         if found is None:
             # Legacy rotation: assume every task open; the caller (service) learns
             # the real states and users when it loads the tasks, and saves the record.
             found = OpenTasks(tasks={tid: [] for tid in rotation.task_ids})
             self._records[key] = found
-        return found  # type: ignore[return-value]
+        return found
 
     def save_rotation(self, rotation: Rotation) -> None:
         """Write the rotation back."""

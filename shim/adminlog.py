@@ -2,8 +2,9 @@
 
 Like the original plugin's bot logger: every log line of the ``shim`` and
 ``lotto`` loggers at or above the configured level is sent as a DM to each
-plugin admin (the Mattermost system admins and the ids in ``AdminUserIDs``); ``AdminLogVerbose`` adds the line's context (logger,
-time, and the ``ctx`` dict passed as ``extra``). Sending happens on a
+plugin admin (the Mattermost system admins and the ids in ``AdminUserIDs``);
+``AdminLogVerbose`` adds the line's context (logger, time, and the ``ctx``
+dict passed as ``extra``). Sending happens on a
 background thread so logging never blocks a request, and lines produced while
 sending (by the poster or the REST client) are not copied, so a broken
 Mattermost cannot cause a loop.
@@ -73,7 +74,7 @@ class AdminLogHandler(logging.Handler):
         self._thread.start()
 
     def configure(self, level: str, verbose: bool) -> None:
-        """Apply the ``AdminLogLevel`` (``none`` turns copying off) and ``AdminLogVerbose`` settings."""
+        """Apply the ``AdminLogLevel`` (``none`` turns copying off) and ``AdminLogVerbose``."""
         self.setLevel(LEVELS.get(level, logging.CRITICAL + 1))
         self._verbose = verbose
 
@@ -135,9 +136,7 @@ class AdminLogHandler(logging.Handler):
     def _text(self, record: logging.LogRecord, message: str) -> str:
         text = f"**{record.levelname.lower()}**: {message}"
         if self._verbose:
-            when = datetime.fromtimestamp(record.created, UTC).strftime(
-                "%Y-%m-%dT%H:%M:%SZ"
-            )
+            when = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             context = {"logger": record.name, "time": when}
             extra = getattr(record, "ctx", None)
             if isinstance(extra, dict):

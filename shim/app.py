@@ -1,7 +1,8 @@
 """The shim's HTTP endpoints (a Starlette ASGI app).
 
 - ``POST /api/v1/slash``: a Mattermost custom slash command (form-encoded, token checked)
-- ``POST /api/v1/execute_command``: the original plugin's HTTP API (bearer secret + ``Mattermost-User-ID``)
+- ``POST /api/v1/execute_command``: the original plugin's HTTP API (bearer secret +
+  ``Mattermost-User-ID``)
 - ``POST /hooks/OnActivate``, ``/hooks/OnConfigurationChange``, ``/hooks/ExecuteCommand``:
   plugin hooks forwarded by a thin Mattermost plugin (bearer secret, JSON)
 - ``GET /api/v1/authorized``, ``GET /healthz``
@@ -148,9 +149,14 @@ def create_app(runtime: Runtime) -> HeaderLimit:
         return JSONResponse({"is_authorized": True})
 
     async def healthz(request: Request) -> Response:
-        ok = await asyncio.to_thread(runtime.healthy)
+        # On the event loop with its own Redis connection: a probe never waits for a
+        # worker thread, which commands stuck on a frozen Redis may all be holding.
+        if await runtime.healthy_async():
+            return JSONResponse({"status": "ok"})
+        bound = runtime.config.health_timeout
         return JSONResponse(
-            {"status": "ok" if ok else "store unreachable"}, status_code=200 if ok else 503
+            {"status": "store unreachable", "detail": f"Redis did not answer within {bound:g} s"},
+            status_code=503,
         )
 
     async def debug_autopilot(request: Request) -> Response:
@@ -169,9 +175,7 @@ def create_app(runtime: Runtime) -> HeaderLimit:
             raise RequestError("now must be an RFC 3339 time") from None
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
-        result = await asyncio.to_thread(
-            runtime.autopilot.tick, tick, when.astimezone(UTC)
-        )
+        result = await asyncio.to_thread(runtime.autopilot.tick, tick, when.astimezone(UTC))
         return JSONResponse(result.as_json())
 
     @contextlib.asynccontextmanager
@@ -193,6 +197,7 @@ def create_app(runtime: Runtime) -> HeaderLimit:
                     )
                 except Exception:
                     _log.exception("autopilot timer failed at shutdown")
+            await runtime.store.close_async()
 
     routes = [
         Route("/api/v1/slash", _guard(slash), methods=["POST"]),
@@ -233,8 +238,10 @@ async def _run(runtime: Runtime, user_id: str, command_line: str, text: str) -> 
 
 async def _outcome(runtime: Runtime, user_id: str, text: str) -> tuple[bool, str]:
     """Run a command; failures of our own parts become a failed outcome, not a 500."""
+    # The deadline starts now: time spent waiting for a worker thread counts too.
+    deadline = runtime.command_deadline()
     try:
-        return await asyncio.to_thread(runtime.execute, user_id, text)
+        return await asyncio.to_thread(runtime.execute, user_id, text, deadline)
     except UnknownUserError:
         raise  # the request itself is wrong: a 4xx, not a failed command
     except ShimError as err:

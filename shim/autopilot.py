@@ -131,7 +131,7 @@ class Autopilot:
         return TickResult(tick, True, outcomes)
 
     async def loop(self, stop: asyncio.Event) -> None:
-        """Until ``stop`` is set: wait for the start of the next tick, then run it in a worker thread.
+        """Until ``stop`` is set: wait for the next tick's start, then run it in a worker thread.
 
         A tick already running when ``stop`` is set is finished (its run lock released)
         before this returns; the caller bounds how long it waits for that.

@@ -23,11 +23,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from lotto import api
-from lotto.errors import LottoError
+from lotto.errors import LottoError, StoreError
 from lotto.errors import NotFoundError as LottoNotFound
 from lotto.ical import render_calendar
 from shim.config import Config
-from shim.errors import DisabledError, ForbiddenError, NotFoundError, RequestError
+from shim.errors import (
+    DisabledError,
+    ForbiddenError,
+    NotFoundError,
+    RequestError,
+    StoreUnavailable,
+)
 
 __all__ = ["PATH", "signature", "signature_ok", "feed_url", "url_maker", "feed_endpoint"]
 
@@ -108,6 +114,8 @@ def _render(runtime: Any, rotation_id: str, user_id: str) -> str:
         res = runtime.env.service.rotation_calendar(req, actor_id=runtime.bot_user_id, now=now)
     except LottoNotFound:
         raise NotFoundError("no such rotation", rotation_id=rotation_id) from None
+    except StoreError:
+        raise StoreUnavailable("the store is unreachable") from None
     except LottoError as err:
         raise RequestError(str(err)) from None
     names = _usernames(
@@ -131,7 +139,7 @@ def _usernames(runtime: Any, user_ids: list[str]) -> dict[str, str]:
         return {}
     try:
         profiles = runtime.directory.by_ids(ids)
-    except Exception:  # noqa: BLE001 - a feed with ids beats no feed during an outage
+    except Exception:  # any failure: a feed with ids beats no feed during an outage
         _log.warning("could not look up the users of a calendar feed", exc_info=True)
         return {}
     return {uid: p.username for uid, p in profiles.items() if p is not None}

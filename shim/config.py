@@ -17,16 +17,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from kvstore.backends import redact
 from lotto import PLUGIN_ID
 from shim.errors import ConfigError
 
-__all__ = ["Config", "load", "parser", "redact", "LOG_LEVELS", "PLUGIN_JSON", "BUILTIN_DEFAULTS"]
+__all__ = ["Config", "load", "parser", "LOG_LEVELS", "PLUGIN_JSON", "BUILTIN_DEFAULTS"]
 
 PLUGIN_JSON = Path(__file__).resolve().parent.parent / "plugin.json"
 # What plugin.json says (id and setting defaults), for installs that don't ship it.
@@ -59,7 +59,8 @@ _SETTINGS: list[tuple[str, str, str]] = [
     (
         "admin_user_ids",
         "LOTTO_ADMIN_USER_IDS",
-        "comma-separated Mattermost user ids of plugin admins besides the system admins (default: plugin.json)",
+        "comma-separated Mattermost user ids of plugin admins besides the system admins "
+        "(default: plugin.json)",
     ),
     (
         "admin_log_level",
@@ -87,11 +88,22 @@ _SETTINGS: list[tuple[str, str, str]] = [
     (
         "public_url",
         "LOTTO_PUBLIC_URL",
-        "URL at which calendar apps reach this shim, e.g. https://lotto.example.com; turns on signed calendar feed URLs (needs --secret; default: off)",
+        "URL at which calendar apps reach this shim, e.g. https://lotto.example.com; "
+        "turns on signed calendar feed URLs (needs --secret; default: off)",
+    ),
+    (
+        "command_timeout",
+        "LOTTO_COMMAND_TIMEOUT",
+        "seconds within which a command answers when Redis does not: it then fails cleanly, "
+        "or says its outcome is unknown (default 5)",
+    ),
+    (
+        "health_timeout",
+        "LOTTO_HEALTH_TIMEOUT",
+        "seconds within which GET /healthz answers; 503 when Redis has not answered by then "
+        "(default 1)",
     ),
 ]
-# user:password in a URL (redis://:pw@host, https://u:pw@host)
-_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:)[^@\s/]*@")
 
 
 @dataclass(frozen=True)
@@ -115,6 +127,8 @@ class Config:
     debug_endpoints: bool = False
     max_body_bytes: int = 64 * 1024
     public_url: str = ""
+    command_timeout: float = 5.0
+    health_timeout: float = 1.0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -122,7 +136,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="lotto serve",
         description="Serve the /lotto slash command and plugin hooks for Mattermost.",
-        epilog="Each flag except --debug-endpoints can also be given as the environment variable shown in brackets.",
+        epilog="Each flag except --debug-endpoints can also be given as the environment "
+        "variable shown in brackets.",
     )
     for dest, env, help_text in _SETTINGS:
         p.add_argument(
@@ -192,7 +207,8 @@ def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         level = "warn"
     if level not in LOG_LEVELS:
         raise ConfigError(
-            f"--admin-log-level (LOTTO_ADMIN_LOG_LEVEL) must be one of {', '.join(LOG_LEVELS)}; got {level!r}"
+            "--admin-log-level (LOTTO_ADMIN_LOG_LEVEL) must be one of "
+            f"{', '.join(LOG_LEVELS)}; got {level!r}"
         )
     admins = raw["admin_user_ids"] if raw["admin_user_ids"] is not None else plugin["AdminUserIDs"]
     verbose = raw["admin_log_verbose"]
@@ -204,7 +220,7 @@ def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         bot_token=_required(raw["bot_token"], "--bot-token", "LOTTO_BOT_TOKEN"),
         slash_tokens=slash_tokens,
         secret=secret,
-        plugin_id=plugin["id"],
+        plugin_id=str(plugin["id"]),  # a str: _plugin_defaults checks it
         admin_user_ids=frozenset(i.strip() for i in str(admins).split(",") if i.strip()),
         admin_log_level=level,
         admin_log_verbose=_bool(
@@ -216,12 +232,13 @@ def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         retry_budget=_retry_budget(raw["retry_budget"]),
         debug_endpoints=bool(args.debug_endpoints),
         public_url=_public_url(raw["public_url"], secret),
+        command_timeout=_timeout(
+            raw["command_timeout"], 5.0, "--command-timeout", "LOTTO_COMMAND_TIMEOUT"
+        ),
+        health_timeout=_timeout(
+            raw["health_timeout"], 1.0, "--health-timeout", "LOTTO_HEALTH_TIMEOUT"
+        ),
     )
-
-
-def redact(text: str) -> str:
-    """``text`` with the password of any ``scheme://user:password@`` URL in it masked."""
-    return _URL_PASSWORD.sub(r"\1***@", text)
 
 
 def _plugin_defaults(path: Path) -> dict[str, object]:
@@ -265,7 +282,8 @@ def _store(value: str | None) -> str:
     url = _required(value, "--store", "LOTTO_STORE")
     if urlsplit(url).scheme not in _STORE_SCHEMES:
         raise ConfigError(
-            f"--store (LOTTO_STORE) must be a redis://, rediss://, unix:// or memory:// URL; got {redact(url)!r}"
+            "--store (LOTTO_STORE) must be a redis://, rediss://, unix:// or memory:// URL; "
+            f"got {redact(url)!r}"
         )
     return url
 
@@ -287,7 +305,8 @@ def _public_url(value: str | None, secret: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise ConfigError(
-            f"--public-url (LOTTO_PUBLIC_URL) must be an http(s) URL without query; got {redact(url)!r}"
+            "--public-url (LOTTO_PUBLIC_URL) must be an http(s) URL without query; "
+            f"got {redact(url)!r}"
         )
     if not secret:
         # Feed URLs are signed with the secret; without one there is nothing to sign with.
@@ -299,8 +318,16 @@ def _interval(value: str | None) -> float:
     seconds = _seconds(value, 60.0, "--autopilot-interval", "LOTTO_AUTOPILOT_INTERVAL")
     if 0 < seconds < 1:  # a sub-second timer would hammer Redis and Mattermost
         raise ConfigError(
-            f"--autopilot-interval (LOTTO_AUTOPILOT_INTERVAL) must be 0 (off) or >= 1 second; got {value!r}"
+            "--autopilot-interval (LOTTO_AUTOPILOT_INTERVAL) must be 0 (off) or >= 1 second; "
+            f"got {value!r}"
         )
+    return seconds
+
+
+def _timeout(value: str | None, default: float, flag: str, var: str) -> float:
+    seconds = _seconds(value, default, flag, var)
+    if seconds <= 0:  # a bound of 0 would fail every command
+        raise ConfigError(f"{flag} ({var}) must be a number of seconds > 0; got {value!r}")
     return seconds
 
 

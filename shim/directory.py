@@ -182,7 +182,7 @@ class MattermostDirectory:
         return {uid: self._profile(found[uid]) for uid in user_ids if uid in found}
 
     def _batch(self, keys: list[str], cached, fetch, key_of) -> dict[str, dict[str, Any]]:
-        """Users for ``keys``: from the cache, the rest in ONE ``fetch`` (deactivated users left out)."""
+        """Users for ``keys``: cached ones, the rest in ONE ``fetch``; deactivated ones left out."""
         found: dict[str, dict[str, Any]] = {}
         missing: list[str] = []
         for k in dict.fromkeys(keys):
@@ -236,7 +236,8 @@ def _as_lotto_error() -> Iterator[None]:
     except MattermostError as err:
         _dir_log.warning("user lookup failed: %s", err)
         raise LottoError(
-            "Mattermost did not answer a user lookup, so nothing was changed; please try again in a minute.",
+            "Mattermost did not answer a user lookup, so nothing was changed; "
+            "please try again in a minute.",
             cause=str(err),
         ) from None
 

@@ -2,7 +2,8 @@
 
 Tree (every error carries its context as attributes)::
 
-    ShimError                       root; ``str(err)`` is short and safe to show
+    ShimError                       root (a ``kvstore.errors.ContextError``); ``str(err)`` is
+                                    short and safe to show
     ├── ConfigError                 missing or invalid configuration (exit code 2)
     ├── RequestError                a hostile or malformed HTTP request (400)
     │   ├── UnsupportedMediaError   wrong Content-Type (415)
@@ -21,6 +22,8 @@ errors to HTTP answers; the routes in ``shim.app`` never pick codes themselves.
 """
 
 from __future__ import annotations
+
+from kvstore.errors import ContextError
 
 __all__ = [
     "ShimError",
@@ -41,18 +44,8 @@ __all__ = [
 ]
 
 
-class ShimError(Exception):
+class ShimError(ContextError):
     """Root of every shim error; the message is safe to show to a caller."""
-
-    def __init__(self, message: str, **context: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.context = context
-        for key, value in context.items():
-            setattr(self, key, value)
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class ConfigError(ShimError):

@@ -38,6 +38,7 @@ _USER_ID = re.compile(r"[a-z0-9]{26}")  # Mattermost ids: 26 lower-case base-32 
 # from what is stored (e.g. "\u202eEVIL"), so they never belong in a command.
 _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 MAX_HEADER_BYTES = 16 * 1024
+_SURROGATE = re.compile("[\ud800-\udfff]")  # what JSON's "\ud800" leaves in a str
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[
@@ -75,7 +76,11 @@ class HeaderLimit:
 
 
 def command_text(text: str) -> str:
-    """``text`` stripped; RequestError if it holds control characters (tab and line breaks are fine)."""
+    """``text`` stripped; RequestError if it holds control characters or lone surrogates.
+
+    Tab and line breaks are fine.
+    """
+    _check_unicode(text, "the command")
     for ch in text:
         if ch in _BIDI or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"):
             raise RequestError(
@@ -108,23 +113,56 @@ async def read_body(request: Request, cap: int, media: str, *, allow_empty: bool
 
 
 def parse_form(body: bytes) -> dict[str, str]:
-    """The fields of a form-encoded body, first value of each (raises RequestError)."""
+    """The fields of a form-encoded body, first value of each (raises RequestError).
+
+    Names and values, raw or %-escaped, must be UTF-8 (nothing is silently replaced).
+    """
     try:
-        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=64)
-    except (UnicodeDecodeError, ValueError):
+        text = body.decode("utf-8")
+        fields = parse_qs(text, keep_blank_values=True, max_num_fields=64, errors="strict")
+    except UnicodeDecodeError:
+        raise RequestError("the form holds text that is not valid UTF-8; nothing was run") from None
+    except ValueError:
         raise RequestError("malformed form body") from None
     return {k: v[0] for k, v in fields.items()}
 
 
 def json_object(body: bytes) -> dict[str, Any]:
-    """A JSON body that must be an object (raises RequestError)."""
+    """A JSON body that must be an object of valid Unicode text (raises RequestError).
+
+    The bytes must be UTF-8 (strictly: no encoded surrogates), and no string in it,
+    key or value at any depth, may hold a lone surrogate escape such as ``"\ud800"``.
+    """
     try:
-        value = json.loads(body)
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RequestError("the JSON body is not valid UTF-8; nothing was run") from None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
         raise RequestError("malformed JSON body") from None
     if not isinstance(value, dict):
         raise RequestError("expected a JSON object")
+    _check_unicode(value, "the JSON body")
     return value
+
+
+def _check_unicode(value: Any, what: str) -> None:
+    """RequestError if any string in ``value`` (a JSON value) holds a lone surrogate."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                raise RequestError(
+                    f"{what} holds text that is not valid Unicode (a lone surrogate such as "
+                    "\\ud800); nothing was run"
+                )
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def user_id_of(value: Any, name: str) -> str:

@@ -5,12 +5,19 @@ asks Mattermost who the bot is (``GET /users/me``) and builds the command
 environment, the admin log handler and the autopilot. The plugin settings
 (``AdminUserIDs``, ``AdminLogLevel``, ``AdminLogVerbose``) can change at run
 time through the ``OnConfigurationChange`` hook.
+
+Waits are bounded by ``--command-timeout`` and ``--health-timeout``: of each
+bound, all but a small reserve for building and sending the answer (a tenth, at
+most half a second; :func:`waiting_time`) may be spent waiting for Redis. A
+command's deadline starts when its request arrives, so time spent queueing for
+a worker thread counts too.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -24,9 +31,14 @@ from shim.directory import MattermostDirectory, MattermostPoster
 from shim.errors import MattermostError, RequestError, StoreUnavailable, UnknownUserError
 from shim.mattermost import MattermostClient
 
-__all__ = ["Runtime"]
+__all__ = ["Runtime", "waiting_time"]
 
 _log = logging.getLogger("shim.runtime")
+
+
+def waiting_time(bound: float) -> float:
+    """The part of an answer ``bound`` (seconds) that may be spent waiting for Redis."""
+    return bound - min(0.5, bound / 10)
 
 
 class Runtime:
@@ -40,7 +52,12 @@ class Runtime:
         self.store = (
             store
             if store is not None
-            else kvstore.open(config.store, config.plugin_id, retry_budget=config.retry_budget)
+            else kvstore.open(
+                config.store,
+                config.plugin_id,
+                timeout=waiting_time(config.command_timeout),
+                retry_budget=config.retry_budget,
+            )
         )
         self._lock = threading.Lock()
         self.directory = MattermostDirectory(
@@ -92,15 +109,21 @@ class Runtime:
             return self.config.admin_user_ids
 
     def log_recipients(self) -> frozenset[str]:
-        """Who gets the admin-log DMs: the system admins and ``AdminUserIDs``, not the bot itself."""
+        """Who gets the admin-log DMs: system admins and ``AdminUserIDs``, not the bot itself."""
         return (self.admin_ids() | self.directory.system_admin_ids()) - {self.bot_user_id}
 
-    def execute(self, actor_id: str, text: str) -> tuple[bool, str]:
+    def command_deadline(self) -> float:
+        """The ``time.monotonic()`` instant by which a command arriving now must be done."""
+        return time.monotonic() + waiting_time(self.config.command_timeout)
+
+    def execute(self, actor_id: str, text: str, deadline: float | None = None) -> tuple[bool, str]:
         """Run one ``/lotto`` command line as ``actor_id`` (blocking): ``(ok, text)``.
 
-        Raises UnknownUserError, before anything runs, when Mattermost does not know
-        ``actor_id`` (or the user is deactivated); a Mattermost outage during that
-        check is a failed command like any other lookup failure.
+        Every Redis round trip of the command ends by ``deadline`` (default
+        :meth:`command_deadline` from now). Raises UnknownUserError, before
+        anything runs, when Mattermost does not know ``actor_id`` (or the user is
+        deactivated); a Mattermost outage during that check is a failed command
+        like any other lookup failure.
         """
         try:
             actor = self.directory.by_id(actor_id)
@@ -108,7 +131,8 @@ class Runtime:
             return False, str(err)
         if actor is None:
             raise UnknownUserError("unknown or deactivated Mattermost user", user_id=actor_id)
-        outcome = execute(self.env, actor_id, text)
+        with self.store.deadline(deadline or self.command_deadline()):
+            outcome = execute(self.env, actor_id, text)
         return bool(outcome.ok), str(outcome.text)
 
     def run_autopilot(self, now: Any, fence: Any = None) -> list[Any]:
@@ -116,11 +140,15 @@ class Runtime:
         return autopilot_all(self.env, now, fence=fence)
 
     def healthy(self) -> bool:
-        """Whether the store answers."""
+        """Whether the store answers (blocking, within the store's timeout)."""
         try:
             return bool(self.store.ping())
         except Exception:
             return False
+
+    async def healthy_async(self) -> bool:
+        """Whether the store answers within the health bound (on the event loop, no thread)."""
+        return await self.store.ping_async(waiting_time(self.config.health_timeout))
 
     def reconfigure(self, settings: dict[str, Any]) -> None:
         """Apply plugin settings from the ``OnConfigurationChange`` hook (raises RequestError)."""

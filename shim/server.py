@@ -17,7 +17,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the shim until interrupted; 2 on bad configuration, 1 if Mattermost is unusable."""
     import uvicorn
 
-    from shim.config import load, redact
+    from kvstore.backends import redact
+    from shim.config import load
     from shim.errors import ConfigError, ShimError
 
     _setup_logging()

@@ -82,7 +82,7 @@ class UserForecastRequest(RotationForecastRequest, kw_only=True):
 
 
 class ForecastResult(_Result, kw_only=True):
-    """A forecast of the rotation's next shifts (see :mod:`lotto.service.forecasting`) and the seed it used."""
+    """A forecast of the next shifts (see :mod:`lotto.service.forecasting`) and its seed."""
 
     rotation: Rotation
     seed: int

@@ -14,13 +14,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-import msgspec
-
+from kvstore import FencedStore
 from lotto import api
-from lotto.commands import autopilot as _autopilot  # noqa: F401  (registers commands)
+from lotto.commands import autopilot as _autopilot
 from lotto.commands import calendar as _calendar  # noqa: F401  (registers commands)
 from lotto.commands import forecast as _forecast  # noqa: F401  (registers commands)
 from lotto.commands import info as _info  # noqa: F401  (registers commands)
@@ -32,9 +31,9 @@ from lotto.commands import user as _user  # noqa: F401
 from lotto.commands.base import Ctx, call_service, convert_value
 from lotto.commands.errors import error_text, mention_users
 from lotto.commands.parser import parse_flags, tokenize
-from lotto.commands.tree import ADMIN, Command, help_text, lookup, usage_line
-from lotto.errors import AccessError, InputError, LottoError, NotFoundError
-from lotto.ports import Directory, Poster, Profile
+from lotto.commands.tree import ADMIN, Command, lookup, usage_line
+from lotto.errors import AccessError, InputError, NotFoundError
+from lotto.ports import Directory, Poster, Profile, Store
 
 __all__ = ["Env", "Outcome", "execute", "autopilot_all"]
 
@@ -55,7 +54,7 @@ class Env:
 
     def __init__(
         self,
-        kv: Any,
+        kv: Store,
         directory: Directory,
         poster: Poster,
         *,
@@ -120,25 +119,25 @@ def execute(env: Env, actor_id: str, text: str, *, now: datetime | None = None) 
             return _group_reply(node, rest)
         cmd = node
         if any(tok in _HELP_WORDS for tok in rest[:1]) or "--help" in rest or "-h" in rest:
-            return Outcome(True, help_text(cmd))
+            return Outcome(True, render.help_text(cmd))
         return _run(env, cmd, actor_id, rest, now)
-    except Exception as exc:  # noqa: BLE001 - the one place errors become text
+    except Exception as exc:  # the one place errors become text
         usage = usage_line(cmd) if cmd is not None else ""
         message = error_text(exc, command_line=text, usage=usage)
         try:
             message = mention_users(message, exc, env.mention)
-        except Exception:  # noqa: BLE001 - a directory outage keeps the ids, not the error
+        except Exception:  # a directory outage keeps the ids, not the error
             log.warning("could not name the users of an error", exc_info=True)
         return Outcome(False, message)
 
 
 def _group_reply(node: Any, rest: list[str]) -> Outcome:
     if not rest:
-        return Outcome(True, help_text(node))
+        return Outcome(True, render.help_text(node))
     if rest[0] in _HELP_WORDS:
         # "help rotation set" reads as "rotation set help"
         target, _ = lookup(list(node.path) + rest[1:])
-        return Outcome(True, help_text(target))
+        return Outcome(True, render.help_text(target))
     where = " ".join(("/lotto",) + node.path)
     choices = ", ".join(sorted(node.children))
     raise InputError(
@@ -172,8 +171,7 @@ def _run(env: Env, cmd: Command, actor_id: str, rest: list[str], now: datetime |
     notices = list(getattr(data, "notices", []) or [])
     _post(env, notices)
     if parsed.get("json"):
-        body = msgspec.json.format(msgspec.json.encode(data), indent=2).decode()
-        return Outcome(True, f"```json\n{body}\n```", data, True, notices)
+        return Outcome(True, render.json_block(data), data, True, notices)
     return Outcome(True, text, data, False, notices)
 
 
@@ -182,12 +180,17 @@ def _post(env: Env, notices: list[api.Notice]) -> None:
         try:
             message = render.notice_text(notice, env.mention, env.zone_of(notice.user_id))
             env.poster.dm(notice.user_id, message)
-        except Exception:  # noqa: BLE001 - a DM never fails a committed command
+        except Exception:  # a DM never fails a committed command
             log.exception("could not send a %s message to %s", notice.kind, notice.user_id)
 
 
 def autopilot_all(env: Env, now: datetime, *, fence: Any = None) -> list[Outcome]:
-    """Run autopilot for every active rotation; one Outcome each, failures don't stop others.
+    """Run autopilot for every active rotation as ``env.bot_id``; one Outcome each.
+
+    The timer's entry point (the shim calls it once per tick). A rotation that
+    fails, or whose run could not fill a task, gets a failed Outcome (the shim logs
+    those as errors); the others run all the same, and each run's direct messages
+    go out as soon as it is done.
 
     ``fence`` (a ``kvstore.Lock``, the run lock of the caller's timer) makes every
     rotation's commit check that the lock is still held: a run that outlived its
@@ -197,44 +200,27 @@ def autopilot_all(env: Env, now: datetime, *, fence: Any = None) -> list[Outcome
     if fence is not None:
         from lotto.service import Service
 
-        service = Service(env.kv.fenced(fence), env.directory)
+        service = Service(FencedStore(env.kv, fence), env.directory)
+
+    def call(req: Any) -> Any:
+        return call_service(service, req, actor_id=env.bot_id, now=now, directory=env.directory)
+
     try:
-        listing = call_service(service, api.RotationListRequest(), actor_id=env.bot_id, now=now)
-    except Exception as exc:  # noqa: BLE001
+        runs = _autopilot.run_every_rotation(call, env.mention)
+    except Exception as exc:  # the timer gets an outcome, never a traceback
         return [Outcome(False, error_text(exc, command_line="autopilot"))]
     outcomes: list[Outcome] = []
     actor = env.mention(env.bot_id) if env.bot_id else None
     zone = env.zone_of(env.bot_id)
-    for rid in listing.rotation_ids:
-        try:
-            res = call_service(
-                service,
-                api.RotationAutopilotRequest(rotation=api.RotationRef(name=rid, exact=True)),
-                actor_id=env.bot_id,
-                now=now,
-                directory=env.directory,
-            )
-        except Exception as exc:  # noqa: BLE001
-            if not isinstance(exc, LottoError):
-                log.exception("autopilot failed for rotation %s", rid)
-            outcomes.append(
-                Outcome(
-                    False,
-                    f"autopilot on {rid}: " + error_text(exc, command_line=f"autopilot {rid}"),
-                )
-            )
+    for run in runs:
+        res = run.result
+        if res is None:
+            outcomes.append(Outcome(False, render.autopilot_failure(run.rotation_id, run.error)))
             continue
         _post(env, list(res.notices))
         # A task that could not be filled fails the rotation's outcome (the shim logs
         # it as an error); the run's other work is committed and reported all the same.
         ok = not _autopilot.failed_fills(res)
-        outcomes.append(
-            Outcome(
-                ok,
-                render.autopilot_report(res, actor, zone, env.mention),
-                res,
-                False,
-                list(res.notices),
-            )
-        )
+        report = render.autopilot_report(res, actor, zone, env.mention)
+        outcomes.append(Outcome(ok, report, res, False, list(res.notices)))
     return outcomes

@@ -18,71 +18,41 @@ from lotto import api
 from lotto.commands.parser import Flag, Parsed
 from lotto.commands.tree import Command
 from lotto.errors import AccessError, InputError, LottoError, NotFoundError
-from lotto.ports import Profile
+from lotto.ports import Directory, Profile
+from lotto.service.registry import dispatch
 
 if TYPE_CHECKING:  # pragma: no cover
     from lotto.commands import Env
 
-__all__ = ["Ctx", "ROTATION_FLAG", "convert_value", "call_service", "check_skill_name"]
+__all__ = ["Ctx", "ROTATION_FLAG", "convert_value", "call_service"]
 
 # `-r ID`: every command that names a rotation takes it (an exact id, no substring match).
 ROTATION_FLAG = Flag(
     "rotation", "str", "the rotation's exact id (instead of naming it)", short="r", value_name="ID"
 )
 
-# Request type -> Service method; the one place that knows the service's method names.
-_METHODS: dict[type, str] = {
-    api.InfoRequest: "info",
-    api.RotationNewRequest: "rotation_new",
-    api.RotationListRequest: "rotation_list",
-    api.RotationShowRequest: "rotation_show",
-    api.RotationArchiveRequest: "rotation_archive",
-    api.RotationAutopilotRequest: "rotation_autopilot",
-    api.RotationSetAutopilotRequest: "rotation_set_autopilot",
-    api.RotationSetFillRequest: "rotation_set_fill",
-    api.RotationSetLimitRequest: "rotation_set_limit",
-    api.RotationSetRequireRequest: "rotation_set_require",
-    api.RotationSetTaskRequest: "rotation_set_task",
-    api.TaskNewShiftRequest: "task_new_shift",
-    api.TaskNewTicketRequest: "task_new_ticket",
-    api.TaskAssignRequest: "task_assign",
-    api.TaskUnassignRequest: "task_unassign",
-    api.TaskFillRequest: "task_fill",
-    api.TaskTransitionRequest: "task_transition",
-    api.TaskShowRequest: "task_show",
-    api.UserQualifyRequest: "user_qualify",
-    api.UserDisqualifyRequest: "user_disqualify",
-    api.UserShowRequest: "user_show",
-    api.UserUnavailableRequest: "user_unavailable",
-    api.UserJoinRequest: "user_join",
-    api.UserLeaveRequest: "user_leave",
-    api.SkillNewRequest: "skill_new",
-    api.SkillDeleteRequest: "skill_delete",
-    api.SkillListRequest: "skill_list",
-    api.RotationForecastRequest: "rotation_forecast",
-    api.UserForecastRequest: "user_forecast",
-    api.RotationCalendarRequest: "rotation_calendar",
-}
-
-
 # Integers are 64-bit, as in the original (and in what it stored).
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
-_MAX_SKILL = 64  # characters (with the level suffix)
 
 
 def call_service(
-    service: Any, req: Any, *, actor_id: str, now: datetime, directory: Any = None
+    service: Any,
+    req: msgspec.Struct,
+    *,
+    actor_id: str,
+    now: datetime,
+    directory: Directory | None = None,
 ) -> Any:
-    """Run ``req`` through the service method that handles its type.
+    """Run ``req`` through the service operation registered for its type
+    (:func:`lotto.service.registry.dispatch`).
 
     With ``directory``, the profiles of every user the result names are then
     looked up in ONE batch, so rendering ``@names`` and zones afterwards does
     not ask the chat server once per user.
     """
-    method = getattr(service, _METHODS[type(req)])
-    result = method(req, actor_id=actor_id, now=now)
+    result = dispatch(service, req, actor_id=actor_id, now=now)
     ids = user_ids_in(result) if directory is not None else []
-    if ids:
+    if directory is not None and ids:
         try:
             directory.by_ids(ids)
         except LottoError:
@@ -129,15 +99,6 @@ def convert_value(flag: Flag, raw: str, zone: str) -> Any:
         ) from None
 
 
-def check_skill_name(name: str) -> str:
-    """A valid, not too long skill name (BadSkillError / InputError otherwise)."""
-    from lotto.model.skill import parse_skill
-
-    if len(name) > _MAX_SKILL:
-        raise InputError(f"skill names are at most {_MAX_SKILL} characters long.")
-    return parse_skill(name)
-
-
 def _convert(flag: Flag, raw: str, zone: str) -> Any:
     kind = flag.kind
     if kind == "str":
@@ -170,8 +131,6 @@ def _convert(flag: Flag, raw: str, zone: str) -> Any:
         return parse_period(raw)
     from lotto.model import skill as sk
 
-    if any(len(part) > _MAX_SKILL for part in raw.split(",")):
-        raise InputError(f"skill names are at most {_MAX_SKILL} characters long.")
     if kind == "skill":
         if "," in raw:
             # The original README shows `--skill=a,b` here, but a need is one skill-level.
@@ -256,7 +215,7 @@ class Ctx:
         names = [token[1:] for token in tokens]
         profiles = self.env.directory.by_usernames(names)  # one lookup for every name
         ids: list[str] = []
-        for token, name in zip(tokens, names):
+        for token, name in zip(tokens, names, strict=True):
             profile = profiles.get(name)
             if profile is None:
                 raise NotFoundError(
@@ -311,7 +270,7 @@ class Ctx:
         """Whether the actor may run admin commands here."""
         return self.actor.is_admin or not self.env.admin_only
 
-    def call(self, req: Any) -> Any:
+    def call(self, req: msgspec.Struct) -> Any:
         """Run a request through the service as the acting user at the command's time."""
         return call_service(
             self.env.service,

@@ -7,15 +7,14 @@ calendar text itself, to save as a ``.ics`` file and import.
 
 from __future__ import annotations
 
-import re
-
 from lotto import PLUGIN_ID, api
+from lotto.commands import render
 from lotto.commands.base import ROTATION_FLAG, Ctx
 from lotto.commands.tree import PUBLIC, command
 from lotto.errors import InputError
 from lotto.ical import render_calendar
 
-__all__ = ["calendar_text", "subscription_text"]
+__all__: list[str] = []
 
 _DETAILS = (
     f"The feed holds the rotation's open tasks and those finished in the last "
@@ -24,46 +23,6 @@ _DETAILS = (
     "feeds, the reply is a private subscription URL for Google Calendar, Outlook or "
     "Apple Calendar; otherwise the calendar text, to save as a `.ics` file and import."
 )
-
-_HOW_TO_SUBSCRIBE = (
-    "Add it in your calendar app: Google Calendar *Other calendars → From URL*, "
-    "Outlook *Add calendar → Subscribe from web*, Apple Calendar *File → New "
-    "Calendar Subscription*. The app refreshes it on its own schedule. Anyone with "
-    "the URL can read the feed, so share it only with your team."
-)
-
-
-def _fence(body: str) -> str:
-    # A fence longer than any backtick run inside, so a description can't close it.
-    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
-    return "`" * max(3, longest + 1)
-
-
-def calendar_text(res: api.RotationCalendarResult, ics: str, mention) -> str:
-    """Markdown around the calendar text: a title, then the feed in a code block."""
-    rid = res.rotation.rotation_id
-    whose = f" for {mention(res.user_id)}" if res.user_id else ""
-    n = len(res.tasks)
-    body = ics.replace("\r\n", "\n").rstrip("\n")
-    fence = _fence(body)
-    return "\n".join(
-        [
-            f"#### Calendar of rotation {rid}{whose}: {n} task{'s' if n != 1 else ''}",
-            "",
-            f"Save the text below as `{rid}.ics` and import it into your calendar app.",
-            "",
-            f"{fence}text",
-            body,
-            fence,
-        ]
-    )
-
-
-def subscription_text(rid: str, urls: list[tuple[str, str]]) -> str:
-    """Markdown listing the feed URLs (``(label, url)`` pairs) and how to subscribe."""
-    lines = [f"#### Calendar feeds of rotation {rid}", ""]
-    lines += [f"- {label}: {url}" for label, url in urls]
-    return "\n".join(lines + ["", _HOW_TO_SUBSCRIBE])
 
 
 def _rotation_and_user(ctx: Ctx) -> tuple[api.RotationRef, str]:
@@ -92,16 +51,10 @@ def rotation_calendar(ctx: Ctx):
     rid = res.rotation.rotation_id
     feed_url = ctx.env.feed_url
     if feed_url is not None:
-        if user_id:
-            wanted = [(f"Shifts of {ctx.username(user_id)}", user_id)]
-        else:
-            wanted = [
-                ("Every shift", ""),
-                (f"Your shifts ({ctx.username(ctx.actor.user_id)})", ctx.actor.user_id),
-            ]
+        wanted = render.feed_choices(user_id, ctx.actor.user_id, ctx.username)
         urls = [(label, url) for label, uid in wanted if (url := feed_url(rid, uid))]
         if urls:
-            return res, subscription_text(rid, urls)
+            return res, render.subscription_text(rid, urls)
     ics = render_calendar(
         res.rotation,
         res.tasks,
@@ -110,4 +63,4 @@ def rotation_calendar(ctx: Ctx):
         user_id=user_id,
         mention=ctx.username,
     )
-    return res, calendar_text(res, ics, ctx.username)
+    return res, render.calendar_text(res, ics, ctx.username)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lotto import api
+from lotto.commands import render
 from lotto.commands.base import Ctx
 from lotto.commands.tree import PUBLIC, command
 
@@ -14,11 +15,4 @@ def info(ctx: Ctx):
     """Show an overview."""
     ctx.no_args()
     res = ctx.call(api.InfoRequest())
-    rotations = ", ".join(res.rotation_ids) or "none"
-    skills = ", ".join(res.skills) or "none"
-    return res, (
-        "#### Solar Lottery\nA team rotation scheduler: people are picked for shifts by a "
-        "lottery whose odds grow the longer they have not served.\n"
-        f"- Active rotations: {rotations}\n- Known skills: {skills}\n"
-        "Use `/lotto help` for the commands."
-    )
+    return res, render.info_text(res)

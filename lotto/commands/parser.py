@@ -11,6 +11,7 @@ Values are converted by the flag's kind; every failure is an
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -90,8 +91,22 @@ class Parsed:
 _SMART_DOUBLE_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"'})
 
 
+# A lone UTF-16 surrogate: what a JSON "\ud800" or undecodable bytes (Python's
+# surrogateescape) leave in a str. It cannot be encoded, so it can be neither stored nor shown.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def tokenize(text: str) -> list[str]:
-    """Split a command line into tokens, honouring single and double quotes."""
+    """Split a command line into tokens, honouring single and double quotes.
+
+    Text that is not valid Unicode (a lone surrogate) is refused with InputError.
+    """
+    bad = _SURROGATE.search(text)
+    if bad is not None:
+        raise InputError(
+            f"the command holds text that is not valid Unicode (a lone surrogate, "
+            f"U+{ord(bad.group()):04X}, as left by bytes that are not UTF-8); nothing was run."
+        )
     # Chat clients also "smarten" typed double quotes; single ones are left alone, since
     # a curly apostrophe (don’t) inside a summary is no quote.
     text = text.translate(_SMART_DOUBLE_QUOTES)

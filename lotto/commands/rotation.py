@@ -7,7 +7,6 @@ from lotto.commands import render
 from lotto.commands.base import ROTATION_FLAG, Ctx, convert_value
 from lotto.commands.parser import Flag
 from lotto.commands.tree import PUBLIC, command, group
-from lotto.errors import InputError
 
 __all__: list[str] = []
 
@@ -23,9 +22,8 @@ group(("rotation",), "create, show and configure rotations")
 group(("rotation", "set"), "change a rotation's settings")
 
 
-def _rotation_reply(res: api.RotationResult, verb: str, what: str) -> tuple[object, str]:
-    rot = res.rotation
-    return res, f"{verb} rotation **{rot.rotation_id}**: {render.rotation_settings(rot, what)}."
+def _rotation_reply(res: api.RotationResult, what: str) -> tuple[object, str]:
+    return res, render.rotation_changed(res.rotation, what)
 
 
 @command(
@@ -66,13 +64,7 @@ def _rotation_reply(res: api.RotationResult, verb: str, what: str) -> tuple[obje
 )
 def rotation_new(ctx: Ctx):
     """Create a rotation."""
-    name = ctx.one_arg("a rotation name")
-    if name.startswith("@") or "#" in name or any(c.isspace() for c in name):
-        raise InputError(
-            f"{name!r} is not a valid rotation name: use 1-100 characters without "
-            "spaces, '@' or '#', e.g. `rotation new SET`.",
-            name=name,
-        )
+    name = ctx.one_arg("a rotation name")  # the service checks the name (one rule)
     beginning = ctx.flag("beginning")
     if ctx.has("timezone"):
         from lotto.model.timeutil import get_zone
@@ -93,7 +85,7 @@ def rotation_new(ctx: Ctx):
             fuzz=ctx.flag("fuzz"),
         )
     )
-    return _rotation_reply(res, "Created", "new")
+    return _rotation_reply(res, "new")
 
 
 @command(("rotation", "list"), "", "list the active rotations", access=PUBLIC)
@@ -101,9 +93,7 @@ def rotation_list(ctx: Ctx):
     """List active rotations."""
     ctx.no_args()
     res = ctx.call(api.RotationListRequest())
-    if not res.rotation_ids:
-        return res, "No active rotations. Create one with `/lotto rotation new NAME`."
-    return res, "Active rotations:\n" + "\n".join(f"- {rid}" for rid in res.rotation_ids)
+    return res, render.rotation_list(res.rotation_ids)
 
 
 @command(
@@ -123,7 +113,7 @@ def rotation_show(ctx: Ctx):
 def rotation_archive(ctx: Ctx):
     """Archive a rotation."""
     res = ctx.call(api.RotationArchiveRequest(rotation=ctx.rotation()))
-    return res, f"Archived rotation **{res.rotation.rotation_id}**."
+    return res, render.rotation_archived(res.rotation)
 
 
 @command(
@@ -177,7 +167,7 @@ def rotation_set_autopilot(ctx: Ctx):
             remind_finish_prior=ctx.flag("remind-finish-prior"),
         )
     )
-    return _rotation_reply(res, "Updated the autopilot of", "autopilot")
+    return _rotation_reply(res, "autopilot")
 
 
 @command(
@@ -197,7 +187,7 @@ def rotation_set_fill(ctx: Ctx):
             rotation=ctx.rotation(), fuzz=ctx.flag("fuzz"), seed=ctx.flag("seed")
         )
     )
-    return _rotation_reply(res, "Updated fill settings of", "fill")
+    return _rotation_reply(res, "fill")
 
 
 _NEED_FLAGS = (
@@ -224,16 +214,8 @@ def _need(ctx: Ctx, kind: type[api.RotationSetRequireRequest], limits: bool):
             clear=bool(ctx.flag("clear", False)),
         )
     )
-    ts = res.rotation.task_settings
-    needs, word = (ts.limit, "limits") if limits else (ts.require, "requirements")
-    text = f"Updated {word} of rotation **{res.rotation.rotation_id}**: {render.fmt_needs(needs)}."
-    if res.unknown_skill:
-        # Most likely a typo: nobody can meet a skill nobody was ever qualified for.
-        text += (
-            f" Note: `{skill}` is not a known skill, so nobody has it yet; check the spelling "
-            "(`/lotto skill list`) or qualify people with `/lotto user qualify`."
-        )
-    return res, text
+    unknown = skill if res.unknown_skill else ""
+    return res, render.needs_changed(res.rotation, limits=limits, unknown_skill=unknown)
 
 
 @command(
@@ -275,4 +257,4 @@ def rotation_set_task(ctx: Ctx):
             rotation=ctx.rotation(), duration=ctx.flag("duration"), grace=ctx.flag("grace")
         )
     )
-    return _rotation_reply(res, "Updated task defaults of", "task")
+    return _rotation_reply(res, "task")

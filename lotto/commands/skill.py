@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from lotto import api
-from lotto.commands.base import Ctx, check_skill_name
+from lotto.commands import render
+from lotto.commands.base import Ctx
 from lotto.commands.tree import PUBLIC, command, group
+from lotto.model.skill import parse_skill
 
 __all__: list[str] = []
 
@@ -12,7 +14,7 @@ group(("skill",), "the known skills")
 
 
 def _skill_arg(ctx: Ctx) -> str:
-    return check_skill_name(ctx.one_arg("a skill name"))
+    return parse_skill(ctx.one_arg("a skill name"))
 
 
 @command(("skill", "new"), "SKILL", "add a known skill")
@@ -20,9 +22,7 @@ def skill_new(ctx: Ctx):
     """Add a known skill."""
     skill = _skill_arg(ctx)
     res = ctx.call(api.SkillNewRequest(skill=skill))
-    if not res.changed:
-        return res, f"**{skill}** is already a known skill; nothing changed."
-    return res, f"Added **{skill}** to the known skills."
+    return res, render.skill_added(skill, res.changed)
 
 
 @command(("skill", "delete"), "SKILL", "remove a known skill (users keep theirs)")
@@ -30,7 +30,7 @@ def skill_delete(ctx: Ctx):
     """Remove a known skill."""
     skill = _skill_arg(ctx)
     res = ctx.call(api.SkillDeleteRequest(skill=skill))
-    return res, f"Deleted **{skill}** from the known skills; user records are unchanged."
+    return res, render.skill_deleted(skill)
 
 
 @command(("skill", "list"), "", "list the known skills", access=PUBLIC)
@@ -38,4 +38,4 @@ def skill_list(ctx: Ctx):
     """List known skills."""
     ctx.no_args()
     res = ctx.call(api.SkillListRequest())
-    return res, "Known skills: " + (", ".join(res.skills) if res.skills else "none") + "."
+    return res, render.skill_list(res.skills)

@@ -7,7 +7,7 @@ from lotto.commands import render
 from lotto.commands.base import ROTATION_FLAG, Ctx
 from lotto.commands.parser import Flag
 from lotto.commands.tree import PUBLIC, command, group
-from lotto.model.availability import overlapping
+from lotto.model.availability import Event, overlapping
 from lotto.model.task import STATE_FINISHED, STATE_SCHEDULED, STATE_STARTED, task_interval
 
 __all__: list[str] = []
@@ -21,7 +21,7 @@ group(("task", "new"), "make a shift or a ticket")
 
 
 def _created(ctx: Ctx, res: api.TaskResult, kind: str):
-    return res, f"Created {kind} {render.task_summary(res.task, ctx.username)}."
+    return res, render.task_created(res.task, kind, ctx.username)
 
 
 @command(
@@ -75,18 +75,15 @@ def task_assign(ctx: Ctx):
     res = ctx.call(
         api.TaskAssignRequest(task_id=task_id, user_ids=users, force=bool(ctx.flag("force", False)))
     )
-    who = ", ".join(render.user_with_skills(u, res.users, ctx.username) for u in res.changed)
-    if not who:
-        return res, f"Nobody was assigned: everyone named is already assigned to {task_id}."
-    return res, f"Assigned {who} to ticket {res.task.task_id}" + _clash_note(ctx, res)
+    return res, render.task_assigned(res, task_id, _clashes(res), ctx.username)
 
 
-def _clash_note(ctx: Ctx, res: api.TaskAssignResult) -> str:
-    """Calendar events of the newly assigned users overlapping the task (a fill would skip them)."""
+def _clashes(res: api.TaskAssignResult) -> dict[str, list[Event]]:
+    """Unavailability of the newly assigned users overlapping the task (a fill would skip them)."""
     interval = task_interval(res.task)
     if interval is None:
-        return ""
-    notes = []
+        return {}
+    clashes = {}
     for uid in res.changed:
         user = res.users.get(uid)
         events = [
@@ -95,11 +92,8 @@ def _clash_note(ctx: Ctx, res: api.TaskAssignResult) -> str:
             if e.task_id != res.task.task_id
         ]
         if events:
-            why = ", ".join(e.reason + (f" {e.task_id}" if e.task_id else "") for e in events)
-            notes.append(f"{ctx.username(uid)} ({why})")
-    if not notes:
-        return ""
-    return f". Note: unavailable during the task: {'; '.join(notes)}."
+            clashes[uid] = events
+    return clashes
 
 
 @command(
@@ -116,10 +110,7 @@ def task_unassign(ctx: Ctx):
             task_id=task_id, user_ids=users, force=bool(ctx.flag("force", False))
         )
     )
-    who = ", ".join(ctx.username(u) for u in res.changed)
-    if not who:
-        return res, f"Nobody was unassigned: nobody named is assigned to {task_id}."
-    return res, f"Unassigned {who} from ticket {res.task.task_id}"
+    return res, render.task_unassigned(res, task_id, ctx.username)
 
 
 @command(("task", "fill"), "ID", "auto-assign users until the task meets its requirements")
@@ -133,9 +124,7 @@ def task_fill(ctx: Ctx):
 def _transition(ctx: Ctx, state: str):
     task_id = ctx.one_arg("a task id (like `ICE#3`)")
     res = ctx.call(api.TaskTransitionRequest(task_id=task_id, state=state))
-    if res.prev_state == res.task.state:
-        return res, f"{res.task.task_id} is already {state}; nothing changed."
-    return res, f"Transitioned {res.task.task_id} to {res.task.state}."
+    return res, render.task_transitioned(res, state)
 
 
 @command(("task", "schedule"), "ID", "move a pending task to scheduled (DMs its users)")

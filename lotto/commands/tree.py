@@ -1,8 +1,8 @@
 """The command tree: groups of subcommands, each command with its flags, usage and access level.
 
 Command modules register their commands with :func:`command`; :func:`lookup`
-walks the tree for a token list and :func:`help_text` renders the help of any
-node. Help texts are ours; the behaviour follows SPEC §5.
+walks the tree for a token list, and :mod:`lotto.commands.render` renders the
+help of any node. Help texts are ours; the behaviour follows docs/design.md §5.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ __all__ = [
     "group",
     "command",
     "lookup",
-    "help_text",
     "usage_line",
+    "command_name",
 ]
 
 PUBLIC = "public"  # anyone may run it
@@ -115,42 +115,15 @@ def lookup(tokens: list[str]) -> tuple[Group | Command, list[str]]:
     return node, tokens[i:]
 
 
-def _name(path: tuple[str, ...]) -> str:
+def command_name(path: tuple[str, ...]) -> str:
+    """The slash command naming the node at ``path``, e.g. ``/lotto task fill``."""
     return " ".join((TRIGGER,) + path)
 
 
 def usage_line(cmd: Command) -> str:
     """One-line usage of a command, e.g. ``/lotto task fill ID [--json] [--now TIME]``."""
-    parts = [_name(cmd.path)]
+    parts = [command_name(cmd.path)]
     if cmd.synopsis:
         parts.append(cmd.synopsis)
     parts.append("[--json] [--now TIME]")
     return " ".join(parts)
-
-
-def help_text(node: Group | Command) -> str:
-    """Markdown help for a group (its subcommands) or a command (usage and flags)."""
-    if isinstance(node, Command):
-        lines = [f"**{_name(node.path)}**: {node.summary}", "", f"Usage: `{usage_line(node)}`"]
-        if node.details:
-            lines += ["", node.details]
-        lines += ["", "Flags:"]
-        for flag in node.all_flags:
-            short = f"-{flag.short}, " if flag.short else ""
-            lines.append(f"- `{short}{flag.usage()}`: {flag.help}")
-        who = {PUBLIC: "anyone", SELF: "anyone for themselves; plugin admins for others"}.get(
-            node.access, "plugin admins only"
-        )
-        lines += ["", f"Who may run it: {who}."]
-        return "\n".join(lines)
-    title = f"**{_name(node.path)}**" + (f": {node.summary}" if node.summary else "")
-    lines = [title, "", "Subcommands:"]
-    for name in sorted(node.children):
-        child = node.children[name]
-        if isinstance(child, Group):
-            subs = "|".join(sorted(child.children))
-            lines.append(f"- `{name} {subs}`: {child.summary}")
-        else:
-            lines.append(f"- `{name}`: {child.summary}")
-    lines += ["", f"Use `{_name(node.path)} <subcommand> help` for more."]
-    return "\n".join(lines)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from lotto import api
 from lotto.commands import render
 from lotto.commands.base import ROTATION_FLAG, Ctx
@@ -9,21 +11,12 @@ from lotto.commands.parser import Flag
 from lotto.commands.tree import PUBLIC, SELF, command, group
 from lotto.errors import InputError
 from lotto.model.availability import REASON_TASK, overlapping
-from lotto.model.skill import format_skill_level
 
 __all__: list[str] = []
 
 ROT = ROTATION_FLAG
 
 group(("user",), "users' skills, rotations and availability")
-
-
-def _users_reply(ctx: Ctx, res: api.UsersResult, head: str):
-    body = "\n".join(
-        render.user_details(u, ctx.username, res.rotations.get(u.mattermost_user_id))
-        for u in res.users
-    )
-    return res, f"{head}\n{body}" if head else body
 
 
 @command(
@@ -40,18 +33,7 @@ def user_qualify(ctx: Ctx):
     if any(s == "any" for s, _ in skills):
         raise InputError("`any` is not a skill a user can have; every user matches it.")
     res = ctx.call(api.UserQualifyRequest(user_ids=ctx.users(ctx.parsed.args), skills=skills))
-    what = ", ".join(format_skill_level(s, lvl) for s, lvl in skills)
-    return _users_reply(
-        ctx,
-        res,
-        _skills_head(
-            ctx,
-            res,
-            f"Qualified {{who}} for {what}.",
-            "already at those levels",
-            "Nothing changed: everyone named already has those skills at those levels.",
-        ),
-    )
+    return res, render.user_qualified(res, skills, ctx.username)
 
 
 @command(
@@ -64,28 +46,7 @@ def user_disqualify(ctx: Ctx):
     """Disqualify users."""
     skills = ctx.require_flag("skill")
     res = ctx.call(api.UserDisqualifyRequest(user_ids=ctx.users(ctx.parsed.args), skills=skills))
-    return _users_reply(
-        ctx,
-        res,
-        _skills_head(
-            ctx,
-            res,
-            f"Disqualified {{who}} from {', '.join(skills)}.",
-            "did not have them",
-            "Nothing changed: nobody named has those skills.",
-        ),
-    )
-
-
-def _skills_head(ctx: Ctx, res: api.UsersResult, done: str, noop: str, nothing: str) -> str:
-    """Who changed, and who was named but already as asked (like join and leave)."""
-    if not res.changed:
-        return nothing
-    text = done.format(who=", ".join(ctx.username(u) for u in res.changed))
-    skipped = [u.mattermost_user_id for u in res.users if u.mattermost_user_id not in res.changed]
-    if skipped:
-        text += f" Skipped {', '.join(ctx.username(u) for u in skipped)}: {noop}."
-    return text
+    return res, render.user_disqualified(res, skills, ctx.username)
 
 
 @command(
@@ -94,7 +55,7 @@ def _skills_head(ctx: Ctx, res: api.UsersResult, done: str, noop: str, nothing: 
 def user_show(ctx: Ctx):
     """Show users."""
     res = ctx.call(api.UserShowRequest(user_ids=ctx.users(ctx.parsed.args)))
-    return _users_reply(ctx, res, "")
+    return res, render.users_reply(res, "", ctx.username)
 
 
 @command(
@@ -117,7 +78,7 @@ def user_join(ctx: Ctx):
     ref, users = ctx.rotation_and_users()
     ctx.check_self(users)
     res = ctx.call(api.UserJoinRequest(rotation=ref, user_ids=users, starting=ctx.flag("starting")))
-    return res, _membership(ctx, res, users, "Added", "to", "already in")
+    return res, render.user_joined(res, users, ctx.username)
 
 
 @command(
@@ -132,27 +93,7 @@ def user_leave(ctx: Ctx):
     ref, users = ctx.rotation_and_users()
     ctx.check_self(users)
     res = ctx.call(api.UserLeaveRequest(rotation=ref, user_ids=users))
-    return res, _membership(ctx, res, users, "Removed", "from", "not in")
-
-
-def _membership(
-    ctx: Ctx, res: api.MembershipResult, named: list[str], verb: str, prep: str, noop: str
-) -> str:
-    rid = res.rotation.rotation_id
-    if not res.changed:
-        return f"Nothing changed: everyone named is {noop} rotation **{rid}**."
-    who = ", ".join(ctx.username(u) for u in res.changed)
-    text = f"{verb} {who} {prep} rotation **{rid}**."
-    skipped = [u for u in named if u not in res.changed]
-    if skipped:
-        text += f" Skipped {', '.join(ctx.username(u) for u in skipped)}: {noop} it."
-    for uid, task_ids in res.assigned.items():
-        text += (
-            f" {ctx.username(uid)} is still assigned to {', '.join(task_ids)}; use "
-            f"`/lotto task unassign {task_ids[0]} {ctx.username(uid)}` (with `--force` once "
-            "it is scheduled) to take them off."
-        )
-    return text
+    return res, render.user_left(res, users, ctx.username)
 
 
 @command(
@@ -178,30 +119,18 @@ def user_unavailable(ctx: Ctx):
             user_ids=users, start=start, finish=finish, clear=bool(ctx.flag("clear", False))
         )
     )
-    if ctx.flag("clear"):
-        head = f"Cleared unavailability of {', '.join(ctx.username(u) for u in res.changed)}."
-        if not res.changed:
-            head = "Nothing to clear: no personal unavailability overlaps that time."
-    else:
-        head = f"Marked unavailable: {', '.join(ctx.username(u) for u in users)}."
-        head += _busy_note(ctx, res, start, finish)
-    return _users_reply(ctx, res, head)
+    cleared = bool(ctx.flag("clear"))
+    busy = {} if cleared else _busy(res, start, finish)
+    return res, render.user_unavailable(res, users, ctx.username, cleared=cleared, busy=busy)
 
 
-def _busy_note(ctx: Ctx, res: api.UsersResult, start, finish) -> str:
+def _busy(res: api.UsersResult, start: datetime, finish: datetime) -> dict[str, list[str]]:
     """Tasks the users already serve in that time: being unavailable does not unassign them."""
-    notes = []
+    busy = {}
     for user in res.users:
         tids = [
             e.task_id for e in overlapping(user.calendar, start, finish) if e.reason == REASON_TASK
         ]
         if tids:
-            notes.append(
-                f"{ctx.username(user.mattermost_user_id)} is assigned to {', '.join(tids)} then"
-            )
-    if not notes:
-        return ""
-    return (
-        " Note: " + "; ".join(notes) + ". Being unavailable does not unassign anyone; use "
-        "`/lotto task unassign` (with `--force` once scheduled) to free them."
-    )
+            busy[user.mattermost_user_id] = tids
+    return busy

@@ -38,13 +38,13 @@ def candidates(rotation: Rotation, task: Task, users: Mapping[str, User]) -> lis
     """
     assigned = set(task.mattermost_user_ids)
     start = task.expected_start
-    finish = start + task.expected_duration if start is not None else None
+    window = None if start is None else (start, start + task.expected_duration)
     pool = []
     for uid in sorted(set(rotation.mattermost_user_ids)):
         user = users.get(uid)
         if user is None or uid in assigned:
             continue
-        if start is not None and any_overlapping(user.calendar, start, finish):
+        if window is not None and any_overlapping(user.calendar, *window):
             continue
         pool.append(user)
     return pool

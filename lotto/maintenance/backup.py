@@ -103,8 +103,9 @@ def restore(kv: Any, data: Mapping[str, Any], *, replace: bool = False) -> int:
         existing = all_keys(kv)
         if existing and not replace:
             raise StateError(
-                f"the store already holds {len(existing)} key(s) of plugin {kv.plugin_id}, so nothing "
-                "was restored; restore into an empty store, or replace its contents with --replace.",
+                f"the store already holds {len(existing)} key(s) of plugin {kv.plugin_id}, so "
+                "nothing was restored; restore into an empty store, or replace its contents "
+                "with --replace.",
                 keys=len(existing),
             )
         # Reading the keys makes the commit fail (and the unit start over) if

@@ -13,7 +13,7 @@ import json
 import os
 import sys
 import tempfile
-from typing import Any
+from typing import Any, NoReturn
 
 import kvstore
 import lotto
@@ -45,7 +45,7 @@ class _Usage(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         """Raise instead of exiting, so main() reports it like every other error."""
         raise _Usage(f"{message}. See `{_PROG} --help`.")
 

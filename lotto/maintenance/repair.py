@@ -17,9 +17,8 @@ from typing import Any
 from lotto.maintenance.check import FIXABLE, Problem, check_snapshot
 from lotto.maintenance.snapshot import Snapshot, all_keys, read_values
 from lotto.model import keys
-from lotto.model.index import Index
+from lotto.model.index import Index, OpenTasks
 from lotto.model.record import encode
-from lotto.store import OpenTasks
 
 __all__ = ["Change", "repair"]
 

@@ -15,17 +15,15 @@ from typing import Any
 import msgspec
 
 from lotto.model import keys
-from lotto.model.index import Index
+from lotto.model.index import Index, OpenTasks
 from lotto.model.record import Record, decode
 from lotto.model.rotation import Rotation
 from lotto.model.task import STATE_FINISHED, Task
 from lotto.model.user import User
-from lotto.store import OpenTasks
 
 __all__ = [
     "PAGE_SIZE",
     "READ_BATCH",
-    "RECORD_TYPES",
     "Snapshot",
     "all_keys",
     "read_values",
@@ -37,22 +35,8 @@ PAGE_SIZE = 1000
 #: Keys read per MGET; one batch is one atomic read of Redis.
 READ_BATCH = 5000
 
-#: The record type stored under each kind of key (see ``lotto.model.keys.kind_of``).
-RECORD_TYPES: dict[str, type[Record]] = {
-    "rotation": Rotation,
-    "task": Task,
-    "user": User,
-    "index": Index,
-    "open_tasks": OpenTasks,
-}
-
-_INDEX_KEYS = (keys.ACTIVE_ROTATIONS, keys.SKILLS)
-_PREFIXES = {
-    "rotation": "rotation:",
-    "task": "task:",
-    "user": "user:",
-    "open_tasks": "index:open_tasks:",
-}
+#: Where each kind of record goes in a :class:`Snapshot` (the kinds are ``keys.RECORD_KINDS``).
+_FIELD_OF = {"rotation": "rotations", "task": "tasks", "user": "users", "open_tasks": "open_tasks"}
 
 
 def record_type(key: str) -> type[Record] | None:
@@ -61,9 +45,9 @@ def record_type(key: str) -> type[Record] | None:
         kind = keys.kind_of(key)
     except ValueError:
         return None
-    if kind == "index" and key not in _INDEX_KEYS:
+    if kind == "index" and key not in keys.INDEX_KEYS:
         return None
-    return RECORD_TYPES[kind]
+    return keys.RECORD_KINDS[kind].record_type
 
 
 def all_keys(kv: Any) -> list[str]:
@@ -121,17 +105,10 @@ class Snapshot:
         return snap
 
     def _add(self, key: str, record: Record) -> None:
-        kind = keys.kind_of(key)
-        if kind == "index":
-            self.indexes[key] = record  # type: ignore[assignment]
+        if isinstance(record, Index):
+            self.indexes[key] = record
             return
-        ident = key[len(_PREFIXES[kind]) :]
-        getattr(
-            self,
-            {"rotation": "rotations", "task": "tasks", "user": "users", "open_tasks": "open_tasks"}[
-                kind
-            ],
-        )[ident] = record
+        getattr(self, _FIELD_OF[keys.kind_of(key)])[keys.id_of(key)] = record
 
     def index_ids(self, key: str) -> list[str]:
         """Ids of the index at ``key`` (empty when absent or undecodable)."""

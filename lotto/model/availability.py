@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from lotto.model.record import Record, StoredTime
+from lotto.model.timeutil import intervals_overlap
 
 __all__ = [
     "Event",
@@ -48,7 +49,7 @@ def _key(event: Event) -> tuple[datetime, datetime]:
 
 def overlaps(event: Event, start: datetime, finish: datetime) -> bool:
     """True if ``event`` shares time with ``[start, finish)`` (touching ends do not overlap)."""
-    return event.start < finish and start < event.finish
+    return intervals_overlap(event.start, event.finish, start, finish)
 
 
 def overlapping(calendar: Iterable[Event], start: datetime, finish: datetime) -> list[Event]:
@@ -62,10 +63,7 @@ def any_overlapping(calendar: Iterable[Event], start: datetime, finish: datetime
     ``bool(overlapping(...))`` without building the list; fillers ask it of
     every member on every fill. The calendar's order is not relied on.
     """
-    for event in calendar:
-        if event.start < finish and start < event.finish:
-            return True
-    return False
+    return any(intervals_overlap(e.start, e.finish, start, finish) for e in calendar)
 
 
 def add_events(calendar: Iterable[Event], events: Iterable[Event]) -> list[Event]:

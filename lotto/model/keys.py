@@ -9,11 +9,21 @@ Keys are readable so an operator can ``redis-cli --scan`` and ``GET`` them
     index:active_rotations           Index of active rotation ids
     index:skills                     Index of known skills
     index:open_tasks:<rotation id>   OpenTasks: the rotation's unfinished tasks and their users
+
+:data:`RECORD_KINDS` is that table as data: the store decodes with it and the
+maintenance tools (``lotto-store``) list, check and restore with it.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from kvstore import Follow
+from lotto.model.index import Index, OpenTasks
+from lotto.model.record import Record
+from lotto.model.rotation import Rotation
+from lotto.model.task import Task
+from lotto.model.user import User
 
 __all__ = [
     "ACTIVE_ROTATIONS",
@@ -22,7 +32,12 @@ __all__ = [
     "task",
     "user",
     "open_tasks",
+    "RecordKind",
+    "RECORD_KINDS",
+    "INDEX_KEYS",
     "kind_of",
+    "record_type_of",
+    "id_of",
     "follow_active_rotations",
 ]
 
@@ -32,7 +47,28 @@ SKILLS = "index:skills"
 _ROTATION = "rotation:"
 _TASK = "task:"
 _USER = "user:"
-_OPEN_TASKS = "index:open_tasks:"
+_INDEX = "index:"
+_OPEN_TASKS = _INDEX + "open_tasks:"
+
+
+class RecordKind(NamedTuple):
+    """One kind of stored record: the prefix of its keys and the type stored there."""
+
+    prefix: str
+    record_type: type[Record]
+
+
+#: Every kind of record by name, in matching order: ``open_tasks`` comes before
+#: the generic ``index`` because its prefix is the longer match.
+RECORD_KINDS: dict[str, RecordKind] = {
+    "open_tasks": RecordKind(_OPEN_TASKS, OpenTasks),
+    "index": RecordKind(_INDEX, Index),
+    "rotation": RecordKind(_ROTATION, Rotation),
+    "task": RecordKind(_TASK, Task),
+    "user": RecordKind(_USER, User),
+}
+#: The index records that exist (any other ``index:`` key but open tasks is no lotto key).
+INDEX_KEYS = (ACTIVE_ROTATIONS, SKILLS)
 
 
 def rotation(rotation_id: str) -> str:
@@ -56,19 +92,24 @@ def open_tasks(rotation_id: str) -> str:
 
 
 def kind_of(key: str) -> str:
-    """The record kind stored under ``key``: rotation, task, user, open_tasks or index."""
-    # open_tasks before the generic index prefix: it is the longer match.
-    if key.startswith(_OPEN_TASKS):
-        return "open_tasks"
-    if key.startswith("index:"):
-        return "index"
-    if key.startswith(_ROTATION):
-        return "rotation"
-    if key.startswith(_TASK):
-        return "task"
-    if key.startswith(_USER):
-        return "user"
+    """The record kind stored under ``key``: rotation, task, user, open_tasks or index.
+
+    ValueError if ``key`` has none of the prefixes.
+    """
+    for kind, (prefix, _) in RECORD_KINDS.items():
+        if key.startswith(prefix):
+            return kind
     raise ValueError(f"not a lotto key: {key!r}")
+
+
+def record_type_of(key: str) -> type[Record]:
+    """The record type stored under ``key`` (ValueError if it is no lotto key)."""
+    return RECORD_KINDS[kind_of(key)].record_type
+
+
+def id_of(key: str) -> str:
+    """The id after the kind's prefix: rotation, task or user id (``task:SET#3`` → ``SET#3``)."""
+    return key[len(RECORD_KINDS[kind_of(key)].prefix) :]
 
 
 def follow_active_rotations(containing: str) -> Follow:

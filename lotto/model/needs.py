@@ -138,5 +138,9 @@ def format_need(nid: str, count: int, *, bold: bool = False) -> str:
 
 
 def format_needs(needs: Mapping[str, int], *, bold: bool = False) -> str:
-    """Needs as ``1 any, 2 webapp-◉`` in id order (the insufficient-fill error's form)."""
+    """Needs as ``1 any, 2 webapp-◉`` in :func:`sorted_needs` order; empty for no needs.
+
+    The one needs formatter: the insufficient-fill error and the calendar feed use
+    the plain form, command replies the ``bold`` one (through the command renderer).
+    """
     return ", ".join(format_need(nid, needs[nid], bold=bold) for nid in sorted_needs(needs))

@@ -22,6 +22,7 @@ __all__ = [
     "LEVELS",
     "LEVEL_NAMES",
     "LEVEL_SYMBOLS",
+    "MAX_SKILL_NAME",
     "parse_level",
     "parse_skill",
     "parse_skill_level",
@@ -64,6 +65,8 @@ for _level in LEVELS:
 # uses as separators ("-" level, "," lists, "@" users, "#" task ids).
 _SKILL_RE = re.compile(r"^[^\s\-,@#]+$")
 
+MAX_SKILL_NAME = 64  # characters; skill names are kept in indexes and shown in tables
+
 _LEVEL_HELP = "a level is 1-4, beginner, intermediate, advanced, expert, or ◉ ▣ ◈ ◈◈"
 
 
@@ -76,8 +79,16 @@ def parse_level(text: str) -> int:
 
 
 def parse_skill(text: str) -> str:
-    """Validate a bare skill name (no level); returns it stripped."""
+    """Validate a bare skill name (no level); returns it stripped.
+
+    The one home of the skill-name syntax: the command layer parses flags with it
+    and the service checks the names of every request with it.
+    """
     skill = text.strip()
+    if len(skill) > MAX_SKILL_NAME:
+        raise BadSkillError(
+            f"skill names are at most {MAX_SKILL_NAME} characters long.", skill=text
+        )
     if not _SKILL_RE.match(skill):
         raise BadSkillError(
             f"{text!r} is not a valid skill name: use letters, digits or symbols, "

@@ -1,13 +1,27 @@
-"""Tasks (shifts and tickets): the record and its pure helpers."""
+"""Tasks (shifts and tickets): the record and its rules.
+
+The one home of every task rule: how shifts and tickets are built and
+numbered, which state steps are allowed, when users may be assigned or a
+task filled, and which tasks overlap. Pure functions on records (no store):
+``lotto.service.taskops`` applies them inside a unit of work.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import msgspec
 
-from lotto.errors import InputError, StateError
+from lotto.errors import InputError, OverlapError, StateError
 from lotto.model.record import Record, StoredTime
+from lotto.model.rotation import (
+    TASK_TYPE_TICKET,
+    Rotation,
+    shift_duration_of,
+    shift_start_of,
+)
+from lotto.model.timeutil import intervals_overlap, shift_number_at
 
 __all__ = [
     "Task",
@@ -17,11 +31,17 @@ __all__ = [
     "STATE_FINISHED",
     "STATES",
     "NEXT_STATE",
+    "TICKET_DURATION",
     "task_interval",
+    "overlapping_tasks",
     "check_transition",
     "transition",
     "check_fillable",
     "check_assignable",
+    "default_shift_number",
+    "check_new_shift",
+    "new_shift",
+    "new_ticket",
     "shift_task_id",
     "rotation_id_of",
     "task_number",
@@ -38,6 +58,8 @@ NEXT_STATE = {
     STATE_SCHEDULED: STATE_STARTED,
     STATE_STARTED: STATE_FINISHED,
 }
+# How long a ticket lasts when its rotation sets no duration.
+TICKET_DURATION = timedelta(minutes=30)
 
 
 class Task(Record):
@@ -76,18 +98,37 @@ def task_interval(task: Task) -> tuple[datetime, datetime] | None:
     return None
 
 
+def overlapping_tasks(task: Task, others: Iterable[Task]) -> list[str]:
+    """Ids of the tasks in ``others`` whose interval overlaps ``task``'s.
+
+    A task without a start time overlaps nothing.
+    """
+    interval = task_interval(task)
+    if interval is None:
+        return []
+    start, finish = interval
+    return [
+        other.task_id
+        for other in others
+        if (span := task_interval(other)) is not None and intervals_overlap(start, finish, *span)
+    ]
+
+
+# ----------------------------------------------------------------------------- states
+
+
 def check_transition(task: Task, to_state: str) -> bool:
     """Check ``task`` may move to ``to_state``: True for a real step, False for a no-op.
 
     Raises InputError for an unknown state and StateError for any step other
     than pending → scheduled → started → finished.
     """
+    if task.state == to_state:
+        return False
     if to_state not in STATES:
         raise InputError(
             f"{to_state!r} is not a task state: use one of {', '.join(STATES)}.", state=to_state
         )
-    if task.state == to_state:
-        return False
     if NEXT_STATE.get(task.state) != to_state:
         raise StateError(
             f"{task.task_id} is {task.state} and can't become {to_state}: a task goes "
@@ -100,14 +141,17 @@ def check_transition(task: Task, to_state: str) -> bool:
 
 
 def transition(task: Task, to_state: str, now: datetime) -> bool:
-    """Move ``task`` to ``to_state`` (stamping ActualStart/ActualFinish with ``now``); False if no-op."""
+    """Move ``task`` to ``to_state``, stamping its actual start or finish with ``now``.
+
+    Returns False (and changes nothing) when the task is already in that state.
+    """
     if not check_transition(task, to_state):
         return False
-    task.state = to_state
     if to_state == STATE_STARTED:
         task.actual_start = now
     elif to_state == STATE_FINISHED:
         task.actual_finish = now
+    task.state = to_state
     return True
 
 
@@ -115,33 +159,138 @@ def check_fillable(task: Task) -> None:
     """Raise StateError unless ``task`` may be auto-filled (pending only)."""
     if task.state != STATE_PENDING:
         raise StateError(
-            f"{task.task_id} is {task.state}: only pending tasks can be filled.",
+            f"Can not fill task {task.task_id} in state {task.state}: only pending tasks are "
+            "filled; assign people by hand with `task assign … --force`.",
             task_id=task.task_id,
             state=task.state,
         )
 
 
-def check_assignable(task: Task, *, force: bool = False) -> None:
-    """Raise StateError unless users may be (un)assigned: pending, or scheduled/started with force."""
-    if task.state == STATE_PENDING:
+def check_assignable(task: Task, *, force: bool = False, verb: str = "assign to") -> None:
+    """Raise StateError unless users may be assigned or unassigned (``verb`` says which).
+
+    Pending tasks always; scheduled and started ones only with ``force``;
+    finished ones never.
+    """
+    allowed = (STATE_PENDING, STATE_SCHEDULED, STATE_STARTED) if force else (STATE_PENDING,)
+    if task.state in allowed:
         return
-    if force and task.state in (STATE_SCHEDULED, STATE_STARTED):
-        return
-    hint = (
-        " Use --force to change a scheduled or started task."
-        if task.state in (STATE_SCHEDULED, STATE_STARTED)
-        else ""
-    )
+    how = "only pending tasks, or scheduled and started ones with --force"
+    if force:
+        how = "not even with --force: the task is finished"
     raise StateError(
-        f"{task.task_id} is {task.state}: users can only be assigned to or unassigned "
-        f"from pending tasks.{hint}",
+        f"Can not {verb} task {task.task_id} in state {task.state}: {how}.",
         task_id=task.task_id,
         state=task.state,
     )
 
 
+# ----------------------------------------------------------------------------- making tasks
+
+
+def default_shift_number(rotation: Rotation, now: datetime) -> int:
+    """The shift of the period containing ``now`` (at least 0), or the first later one not made."""
+    fs = rotation.fill_settings
+    n = max(0, shift_number_at(fs.beginning or now, fs.period, fs.time_zone, now))
+    while shift_task_id(rotation.rotation_id, n) in rotation.task_ids:
+        n += 1
+    return n
+
+
+def check_new_shift(rotation: Rotation, number: int, others: Iterable[Task]) -> None:
+    """Raise unless shift ``number`` may be made: InputError on a ticket rotation or one
+    without a beginning; OverlapError if it exists or overlaps a task in ``others``."""
+    rid = rotation.rotation_id
+    if rotation.task_type == TASK_TYPE_TICKET:
+        raise InputError(
+            f"Rotation {rid} makes tickets, not shifts: a rotation has either recurring shifts or "
+            f"on-demand tickets, never both. Use `task new ticket {rid}` for a ticket here; for "
+            "shifts, make a shift rotation with `rotation new NAME` (its --task-type is shift by "
+            "default).",
+            rotation_id=rid,
+            task_type=rotation.task_type,
+        )
+    if rotation.fill_settings.beginning is None:
+        raise InputError(
+            f"Rotation {rid} has no beginning time, so its shifts have no start.",
+            rotation_id=rid,
+        )
+    task_id = shift_task_id(rid, number)
+    if task_id in rotation.task_ids:
+        raise OverlapError(
+            f"Shift {task_id} already exists: see `task show {task_id}`.",
+            task_id=task_id,
+            overlapping=[task_id],
+        )
+    hits = overlapping_tasks(new_shift(rotation, number), others)
+    if hits:
+        raise OverlapError(
+            f"Shift {task_id} would overlap {', '.join(hits)}: shifts of a rotation may not "
+            "overlap; pick another --number or shorten the rotation's --duration.",
+            task_id=task_id,
+            overlapping=hits,
+        )
+
+
+def new_shift(rotation: Rotation, number: int) -> Task:
+    """Shift ``number`` of ``rotation`` as it is made (pending, settings copied); not stored.
+
+    InputError if the rotation has no beginning time.
+    """
+    ts = rotation.task_settings
+    return Task(
+        task_id=shift_task_id(rotation.rotation_id, number),
+        rotation_id=rotation.rotation_id,
+        expected_start=shift_start_of(rotation, number),
+        expected_duration=shift_duration_of(rotation, number),
+        grace=ts.grace,
+        require=dict(ts.require),
+        limit=dict(ts.limit),
+        description=ts.description,
+    )
+
+
+def new_ticket(rotation: Rotation, summary: str, now: datetime) -> Task:
+    """The rotation's next ticket (``R#SEQ``), starting ``now``; advances its ticket counter.
+
+    InputError on a shift rotation. Not stored: the caller saves the task and the rotation.
+    """
+    rid = rotation.rotation_id
+    if rotation.task_type != TASK_TYPE_TICKET:
+        # A ticket on a shift rotation would take the id R#N of a future shift N,
+        # which then could never be made (the original allows only one kind too).
+        raise InputError(
+            f"Rotation {rid} makes shifts, not tickets: a rotation has either recurring shifts or "
+            f"on-demand tickets, never both. Use `task new shift {rid}` for a shift here; for "
+            "tickets, make a ticket rotation with `rotation new NAME --task-type ticket`.",
+            rotation_id=rid,
+            task_type=rotation.task_type,
+        )
+    ts = rotation.task_settings
+    seq = ts.seq + 1
+    taken = set(rotation.task_ids)
+    # Stores written before this rule may hold shifts on a ticket rotation: never reuse their ids.
+    while shift_task_id(rid, seq) in taken:
+        seq += 1
+    ts.seq = seq
+    return Task(
+        task_id=shift_task_id(rid, seq),
+        rotation_id=rid,
+        expected_start=now,
+        expected_duration=ts.duration if ts.duration > timedelta(0) else TICKET_DURATION,
+        grace=ts.grace,
+        require=dict(ts.require),
+        limit=dict(ts.limit),
+        summary=summary,
+        description=ts.description,
+    )
+
+
+# ----------------------------------------------------------------------------- task ids
+
+
 def shift_task_id(rotation_id: str, n: int) -> str:
-    """Id of shift (or ticket) ``n`` of a rotation: ``R#N``."""
+    """Id of shift (or ticket) ``n`` of a rotation: ``R#N``; the one place task ids are built."""
     return f"{rotation_id}#{n}"
 
 

@@ -50,6 +50,7 @@ __all__ = [
     "shift_start",
     "shift_duration",
     "shift_number_at",
+    "intervals_overlap",
 ]
 
 UTC = UTC
@@ -263,7 +264,7 @@ def _fmt_frac(value: int, unit: int) -> str:
 
 
 def format_duration(td: timedelta) -> str:
-    """Format like Go's ``Duration.String()``: ``744h0m0s``, ``30m0s``, ``1.5s``, ``500ms``, ``0s``."""
+    """Format like Go's ``Duration.String()``: ``744h0m0s``, ``30m0s``, ``1.5s``, ``500ms``."""
     ns = ((td.days * 86400 + td.seconds) * 1_000_000 + td.microseconds) * 1000
     if ns == 0:
         return "0s"
@@ -304,7 +305,7 @@ _AVERAGE = {
 
 
 def parse_period(text: str) -> str:
-    """Normalise a period: ``daily|weekly|biweekly|monthly``, or a positive Go duration (``36h0m0s``)."""
+    """Normalise a period: ``daily|weekly|biweekly|monthly`` or a positive Go duration (``36h``)."""
     raw = (text or "").strip()
     named = _PERIOD_OF.get(raw.lower())
     if named:
@@ -377,3 +378,14 @@ def shift_number_at(beginning: datetime, period: str, zone: str | tzinfo, t: dat
     while shift_start(start, period, tz, n + 1) <= when:
         n += 1
     return n
+
+
+def intervals_overlap(
+    start: datetime, finish: datetime, other_start: datetime, other_finish: datetime
+) -> bool:
+    """True if ``[start, finish)`` and ``[other_start, other_finish)`` share time.
+
+    The one overlap test of the model: touching ends do not overlap, so a shift
+    may begin the instant the previous one ends.
+    """
+    return start < other_finish and other_start < finish

@@ -6,6 +6,10 @@
 costing at most 3 Redis round trips (two read batches and the commit); the
 cost is documented where each batch is spent. Methods never render Markdown
 and never send messages: results carry :class:`lotto.api.Notice` values.
+
+Each operation is registered once, by ``@operation(api.XRequest)`` on its
+method (:mod:`lotto.service.registry`); callers dispatch a request with
+``registry.dispatch(service, req, actor_id=..., now=...)``.
 """
 
 from lotto.service.core import Service

@@ -33,6 +33,9 @@ from lotto.model.task import (
     STATE_SCHEDULED,
     STATE_STARTED,
     Task,
+    new_shift,
+    overlapping_tasks,
+    shift_task_id,
     task_interval,
 )
 from lotto.model.timeutil import shift_number_at, shift_start
@@ -177,7 +180,7 @@ class _Run:
         while (
             n <= last and (start := shift_start(fs.beginning, fs.period, fs.time_zone, n)) < up_to
         ):
-            tid = f"{r.rotation_id}#{n}"
+            tid = shift_task_id(r.rotation_id, n)
             # Shift numbers before the beginning don't exist; an existing shift
             # (any state) or an open task covering the start means "covered".
             covered = (
@@ -189,7 +192,7 @@ class _Run:
             )
             # A shift that would overlap an open task is skipped, not an error: the
             # autopilot must keep running the other steps.
-            if not covered and not taskops.shift_overlaps(r, n, self.tasks.values()):
+            if not covered and not overlapping_tasks(new_shift(r, n), self.tasks.values()):
                 task = taskops.make_shift(self.s, r, n, self.tasks.values())
                 self.tasks[task.task_id] = task  # not in the view: filled next run
                 made.add(task.task_id)
@@ -203,9 +206,12 @@ class _Run:
             return AutopilotStep(name=api.STEP_FILL_SCHEDULE, configured=False)
         step = AutopilotStep(name=api.STEP_FILL_SCHEDULE)
         for task in self.in_view(STATE_PENDING):
-            if self.now < task.expected_start - ap.schedule_prior:
+            start = task.expected_start
+            # A pending task always has an expected start; a record without one
+            # (hand-edited) has no time to fill it ahead of, so it is left alone.
+            if start is None or self.now < start - ap.schedule_prior:
                 continue
-            ended = task.expected_start + task.expected_duration
+            ended = start + task.expected_duration
             if self.now >= ended:
                 # Too late to fill: report, don't retry (a failure here would recur every tick).
                 step.fills.append(

@@ -19,6 +19,8 @@ from lotto.model.rotation import TASK_TYPE_TICKET, Rotation
 from lotto.model.task import STATE_FINISHED, Task, task_interval, task_number
 from lotto.model.timeutil import shift_number_at
 from lotto.service.common import resolve_rotation, run
+from lotto.service.ops import Ops
+from lotto.service.registry import operation
 from lotto.service.taskops import load_open_tasks
 from lotto.store import Session
 
@@ -53,9 +55,10 @@ def _recent(task: Task, since: datetime) -> bool:
     return interval is not None and interval[1] >= since
 
 
-class CalendarFeedOps:
+class CalendarFeedOps(Ops):
     """Mixin of :class:`lotto.service.Service`: the calendar feed of a rotation."""
 
+    @operation(api.RotationCalendarRequest)
     def rotation_calendar(
         self, req: api.RotationCalendarRequest, *, actor_id: str, now: datetime
     ) -> api.RotationCalendarResult:

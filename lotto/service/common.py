@@ -9,15 +9,25 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from kvstore import errors as kverrors
+from kvstore.errors import BackendError, InvalidKeyError
 from kvstore.errors import ConflictError as KVConflictError
-from kvstore.errors import FenceError, InvalidKeyError
 from lotto.api import Notice, RotationRef
-from lotto.errors import AmbiguousError, BadTimeError, ConflictError, InputError, NotFoundError
+from lotto.errors import (
+    AmbiguousError,
+    BadTimeError,
+    ConflictError,
+    InputError,
+    NoAnswerError,
+    NotFoundError,
+    OutcomeUnknownError,
+    StoreError,
+)
 from lotto.model import keys
 from lotto.model.record import decode, encode
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task, rotation_id_of
-from lotto.ports import Directory
+from lotto.ports import Directory, Store, UnitOfWork
 from lotto.store import Session
 
 __all__ = [
@@ -33,23 +43,26 @@ __all__ = [
 T = TypeVar("T")
 
 
-def run(kv: Any, fn: Callable[[Session], T], stats: Any = None) -> T:
+def run(kv: Store, fn: Callable[[Session], T], stats: Any = None) -> T:
     """Run ``fn`` in ONE unit of work; its changed records are committed together.
 
     The commit is the last round trip (none when nothing was written). If
     ``fn`` raises, nothing is written. On a conflict the kvstore re-runs
     ``fn`` from scratch, so ``fn`` must not have side effects outside the
-    session (notices are returned, never sent). When the store keeps changing
-    past the kvstore's retry budget, or ``kv`` is fenced by a lock that was
-    lost (a run that outlived its lease, see ``kvstore.lock``), the error is
-    :class:`lotto.errors.ConflictError`.
-    A time computation leaving Python's date range (OverflowError) becomes
-    :class:`lotto.errors.BadTimeError`. ``stats`` (optional) gets
-    ``round_trips`` of the last attempt, commit included.
-    """
-    attempt: list[Any] = []
+    session (notices are returned, never sent).
 
-    def unit(uow: Any) -> T:
+    This is the one place where ``kvstore`` errors become lotto errors: the
+    store kept changing past the kvstore's retry budget, or ``kv`` is fenced by
+    a lock that was lost (a run that outlived its lease, see ``kvstore.lock``)
+    -> :class:`lotto.errors.ConflictError`; a malformed or
+    too long key -> :class:`lotto.errors.InputError`; the store failed ->
+    :class:`lotto.errors.StoreError`. A time computation leaving Python's date
+    range (OverflowError) becomes :class:`lotto.errors.BadTimeError`.
+    ``stats`` (optional) gets ``round_trips`` of the last attempt, commit included.
+    """
+    attempt: list[UnitOfWork] = []
+
+    def unit(uow: UnitOfWork) -> T:
         attempt[:] = [uow]
         session = Session(uow)
         result = fn(session)
@@ -69,17 +82,38 @@ def run(kv: Any, fn: Callable[[Session], T], stats: Any = None) -> T:
             "stored; check it and use a shorter one. Nothing was changed.",
             key=err.context.get("key"),
         ) from None
-    except FenceError as err:
+    except kverrors.FenceError as err:
         raise ConflictError(
             "This run outlived its lock and another run has taken over, so nothing was saved "
             "here; the run that holds the lock now does this work.",
-            lock=getattr(err, "lock", None),
+            lock=err.context.get("lock"),
         ) from None
     except KVConflictError as err:
         raise ConflictError(
             "Other commands kept changing the same records at the same time, so nothing was "
             "saved; run the command again.",
             key=getattr(err, "key", None),
+        ) from None
+    except kverrors.OutcomeUnknownError as err:
+        raise OutcomeUnknownError(
+            "the store (Redis) took the change but did not answer in time, so it may or may "
+            "not have been saved.",
+            key=err.context.get("key"),
+        ) from None
+    except kverrors.NoAnswerError as err:
+        raise NoAnswerError(
+            "the store (Redis) did not answer in time; nothing was changed. Check that Redis "
+            "is up and not overloaded, then run the command again.",
+            key=err.context.get("key"),
+        ) from None
+    except BackendError as err:
+        # Raised during the commit the outcome is unknown (the reply was lost): say so.
+        detail = " ".join(line.strip() for line in str(err).splitlines() if line.strip())
+        raise StoreError(
+            f"the store failed ({detail.rstrip('.')}). Check that Redis is up and reachable; "
+            "a command's changes are saved entirely or not at all, so look with a `show` "
+            "command before running it again.",
+            key=err.context.get("key"),
         ) from None
     finally:
         if stats is not None and attempt:
@@ -136,7 +170,8 @@ def resolve_rotation(
     rotation = session.rotation(rid)
     if rotation is None:  # index names a rotation whose record is gone
         raise NotFoundError(
-            f"Rotation {rid} is listed as active but its record is missing; archive and recreate it.",
+            f"Rotation {rid} is listed as active but its record is missing; "
+            "archive and recreate it.",
             rotation_id=rid,
         )
     return rotation

@@ -18,6 +18,8 @@ from lotto.model.task import Task
 from lotto.model.user import User
 from lotto.service.common import check_users, out_of_range, resolve_rotation, run
 from lotto.service.forecasting import forecast
+from lotto.service.ops import Ops
+from lotto.service.registry import operation
 from lotto.service.taskops import load_open_tasks
 from lotto.store import Session
 
@@ -65,9 +67,10 @@ def _simulate(
     return api.ForecastResult(rotation=rotation, seed=seed, forecast=result)
 
 
-class ForecastOps:
+class ForecastOps(Ops):
     """Mixin of :class:`lotto.service.Service`: forecasts of rotations and users."""
 
+    @operation(api.RotationForecastRequest)
     def rotation_forecast(
         self, req: api.RotationForecastRequest, *, actor_id: str, now: datetime
     ) -> api.ForecastResult:
@@ -80,6 +83,7 @@ class ForecastOps:
         rotation, tasks, users = run(self.kv, lambda s: _load(s, req.rotation, []), self.stats)
         return _simulate(rotation, tasks, users, req, now)
 
+    @operation(api.UserForecastRequest)
     def user_forecast(
         self, req: api.UserForecastRequest, *, actor_id: str, now: datetime
     ) -> api.ForecastResult:

@@ -29,14 +29,16 @@ import msgspec
 from lotto import fillers
 from lotto.api.forecasts import Forecast, ShiftForecast, UserForecast
 from lotto.errors import InputError, InsufficientError
-from lotto.model.rotation import (
-    TASK_TYPE_TICKET,
-    Rotation,
-    shift_duration_of,
-    shift_number_of,
-    shift_start_of,
+from lotto.model.rotation import TASK_TYPE_TICKET, Rotation, shift_number_of
+from lotto.model.task import (
+    STATE_FINISHED,
+    STATE_PENDING,
+    Task,
+    new_shift,
+    overlapping_tasks,
+    shift_task_id,
+    task_interval,
 )
-from lotto.model.task import STATE_FINISHED, STATE_PENDING, Task, shift_task_id, task_interval
 from lotto.model.user import User, mark_served
 
 __all__ = [
@@ -73,27 +75,12 @@ def _check_sizes(shifts: int, samples: int) -> None:
         )
 
 
-def _planned_shift(rotation: Rotation, n: int) -> Task:
-    """Shift ``n`` as the autopilot would make it (not stored anywhere)."""
-    ts = rotation.task_settings
-    return Task(
-        task_id=shift_task_id(rotation.rotation_id, n),
-        rotation_id=rotation.rotation_id,
-        expected_start=shift_start_of(rotation, n),
-        expected_duration=shift_duration_of(rotation, n),
-        grace=ts.grace,
-        require=dict(ts.require),
-        limit=dict(ts.limit),
-    )
-
-
-def _overlaps(task: Task, others: Iterable[Task]) -> bool:
-    start, finish = task_interval(task)
-    for other in others:
-        interval = task_interval(other)
-        if interval and interval[0] < finish and start < interval[1]:
-            return True
-    return False
+def _span(task: Task) -> tuple[datetime, datetime]:
+    """The interval of a planned shift: ``plan_shifts`` keeps only tasks that have one."""
+    interval = task_interval(task)
+    if interval is None:
+        raise ValueError(f"{task.task_id} has no start time, so it can not be planned")
+    return interval
 
 
 def plan_shifts(
@@ -130,10 +117,10 @@ def plan_shifts(
             if interval is not None and not (task.state == STATE_PENDING and interval[1] <= now):
                 plan.append((n, task))
         elif tid not in made:
-            shift = _planned_shift(rotation, n)
+            shift = new_shift(rotation, n)  # as the autopilot would make it
             # A shift of the current period that is already over is not worth forecasting.
-            over = shift.expected_start + shift.expected_duration <= now
-            if not over and not _overlaps(shift, tasks):
+            over = _span(shift)[1] <= now
+            if not over and not overlapping_tasks(shift, tasks):
                 plan.append((n, shift))
     return plan
 
@@ -201,9 +188,9 @@ def forecast(
             [*rotation.mattermost_user_ids, *(u for _, t in plan for u in t.mattermost_user_ids)]
         )
     )
-    since = min((task_interval(t)[0] for _, t in plan), default=now)
+    since = min((_span(t)[0] for _, t in plan), default=now)
     base = _working_copies(users, ids, since)
-    starts = [task_interval(t)[0].timestamp() for _, t in plan]
+    starts = [_span(t)[0].timestamp() for _, t in plan]
     tally = _Tally(ids, len(plan))
     for _ in range(samples):
         _one_sample(rotation, plan, base, now, rng, tally, starts)
@@ -246,7 +233,7 @@ def _summarise(
 ) -> Forecast:
     shift_out = []
     for i, (n, task) in enumerate(plan):
-        start, finish = task_interval(task)
+        start, finish = _span(task)
         planned = task.task_id not in rotation.task_ids
         shift_out.append(
             ShiftForecast(

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from lotto import api
 from lotto.errors import InputError
 from lotto.model import keys
+from lotto.model.index import OpenTasks
 from lotto.model.rotation import (
     FILLER_QUEUE,
     FILLER_SOLAR_LOTTERY,
@@ -19,8 +20,10 @@ from lotto.model.rotation import (
 from lotto.model.skill import ANY, need_id, parse_skill
 from lotto.model.timeutil import format_duration, get_zone, parse_period
 from lotto.service.common import resolve_rotation, run
+from lotto.service.ops import Ops
+from lotto.service.registry import operation
 from lotto.service.taskops import load_open_tasks
-from lotto.store import OpenTasks, Session
+from lotto.store import Session
 
 __all__ = ["RotationOps"]
 
@@ -30,11 +33,19 @@ _MAX_NAME = 100  # keys are limited to 150 characters, namespace included
 
 
 def _check_name(name: str) -> str:
+    """The one rotation-name rule: ``#`` separates task numbers (``R#3``), ``@`` marks users
+    among a command's words, blanks separate words; the id must fit in a key."""
     name = name.strip()
-    if not name or any(c.isspace() for c in name) or "#" in name or len(name) > _MAX_NAME:
+    if (
+        not name
+        or name.startswith("@")
+        or "#" in name
+        or any(c.isspace() for c in name)
+        or len(name) > _MAX_NAME
+    ):
         raise InputError(
             f"{name!r} is not a valid rotation name: use 1-{_MAX_NAME} characters without "
-            "spaces or '#', e.g. `rotation new SET`.",
+            "spaces, '@' or '#', e.g. `rotation new SET`.",
             name=name,
         )
     return name
@@ -47,9 +58,10 @@ def _non_negative(value, what: str, zero):
     return value
 
 
-class RotationOps:
+class RotationOps(Ops):
     """Mixin of :class:`lotto.service.Service`: rotation commands."""
 
+    @operation(api.InfoRequest)
     def info(self, req: api.InfoRequest, *, actor_id: str, now: datetime) -> api.InfoResult:
         """Active rotations and known skills. Round trips: 1 read batch (+ empty commit)."""
 
@@ -62,6 +74,7 @@ class RotationOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.RotationListRequest)
     def rotation_list(
         self, req: api.RotationListRequest, *, actor_id: str, now: datetime
     ) -> api.RotationListResult:
@@ -72,10 +85,11 @@ class RotationOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.RotationNewRequest)
     def rotation_new(
         self, req: api.RotationNewRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
-        """Create a rotation; its id is the name, or name-xxxxxxx when a stored rotation has the name.
+        """Create a rotation; its id is the name, or name-xxxxxxx if a stored rotation has the name.
 
         Round trips: batch 1 = active index + ``rotation:<name>``; batch 2 (only when
         the name is taken) = the candidate suffixed id; commit.
@@ -137,6 +151,7 @@ class RotationOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.RotationShowRequest)
     def rotation_show(
         self, req: api.RotationShowRequest, *, actor_id: str, now: datetime
     ) -> api.RotationShowResult:
@@ -160,6 +175,7 @@ class RotationOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.RotationArchiveRequest)
     def rotation_archive(
         self, req: api.RotationArchiveRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
@@ -191,6 +207,7 @@ class RotationOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.RotationSetAutopilotRequest)
     def rotation_set_autopilot(
         self, req: api.RotationSetAutopilotRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
@@ -223,6 +240,7 @@ class RotationOps:
 
         return self._update(req.rotation, change)
 
+    @operation(api.RotationSetFillRequest)
     def rotation_set_fill(
         self, req: api.RotationSetFillRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
@@ -257,18 +275,21 @@ class RotationOps:
         # The known skills come in the rotation's batch: no extra round trip.
         return self._update(req.rotation, change, extra_keys=[keys.SKILLS])
 
+    @operation(api.RotationSetRequireRequest)
     def rotation_set_require(
         self, req: api.RotationSetRequireRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
         """Set (or with ``clear`` remove) a Require need of new tasks."""
         return self._set_need(req, "require")
 
+    @operation(api.RotationSetLimitRequest)
     def rotation_set_limit(
         self, req: api.RotationSetLimitRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
         """Set (or with ``clear`` remove) a Limit need of new tasks."""
         return self._set_need(req, "limit")
 
+    @operation(api.RotationSetTaskRequest)
     def rotation_set_task(
         self, req: api.RotationSetTaskRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:

@@ -7,9 +7,17 @@ from datetime import datetime
 from lotto import api
 from lotto.errors import InputError
 from lotto.model import keys
-from lotto.model.task import STATE_FINISHED, STATE_SCHEDULED, STATE_STARTED
+from lotto.model.task import (
+    STATE_FINISHED,
+    STATE_SCHEDULED,
+    STATE_STARTED,
+    default_shift_number,
+    shift_task_id,
+)
 from lotto.service import taskops
 from lotto.service.common import check_users, load_task, resolve_rotation, run
+from lotto.service.ops import Ops
+from lotto.service.registry import operation
 from lotto.store import Session
 
 __all__ = ["TaskOps"]
@@ -18,9 +26,10 @@ _NEIGHBOURS = 2  # finished shifts this many numbers either side are checked for
 _TRANSITION_TARGETS = (STATE_SCHEDULED, STATE_STARTED, STATE_FINISHED)
 
 
-class TaskOps:
+class TaskOps(Ops):
     """Mixin of :class:`lotto.service.Service`: task commands."""
 
+    @operation(api.TaskNewShiftRequest)
     def task_new_shift(
         self, req: api.TaskNewShiftRequest, *, actor_id: str, now: datetime
     ) -> api.TaskResult:
@@ -37,13 +46,9 @@ class TaskOps:
 
         def fn(s: Session) -> api.TaskResult:
             rotation = resolve_rotation(s, req.rotation)
-            number = (
-                req.number
-                if req.number is not None
-                else taskops.default_shift_number(rotation, now)
-            )
+            number = req.number if req.number is not None else default_shift_number(rotation, now)
             near = [
-                f"{rotation.rotation_id}#{n}"
+                shift_task_id(rotation.rotation_id, n)
                 for n in range(number - _NEIGHBOURS, number + _NEIGHBOURS + 1)
             ]
             near = [t for t in near if t in rotation.task_ids]
@@ -58,6 +63,7 @@ class TaskOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.TaskNewTicketRequest)
     def task_new_ticket(
         self, req: api.TaskNewTicketRequest, *, actor_id: str, now: datetime
     ) -> api.TaskResult:
@@ -69,6 +75,7 @@ class TaskOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.TaskAssignRequest)
     def task_assign(
         self, req: api.TaskAssignRequest, *, actor_id: str, now: datetime
     ) -> api.TaskAssignResult:
@@ -90,6 +97,7 @@ class TaskOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.TaskUnassignRequest)
     def task_unassign(
         self, req: api.TaskUnassignRequest, *, actor_id: str, now: datetime
     ) -> api.TaskAssignResult:
@@ -114,6 +122,7 @@ class TaskOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.TaskFillRequest)
     def task_fill(
         self, req: api.TaskFillRequest, *, actor_id: str, now: datetime
     ) -> api.TaskAssignResult:
@@ -136,6 +145,7 @@ class TaskOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.TaskTransitionRequest)
     def task_transition(
         self, req: api.TaskTransitionRequest, *, actor_id: str, now: datetime
     ) -> api.TaskTransitionResult:
@@ -159,6 +169,7 @@ class TaskOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.TaskShowRequest)
     def task_show(
         self, req: api.TaskShowRequest, *, actor_id: str, now: datetime
     ) -> api.TaskShowResult:

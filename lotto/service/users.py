@@ -11,6 +11,8 @@ from lotto.model.availability import REASON_PERSONAL, Event, add_events, clear_p
 from lotto.model.skill import ANY, LEVEL_SYMBOLS, parse_skill
 from lotto.service import taskops
 from lotto.service.common import check_users, notice, resolve_rotation, run
+from lotto.service.ops import Ops
+from lotto.service.registry import operation
 from lotto.store import Session
 
 __all__ = ["UserOps", "SkillOps"]
@@ -25,9 +27,10 @@ def _skill(text: str) -> str:
     return skill
 
 
-class UserOps:
+class UserOps(Ops):
     """Mixin of :class:`lotto.service.Service`: user commands."""
 
+    @operation(api.UserQualifyRequest)
     def user_qualify(
         self, req: api.UserQualifyRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
@@ -65,6 +68,7 @@ class UserOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.UserDisqualifyRequest)
     def user_disqualify(
         self, req: api.UserDisqualifyRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
@@ -89,10 +93,11 @@ class UserOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.UserShowRequest)
     def user_show(
         self, req: api.UserShowRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
-        """Users' records (never-seen users show empty, unsaved) and the active rotations they are in.
+        """Users' records (never-seen users show empty, unsaved) and their active rotations.
 
         Round trips: batch 1 = the users + the active index; batch 2 = the active rotations.
         """
@@ -112,6 +117,7 @@ class UserOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.UserUnavailableRequest)
     def user_unavailable(
         self, req: api.UserUnavailableRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
@@ -143,6 +149,7 @@ class UserOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.UserJoinRequest)
     def user_join(
         self, req: api.UserJoinRequest, *, actor_id: str, now: datetime
     ) -> api.MembershipResult:
@@ -173,6 +180,7 @@ class UserOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.UserLeaveRequest)
     def user_leave(
         self, req: api.UserLeaveRequest, *, actor_id: str, now: datetime
     ) -> api.MembershipResult:
@@ -216,9 +224,10 @@ class UserOps:
         return run(self.kv, fn, self.stats)
 
 
-class SkillOps:
+class SkillOps(Ops):
     """Mixin of :class:`lotto.service.Service`: the known-skills list."""
 
+    @operation(api.SkillNewRequest)
     def skill_new(
         self, req: api.SkillNewRequest, *, actor_id: str, now: datetime
     ) -> api.SkillsResult:
@@ -235,6 +244,7 @@ class SkillOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.SkillDeleteRequest)
     def skill_delete(
         self, req: api.SkillDeleteRequest, *, actor_id: str, now: datetime
     ) -> api.SkillsResult:
@@ -251,6 +261,7 @@ class SkillOps:
 
         return run(self.kv, fn, self.stats)
 
+    @operation(api.SkillListRequest)
     def skill_list(
         self, req: api.SkillListRequest, *, actor_id: str, now: datetime
     ) -> api.SkillsResult:

@@ -75,6 +75,15 @@ def test_redact_hides_passwords():
     assert redact("redis://host:6379/0") == "redis://host:6379/0"
 
 
+def test_redact_masks_every_url_in_a_text_and_whole_passwords():
+    assert (
+        redact("cannot reach redis://:pw@h:6379/0 nor https://u:p@ss@x/y (rediss://h:1)")
+        == "cannot reach redis://:***@h:6379/0 nor https://u:***@x/y (rediss://h:1)"
+    )
+    assert redact("unix://:pw@/tmp/redis.sock?db=1") == "unix://:***@/tmp/redis.sock?db=1"
+    assert redact("redis://user@host:6379/0") == "redis://user@host:6379/0"
+
+
 def test_error_for_bad_url_does_not_show_the_password():
     with pytest.raises(InvalidArgumentError) as info:
         kvstore.open("http://user:s3cret@host/", PLUGIN)

@@ -59,7 +59,7 @@ def test_an_endless_conflict_gives_up_when_the_budget_is_spent(kv):
     assert info.value.attempts > 1
     assert info.value.key == "hot"
     assert kv.get("result") is None
-    assert len(kv._gates) == 0  # the gate was given back
+    assert len(kv.gates) == 0  # the gate was given back
 
 
 @pytest.mark.parametrize("budget", [-1, "1", True])
@@ -94,7 +94,7 @@ def test_many_writers_on_one_key_never_fail_with_the_default_policy(store_url, p
         t.join(timeout=WAIT * 2)
     assert not errors, errors[:3]
     assert store.get("n") == str(writers * each).encode()
-    assert len(store._gates) == 0
+    assert len(store.gates) == 0
     store.close()
 
 
@@ -150,7 +150,7 @@ def test_fenced_unit_fails_after_release_and_reports_conflicts_normally(kv):
 
 def _queued(gates: Gates, key: str, n: int) -> None:
     deadline = time.monotonic() + WAIT
-    while len(gates._gates[key].queue) < n:
+    while len(gates._by_key[key].queue) < n:
         assert time.monotonic() < deadline, "the waiter never queued"
         time.sleep(0.001)  # polling, bounded by the deadline
 
@@ -176,7 +176,7 @@ def test_gates_serve_waiters_first_come_first_served_and_time_out_cleanly():
     late.start()
     late.join(timeout=WAIT)
     assert order == ["False"]  # gave up in time, and left the line
-    assert len(gates._gates["k"].queue) == 3
+    assert len(gates._by_key["k"].queue) == 3
     gates.release("k")
     gates.release("k")
     for t in threads:

@@ -11,7 +11,7 @@ from lotto.errors import InputError
 from lotto.model.availability import Event
 from lotto.model.record import encode
 from lotto.model.rotation import FILLER_QUEUE, FillSettings, Rotation, TaskSettings, shift_start_of
-from lotto.model.task import STATE_FINISHED, STATE_PENDING, STATE_SCHEDULED, Task
+from lotto.model.task import STATE_FINISHED, STATE_PENDING, STATE_SCHEDULED, Task, new_shift
 from lotto.model.user import User, mark_served
 from lotto.service.forecasting import STATE_PLANNED, forecast, plan_shifts
 
@@ -260,3 +260,11 @@ def test_members_without_records_take_part():
     result = _run(_rotation(["a", "b"]), {}, shifts=2)
     assert sum(u.p_shift[0] for u in result.users) == pytest.approx(1.0)
     assert {u.user_id for u in result.users} == {"a", "b"}
+
+
+def test_planned_shifts_are_built_like_made_ones_description_included():
+    rot = _rotation(["a"])
+    rot.task_settings.description = "Watch the pager."
+    (n, planned), *_ = plan_shifts(rot, [], BEGIN - timedelta(days=1), 1)
+    assert planned == new_shift(rot, n)
+    assert planned.description == "Watch the pager."

@@ -28,6 +28,9 @@ from lotto.model.task import (
     check_assignable,
     check_fillable,
     check_transition,
+    new_shift,
+    new_ticket,
+    overlapping_tasks,
     rotation_id_of,
     shift_task_id,
     task_interval,
@@ -173,7 +176,7 @@ def test_fill_and_assign_state_checks():
     check_fillable(task)
     check_assignable(task)
     task.state = STATE_SCHEDULED
-    with pytest.raises(StateError, match="only pending tasks can be filled"):
+    with pytest.raises(StateError, match="only pending tasks are filled"):
         check_fillable(task)
     with pytest.raises(StateError, match="--force"):
         check_assignable(task)
@@ -183,6 +186,39 @@ def test_fill_and_assign_state_checks():
     task.state = STATE_FINISHED
     with pytest.raises(StateError):
         check_assignable(task, force=True)
+
+
+def test_assign_and_fill_checks_name_the_verb_and_the_way_out():
+    task = make_task(state=STATE_FINISHED)
+    with pytest.raises(StateError, match="Can not unassign from task .* not even with --force"):
+        check_assignable(task, force=True, verb="unassign from")
+    task.state = STATE_STARTED
+    with pytest.raises(StateError, match="Can not fill task .* in state started"):
+        check_fillable(task)
+
+
+def test_overlapping_tasks_touching_ends_do_not_overlap():
+    task = make_task()  # 16:00-16:30
+    before = make_task(task_id="ICE#1", expected_start=utc("2020-03-12T15:30"))
+    inside = make_task(task_id="ICE#2", expected_start=utc("2020-03-12T16:29"))
+    unplaced = make_task(task_id="ICE#3", expected_start=None)
+    assert overlapping_tasks(task, [before, inside, unplaced]) == ["ICE#2"]
+    assert overlapping_tasks(unplaced, [task]) == []
+
+
+def test_new_shift_and_ticket_copy_the_task_settings():
+    rot = set_rotation()
+    rot.task_settings.description = "On call."
+    shift = new_shift(rot, 2)
+    assert (shift.task_id, shift.expected_start) == ("SET#2", parse_time("2019-03-16", LA))
+    assert (shift.description, shift.require) == ("On call.", {"any": 5})
+    with pytest.raises(InputError, match="makes shifts, not tickets"):
+        new_ticket(rot, "help", utc("2020-03-12"))
+    rot.task_type = "ticket"
+    rot.task_ids = ["SET#1"]
+    ticket = new_ticket(rot, "help", utc("2020-03-12"))
+    assert (ticket.task_id, ticket.summary, rot.task_settings.seq) == ("SET#2", "help", 2)
+    assert ticket.expected_duration == timedelta(minutes=30)
 
 
 def test_task_ids():

@@ -1,0 +1,1 @@
+"""Reliability: behaviour when Redis or Mattermost misbehave, or input is hostile."""

@@ -126,7 +126,7 @@ def _serve_command() -> list[str]:
 
 @pytest.fixture
 def start_shim(tmp_path: Path) -> Iterator[Callable[..., ShimProcess]]:
-    """Start shim processes: ``start_shim(fake_mm, store_url, *extra_flags, **env)``; stopped at teardown.
+    """Start shim processes: ``start_shim(fake_mm, store_url, *flags, **env)``; stopped at teardown.
 
     Returns once ``/healthz`` answers 200 (or answers at all, with ``wait_healthy=False``).
     """

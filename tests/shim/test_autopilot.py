@@ -41,7 +41,7 @@ def test_a_tick_runs_on_one_replica_only(stores):
 
         return run
 
-    pilots = [Autopilot(s, run_all(n), 60) for s, n in zip(stores, "ab")]
+    pilots = [Autopilot(s, run_all(n), 60) for s, n in zip(stores, "ab", strict=True)]
     results = {}
 
     def race(i):

@@ -1,4 +1,4 @@
-"""Commands resolve @names and render users in batches through the Mattermost directory, not one request per user."""
+"""Commands resolve @names and render users in directory batches, not one request per user."""
 
 from __future__ import annotations
 
@@ -54,12 +54,11 @@ def test_the_autopilot_timer_renders_its_reports_and_dms_from_one_batch(fake_mm,
         for line in (
             "rotation new R --beginning 2020-01-06",
             "rotation set require R --count 3",
-            "rotation set autopilot R --create --create-prior 200h --schedule --schedule-prior 200h",
+            "rotation set autopilot R --create --create-prior 200h "
+            "--schedule --schedule-prior 200h",
             "user join R " + " ".join(f"@{m['username']}" for m in members),
         ):
-            assert execute(
-                env, admin["id"], line, now=datetime(2020, 1, 1, tzinfo=UTC)
-            ).ok, line
+            assert execute(env, admin["id"], line, now=datetime(2020, 1, 1, tzinfo=UTC)).ok, line
         assert all(o.ok for o in autopilot_all(env, datetime(2020, 1, 2, tzinfo=UTC)))
 
         directory.invalidate()

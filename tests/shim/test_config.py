@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from shim.config import load, parser, redact
+from kvstore.backends import redact
+from shim.config import load, parser
 from shim.errors import ConfigError
 from tests.shim.conftest import ROOT, shim_env
 
@@ -128,7 +129,8 @@ def test_an_install_without_plugin_json_needs_no_lotto_plugin_json(tmp_path):
     code = (
         "import shim.config as c; from lotto import PLUGIN_ID; cfg = c.load([], {"
         + ", ".join(f"{k!r}: {v!r}" for k, v in BASE.items())
-        + "}); assert not c.PLUGIN_JSON.exists(); print(cfg.plugin_id == PLUGIN_ID, cfg.admin_log_level)"
+        + "}); assert not c.PLUGIN_JSON.exists(); "
+        "print(cfg.plugin_id == PLUGIN_ID, cfg.admin_log_level)"
     )
     env = shim_env(PYTHONPATH=str(tmp_path))  # and no LOTTO_PLUGIN_JSON
     proc = subprocess.run(

@@ -346,7 +346,7 @@ def test_unknown_or_malformed_acting_user_is_refused_and_nothing_runs(world):
 
 
 def test_admin_log_lines_are_dmed_to_admins(fake_mm, redis_url, start_shim, plugin_json):
-    """Admins are the ids in AdminUserIDs and Mattermost's system admins (GET /users?role=system_admin)."""
+    """Admins are the AdminUserIDs and Mattermost's system admins (GET /users?role=system_admin)."""
     admin = fake_mm.add_user("logadmin")
     sysadmin = fake_mm.add_user(
         "sysadmin", roles="system_user system_admin"

@@ -52,7 +52,8 @@ def test_each_tick_runs_once_across_replicas(fake_mm, redis_url, start_shim, plu
         "rotation set task TEST --grace 400h",
         "rotation set require TEST --skill any --count 2",
         "rotation set autopilot TEST --create --create-prior 800h --schedule --schedule-prior 100h "
-        "--start-finish --remind-start --remind-start-prior 24h --remind-finish --remind-finish-prior 24h",
+        "--start-finish --remind-start --remind-start-prior 24h "
+        "--remind-finish --remind-finish-prior 24h",
         "user join TEST "
         + " ".join(f"@{m['username']}" for m in members)
         + " --starting 2020-01-01",

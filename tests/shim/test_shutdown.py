@@ -1,4 +1,4 @@
-"""``lotto serve`` stops cleanly on SIGTERM, and the autopilot timer finishes a running tick first."""
+"""``lotto serve`` stops cleanly on SIGTERM; the autopilot timer finishes a running tick first."""
 
 from __future__ import annotations
 

@@ -1,21 +1,19 @@
-"""Markdown for command results, direct messages and the autopilot report.
+"""Markdown for records (tasks, rotations, users) and the pieces every reply uses.
 
-Only this module (and the handlers calling it) produce user-facing text.
-Record times are shown in UTC as ``YYYY-MM-DDTHH:MM`` (SPEC §5); a direct
-message shows times in its recipient's zone; the autopilot report's header
-shows the run's time in the acting user's zone (as the original's tests pin).
+Record times are shown in UTC as ``YYYY-MM-DDTHH:MM`` (docs/design.md §5); needs, skills and
+durations have one form each, given here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
-from lotto import api
+from lotto.model.availability import Event
+from lotto.model.needs import format_needs
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation
-from lotto.model.task import Task
+from lotto.model.task import TICKET_DURATION, Task
 from lotto.model.user import User
-from lotto.service.taskops import TICKET_DURATION
 
 __all__ = [
     "Mention",
@@ -25,27 +23,15 @@ __all__ = [
     "skills_text",
     "user_with_skills",
     "auto_assigned",
+    "event_reason",
     "task_summary",
     "task_details",
     "rotation_settings",
     "rotation_details",
     "user_details",
-    "autopilot_report",
-    "notice_text",
-    "STEP_LABELS",
 ]
 
 Mention = Callable[[str], str]  # user id -> "@username"
-
-# Report labels of the autopilot steps (SPEC §4), in run order.
-STEP_LABELS: dict[str, str] = {
-    api.STEP_REMIND_FINISH: "finish reminder",
-    api.STEP_FINISH: "finish",
-    api.STEP_CREATE: "create shift",
-    api.STEP_FILL_SCHEDULE: "fill and schedule",
-    api.STEP_REMIND_START: "start reminder",
-    api.STEP_START: "start",
-}
 
 
 def fmt_time(dt: datetime | None, zone: str = "UTC") -> str:
@@ -64,12 +50,9 @@ def fmt_duration(td: timedelta) -> str:
     return format_duration(td)
 
 
-def fmt_needs(needs: dict[str, int]) -> str:
-    """Needs as ``**5** any, **1** lead-◉`` (skills in order, ``any`` first); ``none`` if empty."""
-    if not needs:
-        return "none"
-    order = sorted(needs, key=lambda nid: (nid != "any", nid))
-    return ", ".join(f"**{needs[nid]}** {nid}" for nid in order)
+def fmt_needs(needs: Mapping[str, int]) -> str:
+    """Needs as ``**5** any, **1** lead-◉`` (the domain's one order and form); ``none`` if empty."""
+    return format_needs(needs, bold=True) or "none"
 
 
 def skills_text(user: User | None) -> str:
@@ -96,6 +79,11 @@ def auto_assigned(task_id: str, added: list[str], users: dict[str, User], mentio
         return f"Auto-assigned nobody to ticket {task_id}: it already meets its requirements"
     who = ", ".join(user_with_skills(uid, users, mention) for uid in added)
     return f"Auto-assigned {who} to ticket {task_id}"
+
+
+def event_reason(event: Event) -> str:
+    """Why a user is unavailable: the event's reason, then its task id if it has one."""
+    return event.reason + (f" {event.task_id}" if event.task_id else "")
 
 
 def _interval(task: Task) -> tuple[datetime | None, datetime | None]:
@@ -143,7 +131,7 @@ def task_details(task: Task, users: dict[str, User], mention: Mention) -> str:
 
 
 def rotation_settings(rot: Rotation, what: str) -> str:
-    """One settings group of a rotation as a phrase: ``new``, ``task``, ``fill`` or ``autopilot``."""
+    """One settings group of a rotation as a phrase (``new``, ``task``, ``fill``, ``autopilot``)."""
     ts, fs, ap = rot.task_settings, rot.fill_settings, rot.autopilot_settings
     if what == "task":
         if rot.task_type == TASK_TYPE_TICKET:
@@ -221,113 +209,7 @@ def user_details(user: User, mention: Mention, rotations: list[str] | None = Non
     if user.calendar:
         lines.append("- Unavailable (UTC):")
         for ev in user.calendar:
-            why = ev.reason + (f" {ev.task_id}" if ev.task_id else "")
-            lines.append(f"  - {fmt_time(ev.start)} to {fmt_time(ev.finish)}: {why}")
+            lines.append(f"  - {fmt_time(ev.start)} to {fmt_time(ev.finish)}: {event_reason(ev)}")
     else:
         lines.append("- Unavailable: never")
     return "\n".join(lines)
-
-
-def autopilot_report(
-    res: api.AutopilotResult, actor: str | None, zone: str, mention: Mention
-) -> str:
-    """The autopilot report of SPEC §4 (header time in the acting user's zone).
-
-    ``actor`` is the acting user's ``@username``, or None for the timer's runs.
-    """
-    who = f"{actor} ran autopilot" if actor else "autopilot ran"
-    lines = [f"{who} on {res.rotation.rotation_id} for {fmt_time(res.time, zone)}."]
-    for step in res.steps:
-        lines += _step_lines(step, res.users, mention, zone)
-    return "\n".join(lines)
-
-
-def _step_lines(
-    step: api.AutopilotStep, users: dict[str, User], mention: Mention, zone: str
-) -> list[str]:
-    label = STEP_LABELS.get(step.name, step.name)
-    if not step.configured:
-        return [f"  - {label}: not configured"]
-    if step.skipped_reason:
-        return [f"  - {label}: {step.skipped_reason}"]
-    if not step.task_ids and not step.fills:
-        return [f"  - {label}: nothing to do"]
-    n = len(step.task_ids)
-    if step.name == api.STEP_CREATE:
-        return [f"  - {label}: created {n} shifts:"] + [
-            f"    - created shift {tid}" for tid in step.task_ids
-        ]
-    if step.name == api.STEP_FILL_SCHEDULE:
-        out = [f"  - {label}: processed {len(step.fills)} tasks:"]
-        for fill in step.fills:
-            if fill.ended_at is not None:
-                out.append(
-                    f"    - skipped {fill.task_id}: it ended at {fmt_time(fill.ended_at, zone)} "
-                    f"before it could be filled; it stays {fill.state}"
-                )
-                continue
-            if fill.error:
-                out.append(f"    - {fill.error}; {fill.task_id} stays {fill.state}")
-                continue
-            out.append(
-                f"    - {auto_assigned(fill.task_id, fill.added_user_ids, users, mention)}"
-                f", transitioned {fill.task_id} to {fill.state}"
-            )
-        return out
-    if step.name in (api.STEP_REMIND_START, api.STEP_REMIND_FINISH):
-        return [f"  - {label}: messaged {len(step.user_ids)} users of {n} tasks"]
-    if step.name == api.STEP_FINISH:
-        return [f"  - finished: {n} tasks"]
-    if step.name == api.STEP_START:
-        return [f"  - started: {n} tasks"]
-    return [f"  - {label}: {n} tasks"]
-
-
-def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
-    """The direct message for a notice; times in the recipient's ``zone``."""
-    actor = mention(n.actor_id) if n.actor_id else "The autopilot"
-    task = f"**{n.task_id}**"
-    start = fmt_time(n.start, zone) if n.start else "a time not yet known"
-    finish = fmt_time(n.finish, zone) if n.finish else "a time not yet known"
-    rot = f"**{n.rotation_id}**"
-    # Joining or leaving by yourself is not news from "@you".
-    by_self = bool(n.actor_id) and n.actor_id == n.user_id
-    texts = {
-        "welcome_new": (
-            "#### Welcome to Solar Lottery!\n"
-            + ("You joined" if by_self else f"{actor} added you to")
-            + " the Solar Lottery team rotation scheduler. Use `/lotto info` and "
-            "`/lotto help` to learn more."
-        ),
-        "welcome": (
-            f"#### Welcome to rotation {rot}!\n"
-            + (f"You joined {rot}." if by_self else f"{actor} added you to {rot}.")
-            + f" Use `/lotto rotation show {n.rotation_id}` to see its settings and tasks."
-        ),
-        "left": (
-            f"You left rotation {rot}." if by_self else f"{actor} removed you from rotation {rot}."
-        ),
-        "assigned": f"{actor} assigned you to {task}, from {start} to {finish} ({zone}).",
-        "added": (
-            f"{actor} added {', '.join(mention(u) for u in n.added_user_ids)} to your {task}."
-        ),
-        "unassigned": f"{actor} removed you from {task}.",
-        "scheduled": (
-            f"###### You have been scheduled for {task}\n{actor} scheduled {task}: "
-            f"it runs from {start} to {finish} ({zone})."
-        ),
-        "started": (
-            f"###### Your {task} has started\n{actor} started {task}; "
-            f"it is expected to finish at {finish} ({zone})."
-        ),
-        "finished": f"###### Your {task} is finished\n{actor} finished {task}. Thank you!",
-        "remind_start": (
-            f"###### Reminder: your {task} starts soon\n{actor} reminds you: {task} "
-            f"starts at {start} and runs until {finish} ({zone})."
-        ),
-        "remind_finish": (
-            f"###### Reminder: your {task} finishes soon\n{actor} reminds you: {task} "
-            f"finishes at {finish} ({zone})."
-        ),
-    }
-    return texts.get(n.kind, f"{actor}: {n.kind} {n.task_id or n.rotation_id}".strip())

@@ -1,0 +1,117 @@
+"""All the Markdown the command layer writes: replies, help, direct messages, reports.
+
+This package is the only place user-facing text of commands is written (errors
+become text in :mod:`lotto.commands.errors`). Command modules compute what to
+say and call the functions re-exported here; each submodule renders one area:
+
+- :mod:`.records`: tasks, rotations and users, and the shared pieces (times,
+  durations, needs, skills);
+- :mod:`.replies`: the rotation, task, skill and info commands' replies;
+- :mod:`.users`: the user commands' replies;
+- :mod:`.autopilot`: autopilot reports; :mod:`.notices`: direct messages;
+- :mod:`.forecast`, :mod:`.calendar`: forecasts and calendar feeds;
+- :mod:`.help`: the help of the command tree.
+
+A direct message shows times in its recipient's zone; the rest in UTC unless
+said otherwise.
+"""
+
+from __future__ import annotations
+
+from lotto.commands.render.autopilot import (
+    STEP_LABELS,
+    autopilot_all_text,
+    autopilot_failure,
+    autopilot_report,
+)
+from lotto.commands.render.calendar import calendar_text, feed_choices, subscription_text
+from lotto.commands.render.forecast import forecast_text, percent
+from lotto.commands.render.help import help_text
+from lotto.commands.render.notices import notice_text
+from lotto.commands.render.records import (
+    Mention,
+    auto_assigned,
+    event_reason,
+    fmt_duration,
+    fmt_needs,
+    fmt_time,
+    rotation_details,
+    rotation_settings,
+    skills_text,
+    task_details,
+    task_summary,
+    user_details,
+    user_with_skills,
+)
+from lotto.commands.render.replies import (
+    info_text,
+    json_block,
+    needs_changed,
+    rotation_archived,
+    rotation_changed,
+    rotation_list,
+    skill_added,
+    skill_deleted,
+    skill_list,
+    task_assigned,
+    task_created,
+    task_transitioned,
+    task_unassigned,
+)
+from lotto.commands.render.users import (
+    user_disqualified,
+    user_joined,
+    user_left,
+    user_qualified,
+    user_unavailable,
+    users_reply,
+)
+
+__all__ = [
+    # records and shared pieces
+    "Mention",
+    "fmt_time",
+    "fmt_duration",
+    "fmt_needs",
+    "skills_text",
+    "user_with_skills",
+    "auto_assigned",
+    "event_reason",
+    "task_summary",
+    "task_details",
+    "rotation_settings",
+    "rotation_details",
+    "user_details",
+    # command replies
+    "rotation_changed",
+    "rotation_list",
+    "rotation_archived",
+    "needs_changed",
+    "task_created",
+    "task_assigned",
+    "task_unassigned",
+    "task_transitioned",
+    "skill_added",
+    "skill_deleted",
+    "skill_list",
+    "info_text",
+    "json_block",
+    "users_reply",
+    "user_qualified",
+    "user_disqualified",
+    "user_joined",
+    "user_left",
+    "user_unavailable",
+    # autopilot, direct messages, forecasts, calendar feeds, help
+    "STEP_LABELS",
+    "autopilot_report",
+    "autopilot_failure",
+    "autopilot_all_text",
+    "notice_text",
+    "forecast_text",
+    "percent",
+    "calendar_text",
+    "subscription_text",
+    "feed_choices",
+    "help_text",
+]

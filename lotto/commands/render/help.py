@@ -1,0 +1,39 @@
+"""Markdown help of the command tree: a group's subcommands, or a command's usage and flags."""
+
+from __future__ import annotations
+
+from lotto.commands.tree import PUBLIC, SELF, Command, Group, command_name, usage_line
+
+__all__ = ["help_text"]
+
+
+def help_text(node: Group | Command) -> str:
+    """Markdown help for a group (its subcommands) or a command (usage and flags)."""
+    if isinstance(node, Command):
+        lines = [
+            f"**{command_name(node.path)}**: {node.summary}",
+            "",
+            f"Usage: `{usage_line(node)}`",
+        ]
+        if node.details:
+            lines += ["", node.details]
+        lines += ["", "Flags:"]
+        for flag in node.all_flags:
+            short = f"-{flag.short}, " if flag.short else ""
+            lines.append(f"- `{short}{flag.usage()}`: {flag.help}")
+        who = {PUBLIC: "anyone", SELF: "anyone for themselves; plugin admins for others"}.get(
+            node.access, "plugin admins only"
+        )
+        lines += ["", f"Who may run it: {who}."]
+        return "\n".join(lines)
+    title = f"**{command_name(node.path)}**" + (f": {node.summary}" if node.summary else "")
+    lines = [title, "", "Subcommands:"]
+    for name in sorted(node.children):
+        child = node.children[name]
+        if isinstance(child, Group):
+            subs = "|".join(sorted(child.children))
+            lines.append(f"- `{name} {subs}`: {child.summary}")
+        else:
+            lines.append(f"- `{name}`: {child.summary}")
+    lines += ["", f"Use `{command_name(node.path)} <subcommand> help` for more."]
+    return "\n".join(lines)

@@ -1,0 +1,58 @@
+"""The direct messages a result's notices ask for; times in the recipient's zone."""
+
+from __future__ import annotations
+
+from lotto import api
+from lotto.commands.render.records import Mention, fmt_time
+
+__all__ = ["notice_text"]
+
+
+def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
+    """The direct message for a notice; times in the recipient's ``zone``."""
+    actor = mention(n.actor_id) if n.actor_id else "The autopilot"
+    task = f"**{n.task_id}**"
+    start = fmt_time(n.start, zone) if n.start else "a time not yet known"
+    finish = fmt_time(n.finish, zone) if n.finish else "a time not yet known"
+    rot = f"**{n.rotation_id}**"
+    # Joining or leaving by yourself is not news from "@you".
+    by_self = bool(n.actor_id) and n.actor_id == n.user_id
+    texts = {
+        "welcome_new": (
+            "#### Welcome to Solar Lottery!\n"
+            + ("You joined" if by_self else f"{actor} added you to")
+            + " the Solar Lottery team rotation scheduler. Use `/lotto info` and "
+            "`/lotto help` to learn more."
+        ),
+        "welcome": (
+            f"#### Welcome to rotation {rot}!\n"
+            + (f"You joined {rot}." if by_self else f"{actor} added you to {rot}.")
+            + f" Use `/lotto rotation show {n.rotation_id}` to see its settings and tasks."
+        ),
+        "left": (
+            f"You left rotation {rot}." if by_self else f"{actor} removed you from rotation {rot}."
+        ),
+        "assigned": f"{actor} assigned you to {task}, from {start} to {finish} ({zone}).",
+        "added": (
+            f"{actor} added {', '.join(mention(u) for u in n.added_user_ids)} to your {task}."
+        ),
+        "unassigned": f"{actor} removed you from {task}.",
+        "scheduled": (
+            f"###### You have been scheduled for {task}\n{actor} scheduled {task}: "
+            f"it runs from {start} to {finish} ({zone})."
+        ),
+        "started": (
+            f"###### Your {task} has started\n{actor} started {task}; "
+            f"it is expected to finish at {finish} ({zone})."
+        ),
+        "finished": f"###### Your {task} is finished\n{actor} finished {task}. Thank you!",
+        "remind_start": (
+            f"###### Reminder: your {task} starts soon\n{actor} reminds you: {task} "
+            f"starts at {start} and runs until {finish} ({zone})."
+        ),
+        "remind_finish": (
+            f"###### Reminder: your {task} finishes soon\n{actor} reminds you: {task} "
+            f"finishes at {finish} ({zone})."
+        ),
+    }
+    return texts.get(n.kind, f"{actor}: {n.kind} {n.task_id or n.rotation_id}".strip())

@@ -1,0 +1,123 @@
+"""Markdown replies of the user commands: skills, membership and availability."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from lotto import api
+from lotto.commands.render.records import Mention, user_details
+from lotto.model.skill import format_skill_level
+
+__all__ = [
+    "users_reply",
+    "user_qualified",
+    "user_disqualified",
+    "user_joined",
+    "user_left",
+    "user_unavailable",
+]
+
+
+def users_reply(res: api.UsersResult, head: str, mention: Mention) -> str:
+    """``head`` (when given), then each user's details."""
+    body = "\n".join(
+        user_details(u, mention, res.rotations.get(u.mattermost_user_id)) for u in res.users
+    )
+    return f"{head}\n{body}" if head else body
+
+
+def user_qualified(res: api.UsersResult, skills: list[tuple[str, int]], mention: Mention) -> str:
+    """Who got the skills (and who already had them), then the users' details."""
+    what = ", ".join(format_skill_level(s, lvl) for s, lvl in skills)
+    head = _skills_head(
+        res,
+        lambda who: f"Qualified {who} for {what}.",
+        "already at those levels",
+        "Nothing changed: everyone named already has those skills at those levels.",
+        mention,
+    )
+    return users_reply(res, head, mention)
+
+
+def user_disqualified(res: api.UsersResult, skills: list[str], mention: Mention) -> str:
+    """Who lost the skills (and who did not have them), then the users' details."""
+    head = _skills_head(
+        res,
+        lambda who: f"Disqualified {who} from {', '.join(skills)}.",
+        "did not have them",
+        "Nothing changed: nobody named has those skills.",
+        mention,
+    )
+    return users_reply(res, head, mention)
+
+
+def _skills_head(
+    res: api.UsersResult, done: Callable[[str], str], noop: str, nothing: str, mention: Mention
+) -> str:
+    # Who changed, and who was named but already as asked (like join and leave).
+    if not res.changed:
+        return nothing
+    text: str = done(", ".join(mention(u) for u in res.changed))
+    skipped = [u.mattermost_user_id for u in res.users if u.mattermost_user_id not in res.changed]
+    if skipped:
+        text += f" Skipped {', '.join(mention(u) for u in skipped)}: {noop}."
+    return text
+
+
+def user_joined(res: api.MembershipResult, named: list[str], mention: Mention) -> str:
+    """Who was added to the rotation, who already was in it, and what they are assigned to."""
+    return _membership(res, named, "Added", "to", "already in", mention)
+
+
+def user_left(res: api.MembershipResult, named: list[str], mention: Mention) -> str:
+    """Who was removed from the rotation, who was not in it, and what they stay assigned to."""
+    return _membership(res, named, "Removed", "from", "not in", mention)
+
+
+def _membership(
+    res: api.MembershipResult, named: list[str], verb: str, prep: str, noop: str, mention: Mention
+) -> str:
+    rid = res.rotation.rotation_id
+    if not res.changed:
+        return f"Nothing changed: everyone named is {noop} rotation **{rid}**."
+    who = ", ".join(mention(u) for u in res.changed)
+    text = f"{verb} {who} {prep} rotation **{rid}**."
+    skipped = [u for u in named if u not in res.changed]
+    if skipped:
+        text += f" Skipped {', '.join(mention(u) for u in skipped)}: {noop} it."
+    for uid, task_ids in res.assigned.items():
+        text += (
+            f" {mention(uid)} is still assigned to {', '.join(task_ids)}; use "
+            f"`/lotto task unassign {task_ids[0]} {mention(uid)}` (with `--force` once "
+            "it is scheduled) to take them off."
+        )
+    return text
+
+
+def user_unavailable(
+    res: api.UsersResult,
+    named: list[str],
+    mention: Mention,
+    *,
+    cleared: bool,
+    busy: Mapping[str, list[str]],
+) -> str:
+    """Who was marked unavailable (or cleared), the tasks they still serve then, their details.
+
+    ``busy`` maps a user id to the tasks that user is assigned to in that time.
+    """
+    if cleared:
+        head = f"Cleared unavailability of {', '.join(mention(u) for u in res.changed)}."
+        if not res.changed:
+            head = "Nothing to clear: no personal unavailability overlaps that time."
+    else:
+        head = f"Marked unavailable: {', '.join(mention(u) for u in named)}."
+        notes = [
+            f"{mention(uid)} is assigned to {', '.join(tids)} then" for uid, tids in busy.items()
+        ]
+        if notes:
+            head += (
+                " Note: " + "; ".join(notes) + ". Being unavailable does not unassign anyone; use "
+                "`/lotto task unassign` (with `--force` once scheduled) to free them."
+            )
+    return users_reply(res, head, mention)
