@@ -11,7 +11,7 @@ Tree (every error carries its context as attributes, e.g. ``rotation_id``)::
     ├── StateError                  operation not allowed in the task's current state
     ├── LimitError                  an assignment would break a Limit
     ├── OverlapError                a new shift overlaps an existing task
-    ├── InsufficientError           a fill could not meet every Require (SPEC §3)
+    ├── InsufficientError           a fill could not meet every Require (docs/design.md §3)
     ├── AccessError                 the acting user may not run this command
     ├── ConflictError               the store kept changing under the command (retries exhausted)
     └── StoreError                  the store failed (unreachable, timeout, error reply)

@@ -132,7 +132,7 @@ def out_of_range() -> BadTimeError:
 def resolve_rotation(
     session: Session, ref: RotationRef, extra_keys: Iterable[str] = ()
 ) -> Rotation:
-    """Find the active rotation ``ref`` names (SPEC §5) and return its record.
+    """Find the active rotation ``ref`` names (docs/design.md §5) and return its record.
 
     Round trips: ONE batch reads the active index, every active rotation whose
     id contains the name (with its open-tasks record) and ``extra_keys``
