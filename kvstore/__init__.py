@@ -39,6 +39,7 @@ from .errors import (
     OutcomeUnknownError,
 )
 from .lock import FencedStore, Lock
+from .queue import Queue
 from .store import MAX_KEY_LENGTH, KVStore, open
 from .unit import Follow, UnitOfWork
 
@@ -49,6 +50,7 @@ __all__ = [
     "Follow",
     "Lock",
     "FencedStore",
+    "Queue",
     "MAX_KEY_LENGTH",
     "KVError",
     "InvalidKeyError",

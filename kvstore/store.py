@@ -5,6 +5,7 @@ Key scheme (what ``redis-cli --scan`` shows)::
     <plugin id>:<key>              a KV key, e.g. com.mattermost.solar-lottery:rotation:SET
     <plugin id>/lock:<name>        a lock taken with KVStore.lock
     <plugin id>/commit:<token>     a unit-of-work commit marker (lives two minutes)
+    <plugin id>/queue:<name>       a durable queue (a Redis list), see kvstore.queue
 
 Plugin ids may only contain letters, digits, ``.``, ``-`` and ``_`` (as in
 Mattermost), so ``:`` and ``/`` after the id cannot be part of another
@@ -35,7 +36,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, TypeAlias, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 
 import redis
 
@@ -49,6 +50,9 @@ from .errors import (
     KeyTooLongError,
 )
 from .lock import FencedStore, Lock
+
+if TYPE_CHECKING:
+    from .queue import Queue
 
 __all__ = ["KVStore", "open", "MAX_KEY_LENGTH"]
 
@@ -181,6 +185,7 @@ class KVStore:
         self._cad = client.register_script(scripts.COMPARE_AND_DELETE)
         self._commit_script = client.register_script(scripts.COMMIT)
         self._read_follow = client.register_script(scripts.READ_FOLLOW)
+        self._extend = client.register_script(scripts.LEASE_EXTEND)
 
     # -- introspection ---------------------------------------------------
 
@@ -240,6 +245,10 @@ class KVStore:
         """Count one unit-of-work attempt thrown away on a conflict (see ``conflicts``)."""
         with self._counter_lock:
             self._conflicts += 1
+
+    def queue_key(self, name: str) -> str:
+        """The Redis key of the durable queue ``name`` (a list; see ``kvstore.queue``)."""
+        return self._special_key("queue", check_key(name))
 
     def _special_key(self, kind: str, name: str) -> str:
         return f"{self._plugin_id}/{kind}:{name}"
@@ -445,6 +454,12 @@ class KVStore:
             return Lock(self, name, full, token)
         return None
 
+    def queue(self, name: str) -> Queue:
+        """The durable queue ``name`` (see ``kvstore.queue``)."""
+        from .queue import Queue
+
+        return Queue(self, name)
+
     def run(
         self,
         fn: Callable[..., T],
@@ -480,6 +495,20 @@ class KVStore:
         full = self._special_key("lock", name)
         return bool(self._call("unlock", name, self._cad, keys=[full], args=[token]))
 
+    def extend_lock(self, name: str, token: bytes, ttl_seconds: float) -> bool:
+        """Renew the lock ``name`` for ``ttl_seconds`` while it still holds ``token``."""
+        full = self._special_key("lock", name)
+        px = max(1, int(ttl_seconds * 1000))
+        return bool(self._call("lock_extend", name, self._extend, keys=[full], args=[token, px]))
+
+    def round_trip(
+        self, op: str, key: str | None, fn: Callable[..., T], *args: Any, **kwargs: Any
+    ) -> T:
+        """One counted Redis round trip ``fn(*args, **kwargs)`` on :attr:`redis`, Redis errors
+        turned into BackendError naming ``op`` and ``key`` (for kvstore's own helpers,
+        e.g. ``kvstore.queue``, that need commands the KV API has no method for)."""
+        return self._call(op, key, fn, *args, **kwargs)
+
     def read_follow(
         self, keys: Sequence[str], field: str, containing: str, prefixes: Sequence[str]
     ) -> list[Any]:
@@ -501,21 +530,25 @@ class KVStore:
         self,
         reads: Sequence[tuple[str, _Value]],
         writes: Sequence[tuple[str, _Value]],
+        queued: Sequence[tuple[str, bytes]] = (),
         *,
         fence: Lock | None = None,
     ) -> int:
         """Apply ``writes`` only if every key of ``reads`` still holds the value read.
 
-        A value None means absent (for a read) or delete (for a write). Atomic and
-        safe to resend (``scripts.COMMIT``, with a marker that lives
-        ``COMMIT_MARKER_TTL_MS``). Returns 0 when applied, else the 1-based index
-        in ``reads`` of the first key that changed (then nothing was written).
-        With ``fence`` the lock's key is validated first, as one more read that
-        must still hold the lock's token; FenceError (nothing written) if not.
+        A value None means absent (for a read) or delete (for a write); ``queued``
+        are ``(full queue key, entry)`` appends (``kvstore.queue``), applied with
+        the writes. Atomic and safe to resend (``scripts.COMMIT``, with a marker
+        that lives ``COMMIT_MARKER_TTL_MS``). Returns 0 when applied, else the
+        1-based index in ``reads`` of the first key that changed (then nothing
+        was written). With ``fence`` the lock's key is validated first, as one
+        more read that must still hold the lock's token; FenceError (nothing
+        written) if not.
         """
         marker = self._special_key("commit", f"{time.time_ns():x}-{random.getrandbits(64):016x}")
         fenced = [] if fence is None else [fence.full_key]
         keys = fenced + [self.full_key(k) for k, _ in reads] + [self.full_key(k) for k, _ in writes]
+        keys += [full for full, _ in queued]
         args: list[bytes | int] = [len(fenced) + len(reads), COMMIT_MARKER_TTL_MS]
         if fence is not None:
             args += [b"1", fence.token]
@@ -523,6 +556,8 @@ class KVStore:
             args += [b"0", b""] if value is None else [b"1", value]
         for _, value in writes:
             args += [b"D", b""] if value is None else [b"S", value]
+        for _, entry in queued:
+            args += [b"Q", entry]
         changed = int(
             self._call("commit", None, self._commit_script, keys=[*keys, marker], args=args)
         )

@@ -95,6 +95,7 @@ class UnitOfWork:
         self.round_trips = 0
         self._read: dict[str, bytes | None] = {}  # what Redis returned, to validate at commit
         self._written: dict[str, bytes | None] = {}  # None = delete
+        self._queued: list[tuple[str, bytes]] = []  # (full queue key, entry), in order
         self._open = True
 
     def _check_open(self) -> None:
@@ -103,9 +104,9 @@ class UnitOfWork:
                 "this unit of work has finished; use the uow passed to the current fn call"
             )
 
-    def _round_trip(self, fn: Callable[..., T], *args: Any) -> T:
+    def _round_trip(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         self.round_trips += 1
-        return fn(*args)
+        return fn(*args, **kwargs)
 
     def _view(self, key: str) -> bytes | None:
         return self._written[key] if key in self._written else self._read[key]
@@ -172,17 +173,32 @@ class UnitOfWork:
         check_key(key)
         self._written[key] = None
 
+    def enqueue(self, queue: str, value: bytes) -> None:
+        """Buffer appending ``value`` to the durable queue ``queue`` (see ``kvstore.queue``).
+
+        The entry lands in the same commit as the unit's writes, so a change
+        and the messages it causes are stored together or not at all. A unit
+        that only enqueues still commits (and validates its reads).
+        """
+        self._check_open()
+        self._queued.append((self._store.queue_key(queue), as_bytes(value)))
+
     def _commit(self, fence: Lock | None = None) -> str | None:
         """Apply the buffered writes if every read is unchanged; return the changed key, if any.
 
         With ``fence``, FenceError (nothing written) unless that lock is still held.
         """
         self._open = False
-        if not self._written:
+        if not self._written and not self._queued:
             return None
         reads = list(self._read.items())
-        self.round_trips += 1
-        changed = self._store.commit_unit(reads, list(self._written.items()), fence=fence)
+        changed = self._round_trip(
+            self._store.commit_unit,
+            reads,
+            list(self._written.items()),
+            self._queued,
+            fence=fence,
+        )
         return reads[changed - 1][0] if changed else None
 
 
