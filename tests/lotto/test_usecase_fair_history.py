@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from lotto.commands.tree import ROOT, Group
-from tests.lotto.test_cmd_support import Script, assert_rejected_unchanged
+from tests.lotto.commands.helpers import Script, assert_rejected_unchanged
 
 README = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
 

@@ -19,7 +19,7 @@ from lotto.commands import Env, autopilot_all
 from lotto.local import LocalDirectory, RecordingPoster
 from shim.autopilot import Autopilot
 from tests.kvstore.helpers import expire_soon
-from tests.lotto.test_cmd_support import Script
+from tests.lotto.commands.helpers import Script
 from tests.reliability.support import check_problems, fresh_plugin
 
 WAIT = 30

@@ -26,7 +26,7 @@ from kvstore.backends import discard_memory
 from lotto import PLUGIN_ID
 from lotto.commands.parser import Flag
 from lotto.commands.tree import ROOT, Command, Group
-from tests.lotto.test_cmd_support import Script, assert_clean_error
+from tests.lotto.commands.helpers import Script, assert_clean_error
 from tests.reliability.support import scale
 
 EXAMPLES = scale(1000, 10000)
