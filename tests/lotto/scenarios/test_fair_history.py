@@ -14,7 +14,7 @@ from pathlib import Path
 from lotto.commands.tree import ROOT, Group
 from tests.lotto.commands.helpers import Script, assert_rejected_unchanged
 
-README = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+README = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
 
 
 def ts(text: str) -> int:
