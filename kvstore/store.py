@@ -72,7 +72,7 @@ T = TypeVar("T")
 
 
 # Shadows the builtin on purpose: ``kvstore.open`` is the documented entry point.
-def open(  # noqa: A001 - the documented entry point
+def open(
     url: str,
     plugin_id: str,
     *,

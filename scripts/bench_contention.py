@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import kvstore  # noqa: E402
-from lotto.commands import Env, execute  # noqa: E402
-from lotto.local import LocalDirectory, RecordingPoster  # noqa: E402
+import kvstore
+from lotto.commands import Env, execute
+from lotto.local import LocalDirectory, RecordingPoster
 
 PLUGIN = "com.mattermost.solar-lottery.bench"
 ROTATION = "CONTENDED"

@@ -84,7 +84,7 @@ def test_many_writers_on_one_key_never_fail_with_the_default_policy(store_url, p
             start.wait()
             for _ in range(each):
                 store.run(increment)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=worker) for _ in range(writers)]

@@ -28,7 +28,7 @@ from lotto.model.record import decode
 from lotto.model.rotation import Rotation
 from lotto.model.user import User
 from tests.reliability.support import FULL, check_problems, fresh_plugin, scale
-from tests.shim.conftest import ROOT, fake_mm, openapi, start_shim  # noqa: F401 - fixtures
+from tests.shim.conftest import ROOT
 
 ROTATION = "CONTENDED"
 WAIT = 300
@@ -105,7 +105,7 @@ def _run_writers(writers: int, rounds: int, run_one, book: Book, seed: int) -> N
                 book.record(time.perf_counter() - t0, ok, text)
                 if ok:  # only acknowledged changes count
                     _apply(book, verb, user, skill, level)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=writer, args=(w,)) for w in range(writers)]
@@ -157,9 +157,9 @@ def plugin_json(tmp_path):
 
 
 def test_many_users_through_the_shim_lose_nothing_and_never_fail(
-    fake_mm,  # noqa: F811
+    fake_mm,
     redis_url,
-    start_shim,  # noqa: F811
+    start_shim,
     plugin_json,
 ):
     writers, rounds = scale(32, 48), scale(6, 40)
