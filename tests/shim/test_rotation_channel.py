@@ -58,7 +58,11 @@ def test_channel_posts_land_in_the_rotations_channel(world):
     _ok(shim.slash("task schedule ICE#0", lead))
     _ok(shim.slash("task start ICE#0 --now 2030-01-07T09:00", lead))
     posts = fake.channel_posts(channels["ice"]["id"])
-    assert [p.split(":")[0] for p in posts] == ["**ICE#0** is scheduled", "**ICE#0** has started"]
+    # A shift is called a shift (issue 8).
+    assert [p.split(":")[0] for p in posts] == [
+        "Shift **ICE#0** is scheduled",
+        "Shift **ICE#0** has started",
+    ]
     assert "is scheduled: @" in posts[0] and "has started: on call now @" in posts[1]
     # Nothing went to the other team's channel of the same name, nor to the quiet one.
     assert fake.channel_posts(channels["other"]["id"]) == []

@@ -53,7 +53,7 @@ def test_autopilot_notices_without_an_actor():
     assert (
         notice_text(n, _mention, "UTC")
         .splitlines()[1]
-        .startswith("The autopilot started task **ICE#3**")
+        .startswith("The autopilot started **ICE#3**")
     )
     n = api.Notice(
         kind="remind_finish",
@@ -63,7 +63,7 @@ def test_autopilot_notices_without_an_actor():
         finish=datetime(2020, 3, 12, 16, 30, tzinfo=UTC),
     )
     assert notice_text(n, _mention, "UTC").splitlines()[1] == (
-        "The autopilot reminds you: task **ICE#3** finishes at Thu 12 Mar 2020 16:30 UTC."
+        "The autopilot reminds you: **ICE#3** finishes at Thu 12 Mar 2020 16:30 UTC."
     )
 
 
