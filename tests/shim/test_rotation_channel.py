@@ -70,7 +70,7 @@ def test_channel_posts_land_in_the_rotations_channel(world):
     # A member leaving while assigned: the channel and the other owner are alerted.
     _ok(shim.slash("user leave ICE @bob", lead))
     alert = fake.channel_posts(channels["ice"]["id"])[-1]
-    assert alert.startswith("#### Alert: @bob left **ICE** but is still on **ICE#0**")
+    assert alert.startswith("#### Alert: @bob left **ICE** but is still on shift **ICE#0**")
     assert any(m.startswith("#### Alert: @bob left") for m in fake.dms(boss["id"]))
     assert fake.violations == []
 
