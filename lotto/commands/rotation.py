@@ -109,6 +109,35 @@ def rotation_show(ctx: Ctx):
     return res, render.rotation_details(res.rotation, res.users, res.tasks, ctx.username)
 
 
+@command(
+    ("rotation", "stats"),
+    "R [--since TIME] [--until TIME]",
+    "show how fairly the rotation's shifts were shared",
+    flags=(
+        ROT,
+        Flag("since", "time", "start of the report (default: 365 days before --until)"),
+        Flag("until", "time", "end of the report (default: now)"),
+    ),
+    access=PUBLIC,
+    details=(
+        "Per person: shifts served (started or finished tasks that began in the window), "
+        "hours served, their fair share (every shift served in the window split by each "
+        "person's time in the rotation, less their personal unavailability), the "
+        "difference, when they last served, the longest and shortest wait between two of "
+        "their shifts and their current wait. People who left but served in the window "
+        "are listed apart. It changes nothing."
+    ),
+)
+def rotation_stats(ctx: Ctx):
+    """Show the fairness report of a rotation."""
+    res = ctx.call(
+        api.RotationStatsRequest(
+            rotation=ctx.rotation(), since=ctx.flag("since"), until=ctx.flag("until")
+        )
+    )
+    return res, render.stats_text(res, ctx.username)
+
+
 @command(("rotation", "archive"), "R", "archive a rotation (it stops being active)", flags=(ROT,))
 def rotation_archive(ctx: Ctx):
     """Archive a rotation."""

@@ -17,6 +17,7 @@ from lotto.service.common import resolve_rotation, run
 from lotto.service.forecast import ForecastOps
 from lotto.service.registry import operation
 from lotto.service.rotations import RotationOps
+from lotto.service.stats import StatsOps
 from lotto.service.tasks import TaskOps
 from lotto.service.users import SkillOps, UserOps
 from lotto.store import Session
@@ -24,7 +25,7 @@ from lotto.store import Session
 __all__ = ["Service"]
 
 
-class Service(RotationOps, TaskOps, UserOps, SkillOps, ForecastOps, CalendarFeedOps):
+class Service(RotationOps, TaskOps, UserOps, SkillOps, ForecastOps, CalendarFeedOps, StatsOps):
     """Every ``/lotto`` operation over a kvstore and a user directory.
 
     Each method is ``method(req, *, actor_id, now) -> Result`` (see

@@ -8,6 +8,7 @@ from lotto import api
 from lotto.errors import BadSkillError, BadTimeError, NotFoundError
 from lotto.model import keys
 from lotto.model.availability import REASON_PERSONAL, Event, add_events, clear_personal
+from lotto.model.rotation import record_joined, record_left
 from lotto.model.skill import ANY, LEVEL_SYMBOLS, parse_skill
 from lotto.service import taskops
 from lotto.service.common import check_users, notice, resolve_rotation, run
@@ -164,6 +165,8 @@ class UserOps(Ops):
             rid = rotation.rotation_id
             changed = [u for u in ids if u not in rotation.mattermost_user_ids]
             rotation.mattermost_user_ids.extend(changed)
+            for uid in changed:
+                record_joined(rotation, uid, now)  # for the fairness report
             # Like the original, members already in the rotation are left as they
             # are: --starting applies to the users it adds.
             for uid in changed:
@@ -203,6 +206,8 @@ class UserOps(Ops):
             rotation.mattermost_user_ids = [
                 u for u in rotation.mattermost_user_ids if u not in removed
             ]
+            for uid in removed:
+                record_left(rotation, uid, now)  # for the fairness report
             s.save_rotation(rotation)
             users = {}
             for uid in removed:

@@ -117,6 +117,12 @@ def test_assign_within_budget(big):
             ),
         ),
         (
+            "rotation stats",
+            lambda s: s.rotation_stats(
+                api.RotationStatsRequest(rotation=ref("BIG")), actor_id=ACTOR, now=utc(2020, 2, 1)
+            ),
+        ),
+        (
             "rotation new taken",
             lambda s: s.rotation_new(api.RotationNewRequest(name="BIG"), actor_id=ACTOR, now=NOW),
         ),

@@ -10,6 +10,7 @@ say and call the functions re-exported here; each submodule renders one area:
 - :mod:`.users`: the user commands' replies;
 - :mod:`.autopilot`: autopilot reports; :mod:`.notices`: direct messages;
 - :mod:`.forecast`, :mod:`.calendar`: forecasts and calendar feeds;
+- :mod:`.stats`: the fairness report;
 - :mod:`.help`: the help of the command tree.
 
 A direct message shows times in its recipient's zone; the rest in UTC unless
@@ -58,6 +59,7 @@ from lotto.commands.render.replies import (
     task_transitioned,
     task_unassigned,
 )
+from lotto.commands.render.stats import stats_text
 from lotto.commands.render.users import (
     user_disqualified,
     user_joined,
@@ -109,6 +111,7 @@ __all__ = [
     "autopilot_all_text",
     "notice_text",
     "forecast_text",
+    "stats_text",
     "percent",
     "calendar_text",
     "subscription_text",
