@@ -72,7 +72,9 @@ def assert_clean_error(out: Outcome) -> None:
     assert INTERNAL_ERROR not in out.text, out.text
 
 
-def assert_rejected_unchanged(script: Script, line: str, *, now: datetime | None = None) -> Outcome:
+def assert_rejected_unchanged(
+    script: Script, line: str, *, now: datetime | None = None
+) -> Outcome:
     """Run ``line``; it must fail with a clean error and leave the store byte-for-byte unchanged."""
     before = dump(script.env.kv)
     out = script.try_(line, now=now)
