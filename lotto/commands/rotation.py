@@ -60,7 +60,10 @@ def _rotation_reply(res: api.RotationResult, what: str) -> tuple[object, str]:
         Flag("seed", "int", "seed of the lottery's random numbers"),
         Flag("fuzz", "count", "slow down the growth of idle users' odds by this many periods"),
     ),
-    details="If NAME is taken, a random suffix is added to the id.",
+    details=(
+        "NAME may not be an active rotation's name in any case (ICE and ice are one name). "
+        "If an archived rotation had NAME, the new id gets a random suffix (the reply says so)."
+    ),
 )
 def rotation_new(ctx: Ctx):
     """Create a rotation."""
@@ -85,7 +88,10 @@ def rotation_new(ctx: Ctx):
             fuzz=ctx.flag("fuzz"),
         )
     )
-    return _rotation_reply(res, "new")
+    text = render.rotation_changed(res.rotation, "new")
+    if res.rotation.rotation_id != name.strip():
+        text += "\n" + render.suffixed_id_note(name.strip(), res.rotation.rotation_id)
+    return res, text
 
 
 @command(("rotation", "list"), "", "list the active rotations", access=PUBLIC)

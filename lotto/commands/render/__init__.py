@@ -10,7 +10,7 @@ say and call the functions re-exported here; each submodule renders one area:
 - :mod:`.users`: the user commands' replies;
 - :mod:`.autopilot`: autopilot reports; :mod:`.notices`: direct messages;
 - :mod:`.forecast`, :mod:`.calendar`: forecasts and calendar feeds;
-- :mod:`.stats`: the fairness report;
+- :mod:`.stats`: the fairness report; :mod:`.names`: notes about names;
 - :mod:`.help`: the help of the command tree.
 
 A direct message shows times in its recipient's zone; the rest in UTC unless
@@ -28,6 +28,7 @@ from lotto.commands.render.autopilot import (
 from lotto.commands.render.calendar import calendar_text, feed_choices, subscription_text
 from lotto.commands.render.forecast import forecast_text, percent
 from lotto.commands.render.help import help_text
+from lotto.commands.render.names import non_member_note, suffixed_id_note
 from lotto.commands.render.notices import notice_text
 from lotto.commands.render.records import (
     Mention,
@@ -112,6 +113,8 @@ __all__ = [
     "notice_text",
     "forecast_text",
     "stats_text",
+    "suffixed_id_note",
+    "non_member_note",
     "percent",
     "calendar_text",
     "subscription_text",
