@@ -7,6 +7,7 @@ from lotto.commands import render
 from lotto.commands.base import ROTATION_FLAG, Ctx, convert_value
 from lotto.commands.parser import Flag
 from lotto.commands.tree import PUBLIC, command, group
+from lotto.errors import InputError
 
 __all__: list[str] = []
 
@@ -104,15 +105,54 @@ def rotation_list(ctx: Ctx):
 
 @command(
     ("rotation", "show"),
-    "R",
+    "R [--tasks N|all] [--members]",
     "show a rotation's settings, members and open tasks",
-    flags=(ROT,),
+    flags=(
+        ROT,
+        Flag(
+            "tasks",
+            "str",
+            f"how many of the next open tasks to list (default {render.TASKS_LISTED}), or all",
+            value_name="N|all",
+        ),
+        Flag(
+            "members",
+            "bool",
+            f"list every member with their skills (default: by name up to "
+            f"{render.MEMBERS_LISTED} members, else a count by skill)",
+        ),
+    ),
     access=PUBLIC,
 )
 def rotation_show(ctx: Ctx):
     """Show a rotation."""
+    listed = _tasks_listed(ctx)
     res = ctx.call(api.RotationShowRequest(rotation=ctx.rotation()))
-    return res, render.rotation_details(res.rotation, res.users, res.tasks, ctx.username)
+    return res, render.rotation_overview(
+        res.rotation,
+        res.users,
+        res.tasks,
+        ctx.username,
+        tasks_listed=listed,
+        every_member=bool(ctx.flag("members", False)),
+    )
+
+
+def _tasks_listed(ctx: Ctx) -> int | None:
+    """``--tasks N|all``: how many open tasks to list (None: all)."""
+    raw = ctx.flag("tasks")
+    if raw is None:
+        return render.TASKS_LISTED
+    if raw.strip().lower() == "all":
+        return None
+    if not raw.strip().isdigit():
+        raise InputError(
+            f"bad value for `--tasks`: `{raw}` is neither a whole number nor `all`; "
+            "e.g. `--tasks 20` or `--tasks all`.",
+            flag="tasks",
+            value=raw,
+        )
+    return int(raw)
 
 
 @command(

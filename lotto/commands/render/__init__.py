@@ -10,6 +10,7 @@ say and call the functions re-exported here; each submodule renders one area:
 - :mod:`.users`: the user commands' replies;
 - :mod:`.autopilot`: autopilot reports; :mod:`.notices`: direct messages;
 - :mod:`.forecast`, :mod:`.calendar`: forecasts and calendar feeds;
+- :mod:`.compact`: the shortened ``rotation show`` and ``user show``;
 - :mod:`.stats`: the fairness report; :mod:`.names`: notes about names;
 - :mod:`.help`: the help of the command tree.
 
@@ -26,6 +27,13 @@ from lotto.commands.render.autopilot import (
     autopilot_report,
 )
 from lotto.commands.render.calendar import calendar_text, feed_choices, subscription_text
+from lotto.commands.render.compact import (
+    MEMBERS_LISTED,
+    PAST_SHIFTS_LISTED,
+    TASKS_LISTED,
+    rotation_overview,
+    users_show,
+)
 from lotto.commands.render.forecast import forecast_text, percent
 from lotto.commands.render.help import help_text
 from lotto.commands.render.names import non_member_note, suffixed_id_note
@@ -113,6 +121,11 @@ __all__ = [
     "notice_text",
     "forecast_text",
     "stats_text",
+    "rotation_overview",
+    "MEMBERS_LISTED",
+    "TASKS_LISTED",
+    "PAST_SHIFTS_LISTED",
+    "users_show",
     "suffixed_id_note",
     "non_member_note",
     "percent",
