@@ -37,6 +37,7 @@ from .errors import (
     OutcomeUnknownError,
 )
 from .lock import Lock
+from .queue import Queue
 from .store import MAX_KEY_LENGTH, KVStore, open
 from .unit import Follow, UnitOfWork
 
@@ -46,6 +47,7 @@ __all__ = [
     "UnitOfWork",
     "Follow",
     "Lock",
+    "Queue",
     "MAX_KEY_LENGTH",
     "KVError",
     "InvalidKeyError",

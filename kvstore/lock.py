@@ -35,6 +35,16 @@ class Lock:
         self._released = True
         return self._store.release_lock(self.name, self.token)
 
+    def extend(self, ttl_seconds: float) -> bool:
+        """Renew the lease for ``ttl_seconds`` from now; False if it was lost meanwhile.
+
+        A holder doing long work renews before each step and stops when this
+        fails: someone else may hold the lock by then.
+        """
+        if self._released:
+            return False
+        return self._store.extend_lock(self.name, self.token, ttl_seconds)
+
     def __enter__(self) -> Lock:
         return self
 

@@ -6,7 +6,14 @@ already namespaced (``<plugin id>:<key>``); values are raw bytes.
 
 from __future__ import annotations
 
-__all__ = ["COMPARE_AND_SET", "COMPARE_AND_DELETE", "COMMIT", "READ_FOLLOW"]
+__all__ = [
+    "COMPARE_AND_SET",
+    "COMPARE_AND_DELETE",
+    "COMMIT",
+    "READ_FOLLOW",
+    "QUEUE_POP_HEAD",
+    "LEASE_EXTEND",
+]
 
 # KEYS[1] = key
 # ARGV[1] = expected current value, ARGV[2] = new value,
@@ -49,7 +56,8 @@ return 0
 #                absent (so "was absent, now present" and "was present, now gone" both
 #                conflict). Exact bytes rather than a digest: EVAL has no portable hash
 #                (fakeredis lacks redis.sha1hex) and records are small.
-# ARGV[2n+3..]   per written key a pair: 'S' + value, or 'D' + '' (delete)
+# ARGV[2n+3..]   per written key a pair: 'S' + value, 'D' + '' (delete), or 'Q' + value
+#                (append the value to the list at that key: a durable queue, see kvstore.queue)
 # Returns 0 when applied, or i > 0 = index of the first read key that changed
 # (then nothing was written).
 #
@@ -79,6 +87,8 @@ local a = 2 * n + 3
 for k = n + 1, #KEYS - 1 do
   if ARGV[a] == 'S' then
     redis.call('SET', KEYS[k], ARGV[a + 1])
+  elseif ARGV[a] == 'Q' then
+    redis.call('RPUSH', KEYS[k], ARGV[a + 1])
   else
     redis.call('DEL', KEYS[k])
   end
@@ -137,4 +147,38 @@ for _, name in ipairs(doc[ARGV[2]]) do
   end
 end
 return out
+"""
+
+# Remove a queue's first entry, but only if it is still the one the caller
+# handled and the caller still holds the queue's lease (a fencing check: a
+# deliverer whose lease ran out and was taken over can never pop an entry the
+# new holder is handling).
+# KEYS[1] = the queue (a list), KEYS[2] = the lease key
+# ARGV[1] = the entry the caller handled, ARGV[2] = the caller's lease token
+# ARGV[3] = '' to drop the entry, or a list key (KEYS[3]) to move it to
+# Returns 1 when removed, 0 when the head or the lease changed (nothing done).
+QUEUE_POP_HEAD = """
+if redis.call('GET', KEYS[2]) ~= ARGV[2] then
+  return 0
+end
+if redis.call('LINDEX', KEYS[1], 0) ~= ARGV[1] then
+  return 0
+end
+redis.call('LPOP', KEYS[1])
+if ARGV[3] ~= '' then
+  redis.call('RPUSH', KEYS[3], ARGV[1])
+end
+return 1
+"""
+
+# Extend a lease (a lock key) while the caller still holds it.
+# KEYS[1] = the lease key
+# ARGV[1] = the holder's token, ARGV[2] = the new lifetime in milliseconds
+# Returns 1 when extended, 0 when the lease is gone or held by someone else.
+LEASE_EXTEND = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
 """

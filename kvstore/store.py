@@ -5,6 +5,7 @@ Key scheme (what ``redis-cli --scan`` shows)::
     <plugin id>:<key>              a KV key, e.g. com.mattermost.solar-lottery:rotation:SET
     <plugin id>/lock:<name>        a lock taken with KVStore.lock
     <plugin id>/commit:<token>     a unit-of-work commit marker (lives two minutes)
+    <plugin id>/queue:<name>       a durable queue (a Redis list), see kvstore.queue
 
 Plugin ids may only contain letters, digits, ``.``, ``-`` and ``_`` (as in
 Mattermost), so ``:`` and ``/`` after the id cannot be part of another
@@ -35,7 +36,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, TypeAlias, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 
 import redis
 
@@ -43,6 +44,9 @@ from . import backends, scripts
 from .deadline import Scope, round_trip, scoped
 from .errors import BackendError, InvalidArgumentError, InvalidKeyError, KeyTooLongError
 from .lock import Lock
+
+if TYPE_CHECKING:
+    from .queue import Queue
 
 __all__ = ["KVStore", "open", "MAX_KEY_LENGTH"]
 
@@ -156,6 +160,7 @@ class KVStore:
         self._cad = client.register_script(scripts.COMPARE_AND_DELETE)
         self._commit_script = client.register_script(scripts.COMMIT)
         self._read_follow = client.register_script(scripts.READ_FOLLOW)
+        self._extend = client.register_script(scripts.LEASE_EXTEND)
 
     # -- introspection ---------------------------------------------------
 
@@ -205,6 +210,10 @@ class KVStore:
         with self._counter_lock:
             self._round_trips += 1
         return round_trip(op, key, fn, args, kwargs, timeout=self._timeout, url=self._url)
+
+    def queue_key(self, name: str) -> str:
+        """The Redis key of the durable queue ``name`` (a list; see ``kvstore.queue``)."""
+        return self._special_key("queue", check_key(name))
 
     def _special_key(self, kind: str, name: str) -> str:
         return f"{self._plugin_id}/{kind}:{name}"
@@ -410,6 +419,12 @@ class KVStore:
             return Lock(self, name, full, token)
         return None
 
+    def queue(self, name: str) -> Queue:
+        """The durable queue ``name`` (see ``kvstore.queue``)."""
+        from .queue import Queue
+
+        return Queue(self, name)
+
     def run(self, fn: Callable[..., T], *, attempts: int = 5) -> T:
         """Run ``fn(uow)`` as a unit of work and return its result; see ``kvstore.unit``.
 
@@ -431,6 +446,20 @@ class KVStore:
         """
         full = self._special_key("lock", name)
         return bool(self._call("unlock", name, self._cad, keys=[full], args=[token]))
+
+    def extend_lock(self, name: str, token: bytes, ttl_seconds: float) -> bool:
+        """Renew the lock ``name`` for ``ttl_seconds`` while it still holds ``token``."""
+        full = self._special_key("lock", name)
+        px = max(1, int(ttl_seconds * 1000))
+        return bool(self._call("lock_extend", name, self._extend, keys=[full], args=[token, px]))
+
+    def round_trip(
+        self, op: str, key: str | None, fn: Callable[..., T], *args: Any, **kwargs: Any
+    ) -> T:
+        """One counted Redis round trip ``fn(*args, **kwargs)`` on :attr:`redis`, Redis errors
+        turned into BackendError naming ``op`` and ``key`` (for kvstore's own helpers,
+        e.g. ``kvstore.queue``, that need commands the KV API has no method for)."""
+        return self._call(op, key, fn, *args, **kwargs)
 
     def read_follow(
         self,
@@ -456,20 +485,28 @@ class KVStore:
         )
 
     def commit_unit(
-        self, reads: Sequence[tuple[str, _Value]], writes: Sequence[tuple[str, _Value]]
+        self,
+        reads: Sequence[tuple[str, _Value]],
+        writes: Sequence[tuple[str, _Value]],
+        queued: Sequence[tuple[str, bytes]] = (),
     ) -> int:
         """Apply ``writes`` only if every key of ``reads`` still holds the value read.
 
-        A value None means absent (for a read) or delete (for a write). Atomic and
-        safe to resend (``scripts.COMMIT``, with a marker that lives
-        ``COMMIT_MARKER_TTL_MS``). Returns 0 when applied, else the 1-based index
-        in ``reads`` of the first key that changed (then nothing was written).
+        A value None means absent (for a read) or delete (for a write); ``queued``
+        are ``(full queue key, entry)`` appends (``kvstore.queue``), applied with
+        the writes. Atomic and safe to resend (``scripts.COMMIT``, with a marker
+        that lives ``COMMIT_MARKER_TTL_MS``). Returns 0 when applied, else the
+        1-based index in ``reads`` of the first key that changed (then nothing
+        was written).
         """
         marker = self._special_key("commit", f"{time.time_ns():x}-{random.getrandbits(64):016x}")
         keys = [self.full_key(k) for k, _ in reads] + [self.full_key(k) for k, _ in writes]
+        keys += [full for full, _ in queued]
         args: list[bytes | int] = [len(reads), COMMIT_MARKER_TTL_MS]
         for _, value in reads:
             args += [b"0", b""] if value is None else [b"1", value]
         for _, value in writes:
             args += [b"D", b""] if value is None else [b"S", value]
+        for _, entry in queued:
+            args += [b"Q", entry]
         return int(self._call("commit", None, self._commit_script, keys=[*keys, marker], args=args))

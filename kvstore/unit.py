@@ -64,6 +64,7 @@ class UnitOfWork:
         self.round_trips = 0
         self._read: dict[str, bytes | None] = {}  # what Redis returned, to validate at commit
         self._written: dict[str, bytes | None] = {}  # None = delete
+        self._queued: list[tuple[str, bytes]] = []  # (full queue key, entry), in order
         self._open = True
 
     def _check_open(self) -> None:
@@ -146,13 +147,25 @@ class UnitOfWork:
         check_key(key)
         self._written[key] = None
 
+    def enqueue(self, queue: str, value: bytes) -> None:
+        """Buffer appending ``value`` to the durable queue ``queue`` (see ``kvstore.queue``).
+
+        The entry lands in the same commit as the unit's writes, so a change
+        and the messages it causes are stored together or not at all. A unit
+        that only enqueues still commits (and validates its reads).
+        """
+        self._check_open()
+        self._queued.append((self._store.queue_key(queue), as_bytes(value)))
+
     def _commit(self) -> str | None:
         """Apply the buffered writes if every read is unchanged; return the changed key, if any."""
         self._open = False
-        if not self._written:
+        if not self._written and not self._queued:
             return None
         reads = list(self._read.items())
-        changed = self._round_trip(self._store.commit_unit, reads, list(self._written.items()))
+        changed = self._round_trip(
+            self._store.commit_unit, reads, list(self._written.items()), self._queued
+        )
         return reads[changed - 1][0] if changed else None
 
 

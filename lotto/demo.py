@@ -103,6 +103,10 @@ class _CountingPoster:
         """Count the message."""
         self.count += 1
 
+    def post(self, channel_id: str, channel_name: str, message: str) -> None:
+        """Count the channel post."""
+        self.count += 1
+
 
 def run_rotation(
     env, actor: str, rotation_id: str, shifts: int, out: Callable[[str], None], *, retries: int = 3

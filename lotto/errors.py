@@ -11,12 +11,13 @@ Tree (every error carries its context as attributes, e.g. ``rotation_id``)::
     ├── StateError                  operation not allowed in the task's current state
     ├── LimitError                  an assignment would break a Limit
     ├── OverlapError                a new shift overlaps an existing task
-    ├── InsufficientError           a fill could not meet every Require (SPEC §3)
+    ├── InsufficientError           a fill could not meet every Require (docs/design.md §3)
     ├── AccessError                 the acting user may not run this command
     ├── ConflictError               the store kept changing under the command (retries exhausted)
-    └── StoreError                  the store failed (unreachable, timeout, error reply)
-        ├── NoAnswerError           the store did not answer in time; nothing was changed
-        └── OutcomeUnknownError     a change was sent but not answered: it may have been saved
+    ├── StoreError                  the store failed (unreachable, timeout, error reply)
+    │   ├── NoAnswerError           the store did not answer in time; nothing was changed
+    │   └── OutcomeUnknownError     a change was sent but not answered: it may have been saved
+    └── DeliveryError               a message could not be delivered (``permanent``: never will be)
 
 The service boundary (``lotto.service.common.run``) is the one place where
 ``kvstore`` errors become these; the command layer (``lotto.commands``) maps
@@ -44,6 +45,7 @@ __all__ = [
     "StoreError",
     "NoAnswerError",
     "OutcomeUnknownError",
+    "DeliveryError",
 ]
 
 
@@ -106,3 +108,7 @@ class NoAnswerError(StoreError):
 
 class OutcomeUnknownError(StoreError):
     """A commit was sent but no answer came: the change may or may not have been saved."""
+
+
+class DeliveryError(LottoError):
+    """A message could not be delivered now; ``permanent=True`` when it never will be."""

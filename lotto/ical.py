@@ -1,7 +1,7 @@
 """A rotation's tasks as an iCalendar (RFC 5545) feed, for calendar apps to subscribe to.
 
 Pure: records and a clock in, text out. One ``VEVENT`` per task that has an
-interval (SPEC §2); its ``UID`` is ``<task id>@<domain>`` so a calendar app
+interval (docs/design.md §2); its ``UID`` is ``<task id>@<domain>`` so a calendar app
 refreshing the feed updates the event instead of duplicating it. Times are
 written in UTC (``...Z``): the feed needs no ``VTIMEZONE`` blocks and every
 client shows them on its own clock.

@@ -58,17 +58,28 @@ class PrintPoster:
         """Print the message."""
         print(f"DM to @{user_id}: {message}")
 
+    def post(self, channel_id: str, channel_name: str, message: str) -> None:
+        """Print the channel post."""
+        print(f"Post to ~{channel_name or channel_id}: {message}")
+
 
 class RecordingPoster:
     """Keeps every direct message as ``(user_id, text)`` in :attr:`sent` (for tests)."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
+        #: Channel posts as ``(channel id, text)``.
+        self.posts: list[tuple[str, str]] = []
 
     def dm(self, user_id: str, message: str) -> None:
         """Record the message."""
         self.sent.append((user_id, message))
 
+    def post(self, channel_id: str, channel_name: str, message: str) -> None:
+        """Record the channel post."""
+        self.posts.append((channel_id, message))
+
     def reset(self) -> None:
-        """Forget the messages recorded so far."""
+        """Forget the messages and posts recorded so far."""
         self.sent.clear()
+        self.posts.clear()

@@ -10,7 +10,7 @@ client or an HTTP client, and tests can pass any object of the same shape.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import msgspec
 
@@ -19,7 +19,7 @@ from kvstore import Follow
 if TYPE_CHECKING:  # pragma: no cover
     import kvstore
 
-__all__ = ["Profile", "Directory", "Poster", "Store", "UnitOfWork"]
+__all__ = ["Profile", "Directory", "Poster", "Store", "UnitOfWork", "Queue", "Lease"]
 
 T = TypeVar("T")
 
@@ -51,6 +51,50 @@ class UnitOfWork(Protocol):
         """Buffer the deletion of ``key``."""
         ...
 
+    def enqueue(self, queue: str, value: bytes) -> None:
+        """Buffer appending ``value`` to the durable queue ``queue`` (same commit)."""
+        ...
+
+
+class Lease(Protocol):
+    """A held lease on a queue (``kvstore.Lock``)."""
+
+    def extend(self, ttl_seconds: float) -> bool:
+        """Renew the lease; False if it was lost."""
+        ...
+
+    def release(self) -> bool:
+        """Give the lease up."""
+        ...
+
+    def __enter__(self) -> Lease: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class Queue(Protocol):
+    """A durable FIFO queue (``kvstore.Queue``): the outbox and its dead letters."""
+
+    def length(self) -> int:
+        """How many entries wait."""
+        ...
+
+    def push(self, value: bytes) -> None:
+        """Append one entry."""
+        ...
+
+    def peek(self, count: int = 1) -> list[bytes]:
+        """The first ``count`` entries, oldest first."""
+        ...
+
+    def lease(self, ttl_seconds: float) -> Lease | None:
+        """Take the queue's lease (one consumer at a time); None while someone holds it."""
+        ...
+
+    def pop_head(self, lease: Any, entry: bytes, *, move_to: Any = None) -> bool:
+        """Remove ``entry`` if it is first and ``lease`` still holds (optionally moving it)."""
+        ...
+
 
 class Store(Protocol):
     """The key-value store the service runs its units of work on (``kvstore.KVStore``)."""
@@ -63,6 +107,10 @@ class Store(Protocol):
         ``kvstore.InvalidKeyError`` for a malformed key; ``lotto.service.common.run``
         turns each into a :class:`lotto.errors.LottoError`.
         """
+        ...
+
+    def queue(self, name: str) -> Queue:
+        """The durable queue ``name``."""
         ...
 
 
@@ -105,8 +153,12 @@ class Directory(Protocol):
 
 
 class Poster(Protocol):
-    """Sends direct messages to users; a failure to deliver never fails a command."""
+    """Sends direct messages to users and posts to channels (the CLI prints them)."""
 
     def dm(self, user_id: str, message: str) -> None:
         """Send ``message`` (Markdown) as a direct message to ``user_id``."""
+        ...
+
+    def post(self, channel_id: str, channel_name: str, message: str) -> None:
+        """Post ``message`` (Markdown) in ``channel_id``, which people know as ``~channel_name``."""
         ...

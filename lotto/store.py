@@ -16,7 +16,8 @@ them (one more round trip) when the service function returns.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypeVar
+from datetime import datetime
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -24,6 +25,7 @@ from kvstore import Follow
 from lotto.errors import LottoError
 from lotto.model import keys
 from lotto.model.index import Index, OpenTasks
+from lotto.model.outbox import DEAD_QUEUE, OUTBOX_QUEUE, OutboxMessage
 from lotto.model.record import Record, decode, encode
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
@@ -31,7 +33,7 @@ from lotto.model.user import User
 from lotto.ports import UnitOfWork
 
 # OpenTasks is defined in lotto.model.index; it stays importable from here for old callers.
-__all__ = ["Session"]
+__all__ = ["Session", "OutboxBacklog", "outbox_backlog", "outbox_messages"]
 
 
 R = TypeVar("R", bound=Record)
@@ -58,6 +60,7 @@ class Session:
         self.uow = uow
         self._records: dict[str, Record | None] = {}
         self._dirty: dict[str, None] = {}  # insertion-ordered set
+        self._outbox: list[OutboxMessage] = []
 
     @property
     def round_trips(self) -> int:
@@ -88,8 +91,12 @@ class Session:
         self._records[key] = record
         self._dirty[key] = None
 
+    def send(self, message: OutboxMessage) -> None:
+        """Put ``message`` in the outbox when the session is flushed (same commit)."""
+        self._outbox.append(message)
+
     def flush(self) -> None:
-        """Buffer every changed record into the unit of work (committed with it)."""
+        """Buffer every changed record and outbox message into the unit of work."""
         for key in self._dirty:
             record = self._records[key]
             if record is None:
@@ -97,6 +104,9 @@ class Session:
             else:
                 self.uow.set(key, encode(record))
         self._dirty.clear()
+        for message in self._outbox:
+            self.uow.enqueue(OUTBOX_QUEUE, encode(message))
+        self._outbox.clear()
 
     # -- typed access -------------------------------------------------------
     def _get_as(self, key: str, record_type: type[R]) -> R | None:
@@ -161,3 +171,39 @@ class Session:
     def save_open_tasks(self, rotation_id: str, open_tasks: OpenTasks) -> None:
         """Write a rotation's open-tasks record back."""
         self.put(keys.open_tasks(rotation_id), open_tasks)
+
+
+class OutboxBacklog(msgspec.Struct, kw_only=True):
+    """What waits in the outbox: how many messages, how old the oldest is, and the dead letters."""
+
+    waiting: int
+    oldest_age_seconds: float
+    dead: int
+
+
+def outbox_backlog(kv: Any, now: datetime) -> OutboxBacklog:
+    """The outbox's backlog as of ``now`` (three round trips: two lengths and one peek)."""
+    queue = kv.queue(OUTBOX_QUEUE)
+    waiting = queue.length()
+    age = 0.0
+    if waiting:
+        head = queue.peek(1)
+        try:
+            created = decode(OutboxMessage, head[0]).created if head else now
+        except msgspec.MsgspecError:
+            created = now  # `lotto-store check` reports it; the age is unknown
+        age = max(0.0, (now - created).total_seconds())
+    return OutboxBacklog(
+        waiting=waiting, oldest_age_seconds=age, dead=kv.queue(DEAD_QUEUE).length()
+    )
+
+
+def outbox_messages(kv: Any, queue: str, limit: int) -> list[tuple[bytes, OutboxMessage | None]]:
+    """The first ``limit`` entries of an outbox queue, each with its message (None: unreadable)."""
+    out: list[tuple[bytes, OutboxMessage | None]] = []
+    for raw in kv.queue(queue).peek(limit) if limit > 0 else []:
+        try:
+            out.append((raw, decode(OutboxMessage, raw)))
+        except msgspec.MsgspecError:
+            out.append((raw, None))
+    return out

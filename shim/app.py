@@ -151,11 +151,16 @@ def create_app(runtime: Runtime) -> HeaderLimit:
     async def healthz(request: Request) -> Response:
         # On the event loop with its own Redis connection: a probe never waits for a
         # worker thread, which commands stuck on a frozen Redis may all be holding.
+        outbox = runtime.outbox.status(datetime.now(UTC)) if runtime.outbox else None
         if await runtime.healthy_async():
-            return JSONResponse({"status": "ok"})
+            return JSONResponse({"status": "ok", "outbox": outbox})
         bound = runtime.config.health_timeout
         return JSONResponse(
-            {"status": "store unreachable", "detail": f"Redis did not answer within {bound:g} s"},
+            {
+                "status": "store unreachable",
+                "detail": f"Redis did not answer within {bound:g} s",
+                "outbox": outbox,
+            },
             status_code=503,
         )
 
@@ -181,6 +186,8 @@ def create_app(runtime: Runtime) -> HeaderLimit:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
+        if runtime.outbox is not None:
+            runtime.outbox.start()
         task = asyncio.create_task(runtime.autopilot.loop(stop)) if runtime.autopilot else None
         try:
             yield

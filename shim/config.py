@@ -81,6 +81,11 @@ _SETTINGS: list[tuple[str, str, str]] = [
     ),
     ("cache_ttl", "LOTTO_CACHE_TTL", "seconds a Mattermost user profile stays cached (default 30)"),
     (
+        "outbox_poll",
+        "LOTTO_OUTBOX_POLL",
+        "seconds between looks at the outbox for messages committed elsewhere (default 2)",
+    ),
+    (
         "public_url",
         "LOTTO_PUBLIC_URL",
         "URL at which calendar apps reach this shim, e.g. https://lotto.example.com; "
@@ -118,6 +123,7 @@ class Config:
     admin_log_verbose: bool = False
     autopilot_interval: float = 60.0
     cache_ttl: float = 30.0
+    outbox_poll: float = 2.0
     debug_endpoints: bool = False
     max_body_bytes: int = 64 * 1024
     public_url: str = ""
@@ -223,6 +229,7 @@ def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         ),
         autopilot_interval=_interval(raw["autopilot_interval"]),
         cache_ttl=_seconds(raw["cache_ttl"], 30.0, "--cache-ttl", "LOTTO_CACHE_TTL"),
+        outbox_poll=_seconds(raw["outbox_poll"], 2.0, "--outbox-poll", "LOTTO_OUTBOX_POLL"),
         debug_endpoints=bool(args.debug_endpoints),
         public_url=_public_url(raw["public_url"], secret),
         command_timeout=_timeout(

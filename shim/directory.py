@@ -262,6 +262,15 @@ class MattermostPoster:
         except Exception:  # a DM must never fail a command that already committed
             _log.exception("could not send a direct message to %s", user_id)
 
+    def post(self, channel_id: str, channel_name: str, message: str) -> None:
+        """Post ``message`` in ``channel_id``; never raises (the outbox worker is what
+        delivers command messages; this serves direct callers such as the admin log)."""
+        try:
+            for part in split_message(message):
+                self._client.create_post(channel_id, part)
+        except Exception:  # a post must never fail a command that already committed
+            _log.exception("could not post in channel %s (~%s)", channel_id, channel_name)
+
     def _channel(self, user_id: str) -> str:
         with self._lock:
             cached = self._channels.get(user_id)

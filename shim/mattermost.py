@@ -101,9 +101,20 @@ class MattermostClient:
         channel = self._call("POST", "/channels/direct", json=[user_a, user_b], idempotent=True)
         return channel["id"]
 
-    def create_post(self, channel_id: str, message: str) -> dict[str, Any]:
-        """Post ``message`` in ``channel_id`` as the bot."""
-        return self._call("POST", "/posts", json={"channel_id": channel_id, "message": message})
+    def create_post(
+        self, channel_id: str, message: str, *, props: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Post ``message`` in ``channel_id`` as the bot (with ``props`` on the post, if given)."""
+        body: dict[str, Any] = {"channel_id": channel_id, "message": message}
+        if props:
+            body["props"] = props
+        return self._call("POST", "/posts", json=body)
+
+    def posts_since(self, channel_id: str, since_ms: int) -> list[dict[str, Any]]:
+        """Posts of ``channel_id`` created or changed since ``since_ms`` (Unix milliseconds)."""
+        answer = self._call("GET", f"/channels/{_segment(channel_id)}/posts?since={int(since_ms)}")
+        posts = answer.get("posts") if isinstance(answer, dict) else None
+        return [p for p in posts.values() if isinstance(p, dict)] if isinstance(posts, dict) else []
 
     def ephemeral_post(self, user_id: str, channel_id: str, message: str) -> dict[str, Any]:
         """Show ``message`` to ``user_id`` only, in ``channel_id``."""

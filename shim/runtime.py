@@ -30,6 +30,7 @@ from shim.config import LOG_LEVELS, Config
 from shim.directory import MattermostDirectory, MattermostPoster
 from shim.errors import MattermostError, RequestError, StoreUnavailable, UnknownUserError
 from shim.mattermost import MattermostClient
+from shim.outbox import OutboxWorker
 
 __all__ = ["Runtime", "waiting_time"]
 
@@ -65,6 +66,7 @@ class Runtime:
         self.env: Any = None
         self.adminlog: AdminLogHandler | None = None
         self.autopilot: Autopilot | None = None
+        self.outbox: OutboxWorker | None = None
 
     def start(self) -> None:
         """Find the bot's own user id and build the command environment (raises MattermostError)."""
@@ -76,8 +78,18 @@ class Runtime:
             )
         self.bot_user_id = str(bot_id)
         self.poster = MattermostPoster(self.client, self.bot_user_id)
+        # Messages wait in the outbox (committed with each change); a command
+        # delivers what it can right away, the worker the rest (retries, other replicas).
         self.env = Env(
-            self.store, self.directory, self.poster, admin_only=True, bot_id=self.bot_user_id
+            self.store,
+            self.directory,
+            self.poster,
+            admin_only=True,
+            bot_id=self.bot_user_id,
+            deliver=self._deliver_outbox,
+        )
+        self.outbox = OutboxWorker(
+            self.env, self.client, self.store, self.bot_user_id, poll=self.config.outbox_poll
         )
         self.adminlog = AdminLogHandler(self.poster, self.log_recipients)
         self.adminlog.configure(self.config.admin_log_level, self.config.admin_log_verbose)
@@ -91,6 +103,16 @@ class Runtime:
             _log.warning(
                 "debug endpoints are ON (/debug/autopilot): never run like this in production"
             )
+
+    def _deliver_outbox(self) -> None:
+        """After a command committed messages: one delivery round now, in the command's
+        thread (so the DMs arrive with the reply, as they always have); whatever it
+        cannot deliver (Mattermost down, another replica delivering) the worker will."""
+        if self.outbox is None:
+            return
+        report = self.outbox.deliver_once()
+        if report.busy or report.waiting:
+            self.outbox.kick()
 
     def check(self) -> None:
         """Verify Mattermost still knows the bot and the store answers (``OnActivate``)."""
@@ -178,6 +200,8 @@ class Runtime:
 
     def close(self) -> None:
         """Release the store, the HTTP pool and the log handler."""
+        if self.outbox is not None:
+            self.outbox.stop()
         if self.adminlog is not None:
             for name in ("shim", "lotto"):
                 logging.getLogger(name).removeHandler(self.adminlog)

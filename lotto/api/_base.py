@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import msgspec
 
-from lotto.model.task import Task
+from lotto.model.notice import NOTICE_KINDS, Notice
 
 __all__ = [
     "RotationRef",
@@ -29,49 +27,6 @@ class RotationRef(_Msg, kw_only=True):
 
     name: str
     exact: bool = False
-
-
-# Kinds of notices (the command layer renders each kind):
-#   welcome_new    first time the user's record is created ("welcome to Solar Lottery")
-#   welcome        user added to a rotation (rotation_id)
-#   left           user removed from a rotation (rotation_id)
-#   assigned       user assigned to a non-pending task (task)
-#   added          co-assignees of a non-pending task learn who was added (added_user_ids)
-#   unassigned     user removed from a non-pending task (task)
-#   scheduled / started / finished   the user's task transitioned (task)
-#   remind_start / remind_finish     autopilot reminder (task, start/finish)
-NOTICE_KINDS = (
-    "welcome_new",
-    "welcome",
-    "left",
-    "assigned",
-    "added",
-    "unassigned",
-    "scheduled",
-    "started",
-    "finished",
-    "remind_start",
-    "remind_finish",
-)
-
-
-class Notice(_Msg, kw_only=True):
-    """One direct message to send after the command committed.
-
-    ``actor_id`` is who caused it (the acting user; for autopilot, whoever ran it).
-    ``start``/``finish`` are the task's interval (UTC) at the time of the notice;
-    ``task`` is a snapshot of the task as it was after the change.
-    """
-
-    kind: str
-    user_id: str
-    actor_id: str
-    rotation_id: str = ""
-    task_id: str = ""
-    task: Task | None = None
-    start: datetime | None = None
-    finish: datetime | None = None
-    added_user_ids: list[str] = msgspec.field(default_factory=list)
 
 
 class _Result(_Msg, kw_only=True):

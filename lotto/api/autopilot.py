@@ -1,4 +1,4 @@
-"""Requests and results of the autopilot (SPEC §4)."""
+"""Requests and results of the autopilot (docs/design.md §4)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ STEP_CREATE = "create"
 STEP_FILL_SCHEDULE = "fill_schedule"
 STEP_REMIND_START = "remind_start"
 STEP_START = "start"
-# The order the steps run in (SPEC §4).
+# The order the steps run in (docs/design.md §4).
 AUTOPILOT_STEPS = (
     STEP_REMIND_FINISH,
     STEP_FINISH,

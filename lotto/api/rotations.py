@@ -41,7 +41,7 @@ class InfoResult(_Result, kw_only=True):
 
 
 class RotationNewRequest(_Msg, kw_only=True):
-    """``rotation new NAME …``; None means the default (SPEC §2).
+    """``rotation new NAME …``; None means the default (docs/design.md §2).
 
     ``beginning`` defaults to ``now``; ``time_zone`` to the acting user's zone
     (from the directory); ``period`` is normalised by ``timeutil.parse_period``.

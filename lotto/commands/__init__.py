@@ -20,9 +20,9 @@ from typing import Any
 from lotto import api
 from lotto.commands import autopilot as _autopilot
 from lotto.commands import calendar as _calendar  # noqa: F401  (registers commands)
+from lotto.commands import delivery, render
 from lotto.commands import forecast as _forecast  # noqa: F401  (registers commands)
 from lotto.commands import info as _info  # noqa: F401  (registers commands)
-from lotto.commands import render
 from lotto.commands import rotation as _rotation  # noqa: F401
 from lotto.commands import skill as _skill  # noqa: F401
 from lotto.commands import task as _task  # noqa: F401
@@ -60,6 +60,7 @@ class Env:
         admin_only: bool = True,
         bot_id: str = "",
         feed_url: Callable[[str, str], str | None] | None = None,
+        deliver: Callable[[], None] | None = None,
     ) -> None:
         self.kv = kv
         self.directory = directory
@@ -67,7 +68,20 @@ class Env:
         self.admin_only = admin_only
         self.bot_id = bot_id
         self.feed_url = feed_url
+        self._deliver = deliver
         self._service: Any = None
+
+    def deliver(self) -> None:
+        """Deliver the outbox after a command committed: through ``deliver`` when one was
+        given (the shim wakes its background deliverer), else right here, inline, to the
+        poster (the CLI). A delivery problem never fails the command that committed."""
+        try:
+            if self._deliver is not None:
+                self._deliver()
+            else:
+                delivery.deliver(self)
+        except Exception:
+            log.exception("could not deliver the outbox")
 
     @property
     def service(self) -> Any:
@@ -168,19 +182,11 @@ def _run(env: Env, cmd: Command, actor_id: str, rest: list[str], now: datetime |
     ctx = Ctx(env=env, actor=actor, zone=zone, now=when, cmd=cmd, parsed=parsed)
     data, text = cmd.run(ctx)
     notices = list(getattr(data, "notices", []) or [])
-    _post(env, notices)
+    if notices:
+        env.deliver()
     if parsed.get("json"):
         return Outcome(True, render.json_block(data), data, True, notices)
     return Outcome(True, text, data, False, notices)
-
-
-def _post(env: Env, notices: list[api.Notice]) -> None:
-    for notice in notices:
-        try:
-            message = render.notice_text(notice, env.mention, env.zone_of(notice.user_id))
-            env.poster.dm(notice.user_id, message)
-        except Exception:  # a DM never fails a committed command
-            log.exception("could not send a %s message to %s", notice.kind, notice.user_id)
 
 
 def autopilot_all(env: Env, now: datetime) -> list[Outcome]:
@@ -207,7 +213,8 @@ def autopilot_all(env: Env, now: datetime) -> list[Outcome]:
         if res is None:
             outcomes.append(Outcome(False, render.autopilot_failure(run.rotation_id, run.error)))
             continue
-        _post(env, list(res.notices))
+        if res.notices:
+            env.deliver()
         # A task that could not be filled fails the rotation's outcome (the shim logs
         # it as an error); the run's other work is committed and reported all the same.
         ok = not _autopilot.failed_fills(res)

@@ -1,4 +1,4 @@
-"""Fillers: pure functions that pick users for a task (SPEC §3).
+"""Fillers: pure functions that pick users for a task (docs/design.md §3).
 
 ``fill(rotation, task, users, now, rng)`` dispatches on the rotation's
 ``FillerType``. Fillers read no store and no clock: the same records, time
@@ -37,7 +37,7 @@ def fill(
     """Ids of the users to add to ``task``, in pick order (nothing is changed).
 
     ``users`` must hold the records of the rotation's members and of the
-    task's assigned users. Raises InsufficientError with the SPEC §5 text
+    task's assigned users. Raises InsufficientError with the docs/design.md §5 text
     (``failed to fill ICE#3, filling need **1** any, unfilled needs 1 any:
     insufficient``) when a Require cannot be met; then nobody is assigned.
     """
@@ -50,7 +50,7 @@ def fill(
             filler_type=rotation.filler_type,
         )
     if any(count <= 0 for count in task.require.values()):
-        # "At least 0" asks for nobody (SPEC §3 step 5 drops such needs); the
+        # "At least 0" asks for nobody (docs/design.md §3 step 5 drops such needs); the
         # fillers take every Require key as open, so drop them here, once, for
         # every caller. The task passed in is not changed.
         task = msgspec.structs.replace(

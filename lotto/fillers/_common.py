@@ -24,13 +24,13 @@ __all__ = [
 
 
 def for_time(task: Task, now: datetime) -> datetime:
-    """The time a fill is for: the start of the task's interval, else ``now`` (SPEC §3 step 1)."""
+    """When a fill is for: the task's interval start, else ``now`` (docs/design.md §3 step 1)."""
     interval = task_interval(task)
     return interval[0] if interval else now
 
 
 def candidates(rotation: Rotation, task: Task, users: Mapping[str, User]) -> list[User]:
-    """Members who may be picked, sorted by id (SPEC §3 step 2).
+    """Members who may be picked, sorted by id (docs/design.md §3 step 2).
 
     Excluded: members without a record in ``users``, users already assigned,
     and anyone with a calendar event (any reason, any rotation) overlapping
@@ -62,7 +62,7 @@ def last_served(user: User, rotation: Rotation, default: int) -> int:
 
 
 class Tally:
-    """Remaining ``Require``/``Limit`` counts while a fill runs (SPEC §3 step 5)."""
+    """Remaining ``Require``/``Limit`` counts while a fill runs (docs/design.md §3 step 5)."""
 
     def __init__(self, task: Task, assigned: list[User]) -> None:
         self.task_id = task.task_id
@@ -92,12 +92,12 @@ class Tally:
 
 
 def insufficient(tally: Tally, nid: str) -> InsufficientError:
-    """The SPEC §5 error for a need whose pool ran dry."""
+    """The docs/design.md §5 error for a need whose pool ran dry."""
     return insufficient_error(tally.task_id, tally.require, nid)
 
 
 def insufficient_error(task_id: str, require: Mapping[str, int], nid: str) -> InsufficientError:
-    """The SPEC §5 error for ``task_id`` when need ``nid`` of the open ``require`` ran dry."""
+    """The docs/design.md §5 error for ``task_id`` when need ``nid`` of ``require`` ran dry."""
     message = (
         f"failed to fill {task_id}, filling need "
         f"{format_need(nid, require[nid], bold=True)}, "

@@ -1,4 +1,4 @@
-"""The queue filler (SPEC §3): longest-waiting first, no randomness.
+"""The queue filler (docs/design.md §3): longest-waiting first, no randomness.
 
 Candidates are ordered by ``LastServed`` (unset counts as the rotation's
 Beginning), oldest first, ties by user id. Needs are served in a fixed

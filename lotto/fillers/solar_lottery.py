@@ -1,4 +1,4 @@
-"""The solar-lottery filler (SPEC §3): weighted random picks favouring whoever waited longest.
+"""The solar-lottery filler (docs/design.md §3): weighted random picks, longest-waiting favoured.
 
 A user's weight is ``2 ** ((forTime − lastServed) / D)`` with D the doubling
 period. Weights are kept as base-2 logarithms and shifted by their maximum
@@ -12,7 +12,7 @@ numbered, each open Require need keeps a pool of candidate numbers whose
 draw weights are updated as people leave, and a Limit is checked against
 the set of needs already full. The draws themselves — how many, in what
 order, over which members with which float weights — are exactly those of
-the plain algorithm of SPEC §3 step 6; ``tests/lotto/test_fillers_golden.py``
+the plain algorithm of docs/design.md §3 step 6; ``tests/lotto/test_fillers_golden.py``
 pins them.
 """
 
@@ -41,7 +41,7 @@ _LOG2_LIMIT_BOOST = math.log2(10)
 
 
 def user_log2_weights(rotation: Rotation, users: list[User], when: datetime) -> dict[str, float]:
-    """log2 of each user's lottery weight at ``when`` (SPEC §3 steps 3–4)."""
+    """log2 of each user's lottery weight at ``when`` (docs/design.md §3 steps 3–4)."""
     return {
         user.mattermost_user_id: w
         for user, w in zip(users, _log2_weight_list(rotation, users, when), strict=True)
@@ -153,7 +153,7 @@ def fill(
     require = dict(task.require)
     limit = dict(task.limit)
     match = needs_matcher([*require, *limit])
-    # Users already assigned count first, even if they break a limit (SPEC §3 step 5).
+    # Users already assigned count first, even if they break a limit (docs/design.md §3 step 5).
     for user in assigned_users(task, users):
         _count(match(user.skill_levels), require, limit)
     full = {nid for nid, count in limit.items() if count <= 0}
@@ -199,7 +199,7 @@ def _need_log2_weight(nid: str, pool: _Pool, limit: Mapping[str, int]) -> float:
 def _count(
     met: list[str], require: dict[str, int], limit: dict[str, int], full: set[str] | None = None
 ) -> None:
-    """Count a user meeting ``met`` against Require and Limit (SPEC §3 step 6).
+    """Count a user meeting ``met`` against Require and Limit (docs/design.md §3 step 6).
 
     Require needs now met are dropped; Limit needs used up join ``full``.
     """

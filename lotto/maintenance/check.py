@@ -15,6 +15,8 @@ from typing import Any
 from lotto.maintenance.snapshot import Snapshot, all_keys, read_values
 from lotto.model import keys
 from lotto.model.availability import REASON_GRACE, REASON_TASK
+from lotto.model.outbox import DEAD_QUEUE, OUTBOX_QUEUE
+from lotto.store import outbox_messages
 
 __all__ = [
     "Problem",
@@ -42,6 +44,8 @@ KINDS: dict[str, str] = {
     "member_missing": "a rotation member has no user record",
     "event_task_missing": "a calendar event belongs to a task that has no record",
     "skill_unknown": "a user has a skill that the skills index does not list",
+    "outbox_undecodable": "an outbox entry that is not a readable message (it would be set aside)",
+    "outbox_dead": "a message Mattermost refused for good, kept in the dead letters",
 }
 
 #: Kinds ``repair`` can fix by rebuilding derived records.
@@ -75,12 +79,34 @@ class Problem:
         return f"{self.kind}: {self.key}: {self.description}"
 
 
-def check(kv: Any) -> list[Problem]:
-    """Every consistency problem of the plugin's stored records, sorted by key then kind.
+#: How many outbox entries ``check`` reads (a backlog larger than this is itself the news).
+OUTBOX_CHECK_LIMIT = 10_000
 
-    Round trips: the key listing (SCAN pages) plus one MGET per 5000 keys.
+
+def check(kv: Any) -> list[Problem]:
+    """Every consistency problem of the plugin's stored records and its outbox, sorted by key
+    then kind.
+
+    Round trips: the key listing (SCAN pages) plus one MGET per 5000 keys, and two
+    reads of the outbox queues.
     """
-    return check_snapshot(Snapshot.of(read_values(kv, all_keys(kv))))
+    return sorted(check_snapshot(Snapshot.of(read_values(kv, all_keys(kv)))) + _check_outbox(kv))
+
+
+def _check_outbox(kv: Any) -> list[Problem]:
+    found: list[Problem] = []
+    for queue, kind in ((OUTBOX_QUEUE, "outbox_undecodable"), (DEAD_QUEUE, "outbox_dead")):
+        for i, (_, message) in enumerate(outbox_messages(kv, queue, OUTBOX_CHECK_LIMIT)):
+            where = f"queue:{queue}[{i}]"
+            if message is None:
+                found.append(Problem(where, "outbox_undecodable", "is not a readable message"))
+            elif kind == "outbox_dead":
+                n = message.notice
+                to = f"channel {message.channel_id}" if message.channel_id else f"user {n.user_id}"
+                found.append(
+                    Problem(where, kind, f"{n.kind} message to {to} was refused by Mattermost")
+                )
+    return found
 
 
 def check_snapshot(snap: Snapshot) -> list[Problem]:

@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import tempfile
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 import kvstore
@@ -20,9 +21,11 @@ import lotto
 from kvstore.backends import redact
 from lotto.errors import InputError, LottoError
 from lotto.maintenance.backup import dump, restore
-from lotto.maintenance.check import check
+from lotto.maintenance.check import OUTBOX_CHECK_LIMIT, check
 from lotto.maintenance.repair import repair
 from lotto.maintenance.snapshot import all_keys
+from lotto.model.outbox import DEAD_QUEUE, OUTBOX_QUEUE
+from lotto.store import outbox_backlog, outbox_messages
 
 __all__ = ["main"]
 
@@ -36,6 +39,7 @@ examples:
   lotto-store --store redis://localhost:6379/0 restore backup.json
   lotto-store --store redis://localhost:6379/0 check
   lotto-store --store redis://localhost:6379/0 repair --dry-run
+  lotto-store --store redis://localhost:6379/0 outbox --list 20
 
 exit codes: 0 ok, 1 failed or problems found, 2 bad usage or input."""
 
@@ -86,6 +90,15 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("repair", parents=[common], help="rebuild indexes and open-task records")
     p.add_argument("--dry-run", action="store_true", help="only show what would change")
     sub.add_parser("keys", parents=[common], help="list the keys, one a line")
+    p = sub.add_parser("outbox", parents=[common], help="show the messages waiting to be delivered")
+    p.add_argument(
+        "--list", type=int, default=10, metavar="N", help="list the first N waiting (default 10)"
+    )
+    p.add_argument(
+        "--requeue-dead",
+        action="store_true",
+        help="put the dead letters back at the end of the outbox, to be tried again",
+    )
     return parser
 
 
@@ -95,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         if not args.command:
             raise _Usage(
-                f"no command given: use dump, restore, check, repair or keys. See `{_PROG} --help`."
+                "no command given: use dump, restore, check, repair, keys or outbox. "
+                f"See `{_PROG} --help`."
             )
         url = getattr(args, "store", None) or os.environ.get("LOTTO_STORE", "")
         if not url:
@@ -218,10 +232,54 @@ def _cmd_keys(kv: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_outbox(kv: Any, args: argparse.Namespace) -> int:
+    if args.list < 0:
+        raise InputError("--list must be 0 or more.")
+    now = datetime.now(UTC)
+    if args.requeue_dead:
+        moved = _requeue_dead(kv)
+        _say(f"put {moved} dead letter(s) back in the outbox")
+    backlog = outbox_backlog(kv, now)
+    print(
+        f"waiting: {backlog.waiting}; oldest: {backlog.oldest_age_seconds:.0f} s; "
+        f"dead letters: {backlog.dead}"
+    )
+    for raw, message in outbox_messages(kv, OUTBOX_QUEUE, args.list):
+        if message is None:
+            print(f"  (unreadable, {len(raw)} bytes)")
+            continue
+        n = message.notice
+        to = f"~{message.channel_id}" if message.channel_id else n.user_id
+        age = (now - message.created).total_seconds()
+        what = " ".join(x for x in (n.rotation_id, n.task_id) if x)
+        print(f"  {message.message_id}  {age:>7.0f} s  {n.kind:<14} to {to}  {what}".rstrip())
+    return 0
+
+
+def _requeue_dead(kv: Any) -> int:
+    # Only while no deliverer runs a round: the outbox's lease keeps them apart.
+    outbox, dead = kv.queue(OUTBOX_QUEUE), kv.queue(DEAD_QUEUE)
+    lease = outbox.lease(30)
+    if lease is None:
+        raise LottoError("a deliverer is working on the outbox right now; try again in a moment.")
+    moved = 0
+    with lease:
+        dead_lease = dead.lease(30)
+        if dead_lease is None:
+            raise LottoError("someone else is moving the dead letters; try again in a moment.")
+        with dead_lease:
+            for raw in dead.peek(OUTBOX_CHECK_LIMIT):
+                if not dead.pop_head(dead_lease, raw, move_to=outbox):
+                    break
+                moved += 1
+    return moved
+
+
 _COMMANDS = {
     "dump": _cmd_dump,
     "restore": _cmd_restore,
     "check": _cmd_check,
     "repair": _cmd_repair,
     "keys": _cmd_keys,
+    "outbox": _cmd_outbox,
 }

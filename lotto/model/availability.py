@@ -92,7 +92,7 @@ def clear_personal(calendar: Iterable[Event], start: datetime, finish: datetime)
 def for_rotation(calendar: Iterable[Event], rotation_id: str) -> list[Event]:
     """The task and grace events of ``rotation_id`` only.
 
-    The original's matcher fell through and matched every event (SPEC §6);
+    The original's matcher fell through and matched every event (docs/design.md §6);
     here personal events and other rotations' events never match.
     """
     return [

@@ -1,4 +1,4 @@
-"""Needs: ``Require``/``Limit`` maps of need id → count (SPEC §2 "Needs").
+"""Needs: ``Require``/``Limit`` maps of need id → count (docs/design.md §2 "Needs").
 
 A user meets a need when their level in its skill is at least the need's
 level; everyone meets ``any``. A user counts against *every* need they meet.

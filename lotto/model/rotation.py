@@ -79,7 +79,7 @@ class Membership(Record):
 
 
 class Rotation(Record):
-    """A rotation: its members, its tasks, and its settings (SPEC §2)."""
+    """A rotation: its members, its tasks, and its settings (docs/design.md §2)."""
 
     rotation_id: str
     is_archived: bool = False
@@ -126,7 +126,7 @@ def _beginning(rotation: Rotation) -> datetime:
 
 
 def shift_start_of(rotation: Rotation, n: int) -> datetime:
-    """Start (UTC) of shift ``n`` of ``rotation``, on its zone's wall clock (SPEC §2)."""
+    """Start (UTC) of shift ``n`` of ``rotation``, on its zone's wall clock (docs/design.md §2)."""
     fs = rotation.fill_settings
     return timeutil.shift_start(_beginning(rotation), fs.period, fs.time_zone, n)
 
@@ -146,7 +146,7 @@ def shift_number_of(rotation: Rotation, t: datetime) -> int:
 
 
 def doubling_period(rotation: Rotation) -> timedelta:
-    """The lottery's doubling period: (1 + Fuzz) × the average period length (SPEC §3)."""
+    """The lottery's doubling period: (1 + Fuzz) × the average period length (docs/design.md §3)."""
     fs = rotation.fill_settings
     try:
         return (1 + max(fs.fuzz, 0)) * timeutil.average_period(fs.period)

@@ -1,4 +1,4 @@
-"""Skill levels and skill-level spellings (SPEC §2 "Skill levels").
+"""Skill levels and skill-level spellings (docs/design.md §2 "Skill levels").
 
 A level is an int: 1 beginner ``◉``, 2 intermediate ``▣``, 3 advanced ``◈``,
 4 expert ``◈◈``; 0 means "any level" and only goes with the special skill

@@ -52,7 +52,7 @@ STATE_SCHEDULED = "scheduled"
 STATE_STARTED = "started"
 STATE_FINISHED = "finished"
 STATES = (STATE_PENDING, STATE_SCHEDULED, STATE_STARTED, STATE_FINISHED)
-# The only forward step from each state (SPEC §2 "Task states").
+# The only forward step from each state (docs/design.md §2 "Task states").
 NEXT_STATE = {
     STATE_PENDING: STATE_SCHEDULED,
     STATE_SCHEDULED: STATE_STARTED,
@@ -63,7 +63,7 @@ TICKET_DURATION = timedelta(minutes=30)
 
 
 class Task(Record):
-    """One shift (``R#N``) or ticket (``R#SEQ``) of a rotation (SPEC §2)."""
+    """One shift (``R#N``) or ticket (``R#SEQ``) of a rotation (docs/design.md §2)."""
 
     task_id: str
     rotation_id: str
@@ -84,7 +84,7 @@ class Task(Record):
 
 
 def task_interval(task: Task) -> tuple[datetime, datetime] | None:
-    """The task's interval (SPEC §2), or None when it has no start time.
+    """The task's interval (docs/design.md §2), or None when it has no start time.
 
     Actual start → actual finish once finished; actual start + expected
     duration once started; expected start + expected duration otherwise.

@@ -1,4 +1,4 @@
-"""Times, zones, Go-syntax durations and rotation periods (SPEC §2, §5).
+"""Times, zones, Go-syntax durations and rotation periods (docs/design.md §2, §5).
 
 Conventions:
 
@@ -145,7 +145,7 @@ def _as_utc(dt: datetime) -> datetime:
 
 
 def parse_time(text: str, zone: str | tzinfo = UTC) -> datetime:
-    """Parse a user-supplied time (SPEC §5); a time without a zone is local to ``zone``."""
+    """Parse a user-supplied time (docs/design.md §5); without a zone it is local to ``zone``."""
     try:
         return _parse_time(text, zone)
     except OverflowError:  # a valid local time whose UTC moment is before year 1 or after 9999

@@ -51,7 +51,7 @@ def task_events(task: Task) -> list[Event]:
 
 
 def mark_served(user: User, task: Task) -> None:
-    """Mark ``user`` as serving ``task`` (SPEC §2), in place.
+    """Mark ``user`` as serving ``task`` (docs/design.md §2), in place.
 
     ``LastServed[rotation]`` becomes the end of the task's interval (unix
     seconds) and the user's events for this task are replaced by a ``task``

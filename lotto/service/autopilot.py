@@ -1,4 +1,4 @@
-"""The autopilot (SPEC §4): one run over one rotation at one time.
+"""The autopilot (docs/design.md §4): one run over one rotation at one time.
 
 :func:`run_autopilot` works on records already loaded into a session: the
 rotation, its open tasks and the users (members and assigned). It changes

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from kvstore import errors as kverrors
@@ -25,6 +26,7 @@ from lotto.errors import (
     StoreError,
 )
 from lotto.model import keys
+from lotto.model.outbox import new_message
 from lotto.model.record import decode, encode
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task, rotation_id_of
@@ -65,6 +67,7 @@ def run(kv: Store, fn: Callable[[Session], T], stats: Any = None) -> T:
         attempt[:] = [uow]
         session = Session(uow)
         result = fn(session)
+        _to_outbox(session, getattr(result, "notices", None) or ())
         session.flush()
         return result
 
@@ -125,7 +128,7 @@ def out_of_range() -> BadTimeError:
 def resolve_rotation(
     session: Session, ref: RotationRef, extra_keys: Iterable[str] = ()
 ) -> Rotation:
-    """Find the active rotation ``ref`` names (SPEC §5) and return its record.
+    """Find the active rotation ``ref`` names (docs/design.md §5) and return its record.
 
     In order: the exact id; else (not with ``--rotation``) the one id equal to
     the name in another case (``ice`` → ``ICE``); else the one id containing
@@ -277,3 +280,12 @@ def notice(
         finish=finish,
         **extra,
     )
+
+
+def _to_outbox(session: Session, notices: Iterable[Notice]) -> None:
+    """Store the messages a change causes in the outbox, in the change's own commit."""
+    # The wall clock, not the command's `now`: it dates the backlog for operators
+    # (how long messages have waited), which is real elapsed time.
+    created = datetime.now(UTC)
+    for notice in notices:
+        session.send(new_message(notice, created, channel_id=notice.channel_id))

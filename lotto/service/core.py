@@ -62,7 +62,7 @@ class Service(RotationOps, TaskOps, UserOps, SkillOps, ForecastOps, CalendarFeed
     def rotation_autopilot(
         self, req: api.RotationAutopilotRequest, *, actor_id: str, now: datetime
     ) -> api.AutopilotResult:
-        """Run the autopilot once for a rotation at ``now`` (SPEC §4).
+        """Run the autopilot once for a rotation at ``now`` (docs/design.md §4).
 
         Round trips: batch 1 = rotation resolution (rotation + open-tasks
         record); batch 2 = the open tasks, every member and every user

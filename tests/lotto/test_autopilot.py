@@ -1,4 +1,4 @@
-"""The autopilot worked example of SPEC §4, day by day, with the report texts."""
+"""The autopilot worked example of docs/design.md §4, day by day, with the report texts."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ def _autopilot(svc, now=NOW):
 
 
 def test_a_one_minute_period_creates_a_bounded_number_of_shifts(kv):
-    # "--period 1m" (one minute, a plausible slip for monthly) with the SPEC's
+    # "--period 1m" (one minute, a plausible slip for monthly) with docs/design.md §4's
     # create-prior of 800h would be 48 000 shifts, made one by one with an
     # overlap check against all the others: the tick never finished.
     svc = make_service(kv)

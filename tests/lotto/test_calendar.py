@@ -60,7 +60,7 @@ def test_clear_personal_keeps_task_events():
 
 
 def test_for_rotation_does_not_fall_through():
-    # SPEC §6 regression: the original matched every event for any rotation.
+    # docs/design.md §6 regression: the original matched every event for any rotation.
     cal = [SET_TASK, ICE_TASK, ICE_GRACE, PERSONAL]
     assert for_rotation(cal, "ICE") == [ICE_TASK, ICE_GRACE]
     assert for_rotation(cal, "SET") == [SET_TASK]

@@ -6,7 +6,7 @@ import pytest
 
 from tests.lotto.test_cmd_support import Script
 
-# Every command and flag of the original README's command list (and SPEC §5), which our
+# Every command and flag of the original README's command list (and docs/design.md §5), which our
 # `help` must document; `user leave --starting` is left out: the original documented it by
 # mistake (a copy of `join`), it never had it.
 SEED_COMMANDS: dict[str, tuple[str, ...]] = {

@@ -34,7 +34,7 @@ def test_every_notice_kind_names_the_actor_and_its_subject(kind):
     subject = "**ICE**" if kind in ("welcome", "left") else "**ICE#3**"
     if kind != "welcome_new":
         assert subject in text, text
-    assert "@boss-name" in text, text  # reminders too (SPEC §5: DMs name the acting user)
+    assert "@boss-name" in text, text  # reminders too (design.md §5: DMs name the actor)
     if kind in ("scheduled", "remind_start", "assigned"):
         assert "2020-03-12T09:00" in text and "America/Los_Angeles" in text, text
     if kind == "added":

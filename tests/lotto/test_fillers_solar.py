@@ -1,4 +1,4 @@
-"""The solar-lottery filler (SPEC §3): rules, the original's cases, properties, statistics."""
+"""The solar-lottery filler (docs/design.md §3): rules, the original's cases, properties, stats."""
 
 from __future__ import annotations
 

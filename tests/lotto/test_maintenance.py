@@ -20,6 +20,9 @@ from lotto.local import LocalDirectory, RecordingPoster
 from lotto.maintenance import FIXABLE, KINDS, check, dump, repair, restore
 from lotto.maintenance.cli import main
 from lotto.model import keys
+from lotto.model.notice import Notice
+from lotto.model.outbox import DEAD_QUEUE, OUTBOX_QUEUE, new_message
+from lotto.model.record import encode
 
 ROOT = Path(__file__).parents[2]
 SCRIPT = ROOT / "scripts" / "lotto-store"
@@ -184,6 +187,14 @@ def _edit(key, **fields):
     return lambda kv: edit(kv, key, **fields)
 
 
+def _push(queue, entry):
+    def push(kv):
+        message = new_message(Notice(kind="welcome", user_id="bob", actor_id="alice"), NOW)
+        kv.queue(queue).push(entry if entry is not None else encode(message))
+
+    return push
+
+
 def _add_event(kv):
     user = json.loads(kv.get("user:bob"))
     user["Calendar"].append(
@@ -257,6 +268,11 @@ BREAKS = {
     "member_missing": (_add_member, {("member_missing", "rotation:ICE")}),
     "event_task_missing": (_add_event, {("event_task_missing", "user:bob")}),
     "skill_unknown": (_set(SKILLS, b'{"IDs":["server"]}'), {("skill_unknown", SKILLS)}),
+    "outbox_undecodable": (
+        _push(OUTBOX_QUEUE, b"not a message"),
+        {("outbox_undecodable", "queue:outbox[0]")},
+    ),
+    "outbox_dead": (_push(DEAD_QUEUE, None), {("outbox_dead", "queue:outbox.dead[0]")}),
 }
 
 
@@ -488,3 +504,20 @@ def test_main_in_process(capsys, monkeypatch):
     finally:
         kv.close()
         discard_memory(url)
+
+
+def test_lotto_store_outbox_shows_the_backlog_and_requeues_dead_letters(kv, store_url, capsys):
+    build(kv)
+    _push(OUTBOX_QUEUE, None)(kv)
+    _push(DEAD_QUEUE, None)(kv)
+    args = ["--store", store_url, "--plugin-id", kv.plugin_id, "outbox"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("waiting: 1; oldest: ") and out.splitlines()[0].endswith(
+        "dead letters: 1"
+    )
+    assert "welcome" in out and "to bob" in out
+    assert main([*args, "--requeue-dead", "--list", "0"]) == 0
+    assert capsys.readouterr().out.startswith("waiting: 2;")
+    assert kv.queue(DEAD_QUEUE).length() == 0
+    assert main([*args, "--list", "-1"]) == 2

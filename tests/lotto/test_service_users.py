@@ -35,7 +35,8 @@ def skills(svc):
 
 
 def test_qualify_every_user_even_after_an_unchanged_one(svc, kv):
-    # Regression (SPEC §6): the original stopped at the first user whose skills did not change.
+    # Regression (docs/design.md §6): the original stopped at the first user whose skills
+    # did not change.
     qualify(svc, ["a"], [("webapp", 2)])
     result = qualify(svc, ["a", "b", "c"], [("webapp", 2)])
     assert result.changed == ["b", "c"]

@@ -212,7 +212,7 @@ def test_average_period():
     assert average_period("36h") == timedelta(hours=36)
 
 
-# ---- shift arithmetic (SPEC §2 examples) -------------------------------------
+# ---- shift arithmetic (docs/design.md §2 examples) -------------------------------------
 
 
 def test_weekly_ice_shift_keeps_local_time_across_dst():
@@ -268,7 +268,7 @@ def test_daily_start_in_a_gap_moves_forward():
 
 
 def test_fixed_duration_period_uses_the_shift_number():
-    # SPEC §6: the original ignored the number for fixed-duration periods.
+    # docs/design.md §6: the original ignored the number for fixed-duration periods.
     beginning = utc("2020-03-07T12:00")
     starts = [shift_start(beginning, "36h", LA, n) for n in range(4)]
     assert [s - beginning for s in starts] == [timedelta(hours=36 * n) for n in range(4)]

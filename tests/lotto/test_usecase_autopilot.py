@@ -1,4 +1,4 @@
-"""The autopilot worked example of SPEC §4, run day by day with the pinned report texts."""
+"""The autopilot worked example of docs/design.md §4, run day by day with the pinned reports."""
 
 from __future__ import annotations
 

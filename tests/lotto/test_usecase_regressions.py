@@ -1,4 +1,4 @@
-"""SPEC §6 defects of the original, checked where a user would see them: at the command level."""
+"""docs/design.md §6 defects of the original, checked where a user would see them (commands)."""
 
 from __future__ import annotations
 

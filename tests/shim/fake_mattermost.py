@@ -1,8 +1,10 @@
 """A fake Mattermost server for the shim's tests, checked against the OpenAPI file.
 
 It runs on a loopback port in a thread and serves only what the shim calls:
-users (by id, ``me``, by username, in bulk, by role), direct channels, posts and
-ephemeral posts. Every request must route to an operation of
+users (by id, ``me``, by username, in bulk, by role), direct channels, posts (with
+their props, and a channel's posts since a time) and ephemeral posts. It can go
+down and come back (:meth:`FakeMattermost.down`/``up``) and carry out a request
+while dropping its answer (``drop_reply_next``). Every request must route to an operation of
 ``mattermost-openapi-v4.yaml`` and carry only declared query parameters and a
 body that validates against it, and every response it sends is validated too; anything else is recorded in
 ``violations`` (the fixture fails the test when that list is not empty).
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,6 +47,10 @@ class FakeMattermost:
         self.calls: list[str] = []  # "METHOD /path" of every request
         self.violations: list[str] = []
         self.fail_next: list[int] = []  # statuses to answer the next requests with
+        # Requests ("METHOD /template") to carry out but answer by dropping the
+        # connection: the client never learns that they succeeded.
+        self.drop_reply_next: list[str] = []
+        self.is_down = False
         self.bot = self.add_user(
             "lottobot", roles="system_user", first_name="Lotto", last_name="Bot"
         )
@@ -71,6 +78,30 @@ class FakeMattermost:
         """Stop serving and close the socket."""
         self._server.shutdown()
         self._server.server_close()
+
+    def down(self) -> None:
+        """Stop answering: new connections are refused and open ones are dropped, until :meth:`up`."""
+        self.is_down = True
+        self.stop()
+
+    def up(self) -> None:
+        """Serve again on the same port, with the same state (after :meth:`down`)."""
+        host, port = self._server.server_address[:2]
+        self._server = ThreadingHTTPServer((str(host), int(port)), _handler(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="fake-mattermost",
+            daemon=True,
+        )
+        self._thread.start()
+        self.is_down = False
+
+    def posts_with_prop(self, prop: str) -> list[dict[str, Any]]:
+        """Posts that carry ``prop``, oldest first."""
+        with self.lock:
+            return [p for p in self.posts if prop in (p.get("props") or {})]
 
     # -- test set-up and inspection ---------------------------------------------
 
@@ -164,6 +195,12 @@ class FakeMattermost:
             )  # deliberate: not validated
         else:
             status, answer = self._dispatch(op.template, method, urlsplit(path).path, body, query)
+            with self.lock:
+                drop = f"{method} {op.template}" in self.drop_reply_next
+                if drop:
+                    self.drop_reply_next.remove(f"{method} {op.template}")
+            if drop:
+                return -1, None  # the handler closes the connection without an answer
         problems = self.spec.response_errors(op, status, answer)
         if problems:
             self._violation(status, "fake server bug: " + "; ".join(problems))
@@ -207,8 +244,24 @@ class FakeMattermost:
                         403, "api.context.permissions.app_error", "no such channel"
                     )
                 post = self._post(body["channel_id"], body["message"])
+                if isinstance(body.get("props"), dict):
+                    post["props"] = dict(body["props"])
                 self.posts.append(post)
                 return 201, post
+            if template == "/api/v4/channels/{channel_id}/posts" and method == "GET":
+                channel_id = path.split("/")[-2]
+                since = int(query.get("since", ["0"])[0] or 0)
+                found = [
+                    p
+                    for p in self.posts
+                    if p["channel_id"] == channel_id and p["update_at"] >= since
+                ]
+                return 200, {
+                    "order": [p["id"] for p in reversed(found)],
+                    "posts": {p["id"]: p for p in found},
+                    "next_post_id": "",
+                    "prev_post_id": "",
+                }
             if template == "/api/v4/posts/ephemeral":
                 post = self._post(body["post"]["channel_id"], body["post"]["message"])
                 self.ephemeral.append({**post, "user_id": body["user_id"]})
@@ -279,7 +332,15 @@ def _handler(fake: FakeMattermost) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("content-length") or 0)
             raw = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
+            if fake.is_down:  # a kept-alive connection from before the outage
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
             status, answer = fake.handle(self.command, self.path, headers, raw)
+            if status < 0:
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
             data = json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

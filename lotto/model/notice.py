@@ -1,0 +1,64 @@
+"""Notices: what a change tells people, as data (rendered to text by the command layer).
+
+The service records one :class:`Notice` per message a change causes; the
+service's unit of work stores each one in the outbox (:mod:`lotto.model.outbox`)
+in the same commit as the change, and the command layer renders and delivers
+them afterwards.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+from lotto.model.task import Task
+
+__all__ = ["Notice", "NOTICE_KINDS"]
+
+
+# Kinds of notices (the command layer renders each kind):
+#   welcome_new    first time the user's record is created ("welcome to Solar Lottery")
+#   welcome        user added to a rotation (rotation_id)
+#   left           user removed from a rotation (rotation_id)
+#   assigned       user assigned to a non-pending task (task)
+#   added          co-assignees of a non-pending task learn who was added (added_user_ids)
+#   unassigned     user removed from a non-pending task (task)
+#   scheduled / started / finished   the user's task transitioned (task)
+#   remind_start / remind_finish     autopilot reminder (task, start/finish)
+NOTICE_KINDS = (
+    "welcome_new",
+    "welcome",
+    "left",
+    "assigned",
+    "added",
+    "unassigned",
+    "scheduled",
+    "started",
+    "finished",
+    "remind_start",
+    "remind_finish",
+)
+
+
+class Notice(msgspec.Struct, kw_only=True):
+    """One direct message to send after the command committed.
+
+    ``actor_id`` is who caused it (the acting user; for autopilot, whoever ran it).
+    ``start``/``finish`` are the task's interval (UTC) at the time of the notice;
+    ``task`` is a snapshot of the task as it was after the change.
+    """
+
+    kind: str
+    user_id: str
+    actor_id: str
+    rotation_id: str = ""
+    task_id: str = ""
+    task: Task | None = None
+    start: datetime | None = None
+    finish: datetime | None = None
+    added_user_ids: list[str] = msgspec.field(default_factory=list)
+    #: Set for a post in a rotation's channel (``user_id`` is then empty): the channel's
+    #: id, and its name as people know it (``~name``) for showing where it went.
+    channel_id: str = ""
+    channel_name: str = ""

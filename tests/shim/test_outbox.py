@@ -1,0 +1,106 @@
+"""The shim delivers the outbox to Mattermost: after outages, after lost replies, once."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+
+from lotto.model.outbox import DEAD_QUEUE, OUTBOX_QUEUE
+from shim.config import load
+from shim.outbox import OUTBOX_PROP
+from shim.runtime import Runtime
+from tests.shim.fake_mattermost import FakeMattermost
+
+
+@pytest.fixture
+def runtime(fake_mm: FakeMattermost, redis_url: str) -> Iterator[Runtime]:
+    plugin = f"com.mattermost.solar-lottery.outbox-{uuid.uuid4().hex[:8]}"
+    config = load(
+        ["--autopilot-interval", "0"],
+        {
+            "LOTTO_STORE": redis_url,
+            "LOTTO_MATTERMOST_URL": fake_mm.url,
+            "LOTTO_BOT_TOKEN": fake_mm.bot_token,
+            "LOTTO_SLASH_TOKEN": "t",
+        },
+    )
+    import dataclasses
+
+    rt = Runtime(dataclasses.replace(config, plugin_id=plugin))
+    rt.start()  # the worker thread is not started: each test drives delivery itself
+    try:
+        yield rt
+    finally:
+        rt.store.delete_all()
+        rt.close()
+
+
+def _setup(fake_mm: FakeMattermost, rt: Runtime) -> tuple[dict, list[dict]]:
+    boss = fake_mm.add_user("boss", roles="system_user system_admin")
+    people = [fake_mm.add_user(f"p{i}") for i in range(3)]
+    ok, text = rt.execute(boss["id"], "rotation new ICE --beginning 2030-01-07T09:00")
+    assert ok, text
+    rt.directory.by_ids([u["id"] for u in people])  # profiles cached, as in a running shim
+    return boss, people
+
+
+def _outbox_posts(fake_mm: FakeMattermost) -> Counter[str]:
+    return Counter(p["props"][OUTBOX_PROP] for p in fake_mm.posts_with_prop(OUTBOX_PROP))
+
+
+def test_messages_committed_while_mattermost_is_down_arrive_once_it_is_back(fake_mm, runtime):
+    boss, people = _setup(fake_mm, runtime)
+    fake_mm.down()
+    try:
+        for p in people:
+            ok, text = runtime.execute(boss["id"], f"user join ICE @{p['username']}")
+            assert ok, text
+        assert runtime.store.queue(OUTBOX_QUEUE).length() == 6
+        assert runtime.outbox.deliver_once().retry
+    finally:
+        fake_mm.up()
+    report = runtime.outbox.deliver_once()
+    assert (report.sent, report.waiting) == (6, 0)
+    for p in people:
+        dms = fake_mm.dms(p["id"])
+        assert [m.split("\n")[0] for m in dms] == [
+            "#### Welcome to Solar Lottery!",
+            "#### Welcome to rotation **ICE**!",
+        ]
+    counts = _outbox_posts(fake_mm)
+    assert len(counts) == 6 and set(counts.values()) == {1}
+
+
+def test_a_post_whose_answer_was_lost_is_not_posted_again(fake_mm, runtime):
+    boss, people = _setup(fake_mm, runtime)
+    fake_mm.drop_reply_next.append("POST /api/v4/posts")
+    ok, text = runtime.execute(boss["id"], f"user join ICE @{people[0]['username']}")
+    assert ok, text
+    # The first DM went through but the shim never heard so: it is still first in line.
+    assert runtime.store.queue(OUTBOX_QUEUE).length() == 2
+    assert len(fake_mm.dms(people[0]["id"])) == 1
+    report = runtime.outbox.deliver_once()
+    assert (report.sent, report.waiting) == (2, 0)
+    assert [m.split("\n")[0] for m in fake_mm.dms(people[0]["id"])] == [
+        "#### Welcome to Solar Lottery!",
+        "#### Welcome to rotation **ICE**!",
+    ]
+    assert set(_outbox_posts(fake_mm).values()) == {1}
+    # It looked the channel up instead of posting blindly.
+    assert any("/posts?since=" in call for call in fake_mm.calls)
+
+
+def test_a_message_mattermost_refuses_for_good_is_set_aside(fake_mm, runtime):
+    boss, people = _setup(fake_mm, runtime)
+    ghost = fake_mm.add_user("ghost")
+    runtime.directory.by_ids([ghost["id"]])
+    with fake_mm.lock:
+        del fake_mm.users[ghost["id"]]  # deleted after we cached it: its DM channel fails
+    ok, text = runtime.execute(boss["id"], f"user join ICE @ghost @{people[0]['username']}")
+    assert ok, text
+    assert runtime.store.queue(OUTBOX_QUEUE).length() == 0
+    assert runtime.store.queue(DEAD_QUEUE).length() == 2
+    assert len(fake_mm.dms(people[0]["id"])) == 2
