@@ -62,3 +62,7 @@ class Notice(msgspec.Struct, kw_only=True):
     #: id, and its name as people know it (``~name``) for showing where it went.
     channel_id: str = ""
     channel_name: str = ""
+    #: welcome: where the user starts in the rotation's queue (``lotto.model.user.START_*``)
+    #: and the LastServed that puts them there (None: unset, the fair start).
+    start_rule: str = ""
+    last_served: datetime | None = None

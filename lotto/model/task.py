@@ -81,6 +81,9 @@ class Task(Record):
     description: str = ""
     autopilot_reminded_start: bool = False
     autopilot_reminded_finish: bool = False
+    # Assigned user -> their LastServed in the rotation before this assignment (0: none),
+    # given back when they are unassigned (added after the original's fields).
+    served_before: dict[str, int] = msgspec.field(default_factory=dict)
 
 
 def task_interval(task: Task) -> tuple[datetime, datetime] | None:
