@@ -13,8 +13,8 @@ from lotto.model.task import new_shift
 from lotto.model.user import User
 from lotto.store import Session
 from tests.conftest import PLUGIN_ID, _fresh_memory_url, discard_memory
-from tests.lotto.test_cmd_support import Script, assert_rejected_unchanged
-from tests.lotto.test_service_support import ACTOR, make_service
+from tests.lotto.commands.helpers import Script, assert_rejected_unchanged
+from tests.lotto.service.helpers import ACTOR, make_service
 
 NOW = datetime(2020, 1, 1, tzinfo=UTC)
 MEMBERS = [f"u{i:03d}" for i in range(300)]

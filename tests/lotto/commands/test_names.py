@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from lotto.service.forecasting import MAX_FILLS, MAX_SAMPLES, MAX_SHIFTS
-from tests.lotto.test_cmd_support import Script, assert_rejected_unchanged
+from tests.lotto.commands.helpers import Script, assert_rejected_unchanged
 
 
 @pytest.fixture

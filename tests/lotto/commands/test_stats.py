@@ -10,7 +10,7 @@ from lotto import api
 from lotto.model.rotation import Membership, Rotation
 from lotto.model.task import Task
 from lotto.service.fairness import rotation_stats
-from tests.lotto.test_cmd_support import Script, assert_rejected_unchanged
+from tests.lotto.commands.helpers import Script, assert_rejected_unchanged
 
 DAY = timedelta(days=1)
 
