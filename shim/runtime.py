@@ -26,6 +26,7 @@ from lotto.commands import Env, autopilot_all, execute
 from lotto.errors import LottoError
 from shim.adminlog import AdminLogHandler, install
 from shim.autopilot import Autopilot
+from shim.channels import MattermostChannels
 from shim.config import LOG_LEVELS, Config
 from shim.directory import MattermostDirectory, MattermostPoster
 from shim.errors import MattermostError, RequestError, StoreUnavailable, UnknownUserError
@@ -87,6 +88,9 @@ class Runtime:
             admin_only=True,
             bot_id=self.bot_user_id,
             deliver=self._deliver_outbox,
+            channels=MattermostChannels(
+                self.client, self.bot_user_id, f"@{me.get('username') or 'the bot'}"
+            ),
         )
         self.outbox = OutboxWorker(
             self.env, self.client, self.store, self.bot_user_id, poll=self.config.outbox_poll
@@ -135,7 +139,9 @@ class Runtime:
         """The ``time.monotonic()`` instant by which a command arriving now must be done."""
         return time.monotonic() + waiting_time(self.config.command_timeout)
 
-    def execute(self, actor_id: str, text: str, deadline: float | None = None) -> tuple[bool, str]:
+    def execute(
+        self, actor_id: str, text: str, deadline: float | None = None, team_id: str = ""
+    ) -> tuple[bool, str]:
         """Run one ``/lotto`` command line as ``actor_id`` (blocking): ``(ok, text)``.
 
         Every Redis round trip of the command ends by ``deadline`` (default
@@ -151,7 +157,7 @@ class Runtime:
         if actor is None:
             raise UnknownUserError("unknown or deactivated Mattermost user", user_id=actor_id)
         with self.store.deadline(deadline or self.command_deadline()):
-            outcome = execute(self.env, actor_id, text)
+            outcome = execute(self.env, actor_id, text, team_id=team_id)
         return bool(outcome.ok), str(outcome.text)
 
     def run_autopilot(self, now: Any) -> list[Any]:

@@ -85,6 +85,8 @@ class Task(Record):
     # Assigned user -> their LastServed in the rotation before this assignment (0: none),
     # given back when they are unassigned (added after the original's fields).
     served_before: dict[str, int] = msgspec.field(default_factory=dict)
+    # Alerts already sent about this task (see ``lotto.service.alerts``), so each goes once.
+    alerts_sent: list[str] = msgspec.field(default_factory=list)
 
 
 def task_interval(task: Task) -> tuple[datetime, datetime] | None:

@@ -31,6 +31,7 @@ from lotto.model.record import decode, encode
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task, rotation_id_of
 from lotto.ports import Directory, Store, UnitOfWork
+from lotto.service import access
 from lotto.store import Session
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "check_users",
     "rotation_id_of",
     "notice",
+    "channel_notice",
 ]
 
 T = TypeVar("T")
@@ -67,6 +69,7 @@ def run(kv: Store, fn: Callable[[Session], T], stats: Any = None) -> T:
         attempt[:] = [uow]
         session = Session(uow)
         result = fn(session)
+        access.check_resolved()
         _to_outbox(session, getattr(result, "notices", None) or ())
         session.flush()
         return result
@@ -154,6 +157,7 @@ def resolve_rotation(
             "archive and recreate it.",
             rotation_id=rid,
         )
+    access.check_owner(rotation)
     return rotation
 
 
@@ -219,6 +223,7 @@ def load_task(
             task_id=task_id,
             rotation_id=task.rotation_id,
         )
+    access.check_owner(rotation)
     return task, rotation
 
 
@@ -280,6 +285,38 @@ def notice(
         finish=finish,
         **extra,
     )
+
+
+def channel_notice(
+    rotation: Rotation,
+    kind: str,
+    actor_id: str,
+    *,
+    task: Task | None = None,
+    interval: tuple | None = None,
+    **extra: Any,
+) -> list[Notice]:
+    """The post of ``kind`` in ``rotation``'s channel: one notice, or none when it has no channel.
+
+    A list, so callers can ``extend`` unconditionally. Times in the post follow the
+    rotation's zone (a channel has many readers).
+    """
+    if not rotation.channel_id:
+        return []
+    return [
+        notice(
+            kind,
+            "",
+            actor_id,
+            task=task,
+            rotation_id=rotation.rotation_id,
+            interval=interval,
+            channel_id=rotation.channel_id,
+            channel_name=rotation.channel_name,
+            zone=rotation.fill_settings.time_zone,
+            **extra,
+        )
+    ]
 
 
 def _to_outbox(session: Session, notices: Iterable[Notice]) -> None:

@@ -15,6 +15,7 @@ from lotto.service.autopilot import run_autopilot
 from lotto.service.calendar_feed import CalendarFeedOps
 from lotto.service.common import resolve_rotation, run
 from lotto.service.forecast import ForecastOps
+from lotto.service.oncall import OnCallOps
 from lotto.service.registry import operation
 from lotto.service.rotations import RotationOps
 from lotto.service.stats import StatsOps
@@ -25,7 +26,9 @@ from lotto.store import Session
 __all__ = ["Service"]
 
 
-class Service(RotationOps, TaskOps, UserOps, SkillOps, ForecastOps, CalendarFeedOps, StatsOps):
+class Service(
+    RotationOps, TaskOps, UserOps, SkillOps, ForecastOps, CalendarFeedOps, OnCallOps, StatsOps
+):
     """Every ``/lotto`` operation over a kvstore and a user directory.
 
     Each method is ``method(req, *, actor_id, now) -> Result`` (see

@@ -15,14 +15,7 @@ from datetime import datetime
 import msgspec
 
 from lotto import api
-from lotto.commands.render.records import (
-    Mention,
-    fmt_needs,
-    rotation_settings,
-    task_summary,
-    user_details,
-    user_with_skills,
-)
+from lotto.commands.render.records import Mention, rotation_details, user_details
 from lotto.model.availability import REASON_TASK
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task, task_interval
@@ -50,11 +43,9 @@ def _start_key(task: Task) -> tuple[int, datetime | None, str]:
     return (0, interval[0], task.task_id) if interval else (1, None, task.task_id)
 
 
-def _members_line(rot: Rotation, users: dict[str, User], mention: Mention, every: bool) -> str:
+def _members_summary(rot: Rotation, users: dict[str, User]) -> str:
+    """Many members: how many, and how many hold each skill."""
     ids = rot.mattermost_user_ids
-    if every or len(ids) <= MEMBERS_LISTED:
-        members = ", ".join(user_with_skills(u, users, mention) for u in sorted(ids, key=mention))
-        return f"- Members ({len(ids)}): {members or 'none'}"
     skills: Counter[str] = Counter()
     without = 0
     for uid in ids:
@@ -79,31 +70,20 @@ def rotation_overview(
     tasks_listed: int | None = TASKS_LISTED,
     every_member: bool = False,
 ) -> str:
-    """A rotation's settings, its members (a summary when many) and its next open tasks.
+    """A rotation's details (:func:`rotation_details`) with a summary of its members when
+    they are many and only its next open tasks.
 
     ``tasks_listed`` None lists every open task; ``every_member`` lists every member.
     """
-    ts = rot.task_settings
-    lines = [
-        f"#### Rotation {rot.rotation_id}" + (" (archived)" if rot.is_archived else ""),
-        f"- Schedule: {rotation_settings(rot, 'new')}",
-        f"- Fill: {rotation_settings(rot, 'fill')}",
-        f"- Task defaults: {rotation_settings(rot, 'task')}",
-        f"- Require: {fmt_needs(ts.require)}",
-        f"- Limit: {fmt_needs(ts.limit)}",
-        f"- Autopilot: {rotation_settings(rot, 'autopilot')}",
-        _members_line(rot, users, mention, every_member),
-    ]
     ordered = sorted(tasks, key=_start_key)
     shown = ordered if tasks_listed is None else ordered[:tasks_listed]
-    if not ordered:
-        lines.append("- Open tasks: none")
-    elif len(shown) == len(ordered):
-        lines.append("- Open tasks:")
-    else:
-        lines.append(f"- Open tasks ({len(ordered)}), the next {len(shown)}:")
-    lines += [f"  - {task_summary(t, mention)}" for t in shown]
+    lines = rotation_details(rot, users, shown, mention).split("\n")
+    if not every_member and len(rot.mattermost_user_ids) > MEMBERS_LISTED:
+        summary = _members_summary(rot, users)
+        lines = [summary if line.startswith("- Members (") else line for line in lines]
     if len(shown) < len(ordered):
+        head = f"- Open tasks ({len(ordered)}), the next {len(shown)}:"
+        lines = [head if line.startswith("- Open tasks:") else line for line in lines]
         lines.append(
             f"  - … and {len(ordered) - len(shown)} more: "
             f"`/lotto rotation show {rot.rotation_id} --tasks all` lists them (or `--tasks N`)."
