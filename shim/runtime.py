@@ -55,7 +55,10 @@ class Runtime:
             store
             if store is not None
             else kvstore.open(
-                config.store, config.plugin_id, timeout=waiting_time(config.command_timeout)
+                config.store,
+                config.plugin_id,
+                timeout=waiting_time(config.command_timeout),
+                retry_budget=config.retry_budget,
             )
         )
         self._lock = threading.Lock()
@@ -100,7 +103,7 @@ class Runtime:
         install(self.adminlog)
         if self.config.autopilot_interval > 0:
             self.autopilot = Autopilot(
-                self.store, self.run_autopilot, self.config.autopilot_interval
+                self.store, self.run_autopilot, self.config.autopilot_interval, fenced=True
             )
         _log.info("shim started as bot %s (%s)", me.get("username", "?"), self.bot_user_id)
         if self.config.debug_endpoints:
@@ -160,9 +163,9 @@ class Runtime:
             outcome = execute(self.env, actor_id, text, team_id=team_id)
         return bool(outcome.ok), str(outcome.text)
 
-    def run_autopilot(self, now: Any) -> list[Any]:
-        """Autopilot for every active rotation as of ``now`` (blocking)."""
-        return autopilot_all(self.env, now)
+    def run_autopilot(self, now: Any, fence: Any = None) -> list[Any]:
+        """Autopilot for every active rotation as of ``now`` (blocking), fenced by ``fence``."""
+        return autopilot_all(self.env, now, fence=fence)
 
     def healthy(self) -> bool:
         """Whether the store answers (blocking, within the store's timeout)."""

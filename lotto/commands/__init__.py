@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from kvstore import FencedStore
 from lotto import api
 from lotto.commands import autopilot as _autopilot
 from lotto.commands import calendar as _calendar  # noqa: F401  (registers commands)
@@ -224,17 +225,26 @@ def _run(
     return Outcome(True, text, data, False, notices)
 
 
-def autopilot_all(env: Env, now: datetime) -> list[Outcome]:
+def autopilot_all(env: Env, now: datetime, *, fence: Any = None) -> list[Outcome]:
     """Run autopilot for every active rotation as ``env.bot_id``; one Outcome each.
 
     The timer's entry point (the shim calls it once per tick). A rotation that
     fails, or whose run could not fill a task, gets a failed Outcome (the shim logs
     those as errors); the others run all the same, and each run's direct messages
     go out as soon as it is done.
+
+    ``fence`` (a ``kvstore.Lock``, the run lock of the caller's timer) makes every
+    rotation's commit check that the lock is still held: a run that outlived its
+    lease saves nothing and sends nothing (``kvstore.lock`` explains the fencing).
     """
+    service = env.service
+    if fence is not None:
+        from lotto.service import Service
+
+        service = Service(FencedStore(env.kv, fence), env.directory)
 
     def call(req: Any) -> Any:
-        return call_service(env.service, req, actor_id=env.bot_id, now=now, directory=env.directory)
+        return call_service(service, req, actor_id=env.bot_id, now=now, directory=env.directory)
 
     try:
         runs = _autopilot.run_every_rotation(call, env.mention)

@@ -57,7 +57,9 @@ def run(kv: Store, fn: Callable[[Session], T], stats: Any = None) -> T:
     session (notices are returned, never sent).
 
     This is the one place where ``kvstore`` errors become lotto errors: the
-    store kept changing -> :class:`lotto.errors.ConflictError`; a malformed or
+    store kept changing past the kvstore's retry budget, or ``kv`` is fenced by
+    a lock that was lost (a run that outlived its lease, see ``kvstore.lock``)
+    -> :class:`lotto.errors.ConflictError`; a malformed or
     too long key -> :class:`lotto.errors.InputError`; the store failed ->
     :class:`lotto.errors.StoreError`. A time computation leaving Python's date
     range (OverflowError) becomes :class:`lotto.errors.BadTimeError`.
@@ -86,6 +88,12 @@ def run(kv: Store, fn: Callable[[Session], T], stats: Any = None) -> T:
             "A name in this command (a user, task or rotation id) is too long or malformed to be "
             "stored; check it and use a shorter one. Nothing was changed.",
             key=err.context.get("key"),
+        ) from None
+    except kverrors.FenceError as err:
+        raise ConflictError(
+            "This run outlived its lock and another run has taken over, so nothing was saved "
+            "here; the run that holds the lock now does this work.",
+            lock=err.context.get("lock"),
         ) from None
     except KVConflictError as err:
         raise ConflictError(
