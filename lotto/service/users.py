@@ -8,7 +8,7 @@ from lotto import api
 from lotto.errors import BadSkillError, BadTimeError, NotFoundError
 from lotto.model import keys
 from lotto.model.availability import REASON_PERSONAL, Event, add_events, clear_personal
-from lotto.model.rotation import Rotation
+from lotto.model.rotation import Rotation, record_joined, record_left
 from lotto.model.skill import ANY, LEVEL_SYMBOLS, parse_skill
 from lotto.model.user import (
     START_FAIR,
@@ -186,6 +186,8 @@ class UserOps(Ops):
             starts = _place(s, rotation, [users[u] for u in changed], req.starting, now)
             rotation.mattermost_user_ids.extend(changed)
             for uid in changed:
+                record_joined(rotation, uid, now)  # for the fairness report
+            for uid in changed:
                 if starts[uid] in (START_STARTING, START_MEDIAN):
                     s.save_user(users[uid])
                 served = users[uid].last_served.get(rid, 0)
@@ -232,6 +234,8 @@ class UserOps(Ops):
             rotation.mattermost_user_ids = [
                 u for u in rotation.mattermost_user_ids if u not in removed
             ]
+            for uid in removed:
+                record_left(rotation, uid, now)  # for the fairness report
             s.save_rotation(rotation)
             users = {uid: user for uid in removed if (user := s.user(uid)) is not None}
             open_tasks = s.open_tasks(rotation).tasks
