@@ -76,6 +76,8 @@ class TaskAssignResult(_Result, kw_only=True):
     users: dict[str, User] = msgspec.field(default_factory=dict)
     #: ``shift`` or ``ticket``: the rotation's task type (what to call the task).
     task_type: str = ""
+    # assign only: the users added who are not members of the task's rotation.
+    non_members: list[str] = msgspec.field(default_factory=list)
 
 
 class TaskTransitionRequest(_Msg, kw_only=True):

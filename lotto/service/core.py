@@ -18,6 +18,7 @@ from lotto.service.forecast import ForecastOps
 from lotto.service.oncall import OnCallOps
 from lotto.service.registry import operation
 from lotto.service.rotations import RotationOps
+from lotto.service.stats import StatsOps
 from lotto.service.tasks import TaskOps
 from lotto.service.users import SkillOps, UserOps
 from lotto.store import Session
@@ -25,7 +26,9 @@ from lotto.store import Session
 __all__ = ["Service"]
 
 
-class Service(RotationOps, TaskOps, UserOps, SkillOps, ForecastOps, CalendarFeedOps, OnCallOps):
+class Service(
+    RotationOps, TaskOps, UserOps, SkillOps, ForecastOps, CalendarFeedOps, OnCallOps, StatsOps
+):
     """Every ``/lotto`` operation over a kvstore and a user directory.
 
     Each method is ``method(req, *, actor_id, now) -> Result`` (see

@@ -9,7 +9,7 @@ from lotto.errors import BadSkillError, BadTimeError, InputError, NotFoundError
 from lotto.model import keys
 from lotto.model.availability import REASON_PERSONAL, Event, add_events, clear_personal
 from lotto.model.notice import MUTE_WORDS
-from lotto.model.rotation import Rotation
+from lotto.model.rotation import Rotation, record_joined, record_left
 from lotto.model.skill import ANY, LEVEL_SYMBOLS, parse_skill
 from lotto.model.user import (
     START_FAIR,
@@ -225,6 +225,8 @@ class UserOps(Ops):
             starts = _place(s, rotation, [users[u] for u in changed], req.starting, now)
             rotation.mattermost_user_ids.extend(changed)
             for uid in changed:
+                record_joined(rotation, uid, now)  # for the fairness report
+            for uid in changed:
                 if starts[uid] in (START_STARTING, START_MEDIAN):
                     s.save_user(users[uid])
             # One welcome per join: a user new to Solar Lottery gets the rotation's
@@ -278,6 +280,8 @@ class UserOps(Ops):
             rotation.mattermost_user_ids = [
                 u for u in rotation.mattermost_user_ids if u not in removed
             ]
+            for uid in removed:
+                record_left(rotation, uid, now)  # for the fairness report
             s.save_rotation(rotation)
             users = {uid: user for uid in removed if (user := s.user(uid)) is not None}
             open_tasks = s.open_tasks(rotation).tasks

@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -196,11 +197,14 @@ def test_json_output_stays_plain_json_when_the_command_sends_dms(capsys):
 
 def test_process_state_persists_in_redis_and_env_defaults(redis_url):
     env = {"LOTTO_STORE": redis_url, "LOTTO_USER": "boss", "LOTTO_TZ": "America/Los_Angeles"}
-    made = _lotto("rotation", "new", "ICE", "--beginning", "2020-03-05T09:00", env=env)
+    # Its own name: other tests share this Redis and its default plugin id, and a
+    # name an active rotation holds is refused.
+    name = "PERSIST" + uuid.uuid4().hex[:6].upper()
+    made = _lotto("rotation", "new", name, "--beginning", "2020-03-05T09:00", env=env)
     assert made.returncode == 0, made.stderr
-    joined = _lotto("user", "join", "ICE", "@ann", env=env)
+    joined = _lotto("user", "join", name, "@ann", env=env)
     assert "@boss added you" in joined.stdout
-    shown = _lotto("rotation", "show", "ICE", env=env)
+    shown = _lotto("rotation", "show", name, env=env)
     # In the reader's zone (LOTTO_TZ), named (issue 8).
     assert shown.returncode == 0 and "from Thu 5 Mar 2020 09:00 PST" in shown.stdout
     assert "@ann" in shown.stdout

@@ -11,6 +11,8 @@ say and call the functions re-exported here; each submodule renders one area:
 - :mod:`.autopilot`: autopilot reports; :mod:`.notices`: direct messages;
 - :mod:`.forecast`, :mod:`.calendar`: forecasts and calendar feeds;
 - :mod:`.oncall`: owners, channel, ``rotation now`` and ``user shifts``;
+- :mod:`.compact`: the shortened ``rotation show`` and ``user show``;
+- :mod:`.stats`: the fairness report; :mod:`.names`: notes about names;
 - :mod:`.help`: the help of the command tree.
 
 Every reply shows times in the reader's zone (the acting user's: their profile's
@@ -28,8 +30,16 @@ from lotto.commands.render.autopilot import (
     autopilot_report,
 )
 from lotto.commands.render.calendar import calendar_text, feed_choices, subscription_text
+from lotto.commands.render.compact import (
+    MEMBERS_LISTED,
+    PAST_SHIFTS_LISTED,
+    TASKS_LISTED,
+    rotation_overview,
+    users_show,
+)
 from lotto.commands.render.forecast import forecast_text, percent
 from lotto.commands.render.help import help_text
+from lotto.commands.render.names import non_member_note, suffixed_id_note
 from lotto.commands.render.notices import notice_text
 from lotto.commands.render.oncall import channel_changed, now_text, owners_changed, shifts_text
 from lotto.commands.render.records import (
@@ -66,6 +76,7 @@ from lotto.commands.render.replies import (
     task_transitioned,
     task_unassigned,
 )
+from lotto.commands.render.stats import stats_text
 from lotto.commands.render.users import (
     user_disqualified,
     user_joined,
@@ -128,6 +139,14 @@ __all__ = [
     "autopilot_all_text",
     "notice_text",
     "forecast_text",
+    "stats_text",
+    "rotation_overview",
+    "MEMBERS_LISTED",
+    "TASKS_LISTED",
+    "PAST_SHIFTS_LISTED",
+    "users_show",
+    "suffixed_id_note",
+    "non_member_note",
     "percent",
     "calendar_text",
     "subscription_text",
