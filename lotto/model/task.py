@@ -81,6 +81,8 @@ class Task(Record):
     description: str = ""
     autopilot_reminded_start: bool = False
     autopilot_reminded_finish: bool = False
+    # Alerts already sent about this task (see ``lotto.service.alerts``), so each goes once.
+    alerts_sent: list[str] = msgspec.field(default_factory=list)
 
 
 def task_interval(task: Task) -> tuple[datetime, datetime] | None:
