@@ -26,6 +26,12 @@ __all__ = ["Notice", "NOTICE_KINDS"]
 #   unassigned     user removed from a non-pending task (task)
 #   scheduled / started / finished   the user's task transitioned (task)
 #   remind_start / remind_finish     autopilot reminder (task, start/finish)
+#   offer          from_user_id offers their place on the task (offer_id, note); to a member
+#                  who could take it, or a post in the rotation's channel
+#   offer_taken    user_id took from_user_id's place (to the offerer, and in the channel)
+#   took           to the taker: they now have from_user_id's place
+#   time_off       to owners and the channel: from_user_id marked time off over the task;
+#                  outcome says what was done (released / offered / started)
 NOTICE_KINDS = (
     "welcome_new",
     "welcome",
@@ -38,6 +44,10 @@ NOTICE_KINDS = (
     "finished",
     "remind_start",
     "remind_finish",
+    "offer",
+    "offer_taken",
+    "took",
+    "time_off",
 )
 
 
@@ -62,3 +72,9 @@ class Notice(msgspec.Struct, kw_only=True):
     #: id, and its name as people know it (``~name``) for showing where it went.
     channel_id: str = ""
     channel_name: str = ""
+    #: Trading shifts: whose place (``from_user_id``), which offer, its note, and for
+    #: ``time_off`` what was done about the task (``released``, ``offered``, ``started``).
+    from_user_id: str = ""
+    offer_id: str = ""
+    note: str = ""
+    outcome: str = ""

@@ -15,6 +15,7 @@ from lotto.service.autopilot import run_autopilot
 from lotto.service.calendar_feed import CalendarFeedOps
 from lotto.service.common import resolve_rotation, run
 from lotto.service.forecast import ForecastOps
+from lotto.service.offers import OfferOps
 from lotto.service.registry import operation
 from lotto.service.rotations import RotationOps
 from lotto.service.tasks import TaskOps
@@ -24,7 +25,7 @@ from lotto.store import Session
 __all__ = ["Service"]
 
 
-class Service(RotationOps, TaskOps, UserOps, SkillOps, ForecastOps, CalendarFeedOps):
+class Service(RotationOps, TaskOps, OfferOps, UserOps, SkillOps, ForecastOps, CalendarFeedOps):
     """Every ``/lotto`` operation over a kvstore and a user directory.
 
     Each method is ``method(req, *, actor_id, now) -> Result`` (see

@@ -208,6 +208,8 @@ def unassign(
         )
     notices: list[Notice] = []
     interval = task_interval(task)
+    # Whoever leaves a task leaves its offers too: there is no place left to offer.
+    task.offers = [o for o in task.offers if o.user_id not in user_ids]
     for uid in user_ids:
         task.mattermost_user_ids.remove(uid)
         user = users[uid]

@@ -28,6 +28,7 @@ from lotto.commands.render.calendar import calendar_text, feed_choices, subscrip
 from lotto.commands.render.forecast import forecast_text, percent
 from lotto.commands.render.help import help_text
 from lotto.commands.render.notices import notice_text
+from lotto.commands.render.offers import task_offered, task_taken, time_off_lines
 from lotto.commands.render.records import (
     Mention,
     auto_assigned,
@@ -35,6 +36,7 @@ from lotto.commands.render.records import (
     fmt_duration,
     fmt_needs,
     fmt_time,
+    offers_text,
     rotation_details,
     rotation_settings,
     skills_text,
@@ -79,6 +81,7 @@ __all__ = [
     "event_reason",
     "task_summary",
     "task_details",
+    "offers_text",
     "rotation_settings",
     "rotation_details",
     "user_details",
@@ -91,6 +94,9 @@ __all__ = [
     "task_assigned",
     "task_unassigned",
     "task_transitioned",
+    "task_offered",
+    "task_taken",
+    "time_off_lines",
     "skill_added",
     "skill_deleted",
     "skill_list",

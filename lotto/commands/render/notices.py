@@ -54,5 +54,38 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
             f"###### Reminder: your {task} finishes soon\n{actor} reminds you: {task} "
             f"finishes at {finish} ({zone})."
         ),
+        **_trading_texts(n, mention, actor, task, start, finish, zone),
     }
     return texts.get(n.kind, f"{actor}: {n.kind} {n.task_id or n.rotation_id}".strip())
+
+
+_TIME_OFF = {
+    "released": "they were taken off it (it was pending); the autopilot fills the place again",
+    "offered": "it is scheduled, so their place is now offered (`/lotto task take {tid}`)",
+    "started": "it has already started and was left as it is: find someone to cover",
+}
+
+
+def _trading_texts(
+    n: api.Notice, mention: Mention, actor: str, task: str, start: str, finish: str, zone: str
+) -> dict[str, str]:
+    """Texts of the trading notices (offers, takes) and of the time-off alert."""
+    whose = mention(n.from_user_id) if n.from_user_id else "someone"
+    when = f"from {start} to {finish} ({zone})"
+    note = f"\n> {n.note}" if n.note else ""
+    offer = f"###### {whose} offers their place on {task}\n{task} runs {when}.{note}\n"
+    if n.user_id:
+        offer += f"You could take it: `/lotto task take {n.task_id} {whose}`."
+    else:
+        offer += f"A member who could take it: `/lotto task take {n.task_id} {whose}`."
+    if n.user_id:
+        taken = f"{actor} took your place on {task} ({when}); you are no longer on it."
+    else:
+        taken = f"{actor} took {whose}'s place on {task} ({when})."
+    reason = _TIME_OFF.get(n.outcome, n.outcome).replace("{tid}", n.task_id)
+    return {
+        "offer": offer,
+        "offer_taken": taken,
+        "took": f"You took {whose}'s place on {task}: it runs {when}.",
+        "time_off": f"###### {whose} is away during {task}\n{task} runs {when}; {reason}.",
+    }

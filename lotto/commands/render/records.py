@@ -26,6 +26,7 @@ __all__ = [
     "event_reason",
     "task_summary",
     "task_details",
+    "offers_text",
     "rotation_settings",
     "rotation_details",
     "user_details",
@@ -97,10 +98,29 @@ def task_summary(task: Task, mention: Mention) -> str:
     """One line: id, state, start, duration and users."""
     start, _ = _interval(task)
     users = ", ".join(mention(u) for u in task.mattermost_user_ids) or "nobody"
-    return (
+    text = (
         f"**{task.task_id}** {task.state}, starts {fmt_time(start)} UTC, "
         f"lasts {fmt_duration(task.expected_duration)}, assigned: {users}"
     )
+    if task.offers:
+        text += f"; offered: {', '.join(mention(o.user_id) for o in task.offers)}"
+    return text
+
+
+def offers_text(task: Task, mention: Mention) -> str:
+    """The task's open offers: whose place, since when, to whom, with the note; ``none``."""
+    parts = []
+    for o in task.offers:
+        part = f"{mention(o.user_id)}'s place (since {fmt_time(o.offered_at)} UTC"
+        if o.to_user_id:
+            part += f", to {mention(o.to_user_id)} only"
+        if o.opened_by and o.opened_by != o.user_id:
+            part += f", opened by {mention(o.opened_by)}"
+        part += ")"
+        if o.note:
+            part += f": {o.note}"
+        parts.append(part)
+    return "; ".join(parts) or "none"
 
 
 def task_details(task: Task, users: dict[str, User], mention: Mention) -> str:
@@ -125,6 +145,8 @@ def task_details(task: Task, users: dict[str, User], mention: Mention) -> str:
         f"- Limit: {fmt_needs(task.limit)}",
         f"- Assigned: {assigned or 'nobody'}",
     ]
+    if task.offers:
+        lines.append(f"- Offered: {offers_text(task, mention)} (take it with `task take`)")
     if task.summary:
         lines.append(f"- Summary: {task.summary}")
     return "\n".join(lines)

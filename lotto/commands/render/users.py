@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from lotto import api
+from lotto.commands.render.offers import time_off_lines
 from lotto.commands.render.records import Mention, user_details
 from lotto.model.skill import format_skill_level
 
@@ -112,8 +113,14 @@ def user_unavailable(
             head = "Nothing to clear: no personal unavailability overlaps that time."
     else:
         head = f"Marked unavailable: {', '.join(mention(u) for u in named)}."
+        done = time_off_lines(res.time_off, mention)
+        if done:
+            head += " Tasks in that time: " + "; ".join(done) + "."
+        handled = {(t.user_id, t.task_id) for t in res.time_off}
         notes = [
-            f"{mention(uid)} is assigned to {', '.join(tids)} then" for uid, tids in busy.items()
+            f"{mention(uid)} is assigned to {', '.join(left)} then"
+            for uid, tids in busy.items()
+            if (left := [t for t in tids if (uid, t) not in handled])
         ]
         if notes:
             head += (
