@@ -73,7 +73,9 @@ def _trading_texts(
     whose = mention(n.from_user_id) if n.from_user_id else "someone"
     when = f"from {start} to {finish} ({zone})"
     note = f"\n> {n.note}" if n.note else ""
-    offer = f"###### {whose} offers their place on {task}\n{task} runs {when}.{note}\n"
+    # Who acted, when it was not the person whose place it is (an admin, or the autopilot).
+    for_them = f" ({actor} for them)" if n.actor_id != n.from_user_id or not n.actor_id else ""
+    offer = f"###### {whose} offers their place on {task}{for_them}\n{task} runs {when}.{note}\n"
     if n.user_id:
         offer += f"You could take it: `/lotto task take {n.task_id} {whose}`."
     else:
@@ -86,6 +88,12 @@ def _trading_texts(
     return {
         "offer": offer,
         "offer_taken": taken,
-        "took": f"You took {whose}'s place on {task}: it runs {when}.",
-        "time_off": f"###### {whose} is away during {task}\n{task} runs {when}; {reason}.",
+        "took": (
+            f"You took {whose}'s place on {task}: it runs {when}."
+            if n.actor_id == n.user_id
+            else f"{actor} gave you {whose}'s place on {task}: it runs {when}."
+        ),
+        "time_off": (
+            f"###### {whose} is away during {task}{for_them}\n{task} runs {when}; {reason}."
+        ),
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from lotto import api
 from lotto.commands.render.offers import time_off_lines
@@ -96,17 +96,10 @@ def _membership(
 
 
 def user_unavailable(
-    res: api.UsersResult,
-    named: list[str],
-    mention: Mention,
-    *,
-    cleared: bool,
-    busy: Mapping[str, list[str]],
+    res: api.UsersResult, named: list[str], mention: Mention, *, cleared: bool
 ) -> str:
-    """Who was marked unavailable (or cleared), the tasks they still serve then, their details.
-
-    ``busy`` maps a user id to the tasks that user is assigned to in that time.
-    """
+    """Who was marked unavailable (or cleared), what was done about the tasks they are on
+    then (``res.time_off``), and their details."""
     if cleared:
         head = f"Cleared unavailability of {', '.join(mention(u) for u in res.changed)}."
         if not res.changed:
@@ -116,15 +109,4 @@ def user_unavailable(
         done = time_off_lines(res.time_off, mention)
         if done:
             head += " Tasks in that time: " + "; ".join(done) + "."
-        handled = {(t.user_id, t.task_id) for t in res.time_off}
-        notes = [
-            f"{mention(uid)} is assigned to {', '.join(left)} then"
-            for uid, tids in busy.items()
-            if (left := [t for t in tids if (uid, t) not in handled])
-        ]
-        if notes:
-            head += (
-                " Note: " + "; ".join(notes) + ". Being unavailable does not unassign anyone; use "
-                "`/lotto task unassign` (with `--force` once scheduled) to free them."
-            )
     return users_reply(res, head, mention)
