@@ -109,9 +109,12 @@ class MembershipResult(_Result, kw_only=True):
 
     ``assigned`` (leave only): removed user → ids of the rotation's open tasks they
     are still assigned to (leaving a rotation does not unassign anyone).
+    ``starts`` (join only): added user → where they start in the rotation's
+    queue (``lotto.model.user.START_*``); ``users`` holds their LastServed.
     """
 
     rotation: Rotation
     changed: list[str] = msgspec.field(default_factory=list)
     users: dict[str, User] = msgspec.field(default_factory=dict)
     assigned: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    starts: dict[str, str] = msgspec.field(default_factory=dict)

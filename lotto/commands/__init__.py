@@ -218,6 +218,16 @@ def _run(env: Env, cmd: Command, actor_id: str, rest: list[str], now: datetime |
             "ask one of them. Nothing was changed.",
             user_id=actor.user_id,
         )
+    if env.admin_only and not actor.is_admin:
+        for flag in cmd.flags:
+            if flag.admin_only and parsed.get(flag.name) is not None:
+                raise AccessError(
+                    f"only plugin admins may use `--{flag.name}` with "
+                    f"`/lotto {' '.join(cmd.path)}`; run it without `--{flag.name}`. "
+                    "Nothing was changed.",
+                    user_id=actor.user_id,
+                    flag=flag.name,
+                )
     ctx = Ctx(env=env, actor=actor, zone=zone, now=when, cmd=cmd, parsed=parsed)
     data, text = cmd.run(ctx)
     notices = list(getattr(data, "notices", []) or [])

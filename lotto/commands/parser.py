@@ -53,6 +53,8 @@ class Flag:
     short: str | None = None
     choices: tuple[str, ...] = ()
     value_name: str = ""  # the placeholder when the kind's generic one says too little
+    # Only plugin admins may give it, even on a command anyone may run (e.g. `--starting`).
+    admin_only: bool = False
 
     @property
     def metavar(self) -> str:

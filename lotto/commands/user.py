@@ -66,7 +66,9 @@ def user_show(ctx: Ctx):
             "starting",
             "time",
             "count the users as last served at TIME: "
-            "future gives a grace period, past raises their odds",
+            "future gives a grace period, past raises their odds "
+            "(default: where they were, or mid-queue at the members' median)",
+            admin_only=True,
         ),
     ),
 )
@@ -75,7 +77,7 @@ def user_join(ctx: Ctx):
     ref, users = ctx.rotation_and_users()
     ctx.check_self(users)
     res = ctx.call(api.UserJoinRequest(rotation=ref, user_ids=users, starting=ctx.flag("starting")))
-    return res, render.user_joined(res, users, ctx.username)
+    return res, render.user_joined(res, users, ctx.username, ctx.zone)
 
 
 @command(

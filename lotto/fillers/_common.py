@@ -19,7 +19,6 @@ __all__ = [
     "Tally",
     "insufficient",
     "insufficient_error",
-    "last_served",
 ]
 
 
@@ -53,12 +52,6 @@ def candidates(rotation: Rotation, task: Task, users: Mapping[str, User]) -> lis
 def assigned_users(task: Task, users: Mapping[str, User]) -> list[User]:
     """Records of the users already assigned (a missing record counts as a user with no skills)."""
     return [users.get(uid) or User(mattermost_user_id=uid) for uid in task.mattermost_user_ids]
-
-
-def last_served(user: User, rotation: Rotation, default: int) -> int:
-    """``LastServed`` of ``user`` in ``rotation`` (unix seconds); unset or ≤ 0 gives ``default``."""
-    value = user.last_served.get(rotation.rotation_id, 0)
-    return value if value > 0 else default
 
 
 class Tally:

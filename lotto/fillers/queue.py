@@ -1,12 +1,12 @@
 """The queue filler (docs/design.md §3): longest-waiting first, no randomness.
 
-Candidates are ordered by ``LastServed`` (unset counts as the rotation's
-Beginning), oldest first, ties by user id. Needs are served in a fixed
-order: a need nobody can fill first (so the error names it), then needs that
-also have a Limit, then the other skills, then ``any`` — the same preference
-the lottery's need weights express. Each need takes the first candidate in
-queue order who breaks no Limit; a candidate skipped for a Limit is out of
-this fill, as in the lottery.
+Candidates are ordered by ``LastServed`` (unset counts as the rotation's fair
+start, one cycle before its Beginning), oldest first, ties by user id. Needs are
+served in a fixed order: a need nobody can fill first (so the error names it),
+then needs that also have a Limit, then the other skills, then ``any`` — the
+same preference the lottery's need weights express. Each need takes the first
+candidate in queue order who breaks no Limit; a candidate skipped for a Limit
+is out of this fill, as in the lottery.
 """
 
 from __future__ import annotations
@@ -15,21 +15,20 @@ import random
 from collections.abc import Mapping
 from datetime import datetime
 
-from lotto.fillers._common import Tally, assigned_users, candidates, insufficient, last_served
+from lotto.fillers._common import Tally, assigned_users, candidates, insufficient
 from lotto.model.needs import user_meets
 from lotto.model.rotation import Rotation
 from lotto.model.skill import ANY
 from lotto.model.task import Task
-from lotto.model.user import User
+from lotto.model.user import User, fair_start, last_served_in
 
 __all__ = ["fill", "queue_order"]
 
 
 def queue_order(rotation: Rotation, users: list[User]) -> list[User]:
     """``users`` oldest ``LastServed`` first, ties by id."""
-    beginning = rotation.fill_settings.beginning
-    default = int(beginning.timestamp()) if beginning is not None else 0
-    return sorted(users, key=lambda u: (last_served(u, rotation, default), u.mattermost_user_id))
+    default = fair_start(rotation, 0)
+    return sorted(users, key=lambda u: (last_served_in(u, rotation, default), u.mattermost_user_id))
 
 
 def _next_need(tally: Tally, pools: Mapping[str, list[User]]) -> str:

@@ -1,10 +1,11 @@
 """The solar-lottery filler (docs/design.md §3): weighted random picks, longest-waiting favoured.
 
 A user's weight is ``2 ** ((forTime − lastServed) / D)`` with D the doubling
-period. Weights are kept as base-2 logarithms and shifted by their maximum
-before exponentiating, so users idle for hundreds of periods neither overflow
-nor drown the arithmetic; the resulting probabilities are the same as with
-plain weights.
+period; a member who never served counts at the rotation's fair start
+(``lotto.model.user.fair_start``). Weights are kept as base-2 logarithms and
+shifted by their maximum before exponentiating, so users idle for hundreds of
+periods neither overflow nor drown the arithmetic; the resulting probabilities
+are the same as with plain weights.
 
 A fill is the inner loop of a forecast (thousands per command), so it is
 arranged for speed: need ids are parsed once per fill, candidates are
@@ -29,7 +30,7 @@ from lotto.model.needs import needs_matcher, qualified
 from lotto.model.rotation import Rotation, doubling_period
 from lotto.model.skill import ANY
 from lotto.model.task import Task
-from lotto.model.user import User
+from lotto.model.user import User, fair_start
 
 __all__ = ["fill", "user_log2_weights", "NEGLIGIBLE_WEIGHT", "VERY_LARGE_WEIGHT"]
 
@@ -51,13 +52,13 @@ def user_log2_weights(rotation: Rotation, users: list[User], when: datetime) -> 
 def _log2_weight_list(rotation: Rotation, users: list[User], when: datetime) -> list[float]:
     period = doubling_period(rotation).total_seconds()
     now_ts = when.timestamp()
-    beginning = rotation.fill_settings.beginning
-    # No beginning (never happens for stored rotations) → unset LastServed weighs 1.
-    default = int(beginning.timestamp()) if beginning is not None else int(now_ts)
+    # Never served: one cycle before the beginning (the fair start, a deliberate
+    # change from the original, which counted the beginning itself).
+    default = fair_start(rotation, now_ts)
     rid = rotation.rotation_id
     weights = []
     for user in users:
-        served = user.last_served.get(rid, 0)  # as _common.last_served, inlined: hot
+        served = user.last_served.get(rid, 0)  # as user.last_served_in, inlined: hot
         if served <= 0:
             served = default
         # Not due yet (e.g. joined with a future start): picked only if nobody else is left.

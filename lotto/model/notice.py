@@ -72,6 +72,10 @@ class Notice(msgspec.Struct, kw_only=True):
     #: id, and its name as people know it (``~name``) for showing where it went.
     channel_id: str = ""
     channel_name: str = ""
+    #: welcome: where the user starts in the rotation's queue (``lotto.model.user.START_*``)
+    #: and the LastServed that puts them there (None: unset, the fair start).
+    start_rule: str = ""
+    last_served: datetime | None = None
     #: Trading shifts: whose place (``from_user_id``), which offer, its note, and for
     #: ``time_off`` what was done about the task (``released``, ``offered``, ``started``).
     from_user_id: str = ""

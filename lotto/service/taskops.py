@@ -31,7 +31,7 @@ from lotto.model.task import (
     task_interval,
 )
 from lotto.model.task import transition as model_transition
-from lotto.model.user import User, mark_served, unmark_task
+from lotto.model.user import User, assign_served, mark_served, unassign_served
 from lotto.service.common import notice
 from lotto.store import Session
 
@@ -127,8 +127,9 @@ def make_ticket(session: Session, rotation: Rotation, summary: str, now: datetim
 # ----------------------------------------------------------------------------- assignment
 
 
-def _serve(session: Session, task: Task, user: User) -> None:
-    mark_served(user, task)
+def _serve(session: Session, task: Task, user: User, *, assigned: bool = False) -> None:
+    # A new assignment also records the credit an unassignment gives back.
+    (assign_served if assigned else mark_served)(user, task)
     session.save_user(user)
 
 
@@ -163,7 +164,7 @@ def assign(
         assigned.append(candidate)
         added.append(uid)
     for uid in added:
-        _serve(session, task, users[uid])
+        _serve(session, task, users[uid], assigned=True)
     notices: list[Notice] = []
     if added and task.state != STATE_PENDING:
         interval = task_interval(task)
@@ -196,7 +197,10 @@ def unassign(
     force: bool,
     actor_id: str,
 ) -> tuple[list[str], list[Notice]]:
-    """Unassign users and remove their events for the task. Returns (removed, notices)."""
+    """Unassign users, remove their events for the task and give back their LastServed.
+
+    Returns (removed, notices).
+    """
     check_assignable(task, force=force, verb="unassign from")
     missing = [u for u in user_ids if u not in task.mattermost_user_ids]
     if missing:
@@ -213,7 +217,7 @@ def unassign(
     for uid in user_ids:
         task.mattermost_user_ids.remove(uid)
         user = users[uid]
-        unmark_task(user, task.task_id)
+        unassign_served(user, task)  # LastServed back to before the assignment
         session.save_user(user)
         if task.state != STATE_PENDING:
             notices.append(notice("unassigned", uid, actor_id, task=task, interval=interval))
@@ -244,7 +248,7 @@ def fill(
     for uid in added:
         task.mattermost_user_ids.append(uid)
     for uid in added:
-        _serve(session, task, users[uid])
+        _serve(session, task, users[uid], assigned=True)
     session.save_task(task)
     sync_open(session, rotation, task)
     return added

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from lotto import api
 from lotto.errors import BadSkillError, BadTimeError, NotFoundError
@@ -15,7 +15,16 @@ from lotto.model.availability import (
     clear_personal,
     overlapping,
 )
+from lotto.model.rotation import Rotation
 from lotto.model.skill import ANY, LEVEL_SYMBOLS, parse_skill
+from lotto.model.user import (
+    START_FAIR,
+    START_KEPT,
+    START_MEDIAN,
+    START_STARTING,
+    User,
+    joining_last_served,
+)
 from lotto.service import taskops
 from lotto.service.common import check_users, notice, resolve_rotation, run
 from lotto.service.offering import time_off
@@ -186,8 +195,16 @@ class UserOps(Ops):
     def user_join(
         self, req: api.UserJoinRequest, *, actor_id: str, now: datetime
     ) -> api.MembershipResult:
-        """Add users to a rotation; ``starting`` sets their LastServed there (all listed users).
-        Round trips: batch 1 = rotation resolution + the users; commit."""
+        """Add users to a rotation; ``starts`` says where each starts in its queue.
+
+        ``starting`` sets the LastServed there of every user it adds. Without
+        it a user keeps the LastServed they had there (leaving keeps it); one
+        who never served there starts mid-queue, at the median of the current
+        members, once any of them has served (before that, the fair start
+        applies to everyone alike). Round trips: batch 1 = rotation resolution
+        + the users; batch 2 = the current members (only when someone may start
+        at the median); commit.
+        """
         ids = check_users(self.directory, req.user_ids)
 
         def fn(s: Session) -> api.MembershipResult:
@@ -196,19 +213,28 @@ class UserOps(Ops):
             users = taskops.users_of(s, ids, actor_id, notices)
             rid = rotation.rotation_id
             changed = [u for u in ids if u not in rotation.mattermost_user_ids]
-            rotation.mattermost_user_ids.extend(changed)
             # Like the original, members already in the rotation are left as they
             # are: --starting applies to the users it adds.
+            starts = _place(s, rotation, [users[u] for u in changed], req.starting, now)
+            rotation.mattermost_user_ids.extend(changed)
             for uid in changed:
-                if req.starting is not None:
-                    users[uid].last_served[rid] = int(req.starting.timestamp())
+                if starts[uid] in (START_STARTING, START_MEDIAN):
                     s.save_user(users[uid])
-            for uid in changed:
-                notices.append(notice("welcome", uid, actor_id, rotation_id=rid))
+                served = users[uid].last_served.get(rid, 0)
+                notices.append(
+                    notice(
+                        "welcome",
+                        uid,
+                        actor_id,
+                        rotation_id=rid,
+                        start_rule=starts[uid],
+                        last_served=_utc(served) if served > 0 else None,
+                    )
+                )
             if changed:
                 s.save_rotation(rotation)
             return api.MembershipResult(
-                rotation=rotation, changed=changed, users=users, notices=notices
+                rotation=rotation, changed=changed, users=users, notices=notices, starts=starts
             )
 
         return run(self.kv, fn, self.stats)
@@ -219,10 +245,11 @@ class UserOps(Ops):
     ) -> api.MembershipResult:
         """Remove users from a rotation; users not in it are skipped (as in the original).
 
-        A removed user's LastServed there is forgotten (as in the original: a
-        returning user starts afresh). Their assignments to the rotation's open
-        tasks stay (a scheduled or started shift must not silently lose people);
-        the result lists them so the command can say how to unassign.
+        A removed user's LastServed there is kept (unlike the original, where a
+        returning user started afresh, at the front of the queue). Their
+        assignments to the rotation's open tasks stay (a scheduled or started
+        shift must not silently lose people); the result lists them so the
+        command can say how to unassign.
         Round trips: batch 1 = rotation resolution (with its open-tasks record) + the users; commit.
         """
         ids = check_users(self.directory, req.user_ids)
@@ -237,14 +264,7 @@ class UserOps(Ops):
                 u for u in rotation.mattermost_user_ids if u not in removed
             ]
             s.save_rotation(rotation)
-            users = {}
-            for uid in removed:
-                user = s.user(uid)
-                if user is None:
-                    continue
-                users[uid] = user
-                if user.last_served.pop(rid, None) is not None:
-                    s.save_user(user)
+            users = {uid: user for uid in removed if (user := s.user(uid)) is not None}
             open_tasks = s.open_tasks(rotation).tasks
             assigned = {
                 u: tids for u in removed if (tids := [t for t, us in open_tasks.items() if u in us])
@@ -255,6 +275,46 @@ class UserOps(Ops):
             )
 
         return run(self.kv, fn, self.stats)
+
+
+def _utc(ts: int) -> datetime:
+    return datetime.fromtimestamp(ts, tz=UTC)
+
+
+def _place(
+    s: Session, rotation: Rotation, joining: list[User], starting: datetime | None, now: datetime
+) -> dict[str, str]:
+    """Set where each joining user starts in the queue (in place); their START_* rules by id.
+
+    Reads the current members' records (one batch) only when someone joins
+    without --starting and without a LastServed there.
+    """
+    rid = rotation.rotation_id
+    if starting is not None:
+        for user in joining:
+            user.last_served[rid] = int(starting.timestamp())
+        return dict.fromkeys((u.mattermost_user_id for u in joining), START_STARTING)
+    starts = {}
+    fresh = []
+    for user in joining:
+        if user.last_served.get(rid, 0) > 0:
+            starts[user.mattermost_user_id] = START_KEPT
+        else:
+            fresh.append(user)
+    if not fresh:
+        return starts
+    members = list(dict.fromkeys(rotation.mattermost_user_ids))
+    s.prefetch(keys.user(u) for u in members)  # batch 2
+    median = joining_last_served(
+        rotation, [u for m in members if (u := s.user(m)) is not None], now.timestamp()
+    )
+    for user in fresh:
+        if median is None:
+            starts[user.mattermost_user_id] = START_FAIR
+        else:
+            user.last_served[rid] = median
+            starts[user.mattermost_user_id] = START_MEDIAN
+    return {u.mattermost_user_id: starts[u.mattermost_user_id] for u in joining}
 
 
 class SkillOps(Ops):

@@ -112,7 +112,10 @@ def test_join_and_leave(svc, kv):
         api.UserJoinRequest(rotation=ref("R"), user_ids=["b", "c"]), actor_id=ACTOR, now=NOW
     )
     assert again.changed == ["c"] and [n.kind for n in again.notices] == ["welcome_new", "welcome"]
-    assert "R" not in user(kv, "c").last_served  # no --starting: counts as the rotation's beginning
+    # No --starting, members have served: mid-queue, at their median (issue 8; the original
+    # left it unset, the rotation's beginning).
+    assert user(kv, "c").last_served == {"R": int(utc(2020, 2, 1).timestamp())}
+    assert again.starts == {"c": "median"}
     left = svc.user_leave(
         api.UserLeaveRequest(rotation=ref("R"), user_ids=["a"]), actor_id=ACTOR, now=NOW
     )
@@ -134,7 +137,7 @@ def test_join_starting_applies_only_to_users_it_adds(svc, kv):
     assert user(kv, "b").last_served == {"R": int(utc(2020, 5, 1).timestamp())}
 
 
-def test_leave_skips_non_members_forgets_last_served_and_reports_open_assignments(svc, kv):
+def test_leave_skips_non_members_keeps_last_served_and_reports_open_assignments(svc, kv):
     svc.user_join(
         api.UserJoinRequest(rotation=ref("R"), user_ids=["a", "b"], starting=utc(2020, 1, 1)),
         actor_id=ACTOR,
@@ -150,7 +153,8 @@ def test_leave_skips_non_members_forgets_last_served_and_reports_open_assignment
     assert res.changed == ["a"] and res.rotation.mattermost_user_ids == ["b"]
     assert res.assigned == {"a": ["R#0"]}
     assert [(n.kind, n.user_id) for n in res.notices] == [("left", "a")]
-    assert "R" not in user(kv, "a").last_served and "R" in user(kv, "b").last_served
+    # Leaving keeps LastServed (issue 8; the original forgot it).
+    assert "R" in user(kv, "a").last_served and "R" in user(kv, "b").last_served
     task = svc.task_show(api.TaskShowRequest(task_id="R#0"), actor_id=ACTOR, now=NOW).task
     assert task.mattermost_user_ids == ["a"]  # leaving does not unassign
     before = dump(kv)

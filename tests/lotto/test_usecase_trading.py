@@ -70,6 +70,7 @@ def test_offer_tells_who_could_take_it_and_take_swaps_in_one_go(kv):
     bob = admin.run("user show @bob", now=NOW).data.users[0]
     cat = admin.run("user show @cat", now=NOW).data.users[0]
     assert [e.task_id for e in bob.calendar] == []
+    assert "ICE" not in bob.last_served  # his credit back: as before he was assigned
     assert [e.task_id for e in cat.calendar] == ["ICE#1"]
     assert cat.last_served["ICE"] == int(datetime(2020, 3, 19, tzinfo=UTC).timestamp())
     assert "@cat took your place on **ICE#1**" in _dms(members, "bob")[0]
@@ -182,6 +183,8 @@ def test_time_off_over_a_pending_task_releases_it_and_the_autopilot_fills_it_aga
         out.text
     )
     assert admin.run("task show ICE#1", now=NOW).data.task.mattermost_user_ids == []
+    bob = admin.run("user show @bob", now=NOW).data.users[0]
+    assert "ICE" not in bob.last_served and [e.reason for e in bob.calendar] == ["personal"]
     admin.run("rotation autopilot ICE", now=datetime(2020, 3, 9, tzinfo=UTC))
     task = admin.run("task show ICE#1", now=NOW).data.task
     assert task.state == "scheduled"

@@ -20,7 +20,8 @@ def help_text(node: Group | Command) -> str:
         lines += ["", "Flags:"]
         for flag in node.all_flags:
             short = f"-{flag.short}, " if flag.short else ""
-            lines.append(f"- `{short}{flag.usage()}`: {flag.help}")
+            admins = " (plugin admins only)" if flag.admin_only else ""
+            lines.append(f"- `{short}{flag.usage()}`: {flag.help}{admins}")
         who = {PUBLIC: "anyone", SELF: "anyone for themselves; plugin admins for others"}.get(
             node.access, "plugin admins only"
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lotto import api
 from lotto.commands.render.records import Mention, fmt_time
+from lotto.model.user import START_KEPT, START_MEDIAN
 
 __all__ = ["notice_text"]
 
@@ -27,6 +28,7 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
         "welcome": (
             f"#### Welcome to rotation {rot}!\n"
             + (f"You joined {rot}." if by_self else f"{actor} added you to {rot}.")
+            + _queue_place(n, zone)
             + f" Use `/lotto rotation show {n.rotation_id}` to see its settings and tasks."
         ),
         "left": (
@@ -57,6 +59,16 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
         **_trading_texts(n, mention, actor, task, start, finish, zone),
     }
     return texts.get(n.kind, f"{actor}: {n.kind} {n.task_id or n.rotation_id}".strip())
+
+
+def _queue_place(n: api.Notice, zone: str) -> str:
+    """Where a welcomed member starts in the queue, when it is not the fair start."""
+    when = f"{fmt_time(n.last_served, zone)} ({zone})"
+    if n.start_rule == START_MEDIAN and n.last_served is not None:
+        return f" You start mid-queue: counted as last served {when}, the median of the members."
+    if n.start_rule == START_KEPT and n.last_served is not None:
+        return f" You keep your place in the queue: last served {when}."
+    return ""
 
 
 _TIME_OFF = {

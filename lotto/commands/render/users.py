@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from lotto import api
 from lotto.commands.render.offers import time_off_lines
-from lotto.commands.render.records import Mention, user_details
+from lotto.commands.render.records import Mention, fmt_time, user_details
 from lotto.model.skill import format_skill_level
+from lotto.model.user import START_KEPT, START_MEDIAN, User
 
 __all__ = [
     "users_reply",
@@ -65,9 +67,29 @@ def _skills_head(
     return text
 
 
-def user_joined(res: api.MembershipResult, named: list[str], mention: Mention) -> str:
-    """Who was added to the rotation, who already was in it, and what they are assigned to."""
-    return _membership(res, named, "Added", "to", "already in", mention)
+def user_joined(
+    res: api.MembershipResult, named: list[str], mention: Mention, zone: str = "UTC"
+) -> str:
+    """Who was added to the rotation, who already was in it, and where the added start."""
+    text = _membership(res, named, "Added", "to", "already in", mention)
+    rid = res.rotation.rotation_id
+    mid = [u for u in res.changed if res.starts.get(u) == START_MEDIAN]
+    if mid:
+        when = _served(res.users[mid[0]], rid, zone)
+        text += (
+            f" {', '.join(mention(u) for u in mid)} "
+            f"{'starts' if len(mid) == 1 else 'start'} mid-queue: counted as last served "
+            f"{when}, the median of the members."
+        )
+    for uid in res.changed:
+        if res.starts.get(uid) == START_KEPT:
+            when = _served(res.users[uid], rid, zone)
+            text += f" {mention(uid)} keeps their place: last served {when}."
+    return text
+
+
+def _served(user: User, rid: str, zone: str) -> str:
+    return f"{fmt_time(datetime.fromtimestamp(user.last_served[rid], tz=UTC), zone)} ({zone})"
 
 
 def user_left(res: api.MembershipResult, named: list[str], mention: Mention) -> str:
