@@ -228,3 +228,15 @@ def test_time_off_over_a_started_task_leaves_it_and_alerts(kv):
     assert task.mattermost_user_ids == ["bob"] and task.offers == []
     (post,) = [t for c, t in members.poster.posts if c == "chan-ice"]
     assert "has already started" in post
+
+
+def test_offer_take_and_time_off_stay_within_the_round_trip_budget(kv):
+    admin, members = _setup(kv)
+    stats = members.env.service.stats
+    members.run("task offer ICE#1", actor="bob", now=NOW)
+    assert stats.round_trips <= 3
+    members.run("task take ICE#1", actor="ann", now=NOW)
+    assert stats.round_trips <= 3
+    members.run("user unavailable --start 2020-03-11 --finish 2020-03-14", actor="ann", now=NOW)
+    assert stats.round_trips <= 3  # users; the task, its rotation and members; commit
+    assert admin.run("task show ICE#1", now=NOW).data.task.offers[0].user_id == "ann"
