@@ -200,14 +200,10 @@ def task_offer(ctx: Ctx):
 )
 def task_take(ctx: Ctx):
     """Take an offered place."""
-    task_id, users = (
-        ctx.task_and_users(default_actor=False)
-        if len(ctx.parsed.args) > 1
-        else (
-            ctx.one_arg("a task id (like `ICE#3`)"),
-            [],
-        )
-    )
+    if len(ctx.parsed.args) > 1:
+        task_id, users = ctx.task_and_users(default_actor=False)
+    else:
+        task_id, users = ctx.one_arg("a task id (like `ICE#3`)"), []
     if len(users) > 1:
         raise InputError("name at most one `@user` whose offered place to take.")
     res = ctx.call(api.TaskTakeRequest(task_id=task_id, from_user_id=users[0] if users else ""))

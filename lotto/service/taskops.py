@@ -268,6 +268,8 @@ def transition(
     prev = task.state
     if not model_transition(task, to, now):
         return prev, []
+    if to in (STATE_STARTED, STATE_FINISHED):
+        task.offers = []  # a started task's places can no longer be traded
     interval = task_interval(task)
     notices: list[Notice] = []
     for uid in task.mattermost_user_ids:

@@ -240,3 +240,15 @@ def test_offer_take_and_time_off_stay_within_the_round_trip_budget(kv):
     members.run("user unavailable --start 2020-03-11 --finish 2020-03-14", actor="ann", now=NOW)
     assert stats.round_trips <= 3  # users; the task, its rotation and members; commit
     assert admin.run("task show ICE#1", now=NOW).data.task.offers[0].user_id == "ann"
+
+
+def test_an_offer_ends_when_its_task_starts(kv):
+    admin, members = _setup(kv)
+    members.run("task offer ICE#1", actor="bob", now=NOW)
+    admin.run("task start ICE#1", now=datetime(2020, 3, 12, tzinfo=UTC))
+    assert admin.run("task show ICE#1", now=NOW).data.task.offers == []
+    out = members.try_("task take ICE#1", actor="ann", now=NOW)
+    assert_clean_error(out)
+    assert "ICE#1 is started: its places can no longer be taken" in out.text
+    out = members.try_("task offer ICE#1", actor="bob", now=NOW)
+    assert "only places on pending or scheduled tasks can be offered" in out.text
