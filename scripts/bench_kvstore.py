@@ -56,7 +56,8 @@ def bench(url: str, *, units: int, records: int, threads: int, shared: bool) -> 
         for _ in range(units):
             box: list[kvstore.UnitOfWork] = []
 
-            def tracked(uow: kvstore.UnitOfWork) -> int:
+            # box is bound now: the unit runs within this iteration.
+            def tracked(uow: kvstore.UnitOfWork, box: list[kvstore.UnitOfWork] = box) -> int:
                 box.append(uow)
                 return unit(uow)
 
@@ -102,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     urls = [f"memory://bench-{uuid.uuid4().hex}", *args.urls]
     print(
-        f"{args.threads} threads x {args.units} units, {args.records} records each, shared={args.shared}"
+        f"{args.threads} threads x {args.units} units, {args.records} records each, "
+        f"shared={args.shared}"
     )
     for url in urls:
         r = bench(

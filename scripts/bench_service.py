@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Time the service on memory:// (or --store URL): fill and autopilot a rotation of 30 users × 100 tasks.
+"""Time the service on memory:// (or --store URL): fill and autopilot a rotation of
+30 users × 100 tasks.
 
 Not run by the tests. Prints seconds and Redis round trips per operation, e.g.
 
-    .venv/bin/python scripts/bench_service.py [--store redis://127.0.0.1:6379/0] [--users 30] [--tasks 100]
+    .venv/bin/python scripts/bench_service.py [--store redis://127.0.0.1:6379/0] \
+        [--users 30] [--tasks 100]
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Write tests/lotto/data/filler_golden.json: the fillers' picks for the golden scenarios.
+"""Write tests/lotto/fillers/data/filler_golden.json: the fillers' picks for the golden scenarios.
 
-The scenarios live in ``tests/lotto/test_fillers_golden.py``; this records what the
+The scenarios live in ``tests/lotto/fillers/test_golden.py``; this records what the
 current fillers pick for them. Run it only when the picks are meant to change (a
 deliberate change of the lottery), never to make a failing optimisation pass:
 
@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.lotto.test_fillers_golden import GOLDEN_PATH, compute_golden  # noqa: E402
+from tests.lotto.fillers.test_golden import GOLDEN_PATH, compute_golden  # noqa: E402
 
 
 def main() -> int:

@@ -13,7 +13,7 @@ numbered, each open Require need keeps a pool of candidate numbers whose
 draw weights are updated as people leave, and a Limit is checked against
 the set of needs already full. The draws themselves — how many, in what
 order, over which members with which float weights — are exactly those of
-the plain algorithm of docs/design.md §3 step 6; ``tests/lotto/test_fillers_golden.py``
+the plain algorithm of docs/design.md §3 step 6; ``tests/lotto/fillers/test_golden.py``
 pins them.
 """
 

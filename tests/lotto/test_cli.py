@@ -1,4 +1,5 @@
-"""The ``lotto`` command-line program: ``main()`` in-process and ``python -m lotto`` as a process."""
+"""The ``lotto`` command-line program: ``main()`` in-process and ``python -m lotto``
+as a process."""
 
 from __future__ import annotations
 

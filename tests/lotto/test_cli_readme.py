@@ -38,7 +38,7 @@ def _worked_example() -> tuple[dict[str, str], list[str]]:
 
 
 def _replies(out: str) -> list[tuple[str, list[str]]]:
-    """``--file`` output as (command, reply lines), leaving out the DMs (and their indented lines)."""
+    """``--file`` output as (command, reply lines), leaving out the DMs and their indented lines."""
     sections: list[tuple[str, list[str]]] = []
     in_dm = False
     for line in out.splitlines():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -10,47 +9,12 @@ import pytest
 from lotto.ical import escape_text, fold_line, format_utc, render_calendar
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
+from tests.lotto.helpers import parse, unescape, unfold
 
 NOW = datetime(2020, 3, 10, 8, 30, tzinfo=UTC)
 T0 = datetime(2020, 3, 5, 17, tzinfo=UTC)
 WEEK = timedelta(days=7)
 DOMAIN = "com.mattermost.solar-lottery"
-
-
-def unfold(text: str) -> list[str]:
-    """The content lines of an iCalendar text (CRLF checked, folds joined)."""
-    assert text.endswith("\r\n")
-    assert "\n" not in text.replace("\r\n", ""), "a bare LF"
-    assert "\r" not in text.replace("\r\n", ""), "a bare CR"
-    return text[:-2].replace("\r\n ", "").split("\r\n")
-
-
-def unescape(value: str) -> str:
-    """Undo RFC 5545 TEXT escaping."""
-    return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)
-
-
-def parse(text: str) -> list[dict[str, str]]:
-    """The VEVENTs of a VCALENDAR as {property: raw value}; checks the calendar's frame."""
-    lines = unfold(text)
-    assert lines[0] == "BEGIN:VCALENDAR" and lines[-1] == "END:VCALENDAR"
-    assert "VERSION:2.0" in lines and any(ln.startswith("PRODID:") for ln in lines)
-    events: list[dict[str, str]] = []
-    current: dict[str, str] | None = None
-    for line in lines[1:-1]:
-        name, _, value = line.partition(":")
-        if line == "BEGIN:VEVENT":
-            assert current is None
-            current = {}
-        elif line == "END:VEVENT":
-            assert current is not None
-            events.append(current)
-            current = None
-        elif current is not None:
-            assert name not in current, f"{name} twice in one event"
-            current[name] = value
-    assert current is None
-    return events
 
 
 def _rotation() -> Rotation:

@@ -12,8 +12,8 @@ import pytest
 import kvstore
 from lotto import api
 from lotto.errors import BadSkillError, InputError, StoreError
-from tests.lotto.test_cmd_support import Script, assert_clean_error
-from tests.lotto.test_service_support import ACTOR, NOW, make_service
+from tests.lotto.commands.helpers import Script, assert_clean_error
+from tests.lotto.service.helpers import ACTOR, NOW, make_service
 
 
 def test_an_unreachable_store_is_a_store_error_at_the_service_boundary(plugin_id):

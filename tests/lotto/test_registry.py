@@ -19,7 +19,7 @@ from lotto import api
 from lotto.commands import tree
 from lotto.errors import BadTimeError
 from lotto.service import Service, registry
-from tests.lotto.test_service_support import ACTOR, NOW, make_service
+from tests.lotto.service.helpers import ACTOR, NOW, make_service
 
 REQUEST_TYPES = {
     obj

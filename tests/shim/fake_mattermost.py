@@ -6,8 +6,9 @@ their props, and a channel's posts since a time) and ephemeral posts. It can go
 down and come back (:meth:`FakeMattermost.down`/``up``) and carry out a request
 while dropping its answer (``drop_reply_next``). Every request must route to an operation of
 ``mattermost-openapi-v4.yaml`` and carry only declared query parameters and a
-body that validates against it, and every response it sends is validated too; anything else is recorded in
-``violations`` (the fixture fails the test when that list is not empty).
+body that validates against it, and every response it sends is validated too;
+anything else is recorded in ``violations`` (the fixture fails the test when that
+list is not empty).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ class FakeMattermost:
         self._server.server_close()
 
     def down(self) -> None:
-        """Stop answering: new connections are refused and open ones are dropped, until :meth:`up`."""
+        """Stop answering until :meth:`up`: new connections are refused, open ones dropped."""
         self.is_down = True
         self.stop()
 

@@ -81,7 +81,8 @@ class OpenAPI:
         return None
 
     def query_errors(self, op: Operation, query: dict[str, list[str]]) -> list[str]:
-        """Problems with the query string of a request for ``op`` (undeclared or mistyped parameters)."""
+        """Problems with the query string of a request for ``op``: undeclared or mistyped
+        parameters."""
         node = self.doc["paths"][op.template]
         declared = {
             p["name"]: p

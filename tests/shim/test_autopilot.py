@@ -114,7 +114,7 @@ def test_an_ended_shift_is_no_error_but_an_unfillable_due_one_is(stores, caplog)
     # A pending shift that ended unfilled used to fail every tick, forever, and each
     # failure was DMed to the admins; a due shift that can't be filled still is an error.
     from lotto.commands import autopilot_all
-    from tests.lotto.test_cmd_support import Script
+    from tests.lotto.commands.helpers import Script
 
     a, _ = stores
     s = Script(a)

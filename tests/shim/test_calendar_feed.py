@@ -15,7 +15,7 @@ import pytest
 from shim.calendar import feed_url, signature, signature_ok
 from shim.config import load
 from shim.errors import ConfigError
-from tests.lotto.test_ical import parse, unescape
+from tests.lotto.helpers import parse, unescape
 from tests.shim.conftest import ROOT, SECRET
 
 PUBLIC = "https://lotto.example.com/oncall"

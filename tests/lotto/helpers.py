@@ -1,0 +1,65 @@
+"""Helpers shared by the lotto tests (and the shim's): a store dump and an iCalendar reader.
+
+Fixtures live in ``conftest.py``; the command-layer script runner in
+``tests/lotto/commands/helpers.py``, the service helpers in
+``tests/lotto/service/helpers.py``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kvstore import KVStore
+
+__all__ = ["dump", "parse", "unescape", "unfold"]
+
+_PAGE = 1000
+
+
+def dump(kv: KVStore) -> dict[str, bytes | None]:
+    """Every key of the store with its value (for byte-for-byte comparisons)."""
+    keys: list[str] = []
+    page = 0
+    while True:
+        batch = kv.list_keys(page, _PAGE)
+        keys += batch
+        if len(batch) < _PAGE:
+            break
+        page += 1
+    return {key: kv.get(key) for key in sorted(keys)}
+
+
+def unfold(text: str) -> list[str]:
+    """The content lines of an iCalendar text (CRLF checked, folds joined)."""
+    assert text.endswith("\r\n")
+    assert "\n" not in text.replace("\r\n", ""), "a bare LF"
+    assert "\r" not in text.replace("\r\n", ""), "a bare CR"
+    return text[:-2].replace("\r\n ", "").split("\r\n")
+
+
+def unescape(value: str) -> str:
+    """Undo RFC 5545 TEXT escaping."""
+    return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)
+
+
+def parse(text: str) -> list[dict[str, str]]:
+    """The VEVENTs of a VCALENDAR as {property: raw value}; checks the calendar's frame."""
+    lines = unfold(text)
+    assert lines[0] == "BEGIN:VCALENDAR" and lines[-1] == "END:VCALENDAR"
+    assert "VERSION:2.0" in lines and any(ln.startswith("PRODID:") for ln in lines)
+    events: list[dict[str, str]] = []
+    current: dict[str, str] | None = None
+    for line in lines[1:-1]:
+        name, _, value = line.partition(":")
+        if line == "BEGIN:VEVENT":
+            assert current is None
+            current = {}
+        elif line == "END:VEVENT":
+            assert current is not None
+            events.append(current)
+            current = None
+        elif current is not None:
+            assert name not in current, f"{name} twice in one event"
+            current[name] = value
+    assert current is None
+    return events
