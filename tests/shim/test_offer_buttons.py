@@ -19,7 +19,7 @@ from lotto.model.notice import Notice
 from lotto.model.outbox import OutboxMessage
 from shim.actions import BUTTON, PATH, context_for, sign, verify
 from shim.errors import ForbiddenError
-from tests.lotto.test_cmd_support import dump
+from tests.lotto.helpers import dump
 from tests.shim.conftest import ROOT, SECRET, wait_for
 
 PUBLIC = "https://lotto.example.com/oncall"

@@ -10,7 +10,8 @@ import redis
 import kvstore
 from lotto.maintenance.check import check
 from lotto.service.common import run
-from tests.lotto.test_cmd_support import Script, assert_clean_error, dump
+from tests.lotto.commands.helpers import Script, assert_clean_error
+from tests.lotto.helpers import dump
 
 NOW = datetime(2020, 3, 1, tzinfo=UTC)
 SETUP = """
