@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> i
         out("")
         out(
             "Sustaining engineering (SET): monthly from 2019-01-16, 5 people: a lead, webapp, "
-            "server and mobile skills, at most one per team, 300h rest after a shift"
+            "server and mobile skills, at most one per team, 12 days 12 h of rest after a shift"
         )
         for line in SET_SETUP:
             _must(execute(env, actor, line))

@@ -45,6 +45,9 @@ class RotationNewRequest(_Msg, kw_only=True):
 
     ``beginning`` defaults to ``now``; ``time_zone`` to the acting user's zone
     (from the directory); ``period`` is normalised by ``timeutil.parse_period``.
+    ``beginning_wall`` is the wall-clock time the user asked for on the rotation's
+    clock (``timeutil.wall_time``), kept by the shifts when daylight saving skips it
+    on the beginning's day; by default the beginning's own local time.
     """
 
     name: str
@@ -55,6 +58,7 @@ class RotationNewRequest(_Msg, kw_only=True):
     filler_type: str | None = None  # "solar-lottery" | "queue"
     seed: int | None = None
     fuzz: int | None = None
+    beginning_wall: str | None = None
 
 
 class RotationListRequest(_Msg, kw_only=True):

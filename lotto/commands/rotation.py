@@ -36,7 +36,8 @@ def _rotation_reply(res: api.RotationResult, what: str) -> tuple[object, str]:
         Flag(
             "period",
             "period",
-            "daily, weekly (default), biweekly, monthly or a duration like 36h",
+            "daily, weekly (default), biweekly, monthly (all keep the wall-clock time) "
+            "or a fixed length like 36h or 3 days",
             short="p",
         ),
         Flag(
@@ -65,14 +66,18 @@ def _rotation_reply(res: api.RotationResult, what: str) -> tuple[object, str]:
 def rotation_new(ctx: Ctx):
     """Create a rotation."""
     name = ctx.one_arg("a rotation name")  # the service checks the name (one rule)
-    beginning = ctx.flag("beginning")
-    if ctx.has("timezone"):
-        from lotto.model.timeutil import get_zone
+    from lotto.model.timeutil import get_zone, wall_time
 
-        get_zone(ctx.flag("timezone"))
+    beginning, wall = ctx.flag("beginning"), None
+    zone = ctx.flag("timezone") if ctx.has("timezone") else ctx.zone
+    if ctx.has("timezone"):
+        get_zone(zone)
         if beginning is not None:
             # A beginning without a zone is on the clock the rotation follows.
-            beginning = convert_value(_BEGINNING, ctx.parsed.raw["beginning"], ctx.flag("timezone"))
+            beginning = convert_value(_BEGINNING, ctx.parsed.raw["beginning"], zone)
+    if beginning is not None:
+        # Kept as typed, so shifts stay at 02:30 even if daylight saving skips it on day one.
+        wall = wall_time(ctx.parsed.raw["beginning"], zone)
     res = ctx.call(
         api.RotationNewRequest(
             name=name,
@@ -83,6 +88,7 @@ def rotation_new(ctx: Ctx):
             filler_type=ctx.flag("fill-type"),
             seed=ctx.flag("seed"),
             fuzz=ctx.flag("fuzz"),
+            beginning_wall=wall,
         )
     )
     return _rotation_reply(res, "new")

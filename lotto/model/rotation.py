@@ -22,6 +22,7 @@ __all__ = [
     "shift_start_of",
     "shift_duration_of",
     "shift_number_of",
+    "skipped_beginning",
     "doubling_period",
 ]
 
@@ -46,12 +47,17 @@ class FillSettings(Record):
     """How tasks are filled and when shifts begin."""
 
     beginning: StoredTime | None = None
-    # "daily" | "weekly" | "biweekly" | "monthly", or a Go duration such as "36h".
+    # "daily" | "weekly" | "biweekly" | "monthly", or a fixed length in Go's form ("36h0m0s").
     period: str = "weekly"
     seed: int = 0
     fuzz: int = 0
     # IANA zone whose wall clock shift starts follow (added after the original's fields).
     time_zone: str = "UTC"
+    # The wall-clock time of the beginning as asked for on time_zone's clock
+    # ("2021-03-14T02:30"), which shifts of daily…monthly periods keep even when the
+    # beginning itself fell in a daylight-saving gap; "" (older records): the
+    # beginning's own local time.
+    beginning_wall: str = ""
 
 
 class AutopilotSettings(Record):
@@ -103,21 +109,40 @@ def _beginning(rotation: Rotation) -> datetime:
 def shift_start_of(rotation: Rotation, n: int) -> datetime:
     """Start (UTC) of shift ``n`` of ``rotation``, on its zone's wall clock (docs/design.md §2)."""
     fs = rotation.fill_settings
-    return timeutil.shift_start(_beginning(rotation), fs.period, fs.time_zone, n)
+    return timeutil.shift_start(_beginning(rotation), fs.period, fs.time_zone, n, fs.beginning_wall)
 
 
 def shift_duration_of(rotation: Rotation, n: int) -> timedelta:
     """Duration of shift ``n``: the rotation's ``Duration`` if set, else until the next start."""
     fs = rotation.fill_settings
     return timeutil.shift_duration(
-        _beginning(rotation), fs.period, fs.time_zone, n, rotation.task_settings.duration
+        _beginning(rotation),
+        fs.period,
+        fs.time_zone,
+        n,
+        rotation.task_settings.duration,
+        fs.beginning_wall,
     )
 
 
 def shift_number_of(rotation: Rotation, t: datetime) -> int:
     """Number of the period of ``rotation`` containing ``t`` (negative before its beginning)."""
     fs = rotation.fill_settings
-    return timeutil.shift_number_at(_beginning(rotation), fs.period, fs.time_zone, t)
+    return timeutil.shift_number_at(
+        _beginning(rotation), fs.period, fs.time_zone, t, fs.beginning_wall
+    )
+
+
+def skipped_beginning(rotation: Rotation) -> str:
+    """The wall-clock beginning asked for when daylight saving skips it that day, else ``""``.
+
+    The first shift then starts after the gap (RFC 5545: 02:30 → 03:30 EDT); later
+    shifts of a daily…monthly period keep the asked-for time.
+    """
+    fs = rotation.fill_settings
+    if not fs.beginning_wall or timeutil.wall_exists(fs.beginning_wall, fs.time_zone):
+        return ""
+    return fs.beginning_wall
 
 
 def doubling_period(rotation: Rotation) -> timedelta:

@@ -19,9 +19,10 @@ from lotto.model.rotation import (
     TASK_TYPE_TICKET,
     Rotation,
     shift_duration_of,
+    shift_number_of,
     shift_start_of,
 )
-from lotto.model.timeutil import intervals_overlap, shift_number_at
+from lotto.model.timeutil import intervals_overlap
 
 __all__ = [
     "Task",
@@ -216,8 +217,8 @@ def check_assignable(task: Task, *, force: bool = False, verb: str = "assign to"
 
 def default_shift_number(rotation: Rotation, now: datetime) -> int:
     """The shift of the period containing ``now`` (at least 0), or the first later one not made."""
-    fs = rotation.fill_settings
-    n = max(0, shift_number_at(fs.beginning or now, fs.period, fs.time_zone, now))
+    # Without a beginning (never for stored rotations) the periods count from now.
+    n = max(0, shift_number_of(rotation, now)) if rotation.fill_settings.beginning else 0
     while shift_task_id(rotation.rotation_id, n) in rotation.task_ids:
         n += 1
     return n

@@ -1,4 +1,4 @@
-"""Times, zones, Go-syntax durations and rotation periods (docs/design.md §2, §5).
+"""Times, zones, durations and rotation periods (docs/design.md §2, §5).
 
 Conventions:
 
@@ -25,12 +25,18 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from fractions import Fraction
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
 
 from lotto.errors import BadTimeError
+from lotto.model.duration import (
+    duration_units,
+    format_duration,
+    format_go_duration,
+    parse_duration,
+)
 
 __all__ = [
     "UTC",
@@ -45,8 +51,15 @@ __all__ = [
     "format_time",
     "parse_duration",
     "format_duration",
+    "format_go_duration",
     "parse_period",
+    "is_wall_clock_period",
     "average_period",
+    "format_wall",
+    "local_wall",
+    "wall_time",
+    "parse_wall",
+    "wall_exists",
     "shift_start",
     "shift_duration",
     "shift_number_at",
@@ -105,8 +118,9 @@ _TIME_RE = re.compile(
 )
 
 _TIME_HELP = (
-    "use 2006-01-02T15:04 or 2006-01-02, optionally followed by a zone abbreviation "
-    "(2020-03-05T09:00PST), or RFC 3339 (2020-03-05T17:00:00Z)"
+    "write it like 2021-03-14T09:30, 2021-03-14 09:30 or 2021-03-14, optionally followed "
+    "by a zone abbreviation (2021-03-14T09:30PST) or an offset (2021-03-14T09:30-08:00), "
+    "or RFC 3339 (2021-03-14T17:30:00Z)"
 )
 
 
@@ -217,74 +231,6 @@ def format_time(dt: datetime | None, zone: str | tzinfo = UTC) -> str:
     return text[:-6] if text.endswith("T00:00") else text
 
 
-# ---- durations (Go syntax) -------------------------------------------------
-
-_NS = {
-    "ns": 1,
-    "us": 1_000,
-    "µs": 1_000,
-    "μs": 1_000,
-    "ms": 1_000_000,
-    "s": 1_000_000_000,
-    "m": 60 * 1_000_000_000,
-    "h": 3600 * 1_000_000_000,
-}
-_DUR_PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
-_DUR_RE = re.compile(r"^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$")
-_MAX_NS = 2**63 - 1
-_DUR_HELP = "use Go duration syntax such as 30m, 1h30m, 300h or 1.5h (units h, m, s, ms, us, ns)"
-
-
-def parse_duration(text: str) -> timedelta:
-    """Parse a Go duration (``300h``, ``1h30m``, ``90s``, ``1.5h``, ``0``); BadTimeError otherwise.
-
-    Sub-microsecond parts are rounded to the nearest microsecond.
-    """
-    raw = (text or "").strip()
-    if raw in ("0", "+0", "-0"):
-        return timedelta(0)
-    if not _DUR_RE.match(raw):
-        raise BadTimeError(f"{text!r} is not a valid duration: {_DUR_HELP}.", duration=text)
-    total = sum((Fraction(num) * _NS[unit] for num, unit in _DUR_PART.findall(raw)), Fraction(0))
-    if total > _MAX_NS:
-        raise BadTimeError(
-            f"{text!r} is too long a duration (at most about 292 years).", duration=text
-        )
-    micros = round(total / 1000)
-    return timedelta(microseconds=-micros if raw.startswith("-") else micros)
-
-
-def _fmt_frac(value: int, unit: int) -> str:
-    """``value/unit`` as a decimal with trailing zeros trimmed (Go's fmtFrac + fmtInt)."""
-    whole, rest = divmod(value, unit)
-    if not rest:
-        return str(whole)
-    digits = len(str(unit)) - 1
-    return f"{whole}.{str(rest).rjust(digits, '0').rstrip('0')}"
-
-
-def format_duration(td: timedelta) -> str:
-    """Format like Go's ``Duration.String()``: ``744h0m0s``, ``30m0s``, ``1.5s``, ``500ms``."""
-    ns = ((td.days * 86400 + td.seconds) * 1_000_000 + td.microseconds) * 1000
-    if ns == 0:
-        return "0s"
-    sign, u = ("-", -ns) if ns < 0 else ("", ns)
-    if u < 1_000_000_000:
-        if u < 1_000:
-            return f"{sign}{u}ns"
-        if u < 1_000_000:
-            return f"{sign}{_fmt_frac(u, 1_000)}µs"
-        return f"{sign}{_fmt_frac(u, 1_000_000)}ms"
-    hours, rest = divmod(u, 3600 * 1_000_000_000)
-    minutes, rest = divmod(rest, 60 * 1_000_000_000)
-    seconds = _fmt_frac(rest, 1_000_000_000)
-    if hours:
-        return f"{sign}{hours}h{minutes}m{seconds}s"
-    if minutes:
-        return f"{sign}{minutes}m{seconds}s"
-    return f"{sign}{seconds}s"
-
-
 # ---- periods -----------------------------------------------------------------
 
 _PERIOD_SPELLINGS = {
@@ -304,10 +250,24 @@ _AVERAGE = {
 }
 
 
+_NAMED_BY_LENGTH = {
+    timedelta(days=1): PERIOD_DAILY,
+    timedelta(days=7): PERIOD_WEEKLY,
+    timedelta(days=14): PERIOD_BIWEEKLY,
+}
+
+
+@lru_cache(maxsize=1024)  # shift arithmetic re-reads the same stored periods in loops
 def parse_period(text: str) -> str:
-    """Normalise a period: ``daily|weekly|biweekly|monthly`` or a positive Go duration (``36h``)."""
+    """Normalise a period: ``daily|weekly|biweekly|monthly``, or a positive fixed duration.
+
+    A period written in days or weeks that is one day, one week or two weeks
+    (``1d``, ``7 days``, ``1 week``, ``2w``) is the named period and keeps the
+    wall clock; any other duration (``36h``, ``3d``) is a fixed length, stored in
+    Go's form (``36h0m0s``).
+    """
     raw = (text or "").strip()
-    named = _PERIOD_OF.get(raw.lower())
+    named = _PERIOD_OF.get("".join(raw.lower().split()))
     if named:
         return named
     try:
@@ -317,10 +277,19 @@ def parse_period(text: str) -> str:
     if duration is None or duration <= timedelta(0):
         raise BadTimeError(
             f"{text!r} is not a valid period: use daily, weekly, biweekly, monthly, "
-            "or a positive Go duration such as 36h.",
+            "or a positive duration such as 36h or 3 days.",
             period=text,
         )
-    return format_duration(duration)
+    in_days = duration_units(raw) <= {"d", "w"}
+    if in_days and duration in _NAMED_BY_LENGTH:
+        return _NAMED_BY_LENGTH[duration]
+    return format_go_duration(duration)
+
+
+def is_wall_clock_period(period: str) -> bool:
+    """True if shifts of ``period`` start at one wall-clock time (daily … monthly)."""
+    p = parse_period(period)
+    return p in _PERIOD_DAYS or p == PERIOD_MONTHLY
 
 
 def average_period(period: str) -> timedelta:
@@ -329,12 +298,74 @@ def average_period(period: str) -> timedelta:
     return _AVERAGE.get(p) or parse_duration(p)
 
 
-def shift_start(beginning: datetime, period: str, zone: str | tzinfo, n: int) -> datetime:
+# ---- wall-clock times of shift starts ------------------------------------------
+
+
+def format_wall(naive: datetime) -> str:
+    """A wall-clock (naive) time as ``YYYY-MM-DDTHH:MM``, seconds only when set."""
+    exact = naive.second or naive.microsecond
+    return naive.replace(tzinfo=None).isoformat(timespec="auto" if exact else "minutes")
+
+
+def local_wall(dt: datetime, zone: str | tzinfo) -> str:
+    """The moment ``dt`` read on ``zone``'s wall clock, as :func:`format_wall` writes it."""
+    return format_wall(_as_utc(dt).astimezone(_tz(zone)))
+
+
+def wall_time(text: str, zone: str | tzinfo) -> str:
+    """The wall-clock time a user's ``text`` names on ``zone``'s clock (see :func:`format_wall`).
+
+    As typed when the text names no zone or offset, even when daylight saving
+    skips it that day (``2021-03-14T02:30`` in New York); otherwise the moment
+    read on ``zone``'s clock. BadTimeError as :func:`parse_time`.
+    """
+    moment = parse_time(text, zone)
+    m = _TIME_RE.match((text or "").strip())
+    if m is None or m["off"] or m["abbr"]:
+        return local_wall(moment, zone)
+    frac = (m["frac"] or "").ljust(6, "0")[:6]
+    naive = datetime(
+        int(m["y"]),
+        int(m["mo"]),
+        int(m["d"]),
+        int(m["h"] or 0),
+        int(m["mi"] or 0),
+        int(m["s"] or 0),
+        int(frac or 0),
+    )
+    return format_wall(naive)
+
+
+def parse_wall(text: str) -> datetime:
+    """The naive time :func:`format_wall` wrote; BadTimeError if ``text`` is not one."""
+    try:
+        naive = datetime.fromisoformat(text)
+    except ValueError:
+        naive = None
+    if naive is None or naive.tzinfo is not None:
+        raise BadTimeError(
+            f"{text!r} is not a wall-clock time: use a time without zone such as 2021-03-14T09:30.",
+            time=text,
+        )
+    return naive
+
+
+def wall_exists(wall: str, zone: str | tzinfo) -> bool:
+    """False if daylight saving skips the wall-clock time ``wall`` on ``zone``'s clock."""
+    naive = parse_wall(wall)
+    return local_wall(localize(naive, zone), zone) == format_wall(naive)
+
+
+def shift_start(
+    beginning: datetime, period: str, zone: str | tzinfo, n: int, wall: str = ""
+) -> datetime:
     """Start (UTC) of shift ``n``: ``beginning`` + n periods.
 
-    Daily/weekly/biweekly add days and monthly adds months on the wall clock
-    of ``zone`` (day of month clamped: Jan 31 + 1 month = Feb 28/29); a fixed
-    duration adds ``n`` × duration in absolute time. ``n`` may be negative.
+    Daily/weekly/biweekly add days and monthly adds months to the wall-clock
+    time ``wall`` on ``zone``'s clock (default: ``beginning``'s own; day of month
+    clamped: Jan 31 + 1 month = Feb 28/29); a day on which daylight saving skips
+    that time starts after the gap, as RFC 5545 reads it (02:30 → 03:30 EDT). A
+    fixed duration adds ``n`` × duration in absolute time. ``n`` may be negative.
     """
     start = _as_utc(beginning)
     if n == 0:
@@ -342,7 +373,7 @@ def shift_start(beginning: datetime, period: str, zone: str | tzinfo, n: int) ->
     p = parse_period(period)
     if p in _PERIOD_DAYS or p == PERIOD_MONTHLY:
         tz = _tz(zone)
-        local = start.astimezone(tz).replace(tzinfo=None)
+        local = parse_wall(wall) if wall else start.astimezone(tz).replace(tzinfo=None)
         if p == PERIOD_MONTHLY:
             local = local + relativedelta(months=n)
         else:
@@ -357,14 +388,19 @@ def shift_duration(
     zone: str | tzinfo,
     n: int,
     duration: timedelta = timedelta(0),
+    wall: str = "",
 ) -> timedelta:
     """Length of shift ``n``: ``duration`` if positive, else the time to the next shift's start."""
     if duration > timedelta(0):
         return duration
-    return shift_start(beginning, period, zone, n + 1) - shift_start(beginning, period, zone, n)
+    return shift_start(beginning, period, zone, n + 1, wall) - shift_start(
+        beginning, period, zone, n, wall
+    )
 
 
-def shift_number_at(beginning: datetime, period: str, zone: str | tzinfo, t: datetime) -> int:
+def shift_number_at(
+    beginning: datetime, period: str, zone: str | tzinfo, t: datetime, wall: str = ""
+) -> int:
     """Number of the period containing ``t``: ``shift_start(n) <= t < shift_start(n + 1)``.
 
     Times before ``beginning`` give negative numbers (periods extend backwards).
@@ -373,9 +409,9 @@ def shift_number_at(beginning: datetime, period: str, zone: str | tzinfo, t: dat
     tz = _tz(zone)
     avg = average_period(period)
     n = math.floor((when - start) / avg)
-    while shift_start(start, period, tz, n) > when:
+    while shift_start(start, period, tz, n, wall) > when:
         n -= 1
-    while shift_start(start, period, tz, n + 1) <= when:
+    while shift_start(start, period, tz, n + 1, wall) <= when:
         n += 1
     return n
 

@@ -26,7 +26,7 @@ from datetime import datetime
 from lotto import api
 from lotto.api import AutopilotFill, AutopilotStep, Notice
 from lotto.errors import InsufficientError
-from lotto.model.rotation import TASK_TYPE_TICKET, Rotation
+from lotto.model.rotation import TASK_TYPE_TICKET, Rotation, shift_number_of, shift_start_of
 from lotto.model.task import (
     STATE_FINISHED,
     STATE_PENDING,
@@ -38,7 +38,6 @@ from lotto.model.task import (
     shift_task_id,
     task_interval,
 )
-from lotto.model.timeutil import shift_number_at, shift_start
 from lotto.model.user import User
 from lotto.service import taskops
 from lotto.service.common import notice
@@ -174,12 +173,10 @@ class _Run:
             )
         step = AutopilotStep(name=api.STEP_CREATE)
         up_to = self.now + ap.create_prior
-        n = shift_number_at(fs.beginning, fs.period, fs.time_zone, self.now)
+        n = shift_number_of(r, self.now)
         last = n + MAX_CREATE_AHEAD - 1
         made = set(r.task_ids)
-        while (
-            n <= last and (start := shift_start(fs.beginning, fs.period, fs.time_zone, n)) < up_to
-        ):
+        while n <= last and (start := shift_start_of(r, n)) < up_to:
             tid = shift_task_id(r.rotation_id, n)
             # Shift numbers before the beginning don't exist; an existing shift
             # (any state) or an open task covering the start means "covered".

@@ -42,9 +42,10 @@ def finished_candidates(rotation: Rotation, open_ids: set[str], now: datetime) -
     fs = rotation.fill_settings
     since = now - timedelta(days=api.CALENDAR_HISTORY_DAYS)
     beginning = fs.beginning or now
-    first = shift_number_at(beginning, fs.period, fs.time_zone, since)
+    wall = fs.beginning_wall if fs.beginning else ""
+    first = shift_number_at(beginning, fs.period, fs.time_zone, since, wall)
     # A shift finished early may belong to the next period; one more covers it.
-    last = shift_number_at(beginning, fs.period, fs.time_zone, now) + 1
+    last = shift_number_at(beginning, fs.period, fs.time_zone, now, wall) + 1
     numbered = [(n, t) for t in made if (n := task_number(t)) is not None and first <= n <= last]
     numbered.sort()
     return [t for _, t in numbered[-MAX_FINISHED:]]

@@ -18,7 +18,15 @@ from lotto.model.rotation import (
     Rotation,
 )
 from lotto.model.skill import ANY, need_id, parse_skill
-from lotto.model.timeutil import format_duration, get_zone, parse_period
+from lotto.model.timeutil import (
+    format_duration,
+    format_wall,
+    get_zone,
+    local_wall,
+    localize,
+    parse_period,
+    parse_wall,
+)
 from lotto.service.common import resolve_rotation, run
 from lotto.service.ops import Ops
 from lotto.service.registry import operation
@@ -56,6 +64,22 @@ def _non_negative(value, what: str, zero):
         shown = format_duration(value) if isinstance(value, timedelta) else value
         raise InputError(f"{what} must not be negative (got {shown}).", value=value)
     return value
+
+
+def _beginning_wall(req: api.RotationNewRequest, beginning: datetime, zone: str) -> str:
+    """The wall-clock time shifts keep: as asked for, if it names ``beginning`` on the clock."""
+    if not (req.beginning and req.beginning_wall):
+        return local_wall(beginning, zone)
+    wall = parse_wall(req.beginning_wall)
+    # A skipped time reads as the moment after the gap, so it still names the beginning;
+    # so does a repeated one (fall back) whichever of its two moments was meant.
+    if localize(wall, zone) != beginning and local_wall(beginning, zone) != format_wall(wall):
+        raise InputError(
+            f"the wall-clock beginning {req.beginning_wall} is not the beginning "
+            f"{beginning.isoformat()} on the {zone} clock.",
+            beginning_wall=req.beginning_wall,
+        )
+    return req.beginning_wall
 
 
 class RotationOps(Ops):
@@ -112,6 +136,9 @@ class RotationOps(Ops):
             zone = (profile.time_zone if profile else "") or "UTC"
         get_zone(zone)  # BadTimeError for an unknown zone
         period = parse_period(req.period) if req.period else "weekly"
+        # Whole minutes: shift starts are shown (and typed) to the minute.
+        beginning = req.beginning or now.replace(second=0, microsecond=0)
+        wall = _beginning_wall(req, beginning, zone)
         # Candidate suffixes drawn before the unit of work: a retry reuses them.
         suffixes = [
             "".join(self._id_rng.choice(_ID_ALPHABET) for _ in range(_SUFFIX_LEN)) for _ in range(3)
@@ -134,12 +161,12 @@ class RotationOps(Ops):
                 filler_type=filler,
                 task_type=task_type,
                 fill_settings=FillSettings(
-                    # Whole minutes: shift starts are shown (and typed) to the minute.
-                    beginning=req.beginning or now.replace(second=0, microsecond=0),
+                    beginning=beginning,
                     period=period,
                     seed=req.seed or 0,
                     fuzz=req.fuzz or 0,
                     time_zone=zone,
+                    beginning_wall=wall,
                 ),
             )
             s.save_rotation(rotation)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lotto.commands.tree import PUBLIC, SELF, Command, Group, command_name, usage_line
+from lotto.model.duration import DURATION_EXAMPLES
 
 __all__ = ["help_text"]
 
@@ -22,6 +23,8 @@ def help_text(node: Group | Command) -> str:
             short = f"-{flag.short}, " if flag.short else ""
             admins = " (plugin admins only)" if flag.admin_only else ""
             lines.append(f"- `{short}{flag.usage()}`: {flag.help}{admins}")
+        if any(flag.kind == "duration" for flag in node.all_flags):
+            lines += ["", f"Durations are written like {DURATION_EXAMPLES}."]
         who = {PUBLIC: "anyone", SELF: "anyone for themselves; plugin admins for others"}.get(
             node.access, "plugin admins only"
         )

@@ -11,14 +11,17 @@ from datetime import UTC, datetime, timedelta
 
 from lotto.model.availability import Event
 from lotto.model.needs import format_needs
-from lotto.model.rotation import TASK_TYPE_TICKET, Rotation
+from lotto.model.rotation import TASK_TYPE_TICKET, Rotation, skipped_beginning
 from lotto.model.task import TICKET_DURATION, Task
+from lotto.model.timeutil import get_zone, is_wall_clock_period, parse_duration, parse_wall
 from lotto.model.user import User
 
 __all__ = [
     "Mention",
     "fmt_time",
     "fmt_duration",
+    "fmt_period",
+    "gap_note",
     "fmt_needs",
     "skills_text",
     "user_with_skills",
@@ -45,10 +48,33 @@ def fmt_time(dt: datetime | None, zone: str = "UTC") -> str:
 
 
 def fmt_duration(td: timedelta) -> str:
-    """A duration in Go's style (``744h0m0s``)."""
+    """A duration as people write it (``1 week``, ``30 min``, ``12 days 12 h``)."""
     from lotto.model.timeutil import format_duration
 
     return format_duration(td)
+
+
+def fmt_period(period: str) -> str:
+    """``weekly`` for a named period, ``every 1 day 12 h`` for a fixed one."""
+    return (
+        period if is_wall_clock_period(period) else f"every {fmt_duration(parse_duration(period))}"
+    )
+
+
+def gap_note(rot: Rotation) -> str:
+    """One sentence when daylight saving skips the beginning asked for; ``""`` otherwise."""
+    fs = rot.fill_settings
+    asked = skipped_beginning(rot)
+    if not asked or fs.beginning is None:
+        return ""
+    wall = parse_wall(asked)
+    begins = fs.beginning.astimezone(get_zone(fs.time_zone))
+    then = f"later shifts keep {wall:%H:%M}" if is_wall_clock_period(fs.period) else ""
+    return (
+        f"{wall:%H:%M} does not exist on {fmt_time(wall.replace(hour=0, minute=0))} in "
+        f"{fs.time_zone} (daylight saving skips it), so the first shift starts at "
+        f"{begins:%H:%M %Z}" + (f"; {then}." if then else ".")
+    )
 
 
 def fmt_needs(needs: Mapping[str, int]) -> str:
@@ -177,18 +203,19 @@ def rotation_settings(rot: Rotation, what: str) -> str:
         return ", ".join(auto) if auto else "off"
     zone = fs.time_zone or "UTC"
     # Tickets come on demand; their period only paces the lottery's odds.
-    kind = (
-        f"tickets on demand, odds counted in {fs.period} periods"
-        if rot.task_type == TASK_TYPE_TICKET
-        else f"shifts {fs.period}"
-    )
+    if rot.task_type != TASK_TYPE_TICKET:
+        kind = f"shifts {fmt_period(fs.period)}"
+    elif is_wall_clock_period(fs.period):
+        kind = f"tickets on demand, odds counted in {fs.period} periods"
+    else:
+        length = fmt_duration(parse_duration(fs.period))
+        kind = f"tickets on demand, odds counted in periods of {length}"
     if zone == "UTC":
         return f"{kind} from {fmt_time(fs.beginning)} UTC"
-    # Shifts follow the rotation's clock, so show the beginning on it first.
-    return (
-        f"{kind} from {fmt_time(fs.beginning, zone)} on the {zone} clock "
-        f"({fmt_time(fs.beginning)} UTC)"
-    )
+    # Shifts follow the rotation's clock, so show the beginning on it first; a fixed
+    # period runs in absolute time and claims no wall clock.
+    clock = f"on the {zone} clock" if is_wall_clock_period(fs.period) else f"{zone} time"
+    return f"{kind} from {fmt_time(fs.beginning, zone)} {clock} ({fmt_time(fs.beginning)} UTC)"
 
 
 def rotation_details(

@@ -11,6 +11,7 @@ from lotto.commands.render.records import (
     Mention,
     event_reason,
     fmt_needs,
+    gap_note,
     rotation_settings,
     task_summary,
     user_with_skills,
@@ -46,8 +47,13 @@ _CHANGED = {
 
 
 def rotation_changed(rot: Rotation, what: str) -> str:
-    """``Created rotation **R**: <settings>.`` (``what``: ``new``) or an update of a group."""
-    return f"{_CHANGED[what]} rotation **{rot.rotation_id}**: {rotation_settings(rot, what)}."
+    """``Created rotation **R**: <settings>.`` (``what``: ``new``) or an update of a group.
+
+    A new rotation whose beginning daylight saving skips says so in one more sentence.
+    """
+    text = f"{_CHANGED[what]} rotation **{rot.rotation_id}**: {rotation_settings(rot, what)}."
+    note = gap_note(rot) if what == "new" else ""
+    return f"{text} {note}" if note else text
 
 
 def rotation_list(rotation_ids: list[str]) -> str:

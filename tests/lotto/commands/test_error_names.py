@@ -49,7 +49,7 @@ def test_negative_duration_is_shown_as_typed(kv_memory):
     s.run("rotation new R")
     out = s.try_("rotation set autopilot R --create-prior=-5h")
     assert_clean_error(out)
-    assert "--create-prior must not be negative (got -5h0m0s)" in out.text
+    assert "--create-prior must not be negative (got -5 h)" in out.text
 
 
 def test_an_unreachable_store_is_named_not_an_internal_error(plugin_id):

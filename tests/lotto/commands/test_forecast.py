@@ -126,7 +126,7 @@ def test_ticket_rotations_have_nothing_to_forecast(kv):
     assert "tickets" in out.text
     # the rest of a ticket rotation works as usual
     shown = s.run("rotation show HELP", now=NOW).text
-    assert "**HELP#1** pending" in shown and "tickets last 30m0s" in shown
+    assert "**HELP#1** pending" in shown and "tickets last 30 min" in shown
 
 
 def test_scheduled_shifts_keep_their_people(kv):

@@ -18,6 +18,7 @@ from lotto.model.rotation import (
     shift_duration_of,
     shift_number_of,
     shift_start_of,
+    skipped_beginning,
 )
 from lotto.model.task import (
     STATE_FINISHED,
@@ -125,6 +126,22 @@ def test_old_records_without_new_fields_decode_with_defaults():
     r = decode(Rotation, old)
     assert r.fill_settings.time_zone == "UTC" and r.fill_settings.seed == 3
     assert r.task_settings.require == {"any": 1}
+
+
+def test_an_old_rotation_without_a_wall_clock_beginning_keeps_its_beginnings_local_time():
+    old = (
+        b'{"RotationID":"OLD","FillSettings":{"Beginning":"2021-03-07T07:30:00Z",'
+        b'"Period":"weekly","TimeZone":"America/New_York"}}'
+    )
+    r = decode(Rotation, old)
+    assert r.fill_settings.beginning_wall == ""
+    # 02:30 EST; the next week 02:30 does not exist (03:30 EDT), then 02:30 EDT again.
+    starts = [format_time(shift_start_of(r, n), "America/New_York") for n in range(3)]
+    assert starts == ["2021-03-07T02:30", "2021-03-14T03:30", "2021-03-21T02:30"]
+    assert skipped_beginning(r) == ""
+    r.fill_settings.beginning_wall = "2021-03-07T02:30"
+    assert decode(Rotation, encode(r)) == r
+    assert b'"BeginningWall":"2021-03-07T02:30"' in encode(r)
 
 
 # ---- task helpers ------------------------------------------------------------

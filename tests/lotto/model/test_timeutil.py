@@ -12,6 +12,7 @@ from lotto.errors import BadTimeError, InputError
 from lotto.model.timeutil import (
     average_period,
     format_duration,
+    format_go_duration,
     format_time,
     get_zone,
     parse_duration,
@@ -20,6 +21,8 @@ from lotto.model.timeutil import (
     shift_duration,
     shift_number_at,
     shift_start,
+    wall_exists,
+    wall_time,
 )
 
 LA = "America/Los_Angeles"
@@ -100,7 +103,8 @@ def test_parse_time_rejects(text):
     with pytest.raises(BadTimeError) as err:
         parse_time(text, LA)
     assert isinstance(err.value, InputError)
-    assert "2006-01-02" in str(err.value) or "abbreviation" in str(err.value)
+    assert "2021-03-14T09:30" in str(err.value) or "abbreviation" in str(err.value)
+    assert "2006" not in str(err.value) and "15:04" not in str(err.value)
 
 
 def test_unknown_abbreviation_message_is_clear():
@@ -140,6 +144,25 @@ def test_get_zone():
         ("-2h", timedelta(hours=-2)),
         ("1h1m1s1ms1us", timedelta(hours=1, minutes=1, seconds=1, milliseconds=1, microseconds=1)),
         ("500µs", timedelta(microseconds=500)),
+        # Go's own output, and durations as people write them.
+        ("743h0m0s", timedelta(hours=743)),
+        ("7d", timedelta(days=7)),
+        ("2w", timedelta(weeks=2)),
+        ("1d12h", timedelta(hours=36)),
+        ("90m", timedelta(minutes=90)),
+        ("30 minutes", timedelta(minutes=30)),
+        ("2 weeks", timedelta(weeks=2)),
+        ("1 week", timedelta(weeks=1)),
+        ("36h", timedelta(hours=36)),
+        ("1d", timedelta(days=1)),
+        ("1 h", timedelta(hours=1)),
+        ("30 min", timedelta(minutes=30)),
+        ("31 days", timedelta(days=31)),
+        ("12 days 12 h", timedelta(days=12, hours=12)),
+        ("1 day, 2 hours", timedelta(hours=26)),
+        ("3 Hours 15 Mins", timedelta(hours=3, minutes=15)),
+        ("1.5 days", timedelta(hours=36)),
+        ("-1 h 30 min", timedelta(minutes=-90)),
     ],
 )
 def test_parse_duration(text, expected):
@@ -147,11 +170,14 @@ def test_parse_duration(text, expected):
 
 
 @pytest.mark.parametrize(
-    "text", ["", "h", "1d", "1", "1 h", "1h-30m", "1.2.3h", "forever", "3000000h"]
+    "text",
+    ["", "h", "1", "1h-30m", "1.2.3h", "forever", "3000000h", "2 months", "1h30", "1 day ago"],
 )
 def test_parse_duration_rejects(text):
-    with pytest.raises(BadTimeError):
+    with pytest.raises(BadTimeError) as err:
         parse_duration(text)
+    if "too long" not in str(err.value):
+        assert "e.g. 30 min, 90m, 36h, 1d12h, 7d or 2 weeks" in str(err.value)
 
 
 @pytest.mark.parametrize(
@@ -169,7 +195,32 @@ def test_parse_duration_rejects(text):
         (timedelta(hours=730.08), "730h4m48s"),
     ],
 )
-def test_format_duration_like_go(td, expected):
+def test_format_go_duration_like_go(td, expected):
+    assert format_go_duration(td) == expected
+
+
+@pytest.mark.parametrize(
+    ("td", "expected"),
+    [
+        (timedelta(weeks=1), "1 week"),
+        (timedelta(weeks=2), "2 weeks"),
+        (timedelta(minutes=30), "30 min"),
+        (timedelta(days=31), "31 days"),
+        (timedelta(hours=743), "30 days 23 h"),
+        (timedelta(days=12, hours=12), "12 days 12 h"),
+        (timedelta(hours=36), "1 day 12 h"),
+        (timedelta(days=1), "1 day"),
+        (timedelta(days=8), "8 days"),
+        (timedelta(minutes=90), "1 h 30 min"),
+        (timedelta(hours=730.08), "30 days 10 h 4 min 48 s"),
+        (timedelta(seconds=1.5), "1.5 s"),
+        (timedelta(milliseconds=500), "500 ms"),
+        (timedelta(microseconds=3), "3 µs"),
+        (timedelta(0), "0 min"),
+        (timedelta(hours=-1), "-1 h"),
+    ],
+)
+def test_format_duration_as_people_write_it(td, expected):
     assert format_duration(td) == expected
 
 
@@ -177,6 +228,7 @@ def test_format_duration_like_go(td, expected):
 def test_duration_round_trip(micros):
     td = timedelta(microseconds=micros)
     assert parse_duration(format_duration(td)) == td
+    assert parse_duration(format_go_duration(td)) == td
 
 
 # ---- periods -----------------------------------------------------------------
@@ -192,13 +244,24 @@ def test_duration_round_trip(micros):
         ("monthly", "monthly"),
         ("36h", "36h0m0s"),
         ("90m", "1h30m0s"),
+        # Days or weeks that make a named period are that period; other lengths are fixed.
+        ("1d", "daily"),
+        ("7d", "weekly"),
+        ("1 week", "weekly"),
+        ("2w", "biweekly"),
+        ("2 weeks", "biweekly"),
+        ("14 days", "biweekly"),
+        ("3d", "72h0m0s"),
+        ("1d12h", "36h0m0s"),
+        ("168h", "168h0m0s"),
+        ("36h0m0s", "36h0m0s"),
     ],
 )
 def test_parse_period(text, expected):
     assert parse_period(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "yearly", "0", "-1h", "1d"])
+@pytest.mark.parametrize("text", ["", "yearly", "0", "-1h", "-1d", "2 months"])
 def test_parse_period_rejects(text):
     with pytest.raises(BadTimeError, match="not a valid period"):
         parse_period(text)
@@ -238,8 +301,8 @@ def test_monthly_set_shifts_across_dst():
     assert format_time(shift_start(beginning, "monthly", LA, 0)) == "2019-01-16T08:00"
     assert format_time(shift_start(beginning, "monthly", LA, 1)) == "2019-02-16T08:00"
     assert format_time(shift_start(beginning, "monthly", LA, 3)) == "2019-04-16T07:00"
-    assert format_duration(shift_duration(beginning, "monthly", LA, 0)) == "744h0m0s"
-    assert format_duration(shift_duration(beginning, "monthly", LA, 1)) == "671h0m0s"
+    assert format_duration(shift_duration(beginning, "monthly", LA, 0)) == "31 days"
+    assert format_duration(shift_duration(beginning, "monthly", LA, 1)) == "27 days 23 h"
     assert shift_duration(beginning, "monthly", LA, 1, timedelta(hours=2)) == timedelta(hours=2)
 
 
@@ -265,6 +328,59 @@ def test_daily_start_in_a_gap_moves_forward():
     beginning = parse_time("2020-03-07T02:30", LA)
     assert format_time(shift_start(beginning, "daily", LA, 1), LA) == "2020-03-08T03:30"
     assert format_time(shift_start(beginning, "daily", LA, 2), LA) == "2020-03-09T02:30"
+
+
+def test_wall_time_is_the_time_asked_for_on_the_zones_clock():
+    ny = "America/New_York"
+    assert wall_time("2021-03-14T02:30", ny) == "2021-03-14T02:30"  # skipped, kept as typed
+    assert wall_time("2021-03-14 09:30:15", ny) == "2021-03-14T09:30:15"
+    assert wall_time("2021-03-14", ny) == "2021-03-14T00:00"
+    assert wall_time("2021-03-14T09:30PST", ny) == "2021-03-14T13:30"  # a moment, read in NY
+    assert wall_time("2021-03-14T12:00:00Z", ny) == "2021-03-14T08:00"
+    with pytest.raises(BadTimeError):
+        wall_time("2021-03-14T2:30", ny)
+    assert not wall_exists("2021-03-14T02:30", ny)
+    assert wall_exists("2021-03-14T03:30", ny) and wall_exists("2021-11-07T01:30", ny)
+    assert not wall_exists("2020-03-08T02:00", LA) and wall_exists("2020-03-08T02:00", "UTC")
+
+
+def test_shifts_keep_the_wall_clock_time_given_even_if_the_beginning_was_skipped():
+    ny = "America/New_York"
+    beginning = parse_time("2021-03-14T02:30", ny)
+    assert format_time(beginning, ny) == "2021-03-14T03:30"  # RFC 5545: 03:30 EDT
+    wall = "2021-03-14T02:30"
+    starts = [format_time(shift_start(beginning, "weekly", ny, n, wall), ny) for n in range(-1, 3)]
+    assert starts == [
+        "2021-03-07T02:30",
+        "2021-03-14T03:30",
+        "2021-03-21T02:30",
+        "2021-03-28T02:30",
+    ]
+    # Without the wall-clock time (records written before) every shift stays at 03:30.
+    assert format_time(shift_start(beginning, "weekly", ny, 1), ny) == "2021-03-21T03:30"
+    assert shift_duration(beginning, "weekly", ny, 0, wall=wall) == timedelta(hours=167)
+    t = parse_time("2021-03-21T02:45", ny)
+    assert shift_number_at(beginning, "weekly", ny, t, wall) == 1
+    assert shift_number_at(beginning, "weekly", ny, t) == 0
+    # Monthly keeps it too; a fixed period ignores it.
+    assert format_time(shift_start(beginning, "monthly", ny, 1, wall), ny) == "2021-04-14T02:30"
+    assert shift_start(beginning, "36h", ny, 1, wall) - beginning == timedelta(hours=36)
+
+
+@given(
+    period=st.sampled_from(["daily", "weekly", "monthly", "36h"]),
+    zone=st.sampled_from([LA, "Europe/Berlin", "Australia/Sydney", "America/New_York"]),
+    wall=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2040, 1, 1)),
+    offset=st.timedeltas(min_value=timedelta(days=-400), max_value=timedelta(days=400)),
+)
+def test_shift_number_at_inverts_shift_start_with_a_wall_clock_time(period, zone, wall, offset):
+    from lotto.model.timeutil import format_wall, localize
+
+    w = format_wall(wall.replace(microsecond=0))
+    b = localize(wall.replace(microsecond=0), zone)
+    t = b + offset
+    n = shift_number_at(b, period, zone, t, w)
+    assert shift_start(b, period, zone, n, w) <= t < shift_start(b, period, zone, n + 1, w)
 
 
 def test_fixed_duration_period_uses_the_shift_number():
