@@ -6,12 +6,13 @@
 - ``KVStore`` mirrors KVGet/KVSet/…: ``get``, ``set``, ``set_with_expiry``,
   ``compare_and_set``, ``compare_and_delete``, ``set_with_options``,
   ``delete``, ``delete_all``, ``list_keys``; plus ``get_many``, ``ping``,
-  ``close``, ``lock(name, ttl_seconds)`` and ``run(fn, attempts=5)``.
+  ``close``, ``lock(name, ttl_seconds)``, ``run(fn)`` and ``fenced(lock)``.
 - Keys are stored as ``<plugin id>:<key>`` (see ``kvstore.store``); values
   are stored as given.
 - ``KVStore.run`` runs ``fn(uow)`` as a unit of work (see ``kvstore.unit``):
   cached reads, buffered writes, one atomic validating commit, retries on
-  conflict, then ``ConflictError``.
+  conflict within a time budget (``retry_budget``), then ``ConflictError``;
+  ``fenced(lock)`` commits only while a lock is held (``FenceError``).
 
 - Waits are bounded: every round trip ends by a deadline — ``timeout``
   seconds (``open(url, plugin_id, timeout=…)`` or the URL option
@@ -29,6 +30,7 @@ from __future__ import annotations
 from .errors import (
     BackendError,
     ConflictError,
+    FenceError,
     InvalidArgumentError,
     InvalidKeyError,
     KeyTooLongError,
@@ -36,7 +38,7 @@ from .errors import (
     NoAnswerError,
     OutcomeUnknownError,
 )
-from .lock import Lock
+from .lock import FencedStore, Lock
 from .queue import Queue
 from .store import MAX_KEY_LENGTH, KVStore, open
 from .unit import Follow, UnitOfWork
@@ -47,6 +49,7 @@ __all__ = [
     "UnitOfWork",
     "Follow",
     "Lock",
+    "FencedStore",
     "Queue",
     "MAX_KEY_LENGTH",
     "KVError",
@@ -54,6 +57,7 @@ __all__ = [
     "KeyTooLongError",
     "InvalidArgumentError",
     "ConflictError",
+    "FenceError",
     "BackendError",
     "NoAnswerError",
     "OutcomeUnknownError",

@@ -7,7 +7,8 @@ Tree (every error carries its context as attributes, e.g. ``key``)::
     │   └── KeyTooLongError         key longer than 150 characters (Mattermost's limit)
     ├── InvalidArgumentError        bad plugin id, URL, expiry, paging or option mix
     │                               (also a ValueError)
-    ├── ConflictError               a unit of work kept conflicting; ``attempts`` were used up
+    ├── ConflictError               a unit of work kept conflicting past its retry budget
+    ├── FenceError                  a fenced unit of work found its lock lost; nothing was written
     └── BackendError                Redis failed: connection refused, timeout, error reply
         ├── NoAnswerError           Redis did not answer in time; nothing was written
         └── OutcomeUnknownError     a write was sent but no answer came: it may or may not
@@ -35,6 +36,7 @@ __all__ = [
     "KeyTooLongError",
     "InvalidArgumentError",
     "ConflictError",
+    "FenceError",
     "BackendError",
     "NoAnswerError",
     "OutcomeUnknownError",
@@ -77,6 +79,10 @@ class InvalidArgumentError(KVError, ValueError):
 
 class ConflictError(KVError):
     """A unit of work found its reads changed at every one of its attempts."""
+
+
+class FenceError(KVError):
+    """A fenced unit of work's lock expired or passed to another holder before it committed."""
 
 
 class BackendError(KVError):

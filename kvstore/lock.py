@@ -1,13 +1,26 @@
-"""A lease-style lock in Redis: SET NX PX with a random token."""
+"""A lease-style lock in Redis: SET NX PX with a random token, fenced commits.
+
+A lease can run out while its holder still works (a slow run, a paused
+process). Fencing makes that harmless: ``store.fenced(lock).run(fn)`` (or
+``store.run(fn, fence=lock)``) commits only if the lock key still holds this
+holder's token, checked inside the same Lua script that validates the unit's
+reads (``scripts.COMMIT``: the lock key is simply one more read, expected to
+hold the token). A holder whose lease expired, or was taken by someone else,
+therefore can not write anything afterwards: its commit raises
+``FenceError``. No clocks are compared, only the token in Redis.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from .store import KVStore
 
-__all__ = ["Lock"]
+__all__ = ["Lock", "FencedStore"]
+
+T = TypeVar("T")
 
 
 class Lock:
@@ -54,3 +67,22 @@ class Lock:
     def __repr__(self) -> str:
         state = "released" if self._released else "held"
         return f"Lock({self.name!r}, {state})"
+
+
+class FencedStore:
+    """A store whose units of work commit only while ``lock`` is held (see module docstring).
+
+    Everything but ``run`` is the underlying store's: a ``KVStore``, or anything
+    whose ``run`` takes ``fence=`` like it (a test's wrapper of one).
+    """
+
+    def __init__(self, store: Any, lock: Lock) -> None:
+        self.store = store
+        self.lock = lock
+
+    def run(self, fn: Callable[..., T], **options: Any) -> T:
+        """``store.run(fn, fence=lock, ...)``."""
+        return self.store.run(fn, fence=self.lock, **options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)

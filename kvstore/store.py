@@ -42,8 +42,14 @@ import redis
 
 from . import backends, scripts
 from .deadline import Scope, round_trip, scoped
-from .errors import BackendError, InvalidArgumentError, InvalidKeyError, KeyTooLongError
-from .lock import Lock
+from .errors import (
+    BackendError,
+    FenceError,
+    InvalidArgumentError,
+    InvalidKeyError,
+    KeyTooLongError,
+)
+from .lock import FencedStore, Lock
 
 if TYPE_CHECKING:
     from .queue import Queue
@@ -66,12 +72,20 @@ T = TypeVar("T")
 
 
 # Shadows the builtin on purpose: ``kvstore.open`` is the documented entry point.
-def open(url: str, plugin_id: str, *, timeout: float | None = None) -> KVStore:
+def open(
+    url: str,
+    plugin_id: str,
+    *,
+    timeout: float | None = None,
+    retry_budget: float | None = None,
+) -> KVStore:
     """Open the KV store at ``url`` for ``plugin_id``.
 
     ``url`` is redis://, rediss://, unix:// or memory://NAME (see ``kvstore.backends``).
     ``timeout`` (seconds) bounds each operation's wait for Redis; it wins over the
     URL's ``timeout`` option, which wins over the default of 5 seconds.
+    ``retry_budget`` (seconds) is how long a unit of work retries on conflict
+    (default ``kvstore.unit.DEFAULT_RETRY_BUDGET``; see ``kvstore.unit``).
     """
     if not isinstance(plugin_id, str) or not _PLUGIN_ID.fullmatch(plugin_id):
         raise InvalidArgumentError(
@@ -80,13 +94,16 @@ def open(url: str, plugin_id: str, *, timeout: float | None = None) -> KVStore:
         )
     _, options = backends.split_options(url)
     seconds = options.get("timeout", backends.DEFAULT_TIMEOUT) if timeout is None else timeout
-    return KVStore(
+    store = KVStore(
         backends.connect(url),
         plugin_id,
         url=backends.redact(url),
         timeout=seconds,
         async_client=lambda: backends.connect_async(url),
     )
+    if retry_budget is not None:
+        store.retry_budget = retry_budget
+    return store
 
 
 def check_key(key: object) -> str:
@@ -156,6 +173,14 @@ class KVStore:
         self._prefix = plugin_id + ":"
         self._counter_lock = threading.Lock()
         self._round_trips = 0
+        self._conflicts = 0
+        from .unit import DEFAULT_RETRY_BUDGET, Gates
+
+        #: Seconds a unit of work keeps retrying on conflict (see ``kvstore.unit``);
+        #: keep it below ``timeout``, which bounds the whole unit of work.
+        self.retry_budget: float = DEFAULT_RETRY_BUDGET
+        #: In-process queues of the units that collided on a key (see ``kvstore.unit``).
+        self.gates = Gates()
         self._cas = client.register_script(scripts.COMPARE_AND_SET)
         self._cad = client.register_script(scripts.COMPARE_AND_DELETE)
         self._commit_script = client.register_script(scripts.COMMIT)
@@ -184,6 +209,11 @@ class KVStore:
         """The underlying redis-py client (for tests and operators; not for the domain)."""
         return self._client
 
+    @property
+    def conflicts(self) -> int:
+        """Unit-of-work attempts thrown away because a read changed (all threads)."""
+        return self._conflicts
+
     def full_key(self, key: str) -> str:
         """The namespaced Redis key for ``key``, as ``redis-cli`` shows it."""
         return self._prefix + check_key(key)
@@ -210,6 +240,11 @@ class KVStore:
         with self._counter_lock:
             self._round_trips += 1
         return round_trip(op, key, fn, args, kwargs, timeout=self._timeout, url=self._url)
+
+    def note_conflict(self) -> None:
+        """Count one unit-of-work attempt thrown away on a conflict (see ``conflicts``)."""
+        with self._counter_lock:
+            self._conflicts += 1
 
     def queue_key(self, name: str) -> str:
         """The Redis key of the durable queue ``name`` (a list; see ``kvstore.queue``)."""
@@ -425,16 +460,29 @@ class KVStore:
 
         return Queue(self, name)
 
-    def run(self, fn: Callable[..., T], *, attempts: int = 5) -> T:
+    def run(
+        self,
+        fn: Callable[..., T],
+        *,
+        attempts: int | None = None,
+        budget: float | None = None,
+        fence: Lock | None = None,
+    ) -> T:
         """Run ``fn(uow)`` as a unit of work and return its result; see ``kvstore.unit``.
 
         All its round trips, retries included, share one deadline (``timeout``
-        seconds from now, or an enclosing earlier one).
+        seconds from now, or an enclosing earlier one). Retries on conflict for
+        ``budget`` seconds (default ``retry_budget``), at most ``attempts`` times
+        if given; with ``fence`` it commits only while that lock is still held.
         """
         from .unit import run_unit
 
         with self.deadline():
-            return run_unit(self, fn, attempts=attempts)
+            return run_unit(self, fn, attempts=attempts, budget=budget, fence=fence)
+
+    def fenced(self, lock: Lock) -> FencedStore:
+        """A view of this store whose units of work commit only while ``lock`` is held."""
+        return FencedStore(self, lock)
 
     # -- primitives of locks and units of work (one round trip each) -------
 
@@ -483,6 +531,8 @@ class KVStore:
         reads: Sequence[tuple[str, _Value]],
         writes: Sequence[tuple[str, _Value]],
         queued: Sequence[tuple[str, bytes]] = (),
+        *,
+        fence: Lock | None = None,
     ) -> int:
         """Apply ``writes`` only if every key of ``reads`` still holds the value read.
 
@@ -491,16 +541,32 @@ class KVStore:
         the writes. Atomic and safe to resend (``scripts.COMMIT``, with a marker
         that lives ``COMMIT_MARKER_TTL_MS``). Returns 0 when applied, else the
         1-based index in ``reads`` of the first key that changed (then nothing
-        was written).
+        was written). With ``fence`` the lock's key is validated first, as one
+        more read that must still hold the lock's token; FenceError (nothing
+        written) if not.
         """
         marker = self._special_key("commit", f"{time.time_ns():x}-{random.getrandbits(64):016x}")
-        keys = [self.full_key(k) for k, _ in reads] + [self.full_key(k) for k, _ in writes]
+        fenced = [] if fence is None else [fence.full_key]
+        keys = fenced + [self.full_key(k) for k, _ in reads] + [self.full_key(k) for k, _ in writes]
         keys += [full for full, _ in queued]
-        args: list[bytes | int] = [len(reads), COMMIT_MARKER_TTL_MS]
+        args: list[bytes | int] = [len(fenced) + len(reads), COMMIT_MARKER_TTL_MS]
+        if fence is not None:
+            args += [b"1", fence.token]
         for _, value in reads:
             args += [b"0", b""] if value is None else [b"1", value]
         for _, value in writes:
             args += [b"D", b""] if value is None else [b"S", value]
         for _, entry in queued:
             args += [b"Q", entry]
-        return int(self._call("commit", None, self._commit_script, keys=[*keys, marker], args=args))
+        changed = int(
+            self._call("commit", None, self._commit_script, keys=[*keys, marker], args=args)
+        )
+        if fence is None or changed == 0:
+            return changed
+        if changed == 1:
+            raise FenceError(
+                f"the lock {fence.name!r} expired or was taken over before this unit of work "
+                "could commit; nothing was written",
+                lock=fence.name,
+            )
+        return changed - 1

@@ -253,10 +253,11 @@ def _one(env, actor: str, line: str, out: TextIO) -> bool:
     # DMs are held until the reply is known, so that `--json` keeps stdout pure JSON
     # (its DMs go to stderr) while Markdown replies read in order: DMs, then the reply.
     dm_stream = sys.stderr if outcome.is_json else out
-    for user_id, message in env.poster.sent:
+    for where, message in env.poster.in_order:
         # A DM's further lines are indented so they don't read as the command's reply.
         body = message.replace("\n", "\n    ")
-        dm_stream.write(f"DM to @{user_id}: {body}\n")
+        what = "DM to" if where.startswith("@") else "Post to"
+        dm_stream.write(f"{what} {where}: {body}\n")
     env.poster.reset()
     if not outcome.ok:
         out.flush()  # the `$ line` echo first, also when both streams go to one pipe

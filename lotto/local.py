@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 
-from lotto.ports import Profile
+from lotto.errors import InputError
+from lotto.ports import Channel, Profile
 
-__all__ = ["LocalDirectory", "PrintPoster", "RecordingPoster"]
+__all__ = ["LocalDirectory", "LocalChannels", "PrintPoster", "RecordingPoster"]
 
 # Mattermost usernames: letters, digits and . _ - , at most 64 characters here
 # (Mattermost itself allows 22).
@@ -70,16 +71,36 @@ class RecordingPoster:
         self.sent: list[tuple[str, str]] = []
         #: Channel posts as ``(channel id, text)``.
         self.posts: list[tuple[str, str]] = []
+        #: Both, in the order they were sent: ``("@user" or "~channel", text)``.
+        self.in_order: list[tuple[str, str]] = []
 
     def dm(self, user_id: str, message: str) -> None:
         """Record the message."""
         self.sent.append((user_id, message))
+        self.in_order.append((f"@{user_id}", message))
 
     def post(self, channel_id: str, channel_name: str, message: str) -> None:
         """Record the channel post."""
         self.posts.append((channel_id, message))
+        self.in_order.append((f"~{channel_name or channel_id}", message))
 
     def reset(self) -> None:
         """Forget the messages and posts recorded so far."""
         self.sent.clear()
         self.posts.clear()
+        self.in_order.clear()
+
+
+class LocalChannels:
+    """Every channel name is a channel whose id is that name (the CLI has no chat server)."""
+
+    def find(self, team_id: str, ref: str) -> Channel:
+        """The channel ``ref`` (``~name`` or ``name``); its id is its name."""
+        name = ref.strip().removeprefix("~")
+        if not name or not _USERNAME.match(name):
+            raise InputError(
+                f"`{ref}` is not a channel name: use letters, digits, '.', '_' and '-', "
+                "e.g. `~ice-team`.",
+                channel=ref,
+            )
+        return Channel(channel_id=name, name=name)

@@ -162,3 +162,23 @@ class Poster(Protocol):
     def post(self, channel_id: str, channel_name: str, message: str) -> None:
         """Post ``message`` (Markdown) in ``channel_id``, which people know as ``~channel_name``."""
         ...
+
+
+class Channel(msgspec.Struct, frozen=True, kw_only=True):
+    """A chat channel the bot can post in: its id and its name (``~name``) in its team."""
+
+    channel_id: str
+    name: str
+
+
+class Channels(Protocol):
+    """Finds the channel a user names, in the team the command came from."""
+
+    def find(self, team_id: str, ref: str) -> Channel:
+        """The channel ``ref`` names (``~name``, ``name`` or a channel id) in ``team_id``.
+
+        Raises :class:`lotto.errors.NotFoundError` when there is no such channel, and
+        :class:`lotto.errors.AccessError` when the bot is not a member of it (it could
+        not post there), each saying what to do.
+        """
+        ...

@@ -20,12 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import kvstore  # noqa: E402
-from lotto import api  # noqa: E402
-from lotto.commands import Env, execute  # noqa: E402
-from lotto.demo import SET_SETUP, run_rotation  # noqa: E402
-from lotto.local import LocalDirectory, RecordingPoster  # noqa: E402
-from lotto.service.forecasting import forecast  # noqa: E402
+import kvstore
+from lotto import api
+from lotto.commands import Env, execute
+from lotto.demo import SET_SETUP, run_rotation
+from lotto.local import LocalDirectory, RecordingPoster
+from lotto.service.forecasting import forecast
 
 ACTOR = "bench"
 

@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import kvstore  # noqa: E402
-from kvstore.backends import discard_memory, redact  # noqa: E402
+import kvstore
+from kvstore.backends import discard_memory, redact
 
 
 def bench(url: str, *, units: int, records: int, threads: int, shared: bool) -> dict[str, float]:

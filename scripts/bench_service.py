@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import kvstore  # noqa: E402
-from lotto import api  # noqa: E402
-from lotto.local import LocalDirectory  # noqa: E402
-from lotto.service import Service  # noqa: E402
+import kvstore
+from lotto import api
+from lotto.local import LocalDirectory
+from lotto.service import Service
 
 ACTOR = "bench"
 

@@ -100,7 +100,10 @@ def create_app(runtime: Runtime) -> HeaderLimit:
         user_id = user_id_of(form.get("user_id"), "user_id")
         command = command_text(form.get("command") or "/lotto")
         text = command_text(form.get("text", ""))
-        return JSONResponse(await _run(runtime, user_id, f"{command} {text}".strip(), text))
+        team_id = str(form.get("team_id") or "")
+        return JSONResponse(
+            await _run(runtime, user_id, f"{command} {text}".strip(), text, team_id)
+        )
 
     async def execute_command(request: Request) -> Response:
         check_secret(request, runtime.config.secret)
@@ -110,7 +113,8 @@ def create_app(runtime: Runtime) -> HeaderLimit:
         user_id = user_id_of(user_id, "Mattermost-User-ID")
         args = json_object(await read_body(request, cap, _JSON))
         command = command_of(args)
-        outcome = await _outcome(runtime, user_id, strip_trigger(command))
+        team_id = str(args.get("team_id") or "")
+        outcome = await _outcome(runtime, user_id, strip_trigger(command), team_id)
         reply = command_reply(command, outcome[0], outcome[1])
         if outcome[0]:
             return JSONResponse(reply)
@@ -140,7 +144,8 @@ def create_app(runtime: Runtime) -> HeaderLimit:
             raise RequestError("args must be a JSON object")
         user_id = user_id_of(args.get("user_id"), "args.user_id")
         command = command_of(args)
-        return JSONResponse(await _run(runtime, user_id, command, strip_trigger(command)))
+        team_id = str(args.get("team_id") or "")
+        return JSONResponse(await _run(runtime, user_id, command, strip_trigger(command), team_id))
 
     async def authorized(request: Request) -> Response:
         check_secret(request, runtime.config.secret)
@@ -240,17 +245,22 @@ def _guard(handler: Any) -> Any:
     return guarded
 
 
-async def _run(runtime: Runtime, user_id: str, command_line: str, text: str) -> dict[str, Any]:
-    ok, out = await _outcome(runtime, user_id, text)
+async def _run(
+    runtime: Runtime, user_id: str, command_line: str, text: str, team_id: str = ""
+) -> dict[str, Any]:
+    ok, out = await _outcome(runtime, user_id, text, team_id)
     return command_reply(command_line, ok, out)
 
 
-async def _outcome(runtime: Runtime, user_id: str, text: str) -> tuple[bool, str]:
-    """Run a command; failures of our own parts become a failed outcome, not a 500."""
+async def _outcome(
+    runtime: Runtime, user_id: str, text: str, team_id: str = ""
+) -> tuple[bool, str]:
+    """Run a command (typed in team ``team_id``); failures of our own parts become a failed
+    outcome, not a 500."""
     # The deadline starts now: time spent waiting for a worker thread counts too.
     deadline = runtime.command_deadline()
     try:
-        return await asyncio.to_thread(runtime.execute, user_id, text, deadline)
+        return await asyncio.to_thread(runtime.execute, user_id, text, deadline, team_id)
     except UnknownUserError:
         raise  # the request itself is wrong: a 4xx, not a failed command
     except ShimError as err:

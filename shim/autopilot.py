@@ -7,6 +7,19 @@ talking to the others. A replica runs tick ``n`` only if it wins the Redis lock
 released: a replica that wakes late for the same tick must still find it taken).
 A second lock, ``autopilot:run``, released when the run finishes, keeps two
 runs from overlapping when one takes longer than the interval.
+
+Neither lock's expiry is trusted for correctness, since both depend on clocks
+and on runs ending in time:
+
+- A tick run twice (replicas whose clocks differ by more than the claim's
+  lifetime) sends nothing twice: each reminder and transition is recorded in
+  its task (``autopilot_reminded_*``, the task state) in the same commit that
+  decides to send it, and a second run reads those records first.
+- The run lock is *fenced* (``fenced=True``, as the shim runs it): ``run_all``
+  gets the lock and every rotation's commit checks in Redis that the lock
+  still holds this run's token (``kvstore.lock``). A run that outlives its
+  lease, while a later tick's run has taken the lock, saves and sends nothing
+  more; its remaining rotations report the lost lock.
 """
 
 from __future__ import annotations
@@ -52,20 +65,25 @@ class TickResult:
 
 
 class Autopilot:
-    """Runs ``run_all(now)`` at most once per tick across every replica sharing ``store``."""
+    """Runs ``run_all(now)`` at most once per tick across every replica sharing ``store``.
+
+    With ``fenced=True`` it calls ``run_all(now, fence=lock)`` with the held run lock.
+    """
 
     def __init__(
         self,
         store: Any,
-        run_all: Callable[[datetime], list[Any]],
+        run_all: Callable[..., list[Any]],
         interval: float,
         *,
         run_ttl: float = 300.0,
+        fenced: bool = False,
     ) -> None:
         self._store = store
         self._run_all = run_all
         self.interval = interval
         self._run_ttl = run_ttl
+        self._fenced = fenced
 
     def tick(self, tick: int, now: datetime) -> TickResult:
         """Run tick number ``tick`` as of ``now`` unless another replica has it (blocking)."""
@@ -82,7 +100,7 @@ class Autopilot:
             _log.warning("autopilot tick %d skipped: the previous run is still going", tick)
             return TickResult(tick, False, reason="previous run still going")
         try:
-            outcomes = self._run_all(now)
+            outcomes = self._run_all(now, fence=running) if self._fenced else self._run_all(now)
         except Exception:
             _log.exception("autopilot tick %d failed", tick)
             return TickResult(tick, True, reason="failed")

@@ -81,6 +81,11 @@ _SETTINGS: list[tuple[str, str, str]] = [
     ),
     ("cache_ttl", "LOTTO_CACHE_TTL", "seconds a Mattermost user profile stays cached (default 30)"),
     (
+        "retry_budget",
+        "LOTTO_RETRY_BUDGET",
+        "seconds a command retries while others change its records: 0-4 (default 2)",
+    ),
+    (
         "outbox_poll",
         "LOTTO_OUTBOX_POLL",
         "seconds between looks at the outbox for messages committed elsewhere (default 2)",
@@ -123,6 +128,7 @@ class Config:
     admin_log_verbose: bool = False
     autopilot_interval: float = 60.0
     cache_ttl: float = 30.0
+    retry_budget: float = 2.0
     outbox_poll: float = 2.0
     debug_endpoints: bool = False
     max_body_bytes: int = 64 * 1024
@@ -229,6 +235,7 @@ def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         ),
         autopilot_interval=_interval(raw["autopilot_interval"]),
         cache_ttl=_seconds(raw["cache_ttl"], 30.0, "--cache-ttl", "LOTTO_CACHE_TTL"),
+        retry_budget=_retry_budget(raw["retry_budget"]),
         outbox_poll=_seconds(raw["outbox_poll"], 2.0, "--outbox-poll", "LOTTO_OUTBOX_POLL"),
         debug_endpoints=bool(args.debug_endpoints),
         public_url=_public_url(raw["public_url"], secret),
@@ -338,6 +345,17 @@ def _bool(value: str, flag: str) -> bool:
     if text in ("0", "false", "no", "off", ""):
         return False
     raise ConfigError(f"{flag} must be true or false; got {value!r}")
+
+
+def _retry_budget(value: str | None) -> float:
+    # A command must answer within 5 s; retrying longer than 4 s would break that.
+    budget = _seconds(value, 2.0, "--retry-budget", "LOTTO_RETRY_BUDGET")
+    if budget > 4:
+        raise ConfigError(
+            f"--retry-budget (LOTTO_RETRY_BUDGET) must be at most 4 seconds, so a command "
+            f"still answers within 5 s; got {value!r}"
+        )
+    return budget
 
 
 def _seconds(value: str | None, default: float, flag: str, var: str) -> float:

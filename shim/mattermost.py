@@ -96,6 +96,29 @@ class MattermostClient:
 
     # -- channels and posts --------------------------------------------------------
 
+    def channel_by_name(self, team_id: str, name: str) -> dict[str, Any] | None:
+        """A channel of team ``team_id`` by its name (no ``~``), or None if there is none."""
+        path = f"/teams/{_segment(team_id)}/channels/name/{_segment(name)}"
+        return self._call("GET", path, missing_ok=True)
+
+    def channel(self, channel_id: str) -> dict[str, Any] | None:
+        """A channel by id, or None if Mattermost does not know it."""
+        return self._call("GET", f"/channels/{_segment(channel_id)}", missing_ok=True)
+
+    def channel_member(self, channel_id: str, user_id: str) -> dict[str, Any] | None:
+        """``user_id``'s membership of ``channel_id``, or None when they are not a member.
+
+        Mattermost answers 404 for a public channel's non-member and 403 for a private
+        channel the caller cannot read (the bot, when it is not in it): both mean "not in".
+        """
+        path = f"/channels/{_segment(channel_id)}/members/{_segment(user_id)}"
+        try:
+            return self._call("GET", path, missing_ok=True)
+        except MattermostError as err:
+            if err.context.get("status") == 403:
+                return None
+            raise
+
     def direct_channel(self, user_a: str, user_b: str) -> str:
         """The id of the direct channel between two users (created if needed)."""
         channel = self._call("POST", "/channels/direct", json=[user_a, user_b], idempotent=True)

@@ -27,6 +27,7 @@ from lotto.errors import LottoError
 from shim.actions import props_maker
 from shim.adminlog import AdminLogHandler, install
 from shim.autopilot import Autopilot
+from shim.channels import MattermostChannels
 from shim.config import LOG_LEVELS, Config
 from shim.directory import MattermostDirectory, MattermostPoster
 from shim.errors import MattermostError, RequestError, StoreUnavailable, UnknownUserError
@@ -55,7 +56,10 @@ class Runtime:
             store
             if store is not None
             else kvstore.open(
-                config.store, config.plugin_id, timeout=waiting_time(config.command_timeout)
+                config.store,
+                config.plugin_id,
+                timeout=waiting_time(config.command_timeout),
+                retry_budget=config.retry_budget,
             )
         )
         self._lock = threading.Lock()
@@ -88,6 +92,9 @@ class Runtime:
             admin_only=True,
             bot_id=self.bot_user_id,
             deliver=self._deliver_outbox,
+            channels=MattermostChannels(
+                self.client, self.bot_user_id, f"@{me.get('username') or 'the bot'}"
+            ),
         )
         self.outbox = OutboxWorker(
             self.env,
@@ -102,7 +109,7 @@ class Runtime:
         install(self.adminlog)
         if self.config.autopilot_interval > 0:
             self.autopilot = Autopilot(
-                self.store, self.run_autopilot, self.config.autopilot_interval
+                self.store, self.run_autopilot, self.config.autopilot_interval, fenced=True
             )
         _log.info("shim started as bot %s (%s)", me.get("username", "?"), self.bot_user_id)
         if self.config.debug_endpoints:
@@ -141,7 +148,9 @@ class Runtime:
         """The ``time.monotonic()`` instant by which a command arriving now must be done."""
         return time.monotonic() + waiting_time(self.config.command_timeout)
 
-    def execute(self, actor_id: str, text: str, deadline: float | None = None) -> tuple[bool, str]:
+    def execute(
+        self, actor_id: str, text: str, deadline: float | None = None, team_id: str = ""
+    ) -> tuple[bool, str]:
         """Run one ``/lotto`` command line as ``actor_id`` (blocking): ``(ok, text)``.
 
         Every Redis round trip of the command ends by ``deadline`` (default
@@ -157,12 +166,12 @@ class Runtime:
         if actor is None:
             raise UnknownUserError("unknown or deactivated Mattermost user", user_id=actor_id)
         with self.store.deadline(deadline or self.command_deadline()):
-            outcome = execute(self.env, actor_id, text)
+            outcome = execute(self.env, actor_id, text, team_id=team_id)
         return bool(outcome.ok), str(outcome.text)
 
-    def run_autopilot(self, now: Any) -> list[Any]:
-        """Autopilot for every active rotation as of ``now`` (blocking)."""
-        return autopilot_all(self.env, now)
+    def run_autopilot(self, now: Any, fence: Any = None) -> list[Any]:
+        """Autopilot for every active rotation as of ``now`` (blocking), fenced by ``fence``."""
+        return autopilot_all(self.env, now, fence=fence)
 
     def healthy(self) -> bool:
         """Whether the store answers (blocking, within the store's timeout)."""

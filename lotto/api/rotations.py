@@ -26,6 +26,10 @@ __all__ = [
     "RotationSetRequireRequest",
     "RotationSetLimitRequest",
     "RotationSetTaskRequest",
+    "RotationSetOwnersRequest",
+    "RotationSetChannelRequest",
+    "RotationNowRequest",
+    "RotationNowResult",
 ]
 
 
@@ -150,3 +154,40 @@ class RotationSetTaskRequest(_Msg, kw_only=True):
     rotation: RotationRef
     duration: timedelta | None = None
     grace: timedelta | None = None
+
+
+class RotationSetOwnersRequest(_Msg, kw_only=True):
+    """``rotation set owners R @u… [--remove]``: add (or remove) owners (user ids)."""
+
+    rotation: RotationRef
+    user_ids: list[str]
+    remove: bool = False
+
+
+class RotationSetChannelRequest(_Msg, kw_only=True):
+    """``rotation set channel R ~channel|--off``: the channel as resolved by the command
+    layer (:class:`lotto.ports.Channels`); ``off`` (or an empty id) removes it."""
+
+    rotation: RotationRef
+    channel_id: str = ""
+    channel_name: str = ""
+    off: bool = False
+
+
+class RotationNowRequest(_Msg, kw_only=True):
+    """``rotation now R``: who is on call now, and next."""
+
+    rotation: RotationRef
+
+
+class RotationNowResult(_Result, kw_only=True):
+    """The task on call at ``time`` (started, or scheduled covering it) and the next one.
+
+    ``users`` holds the records of their people (for names and skills).
+    """
+
+    rotation: Rotation
+    time: datetime
+    current: Task | None = None
+    next: Task | None = None
+    users: dict[str, User] = msgspec.field(default_factory=dict)

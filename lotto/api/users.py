@@ -7,7 +7,9 @@ from datetime import datetime
 import msgspec
 
 from lotto.api._base import RotationRef, _Msg, _Result
+from lotto.model.availability import Event
 from lotto.model.rotation import Rotation
+from lotto.model.task import Task
 from lotto.model.user import User
 
 __all__ = [
@@ -23,6 +25,8 @@ __all__ = [
     "UserJoinRequest",
     "UserLeaveRequest",
     "MembershipResult",
+    "UserShiftsRequest",
+    "UserShiftsResult",
 ]
 
 
@@ -118,3 +122,21 @@ class MembershipResult(_Result, kw_only=True):
     users: dict[str, User] = msgspec.field(default_factory=dict)
     assigned: dict[str, list[str]] = msgspec.field(default_factory=dict)
     starts: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+class UserShiftsRequest(_Msg, kw_only=True):
+    """``user shifts [@u] [--days N]``: the user's current and upcoming tasks."""
+
+    user_id: str
+    days: int = 60
+
+
+class UserShiftsResult(_Result, kw_only=True):
+    """The user's open tasks in every active rotation that overlap ``[time, until)``
+    (started ones included), by start; and their time off in that window."""
+
+    user_id: str
+    time: datetime
+    until: datetime
+    tasks: list[Task] = msgspec.field(default_factory=list)
+    time_off: list[Event] = msgspec.field(default_factory=list)

@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from kvstore import FencedStore
 from lotto import api
 from lotto.commands import autopilot as _autopilot
 from lotto.commands import calendar as _calendar  # noqa: F401  (registers commands)
 from lotto.commands import delivery, render
 from lotto.commands import forecast as _forecast  # noqa: F401  (registers commands)
 from lotto.commands import info as _info  # noqa: F401  (registers commands)
+from lotto.commands import oncall as _oncall  # noqa: F401  (registers commands)
 from lotto.commands import rotation as _rotation  # noqa: F401
 from lotto.commands import skill as _skill  # noqa: F401
 from lotto.commands import task as _task  # noqa: F401
@@ -30,9 +32,9 @@ from lotto.commands import user as _user  # noqa: F401
 from lotto.commands.base import Ctx, call_service, convert_value
 from lotto.commands.errors import error_text, mention_users
 from lotto.commands.parser import parse_flags, tokenize
-from lotto.commands.tree import ADMIN, Command, lookup, usage_line
+from lotto.commands.tree import ADMIN, OWNER, Command, lookup, usage_line
 from lotto.errors import AccessError, InputError, NotFoundError
-from lotto.ports import Directory, Poster, Profile, Store
+from lotto.ports import Channels, Directory, Poster, Profile, Store
 
 __all__ = ["Env", "Outcome", "execute", "take_offer", "autopilot_all"]
 
@@ -49,6 +51,8 @@ class Env:
     ``feed_url(rotation_id, user_id)`` gives the subscription URL of a calendar feed
     (``user_id`` empty: the whole rotation), or None when feeds aren't served; the
     server that serves them (the shim) supplies it, since it alone can sign URLs.
+    ``channels`` finds the channels people name (default: the CLI's, where a name is
+    its own id).
     """
 
     def __init__(
@@ -61,6 +65,7 @@ class Env:
         bot_id: str = "",
         feed_url: Callable[[str, str], str | None] | None = None,
         deliver: Callable[[], None] | None = None,
+        channels: Channels | None = None,
     ) -> None:
         self.kv = kv
         self.directory = directory
@@ -69,6 +74,11 @@ class Env:
         self.bot_id = bot_id
         self.feed_url = feed_url
         self._deliver = deliver
+        if channels is None:
+            from lotto.local import LocalChannels
+
+            channels = LocalChannels()
+        self.channels = channels
         self._service: Any = None
 
     def deliver(self) -> None:
@@ -120,8 +130,14 @@ class Outcome:
     notices: list[api.Notice] = field(default_factory=list)
 
 
-def execute(env: Env, actor_id: str, text: str, *, now: datetime | None = None) -> Outcome:
-    """Run one ``/lotto`` command line as ``actor_id``; never raises for bad input."""
+def execute(
+    env: Env, actor_id: str, text: str, *, now: datetime | None = None, team_id: str = ""
+) -> Outcome:
+    """Run one ``/lotto`` command line as ``actor_id``; never raises for bad input.
+
+    ``team_id`` is the chat team the command was typed in (channel names are looked
+    up there).
+    """
     cmd: Command | None = None
     try:
         tokens = tokenize(text)
@@ -133,7 +149,7 @@ def execute(env: Env, actor_id: str, text: str, *, now: datetime | None = None) 
         cmd = node
         if any(tok in _HELP_WORDS for tok in rest[:1]) or "--help" in rest or "-h" in rest:
             return Outcome(True, render.help_text(cmd))
-        return _run(env, cmd, actor_id, rest, now)
+        return _run(env, cmd, actor_id, rest, now, team_id)
     except Exception as exc:  # the one place errors become text
         usage = usage_line(cmd) if cmd is not None else ""
         message = error_text(exc, command_line=text, usage=usage)
@@ -207,7 +223,14 @@ def _actor(env: Env, actor_id: str) -> Profile:
     return profile
 
 
-def _run(env: Env, cmd: Command, actor_id: str, rest: list[str], now: datetime | None) -> Outcome:
+def _run(
+    env: Env,
+    cmd: Command,
+    actor_id: str,
+    rest: list[str],
+    now: datetime | None,
+    team_id: str = "",
+) -> Outcome:
     actor = _actor(env, actor_id)
     zone = actor.time_zone or "UTC"
     parsed = parse_flags(rest, cmd.all_flags, lambda f, raw: convert_value(f, raw, zone))
@@ -228,7 +251,10 @@ def _run(env: Env, cmd: Command, actor_id: str, rest: list[str], now: datetime |
                     user_id=actor.user_id,
                     flag=flag.name,
                 )
-    ctx = Ctx(env=env, actor=actor, zone=zone, now=when, cmd=cmd, parsed=parsed)
+    ctx = Ctx(env=env, actor=actor, zone=zone, now=when, cmd=cmd, parsed=parsed, team_id=team_id)
+    # Someone who is not a plugin admin runs an owner command only on a rotation they
+    # own: the service checks that once it knows the rotation.
+    ctx.owners_only = cmd.access == OWNER and not ctx.is_admin
     data, text = cmd.run(ctx)
     notices = list(getattr(data, "notices", []) or [])
     if notices:
@@ -238,17 +264,26 @@ def _run(env: Env, cmd: Command, actor_id: str, rest: list[str], now: datetime |
     return Outcome(True, text, data, False, notices)
 
 
-def autopilot_all(env: Env, now: datetime) -> list[Outcome]:
+def autopilot_all(env: Env, now: datetime, *, fence: Any = None) -> list[Outcome]:
     """Run autopilot for every active rotation as ``env.bot_id``; one Outcome each.
 
     The timer's entry point (the shim calls it once per tick). A rotation that
     fails, or whose run could not fill a task, gets a failed Outcome (the shim logs
     those as errors); the others run all the same, and each run's direct messages
     go out as soon as it is done.
+
+    ``fence`` (a ``kvstore.Lock``, the run lock of the caller's timer) makes every
+    rotation's commit check that the lock is still held: a run that outlived its
+    lease saves nothing and sends nothing (``kvstore.lock`` explains the fencing).
     """
+    service = env.service
+    if fence is not None:
+        from lotto.service import Service
+
+        service = Service(FencedStore(env.kv, fence), env.directory)
 
     def call(req: Any) -> Any:
-        return call_service(env.service, req, actor_id=env.bot_id, now=now, directory=env.directory)
+        return call_service(service, req, actor_id=env.bot_id, now=now, directory=env.directory)
 
     try:
         runs = _autopilot.run_every_rotation(call, env.mention)

@@ -16,7 +16,7 @@ import msgspec
 
 from lotto import api
 from lotto.commands.parser import Flag, Parsed
-from lotto.commands.tree import Command
+from lotto.commands.tree import SELF_OR_OWNER, Command
 from lotto.errors import AccessError, InputError, LottoError, NotFoundError
 from lotto.ports import Directory, Profile
 from lotto.service.registry import dispatch
@@ -42,6 +42,7 @@ def call_service(
     actor_id: str,
     now: datetime,
     directory: Directory | None = None,
+    owners_only: bool = False,
 ) -> Any:
     """Run ``req`` through the service operation registered for its type
     (:func:`lotto.service.registry.dispatch`).
@@ -50,7 +51,7 @@ def call_service(
     looked up in ONE batch, so rendering ``@names`` and zones afterwards does
     not ask the chat server once per user.
     """
-    result = dispatch(service, req, actor_id=actor_id, now=now)
+    result = dispatch(service, req, actor_id=actor_id, now=now, owners_only=owners_only)
     ids = user_ids_in(result) if directory is not None else []
     if directory is not None and ids:
         try:
@@ -167,6 +168,11 @@ class Ctx:
     now: datetime
     cmd: Command
     parsed: Parsed
+    #: Set when the actor is not a plugin admin but may act as an owner of the rotation
+    #: the command concerns: the service then refuses any other rotation.
+    owners_only: bool = False
+    #: The chat team the command was typed in ("" outside a chat server).
+    team_id: str = ""
 
     # ----------------------------------------------------------------- flags/args
 
@@ -236,13 +242,14 @@ class Ctx:
         """``R @u…`` (in any order) or ``-r ID @u…``: the rotation ref and user ids."""
         names = [a for a in self.parsed.args if not a.startswith("@")]
         users = [a for a in self.parsed.args if a.startswith("@")]
-        return self._rotation_ref(names), self.users(users)
+        return self.rotation_ref(names), self.users(users)
 
     def rotation(self) -> api.RotationRef:
         """The rotation named by the positional argument or ``--rotation/-r``."""
-        return self._rotation_ref(list(self.parsed.args))
+        return self.rotation_ref(list(self.parsed.args))
 
-    def _rotation_ref(self, names: list[str]) -> api.RotationRef:
+    def rotation_ref(self, names: list[str]) -> api.RotationRef:
+        """The rotation named by ``names`` (at most one) or by ``--rotation/-r``."""
         exact = self.parsed.get("rotation")
         if exact is not None:
             if names:
@@ -263,8 +270,15 @@ class Ctx:
     # ----------------------------------------------------------------- access/service
 
     def check_self(self, user_ids: list[str]) -> None:
-        """Self-only commands: a non-admin may act only on themselves."""
+        """Self-only commands: a non-admin may act only on themselves.
+
+        A ``SELF_OR_OWNER`` command concerns one rotation, whose owners may run it for
+        others too (the service checks the ownership once it resolved the rotation).
+        """
         if self.is_admin or all(uid == self.actor.user_id for uid in user_ids):
+            return
+        if self.cmd.access == SELF_OR_OWNER:
+            self.owners_only = True
             return
         raise AccessError(
             f"only plugin admins may run `/lotto {' '.join(self.cmd.path)}` for other users; "
@@ -285,6 +299,7 @@ class Ctx:
             actor_id=self.actor.user_id,
             now=self.now,
             directory=self.env.directory,
+            owners_only=self.owners_only,
         )
 
     def username(self, user_id: str) -> str:

@@ -57,7 +57,9 @@ class DeliveryReport:
 def render_message(env: Env, message: OutboxMessage) -> str:
     """The Markdown text of ``message``, written for its reader."""
     notice = message.notice
-    return render.notice_text(notice, env.mention, env.zone_of(notice.user_id))
+    # A channel post has many readers: it shows the zone the service chose (the rotation's).
+    zone = env.zone_of(notice.user_id) if notice.user_id else (notice.zone or "UTC")
+    return render.notice_text(notice, env.mention, zone)
 
 
 def _default_send(env: Env) -> Send:

@@ -6,7 +6,7 @@ from lotto import api
 from lotto.commands import render
 from lotto.commands.base import ROTATION_FLAG, Ctx, convert_value
 from lotto.commands.parser import Flag
-from lotto.commands.tree import PUBLIC, command, group
+from lotto.commands.tree import OWNER, PUBLIC, command, group
 
 __all__: list[str] = []
 
@@ -115,7 +115,13 @@ def rotation_show(ctx: Ctx):
     return res, render.rotation_details(res.rotation, res.users, res.tasks, ctx.username)
 
 
-@command(("rotation", "archive"), "R", "archive a rotation (it stops being active)", flags=(ROT,))
+@command(
+    ("rotation", "archive"),
+    "R",
+    "archive a rotation (it stops being active)",
+    flags=(ROT,),
+    access=OWNER,
+)
 def rotation_archive(ctx: Ctx):
     """Archive a rotation."""
     res = ctx.call(api.RotationArchiveRequest(rotation=ctx.rotation()))
@@ -127,6 +133,7 @@ def rotation_archive(ctx: Ctx):
     "R",
     "run the rotation's autopilot once, now (or at `--now`)",
     flags=(ROT,),
+    access=OWNER,
 )
 def rotation_autopilot(ctx: Ctx):
     """Run autopilot for one rotation."""
@@ -155,6 +162,7 @@ def rotation_autopilot(ctx: Ctx):
         Flag("remind-finish", "bool", "remind the assigned users before the finish"),
         Flag("remind-finish-prior", "duration", "remind this long before the finish"),
     ),
+    access=OWNER,
 )
 def rotation_set_autopilot(ctx: Ctx):
     """Change autopilot settings."""
@@ -185,6 +193,7 @@ def rotation_set_autopilot(ctx: Ctx):
         Flag("fuzz", "count", "add this many periods to the odds' doubling time"),
         Flag("seed", "int", "seed of the lottery's random numbers"),
     ),
+    access=OWNER,
 )
 def rotation_set_fill(ctx: Ctx):
     """Change fill settings."""
@@ -229,6 +238,7 @@ def _need(ctx: Ctx, kind: type[api.RotationSetRequireRequest], limits: bool):
     "R [--skill S[-L]] [--count N] [--clear]",
     "require at least N users with a skill in each task",
     flags=_NEED_FLAGS,
+    access=OWNER,
 )
 def rotation_set_require(ctx: Ctx):
     """Change requirements."""
@@ -240,6 +250,7 @@ def rotation_set_require(ctx: Ctx):
     "R [--skill S[-L]] [--count N] [--clear]",
     "allow at most N users with a skill in each task",
     flags=_NEED_FLAGS,
+    access=OWNER,
 )
 def rotation_set_limit(ctx: Ctx):
     """Change limits."""
@@ -255,6 +266,7 @@ def rotation_set_limit(ctx: Ctx):
         Flag("duration", "duration", "task length (0: shifts last a whole period)"),
         Flag("grace", "duration", "rest time after serving a task"),
     ),
+    access=OWNER,
 )
 def rotation_set_task(ctx: Ctx):
     """Change task defaults."""

@@ -6,7 +6,7 @@ from lotto import api
 from lotto.commands import render
 from lotto.commands.base import ROTATION_FLAG, Ctx
 from lotto.commands.parser import Flag
-from lotto.commands.tree import PUBLIC, SELF, command, group
+from lotto.commands.tree import OWNER, PUBLIC, SELF, command, group
 from lotto.errors import InputError
 from lotto.model.availability import Event, overlapping
 from lotto.model.task import STATE_FINISHED, STATE_SCHEDULED, STATE_STARTED, task_interval
@@ -41,6 +41,7 @@ def _created(ctx: Ctx, res: api.TaskResult, kind: str):
     ),
     details="Only on a shift rotation (the default --task-type of `rotation new`): a rotation "
     "has either recurring shifts or on-demand tickets, never both.",
+    access=OWNER,
 )
 def task_new_shift(ctx: Ctx):
     """Make a shift."""
@@ -55,6 +56,7 @@ def task_new_shift(ctx: Ctx):
     flags=(ROT, Flag("summary", "str", "what the ticket is about (quote it)")),
     details="Only on a ticket rotation, made with `rotation new NAME --task-type ticket`: "
     "a rotation has either recurring shifts or on-demand tickets, never both.",
+    access=OWNER,
 )
 def task_new_ticket(ctx: Ctx):
     """Make a ticket."""
@@ -69,6 +71,7 @@ def task_new_ticket(ctx: Ctx):
     "ID [@user...] [--force]",
     "assign users (default: you) to a pending task",
     flags=(FORCE,),
+    access=OWNER,
 )
 def task_assign(ctx: Ctx):
     """Assign users."""
@@ -102,6 +105,7 @@ def _clashes(res: api.TaskAssignResult) -> dict[str, list[Event]]:
     "ID [@user...] [--force]",
     "remove users (default: you) from a pending task",
     flags=(_UNASSIGN_FORCE,),
+    access=OWNER,
 )
 def task_unassign(ctx: Ctx):
     """Unassign users."""
@@ -114,7 +118,9 @@ def task_unassign(ctx: Ctx):
     return res, render.task_unassigned(res, task_id, ctx.username)
 
 
-@command(("task", "fill"), "ID", "auto-assign users until the task meets its requirements")
+@command(
+    ("task", "fill"), "ID", "auto-assign users until the task meets its requirements", access=OWNER
+)
 def task_fill(ctx: Ctx):
     """Fill a task."""
     task_id = ctx.one_arg("a task id (like `ICE#3`)")
@@ -128,19 +134,21 @@ def _transition(ctx: Ctx, state: str):
     return res, render.task_transitioned(res, state)
 
 
-@command(("task", "schedule"), "ID", "move a pending task to scheduled (DMs its users)")
+@command(
+    ("task", "schedule"), "ID", "move a pending task to scheduled (DMs its users)", access=OWNER
+)
 def task_schedule(ctx: Ctx):
     """Schedule a task."""
     return _transition(ctx, STATE_SCHEDULED)
 
 
-@command(("task", "start"), "ID", "move a scheduled task to started (DMs its users)")
+@command(("task", "start"), "ID", "move a scheduled task to started (DMs its users)", access=OWNER)
 def task_start(ctx: Ctx):
     """Start a task."""
     return _transition(ctx, STATE_STARTED)
 
 
-@command(("task", "finish"), "ID", "move a started task to finished (DMs its users)")
+@command(("task", "finish"), "ID", "move a started task to finished (DMs its users)", access=OWNER)
 def task_finish(ctx: Ctx):
     """Finish a task."""
     return _transition(ctx, STATE_FINISHED)

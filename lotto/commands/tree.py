@@ -17,6 +17,8 @@ __all__ = [
     "PUBLIC",
     "SELF",
     "ADMIN",
+    "OWNER",
+    "SELF_OR_OWNER",
     "GLOBAL_FLAGS",
     "Command",
     "Group",
@@ -31,6 +33,11 @@ __all__ = [
 PUBLIC = "public"  # anyone may run it
 SELF = "self"  # anyone, for themselves only; admins for anyone
 ADMIN = "admin"  # plugin admins only
+# Plugin admins, and the owners of the rotation the command concerns (the service
+# applies the owner rule once it has resolved the rotation: lotto.service.access).
+OWNER = "owner"
+# Anyone for themselves; the rotation's owners and plugin admins for others.
+SELF_OR_OWNER = "self-or-owner"
 
 TRIGGER = "/lotto"
 

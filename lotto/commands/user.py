@@ -6,7 +6,7 @@ from lotto import api
 from lotto.commands import render
 from lotto.commands.base import ROTATION_FLAG, Ctx
 from lotto.commands.parser import Flag
-from lotto.commands.tree import PUBLIC, SELF, command, group
+from lotto.commands.tree import PUBLIC, SELF, SELF_OR_OWNER, command, group
 from lotto.errors import InputError
 
 __all__: list[str] = []
@@ -59,7 +59,7 @@ def user_show(ctx: Ctx):
     ("user", "join"),
     "R [@user...] [--starting TIME]",
     "add users (default: you) to a rotation",
-    access=SELF,
+    access=SELF_OR_OWNER,
     flags=(
         ROT,
         Flag(
@@ -84,7 +84,7 @@ def user_join(ctx: Ctx):
     ("user", "leave"),
     "R [@user...]",
     "remove users (default: you) from a rotation",
-    access=SELF,
+    access=SELF_OR_OWNER,
     flags=(ROT,),
 )
 def user_leave(ctx: Ctx):

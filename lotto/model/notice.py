@@ -14,7 +14,7 @@ import msgspec
 
 from lotto.model.task import Task
 
-__all__ = ["Notice", "NOTICE_KINDS"]
+__all__ = ["Notice", "NOTICE_KINDS", "ALERT_KINDS"]
 
 
 # Kinds of notices (the command layer renders each kind):
@@ -26,12 +26,19 @@ __all__ = ["Notice", "NOTICE_KINDS"]
 #   unassigned     user removed from a non-pending task (task)
 #   scheduled / started / finished   the user's task transitioned (task)
 #   remind_start / remind_finish     autopilot reminder (task, start/finish)
+# Posts in the rotation's channel (issue 9):
+#   shift_scheduled   a task was scheduled: who, when (task)
+#   shift_started     a task started: who is on call now, handing over from (handover_user_ids)
+# Alerts, to the rotation's owners (DM) and its channel, each once per cause (issue 9):
+#   alert_unfilled    a due task could not be filled (need, unmet: the need that ran dry)
+#   alert_skipped     a task's time passed while it was still pending: skipped unstaffed
+#   alert_time_off    subject_id marked time off over a task they are on
+#   alert_left        subject_id left the rotation while assigned to a task
+#   alert_offer_open  subject_id's offered place is still open 24 h before the task starts
 #   offer          from_user_id offers their place on the task (offer_id, note); to a member
 #                  who could take it, or a post in the rotation's channel
 #   offer_taken    user_id took from_user_id's place (to the offerer, and in the channel)
 #   took           to the taker: they now have from_user_id's place
-#   time_off       to owners and the channel: from_user_id marked time off over the task;
-#                  outcome says what was done (released / offered / started)
 NOTICE_KINDS = (
     "welcome_new",
     "welcome",
@@ -44,10 +51,25 @@ NOTICE_KINDS = (
     "finished",
     "remind_start",
     "remind_finish",
+    "shift_scheduled",
+    "shift_started",
+    "alert_unfilled",
+    "alert_skipped",
+    "alert_time_off",
+    "alert_left",
+    "alert_offer_open",
     "offer",
     "offer_taken",
     "took",
-    "time_off",
+)
+
+#: The alert kinds (each sent to the owners and the channel, once per cause).
+ALERT_KINDS = (
+    "alert_unfilled",
+    "alert_skipped",
+    "alert_time_off",
+    "alert_left",
+    "alert_offer_open",
 )
 
 
@@ -72,12 +94,21 @@ class Notice(msgspec.Struct, kw_only=True):
     #: id, and its name as people know it (``~name``) for showing where it went.
     channel_id: str = ""
     channel_name: str = ""
+    #: The zone a channel post shows times in (the rotation's; a DM uses the reader's).
+    zone: str = ""
+    #: shift_started: who was on call before (the task that finished last).
+    handover_user_ids: list[str] = msgspec.field(default_factory=list)
+    #: alert_time_off / alert_left / alert_offer_open: the member the alert is about.
+    subject_id: str = ""
+    #: alert_unfilled: the need that could not be met, and every unmet need (need id → count).
+    need: str = ""
+    unmet: dict[str, int] = msgspec.field(default_factory=dict)
     #: welcome: where the user starts in the rotation's queue (``lotto.model.user.START_*``)
     #: and the LastServed that puts them there (None: unset, the fair start).
     start_rule: str = ""
     last_served: datetime | None = None
     #: Trading shifts: whose place (``from_user_id``), which offer, its note, and for
-    #: ``time_off`` what was done about the task (``released``, ``offered``, ``started``).
+    #: ``alert_time_off`` what was done about the task (``released``, ``offered``, ``started``).
     from_user_id: str = ""
     offer_id: str = ""
     note: str = ""

@@ -40,6 +40,7 @@ from lotto.model.task import (
 )
 from lotto.model.user import User
 from lotto.service import taskops
+from lotto.service.alerts import alert_once
 from lotto.service.common import notice
 from lotto.store import Session
 
@@ -139,6 +140,7 @@ class _Run:
                     self.users,
                     now=self.now,
                     actor_id=self.actor_id,
+                    others=self.tasks.values(),
                 )
                 self.notices.extend(notes)
                 step.task_ids.append(task.task_id)
@@ -214,6 +216,9 @@ class _Run:
                 step.fills.append(
                     AutopilotFill(task_id=task.task_id, state=task.state, ended_at=ended)
                 )
+                self.notices += alert_once(
+                    self.s, self.rotation, task, "alert_skipped", self.actor_id
+                )
                 continue
             try:
                 added = taskops.fill(self.s, self.rotation, task, self.users, self.now)
@@ -224,6 +229,15 @@ class _Run:
                     AutopilotFill(task_id=task.task_id, state=task.state, error=err.message)
                 )
                 step.task_ids.append(task.task_id)
+                self.notices += alert_once(
+                    self.s,
+                    self.rotation,
+                    task,
+                    "alert_unfilled",
+                    self.actor_id,
+                    need=str(err.context.get("need", "")),
+                    unmet=_unmet(err.context.get("unmet")),
+                )
                 continue
             _, notes = taskops.transition(
                 self.s,
@@ -241,6 +255,11 @@ class _Run:
             )
             step.task_ids.append(task.task_id)
         return step
+
+
+def _unmet(value: object) -> dict[str, int]:
+    """The unmet needs an InsufficientError carries (need id → count)."""
+    return {str(k): int(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 def run_autopilot(

@@ -30,6 +30,7 @@ from lotto.model.record import decode, encode
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task, rotation_id_of
 from lotto.ports import Directory, Store, UnitOfWork
+from lotto.service import access
 from lotto.store import Session
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "check_users",
     "rotation_id_of",
     "notice",
+    "channel_notice",
 ]
 
 T = TypeVar("T")
@@ -54,7 +56,9 @@ def run(kv: Store, fn: Callable[[Session], T], stats: Any = None) -> T:
     session (notices are returned, never sent).
 
     This is the one place where ``kvstore`` errors become lotto errors: the
-    store kept changing -> :class:`lotto.errors.ConflictError`; a malformed or
+    store kept changing past the kvstore's retry budget, or ``kv`` is fenced by
+    a lock that was lost (a run that outlived its lease, see ``kvstore.lock``)
+    -> :class:`lotto.errors.ConflictError`; a malformed or
     too long key -> :class:`lotto.errors.InputError`; the store failed ->
     :class:`lotto.errors.StoreError`. A time computation leaving Python's date
     range (OverflowError) becomes :class:`lotto.errors.BadTimeError`.
@@ -66,6 +70,7 @@ def run(kv: Store, fn: Callable[[Session], T], stats: Any = None) -> T:
         attempt[:] = [uow]
         session = Session(uow)
         result = fn(session)
+        access.check_resolved()
         _to_outbox(session, getattr(result, "notices", None) or ())
         session.flush()
         return result
@@ -82,6 +87,12 @@ def run(kv: Store, fn: Callable[[Session], T], stats: Any = None) -> T:
             "A name in this command (a user, task or rotation id) is too long or malformed to be "
             "stored; check it and use a shorter one. Nothing was changed.",
             key=err.context.get("key"),
+        ) from None
+    except kverrors.FenceError as err:
+        raise ConflictError(
+            "This run outlived its lock and another run has taken over, so nothing was saved "
+            "here; the run that holds the lock now does this work.",
+            lock=err.context.get("lock"),
         ) from None
     except KVConflictError as err:
         raise ConflictError(
@@ -169,6 +180,7 @@ def resolve_rotation(
             "archive and recreate it.",
             rotation_id=rid,
         )
+    access.check_owner(rotation)
     return rotation
 
 
@@ -195,6 +207,7 @@ def load_task(
             task_id=task_id,
             rotation_id=task.rotation_id,
         )
+    access.check_owner(rotation)
     return task, rotation
 
 
@@ -256,6 +269,38 @@ def notice(
         finish=finish,
         **extra,
     )
+
+
+def channel_notice(
+    rotation: Rotation,
+    kind: str,
+    actor_id: str,
+    *,
+    task: Task | None = None,
+    interval: tuple | None = None,
+    **extra: Any,
+) -> list[Notice]:
+    """The post of ``kind`` in ``rotation``'s channel: one notice, or none when it has no channel.
+
+    A list, so callers can ``extend`` unconditionally. Times in the post follow the
+    rotation's zone (a channel has many readers).
+    """
+    if not rotation.channel_id:
+        return []
+    return [
+        notice(
+            kind,
+            "",
+            actor_id,
+            task=task,
+            rotation_id=rotation.rotation_id,
+            interval=interval,
+            channel_id=rotation.channel_id,
+            channel_name=rotation.channel_name,
+            zone=rotation.fill_settings.time_zone,
+            **extra,
+        )
+    ]
 
 
 def _to_outbox(session: Session, notices: Iterable[Notice]) -> None:

@@ -16,6 +16,7 @@ from lotto.service.calendar_feed import CalendarFeedOps
 from lotto.service.common import resolve_rotation, run
 from lotto.service.forecast import ForecastOps
 from lotto.service.offers import OfferOps
+from lotto.service.oncall import OnCallOps
 from lotto.service.registry import operation
 from lotto.service.rotations import RotationOps
 from lotto.service.tasks import TaskOps
@@ -25,7 +26,9 @@ from lotto.store import Session
 __all__ = ["Service"]
 
 
-class Service(RotationOps, TaskOps, OfferOps, UserOps, SkillOps, ForecastOps, CalendarFeedOps):
+class Service(
+    RotationOps, TaskOps, OfferOps, UserOps, SkillOps, ForecastOps, CalendarFeedOps, OnCallOps
+):
     """Every ``/lotto`` operation over a kvstore and a user directory.
 
     Each method is ``method(req, *, actor_id, now) -> Result`` (see

@@ -207,13 +207,13 @@ def time_off(
             continue
         done.append(item)
         interval = task_interval(task)
-        alert = {"from_user_id": uid, "outcome": item.outcome}
+        alert = {"subject_id": uid, "from_user_id": uid, "outcome": item.outcome}
         notices += [
-            notice("time_off", owner, actor_id, task=task, interval=interval, **alert)
+            notice("alert_time_off", owner, actor_id, task=task, interval=interval, **alert)
             for owner in rotation.owners
             if owner != uid
         ]
         notices += channel_notice(
-            "time_off", rotation, actor_id, task=task, interval=interval, **alert
+            "alert_time_off", rotation, actor_id, task=task, interval=interval, **alert
         )
     return done, notices

@@ -11,7 +11,7 @@ Every :class:`lotto.service.Service` operation is declared with
   into UTC (a naive time would be stored ambiguously and, read back, break
   every comparison with the aware times everything else uses).
 
-This module imports nothing of the service, so the mixins can import it.
+This module imports nothing of the service but the access rule, so the mixins can import it.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any, TypeVar, cast
 import msgspec
 
 from lotto.errors import BadTimeError
+from lotto.service import access
 
 __all__ = ["operation", "handlers", "handler_for", "dispatch"]
 
@@ -74,9 +75,20 @@ def handler_for(request_type: type) -> Callable[..., Any]:
         ) from None
 
 
-def dispatch(service: Any, req: msgspec.Struct, *, actor_id: str, now: datetime) -> Any:
-    """Run ``req`` through ``service``'s operation for its type and return the result."""
-    return handler_for(type(req))(service, req, actor_id=actor_id, now=now)
+def dispatch(
+    service: Any, req: msgspec.Struct, *, actor_id: str, now: datetime, owners_only: bool = False
+) -> Any:
+    """Run ``req`` through ``service``'s operation for its type and return the result.
+
+    ``owners_only``: the actor is not a plugin admin, so the operation may only
+    concern a rotation the actor owns (:mod:`lotto.service.access` applies the rule
+    where the rotation is resolved).
+    """
+    handler = handler_for(type(req))
+    if not owners_only:
+        return handler(service, req, actor_id=actor_id, now=now)
+    with access.owners_only(actor_id):
+        return handler(service, req, actor_id=actor_id, now=now)
 
 
 def _as_utc(value: datetime, what: str) -> datetime:

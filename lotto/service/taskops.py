@@ -32,7 +32,7 @@ from lotto.model.task import (
 )
 from lotto.model.task import transition as model_transition
 from lotto.model.user import User, assign_served, mark_served, unassign_served
-from lotto.service.common import notice
+from lotto.service.common import channel_notice, notice
 from lotto.store import Session
 
 __all__ = [
@@ -263,8 +263,13 @@ def transition(
     *,
     now: datetime,
     actor_id: str,
+    others: Iterable[Task] = (),
 ) -> tuple[str, list[Notice]]:
-    """Move ``task`` to state ``to`` (same state: no-op); marks its users served, notifies them."""
+    """Move ``task`` to state ``to`` (same state: no-op); marks its users served, notifies them.
+
+    The rotation's channel hears of a scheduled and of a started task; for a start,
+    ``others`` (the rotation's other open tasks, when loaded) tell whom it takes over from.
+    """
     prev = task.state
     if not model_transition(task, to, now):
         return prev, []
@@ -276,6 +281,35 @@ def transition(
         _serve(session, task, users[uid])
         if to in (STATE_SCHEDULED, STATE_STARTED, STATE_FINISHED):
             notices.append(notice(to, uid, actor_id, task=task, interval=interval))
+    if to == STATE_SCHEDULED:
+        notices += channel_notice(
+            rotation, "shift_scheduled", actor_id, task=task, interval=interval
+        )
+    elif to == STATE_STARTED:
+        notices += channel_notice(
+            rotation,
+            "shift_started",
+            actor_id,
+            task=task,
+            interval=interval,
+            handover_user_ids=_handover(task, others),
+        )
     session.save_task(task)
     sync_open(session, rotation, task)
     return prev, notices
+
+
+def _handover(task: Task, others: Iterable[Task]) -> list[str]:
+    """Who was on call before ``task``: the users of the latest other task started before it."""
+    before = [
+        t
+        for t in others
+        if t.task_id != task.task_id
+        and t.actual_start is not None
+        and task.actual_start is not None
+        and t.actual_start <= task.actual_start
+    ]
+    if not before:
+        return []
+    latest = max(before, key=lambda t: t.actual_start or datetime.min)
+    return list(latest.mattermost_user_ids)

@@ -26,6 +26,7 @@ from lotto.model.user import (
     joining_last_served,
 )
 from lotto.service import taskops
+from lotto.service.alerts import alert_once
 from lotto.service.common import check_users, notice, resolve_rotation, run
 from lotto.service.offering import time_off
 from lotto.service.offers import new_offer_id
@@ -250,7 +251,8 @@ class UserOps(Ops):
         assignments to the rotation's open tasks stay (a scheduled or started
         shift must not silently lose people); the result lists them so the
         command can say how to unassign.
-        Round trips: batch 1 = rotation resolution (with its open-tasks record) + the users; commit.
+        Round trips: batch 1 = rotation resolution (with its open-tasks record) + the users;
+        batch 2 (only when a leaving user is assigned) = their open tasks, for the alert; commit.
         """
         ids = check_users(self.directory, req.user_ids)
 
@@ -270,6 +272,15 @@ class UserOps(Ops):
                 u: tids for u in removed if (tids := [t for t, us in open_tasks.items() if u in us])
             }
             notices = [notice("left", u, actor_id, rotation_id=rid) for u in removed]
+            # A member who leaves while assigned is an alert (the shift may lack them).
+            s.prefetch(keys.task(t) for tids in assigned.values() for t in tids)  # batch 2
+            for uid, tids in assigned.items():
+                for tid in tids:
+                    task = s.task(tid)
+                    if task is not None:
+                        notices += alert_once(
+                            s, rotation, task, "alert_left", actor_id, cause=uid, subject_id=uid
+                        )
             return api.MembershipResult(
                 rotation=rotation, changed=removed, users=users, assigned=assigned, notices=notices
             )

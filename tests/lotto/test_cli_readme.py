@@ -45,7 +45,7 @@ def _replies(out: str) -> list[tuple[str, list[str]]]:
         if line.startswith("$ "):
             sections.append((line[2:], []))
             in_dm = False
-        elif line.startswith("DM to @"):
+        elif line.startswith(("DM to @", "Post to ~")):
             in_dm = True
         elif in_dm and line.startswith("    "):
             continue
@@ -104,6 +104,19 @@ def test_the_forecast_example_continues_the_worked_example(tmp_path, capsys):
     assert reply == block[1:]
 
 
+def test_the_on_call_example_continues_the_worked_example(tmp_path, capsys):
+    env, commands = _worked_example()
+    block = _block_after("### My shifts, and who is on call now", "text")
+    expected: list[tuple[str, list[str]]] = []
+    for line in block:
+        if line.startswith("$ lotto "):
+            expected.append((line.removeprefix("$ lotto "), []))
+        else:
+            expected[-1][1].append(line)
+    out = _run_file(tmp_path, capsys, env, commands + [cmd for cmd, _ in expected])
+    assert _replies(out)[len(commands) :] == expected
+
+
 def _expand(item: str) -> set[str]:
     """``rotation list|show`` -> {"rotation list", "rotation show"}."""
     *head, last = item.split()
@@ -111,7 +124,7 @@ def _expand(item: str) -> set[str]:
 
 
 def test_who_may_do_what_lists_exactly_the_public_and_self_service_commands():
-    from lotto.commands.tree import PUBLIC, ROOT, SELF, Group
+    from lotto.commands.tree import OWNER, PUBLIC, ROOT, SELF, SELF_OR_OWNER, Group
 
     def walk(node):
         if isinstance(node, Group):
@@ -120,14 +133,21 @@ def test_who_may_do_what_lists_exactly_the_public_and_self_service_commands():
         else:
             yield node
 
-    sentence = re.search(r"Anyone may run (`info`.*?) for themselves;", README, re.S).group(1)
+    text = " ".join(README.split())
+    sentence = re.search(r"Anyone may run (`info`.*?) for themselves;", text).group(1)
     # "`info`, …, and `user join|leave|unavailable`, `task offer` for themselves"
     public_text, _, self_text = sentence.rpartition(", and ")
     listed_public = set().union(*map(_expand, re.findall(r"`([^`]+)`", public_text)))
     listed_self = set().union(*map(_expand, re.findall(r"`([^`]+)`", self_text)))
     access = {" ".join(c.path): c.access for c in walk(ROOT)}
     assert listed_public == {p for p, a in access.items() if a == PUBLIC}
-    assert listed_self == {p for p, a in access.items() if a == SELF}
+    assert listed_self == {p for p, a in access.items() if a in (SELF, SELF_OR_OWNER)}
+    # Owners (issue 9): their rotation's commands, and `user join|leave` for others.
+    owners = re.search(r"may also run, on that rotation only, (.*?) for others;", text).group(1)
+    items = re.findall(r"`([^`]+)`", owners)
+    owner_part, others_part = items[:-1], items[-1]
+    assert set().union(*map(_expand, owner_part)) == {p for p, a in access.items() if a == OWNER}
+    assert _expand(others_part) == {p for p, a in access.items() if a == SELF_OR_OWNER}
 
 
 def test_operating_lists_every_kind_of_problem_check_reports():

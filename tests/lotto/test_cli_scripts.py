@@ -18,6 +18,7 @@ BENCHES = {
         ["--samples", "10", "--shifts", "2", "--history", "1", "--repeat", "1"],
         "service rotation_forecast",
     ),
+    "bench_contention.py": (["--writers", "4", "--rounds", "2"], "conflicts retried"),
     "bench_kvstore.py": (["--units", "20", "--records", "3", "--threads", "2"], "commits/s"),
     "bench_service.py": (["--users", "6", "--tasks", "4"], "autopilot, every 6h"),
 }

@@ -11,13 +11,13 @@ import json
 
 import pytest
 
-from tests.shim.conftest import SECRET, SLASH_TOKEN, fake_mm, openapi, start_shim  # noqa: F401
+from tests.shim.conftest import SECRET, SLASH_TOKEN
 
 JSON = {"Content-Type": "application/json"}
 
 
 @pytest.fixture
-def served(fake_mm, start_shim):  # noqa: F811
+def served(fake_mm, start_shim):
     """A shim on its own in-process store, one admin user, and its bearer headers."""
     boss = fake_mm.add_user("boss", roles="system_user system_admin")
     shim = start_shim(fake_mm, "memory://", "--autopilot-interval", "0")

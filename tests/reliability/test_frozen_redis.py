@@ -25,7 +25,6 @@ from lotto.cli import main as cli
 from lotto.commands import Env, execute
 from lotto.local import LocalDirectory, RecordingPoster
 from tests.reliability.frozen import OwnRedis, own_redis
-from tests.shim.conftest import fake_mm, openapi, start_shim  # noqa: F401 - fixtures
 
 PLUGIN = "com.mattermost.solar-lottery"
 # What a loaded two-core machine may add to a bound (scheduling, HTTP, Python start-up).
@@ -139,8 +138,8 @@ def test_a_command_whose_commit_got_no_answer_says_how_to_look(fresh, monkeypatc
 
 def test_the_shim_answers_commands_and_health_probes_within_their_bounds(
     fresh,
-    fake_mm,  # noqa: F811
-    start_shim,  # noqa: F811
+    fake_mm,
+    start_shim,
 ):
     server, db = fresh
     boss = fake_mm.add_user("boss", roles="system_user system_admin")

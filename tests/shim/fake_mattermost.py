@@ -1,8 +1,9 @@
 """A fake Mattermost server for the shim's tests, checked against the OpenAPI file.
 
 It runs on a loopback port in a thread and serves only what the shim calls:
-users (by id, ``me``, by username, in bulk, by role), direct channels, posts (with
-their props, and a channel's posts since a time) and ephemeral posts. It can go
+users (by id, ``me``, by username, in bulk, by role), direct channels, team channels
+(by name in a team, by id, and their members), posts (with their props, and a
+channel's posts since a time) and ephemeral posts. It can go
 down and come back (:meth:`FakeMattermost.down`/``up``) and carry out a request
 while dropping its answer (``drop_reply_next``). Every request must route to an operation of
 ``mattermost-openapi-v4.yaml`` and carry only declared query parameters and a
@@ -43,6 +44,7 @@ class FakeMattermost:
         self.lock = threading.RLock()
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}
+        self.members: dict[str, set[str]] = {}  # team channel id -> member user ids
         self.posts: list[dict[str, Any]] = []
         self.ephemeral: list[dict[str, Any]] = []
         self.calls: list[str] = []  # "METHOD /path" of every request
@@ -139,6 +141,31 @@ class FakeMattermost:
         with self.lock:
             self.users[user["id"]] = user
         return user
+
+    def add_channel(
+        self, team_id: str, name: str, *, members: list[str] = (), private: bool = False
+    ) -> dict[str, Any]:
+        """Add a team channel with ``members`` (user ids; add the bot's to let it post)."""
+        now = int(time.time() * 1000)
+        channel = {
+            "id": make_id(f"channel:{team_id}:{name}"),
+            "name": name,
+            "display_name": name.replace("-", " ").title(),
+            "type": "P" if private else "O",
+            "team_id": team_id,
+            "create_at": now,
+            "update_at": now,
+            "delete_at": 0,
+        }
+        with self.lock:
+            self.channels[channel["id"]] = channel
+            self.members[channel["id"]] = set(members)
+        return channel
+
+    def channel_posts(self, channel_id: str) -> list[str]:
+        """Messages posted in ``channel_id``, oldest first."""
+        with self.lock:
+            return [p["message"] for p in self.posts if p["channel_id"] == channel_id]
 
     def dms(self, user_id: str) -> list[str]:
         """Messages the bot posted in its direct channel with ``user_id``, oldest first."""
@@ -239,10 +266,38 @@ class FakeMattermost:
                 return 200, [u for u in self.users.values() if u["username"] in body]
             if template == "/api/v4/channels/direct":
                 return self._direct(body)
+            if template == "/api/v4/teams/{team_id}/channels/name/{channel_name}":
+                team_id = path.split("/")[4]
+                found = next(
+                    (
+                        c
+                        for c in self.channels.values()
+                        if c["team_id"] == team_id and c["name"] == last
+                    ),
+                    None,
+                )
+                return (200, found) if found else _missing_channel()
+            if template == "/api/v4/channels/{channel_id}" and method == "GET":
+                found = self.channels.get(last)
+                return (200, found) if found else _missing_channel()
+            if template == "/api/v4/channels/{channel_id}/members/{user_id}" and method == "GET":
+                channel_id = path.split("/")[4]
+                if channel_id not in self.channels:
+                    return _missing_channel()
+                if last not in self.members.get(channel_id, set()):
+                    # As for a private channel the caller is not in (a public one answers
+                    # 404, which the OpenAPI file leaves undocumented): the client takes both.
+                    return 403, _app_error(403, "api.context.permissions.app_error", "not a member")
+                return 200, {"channel_id": channel_id, "user_id": last, "roles": "channel_user"}
             if template == "/api/v4/posts":
                 if body["channel_id"] not in self.channels:
                     return 403, _app_error(
                         403, "api.context.permissions.app_error", "no such channel"
+                    )
+                members = self.members.get(body["channel_id"])
+                if members is not None and self.bot["id"] not in members:
+                    return 403, _app_error(
+                        403, "api.context.permissions.app_error", "the bot is not a member"
                     )
                 post = self._post(body["channel_id"], body["message"])
                 if isinstance(body.get("props"), dict):
@@ -318,6 +373,10 @@ class FakeMattermost:
             "type": "",
             "props": {},
         }
+
+
+def _missing_channel() -> tuple[int, dict[str, Any]]:
+    return 404, _app_error(404, "app.channel.get.existing.app_error", "channel not found")
 
 
 def _app_error(status: int, error_id: str, message: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ say and call the functions re-exported here; each submodule renders one area:
 - :mod:`.users`: the user commands' replies;
 - :mod:`.autopilot`: autopilot reports; :mod:`.notices`: direct messages;
 - :mod:`.forecast`, :mod:`.calendar`: forecasts and calendar feeds;
+- :mod:`.oncall`: owners, channel, ``rotation now`` and ``user shifts``;
 - :mod:`.help`: the help of the command tree.
 
 A direct message shows times in its recipient's zone; the rest in UTC unless
@@ -29,14 +30,17 @@ from lotto.commands.render.forecast import forecast_text, percent
 from lotto.commands.render.help import help_text
 from lotto.commands.render.notices import notice_text
 from lotto.commands.render.offers import task_offered, task_taken, time_off_lines
+from lotto.commands.render.oncall import channel_changed, now_text, owners_changed, shifts_text
 from lotto.commands.render.records import (
     Mention,
     auto_assigned,
+    channel_text,
     event_reason,
     fmt_duration,
     fmt_needs,
     fmt_time,
     offers_text,
+    owners_text,
     rotation_details,
     rotation_settings,
     skills_text,
@@ -70,6 +74,13 @@ from lotto.commands.render.users import (
 )
 
 __all__ = [
+    # on call (owners, channel, now, my shifts)
+    "owners_text",
+    "channel_text",
+    "owners_changed",
+    "channel_changed",
+    "now_text",
+    "shifts_text",
     # records and shared pieces
     "Mention",
     "fmt_time",

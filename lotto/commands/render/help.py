@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from lotto.commands.tree import PUBLIC, SELF, Command, Group, command_name, usage_line
+from lotto.commands.tree import (
+    OWNER,
+    PUBLIC,
+    SELF,
+    SELF_OR_OWNER,
+    Command,
+    Group,
+    command_name,
+    usage_line,
+)
 from lotto.model.duration import DURATION_EXAMPLES
 
 __all__ = ["help_text"]
@@ -25,9 +34,13 @@ def help_text(node: Group | Command) -> str:
             lines.append(f"- `{short}{flag.usage()}`: {flag.help}{admins}")
         if any(flag.kind == "duration" for flag in node.all_flags):
             lines += ["", f"Durations are written like {DURATION_EXAMPLES}."]
-        who = {PUBLIC: "anyone", SELF: "anyone for themselves; plugin admins for others"}.get(
-            node.access, "plugin admins only"
-        )
+        who = {
+            PUBLIC: "anyone",
+            SELF: "anyone for themselves; plugin admins for others",
+            OWNER: "the rotation's owners and plugin admins",
+            SELF_OR_OWNER: "anyone for themselves; the rotation's owners and plugin admins "
+            "for others",
+        }.get(node.access, "plugin admins only")
         lines += ["", f"Who may run it: {who}."]
         return "\n".join(lines)
     title = f"**{command_name(node.path)}**" + (f": {node.summary}" if node.summary else "")

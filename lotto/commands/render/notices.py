@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lotto import api
 from lotto.commands.render.records import Mention, fmt_time
+from lotto.model.needs import format_needs
 from lotto.model.user import START_KEPT, START_MEDIAN
 
 __all__ = ["notice_text"]
@@ -16,6 +17,11 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
     start = fmt_time(n.start, zone) if n.start else "a time not yet known"
     finish = fmt_time(n.finish, zone) if n.finish else "a time not yet known"
     rot = f"**{n.rotation_id}**"
+    people = ", ".join(mention(u) for u in (n.task.mattermost_user_ids if n.task else [])) or (
+        "nobody"
+    )
+    subject = mention(n.subject_id) if n.subject_id else "a member"
+    by = "the autopilot" if not n.actor_id else actor
     # Joining or leaving by yourself is not news from "@you".
     by_self = bool(n.actor_id) and n.actor_id == n.user_id
     texts = {
@@ -57,8 +63,61 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
             f"finishes at {finish} ({zone})."
         ),
         **_trading_texts(n, mention, actor, task, start, finish, zone),
+        "shift_scheduled": (
+            f"{task} is scheduled: {people}, from {start} to {finish} ({zone}). Scheduled by {by}."
+        ),
+        "shift_started": (
+            f"{task} has started: on call now {people}, until {finish} ({zone})"
+            + (
+                f", handing over from {', '.join(mention(u) for u in n.handover_user_ids)}"
+                if n.handover_user_ids
+                else ""
+            )
+            + f". Started by {by}."
+        ),
+        "alert_unfilled": _unfilled(n, task, by, start, zone),
+        "alert_skipped": (
+            f"#### Alert: {task} was skipped unstaffed\nIts time, {start} to {finish} ({zone}), "
+            f"passed while it was still pending, so nobody was on call; {by} found it "
+            f"unfilled. It stays pending: see `/lotto task show {n.task_id}`."
+        ),
+        "alert_time_off": (
+            f"#### Alert: {subject} is away during {task}\n{subject} is marked unavailable "
+            f"over {task} ({start} to {finish}, {zone}), which they are on (reported by {by}). "
+            + (
+                _time_off_done(n)
+                if n.outcome
+                else f"Find someone to take it over, e.g. `/lotto task assign {n.task_id} @user`."
+            )
+        ),
+        "alert_left": (
+            f"#### Alert: {subject} left {rot} but is still on {task}\n{by.capitalize()} "
+            f"removed {subject} from {rot}; {task} ({start} to {finish}, {zone}) still counts "
+            f"on them. Unassign them with `/lotto task unassign {n.task_id} {subject}` and "
+            f"refill it, or keep them on it."
+        ),
+        "alert_offer_open": (
+            f"#### Alert: nobody has taken {subject}'s place on {task} yet\n{task} starts at "
+            f"{start} ({zone}) and {subject}'s offer of their place is still open (seen by "
+            f"{by}). Ask a member to take it over before it starts."
+        ),
     }
     return texts.get(n.kind, f"{actor}: {n.kind} {n.task_id or n.rotation_id}".strip())
+
+
+def _unfilled(n: api.Notice, task: str, by: str, start: str, zone: str) -> str:
+    """The alert for a due task nobody can fill: the need that ran dry and how to fix it."""
+    rid = n.rotation_id
+    missing = format_needs(n.unmet) or "people for its requirements"
+    skill = n.need.rsplit("-", 1)[0] if n.need else "any"
+    qualify = skill if skill != "any" else "SKILL"
+    return (
+        f"#### Alert: {task} could not be filled\n{task} starts at {start} ({zone}) and "
+        f"still needs {missing}, but no more members can take it; {by} tried to fill it. "
+        f"To fix it: add members (`/lotto user join {rid} @user`), qualify someone "
+        f"(`/lotto user qualify @user -s {qualify}`), or lower the count "
+        f"(`/lotto rotation set require {rid} -s {skill} --count N`)."
+    )
 
 
 def _queue_place(n: api.Notice, zone: str) -> str:
@@ -72,16 +131,21 @@ def _queue_place(n: api.Notice, zone: str) -> str:
 
 
 _TIME_OFF = {
-    "released": "they were taken off it (it was pending); the autopilot fills the place again",
-    "offered": "it is scheduled, so their place is now offered (`/lotto task take {tid}`)",
-    "started": "it has already started and was left as it is: find someone to cover",
+    "released": "They were taken off it (it was pending); the autopilot fills the place again.",
+    "offered": "It is scheduled, so their place is now offered (`/lotto task take {tid}`).",
+    "started": "It has already started and was left as it is: find someone to cover.",
 }
+
+
+def _time_off_done(n: api.Notice) -> str:
+    """What ``user unavailable`` did about the task an ``alert_time_off`` is about."""
+    return _TIME_OFF.get(n.outcome, n.outcome).replace("{tid}", n.task_id)
 
 
 def _trading_texts(
     n: api.Notice, mention: Mention, actor: str, task: str, start: str, finish: str, zone: str
 ) -> dict[str, str]:
-    """Texts of the trading notices (offers, takes) and of the time-off alert."""
+    """Texts of the trading notices (offers, takes)."""
     whose = mention(n.from_user_id) if n.from_user_id else "someone"
     when = f"from {start} to {finish} ({zone})"
     note = f"\n> {n.note}" if n.note else ""
@@ -96,7 +160,6 @@ def _trading_texts(
         taken = f"{actor} took your place on {task} ({when}); you are no longer on it."
     else:
         taken = f"{actor} took {whose}'s place on {task} ({when})."
-    reason = _TIME_OFF.get(n.outcome, n.outcome).replace("{tid}", n.task_id)
     return {
         "offer": offer,
         "offer_taken": taken,
@@ -104,8 +167,5 @@ def _trading_texts(
             f"You took {whose}'s place on {task}: it runs {when}."
             if n.actor_id == n.user_id
             else f"{actor} gave you {whose}'s place on {task}: it runs {when}."
-        ),
-        "time_off": (
-            f"###### {whose} is away during {task}{for_them}\n{task} runs {when}; {reason}."
         ),
     }

@@ -18,6 +18,8 @@ from lotto.model.user import User
 
 __all__ = [
     "Mention",
+    "owners_text",
+    "channel_text",
     "fmt_time",
     "fmt_duration",
     "fmt_period",
@@ -218,6 +220,16 @@ def rotation_settings(rot: Rotation, what: str) -> str:
     return f"{kind} from {fmt_time(fs.beginning, zone)} {clock} ({fmt_time(fs.beginning)} UTC)"
 
 
+def owners_text(rot: Rotation, mention: Mention) -> str:
+    """The owners as ``@a, @b`` (or ``none: plugin admins only``)."""
+    return ", ".join(mention(u) for u in rot.owners) or "none (plugin admins only)"
+
+
+def channel_text(rot: Rotation) -> str:
+    """Where the rotation's news goes: ``~name``, or none."""
+    return f"~{rot.channel_name or rot.channel_id}" if rot.channel_id else "none"
+
+
 def rotation_details(
     rot: Rotation, users: dict[str, User], tasks: list[Task], mention: Mention
 ) -> str:
@@ -235,7 +247,10 @@ def rotation_details(
         f"- Limit: {fmt_needs(ts.limit)}",
         f"- Autopilot: {rotation_settings(rot, 'autopilot')}",
         f"- Members ({len(rot.mattermost_user_ids)}): {members or 'none'}",
+        f"- Owners: {owners_text(rot, mention)}",
     ]
+    if rot.channel_id:
+        lines.append(f"- Channel: {channel_text(rot)}")
     if tasks:
         lines.append("- Open tasks:")
         lines += [f"  - {task_summary(t, mention)}" for t in tasks]

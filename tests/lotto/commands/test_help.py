@@ -142,7 +142,9 @@ def test_joining_or_leaving_by_yourself_is_not_reported_as_done_by_you(kv_memory
         ("info", "anyone"),
         ("rotation forecast", "anyone"),
         ("task show", "anyone"),
-        ("user join", "anyone for themselves; plugin admins for others"),
+        ("user join", "anyone for themselves; the rotation's owners and plugin admins for others"),
+        ("user unavailable", "anyone for themselves; plugin admins for others"),
+        ("rotation set owners", "the rotation's owners and plugin admins"),
         ("rotation new", "plugin admins only"),
     ],
 )

@@ -173,7 +173,10 @@ def test_autopilot_all_goes_on_after_a_failing_rotation(kv):
         and "Auto-assigned @bob (none) to ticket B#0, transitioned B#0 to scheduled" in done.text
     )
     assert s.run("task show A#0").data.task.state == "pending"
-    assert [uid for uid, _ in s.poster.sent] == ["bob"]  # scheduled DM for B#0 only
+    # A's owner (its creator) is alerted that A#0 could not be filled (issue 9); bob
+    # gets the scheduled DM for B#0.
+    assert [uid for uid, _ in s.poster.sent] == ["test-user", "bob"]
+    assert s.poster.sent[0][1].startswith("#### Alert: **A#0** could not be filled")
 
 
 def test_a_pending_shift_that_has_ended_is_listed_as_skipped(kv):

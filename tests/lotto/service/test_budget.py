@@ -201,6 +201,45 @@ def test_assign_within_budget(big):
             ),
         ),
         (
+            # Every member leaves, some while assigned: the alerts read their tasks.
+            "leave while assigned",
+            lambda s: s.user_leave(
+                api.UserLeaveRequest(rotation=ref("BIG"), user_ids=USERS),
+                actor_id=ACTOR,
+                now=NOW,
+            ),
+        ),
+        (
+            "set owners",
+            lambda s: s.rotation_set_owners(
+                api.RotationSetOwnersRequest(rotation=ref("BIG"), user_ids=USERS[:5]),
+                actor_id=ACTOR,
+                now=NOW,
+            ),
+        ),
+        (
+            "set channel",
+            lambda s: s.rotation_set_channel(
+                api.RotationSetChannelRequest(
+                    rotation=ref("BIG"), channel_id="c", channel_name="c"
+                ),
+                actor_id=ACTOR,
+                now=NOW,
+            ),
+        ),
+        (
+            "now",
+            lambda s: s.rotation_now(
+                api.RotationNowRequest(rotation=ref("BIG")), actor_id=ACTOR, now=NOW
+            ),
+        ),
+        (
+            "my shifts",
+            lambda s: s.user_shifts(
+                api.UserShiftsRequest(user_id=USERS[0], days=3650), actor_id=ACTOR, now=NOW
+            ),
+        ),
+        (
             "archive",
             lambda s: s.rotation_archive(
                 api.RotationArchiveRequest(rotation=ref("BIG")), actor_id=ACTOR, now=NOW

@@ -1,0 +1,80 @@
+"""Replies of the on-call commands: owners, channel, ``rotation now``, ``user shifts``."""
+
+from __future__ import annotations
+
+from lotto import api
+from lotto.commands.render.records import (
+    Mention,
+    channel_text,
+    event_reason,
+    fmt_time,
+    owners_text,
+)
+from lotto.model.rotation import Rotation
+from lotto.model.task import Task, task_interval
+
+__all__ = ["owners_changed", "channel_changed", "now_text", "shifts_text"]
+
+
+def owners_changed(rot: Rotation, mention: Mention) -> str:
+    """The reply of ``rotation set owners``."""
+    return f"Owners of rotation **{rot.rotation_id}**: {owners_text(rot, mention)}."
+
+
+def channel_changed(rot: Rotation) -> str:
+    """The reply of ``rotation set channel``."""
+    if not rot.channel_id:
+        return f"Rotation **{rot.rotation_id}** no longer posts to a channel."
+    return (
+        f"Rotation **{rot.rotation_id}** now posts to {channel_text(rot)}: scheduled and "
+        "started shifts, and alerts (also sent to its owners)."
+    )
+
+
+def _task_line(task: Task, mention: Mention, zone: str) -> str:
+    interval = task_interval(task)
+    start, finish = interval if interval else (None, None)
+    people = ", ".join(mention(u) for u in task.mattermost_user_ids) or "nobody yet"
+    return (
+        f"**{task.task_id}** ({task.state}) {fmt_time(start, zone)} to {fmt_time(finish, zone)}: "
+        f"{people}"
+    )
+
+
+def now_text(res: api.RotationNowResult, mention: Mention, zone: str) -> str:
+    """The reply of ``rotation now``: on call now and next, in the reader's ``zone``."""
+    rid = res.rotation.rotation_id
+    lines = [f"#### On call in {rid} at {fmt_time(res.time, zone)} ({zone})"]
+    if res.current is not None:
+        lines.append(f"- Now: {_task_line(res.current, mention, zone)}")
+    else:
+        lines.append("- Now: nobody (no started or scheduled task covers this time)")
+    if res.next is not None:
+        lines.append(f"- Next: {_task_line(res.next, mention, zone)}")
+    else:
+        lines.append("- Next: none scheduled yet")
+    return "\n".join(lines)
+
+
+def shifts_text(res: api.UserShiftsResult, mention: Mention, zone: str) -> str:
+    """The reply of ``user shifts``: current and upcoming tasks and time off, in ``zone``."""
+    who = mention(res.user_id)
+    head = (
+        f"#### Shifts of {who} from {fmt_time(res.time, zone)} to {fmt_time(res.until, zone)} "
+        f"({zone})"
+    )
+    lines = [head]
+    if res.tasks:
+        lines.append("- Tasks:")
+        lines += [f"  - {_task_line(t, mention, zone)}" for t in res.tasks]
+    else:
+        lines.append("- Tasks: none")
+    if res.time_off:
+        lines.append("- Time off:")
+        lines += [
+            f"  - {fmt_time(e.start, zone)} to {fmt_time(e.finish, zone)}: {event_reason(e)}"
+            for e in res.time_off
+        ]
+    else:
+        lines.append("- Time off: none")
+    return "\n".join(lines)

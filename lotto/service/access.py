@@ -1,0 +1,87 @@
+"""Who may change a rotation: plugin admins, and the rotation's owners (issue 9).
+
+The command layer knows whether the acting user is a plugin admin; only the
+service knows which rotation a command concerns (names are resolved inside the
+unit of work). So a command run by someone who is not an admin is dispatched
+*owners only* (:func:`owners_only`), and the one rule is applied where the
+rotation becomes known: :func:`check_owner`, called by
+``common.resolve_rotation`` and ``common.load_task``. An owners-only operation
+that never resolved a rotation is refused before its commit
+(:func:`check_resolved`), so an operation that does not concern one rotation
+can never slip through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from lotto.errors import AccessError
+from lotto.model.rotation import Rotation
+
+__all__ = ["owners_only", "check_owner", "check_resolved", "refusal"]
+
+
+@dataclass
+class _Grant:
+    actor_id: str
+    checked: bool = False
+
+
+# Set for the duration of an owners-only call (per thread and task: a ContextVar).
+_GRANT: ContextVar[_Grant | None] = ContextVar("lotto_owner_grant", default=None)
+
+
+@contextmanager
+def owners_only(actor_id: str) -> Iterator[None]:
+    """Within the block, operations may only touch rotations ``actor_id`` owns."""
+    token = _GRANT.set(_Grant(actor_id))
+    try:
+        yield
+    finally:
+        _GRANT.reset(token)
+
+
+def refusal(rotation: Rotation, actor_id: str) -> AccessError:
+    """The error for someone who neither owns ``rotation`` nor is a plugin admin.
+
+    It names who can do it: the owners (user ids, which the command layer shows
+    as ``@names``) or a plugin admin.
+    """
+    rid = rotation.rotation_id
+    owners = list(rotation.owners)
+    who = (
+        f"ask an owner of {rid}: {', '.join(owners)}, or a plugin admin"
+        if owners
+        else (f"{rid} has no owners, so ask a plugin admin")
+    )
+    return AccessError(
+        f"only plugin admins and the owners of rotation {rid} may do this; {who}. "
+        "Nothing was changed.",
+        rotation_id=rid,
+        user_id=actor_id,
+        user_ids=owners,
+    )
+
+
+def check_owner(rotation: Rotation) -> None:
+    """Refuse (AccessError) when the call is owners-only and the actor does not own ``rotation``."""
+    grant = _GRANT.get()
+    if grant is None:
+        return
+    if grant.actor_id not in rotation.owners:
+        raise refusal(rotation, grant.actor_id)
+    grant.checked = True
+
+
+def check_resolved() -> None:
+    """Before a commit: an owners-only call must have been checked against its rotation."""
+    grant = _GRANT.get()
+    if grant is not None and not grant.checked:
+        raise AccessError(
+            "only plugin admins may do this (it does not concern a single rotation that "
+            "you own). Nothing was changed.",
+            user_id=grant.actor_id,
+        )

@@ -1,0 +1,61 @@
+"""Alerts: what goes wrong with a rotation, told to its owners and its channel (issue 9).
+
+An alert goes to every owner of the rotation as a direct message (but the one
+whose own command caused it, who reads it in the reply) and to the rotation's
+channel, whatever the admin log level. Each alert is sent once per
+cause: the task records the alerts sent about it (``Task.alerts_sent``) in the
+same commit as the alert's notices, so the autopilot, running every minute,
+never repeats one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lotto.model.notice import ALERT_KINDS, Notice
+from lotto.model.rotation import Rotation
+from lotto.model.task import Task, task_interval
+from lotto.service.common import channel_notice, notice
+from lotto.store import Session
+
+__all__ = ["alert", "alert_once"]
+
+
+def alert(
+    rotation: Rotation, kind: str, actor_id: str, *, task: Task | None = None, **extra: Any
+) -> list[Notice]:
+    """The notices of one alert: a DM to each owner and a post in the channel (if any).
+
+    The owner whose own command caused the alert gets no DM: its reply already says it.
+    """
+    assert kind in ALERT_KINDS, kind
+    interval = task_interval(task) if task is not None else None
+    common: dict[str, Any] = {"task": task, "interval": interval, **extra}
+    if task is None:
+        common["rotation_id"] = rotation.rotation_id
+    out = [notice(kind, o, actor_id, **common) for o in rotation.owners if o != actor_id]
+    out += channel_notice(rotation, kind, actor_id, **common)
+    return out
+
+
+def alert_once(
+    session: Session,
+    rotation: Rotation,
+    task: Task,
+    kind: str,
+    actor_id: str,
+    *,
+    cause: str = "",
+    **extra: Any,
+) -> list[Notice]:
+    """The alert ``kind`` about ``task`` unless it was already sent for this ``cause``.
+
+    ``cause`` tells apart alerts of one kind about one task (e.g. which member left);
+    the task remembers ``kind:cause`` and is saved in the same unit of work.
+    """
+    key = f"{kind}:{cause}" if cause else kind
+    if key in task.alerts_sent or not (rotation.owners or rotation.channel_id):
+        return []  # sent already, or nobody to tell (an owner added later still hears)
+    task.alerts_sent.append(key)
+    session.save_task(task)
+    return alert(rotation, kind, actor_id, task=task, **extra)
