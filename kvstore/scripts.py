@@ -106,8 +106,9 @@ return 0
 # ARGV[1]     n
 # ARGV[2]     the field of the list key's JSON object holding the array of names
 # ARGV[3]     only follow names containing this text ('' = every name)
-# ARGV[4]     the namespace prefix to put before followed keys (<plugin id>:)
-# ARGV[5..]   key prefixes to follow: for a name N and prefix P the key read is ARGV[4]..P..N
+# ARGV[4]     '1': ignore ASCII case when matching ARGV[3] (a superset of the exact matches)
+# ARGV[5]     the namespace prefix to put before followed keys (<plugin id>:)
+# ARGV[6..]   key prefixes to follow: for a name N and prefix P the key read is ARGV[5]..P..N
 # Returns {v1, …, vn, N1, v(P1 N1), v(P2 N1), …, N2, …}; an absent key is false (nil).
 # The followed keys are not in KEYS, which standalone Redis allows (this store
 # does not support Redis Cluster); a list key that is absent or not such an
@@ -126,11 +127,22 @@ local ok, doc = pcall(cjson.decode, listed)
 if not ok or type(doc) ~= 'table' or type(doc[ARGV[2]]) ~= 'table' then
   return out
 end
+local fold = ARGV[4] == '1'
+local wanted = ARGV[3]
+if fold then
+  wanted = string.lower(wanted)
+end
 for _, name in ipairs(doc[ARGV[2]]) do
-  if type(name) == 'string' and (ARGV[3] == '' or string.find(name, ARGV[3], 1, true)) then
-    out[#out + 1] = name
-    for p = 5, #ARGV do
-      out[#out + 1] = redis.call('GET', ARGV[4] .. ARGV[p] .. name)
+  if type(name) == 'string' then
+    local seen = name
+    if fold then
+      seen = string.lower(name)
+    end
+    if wanted == '' or string.find(seen, wanted, 1, true) then
+      out[#out + 1] = name
+      for p = 6, #ARGV do
+        out[#out + 1] = redis.call('GET', ARGV[5] .. ARGV[p] .. name)
+      end
     end
   end
 end

@@ -510,16 +510,22 @@ class KVStore:
         return self._call(op, key, fn, *args, **kwargs)
 
     def read_follow(
-        self, keys: Sequence[str], field: str, containing: str, prefixes: Sequence[str]
+        self,
+        keys: Sequence[str],
+        field: str,
+        containing: str,
+        prefixes: Sequence[str],
+        ignore_case: bool = False,
     ) -> list[Any]:
         """Read ``keys`` and what the last of them (an index) names, as ``scripts.READ_FOLLOW``.
 
         The last key holds a JSON object whose ``field`` is an array of names;
         for each name containing ``containing`` (all when empty) the keys
-        ``prefix + name`` are read too. Returns the script's flat reply: the
+        ``prefix + name`` are read too (``ignore_case``: ASCII letters match
+        either case). Returns the script's flat reply: the
         values of ``keys``, then per name the name and one value per prefix.
         """
-        args = [len(keys), field, containing, self._prefix, *prefixes]
+        args = [len(keys), field, containing, "1" if ignore_case else "0", self._prefix, *prefixes]
         full = [self.full_key(k) for k in keys]
         return cast(
             list[Any],

@@ -75,13 +75,14 @@ class Follow:
     ``list_key`` holds a JSON object whose ``field`` is an array of names; for
     every name that contains ``containing`` (all names when empty) the keys
     ``prefix + name`` for each of ``prefixes`` are read too (see
-    ``scripts.READ_FOLLOW``).
+    ``scripts.READ_FOLLOW``); with ``ignore_case`` ASCII letters match either case.
     """
 
     list_key: str
     field: str
     prefixes: Sequence[str]
     containing: str = ""
+    ignore_case: bool = False
 
 
 class UnitOfWork:
@@ -145,7 +146,12 @@ class UnitOfWork:
         plain.append(follow.list_key)  # the script expects the list key last
         prefixes = list(follow.prefixes)
         flat = self._round_trip(
-            self._store.read_follow, plain, follow.field, follow.containing, prefixes
+            self._store.read_follow,
+            plain,
+            follow.field,
+            follow.containing,
+            prefixes,
+            follow.ignore_case,
         )
         fetched = dict(zip(plain, flat[: len(plain)], strict=True))
         rest = flat[len(plain) :]

@@ -78,6 +78,8 @@ class TaskAssignResult(_Result, kw_only=True):
     task: Task
     changed: list[str] = msgspec.field(default_factory=list)
     users: dict[str, User] = msgspec.field(default_factory=dict)
+    # assign only: the users added who are not members of the task's rotation.
+    non_members: list[str] = msgspec.field(default_factory=list)
 
 
 class TaskTransitionRequest(_Msg, kw_only=True):

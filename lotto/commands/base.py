@@ -242,7 +242,21 @@ class Ctx:
         """``R @u…`` (in any order) or ``-r ID @u…``: the rotation ref and user ids."""
         names = [a for a in self.parsed.args if not a.startswith("@")]
         users = [a for a in self.parsed.args if a.startswith("@")]
+        self._check_forgotten_at(names[0 if self.parsed.has("rotation") else 1 :])
         return self.rotation_ref(names), self.users(users)
+
+    def _check_forgotten_at(self, extra: list[str]) -> None:
+        """Words after the rotation that are usernames: say to write them with ``@``."""
+        if not extra:
+            return
+        known = self.env.directory.by_usernames(extra)
+        for word in extra:
+            if word in known:
+                raise InputError(
+                    f"`{word}` is not a rotation; did you mean `@{word}`? Users are named "
+                    "with `@`, a rotation without. Nothing was changed.",
+                    username=word,
+                )
 
     def rotation(self) -> api.RotationRef:
         """The rotation named by the positional argument or ``--rotation/-r``."""

@@ -17,7 +17,7 @@ from lotto.commands import render
 from lotto.commands.base import ROTATION_FLAG, Ctx
 from lotto.commands.parser import Flag
 from lotto.commands.tree import PUBLIC, command
-from lotto.service.forecasting import MAX_SAMPLES, MAX_SHIFTS
+from lotto.service.forecasting import MAX_FILLS, MAX_SAMPLES, MAX_SHIFTS
 
 __all__: list[str] = []
 
@@ -50,7 +50,15 @@ _DETAILS = (
     "The coming shifts are replayed many times with the rotation's own lottery, "
     "resting periods and unavailability included; a percentage is the share of replays "
     "in which it happened. Shifts already scheduled keep their people. The forecast "
-    "changes nothing and does not affect the real lottery."
+    "changes nothing and does not affect the real lottery.\n\n"
+    f"Limits: at most {MAX_SHIFTS} shifts and {MAX_SAMPLES} samples, and at most "
+    f"{MAX_FILLS} shifts × samples in all (e.g. {MAX_SHIFTS} shifts × "
+    f"{MAX_FILLS // MAX_SHIFTS} samples); shift rotations "
+    "only (tickets come on demand). It assumes today's records stay as they are: the same "
+    "members (nobody joins or leaves), the same settings, needs and skills, and only the "
+    "unavailability already entered; each future fill is an independent draw (the real "
+    "lottery's draw for a shift is fixed by the rotation's seed and the records of that day), "
+    "and shifts not made yet are made and filled as the autopilot would."
 )
 
 

@@ -7,6 +7,7 @@ from lotto.commands import render
 from lotto.commands.base import ROTATION_FLAG, Ctx, convert_value
 from lotto.commands.parser import Flag
 from lotto.commands.tree import OWNER, PUBLIC, command, group
+from lotto.errors import InputError
 
 __all__: list[str] = []
 
@@ -61,7 +62,10 @@ def _rotation_reply(res: api.RotationResult, what: str) -> tuple[object, str]:
         Flag("seed", "int", "seed of the lottery's random numbers"),
         Flag("fuzz", "count", "slow down the growth of idle users' odds by this many periods"),
     ),
-    details="If NAME is taken, a random suffix is added to the id.",
+    details=(
+        "NAME may not be an active rotation's name in any case (ICE and ice are one name). "
+        "If an archived rotation had NAME, the new id gets a random suffix (the reply says so)."
+    ),
 )
 def rotation_new(ctx: Ctx):
     """Create a rotation."""
@@ -91,7 +95,10 @@ def rotation_new(ctx: Ctx):
             beginning_wall=wall,
         )
     )
-    return _rotation_reply(res, "new")
+    text = render.rotation_changed(res.rotation, "new")
+    if res.rotation.rotation_id != name.strip():
+        text += "\n" + render.suffixed_id_note(name.strip(), res.rotation.rotation_id)
+    return res, text
 
 
 @command(("rotation", "list"), "", "list the active rotations", access=PUBLIC)
@@ -104,15 +111,83 @@ def rotation_list(ctx: Ctx):
 
 @command(
     ("rotation", "show"),
-    "R",
+    "R [--tasks N|all] [--members]",
     "show a rotation's settings, members and open tasks",
-    flags=(ROT,),
+    flags=(
+        ROT,
+        Flag(
+            "tasks",
+            "str",
+            f"how many of the next open tasks to list (default {render.TASKS_LISTED}), or all",
+            value_name="N|all",
+        ),
+        Flag(
+            "members",
+            "bool",
+            f"list every member with their skills (default: by name up to "
+            f"{render.MEMBERS_LISTED} members, else a count by skill)",
+        ),
+    ),
     access=PUBLIC,
 )
 def rotation_show(ctx: Ctx):
     """Show a rotation."""
+    listed = _tasks_listed(ctx)
     res = ctx.call(api.RotationShowRequest(rotation=ctx.rotation()))
-    return res, render.rotation_details(res.rotation, res.users, res.tasks, ctx.username)
+    return res, render.rotation_overview(
+        res.rotation,
+        res.users,
+        res.tasks,
+        ctx.username,
+        tasks_listed=listed,
+        every_member=bool(ctx.flag("members", False)),
+    )
+
+
+def _tasks_listed(ctx: Ctx) -> int | None:
+    """``--tasks N|all``: how many open tasks to list (None: all)."""
+    raw = ctx.flag("tasks")
+    if raw is None:
+        return render.TASKS_LISTED
+    if raw.strip().lower() == "all":
+        return None
+    if not raw.strip().isdigit():
+        raise InputError(
+            f"bad value for `--tasks`: `{raw}` is neither a whole number nor `all`; "
+            "e.g. `--tasks 20` or `--tasks all`.",
+            flag="tasks",
+            value=raw,
+        )
+    return int(raw)
+
+
+@command(
+    ("rotation", "stats"),
+    "R [--since TIME] [--until TIME]",
+    "show how fairly the rotation's shifts were shared",
+    flags=(
+        ROT,
+        Flag("since", "time", "start of the report (default: 365 days before --until)"),
+        Flag("until", "time", "end of the report (default: now)"),
+    ),
+    access=PUBLIC,
+    details=(
+        "Per person: shifts served (started or finished tasks that began in the window), "
+        "hours served, their fair share (every shift served in the window split by each "
+        "person's time in the rotation, less their personal unavailability), the "
+        "difference, when they last served, the longest and shortest wait between two of "
+        "their shifts and their current wait. People who left but served in the window "
+        "are listed apart. It changes nothing."
+    ),
+)
+def rotation_stats(ctx: Ctx):
+    """Show the fairness report of a rotation."""
+    res = ctx.call(
+        api.RotationStatsRequest(
+            rotation=ctx.rotation(), since=ctx.flag("since"), until=ctx.flag("until")
+        )
+    )
+    return res, render.stats_text(res, ctx.username)
 
 
 @command(

@@ -79,7 +79,10 @@ def task_assign(ctx: Ctx):
     res = ctx.call(
         api.TaskAssignRequest(task_id=task_id, user_ids=users, force=bool(ctx.flag("force", False)))
     )
-    return res, render.task_assigned(res, task_id, _clashes(res), ctx.username)
+    text = render.task_assigned(res, task_id, _clashes(res), ctx.username)
+    if res.non_members:
+        text += "\n" + render.non_member_note(res.non_members, res.task.rotation_id, ctx.username)
+    return res, text
 
 
 def _clashes(res: api.TaskAssignResult) -> dict[str, list[Event]]:

@@ -47,12 +47,23 @@ def user_disqualify(ctx: Ctx):
 
 
 @command(
-    ("user", "show"), "[@user...]", "show users' skills, served times and calendars", access=PUBLIC
+    ("user", "show"),
+    "[@user...] [--history]",
+    "show users' skills, served times and calendars",
+    flags=(
+        Flag(
+            "history",
+            "bool",
+            f"list every past shift (default: the last {render.PAST_SHIFTS_LISTED})",
+        ),
+    ),
+    access=PUBLIC,
 )
 def user_show(ctx: Ctx):
     """Show users."""
     res = ctx.call(api.UserShowRequest(user_ids=ctx.users(ctx.parsed.args)))
-    return res, render.users_reply(res, "", ctx.username)
+    history = bool(ctx.flag("history", False))
+    return res, render.users_show(res, ctx.username, ctx.now, history=history)
 
 
 @command(

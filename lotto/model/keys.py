@@ -115,8 +115,10 @@ def id_of(key: str) -> str:
 
 def follow_active_rotations(containing: str) -> Follow:
     """Read the active-rotations index together with every active rotation whose
-    id contains ``containing`` and its open-tasks record (one round trip)."""
-    return Follow(ACTIVE_ROTATIONS, "IDs", [_ROTATION, _OPEN_TASKS], containing=containing)
+    id contains ``containing`` in any case (ASCII) and its open-tasks record (one round trip)."""
+    return Follow(
+        ACTIVE_ROTATIONS, "IDs", [_ROTATION, _OPEN_TASKS], containing=containing, ignore_case=True
+    )
 
 
 def follow_members(rotation_id: str) -> Follow:

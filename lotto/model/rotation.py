@@ -12,6 +12,7 @@ from lotto.model.record import Record, StoredTime
 
 __all__ = [
     "Rotation",
+    "Membership",
     "TaskSettings",
     "FillSettings",
     "AutopilotSettings",
@@ -24,6 +25,8 @@ __all__ = [
     "shift_number_of",
     "skipped_beginning",
     "doubling_period",
+    "record_joined",
+    "record_left",
 ]
 
 FILLER_SOLAR_LOTTERY = "solar-lottery"
@@ -74,6 +77,13 @@ class AutopilotSettings(Record):
     remind_finish_prior: timedelta = timedelta(0)
 
 
+class Membership(Record):
+    """One stretch of a user's membership of a rotation: joined, and left (None: still in)."""
+
+    joined: StoredTime
+    left: StoredTime | None = None
+
+
 class Rotation(Record):
     """A rotation: its members, its tasks, and its settings (docs/design.md §2)."""
 
@@ -93,6 +103,28 @@ class Rotation(Record):
     # name as people know it (``~name``), kept for showing where posts go.
     channel_id: str = ""
     channel_name: str = ""
+    # user id -> when they joined and left (added after the original's fields, for the
+    # fairness report's "time in the rotation"; members from before it have no entry).
+    memberships: dict[str, list[Membership]] = msgspec.field(default_factory=dict)
+
+
+def record_joined(rotation: Rotation, user_id: str, now: datetime) -> None:
+    """Note that ``user_id`` joined ``rotation`` at ``now`` (a new stretch of membership)."""
+    spans = rotation.memberships.setdefault(user_id, [])
+    if spans and spans[-1].left is None:
+        return  # already in: the open stretch goes on
+    spans.append(Membership(joined=now))
+
+
+def record_left(rotation: Rotation, user_id: str, now: datetime) -> None:
+    """Note that ``user_id`` left ``rotation`` at ``now`` (closes their open stretch)."""
+    spans = rotation.memberships.setdefault(user_id, [])
+    if spans and spans[-1].left is None:
+        spans[-1].left = now
+    elif not spans:
+        # A member from before memberships were recorded: counted as in since the beginning.
+        joined = rotation.fill_settings.beginning or now
+        spans.append(Membership(joined=min(joined, now), left=now))
 
 
 def _beginning(rotation: Rotation) -> datetime:

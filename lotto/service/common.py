@@ -6,6 +6,7 @@ A batch is one ``Session.prefetch`` (one MGET).
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -140,39 +141,23 @@ def resolve_rotation(
 ) -> Rotation:
     """Find the active rotation ``ref`` names (docs/design.md §5) and return its record.
 
+    In order: the exact id; else (not with ``--rotation``) the one id equal to
+    the name in another case (``ice`` → ``ICE``); else the one id containing
+    the name, first as typed, then in any case. An unknown name suggests the
+    closest id (``did you mean ICE?``).
+
     Round trips: ONE batch reads the active index, every active rotation whose
-    id contains the name (with its open-tasks record) and ``extra_keys``
-    together, so an exact id and an abbreviation cost the same.
+    id contains the name in any case (with its open-tasks record) and
+    ``extra_keys`` together, so an exact id and an abbreviation cost the same.
+    (Case is folded for ASCII in that read; a non-ASCII name matched in
+    another case costs one more read.)
     """
     name = ref.name.strip()
     if not name:
         raise InputError("No rotation given: name one, e.g. `rotation show SET`.")
     session.prefetch(extra_keys, follow=keys.follow_active_rotations(name))
     active = session.index(keys.ACTIVE_ROTATIONS).ids
-    if name in active:
-        rid = name
-    elif ref.exact:
-        raise NotFoundError(
-            f"Rotation {name} not found: --rotation needs an exact active rotation id; "
-            "see `rotation list`.",
-            rotation_id=name,
-        )
-    else:
-        matches = [rid for rid in active if name in rid]
-        if not matches:
-            raise NotFoundError(
-                f"Rotation {name} not found: no active rotation id contains {name!r}; "
-                "see `rotation list` or create it with `rotation new`.",
-                rotation_id=name,
-            )
-        if len(matches) > 1:
-            raise AmbiguousError(
-                f"Rotation name {name!r} is ambiguous: it matches {', '.join(sorted(matches))}; "
-                "give more of the name or the exact id.",
-                rotation_id=name,
-                matches=sorted(matches),
-            )
-        rid = matches[0]
+    rid = name if name in active else _match(name, active, exact=ref.exact)
     rotation = session.rotation(rid)
     if rotation is None:  # index names a rotation whose record is gone
         raise NotFoundError(
@@ -182,6 +167,45 @@ def resolve_rotation(
         )
     access.check_owner(rotation)
     return rotation
+
+
+def _match(name: str, active: list[str], *, exact: bool) -> str:
+    """The one active id ``name`` stands for (it is not an exact id), or the error saying why."""
+    folded = name.casefold()
+    same = [rid for rid in active if rid.casefold() == folded]
+    if exact:
+        hint = f" (did you mean {same[0]}?)" if len(same) == 1 else _closest(name, active)
+        raise NotFoundError(
+            f"Rotation {name} not found: --rotation needs an exact active rotation id{hint}; "
+            "see `rotation list`.",
+            rotation_id=name,
+        )
+    if len(same) == 1:
+        return same[0]
+    matches = [rid for rid in active if name in rid] or [
+        rid for rid in active if folded in rid.casefold()
+    ]
+    if not matches:
+        raise NotFoundError(
+            f"Rotation {name} not found: no active rotation id contains {name!r}"
+            f"{_closest(name, active)}; see `rotation list` or create it with `rotation new`.",
+            rotation_id=name,
+        )
+    if len(matches) > 1:
+        raise AmbiguousError(
+            f"Rotation name {name!r} is ambiguous: it matches {', '.join(sorted(matches))}; "
+            "give more of the name or the exact id.",
+            rotation_id=name,
+            matches=sorted(matches),
+        )
+    return matches[0]
+
+
+def _closest(name: str, active: list[str]) -> str:
+    """`` (did you mean X?)`` for the active id most like ``name``, or ``""`` if none is close."""
+    folded = {rid.casefold(): rid for rid in sorted(active)}
+    close = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.6)
+    return f" (did you mean {folded[close[0]]}?)" if close else ""
 
 
 def load_task(

@@ -19,6 +19,7 @@ from lotto.service.offers import OfferOps
 from lotto.service.oncall import OnCallOps
 from lotto.service.registry import operation
 from lotto.service.rotations import RotationOps
+from lotto.service.stats import StatsOps
 from lotto.service.tasks import TaskOps
 from lotto.service.users import SkillOps, UserOps
 from lotto.store import Session
@@ -27,7 +28,15 @@ __all__ = ["Service"]
 
 
 class Service(
-    RotationOps, TaskOps, OfferOps, UserOps, SkillOps, ForecastOps, CalendarFeedOps, OnCallOps
+    RotationOps,
+    TaskOps,
+    OfferOps,
+    UserOps,
+    SkillOps,
+    ForecastOps,
+    CalendarFeedOps,
+    OnCallOps,
+    StatsOps,
 ):
     """Every ``/lotto`` operation over a kvstore and a user directory.
 

@@ -113,7 +113,10 @@ class RotationOps(Ops):
     def rotation_new(
         self, req: api.RotationNewRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
-        """Create a rotation; its id is the name, or name-xxxxxxx if a stored rotation has the name.
+        """Create a rotation; its id is the name, or name-xxxxxxx if an archived rotation has it.
+
+        An active rotation of the same name (in any case) refuses it: a second
+        ``ICE`` would only be told apart by a random suffix.
 
         Round trips: batch 1 = active index + ``rotation:<name>``; batch 2 (only when
         the name is taken) = the candidate suffixed id; commit.
@@ -146,7 +149,20 @@ class RotationOps(Ops):
 
         def fn(s: Session) -> api.RotationResult:
             s.prefetch([keys.ACTIVE_ROTATIONS, keys.rotation(name)])  # batch 1
+            taken = [
+                r for r in s.index(keys.ACTIVE_ROTATIONS).ids if r.casefold() == name.casefold()
+            ]
+            if taken:
+                same = "" if taken[0] == name else f" (as {taken[0]}: names differ only in case)"
+                raise InputError(
+                    f"Rotation {name} already exists{same}: pick another name, or archive the "
+                    f"old one first with `rotation archive {taken[0]}`. Nothing was changed.",
+                    name=name,
+                    rotation_id=taken[0],
+                )
             rid = name
+            # Only an archived rotation can hold the id now: its record stays, so the
+            # new one gets a suffixed id (the reply says so).
             if s.rotation(name) is not None:
                 candidates = [f"{name}-{sfx}" for sfx in suffixes]
                 s.prefetch(keys.rotation(c) for c in candidates)  # batch 2

@@ -91,8 +91,13 @@ class TaskOps(Ops):
             added, more = taskops.assign(
                 s, rotation, task, ids, users, force=req.force, actor_id=actor_id
             )
+            members = set(rotation.mattermost_user_ids)
             return api.TaskAssignResult(
-                task=task, changed=added, users=users, notices=notices + more
+                task=task,
+                changed=added,
+                users=users,
+                notices=notices + more,
+                non_members=[u for u in added if u not in members],
             )
 
         return run(self.kv, fn, self.stats)

@@ -15,7 +15,7 @@ from lotto.model.availability import (
     clear_personal,
     overlapping,
 )
-from lotto.model.rotation import Rotation
+from lotto.model.rotation import Rotation, record_joined, record_left
 from lotto.model.skill import ANY, LEVEL_SYMBOLS, parse_skill
 from lotto.model.user import (
     START_FAIR,
@@ -219,6 +219,8 @@ class UserOps(Ops):
             starts = _place(s, rotation, [users[u] for u in changed], req.starting, now)
             rotation.mattermost_user_ids.extend(changed)
             for uid in changed:
+                record_joined(rotation, uid, now)  # for the fairness report
+            for uid in changed:
                 if starts[uid] in (START_STARTING, START_MEDIAN):
                     s.save_user(users[uid])
                 served = users[uid].last_served.get(rid, 0)
@@ -265,6 +267,8 @@ class UserOps(Ops):
             rotation.mattermost_user_ids = [
                 u for u in rotation.mattermost_user_ids if u not in removed
             ]
+            for uid in removed:
+                record_left(rotation, uid, now)  # for the fairness report
             s.save_rotation(rotation)
             users = {uid: user for uid in removed if (user := s.user(uid)) is not None}
             open_tasks = s.open_tasks(rotation).tasks

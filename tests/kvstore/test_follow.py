@@ -91,3 +91,11 @@ def test_follow_keeps_own_writes_visible(seeded):
         return uow.get_many([], follow=FOLLOW_SET)["rotation:SET"]
 
     assert seeded.run(fn) == b"mine"
+
+
+def test_follow_ignoring_case_matches_ascii_letters_in_either_case(seeded):
+    follow = Follow("index:r", "IDs", ["rotation:"], containing="set", ignore_case=True)
+    got = seeded.run(lambda uow: uow.get_many([], follow=follow))
+    assert set(got) == {"index:r", "rotation:SET", "rotation:SETUP"}
+    exact = Follow("index:r", "IDs", ["rotation:"], containing="set")
+    assert set(seeded.run(lambda uow: uow.get_many([], follow=exact))) == {"index:r"}

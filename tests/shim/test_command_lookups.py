@@ -28,7 +28,8 @@ def test_joining_and_showing_many_users_are_one_batch_each(fake_mm, kv_memory):
 
         directory.invalidate()  # a cold cache, as after the profile TTL
         fake_mm.calls.clear()
-        shown = execute(env, admin["id"], "rotation show R")
+        # --members: beyond 10 members `rotation show` gives a count by skill (issue 8).
+        shown = execute(env, admin["id"], "rotation show R --members")
         assert shown.ok, shown.text
         assert all(f"@{m['username']}" in shown.text for m in members)
         per_user = [

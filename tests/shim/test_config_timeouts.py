@@ -33,6 +33,6 @@ def test_a_bound_must_be_a_positive_number_of_seconds(flag, value):
 
 
 def test_most_of_a_bound_is_spent_waiting_the_rest_answering():
-    assert waiting_time(5.0) == 4.5
-    assert waiting_time(1.0) == 0.9
+    assert waiting_time(5.0) == 4.0
+    assert waiting_time(1.0) == 0.75
     assert 0 < waiting_time(0.1) < 0.1

@@ -11,6 +11,8 @@ say and call the functions re-exported here; each submodule renders one area:
 - :mod:`.autopilot`: autopilot reports; :mod:`.notices`: direct messages;
 - :mod:`.forecast`, :mod:`.calendar`: forecasts and calendar feeds;
 - :mod:`.oncall`: owners, channel, ``rotation now`` and ``user shifts``;
+- :mod:`.compact`: the shortened ``rotation show`` and ``user show``;
+- :mod:`.stats`: the fairness report; :mod:`.names`: notes about names;
 - :mod:`.help`: the help of the command tree.
 
 A direct message shows times in its recipient's zone; the rest in UTC unless
@@ -26,8 +28,16 @@ from lotto.commands.render.autopilot import (
     autopilot_report,
 )
 from lotto.commands.render.calendar import calendar_text, feed_choices, subscription_text
+from lotto.commands.render.compact import (
+    MEMBERS_LISTED,
+    PAST_SHIFTS_LISTED,
+    TASKS_LISTED,
+    rotation_overview,
+    users_show,
+)
 from lotto.commands.render.forecast import forecast_text, percent
 from lotto.commands.render.help import help_text
+from lotto.commands.render.names import non_member_note, suffixed_id_note
 from lotto.commands.render.notices import notice_text
 from lotto.commands.render.offers import task_offered, task_taken, time_off_lines
 from lotto.commands.render.oncall import channel_changed, now_text, owners_changed, shifts_text
@@ -64,6 +74,7 @@ from lotto.commands.render.replies import (
     task_transitioned,
     task_unassigned,
 )
+from lotto.commands.render.stats import stats_text
 from lotto.commands.render.users import (
     user_disqualified,
     user_joined,
@@ -126,6 +137,14 @@ __all__ = [
     "autopilot_all_text",
     "notice_text",
     "forecast_text",
+    "stats_text",
+    "rotation_overview",
+    "MEMBERS_LISTED",
+    "TASKS_LISTED",
+    "PAST_SHIFTS_LISTED",
+    "users_show",
+    "suffixed_id_note",
+    "non_member_note",
     "percent",
     "calendar_text",
     "subscription_text",

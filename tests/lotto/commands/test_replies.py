@@ -102,6 +102,7 @@ def test_assign_notes_users_who_are_unavailable_during_the_task(kv_memory):
     s.multi("""
         rotation new R --beginning 2020-01-06
         rotation set task R --grace 200h
+        user join R @a @b @c
         task new shift R --number 0
         task new shift R --number 1
         task assign R#0 @a

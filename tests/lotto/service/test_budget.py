@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from lotto import api
+from lotto.errors import InputError
 from lotto.model.index import Index
 from lotto.model.record import decode
 from tests.lotto.service.helpers import ACTOR, NOW, make_service, ref, utc
@@ -102,6 +103,11 @@ def test_assign_within_budget(big):
     assert big.stats.round_trips <= BUDGET
 
 
+def _new_taken(svc) -> None:
+    with pytest.raises(InputError, match="already exists"):
+        svc.rotation_new(api.RotationNewRequest(name="big"), actor_id=ACTOR, now=NOW)
+
+
 @pytest.mark.parametrize(
     "name, call",
     [
@@ -117,9 +123,12 @@ def test_assign_within_budget(big):
             ),
         ),
         (
-            "rotation new taken",
-            lambda s: s.rotation_new(api.RotationNewRequest(name="BIG"), actor_id=ACTOR, now=NOW),
+            "rotation stats",
+            lambda s: s.rotation_stats(
+                api.RotationStatsRequest(rotation=ref("BIG")), actor_id=ACTOR, now=utc(2020, 2, 1)
+            ),
         ),
+        ("rotation new taken (refused)", lambda s: _new_taken(s)),
         (
             "set task",
             lambda s: s.rotation_set_task(
@@ -252,7 +261,7 @@ def test_every_command_within_budget(big, name, call):
     assert big.stats.round_trips <= BUDGET, name
 
 
-@pytest.mark.parametrize("name", ["BI", "IG", "BIG"])
+@pytest.mark.parametrize("name", ["BI", "IG", "BIG", "big", "iG"])
 def test_abbreviated_names_cost_no_more_than_exact_ids(big, name):
     calls = [
         lambda: big.rotation_show(
@@ -320,14 +329,18 @@ def test_concurrent_rotation_new_loses_no_rotation(kv):
     )
 
 
-def test_concurrent_same_name_gets_distinct_ids(kv):
+def test_concurrent_same_name_creates_one_rotation(kv):
+    # Issue 8: a taken active name is refused (it used to get a random suffix).
     n = 4
     services = [make_service(kv, seed=i) for i in range(n)]
-    _together(
-        n,
-        lambda i: services[i].rotation_new(
-            api.RotationNewRequest(name="SAME"), actor_id=ACTOR, now=NOW
-        ),
-    )
-    ids = decode(Index, kv.get("index:active_rotations")).ids
-    assert len(ids) == n and "SAME" in ids
+    refused: list[InputError] = []
+
+    def work(i: int) -> None:
+        try:
+            services[i].rotation_new(api.RotationNewRequest(name="SAME"), actor_id=ACTOR, now=NOW)
+        except InputError as err:
+            refused.append(err)
+
+    _together(n, work)
+    assert decode(Index, kv.get("index:active_rotations")).ids == ["SAME"]
+    assert len(refused) == n - 1 and all("already exists" in e.message for e in refused)

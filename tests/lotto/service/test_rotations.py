@@ -76,20 +76,33 @@ def test_new_rotation_options(svc):
 
 
 def test_taken_name_gets_a_random_suffix_reproducibly(kv):
+    # Issue 8 changed this: an ACTIVE rotation's name (in any case) is refused;
+    # only a name an archived rotation still holds gets a suffixed id.
     a = make_service(kv, seed=42)
     assert new(a, "SET").rotation_id == "SET"
-    second = new(a, "SET").rotation_id
-    assert re.fullmatch(r"SET-[a-z0-9]{7}", second)
-    # Taken also by an archived rotation: the stored record decides.
+    for taken in ("SET", "set"):
+        with pytest.raises(InputError, match="already exists"):
+            new(a, taken)
     a.rotation_archive(
         api.RotationArchiveRequest(rotation=ref("SET", exact=True)), actor_id=ACTOR, now=NOW
     )
+    second = new(a, "SET").rotation_id
+    assert re.fullmatch(r"SET-[a-z0-9]{7}", second)
+    a.rotation_archive(
+        api.RotationArchiveRequest(rotation=ref(second, exact=True)), actor_id=ACTOR, now=NOW
+    )
     third = new(a, "SET").rotation_id
     assert third not in ("SET", second) and third.startswith("SET-")
-    # Same seed, same suffixes (on a fresh store).
+    # Same seed, same calls, same suffixes (on a fresh store).
     kv.delete_all()
     other = make_service(kv, seed=42)
     new(other, "SET")
+    for taken in ("SET", "set"):
+        with pytest.raises(InputError):
+            new(other, taken)
+    other.rotation_archive(
+        api.RotationArchiveRequest(rotation=ref("SET", exact=True)), actor_id=ACTOR, now=NOW
+    )
     assert new(other, "SET").rotation_id == second
 
 

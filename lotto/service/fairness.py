@@ -1,0 +1,200 @@
+"""The fairness report of a rotation: who served how much, against their fair share.
+
+Pure: no store, no clock. :func:`window_task_ids` says which of a rotation's
+tasks can matter for a window (so the service reads only those, in one batch);
+:func:`rotation_stats` computes the report from the records.
+
+The rules, in one place:
+
+- A task counts for the people on it when it was started (or finished) and its
+  interval starts in the window ``[since, until)``; it lasts its actual span (a
+  started task counts up to ``now`` and at most its expected duration).
+- A person's *available time* is their time in the rotation within the window,
+  up to ``now``, less their personal unavailability. Members from before the
+  rotation recorded its memberships count as members since its beginning; a
+  former member without a record, up to the end of their last shift in the window.
+- Every shift (and hour) served in the window is shared out in proportion to
+  available time: that is the *fair share*; the *difference* is served − share.
+- A *wait* runs from the end of one of a person's shifts to the start of their
+  next; the *current wait* from their last shift in the window (or, with none,
+  from their joining or the window's start) to the window's end, for members only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+
+from lotto.api.stats import MemberStats, RotationStatsResult
+from lotto.model.availability import REASON_PERSONAL
+from lotto.model.rotation import TASK_TYPE_TICKET, Rotation, shift_number_of
+from lotto.model.task import STATE_FINISHED, STATE_STARTED, Task, task_interval, task_number
+from lotto.model.user import User
+
+__all__ = ["DEFAULT_WINDOW", "window_task_ids", "rotation_stats"]
+
+#: The window when no ``--since`` is given: the year before ``--until``.
+DEFAULT_WINDOW = timedelta(days=365)
+
+# Shifts started this many periods off their own are still found (a late start, a DST jump).
+_MARGIN = 2
+
+Span = tuple[datetime, datetime]
+
+
+def window_task_ids(rotation: Rotation, since: datetime, until: datetime) -> list[str]:
+    """The rotation's task ids that may have started in ``[since, until)``.
+
+    A shift's number says its period, so only the window's shifts (and a margin)
+    are read; tickets carry no time in their id, so all of them are.
+    """
+    fs = rotation.fill_settings
+    if rotation.task_type == TASK_TYPE_TICKET or fs.beginning is None:
+        return list(rotation.task_ids)
+    low = shift_number_of(rotation, since) - _MARGIN
+    high = shift_number_of(rotation, until) + _MARGIN
+    out = []
+    for tid in rotation.task_ids:
+        number = task_number(tid)
+        if number is None or low <= number <= high:
+            out.append(tid)
+    return out
+
+
+def _served_span(task: Task, now: datetime) -> Span | None:
+    """The span a started or finished task was served (None for other tasks)."""
+    if task.state not in (STATE_STARTED, STATE_FINISHED):
+        return None
+    interval = task_interval(task)
+    if interval is None:
+        return None
+    start, finish = interval
+    if task.state == STATE_STARTED:
+        finish = max(start, min(finish, now))
+    return start, finish
+
+
+def _clip(spans: Iterable[Span], low: datetime, high: datetime) -> list[Span]:
+    """``spans`` cut to ``[low, high)``, empty ones dropped, sorted and merged."""
+    cut = sorted((max(a, low), min(b, high)) for a, b in spans if min(b, high) > max(a, low))
+    merged: list[Span] = []
+    for a, b in cut:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _length(spans: Iterable[Span]) -> timedelta:
+    return sum((b - a for a, b in spans), timedelta(0))
+
+
+def _available(
+    membership: list[Span], user: User | None, since: datetime, end: datetime
+) -> timedelta:
+    """Time in the rotation within ``[since, end)`` less personal unavailability."""
+    inside = _clip(membership, since, end)
+    if user is None:
+        return _length(inside)
+    away = [(e.start, e.finish) for e in user.calendar if e.reason == REASON_PERSONAL]
+    lost = sum(
+        (_length(_clip(away, a, b)) for a, b in inside),
+        timedelta(0),
+    )
+    return _length(inside) - lost
+
+
+def _membership(
+    rotation: Rotation, uid: str, served: list[Span], since: datetime, end: datetime
+) -> list[Span]:
+    """When ``uid`` was a member (see the module's rules for people without a record)."""
+    recorded = rotation.memberships.get(uid)
+    if recorded:
+        return [(m.joined, m.left if m.left is not None else end) for m in recorded]
+    if uid in rotation.mattermost_user_ids:
+        return [(rotation.fill_settings.beginning or since, end)]
+    return [(since, max(b for _, b in served))] if served else []
+
+
+def _waits(served: list[Span]) -> list[timedelta]:
+    return [max(timedelta(0), served[i + 1][0] - served[i][1]) for i in range(len(served) - 1)]
+
+
+def rotation_stats(
+    rotation: Rotation,
+    tasks: Iterable[Task],
+    users: Mapping[str, User],
+    *,
+    since: datetime,
+    until: datetime,
+    now: datetime,
+) -> RotationStatsResult:
+    """The fairness report of ``rotation`` over ``[since, until)`` (rules: see the module).
+
+    ``tasks`` may hold tasks outside the window (they are skipped); ``users``
+    the records of whoever is known (a missing one has no unavailability).
+    """
+    end = max(since, min(until, now))
+    served: dict[str, list[tuple[datetime, datetime, str]]] = {}
+    counted: set[str] = set()
+    for task in tasks:
+        span = _served_span(task, now)
+        if span is None or not since <= span[0] < until:
+            continue
+        counted.add(task.task_id)
+        for uid in dict.fromkeys(task.mattermost_user_ids):
+            served.setdefault(uid, []).append((*span, task.task_id))
+    members = list(dict.fromkeys(rotation.mattermost_user_ids))
+    former = sorted(u for u in served if u not in members)
+    people = members + former
+    ordered = {u: sorted(served.get(u, [])) for u in people}
+    spans = {u: [(a, b) for a, b, _ in ordered[u]] for u in people}
+    available = {
+        u: _available(_membership(rotation, u, spans[u], since, end), users.get(u), since, end)
+        for u in people
+    }
+    total_shifts = sum(len(s) for s in spans.values())
+    # Time served counted once per person on a shift, like the shifts.
+    total_served = sum((_length(s) for s in spans.values()), timedelta(0))
+    weight = sum(available.values(), timedelta(0))
+    stats: dict[str, MemberStats] = {}
+    for uid in people:
+        mine = spans[uid]
+        part = available[uid] / weight if weight > timedelta(0) else 0.0
+        waits = _waits(mine)
+        current = None
+        if uid in members:
+            joined = [a for a, _ in _membership(rotation, uid, mine, since, end) if a <= end]
+            start = mine[-1][1] if mine else max([since, *joined])
+            current = max(timedelta(0), end - start)
+        stats[uid] = MemberStats(
+            user_id=uid,
+            shifts=len(mine),
+            served=_length(mine),
+            available=available[uid],
+            fair_shifts=total_shifts * part,
+            fair_served=total_served * part,
+            difference=len(mine) - total_shifts * part,
+            last_served=mine[-1][1] if mine else None,
+            longest_wait=max(waits) if waits else None,
+            shortest_wait=min(waits) if waits else None,
+            current_wait=current,
+            task_ids=[tid for _, _, tid in ordered[uid]],
+        )
+    listed = [stats[u] for u in members]
+    result = RotationStatsResult(
+        rotation_id=rotation.rotation_id,
+        since=since,
+        until=until,
+        shifts=len(counted),
+        served=total_served,
+        members=listed,
+        former=[stats[u] for u in former],
+    )
+    if listed:
+        over = max(listed, key=lambda m: m.difference)
+        under = min(listed, key=lambda m: m.difference)
+        result.spread = over.difference - under.difference
+        result.most_over, result.most_under = over.user_id, under.user_id
+    return result
