@@ -7,6 +7,7 @@
   plugin hooks forwarded by a thin Mattermost plugin (bearer secret, JSON)
 - ``GET /api/v1/authorized``, ``GET /healthz``
 - ``GET /api/v1/calendar/{rotation}.ics``: a signed iCalendar feed (``shim.calendar``)
+- ``POST /api/v1/actions/take``: an offer's "Take this shift" button (``shim.actions``)
 - ``POST /debug/autopilot``: run one autopilot tick now (only with ``--debug-endpoints``)
 
 Requests are read with size caps (headers and body) and checked for content type
@@ -28,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from shim import calendar
+from shim import actions, calendar
 from shim.directory import split_message
 from shim.errors import (
     AuthError,
@@ -220,6 +221,7 @@ def create_app(runtime: Runtime) -> HeaderLimit:
         Route("/hooks/ExecuteCommand", _guard(hook_execute), methods=["POST"]),
         Route("/healthz", _guard(healthz), methods=["GET"]),
         Route(calendar.PATH, _guard(calendar.feed_endpoint(runtime)), methods=["GET"]),
+        Route(actions.PATH, _guard(actions.take_endpoint(runtime)), methods=["POST"]),
         Route("/debug/autopilot", _guard(debug_autopilot), methods=["POST"]),
     ]
     return HeaderLimit(Starlette(routes=routes, lifespan=lifespan))

@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -66,8 +67,11 @@ class OutboxWorker:
         poll: float = 2.0,
         max_backoff: float = 30.0,
         lease_seconds: float = 30.0,
+        props: Callable[[OutboxMessage], dict[str, Any]] | None = None,
     ) -> None:
         self.env = env
+        # The props a message needs beyond its text (an offer's button: shim.actions).
+        self._props = props or (lambda message: {})
         self._client = client
         self._store = store
         self._outbox = store.queue(OUTBOX_QUEUE)
@@ -168,9 +172,12 @@ class OutboxWorker:
             posted: set[str] = set()
             if earlier is not None:
                 posted = self._posted_ids(channel_id, max(0, earlier - _LOOKBACK_MS))
-            for part_id, part in zip(ids, parts, strict=True):
+            extra = self._props(message)
+            for n, (part_id, part) in enumerate(zip(ids, parts, strict=True)):
                 if part_id not in posted:
-                    self._client.create_post(channel_id, part, props={OUTBOX_PROP: part_id})
+                    # Buttons go under the last part, after the whole text.
+                    props = {**(extra if n == len(parts) - 1 else {}), OUTBOX_PROP: part_id}
+                    self._client.create_post(channel_id, part, props=props)
         except MattermostError as err:
             status = getattr(err, "status", None)
             permanent = isinstance(status, int) and 400 <= status < 500 and status not in (408, 429)

@@ -24,6 +24,7 @@ from typing import Any
 import kvstore
 from lotto.commands import Env, autopilot_all, execute
 from lotto.errors import LottoError
+from shim.actions import props_maker
 from shim.adminlog import AdminLogHandler, install
 from shim.autopilot import Autopilot
 from shim.channels import MattermostChannels
@@ -100,7 +101,12 @@ class Runtime:
             ),
         )
         self.outbox = OutboxWorker(
-            self.env, self.client, self.store, self.bot_user_id, poll=self.config.outbox_poll
+            self.env,
+            self.client,
+            self.store,
+            self.bot_user_id,
+            poll=self.config.outbox_poll,
+            props=props_maker(self.config),
         )
         self.adminlog = AdminLogHandler(self.poster, self.log_recipients)
         self.adminlog.configure(self.config.admin_log_level, self.config.admin_log_verbose)

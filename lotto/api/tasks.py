@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from lotto.api._base import RotationRef, _Msg, _Result
-from lotto.model.task import Task
+from lotto.model.task import Offer, Task
 from lotto.model.user import User
 
 __all__ = [
@@ -20,6 +20,10 @@ __all__ = [
     "TaskTransitionResult",
     "TaskShowRequest",
     "TaskShowResult",
+    "TaskOfferRequest",
+    "TaskOfferResult",
+    "TaskTakeRequest",
+    "TaskTakeResult",
 ]
 
 
@@ -109,3 +113,50 @@ class TaskShowResult(_Result, kw_only=True):
     users: dict[str, User] = msgspec.field(default_factory=dict)
     #: ``shift`` or ``ticket``: the rotation's task type (what to call the task).
     task_type: str = ""
+
+
+class TaskOfferRequest(_Msg, kw_only=True):
+    """``task offer ID [@u] [--to @v] [--note TEXT] [--cancel]``: offer ``user_id``'s place.
+
+    ``to_user_id`` (empty: any member who fits) is the one member it is offered to;
+    ``cancel`` withdraws the open offer instead.
+    """
+
+    task_id: str
+    user_id: str
+    note: str = ""
+    to_user_id: str = ""
+    cancel: bool = False
+
+
+class TaskOfferResult(_Result, kw_only=True):
+    """The task after ``task offer``; ``offer`` is the offer opened or withdrawn.
+
+    ``takers`` are the members who could take it and were told (none on ``cancel``).
+    """
+
+    task: Task
+    offer: Offer
+    takers: list[str] = msgspec.field(default_factory=list)
+    cancelled: bool = False
+
+
+class TaskTakeRequest(_Msg, kw_only=True):
+    """``task take ID [@from]``: the acting user takes ``from_user_id``'s offered place.
+
+    ``from_user_id`` empty: the task's only open offer. ``offer_id`` (set by a
+    button) names the very offer meant, so a stale button is refused.
+    """
+
+    task_id: str
+    from_user_id: str = ""
+    offer_id: str = ""
+
+
+class TaskTakeResult(_Result, kw_only=True):
+    """The task after a take: ``taker`` has ``offer.user_id``'s place."""
+
+    task: Task
+    offer: Offer
+    taker: str
+    users: dict[str, User] = msgspec.field(default_factory=dict)

@@ -18,6 +18,10 @@ __all__ = [
     "UserShowRequest",
     "UserUnavailableRequest",
     "UsersResult",
+    "TimeOffTask",
+    "TIME_OFF_RELEASED",
+    "TIME_OFF_OFFERED",
+    "TIME_OFF_STARTED",
     "UserJoinRequest",
     "UserLeaveRequest",
     "MembershipResult",
@@ -60,6 +64,23 @@ class UserUnavailableRequest(_Msg, kw_only=True):
     clear: bool = False
 
 
+# What ``user unavailable`` did about a task the user is on over the time off:
+TIME_OFF_RELEASED = "released"  # pending: taken off; the autopilot fills the place again
+TIME_OFF_OFFERED = "offered"  # scheduled: their place is offered (``task take``)
+TIME_OFF_STARTED = "started"  # started: left alone (the owners and channel are told)
+
+
+class TimeOffTask(_Msg, kw_only=True):
+    """One task a user marked unavailable is on, and what was done about it."""
+
+    user_id: str
+    task_id: str
+    state: str
+    outcome: str
+    #: The members told about the offer (``offered`` only).
+    takers: list[str] = msgspec.field(default_factory=list)
+
+
 class UsersResult(_Result, kw_only=True):
     """Users' records after the command, in request order; ``changed`` = ids actually modified.
 
@@ -69,6 +90,8 @@ class UsersResult(_Result, kw_only=True):
     users: list[User] = msgspec.field(default_factory=list)
     changed: list[str] = msgspec.field(default_factory=list)
     rotations: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    #: ``user unavailable``: the tasks the time off covers, and what was done about each.
+    time_off: list[TimeOffTask] = msgspec.field(default_factory=list)
 
 
 class UserJoinRequest(_Msg, kw_only=True):

@@ -36,7 +36,7 @@ from lotto.commands.tree import ADMIN, OWNER, Command, lookup, usage_line
 from lotto.errors import AccessError, InputError, NotFoundError
 from lotto.ports import Channels, Directory, Poster, Profile, Store
 
-__all__ = ["Env", "Outcome", "execute", "autopilot_all"]
+__all__ = ["Env", "Outcome", "execute", "take_offer", "autopilot_all"]
 
 log = logging.getLogger("lotto.commands")
 
@@ -158,6 +158,45 @@ def execute(
         except Exception:  # a directory outage keeps the ids, not the error
             log.warning("could not name the users of an error", exc_info=True)
         return Outcome(False, message)
+
+
+def take_offer(
+    env: Env,
+    actor_id: str,
+    task_id: str,
+    from_user_id: str,
+    offer_id: str,
+    *,
+    now: datetime | None = None,
+) -> Outcome:
+    """``task take`` as pressed on a "Take this shift" button, as ``actor_id``.
+
+    The same operation and rules as the command (anyone may run it; the service
+    refuses a taker who does not fit), for the very offer ``offer_id`` the button
+    was made for: once that offer is taken or withdrawn it is gone, even if the
+    same user offers again. Never raises for a refusal.
+    """
+    line = f"task take {task_id}"
+    try:
+        _actor(env, actor_id)
+        req = api.TaskTakeRequest(task_id=task_id, from_user_id=from_user_id, offer_id=offer_id)
+        res = call_service(
+            env.service,
+            req,
+            actor_id=actor_id,
+            now=now or datetime.now(UTC),
+            directory=env.directory,
+        )
+    except Exception as exc:  # the same error texts as the command
+        message = error_text(exc, command_line=line)
+        try:
+            message = mention_users(message, exc, env.mention)
+        except Exception:
+            log.warning("could not name the users of an error", exc_info=True)
+        return Outcome(False, message)
+    if res.notices:
+        env.deliver()
+    return Outcome(True, render.task_taken(res, env.mention), res, False, list(res.notices))
 
 
 def _group_reply(node: Any, rest: list[str]) -> Outcome:

@@ -62,7 +62,14 @@ def call_service(
 
 
 # Fields of results and records that hold user ids (Go names' snake_case forms).
-_ID_FIELDS = {"mattermost_user_id", "user_id", "actor_id"}
+_ID_FIELDS = {
+    "mattermost_user_id",
+    "user_id",
+    "actor_id",
+    "from_user_id",
+    "to_user_id",
+    "opened_by",
+}
 _ID_LIST_FIELDS = {
     "mattermost_user_ids",
     "user_ids",

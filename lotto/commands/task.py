@@ -6,7 +6,8 @@ from lotto import api
 from lotto.commands import render
 from lotto.commands.base import ROTATION_FLAG, Ctx
 from lotto.commands.parser import Flag
-from lotto.commands.tree import OWNER, PUBLIC, command, group
+from lotto.commands.tree import OWNER, PUBLIC, SELF, command, group
+from lotto.errors import InputError
 from lotto.model.availability import Event, overlapping
 from lotto.model.task import STATE_FINISHED, STATE_SCHEDULED, STATE_STARTED, task_interval
 
@@ -166,3 +167,59 @@ def task_show(ctx: Ctx):
     return res, render.task_details(
         res.task, res.users, ctx.username, ctx.zone, render.task_noun(res.task_type)
     )
+
+
+@command(
+    ("task", "offer"),
+    "ID [@user] [--to @user] [--note TEXT] [--cancel]",
+    "offer your place on a pending or scheduled task to the members who could take it",
+    access=SELF,
+    flags=(
+        Flag("to", "str", "offer it to this member only", value_name="@USER"),
+        Flag("note", "str", "a word for whoever takes it (quote it)"),
+        Flag("cancel", "bool", "withdraw the offer instead"),
+    ),
+    details="Every member who could take the place is told (in the rotation, not on the task, "
+    "free then, and the task still meets its requirements and limits with them), and the "
+    "rotation's channel. You stay on the task until someone takes it with `task take`. "
+    "Plugin admins may offer someone else's place.",
+)
+def task_offer(ctx: Ctx):
+    """Offer a place."""
+    task_id, users = ctx.task_and_users()
+    if len(users) > 1:
+        raise InputError("name one user whose place to offer (default: you).")
+    ctx.check_self(users)
+    to = ctx.flag("to")
+    to_ids = ctx.users([to], default_actor=False) if to else []
+    res = ctx.call(
+        api.TaskOfferRequest(
+            task_id=task_id,
+            user_id=users[0],
+            note=ctx.flag("note", ""),
+            to_user_id=to_ids[0] if to_ids else "",
+            cancel=bool(ctx.flag("cancel", False)),
+        )
+    )
+    return res, render.task_offered(res, ctx.username)
+
+
+@command(
+    ("task", "take"),
+    "ID [@from]",
+    "take the place someone offered on a task (yours then; theirs no longer)",
+    access=PUBLIC,
+    details="Name whose offer with `@from` when several places are offered. Refused, changing "
+    "nothing, if you no longer fit (not a member, already on it, busy then, or the task would "
+    "miss a requirement or break a limit) or the offer is gone.",
+)
+def task_take(ctx: Ctx):
+    """Take an offered place."""
+    if len(ctx.parsed.args) > 1:
+        task_id, users = ctx.task_and_users(default_actor=False)
+    else:
+        task_id, users = ctx.one_arg("a task id (like `ICE#3`)"), []
+    if len(users) > 1:
+        raise InputError("name at most one `@user` whose offered place to take.")
+    res = ctx.call(api.TaskTakeRequest(task_id=task_id, from_user_id=users[0] if users else ""))
+    return res, render.task_taken(res, ctx.username)

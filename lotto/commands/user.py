@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from lotto import api
 from lotto.commands import render
 from lotto.commands.base import ROTATION_FLAG, Ctx
 from lotto.commands.parser import Flag
 from lotto.commands.tree import PUBLIC, SELF, SELF_OR_OWNER, command, group
 from lotto.errors import InputError
-from lotto.model.availability import REASON_TASK, overlapping
 
 __all__: list[str] = []
 
@@ -157,19 +154,4 @@ def user_unavailable(ctx: Ctx):
         )
     )
     cleared = bool(ctx.flag("clear"))
-    busy = {} if cleared else _busy(res, start, finish)
-    return res, render.user_unavailable(
-        res, users, ctx.username, cleared=cleared, busy=busy, zone=ctx.zone
-    )
-
-
-def _busy(res: api.UsersResult, start: datetime, finish: datetime) -> dict[str, list[str]]:
-    """Tasks the users already serve in that time: being unavailable does not unassign them."""
-    busy = {}
-    for user in res.users:
-        tids = [
-            e.task_id for e in overlapping(user.calendar, start, finish) if e.reason == REASON_TASK
-        ]
-        if tids:
-            busy[user.mattermost_user_id] = tids
-    return busy
+    return res, render.user_unavailable(res, users, ctx.username, cleared=cleared, zone=ctx.zone)

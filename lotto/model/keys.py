@@ -39,6 +39,7 @@ __all__ = [
     "record_type_of",
     "id_of",
     "follow_active_rotations",
+    "follow_members",
 ]
 
 ACTIVE_ROTATIONS = "index:active_rotations"
@@ -118,3 +119,8 @@ def follow_active_rotations(containing: str) -> Follow:
     return Follow(
         ACTIVE_ROTATIONS, "IDs", [_ROTATION, _OPEN_TASKS], containing=containing, ignore_case=True
     )
+
+
+def follow_members(rotation_id: str) -> Follow:
+    """Read a rotation's record together with every member's user record (one round trip)."""
+    return Follow(rotation(rotation_id), "MattermostUserIDs", [_USER])

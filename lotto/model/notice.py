@@ -14,7 +14,7 @@ import msgspec
 
 from lotto.model.task import Task
 
-__all__ = ["Notice", "NOTICE_KINDS", "ALERT_KINDS", "MUTE_WORDS", "is_muted"]
+__all__ = ["Notice", "NOTICE_KINDS", "ALERT_KINDS", "MUTE_WORDS", "MUTABLE_KINDS", "is_muted"]
 
 
 # Kinds of notices (the command layer renders each kind):
@@ -35,6 +35,10 @@ __all__ = ["Notice", "NOTICE_KINDS", "ALERT_KINDS", "MUTE_WORDS", "is_muted"]
 #   alert_time_off    subject_id marked time off over a task they are on
 #   alert_left        subject_id left the rotation while assigned to a task
 #   alert_offer_open  subject_id's offered place is still open 24 h before the task starts
+#   offer          from_user_id offers their place on the task (offer_id, note); to a member
+#                  who could take it, or a post in the rotation's channel
+#   offer_taken    user_id took from_user_id's place (to the offerer, and in the channel)
+#   took           to the taker: they now have from_user_id's place
 NOTICE_KINDS = (
     "welcome_new",
     "welcome",
@@ -54,6 +58,9 @@ NOTICE_KINDS = (
     "alert_time_off",
     "alert_left",
     "alert_offer_open",
+    "offer",
+    "offer_taken",
+    "took",
 )
 
 #: The alert kinds (each sent to the owners and the channel, once per cause).
@@ -74,6 +81,10 @@ MUTE_WORDS: dict[str, tuple[str, ...]] = {
     "finished": ("finished",),
     "reminders": ("remind_start", "remind_finish"),
 }
+
+
+#: Every notice kind a person may turn off.
+MUTABLE_KINDS = frozenset(kind for kinds in MUTE_WORDS.values() for kind in kinds)
 
 
 def is_muted(kind: str, muted: list[str]) -> bool:
@@ -127,3 +138,9 @@ class Notice(msgspec.Struct, kw_only=True):
     #: the next shift's id and who serves it, as known when it started.
     next_task_id: str = ""
     next_user_ids: list[str] = msgspec.field(default_factory=list)
+    #: Trading shifts: whose place (``from_user_id``), which offer, its note, and for
+    #: ``alert_time_off`` what was done about the task (``released``, ``offered``, ``started``).
+    from_user_id: str = ""
+    offer_id: str = ""
+    note: str = ""
+    outcome: str = ""

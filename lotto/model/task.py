@@ -26,6 +26,7 @@ from lotto.model.timeutil import intervals_overlap
 
 __all__ = [
     "Task",
+    "Offer",
     "STATE_PENDING",
     "STATE_SCHEDULED",
     "STATE_STARTED",
@@ -63,6 +64,24 @@ NEXT_STATE = {
 TICKET_DURATION = timedelta(minutes=30)
 
 
+class Offer(Record):
+    """An assigned user's offer of their place on a task (``task offer``), open until taken.
+
+    ``offer_id`` names this one offer: a button or a command that names it is
+    refused once the offer is taken or cancelled, even if the same user offers
+    again. ``opened_by`` is who opened it (the user, an admin or owner for them,
+    or the autopilot when time off covers the task); ``to_user_id`` (empty: any
+    member who fits) is the one member it is meant for.
+    """
+
+    offer_id: str
+    user_id: str
+    offered_at: StoredTime
+    opened_by: str = ""
+    note: str = ""
+    to_user_id: str = ""
+
+
 class Task(Record):
     """One shift (``R#N``) or ticket (``R#SEQ``) of a rotation (docs/design.md §2)."""
 
@@ -87,6 +106,8 @@ class Task(Record):
     served_before: dict[str, int] = msgspec.field(default_factory=dict)
     # Alerts already sent about this task (see ``lotto.service.alerts``), so each goes once.
     alerts_sent: list[str] = msgspec.field(default_factory=list)
+    # Open offers of a place on this task, oldest first (see ``lotto.model.offer``).
+    offers: list[Offer] = msgspec.field(default_factory=list)
 
 
 def task_interval(task: Task) -> tuple[datetime, datetime] | None:

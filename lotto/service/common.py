@@ -26,7 +26,7 @@ from lotto.errors import (
     StoreError,
 )
 from lotto.model import keys
-from lotto.model.notice import is_muted
+from lotto.model.notice import MUTABLE_KINDS, is_muted
 from lotto.model.outbox import new_message
 from lotto.model.record import decode, encode
 from lotto.model.rotation import Rotation
@@ -333,12 +333,15 @@ def _to_outbox(session: Session, notices: Iterable[Notice]) -> None:
     # The wall clock, not the command's `now`: it dates the backlog for operators
     # (how long messages have waited), which is real elapsed time.
     created = datetime.now(UTC)
+    # The one place a person's muted kinds are applied. Only kinds a person may turn
+    # off need their record (already loaded by the operations that make them, so this
+    # costs no round trip); alerts, offers and welcomes always go out.
     notices = list(notices)
-    # The recipients' records are almost always loaded already (this costs no round trip
-    # then); the one place a person's muted kinds are applied.
-    session.prefetch(keys.user(n.user_id) for n in notices if n.user_id and not n.channel_id)
+    mutable = [n for n in notices if n.kind in MUTABLE_KINDS and n.user_id and not n.channel_id]
+    session.prefetch(keys.user(n.user_id) for n in mutable)
+    check = {id(n) for n in mutable}
     for notice in notices:
-        if notice.user_id and not notice.channel_id:
+        if id(notice) in check:
             user = session.user(notice.user_id)
             if user is not None and is_muted(notice.kind, user.muted):
                 continue

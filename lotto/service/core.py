@@ -15,6 +15,7 @@ from lotto.service.autopilot import run_autopilot
 from lotto.service.calendar_feed import CalendarFeedOps
 from lotto.service.common import resolve_rotation, run
 from lotto.service.forecast import ForecastOps
+from lotto.service.offers import OfferOps
 from lotto.service.oncall import OnCallOps
 from lotto.service.registry import operation
 from lotto.service.rotations import RotationOps
@@ -27,7 +28,15 @@ __all__ = ["Service"]
 
 
 class Service(
-    RotationOps, TaskOps, UserOps, SkillOps, ForecastOps, CalendarFeedOps, OnCallOps, StatsOps
+    RotationOps,
+    TaskOps,
+    OfferOps,
+    UserOps,
+    SkillOps,
+    ForecastOps,
+    CalendarFeedOps,
+    OnCallOps,
+    StatsOps,
 ):
     """Every ``/lotto`` operation over a kvstore and a user directory.
 

@@ -222,6 +222,8 @@ def unassign(
         )
     notices: list[Notice] = []
     interval = task_interval(task)
+    # Whoever leaves a task leaves its offers too: there is no place left to offer.
+    task.offers = [o for o in task.offers if o.user_id not in user_ids]
     for uid in user_ids:
         task.mattermost_user_ids.remove(uid)
         user = users[uid]
@@ -290,6 +292,8 @@ def transition(
     prev = task.state
     if not model_transition(task, to, now):
         return prev, []
+    if to in (STATE_STARTED, STATE_FINISHED):
+        task.offers = []  # a started task's places can no longer be traded
     interval = task_interval(task)
     notices: list[Notice] = []
     handover = _handover(task, others) if to == STATE_STARTED else []

@@ -7,7 +7,14 @@ from datetime import UTC, datetime
 from lotto import api
 from lotto.errors import BadSkillError, BadTimeError, InputError, NotFoundError
 from lotto.model import keys
-from lotto.model.availability import REASON_PERSONAL, Event, add_events, clear_personal
+from lotto.model.availability import (
+    REASON_PERSONAL,
+    REASON_TASK,
+    Event,
+    add_events,
+    clear_personal,
+    overlapping,
+)
 from lotto.model.notice import MUTE_WORDS
 from lotto.model.rotation import Rotation, record_joined, record_left
 from lotto.model.skill import ANY, LEVEL_SYMBOLS, parse_skill
@@ -22,6 +29,8 @@ from lotto.model.user import (
 from lotto.service import taskops
 from lotto.service.alerts import alert_once
 from lotto.service.common import check_users, notice, resolve_rotation, run
+from lotto.service.offering import time_off
+from lotto.service.offers import new_offer_id
 from lotto.service.ops import Ops
 from lotto.service.registry import operation
 from lotto.store import Session
@@ -133,7 +142,12 @@ class UserOps(Ops):
         self, req: api.UserUnavailableRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
         """Add a personal unavailability, or with ``clear`` remove personal events overlapping it.
-        Round trips: batch 1 = users; commit."""
+
+        Time off over a task the user is on protects them (``offering.time_off``): off a
+        pending task, their place offered on a scheduled one, the owners and channel told.
+        Round trips: batch 1 = users; batch 2 (only when the time off covers tasks they
+        are on) = those tasks, their rotations and members; commit.
+        """
         ids = check_users(self.directory, req.user_ids)
         if req.finish <= req.start:
             raise BadTimeError(
@@ -156,7 +170,26 @@ class UserOps(Ops):
                 if user.calendar != before:
                     changed.append(uid)
                     s.save_user(user)
-            return api.UsersResult(users=[users[u] for u in ids], changed=changed, notices=notices)
+            covered = [
+                (uid, e.task_id, e.rotation_id)
+                for uid in ([] if req.clear else ids)
+                for e in overlapping(users[uid].calendar, req.start, req.finish)
+                if e.reason == REASON_TASK and e.task_id and e.rotation_id
+            ]
+            done: list[api.TimeOffTask] = []
+            if covered:
+                done, more = time_off(
+                    s,
+                    covered,
+                    users,
+                    now=now,
+                    actor_id=actor_id,
+                    new_offer_id=lambda: new_offer_id(self),
+                )
+                notices += more
+            return api.UsersResult(
+                users=[users[u] for u in ids], changed=changed, notices=notices, time_off=done
+            )
 
         return run(self.kv, fn, self.stats)
 

@@ -41,6 +41,7 @@ from lotto.commands.render.forecast import forecast_text, percent
 from lotto.commands.render.help import help_text
 from lotto.commands.render.names import non_member_note, suffixed_id_note
 from lotto.commands.render.notices import notice_text
+from lotto.commands.render.offers import task_offered, task_taken, time_off_lines
 from lotto.commands.render.oncall import channel_changed, now_text, owners_changed, shifts_text
 from lotto.commands.render.records import (
     Mention,
@@ -51,6 +52,7 @@ from lotto.commands.render.records import (
     fmt_needs,
     fmt_time,
     fmt_when,
+    offers_text,
     owners_text,
     rotation_details,
     rotation_settings,
@@ -108,6 +110,7 @@ __all__ = [
     "event_reason",
     "task_summary",
     "task_details",
+    "offers_text",
     "rotation_settings",
     "rotation_details",
     "user_details",
@@ -120,6 +123,9 @@ __all__ = [
     "task_assigned",
     "task_unassigned",
     "task_transitioned",
+    "task_offered",
+    "task_taken",
+    "time_off_lines",
     "skill_added",
     "skill_deleted",
     "skill_list",

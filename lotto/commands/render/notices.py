@@ -81,6 +81,7 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
             f"###### Reminder: your {task} finishes soon\n{actor} reminds you: {task} "
             f"finishes at {finish}."
         ),
+        **_trading_texts(n, mention, actor, task, start, finish, zone),
         "shift_scheduled": (
             f"{task_cap} is scheduled: {people}, from {start} to {finish}. Scheduled by {by}."
         ),
@@ -102,7 +103,11 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
         "alert_time_off": (
             f"#### Alert: {subject} is away during {task}\n{subject} is marked unavailable "
             f"over {task} ({start} to {finish}), which they are on (reported by {by}). "
-            f"Find someone to take it over, e.g. `/lotto task assign {n.task_id} @user`."
+            + (
+                _time_off_done(n)
+                if n.outcome
+                else f"Find someone to take it over, e.g. `/lotto task assign {n.task_id} @user`."
+            )
         ),
         "alert_left": (
             f"#### Alert: {subject} left {rot} but is still on {task}\n{by.capitalize()} "
@@ -164,3 +169,47 @@ def _queue_place(n: api.Notice, zone: str) -> str:
     if n.start_rule == START_KEPT and n.last_served is not None:
         return f" You keep your place in the queue: last served {when}."
     return ""
+
+
+_TIME_OFF = {
+    "released": "They were taken off it (it was pending); the autopilot fills the place again.",
+    "offered": "It is scheduled, so their place is now offered (`/lotto task take {tid}`).",
+    "started": "It has already started and was left as it is: find someone to cover.",
+}
+
+
+def _time_off_done(n: api.Notice) -> str:
+    """What ``user unavailable`` did about the task an ``alert_time_off`` is about."""
+    return _TIME_OFF.get(n.outcome, n.outcome).replace("{tid}", n.task_id)
+
+
+def _trading_texts(
+    n: api.Notice, mention: Mention, actor: str, task: str, start: str, finish: str, zone: str
+) -> dict[str, str]:
+    """Texts of the trading notices (offers, takes)."""
+    whose = mention(n.from_user_id) if n.from_user_id else "someone"
+    when = f"from {start} to {finish}"
+    note = f"\n> {n.note}" if n.note else ""
+    # Who acted, when it was not the person whose place it is (an admin, or the autopilot).
+    for_them = f" ({actor} for them)" if n.actor_id != n.from_user_id or not n.actor_id else ""
+    offer = (
+        f"###### {whose} offers their place on {task}{for_them}\n"
+        f"{task[:1].upper()}{task[1:]} runs {when}.{note}\n"
+    )
+    if n.user_id:
+        offer += f"You could take it: `/lotto task take {n.task_id} {whose}`."
+    else:
+        offer += f"A member who could take it: `/lotto task take {n.task_id} {whose}`."
+    if n.user_id:
+        taken = f"{actor} took your place on {task} ({when}); you are no longer on it."
+    else:
+        taken = f"{actor} took {whose}'s place on {task} ({when})."
+    return {
+        "offer": offer,
+        "offer_taken": taken,
+        "took": (
+            f"You took {whose}'s place on {task}: it runs {when}."
+            if n.actor_id == n.user_id
+            else f"{actor} gave you {whose}'s place on {task}: it runs {when}."
+        ),
+    }

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from lotto import api
 from lotto.commands.render.records import (
     Mention,
     channel_text,
     event_reason,
-    fmt_time,
+    fmt_when,
     owners_text,
 )
 from lotto.model.rotation import Rotation
@@ -35,16 +37,18 @@ def _task_line(task: Task, mention: Mention, zone: str) -> str:
     interval = task_interval(task)
     start, finish = interval if interval else (None, None)
     people = ", ".join(mention(u) for u in task.mattermost_user_ids) or "nobody yet"
-    return (
-        f"**{task.task_id}** ({task.state}) {fmt_time(start, zone)} to {fmt_time(finish, zone)}: "
-        f"{people}"
-    )
+    span = f"{_when(start, zone)} to {_when(finish, zone)}"
+    return f"**{task.task_id}** ({task.state}) {span}: {people}"
+
+
+def _when(dt: datetime | None, zone: str) -> str:
+    return fmt_when(dt, zone, named=False)
 
 
 def now_text(res: api.RotationNowResult, mention: Mention, zone: str) -> str:
     """The reply of ``rotation now``: on call now and next, in the reader's ``zone``."""
     rid = res.rotation.rotation_id
-    lines = [f"#### On call in {rid} at {fmt_time(res.time, zone)} ({zone})"]
+    lines = [f"#### On call in {rid} at {fmt_when(res.time, zone, named=False)} (times in {zone})"]
     if res.current is not None:
         lines.append(f"- Now: {_task_line(res.current, mention, zone)}")
     else:
@@ -60,8 +64,8 @@ def shifts_text(res: api.UserShiftsResult, mention: Mention, zone: str) -> str:
     """The reply of ``user shifts``: current and upcoming tasks and time off, in ``zone``."""
     who = mention(res.user_id)
     head = (
-        f"#### Shifts of {who} from {fmt_time(res.time, zone)} to {fmt_time(res.until, zone)} "
-        f"({zone})"
+        f"#### Shifts of {who} from {_when(res.time, zone)} to {_when(res.until, zone)} "
+        f"(times in {zone})"
     )
     lines = [head]
     if res.tasks:
@@ -72,7 +76,7 @@ def shifts_text(res: api.UserShiftsResult, mention: Mention, zone: str) -> str:
     if res.time_off:
         lines.append("- Time off:")
         lines += [
-            f"  - {fmt_time(e.start, zone)} to {fmt_time(e.finish, zone)}: {event_reason(e)}"
+            f"  - {_when(e.start, zone)} to {_when(e.finish, zone)}: {event_reason(e)}"
             for e in res.time_off
         ]
     else:

@@ -37,6 +37,7 @@ __all__ = [
     "task_details",
     "task_noun",
     "LEVEL_LEGEND",
+    "offers_text",
     "rotation_settings",
     "rotation_details",
     "user_details",
@@ -194,10 +195,30 @@ def task_summary(task: Task, mention: Mention, zone: str = "UTC", *, named: bool
     """One line: id, state, start (in ``zone``; unnamed in a list naming it), duration, users."""
     start, _ = _interval(task)
     users = ", ".join(mention(u) for u in task.mattermost_user_ids) or "nobody"
-    return (
+    text = (
         f"**{task.task_id}** {task.state}, starts {fmt_when(start, zone, named=named)}, "
         f"lasts {fmt_duration(task.expected_duration)}, assigned: {users}"
     )
+    if task.offers:
+        text += f"; offered: {', '.join(mention(o.user_id) for o in task.offers)}"
+    return text
+
+
+def offers_text(task: Task, mention: Mention, zone: str = "UTC", *, named: bool = True) -> str:
+    """The task's open offers: whose place, since when (in ``zone``), to whom, with the note;
+    ``none``."""
+    parts = []
+    for o in task.offers:
+        part = f"{mention(o.user_id)}'s place (since {fmt_when(o.offered_at, zone, named=named)}"
+        if o.to_user_id:
+            part += f", to {mention(o.to_user_id)} only"
+        if o.opened_by and o.opened_by != o.user_id:
+            part += f", opened by {mention(o.opened_by)}"
+        part += ")"
+        if o.note:
+            part += f": {o.note}"
+        parts.append(part)
+    return "; ".join(parts) or "none"
 
 
 def task_details(
@@ -228,6 +249,9 @@ def task_details(
         f"- Limit: {fmt_needs(task.limit)}",
         f"- Assigned: {assigned or 'nobody'}",
     ]
+    if task.offers:
+        offered = offers_text(task, mention, zone, named=False)
+        lines.append(f"- Offered: {offered} (take it with `task take`)")
     if task.summary:
         lines.append(f"- Summary: {task.summary}")
     if _needs_skills(task.require, task.limit):

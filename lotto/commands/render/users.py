@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from lotto import api
+from lotto.commands.render.offers import time_off_lines
 from lotto.commands.render.records import Mention, fmt_when, user_details
 from lotto.model.skill import LEVEL_NAMES
 from lotto.model.user import START_KEPT, START_MEDIAN, User
@@ -127,27 +128,19 @@ def user_unavailable(
     mention: Mention,
     *,
     cleared: bool,
-    busy: Mapping[str, list[str]],
     zone: str = "UTC",
 ) -> str:
-    """Who was marked unavailable (or cleared), the tasks they still serve then, their details.
-
-    ``busy`` maps a user id to the tasks that user is assigned to in that time.
-    """
+    """Who was marked unavailable (or cleared), what was done about the tasks they are on
+    then (``res.time_off``), and their details."""
     if cleared:
         head = f"Cleared unavailability of {', '.join(mention(u) for u in res.changed)}."
         if not res.changed:
             head = "Nothing to clear: no personal unavailability overlaps that time."
     else:
         head = f"Marked unavailable: {', '.join(mention(u) for u in named)}."
-        notes = [
-            f"{mention(uid)} is assigned to {', '.join(tids)} then" for uid, tids in busy.items()
-        ]
-        if notes:
-            head += (
-                " Note: " + "; ".join(notes) + ". Being unavailable does not unassign anyone; use "
-                "`/lotto task unassign` (with `--force` once scheduled) to free them."
-            )
+        done = time_off_lines(res.time_off, mention)
+        if done:
+            head += " Tasks in that time: " + "; ".join(done) + "."
     return users_reply(res, head, mention, zone)
 
 

@@ -315,9 +315,9 @@ def test_rotation_now_and_user_shifts(team):
     ann.run("user unavailable --start 2020-01-20 --finish 2020-01-22")
     out = ann.run("rotation now ICE", now=at("2020-01-07T00:00"))
     assert out.text == (
-        "#### On call in ICE at 2020-01-07 (UTC)\n"
-        "- Now: **ICE#0** (scheduled) 2020-01-06 to 2020-01-13: @ann\n"
-        "- Next: **ICE#1** (pending) 2020-01-13 to 2020-01-20: @bob"
+        "#### On call in ICE at Tue 7 Jan 2020 00:00 (times in UTC)\n"
+        "- Now: **ICE#0** (scheduled) Mon 6 Jan 2020 00:00 to Mon 13 Jan 2020 00:00: @ann\n"
+        "- Next: **ICE#1** (pending) Mon 13 Jan 2020 00:00 to Mon 20 Jan 2020 00:00: @bob"
     )
     lead.run("task start ICE#0", now=at("2020-01-06T01:00"))
     data = ann.run("rotation now ICE", now=at("2020-01-07T00:00")).data
@@ -327,12 +327,12 @@ def test_rotation_now_and_user_shifts(team):
     )
     out = ann.run("user shifts", now=at("2020-01-07T00:00"))
     assert out.text == (
-        "#### Shifts of @ann from 2020-01-07 to 2020-03-07 (UTC)\n"
+        "#### Shifts of @ann from Tue 7 Jan 2020 00:00 to Sat 7 Mar 2020 00:00 (times in UTC)\n"
         "- Tasks:\n"
-        "  - **ICE#0** (started) 2020-01-06T01:00 to 2020-01-13T01:00: @ann\n"
-        "  - **TIX#3** (pending) 2020-01-27 to 2020-02-03: @ann\n"
+        "  - **ICE#0** (started) Mon 6 Jan 2020 01:00 to Mon 13 Jan 2020 01:00: @ann\n"
+        "  - **TIX#3** (pending) Mon 27 Jan 2020 00:00 to Mon 3 Feb 2020 00:00: @ann\n"
         "- Time off:\n"
-        "  - 2020-01-20 to 2020-01-22: personal"
+        "  - Mon 20 Jan 2020 00:00 to Wed 22 Jan 2020 00:00: personal"
     )
     # Someone else's, a shorter window.
     out = ann.run("user shifts @bob --days 10", now=at("2020-01-07T00:00"))

@@ -1,0 +1,219 @@
+"""Trading shifts on loaded records: open, withdraw and take an offer (rules: lotto.model.offer).
+
+Like :mod:`lotto.service.taskops`, these functions change records held by a
+:class:`~lotto.store.Session` and return notices; the caller prefetched every
+record they read (the task's users, the rotation's members).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from lotto import api
+from lotto.api import Notice
+from lotto.errors import LimitError, StateError
+from lotto.model import keys
+from lotto.model.offer import check_offerable, offer_of, take_refusal, takers
+from lotto.model.rotation import Rotation
+from lotto.model.task import (
+    STATE_PENDING,
+    STATE_SCHEDULED,
+    STATE_STARTED,
+    Offer,
+    Task,
+    task_interval,
+)
+from lotto.model.user import User
+from lotto.service import taskops
+from lotto.service.common import notice
+from lotto.store import Session
+
+__all__ = ["channel_notice", "open_offer", "withdraw_offer", "take_offer", "time_off"]
+
+
+def channel_notice(kind: str, rotation: Rotation, actor_id: str, **fields) -> list[Notice]:
+    """A post of ``kind`` in the rotation's channel (none when it has no channel)."""
+    if not rotation.channel_id:
+        return []
+    return [
+        notice(
+            kind,
+            "",
+            actor_id,
+            rotation_id=rotation.rotation_id,
+            channel_id=rotation.channel_id,
+            channel_name=rotation.channel_name,
+            **fields,
+        )
+    ]
+
+
+def _assigned(task: Task, users: dict[str, User]) -> dict[str, User]:
+    return {u: users[u] for u in task.mattermost_user_ids if u in users}
+
+
+def open_offer(
+    session: Session,
+    rotation: Rotation,
+    task: Task,
+    user_id: str,
+    users: dict[str, User],
+    members: Iterable[User],
+    *,
+    offer_id: str,
+    now: datetime,
+    actor_id: str,
+    note: str = "",
+    to_user_id: str = "",
+) -> tuple[Offer, list[str], list[Notice]]:
+    """Offer ``user_id``'s place on ``task``: each member who could take it is told, and
+    the rotation's channel. Returns the offer, those members and the notices."""
+    check_offerable(task, user_id)
+    offer = Offer(
+        offer_id=offer_id,
+        user_id=user_id,
+        offered_at=now,
+        opened_by=actor_id,
+        note=note,
+        to_user_id=to_user_id,
+    )
+    task.offers.append(offer)
+    session.save_task(task)
+    who = takers(task, rotation, _assigned(task, users), offer, members)
+    interval = task_interval(task)
+    fields = {"from_user_id": user_id, "offer_id": offer_id, "note": note}
+    notices = [notice("offer", u, actor_id, task=task, interval=interval, **fields) for u in who]
+    if not to_user_id:
+        notices += channel_notice(
+            "offer", rotation, actor_id, task=task, interval=interval, **fields
+        )
+    return offer, who, notices
+
+
+def withdraw_offer(session: Session, task: Task, offer: Offer) -> None:
+    """Withdraw ``offer`` (its buttons and `task take` then find it gone)."""
+    task.offers = [o for o in task.offers if o.offer_id != offer.offer_id]
+    session.save_task(task)
+
+
+def take_offer(
+    session: Session,
+    rotation: Rotation,
+    task: Task,
+    offer: Offer,
+    users: dict[str, User],
+    taker_id: str,
+    *,
+    actor_id: str,
+) -> list[Notice]:
+    """``taker_id`` takes ``offer``: the offerer is unassigned (their credit and events go
+    back as for ``task unassign``), the taker assigned (marked served); both are told,
+    and the channel. ``users`` holds the task's users and the taker.
+
+    Refused, changing nothing, when the taker no longer fits: LimitError for a
+    ``Limit`` it would break, StateError otherwise.
+    """
+    refusal = take_refusal(task, rotation, _assigned(task, users), offer, users[taker_id])
+    if refusal is not None:
+        named = [taker_id, offer.user_id, *([offer.to_user_id] if offer.to_user_id else [])]
+        context = {"task_id": task.task_id, "user_ids": named}
+        text = f"Can not take {offer.user_id}'s place on {task.task_id}: {refusal.reason}. "
+        text += "Nothing was changed."
+        if refusal.limit:
+            raise LimitError(text, need=refusal.limit, **context)
+        raise StateError(text, **context)
+    withdraw_offer(session, task, offer)
+    # `force` only lifts the pending-only rule (a scheduled place may be traded); the
+    # Require and Limit rules were checked above, with the taker in the offerer's place.
+    taskops.unassign(session, rotation, task, [offer.user_id], users, force=True, actor_id=actor_id)
+    taskops.assign(session, rotation, task, [taker_id], users, force=True, actor_id=actor_id)
+    interval = task_interval(task)
+    fields = {"from_user_id": offer.user_id, "offer_id": offer.offer_id}
+    notices = [
+        notice("offer_taken", offer.user_id, taker_id, task=task, interval=interval, **fields),
+        notice("took", taker_id, taker_id, task=task, interval=interval, **fields),
+    ]
+    notices += channel_notice(
+        "offer_taken", rotation, taker_id, task=task, interval=interval, **fields
+    )
+    return notices
+
+
+def time_off(
+    session: Session,
+    covered: list[tuple[str, str, str]],
+    users: dict[str, User],
+    *,
+    now: datetime,
+    actor_id: str,
+    new_offer_id: Callable[[], str],
+) -> tuple[list[api.TimeOffTask], list[Notice]]:
+    """Protect users who marked time off over tasks they are on (``covered``: user id,
+    task id, rotation id; ``users`` holds those users, their time off already added).
+
+    A pending task: the user is taken off it (credit and events given back) and the
+    autopilot fills the place again. A scheduled task: their place is offered for
+    them. A started task is left alone. For each, the rotation's owners and its
+    channel are alerted.
+
+    Round trips: ONE batch reading the tasks, their rotations (with open-tasks
+    records) and the members of the first rotation; each further rotation
+    costs one batch more.
+    """
+    rids = list(dict.fromkeys(rid for _, _, rid in covered))
+    wanted = [
+        *(keys.task(tid) for _, tid, _ in covered),
+        *(keys.rotation(r) for r in rids),
+        *(keys.open_tasks(r) for r in rids),
+    ]
+    for n, rid in enumerate(rids):
+        session.prefetch(wanted if n == 0 else [], follow=keys.follow_members(rid))
+    done: list[api.TimeOffTask] = []
+    notices: list[Notice] = []
+    for uid, tid, rid in covered:
+        task, rotation = session.task(tid), session.rotation(rid)
+        if task is None or rotation is None or uid not in task.mattermost_user_ids:
+            continue
+        item = api.TimeOffTask(user_id=uid, task_id=tid, state=task.state, outcome="")
+        if task.state == STATE_PENDING:
+            item.outcome = api.TIME_OFF_RELEASED
+            _, more = taskops.unassign(
+                session, rotation, task, [uid], users, force=False, actor_id=actor_id
+            )
+            notices += more
+        elif task.state == STATE_SCHEDULED:
+            item.outcome = api.TIME_OFF_OFFERED
+            if offer_of(task, uid) is None:
+                everyone = [*task.mattermost_user_ids, *rotation.mattermost_user_ids]
+                records = {u: rec for u in everyone if (rec := users.get(u) or session.user(u))}
+                members = [records[u] for u in rotation.mattermost_user_ids if u in records]
+                _, item.takers, more = open_offer(
+                    session,
+                    rotation,
+                    task,
+                    uid,
+                    records,
+                    members,
+                    offer_id=new_offer_id(),
+                    now=now,
+                    actor_id=actor_id,
+                    note="away (time off)",
+                )
+                notices += more
+        elif task.state == STATE_STARTED:
+            item.outcome = api.TIME_OFF_STARTED
+        else:
+            continue
+        done.append(item)
+        interval = task_interval(task)
+        alert = {"subject_id": uid, "from_user_id": uid, "outcome": item.outcome}
+        notices += [
+            notice("alert_time_off", owner, actor_id, task=task, interval=interval, **alert)
+            for owner in rotation.owners
+            if owner != uid
+        ]
+        notices += channel_notice(
+            "alert_time_off", rotation, actor_id, task=task, interval=interval, **alert
+        )
+    return done, notices

@@ -1,0 +1,176 @@
+"""The "Take this shift" button of an offer: the post's buttons and the callback that runs them.
+
+An ``offer`` message (``lotto.model.notice``) is posted with a Mattermost
+interactive message button: ``props.attachments[].actions[]`` whose
+``integration.url`` is this shim's ``POST /api/v1/actions/take`` (under the
+public URL) and whose ``integration.context`` names the task, the offer, who the
+message was for and an expiry, signed with the shim secret (HMAC-SHA256, as the
+calendar feed URLs are, ``shim.calendar``). Mattermost keeps the context out of
+users' sight and sends it back when someone clicks.
+
+The callback's shape (Mattermost → integration) is not in Mattermost's OpenAPI
+file; it follows Mattermost's documentation on interactive messages
+(https://developers.mattermost.com/integrate/plugins/interactive-messages/ ,
+"Message buttons" and the "Context" parameter): a JSON POST with ``user_id``,
+``post_id``, ``channel_id``, ``team_id`` and the action's ``context``; the
+answer is 200 with ``{"update": {"message": …, "props": …}, "ephemeral_text": …}``.
+
+Refused with 403 and changing nothing: a context that is not ours (bad
+signature), one past its expiry, one made for another user's message, and one
+whose offer is gone (taken or withdrawn: a replayed click). A click on a live
+offer by someone who does not fit is answered 200 with the reason, as
+ephemeral text, and changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from lotto import api
+from lotto.commands import take_offer
+from lotto.errors import LottoError, StoreError
+from lotto.errors import NotFoundError as LottoNotFound
+from lotto.model.outbox import OutboxMessage
+from shim.config import Config
+from shim.errors import DisabledError, ForbiddenError, RequestError, StoreUnavailable
+from shim.inbound import json_object, read_body, user_id_of
+
+__all__ = [
+    "PATH",
+    "BUTTON",
+    "sign",
+    "context_for",
+    "verify",
+    "props_maker",
+    "take_endpoint",
+]
+
+PATH = "/api/v1/actions/take"
+BUTTON = "Take this shift"
+# A button of a task without a start time stays usable this long.
+_NO_START_TTL = timedelta(days=30)
+_FIELDS = ("task", "from", "offer", "user", "exp")
+_MAX_FIELD = 256
+_JSON = "application/json"
+
+
+def sign(secret: str, context: dict[str, str]) -> str:
+    """The hex HMAC-SHA256 of a take context's fields (``_FIELDS`` in order, newline-joined)."""
+    message = "take\n" + "\n".join(str(context.get(f, "")) for f in _FIELDS)
+    return hmac.new(secret.encode("utf-8"), message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def context_for(secret: str, message: OutboxMessage) -> dict[str, str]:
+    """The signed context of the button on ``message`` (an ``offer`` notice)."""
+    n = message.notice
+    if n.start is not None:
+        expires = n.start
+    else:
+        expires = (n.task.expected_start if n.task else None) or (message.created + _NO_START_TTL)
+    context = {
+        "task": n.task_id,
+        "from": n.from_user_id,
+        "offer": n.offer_id,
+        "user": n.user_id,  # empty for a channel post: anyone there may click
+        "exp": str(int(expires.timestamp())),
+    }
+    context["sig"] = sign(secret, context)
+    return context
+
+
+def verify(secret: str, context: Any, clicker: str, now: float) -> dict[str, str]:
+    """The fields of a take context after checking it (ForbiddenError otherwise)."""
+    if not secret or not isinstance(context, dict):
+        raise ForbiddenError("invalid action context")
+    fields = {f: context.get(f, "") for f in (*_FIELDS, "sig")}
+    if not all(isinstance(v, str) and len(v) <= _MAX_FIELD for v in fields.values()):
+        raise ForbiddenError("invalid action context")
+    expected = sign(secret, fields)
+    if not hmac.compare_digest(expected.encode("ascii"), fields["sig"].encode("utf-8")):
+        raise ForbiddenError("invalid action context signature")
+    if not fields["exp"].isdigit() or int(fields["exp"]) <= now:
+        raise ForbiddenError("this offer's button has expired")
+    if fields["user"] and fields["user"] != clicker:
+        raise ForbiddenError("this button was sent to someone else")
+    if not (fields["task"] and fields["from"] and fields["offer"]):
+        raise ForbiddenError("invalid action context")
+    return fields
+
+
+def props_maker(config: Config) -> Callable[[OutboxMessage], dict[str, Any]]:
+    """``props(message)``: the post props a message needs beyond its text (the one place).
+
+    An ``offer`` gets its "Take this shift" button when the shim has a public URL
+    and a secret to sign with; every other message, nothing.
+    """
+
+    def props(message: OutboxMessage) -> dict[str, Any]:
+        if message.notice.kind != "offer" or not (config.public_url and config.secret):
+            return {}
+        action = {
+            "id": "take",
+            "name": BUTTON,
+            "integration": {
+                "url": config.public_url.rstrip("/") + PATH,
+                "context": context_for(config.secret, message),
+            },
+        }
+        return {"attachments": [{"text": "", "actions": [action]}]}
+
+    return props
+
+
+def take_endpoint(runtime: Any) -> Callable[[Request], Any]:
+    """The route handler of the button's callback (errors are mapped by the app's guard)."""
+
+    async def take_action(request: Request) -> Response:
+        secret = runtime.config.secret
+        if not secret:
+            raise DisabledError("action buttons need --secret")
+        body = json_object(await read_body(request, runtime.config.max_body_bytes, _JSON))
+        clicker = user_id_of(body.get("user_id"), "user_id")
+        # Checked before anything is read, so a forged click learns nothing.
+        fields = verify(secret, body.get("context"), clicker, time.time())
+        ok, text = await asyncio.to_thread(_take, runtime, clicker, fields)
+        if not ok:
+            return JSONResponse({"ephemeral_text": text})
+        # The post loses its button and says who took the place.
+        return JSONResponse({"update": {"message": text, "props": {}}, "ephemeral_text": text})
+
+    return take_action
+
+
+def _take(runtime: Any, clicker: str, fields: dict[str, str]) -> tuple[bool, str]:
+    if not _offer_open(runtime, fields):
+        raise ForbiddenError("this offer is gone: it was taken or withdrawn")
+    with runtime.store.deadline(runtime.command_deadline()):
+        outcome = take_offer(runtime.env, clicker, fields["task"], fields["from"], fields["offer"])
+    return bool(outcome.ok), str(outcome.text)
+
+
+def _offer_open(runtime: Any, fields: dict[str, str]) -> bool:
+    """Whether the context's offer is still open (a replayed click finds it gone)."""
+    req = api.TaskShowRequest(task_id=fields["task"])
+    try:
+        with runtime.store.deadline(runtime.command_deadline()):
+            res = runtime.env.service.task_show(
+                req, actor_id=runtime.bot_user_id, now=datetime.now(UTC)
+            )
+    except LottoNotFound:
+        return False
+    except StoreError:
+        raise StoreUnavailable("the store is unreachable") from None
+    except LottoError as err:
+        raise RequestError(str(err)) from None
+    return any(
+        o.offer_id == fields["offer"] and o.user_id == fields["from"] for o in res.task.offers
+    )
