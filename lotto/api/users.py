@@ -134,13 +134,16 @@ class UserShiftsRequest(_Msg, kw_only=True):
 
 class UserShiftsResult(_Result, kw_only=True):
     """The user's open tasks in every active rotation that overlap ``[time, until)``
-    (started ones included), by start; and their time off in that window."""
+    (started ones included), by start; their time off in that window; and ``offers``:
+    tasks in the window of the user's rotations with a place offered that is open to
+    them (not on it already, free then; ``task take`` checks the skills)."""
 
     user_id: str
     time: datetime
     until: datetime
     tasks: list[Task] = msgspec.field(default_factory=list)
     time_off: list[Event] = msgspec.field(default_factory=list)
+    offers: list[Task] = msgspec.field(default_factory=list)
 
 
 class UserNotifyRequest(_Msg, kw_only=True):

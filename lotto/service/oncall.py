@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from lotto import api
 from lotto.errors import InputError
 from lotto.model import keys
-from lotto.model.availability import REASON_PERSONAL, overlaps
+from lotto.model.availability import REASON_PERSONAL, any_overlapping, overlaps
 from lotto.model.rotation import Rotation
 from lotto.model.task import STATE_SCHEDULED, STATE_STARTED, Task, task_interval
 from lotto.service.common import check_users, resolve_rotation, run
@@ -131,8 +131,8 @@ class OnCallOps(Ops):
         """The user's open tasks over the next ``days`` in every active rotation, and time off.
 
         Round trips: batch 1 = the user, the active index, every active rotation and
-        its open-tasks record; batch 2 = the open tasks the user is assigned to; commit
-        (nothing written).
+        its open-tasks record; batch 2 = the open tasks of the user's rotations (theirs,
+        and those that may have a place offered); commit (nothing written).
         """
         if not 0 < req.days <= MAX_SHIFT_DAYS:
             raise InputError(
@@ -144,27 +144,39 @@ class OnCallOps(Ops):
         def fn(s: Session) -> api.UserShiftsResult:
             s.prefetch([keys.user(uid)], follow=keys.follow_active_rotations(""))  # batch 1
             mine: list[str] = []
+            others: list[str] = []  # open tasks of the user's rotations: offers to look at
             for rid in s.index(keys.ACTIVE_ROTATIONS).ids:
                 rotation = s.rotation(rid)
                 if rotation is None:
                     continue
-                mine += [t for t, us in s.open_tasks(rotation).tasks.items() if uid in us]
-            s.prefetch(keys.task(t) for t in mine)  # batch 2
-            tasks = []
-            for tid in mine:
+                member = uid in rotation.mattermost_user_ids
+                for tid, us in s.open_tasks(rotation).tasks.items():
+                    (mine if uid in us else others if member else []).append(tid)
+            s.prefetch(keys.task(t) for t in [*mine, *others])  # batch 2
+            user = s.user(uid)
+            calendar = user.calendar if user else []
+
+            def in_window(tid: str) -> Task | None:
                 task = s.task(tid)
                 iv = task_interval(task) if task is not None else None
-                if task is not None and iv is not None and iv[1] > now and iv[0] < until:
-                    tasks.append(task)
+                return task if iv is not None and iv[1] > now and iv[0] < until else None
+
+            tasks = [t for t in map(in_window, mine) if t is not None]
             tasks.sort(key=lambda t: (_start(t), t.task_id))
-            user = s.user(uid)
+            offers = []
+            for task in (t for t in map(in_window, others) if t is not None):
+                iv = task_interval(task)
+                open_to_me = [o for o in task.offers if o.to_user_id in ("", uid)]
+                if open_to_me and iv and not any_overlapping(calendar, iv[0], iv[1]):
+                    offers.append(task)
+            offers.sort(key=lambda t: (_start(t), t.task_id))
             time_off = [
                 e
                 for e in (user.calendar if user else [])
                 if e.reason == REASON_PERSONAL and overlaps(e, now, until)
             ]
             return api.UserShiftsResult(
-                user_id=uid, time=now, until=until, tasks=tasks, time_off=time_off
+                user_id=uid, time=now, until=until, tasks=tasks, time_off=time_off, offers=offers
             )
 
         return run(self.kv, fn, self.stats)

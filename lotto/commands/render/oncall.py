@@ -81,4 +81,10 @@ def shifts_text(res: api.UserShiftsResult, mention: Mention, zone: str) -> str:
         ]
     else:
         lines.append("- Time off: none")
+    if res.offers:
+        lines.append("- Places offered that you could take (`task take` checks your skills):")
+        for task in res.offers:
+            whose = ", ".join(mention(o.user_id) for o in task.offers)
+            take = f"`/lotto task take {task.task_id} {mention(task.offers[0].user_id)}`"
+            lines.append(f"  - {_task_line(task, mention, zone)}; offered: {whose}: {take}")
     return "\n".join(lines)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,6 +17,9 @@ from tests.lotto.helpers import dump
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+HOUR = timedelta(hours=1)
 
 
 @pytest.fixture
@@ -263,6 +266,36 @@ def test_every_alert_kind_fires_once_per_cause_in_an_autopilot_month(team):
     assert not [u for u, t in boss.poster.sent if t.startswith("#### Alert") and u != "boss"]
 
 
+def test_an_offer_still_open_a_day_before_the_start_alerts_once(team):
+    """The autopilot runs every 6 hours; a member's offered place on ICE#1 is still open
+    24 h before it starts: one alert (owners and channel), not one a tick."""
+    boss, lead, _ = team
+    lead.run("rotation set channel ICE ~ice-team")
+    lead.run(AUTOPILOT)
+    lead.try_("rotation autopilot ICE", now=at("2020-01-09T00:00"))  # ICE#1 made
+    lead.try_("rotation autopilot ICE", now=at("2020-01-10T00:00"))  # ICE#1 scheduled
+    shift = boss.run("task show ICE#1").data.task
+    (who,) = shift.mattermost_user_ids
+    assert shift.state == "scheduled"
+    boss.run(f"task offer ICE#1 @{who} --note dentist", now=at("2020-01-10T06:00"))
+    offer_id = shift_offer_id(boss, "ICE#1")
+    boss.poster.reset()
+    for hour in range(6, 6 * 12, 6):  # 2020-01-10T12:00 .. 2020-01-13T00:00 (the start)
+        lead.try_("rotation autopilot ICE", now=at("2020-01-10T06:00") + hour * HOUR)
+    alerts = [t for _, t in boss.poster.posts if t.startswith("#### Alert")]
+    assert len(alerts) == 1, alerts
+    assert alerts[0].startswith(f"#### Alert: nobody has taken @{who}'s place on shift **ICE#1**")
+    dms = [u for u, t in boss.poster.sent if t.startswith("#### Alert: nobody has taken")]
+    assert sorted(dms) == ["boss"]  # the owners but @lead, whose run it was
+    assert boss.run("task show ICE#1").data.task.alerts_sent == [f"alert_offer_open:{offer_id}"]
+
+
+def shift_offer_id(script: Script, task_id: str) -> str:
+    """The id of the one open offer on ``task_id``."""
+    (offer,) = script.run(f"task show {task_id}").data.task.offers
+    return offer.offer_id
+
+
 def test_the_time_off_alert_builder_goes_once(team):
     """Item 5 (time off) triggers it; the builder, its record and its rendering are here."""
     from lotto.commands.render import notice_text
@@ -341,3 +374,24 @@ def test_rotation_now_and_user_shifts(team):
     assert "- Tasks: none" in out.text
     assert_clean_error(ann.try_("user shifts --days 0"))
     assert_clean_error(ann.try_("user shifts @ann @bob"))
+
+
+def test_user_shifts_lists_the_offered_places_the_user_could_take(team):
+    boss, _, ann = team
+    boss.multi("""
+        task new shift ICE --number 1
+        task assign ICE#1 @bob
+        task schedule ICE#1
+    """)
+    now = at("2020-01-07T00:00")
+    assert "Places offered" not in ann.run("user shifts", now=now).text
+    boss.run("task offer ICE#1 @bob --note dentist", now=now)
+    text = ann.run("user shifts", now=now).text
+    assert "- Places offered that you could take (`task take` checks your skills):" in text
+    assert "**ICE#1** (scheduled)" in text and "`/lotto task take ICE#1 @bob`" in text
+    assert [t.task_id for t in ann.run("user shifts", now=now).data.offers] == ["ICE#1"]
+    # Not to the one who offered it, nor to someone away then, nor past the window.
+    assert boss.run("user shifts @bob", now=now).data.offers == []
+    assert ann.run("user shifts --days 3", now=now).data.offers == []
+    ann.run("user unavailable --start 2020-01-14 --finish 2020-01-15", now=now)
+    assert ann.run("user shifts", now=now).data.offers == []
