@@ -26,27 +26,10 @@ from lotto.model.task import (
 )
 from lotto.model.user import User
 from lotto.service import taskops
-from lotto.service.common import notice
+from lotto.service.common import channel_notice, notice
 from lotto.store import Session
 
-__all__ = ["channel_notice", "open_offer", "withdraw_offer", "take_offer", "time_off"]
-
-
-def channel_notice(kind: str, rotation: Rotation, actor_id: str, **fields) -> list[Notice]:
-    """A post of ``kind`` in the rotation's channel (none when it has no channel)."""
-    if not rotation.channel_id:
-        return []
-    return [
-        notice(
-            kind,
-            "",
-            actor_id,
-            rotation_id=rotation.rotation_id,
-            channel_id=rotation.channel_id,
-            channel_name=rotation.channel_name,
-            **fields,
-        )
-    ]
+__all__ = ["open_offer", "withdraw_offer", "take_offer", "time_off"]
 
 
 def _assigned(task: Task, users: dict[str, User]) -> dict[str, User]:
@@ -86,7 +69,7 @@ def open_offer(
     notices = [notice("offer", u, actor_id, task=task, interval=interval, **fields) for u in who]
     if not to_user_id:
         notices += channel_notice(
-            "offer", rotation, actor_id, task=task, interval=interval, **fields
+            rotation, "offer", actor_id, task=task, interval=interval, **fields
         )
     return offer, who, notices
 
@@ -135,7 +118,7 @@ def take_offer(
         notice("took", taker_id, taker_id, task=task, interval=interval, **fields),
     ]
     notices += channel_notice(
-        "offer_taken", rotation, taker_id, task=task, interval=interval, **fields
+        rotation, "offer_taken", taker_id, task=task, interval=interval, **fields
     )
     return notices
 
@@ -214,6 +197,6 @@ def time_off(
             if owner != uid
         ]
         notices += channel_notice(
-            "alert_time_off", rotation, actor_id, task=task, interval=interval, **alert
+            rotation, "alert_time_off", actor_id, task=task, interval=interval, **alert
         )
     return done, notices

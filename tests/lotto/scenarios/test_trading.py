@@ -77,7 +77,7 @@ def test_offer_tells_who_could_take_it_and_take_swaps_in_one_go(kv):
     assert "@cat took your place on **ICE#1**" in _dms(members, "bob")[0]
     assert "You took @bob's place on **ICE#1**" in _dms(members, "cat")[0]
     (post,) = [t for c, t in members.poster.posts if c == "chan-ice"]
-    assert "@cat took @bob's place on **ICE#1**" in post
+    assert "@cat took @bob's place on shift **ICE#1**" in post
     # The offer is gone: taking it again is refused and changes nothing.
     before = dump(kv)
     again = members.try_("task take ICE#1", actor="ann", now=NOW)
@@ -210,8 +210,8 @@ def test_time_off_over_a_scheduled_task_opens_an_offer_and_alerts(kv):
     (alert,) = _dms(members, "lead")
     assert "@bob is away during **ICE#1**" in alert and "offered" in alert
     posts = [t for c, t in members.poster.posts if c == "chan-ice"]
-    assert any("@bob is away during **ICE#1**" in p for p in posts)
-    assert any("@bob offers their place on **ICE#1**" in p for p in posts)
+    assert any("@bob is away during shift **ICE#1**" in p for p in posts)
+    assert any("@bob offers their place on shift **ICE#1**" in p for p in posts)
     assert _dms(members, "ann") and _dms(members, "cat")
     members.run("task take ICE#1", actor="ann", now=NOW)
     assert admin.run("task show ICE#1", now=NOW).data.task.mattermost_user_ids == ["ann"]
