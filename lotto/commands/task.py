@@ -6,7 +6,7 @@ from lotto import api
 from lotto.commands import render
 from lotto.commands.base import ROTATION_FLAG, Ctx
 from lotto.commands.parser import Flag
-from lotto.commands.tree import OWNER, PUBLIC, SELF, command, group
+from lotto.commands.tree import OWNER, PUBLIC, SELF_OR_OWNER, command, group
 from lotto.errors import InputError
 from lotto.model.availability import Event, overlapping
 from lotto.model.task import STATE_FINISHED, STATE_SCHEDULED, STATE_STARTED, task_interval
@@ -173,7 +173,7 @@ def task_show(ctx: Ctx):
     ("task", "offer"),
     "ID [@user] [--to @user] [--note TEXT] [--cancel]",
     "offer your place on a pending or scheduled task to the members who could take it",
-    access=SELF,
+    access=SELF_OR_OWNER,
     flags=(
         Flag("to", "str", "offer it to this member only", value_name="@USER"),
         Flag("note", "str", "a word for whoever takes it (quote it)"),
@@ -182,7 +182,7 @@ def task_show(ctx: Ctx):
     details="Every member who could take the place is told (in the rotation, not on the task, "
     "free then, and the task still meets its requirements and limits with them), and the "
     "rotation's channel. You stay on the task until someone takes it with `task take`. "
-    "Plugin admins may offer someone else's place.",
+    "The rotation's owners and plugin admins may offer someone else's place.",
 )
 def task_offer(ctx: Ctx):
     """Offer a place."""

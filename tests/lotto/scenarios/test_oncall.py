@@ -395,3 +395,19 @@ def test_user_shifts_lists_the_offered_places_the_user_could_take(team):
     assert ann.run("user shifts --days 3", now=now).data.offers == []
     ann.run("user unavailable --start 2020-01-14 --finish 2020-01-15", now=now)
     assert ann.run("user shifts", now=now).data.offers == []
+
+
+def test_an_owner_may_offer_a_members_place_and_others_may_not(team):
+    boss, lead, ann = team
+    boss.multi("""
+        task new shift ICE --number 1
+        task assign ICE#1 @bob
+        task schedule ICE#1
+    """)
+    now = at("2020-01-07T00:00")
+    refused = ann.try_("task offer ICE#1 @bob", now=now)
+    assert not refused.ok and "ask an owner of ICE: @boss, @lead" in refused.text
+    assert boss.run("task show ICE#1").data.task.offers == []
+    lead.run("task offer ICE#1 @bob --note 'covering for bob'", now=now)
+    (offer,) = boss.run("task show ICE#1").data.task.offers
+    assert (offer.user_id, offer.opened_by) == ("bob", "lead")

@@ -164,7 +164,8 @@ def test_members_offer_their_own_place_only(kv):
     _, members = _setup(kv)
     out = members.try_("task offer ICE#1 @bob", actor="ann", now=NOW)
     assert_clean_error(out)
-    assert "only plugin admins may run `/lotto task offer` for other users" in out.text
+    # Issue 9: the rotation's owners (and plugin admins) may offer for someone.
+    assert "only plugin admins and the owners of rotation ICE may do this" in out.text
     out = members.try_("task offer ICE#1", actor="ann", now=NOW)
     assert "@ann is not assigned to ICE#1" in out.text
     members.run("task offer ICE#1 --to @cat", actor="bob", now=NOW)
