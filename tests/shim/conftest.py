@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from shim.config import load
+from shim.runtime import Runtime
 from tests.shim.fake_mattermost import FakeMattermost
 from tests.shim.openapi import OpenAPI, load_spec
 
@@ -57,6 +61,29 @@ def fake_mm(openapi: OpenAPI) -> Iterator[FakeMattermost]:
     finally:
         fake.stop()
     assert fake.violations == [], fake.violations
+
+
+@pytest.fixture
+def runtime(fake_mm: FakeMattermost, redis_url: str) -> Iterator[Runtime]:
+    """A started shim runtime (no HTTP server, no outbox worker thread: a test drives
+    delivery itself) on the session's Redis, under a plugin id of its own."""
+    plugin = f"com.mattermost.solar-lottery.rt-{uuid.uuid4().hex[:8]}"
+    config = load(
+        ["--autopilot-interval", "0"],
+        {
+            "LOTTO_STORE": redis_url,
+            "LOTTO_MATTERMOST_URL": fake_mm.url,
+            "LOTTO_BOT_TOKEN": fake_mm.bot_token,
+            "LOTTO_SLASH_TOKEN": "t",
+        },
+    )
+    rt = Runtime(dataclasses.replace(config, plugin_id=plugin))
+    rt.start()
+    try:
+        yield rt
+    finally:
+        rt.store.delete_all()
+        rt.close()
 
 
 class ShimProcess:

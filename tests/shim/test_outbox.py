@@ -2,40 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
-from collections.abc import Iterator
-
-import pytest
 
 from lotto.model.outbox import DEAD_QUEUE, OUTBOX_QUEUE
-from shim.config import load
 from shim.outbox import OUTBOX_PROP
 from shim.runtime import Runtime
 from tests.shim.fake_mattermost import FakeMattermost
-
-
-@pytest.fixture
-def runtime(fake_mm: FakeMattermost, redis_url: str) -> Iterator[Runtime]:
-    plugin = f"com.mattermost.solar-lottery.outbox-{uuid.uuid4().hex[:8]}"
-    config = load(
-        ["--autopilot-interval", "0"],
-        {
-            "LOTTO_STORE": redis_url,
-            "LOTTO_MATTERMOST_URL": fake_mm.url,
-            "LOTTO_BOT_TOKEN": fake_mm.bot_token,
-            "LOTTO_SLASH_TOKEN": "t",
-        },
-    )
-    import dataclasses
-
-    rt = Runtime(dataclasses.replace(config, plugin_id=plugin))
-    rt.start()  # the worker thread is not started: each test drives delivery itself
-    try:
-        yield rt
-    finally:
-        rt.store.delete_all()
-        rt.close()
 
 
 def _setup(fake_mm: FakeMattermost, rt: Runtime) -> tuple[dict, list[dict]]:

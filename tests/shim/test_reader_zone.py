@@ -7,36 +7,7 @@ one in Los Angeles each see the same times on their own clock, named.
 
 from __future__ import annotations
 
-import dataclasses
-import uuid
-from collections.abc import Iterator
-
-import pytest
-
-from shim.config import load
 from shim.runtime import Runtime
-from tests.shim.fake_mattermost import FakeMattermost
-
-
-@pytest.fixture
-def runtime(fake_mm: FakeMattermost, redis_url: str) -> Iterator[Runtime]:
-    plugin = f"com.mattermost.solar-lottery.zones-{uuid.uuid4().hex[:8]}"
-    config = load(
-        ["--autopilot-interval", "0"],
-        {
-            "LOTTO_STORE": redis_url,
-            "LOTTO_MATTERMOST_URL": fake_mm.url,
-            "LOTTO_BOT_TOKEN": fake_mm.bot_token,
-            "LOTTO_SLASH_TOKEN": "t",
-        },
-    )
-    rt = Runtime(dataclasses.replace(config, plugin_id=plugin))
-    rt.start()  # the worker thread is not started: the test drives delivery itself
-    try:
-        yield rt
-    finally:
-        rt.store.delete_all()
-        rt.close()
 
 
 def _run(rt: Runtime, user: dict, line: str) -> str:
