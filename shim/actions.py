@@ -25,8 +25,6 @@ ephemeral text, and changes nothing.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -40,6 +38,7 @@ from lotto.commands import take_offer
 from lotto.errors import LottoError, StoreError
 from lotto.errors import NotFoundError as LottoNotFound
 from lotto.model.outbox import OutboxMessage
+from shim import signing
 from shim.config import Config
 from shim.errors import DisabledError, ForbiddenError, RequestError, StoreUnavailable
 from shim.inbound import json_object, read_body, user_id_of
@@ -63,10 +62,14 @@ _MAX_FIELD = 256
 _JSON = "application/json"
 
 
+def _fields(context: dict[str, str]) -> list[str]:
+    """What a take context's signature covers: ``take``, then ``_FIELDS`` in order."""
+    return ["take", *(str(context.get(f, "")) for f in _FIELDS)]
+
+
 def sign(secret: str, context: dict[str, str]) -> str:
-    """The hex HMAC-SHA256 of a take context's fields (``_FIELDS`` in order, newline-joined)."""
-    message = "take\n" + "\n".join(str(context.get(f, "")) for f in _FIELDS)
-    return hmac.new(secret.encode("utf-8"), message.encode("utf-8"), hashlib.sha256).hexdigest()
+    """The signature of a take context (its ``_FIELDS``; see ``shim.signing``)."""
+    return signing.sign(secret, *_fields(context))
 
 
 def context_for(secret: str, message: OutboxMessage) -> dict[str, str]:
@@ -94,8 +97,7 @@ def verify(secret: str, context: Any, clicker: str, now: float) -> dict[str, str
     fields = {f: context.get(f, "") for f in (*_FIELDS, "sig")}
     if not all(isinstance(v, str) and len(v) <= _MAX_FIELD for v in fields.values()):
         raise ForbiddenError("invalid action context")
-    expected = sign(secret, fields)
-    if not hmac.compare_digest(expected.encode("ascii"), fields["sig"].encode("utf-8")):
+    if not signing.signed(secret, fields["sig"], *_fields(fields)):
         raise ForbiddenError("invalid action context signature")
     if not fields["exp"].isdigit() or int(fields["exp"]) <= now:
         raise ForbiddenError("this offer's button has expired")

@@ -11,8 +11,6 @@ and changing the rotation or the user in it breaks the signature. An empty
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -34,6 +32,7 @@ from shim.errors import (
     RequestError,
     StoreUnavailable,
 )
+from shim.signing import sign, signed
 
 __all__ = ["PATH", "signature", "signature_ok", "feed_url", "url_maker", "feed_endpoint"]
 
@@ -47,17 +46,13 @@ _log = logging.getLogger("shim.calendar")
 
 
 def signature(secret: str, rotation_id: str, user_id: str) -> str:
-    """The hex HMAC-SHA256 that signs the feed of ``rotation_id`` (for ``user_id``, or everyone)."""
-    message = f"{rotation_id}\n{user_id}".encode()
-    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+    """The signature of the feed of ``rotation_id`` (for ``user_id``, or everyone)."""
+    return sign(secret, rotation_id, user_id)
 
 
 def signature_ok(secret: str, rotation_id: str, user_id: str, sig: str) -> bool:
     """Whether ``sig`` signs this feed (compared in constant time)."""
-    if not secret or not sig:
-        return False
-    expected = signature(secret, rotation_id, user_id)
-    return hmac.compare_digest(expected.encode("ascii"), sig.strip().lower().encode("utf-8"))
+    return signed(secret, sig, rotation_id, user_id)
 
 
 def feed_url(base: str, secret: str, rotation_id: str, user_id: str) -> str:
