@@ -19,7 +19,7 @@ from kvstore import Follow
 if TYPE_CHECKING:  # pragma: no cover
     import kvstore
 
-__all__ = ["Profile", "Directory", "Poster", "Store", "UnitOfWork", "Queue", "Lease"]
+__all__ = ["Profile", "Directory", "Poster", "Store", "UnitOfWork", "Queue", "Lease", "Links"]
 
 T = TypeVar("T")
 
@@ -181,4 +181,25 @@ class Channels(Protocol):
         :class:`lotto.errors.AccessError` when the bot is not a member of it (it could
         not post there), each saying what to do.
         """
+        ...
+
+
+class Links(Protocol):
+    """Signed links a server publishes (the shim, which alone holds the secret to sign them).
+
+    Each returns an absolute URL, or None when the server has no such link to offer.
+    """
+
+    def feed(self, rotation_id: str, user_id: str, holder_id: str) -> str | None:
+        """The calendar feed of ``rotation_id`` (``user_id`` empty: every shift), for
+        ``holder_id``: it works until it expires or the holder leaves the rotation."""
+        ...
+
+    def page(self, rotation_id: str, holder_id: str) -> str | None:
+        """The web page of ``rotation_id`` for ``holder_id`` (same lifetime rules as feeds)."""
+        ...
+
+    def chart(self, kind: str, rotation_id: str, params: dict[str, str]) -> str | None:
+        """A chart image (``kind`` ``stats`` or ``forecast``) of a reply, with the reply's
+        parameters (``at``: its time, unix seconds; and the command's own options)."""
         ...

@@ -4,8 +4,8 @@ An ``offer`` message (``lotto.model.notice``) is posted with a Mattermost
 interactive message button: ``props.attachments[].actions[]`` whose
 ``integration.url`` is this shim's ``POST /api/v1/actions/take`` (under the
 public URL) and whose ``integration.context`` names the task, the offer, who the
-message was for and an expiry, signed with the shim secret (HMAC-SHA256, as the
-calendar feed URLs are, ``shim.calendar``). Mattermost keeps the context out of
+message was for and an expiry, signed with the buttons' key derived from the shim
+secret (HMAC-SHA256, ``shim.signing``). Mattermost keeps the context out of
 users' sight and sends it back when someone clicks.
 
 The callback's shape (Mattermost → integration) is not in Mattermost's OpenAPI
@@ -68,8 +68,9 @@ def _fields(context: dict[str, str]) -> list[str]:
 
 
 def sign(secret: str, context: dict[str, str]) -> str:
-    """The signature of a take context (its ``_FIELDS``; see ``shim.signing``)."""
-    return signing.sign(secret, *_fields(context))
+    """The signature of a take context (its ``_FIELDS``, under the button key of
+    ``shim.signing``)."""
+    return signing.sign(secret, signing.ACTION, *_fields(context))
 
 
 def context_for(secret: str, message: OutboxMessage) -> dict[str, str]:
@@ -97,7 +98,7 @@ def verify(secret: str, context: Any, clicker: str, now: float) -> dict[str, str
     fields = {f: context.get(f, "") for f in (*_FIELDS, "sig")}
     if not all(isinstance(v, str) and len(v) <= _MAX_FIELD for v in fields.values()):
         raise ForbiddenError("invalid action context")
-    if not signing.signed(secret, fields["sig"], *_fields(fields)):
+    if not signing.signed(secret, signing.ACTION, fields["sig"], *_fields(fields)):
         raise ForbiddenError("invalid action context signature")
     if not fields["exp"].isdigit() or int(fields["exp"]) <= now:
         raise ForbiddenError("this offer's button has expired")

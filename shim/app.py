@@ -7,6 +7,8 @@
   plugin hooks forwarded by a thin Mattermost plugin (bearer secret, JSON)
 - ``GET /api/v1/authorized``, ``GET /healthz``
 - ``GET /api/v1/calendar/{rotation}.ics``: a signed iCalendar feed (``shim.calendar``)
+- ``GET /page/{rotation}``: a rotation's signed web page, and
+  ``GET /api/v1/chart/{rotation}/{kind}.png``: a reply's signed chart image (``shim.page``)
 - ``POST /api/v1/actions/take``: an offer's "Take this shift" button (``shim.actions``)
 - ``POST /debug/autopilot``: run one autopilot tick now (only with ``--debug-endpoints``)
 
@@ -29,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from shim import actions, calendar
+from shim import actions, calendar, links, page
 from shim.directory import split_message
 from shim.errors import (
     AuthError,
@@ -86,8 +88,10 @@ def create_app(runtime: Runtime) -> HeaderLimit:
     """The ASGI app serving ``runtime``; the autopilot timer runs in its lifespan."""
     cap = runtime.config.max_body_bytes
     if runtime.env is not None:
-        # Commands reply with signed feed URLs; only the shim holds the secret to sign them.
-        runtime.env.feed_url = calendar.url_maker(runtime.config)
+        # Commands reply with signed links (feeds, pages, charts); only the shim holds
+        # the secret to sign them. Event UIDs name the deployment's Mattermost site.
+        runtime.env.links = links.links_for(runtime.config)
+        runtime.env.site = calendar.site_of(runtime.config.mattermost_url)
 
     async def slash(request: Request) -> Response:
         form = parse_form(await read_body(request, cap, _FORM))
@@ -222,6 +226,8 @@ def create_app(runtime: Runtime) -> HeaderLimit:
         Route("/healthz", _guard(healthz), methods=["GET"]),
         Route(calendar.PATH, _guard(calendar.feed_endpoint(runtime)), methods=["GET"]),
         Route(actions.PATH, _guard(actions.take_endpoint(runtime)), methods=["POST"]),
+        Route(links.PAGE_PATH, _guard(page.page_endpoint(runtime)), methods=["GET"]),
+        Route(links.CHART_PATH, _guard(page.chart_endpoint(runtime)), methods=["GET"]),
         Route("/debug/autopilot", _guard(debug_autopilot), methods=["POST"]),
     ]
     return HeaderLimit(Starlette(routes=routes, lifespan=lifespan))

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kvstore import FencedStore
-from lotto import api
+from lotto import PLUGIN_ID, api
 from lotto.commands import autopilot as _autopilot
 from lotto.commands import calendar as _calendar  # noqa: F401  (registers commands)
 from lotto.commands import delivery, render
@@ -34,7 +34,7 @@ from lotto.commands.errors import error_text, mention_users
 from lotto.commands.parser import parse_flags, tokenize
 from lotto.commands.tree import ADMIN, OWNER, Command, lookup, usage_line
 from lotto.errors import AccessError, InputError, NotFoundError
-from lotto.ports import Channels, Directory, Poster, Profile, Store
+from lotto.ports import Channels, Directory, Links, Poster, Profile, Store
 
 __all__ = ["Env", "Outcome", "execute", "take_offer", "autopilot_all"]
 
@@ -48,9 +48,11 @@ class Env:
 
     ``admin_only=False`` lets every user run admin commands (single-user CLI use).
     ``bot_id`` is the acting user of :func:`autopilot_all` (empty: "the autopilot").
-    ``feed_url(rotation_id, user_id)`` gives the subscription URL of a calendar feed
-    (``user_id`` empty: the whole rotation), or None when feeds aren't served; the
+    ``links`` (:class:`lotto.ports.Links`) makes the signed URLs of calendar feeds,
+    rotation pages and chart images, or is None when no server publishes them; the
     server that serves them (the shim) supplies it, since it alone can sign URLs.
+    ``site`` names the deployment (the chat server's host; the store's host in the CLI):
+    with :attr:`namespace` it makes calendar event ids unique across deployments.
     ``channels`` finds the channels people name (default: the CLI's, where a name is
     its own id).
     """
@@ -63,7 +65,8 @@ class Env:
         *,
         admin_only: bool = True,
         bot_id: str = "",
-        feed_url: Callable[[str, str], str | None] | None = None,
+        links: Links | None = None,
+        site: str = "localhost",
         deliver: Callable[[], None] | None = None,
         channels: Channels | None = None,
     ) -> None:
@@ -72,7 +75,8 @@ class Env:
         self.poster = poster
         self.admin_only = admin_only
         self.bot_id = bot_id
-        self.feed_url = feed_url
+        self.links = links
+        self.site = site
         self._deliver = deliver
         if channels is None:
             from lotto.local import LocalChannels
@@ -80,6 +84,11 @@ class Env:
             channels = LocalChannels()
         self.channels = channels
         self._service: Any = None
+
+    @property
+    def namespace(self) -> str:
+        """The store's namespace (its plugin id)."""
+        return str(getattr(self.kv, "plugin_id", "") or PLUGIN_ID)
 
     def deliver(self) -> None:
         """Deliver the outbox after a command committed: through ``deliver`` when one was

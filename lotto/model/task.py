@@ -35,6 +35,7 @@ __all__ = [
     "NEXT_STATE",
     "TICKET_DURATION",
     "task_interval",
+    "calendar_view",
     "overlapping_tasks",
     "check_transition",
     "transition",
@@ -108,6 +109,24 @@ class Task(Record):
     alerts_sent: list[str] = msgspec.field(default_factory=list)
     # Open offers of a place on this task, oldest first (see ``lotto.model.offer``).
     offers: list[Offer] = msgspec.field(default_factory=list)
+    # Revisions of what the task's calendar event shows (``calendar_view``): the count of
+    # changes and when the last one was saved (iCalendar SEQUENCE and LAST-MODIFIED;
+    # kept up by ``lotto.store.Session`` when it writes the task back).
+    sequence: int = 0
+    modified: StoredTime | None = None
+
+
+def calendar_view(task: Task) -> tuple:
+    """What a task's calendar event shows: when a save changes it, the event is revised."""
+    return (
+        task.state,
+        task_interval(task),
+        tuple(task.mattermost_user_ids),
+        task.summary,
+        task.description,
+        tuple(sorted(task.require.items())),
+        tuple(sorted(task.limit.items())),
+    )
 
 
 def task_interval(task: Task) -> tuple[datetime, datetime] | None:

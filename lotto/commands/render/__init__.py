@@ -29,7 +29,13 @@ from lotto.commands.render.autopilot import (
     autopilot_failure,
     autopilot_report,
 )
-from lotto.commands.render.calendar import calendar_text, feed_choices, subscription_text
+from lotto.commands.render.calendar import (
+    LINK_LIFETIME,
+    calendar_text,
+    feed_choices,
+    links_refused,
+    subscription_text,
+)
 from lotto.commands.render.compact import (
     MEMBERS_LISTED,
     PAST_SHIFTS_LISTED,
@@ -157,5 +163,9 @@ __all__ = [
     "calendar_text",
     "subscription_text",
     "feed_choices",
+    "links_refused",
+    "LINK_LIFETIME",
+    "page_text",
+    "chart_line",
     "help_text",
 ]
