@@ -62,11 +62,16 @@ class UpcomingTask(_Msg, kw_only=True):
 
 
 class RotationPageRequest(_Msg, kw_only=True):
-    """A rotation's page. ``holder_id``: whom the page's link was given to; when set,
-    the page is refused (AccessError) unless they are still a member or an owner."""
+    """A rotation's page (``rotation page R``; the shim's ``/page/R``).
+
+    ``holder_id``: whom the page's link was given to; when set, the page is refused
+    (AccessError) unless they are still a member or an owner. ``forecast=False``
+    leaves the forecast out (the command only needs the rotation and who is on call).
+    """
 
     rotation: RotationRef
     holder_id: str = ""
+    forecast: bool = True
 
 
 class RotationPageResult(_Result, kw_only=True):

@@ -25,6 +25,7 @@ from lotto.commands import delivery, render
 from lotto.commands import forecast as _forecast  # noqa: F401  (registers commands)
 from lotto.commands import info as _info  # noqa: F401  (registers commands)
 from lotto.commands import oncall as _oncall  # noqa: F401  (registers commands)
+from lotto.commands import page as _page  # noqa: F401  (registers commands)
 from lotto.commands import rotation as _rotation  # noqa: F401
 from lotto.commands import skill as _skill  # noqa: F401
 from lotto.commands import task as _task  # noqa: F401

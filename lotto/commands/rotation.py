@@ -5,6 +5,7 @@ from __future__ import annotations
 from lotto import api
 from lotto.commands import render
 from lotto.commands.base import ROTATION_FLAG, Ctx, convert_value
+from lotto.commands.page import chart_image
 from lotto.commands.parser import Flag
 from lotto.commands.tree import OWNER, PUBLIC, command, group
 from lotto.errors import InputError
@@ -188,7 +189,9 @@ def rotation_stats(ctx: Ctx):
             rotation=ctx.rotation(), since=ctx.flag("since"), until=ctx.flag("until")
         )
     )
-    return res, render.stats_text(res, ctx.username, ctx.zone)
+    window = {"since": int(res.since.timestamp()), "until": int(res.until.timestamp())}
+    chart = chart_image(ctx, "stats", res.rotation_id, window)
+    return res, render.stats_text(res, ctx.username, ctx.zone) + chart
 
 
 @command(

@@ -153,6 +153,8 @@ class PageOps(Ops):
         forecast, note = None, ""
         if rotation.task_type == TASK_TYPE_TICKET:
             note = "Tickets come on demand, so there are no coming shifts to forecast."
+        elif not req.forecast:
+            note = "Not asked for."
         else:
             try:
                 forecast = simulate(

@@ -49,6 +49,7 @@ from lotto.commands.render.names import non_member_note, suffixed_id_note
 from lotto.commands.render.notices import notice_text
 from lotto.commands.render.offers import task_offered, task_taken, time_off_lines
 from lotto.commands.render.oncall import channel_changed, now_text, owners_changed, shifts_text
+from lotto.commands.render.page import chart_line, page_text
 from lotto.commands.render.records import (
     Mention,
     auto_assigned,
