@@ -237,7 +237,7 @@ def _timeline(res: api.RotationPageResult, view: View) -> list[str]:
     order = sorted(person, key=lambda u: (u != me, m(u)))
     lanes = [Lane("Rotation", rotation_bars)]
     lanes += [Lane(m(u), person[u], highlight=(u == me), user=m(u)) for u in order]
-    ticks = week_ticks(res.since, res.until, lambda t: fmt_when(t, z, named=False)[:10].strip())
+    ticks = week_ticks(res.since, res.until, lambda t: " ".join(_when(t, z).split()[1:3]))
     rows.sort(key=lambda r: r[0])
     legend = "".join(
         f'<span><i class="sw {k}"></i>{label}</span>'

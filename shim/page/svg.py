@@ -163,7 +163,8 @@ def _panel(
         fmt = f"{v:g}" if unit == "shifts" else f"{v:.1f}"
         out.append(
             f'<rect class="bar served" x="{x0}" y="{y + 2}" width="{max(0.0, v * scale):.1f}" '
-            f'height="14" fill="{COLOURS["task"]}" data-{unit}="{fmt}" data-fair="{f:.2f}">'
+            f'height="14" fill="{COLOURS["task"]}" data-user="{_e(r.label)}" data-{unit}="{fmt}" '
+            f'data-fair="{f:.2f}">'
             f"<title>{_e(r.label)}: {fmt} {unit}, fair share {f:.1f}</title></rect>"
             f'<line class="fair" x1="{x0 + f * scale:.1f}" y1="{y}" x2="{x0 + f * scale:.1f}" '
             f'y2="{y + 18}" stroke="{COLOURS["fair"]}" stroke-width="2"/>'
@@ -238,7 +239,8 @@ def heatmap_svg(
             out.append(
                 f'<rect class="cell" x="{_LABEL + j * cell_w}" y="{y}" width="{cell_w - 2}" '
                 f'height="{cell_h - 2}" fill="{heat_colour(p)}" data-p="{p:.4f}" '
-                f'data-task="{_e(columns[j])}"><title>{_e(label)}, {_e(columns[j])}: '
+                f'data-task="{_e(columns[j])}" data-user="{_e(label)}">'
+                f"<title>{_e(label)}, {_e(columns[j])}: "
                 f"{text}</title></rect>"
                 f'<text x="{_LABEL + j * cell_w + 6}" y="{y + 14}" fill="{ink}" '
                 f'class="pct">{text}</text>'

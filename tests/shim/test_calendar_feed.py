@@ -17,8 +17,8 @@ import pytest
 
 from shim import signing
 from shim.config import load
-from shim.links import LINK_LIFETIME, ShimLinks, feed_query
 from shim.errors import ConfigError
+from shim.links import LINK_LIFETIME, ShimLinks, feed_query
 from tests.lotto.helpers import parse, unescape
 from tests.shim.conftest import ROOT, SECRET
 
@@ -161,7 +161,9 @@ def test_signatures_bind_purpose_rotation_parameters_and_expiry():
     assert signing.check_query("k" * 16, signing.FEED, ("ICE2",), q, names, t) is None
     # The same fields signed for a page (or a chart) are no feed, and the other way round.
     assert signing.check_query("k" * 16, signing.PAGE, ("ICE",), q, names, t) is None
-    assert signing.check_query("k" * 16, signing.FEED, ("ICE",), {**q, "user": ""}, names, t) is None
+    assert (
+        signing.check_query("k" * 16, signing.FEED, ("ICE",), {**q, "user": ""}, names, t) is None
+    )
     late = (now + LINK_LIFETIME + timedelta(seconds=1)).timestamp()
     assert signing.check_query("k" * 16, signing.FEED, ("ICE",), q, names, late) is None
     # The keys are derived per purpose; none is the secret itself (the hooks' bearer).

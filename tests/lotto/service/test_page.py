@@ -1,4 +1,4 @@
-"""Service: a rotation's page (``rotation_page``) shows the commands' own numbers, in one read unit."""
+"""Service: a rotation's page shows the commands' own numbers, read in one unit of work."""
 
 from __future__ import annotations
 
