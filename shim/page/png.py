@@ -221,7 +221,7 @@ def heatmap_png(
     img = Canvas(width, height)
     img.text(8, 8, _fit(title, (width - 16) // _CHAR_W))
     for j, col in enumerate(cols):
-        img.text(x0 + j * cell + 2, _TOP, _fit(col, 5))
+        img.text(x0 + j * cell + 2, _TOP, _fit(col, 6))
     for i, (label, chances) in enumerate(shown):
         y = top + i * _ROW_H
         img.text(8, y + 3, _fit(label, _LABEL_CHARS))

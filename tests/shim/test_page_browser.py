@@ -286,3 +286,35 @@ def test_forged_tampered_or_expired_page_links_get_403_and_no_data(rotation):
     assert r.status_code == 403 and "ICE#5" not in r.text
     assert "members and owners" in run("rotation page ICE", who="alice")
     assert "Traceback" not in shim.log()
+
+
+def _chart_url(shim, reply: str, kind: str) -> str:
+    found = re.search(
+        r"!\[([^\]]+)\]\(" + re.escape(PUBLIC) + rf"(/api/v1/chart/ICE/{kind}\.png\?\S+)\)", reply
+    )
+    assert found, reply
+    assert "table has the numbers" in found.group(1)
+    return shim.url + found.group(2)
+
+
+def test_stats_and_forecast_replies_embed_their_charts_as_signed_png_images(rotation):
+    shim, users, run, now, _ = rotation
+    stats = run("rotation stats ICE", who="carol")
+    assert "| Member | Shifts |" in stats  # the table stays, for screen readers and the CLI
+    r = shim.http.get(_chart_url(shim, stats, "stats"))
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    width, height, pixels = read_png(r.content)
+    assert width == 640 and height <= 500
+    assert colours_near(pixels, COLOURS["task"], 4) > 500  # the bars
+    assert colours_near(pixels, COLOURS["fair"], 4) > 50  # the fair-share marks and text
+    forecast = run("rotation forecast ICE --shifts 4", who="dan")
+    url = _chart_url(shim, forecast, "forecast")
+    assert "shifts=4" in url
+    r = shim.http.get(url)
+    assert r.status_code == 200
+    _, _, pixels = read_png(r.content)
+    assert len(set(pixels)) > 4  # shades of the heatmap
+    # Altered, the link is refused before anything is read.
+    for bad in (url.replace("shifts=4", "shifts=5"), url.replace("forecast.png", "stats.png")):
+        r = shim.http.get(bad)
+        assert r.status_code == 403 and not r.content.startswith(b"\x89PNG")
