@@ -44,6 +44,8 @@ COLOURS = {
 
 _ROW = 20
 _LABEL = 150
+# (offset, height) in a lane of the marks drawn over tasks: offers on top, time off below.
+_BANDS = {"offer": (1, 6), "time_off": (11, 6), "holiday": (11, 6), "working_hours": (13, 4)}
 _TL_WIDTH = 1000
 
 
@@ -116,7 +118,9 @@ def timeline_svg(
             extra = ' stroke="#1a1a1a" stroke-width="2"' if bar.highlight else ""
             if bar.kind == "pending":
                 extra += ' stroke-dasharray="3 2" stroke="#2f6fdf"'
-            top, h = (y + 4, 8) if bar.kind == "offer" else (y + 1, 16)
+            # Tasks fill the lane; what happens over them (an offer, time off) is a band.
+            top, h = _BANDS.get(bar.kind, (1, 16))
+            top += y
             tid = f' data-task="{_e(bar.task_id)}"' if bar.task_id else ""
             out.append(
                 f'<rect class="bar {bar.kind}" x="{x0:.1f}" y="{top}" width="{w:.1f}" '
@@ -168,7 +172,8 @@ def _panel(
             f"<title>{_e(r.label)}: {fmt} {unit}, fair share {f:.1f}</title></rect>"
             f'<line class="fair" x1="{x0 + f * scale:.1f}" y1="{y}" x2="{x0 + f * scale:.1f}" '
             f'y2="{y + 18}" stroke="{COLOURS["fair"]}" stroke-width="2"/>'
-            f'<text x="{x0 + max(0.0, v * scale) + 4:.1f}" y="{y + 14}" class="value">{fmt}</text>'
+            f'<text x="{x0 + max(0.0, v, f) * scale + 5:.1f}" y="{y + 14}" class="value">'
+            f"{fmt}</text>"
         )
     return out
 
