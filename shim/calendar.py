@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -28,13 +27,12 @@ from lotto.errors import NotFoundError as LottoNotFound
 from lotto.ical import render_calendar
 from shim import signing
 from shim.errors import (
-    DisabledError,
     ForbiddenError,
     NotFoundError,
     RequestError,
     StoreUnavailable,
 )
-from shim.links import FEED_PARAMS, FEED_PATH
+from shim.links import FEED_PARAMS, FEED_PATH, verified
 
 __all__ = ["PATH", "feed_endpoint", "site_of"]
 
@@ -55,16 +53,15 @@ def feed_endpoint(runtime: Any) -> Callable[[Request], Any]:
     """The route handler serving ``runtime``'s feeds (errors are mapped by the app's guard)."""
 
     async def calendar_feed(request: Request) -> Response:
-        secret = runtime.config.secret
-        if not secret:
-            raise DisabledError("calendar feeds need --secret")
         rotation_id = request.path_params["rotation"]
-        # Checked before anything is read, so a guessed URL learns nothing.
-        params = signing.check_query(
-            secret, signing.FEED, (rotation_id,), request.query_params, FEED_PARAMS, time.time()
+        params = verified(
+            runtime.config.secret,
+            signing.FEED,
+            (rotation_id,),
+            request.query_params,
+            FEED_PARAMS,
+            "calendar feed",
         )
-        if params is None:
-            raise ForbiddenError("invalid or expired calendar feed link")
         user_id, holder = params.get("user", ""), params.get("by", "")
         text = await asyncio.to_thread(_render, runtime, rotation_id, user_id, holder)
         return Response(

@@ -19,12 +19,14 @@ page shows what the link already grants.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlencode
 
 from shim import signing
 from shim.config import Config
+from shim.errors import DisabledError, ForbiddenError
 
 __all__ = [
     "FEED_PATH",
@@ -41,6 +43,7 @@ __all__ = [
     "chart_query",
     "ShimLinks",
     "links_for",
+    "verified",
 ]
 
 FEED_PATH = "/api/v1/calendar/{rotation}.ics"
@@ -121,3 +124,21 @@ def links_for(config: Config) -> ShimLinks | None:
     if not config.public_url or not config.secret:
         return None
     return ShimLinks(config.public_url, config.secret)
+
+
+def verified(
+    secret: str,
+    purpose: str,
+    subject: tuple[str, ...],
+    query: Mapping[str, str],
+    names: tuple[str, ...],
+    what: str,
+) -> dict[str, str]:
+    """The signed parameters of a link to ``what`` (a feed, a page, a chart), checked
+    before anything is read, so a guessed URL learns nothing (403 otherwise)."""
+    if not secret:
+        raise DisabledError(f"{what}s need --secret")
+    params = signing.check_query(secret, purpose, subject, query, names, time.time())
+    if params is None:
+        raise ForbiddenError(f"invalid or expired {what} link")
+    return params

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import time
 import zoneinfo
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -35,8 +34,8 @@ from lotto.commands.render import percent
 from lotto.errors import AccessError, LottoError, StoreError
 from lotto.errors import NotFoundError as LottoNotFound
 from shim import signing
-from shim.errors import DisabledError, ForbiddenError, NotFoundError, RequestError, StoreUnavailable
-from shim.links import CHART_KINDS, CHART_PARAMS, PAGE_PARAMS
+from shim.errors import ForbiddenError, NotFoundError, RequestError, StoreUnavailable
+from shim.links import CHART_KINDS, CHART_PARAMS, PAGE_PARAMS, verified
 from shim.page.html import CSP, View, render_page
 from shim.page.png import MAX_ROWS, fairness_png, heatmap_png
 
@@ -100,15 +99,9 @@ def page_endpoint(runtime: Any) -> Callable[[Request], Any]:
     """The route handler of rotation pages (errors are mapped by the app's guard)."""
 
     async def rotation_page(request: Request) -> Response:
-        secret = runtime.config.secret
-        if not secret:
-            raise DisabledError("rotation pages need --secret")
         rid = request.path_params["rotation"]
         query = request.query_params
-        # Checked before anything is read, so a guessed URL learns nothing.
-        params = signing.check_query(secret, signing.PAGE, (rid,), query, PAGE_PARAMS, time.time())
-        if params is None:
-            raise ForbiddenError("invalid or expired page link")
+        params = verified(runtime.config.secret, signing.PAGE, (rid,), query, PAGE_PARAMS, "page")
         tz, user = query.get("tz", "")[:64], query.get("user", "")[:64]
         text = await asyncio.to_thread(_page, runtime, rid, params, tz, user)
         return Response(text, media_type="text/html; charset=utf-8", headers=page_headers)
@@ -144,15 +137,17 @@ def chart_endpoint(runtime: Any) -> Callable[[Request], Any]:
     """The route handler of chart images (errors are mapped by the app's guard)."""
 
     async def chart(request: Request) -> Response:
-        secret = runtime.config.secret
-        if not secret:
-            raise DisabledError("charts need --secret")
         rid, kind = request.path_params["rotation"], request.path_params["kind"]
-        params = signing.check_query(
-            secret, signing.CHART, (rid, kind), request.query_params, CHART_PARAMS, time.time()
-        )
-        if params is None or kind not in CHART_KINDS:
+        if kind not in CHART_KINDS:
             raise ForbiddenError("invalid or expired chart link")
+        params = verified(
+            runtime.config.secret,
+            signing.CHART,
+            (rid, kind),
+            request.query_params,
+            CHART_PARAMS,
+            "chart",
+        )
         png = await asyncio.to_thread(_chart, runtime, rid, kind, params)
         return Response(
             png,
