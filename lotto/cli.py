@@ -15,6 +15,7 @@ import os
 import shlex
 import sys
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from lotto import PLUGIN_ID
 
@@ -201,7 +202,9 @@ def _run(opts: dict[str, str], words: list[str]) -> int:
     except (kvstore.KVError, ValueError) as exc:
         raise _Usage(f"--store {url!r}: {exc}") from None
     try:
-        env = Env(kv, LocalDirectory(zone), RecordingPoster())
+        # The store's host names this deployment in calendar event ids.
+        site = urlsplit(url).hostname or "localhost"
+        env = Env(kv, LocalDirectory(zone), RecordingPoster(), site=site)
         if lines is None:
             # `lotto "/lotto rotation list"` (a line pasted from Mattermost) is the line itself;
             # no single command word has a space in it.

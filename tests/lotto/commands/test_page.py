@@ -1,4 +1,4 @@
-"""``rotation page`` and the chart images of ``rotation stats``/``forecast`` in the command layer."""
+"""``rotation page`` and the chart images of the stats and forecast replies (command layer)."""
 
 from __future__ import annotations
 
