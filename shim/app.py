@@ -11,8 +11,9 @@
 - ``POST /debug/autopilot``: run one autopilot tick now (only with ``--debug-endpoints``)
 
 Requests are read with size caps (headers and body) and checked for content type
-before any parsing (``shim.inbound``); every refusal is a short JSON error (see
-``shim.errors``), never a traceback.
+before any parsing (``shim.inbound``), bodies within ``--body-timeout``
+(``shim.edges``); every refusal is a short JSON error (see ``shim.errors``), never
+a traceback, and a client that goes away mid-request is one log line.
 """
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from shim import actions, calendar
 from shim.directory import split_message
+from shim.edges import BodyDeadline, quiet_accept_errors
 from shim.errors import (
     AuthError,
     DisabledError,
@@ -82,7 +84,7 @@ def command_reply(command_line: str, ok: bool, text: str) -> dict[str, Any]:
     }
 
 
-def create_app(runtime: Runtime) -> HeaderLimit:
+def create_app(runtime: Runtime) -> BodyDeadline:
     """The ASGI app serving ``runtime``; the autopilot timer runs in its lifespan."""
     cap = runtime.config.max_body_bytes
     if runtime.env is not None:
@@ -95,12 +97,12 @@ def create_app(runtime: Runtime) -> HeaderLimit:
         header = request.headers.get("authorization", "")
         if header.lower().startswith("token "):
             token = token or header[6:].strip()
-        if not token_ok(token, runtime.config.slash_tokens):
-            raise AuthError("invalid slash command token")
+        team_id = str(form.get("team_id") or "")
+        if not token_ok(token, runtime.config.slash_tokens, team_id):
+            raise AuthError("invalid slash command token (or not this team's)")
         user_id = user_id_of(form.get("user_id"), "user_id")
         command = command_text(form.get("command") or "/lotto")
         text = command_text(form.get("text", ""))
-        team_id = str(form.get("team_id") or "")
         return JSONResponse(
             await _run(runtime, user_id, f"{command} {text}".strip(), text, team_id)
         )
@@ -191,6 +193,7 @@ def create_app(runtime: Runtime) -> HeaderLimit:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        quiet_accept_errors(asyncio.get_running_loop())
         stop = asyncio.Event()
         if runtime.outbox is not None:
             runtime.outbox.start()
@@ -224,7 +227,8 @@ def create_app(runtime: Runtime) -> HeaderLimit:
         Route(actions.PATH, _guard(actions.take_endpoint(runtime)), methods=["POST"]),
         Route("/debug/autopilot", _guard(debug_autopilot), methods=["POST"]),
     ]
-    return HeaderLimit(Starlette(routes=routes, lifespan=lifespan))
+    app = HeaderLimit(Starlette(routes=routes, lifespan=lifespan))
+    return BodyDeadline(app, runtime.config.body_timeout)
 
 
 def _guard(handler: Any) -> Any:
@@ -233,6 +237,14 @@ def _guard(handler: Any) -> Any:
     async def guarded(request: Request) -> Response:
         try:
             return await handler(request)
+        except ClientDisconnect:
+            # Nobody is left to answer; not our failure, so no traceback (nor admin DM).
+            _log.info(
+                "a client went away before its request was read (%s %s)",
+                request.method,
+                request.url.path,
+            )
+            return Response(status_code=400)
         except ShimError as err:
             if http_status(err) >= 500:
                 _log.error("%s %s: %s", request.method, request.url.path, err)

@@ -7,7 +7,8 @@ Tree (every error carries its context as attributes)::
     ├── ConfigError                 missing or invalid configuration (exit code 2)
     ├── RequestError                a hostile or malformed HTTP request (400)
     │   ├── UnsupportedMediaError   wrong Content-Type (415)
-    │   └── PayloadTooLargeError    body over the size cap (413)
+    │   ├── PayloadTooLargeError    body over the size cap (413)
+    │   └── RequestTimeoutError     the body did not arrive within --body-timeout (408)
     ├── AuthError                   missing or wrong token/secret (401)
     ├── UnknownUserError            the acting user id is not an active Mattermost user (403)
     ├── ForbiddenError              a signed URL whose signature is missing or wrong (403)
@@ -31,6 +32,7 @@ __all__ = [
     "RequestError",
     "UnsupportedMediaError",
     "PayloadTooLargeError",
+    "RequestTimeoutError",
     "AuthError",
     "UnknownUserError",
     "ForbiddenError",
@@ -62,6 +64,10 @@ class UnsupportedMediaError(RequestError):
 
 class PayloadTooLargeError(RequestError):
     """The request body is larger than the shim accepts."""
+
+
+class RequestTimeoutError(RequestError):
+    """The client did not send the request body in time."""
 
 
 class AuthError(ShimError):
@@ -100,6 +106,7 @@ class MattermostUnavailable(MattermostError):
 _STATUS: list[tuple[type[ShimError], int]] = [
     (UnsupportedMediaError, 415),
     (PayloadTooLargeError, 413),
+    (RequestTimeoutError, 408),
     (RequestError, 400),
     (AuthError, 401),
     (UnknownUserError, 403),

@@ -68,7 +68,10 @@ class Runtime:
         )
         self._lock = threading.Lock()
         self.directory = MattermostDirectory(
-            self.client, admin_ids=self.admin_ids, ttl=config.cache_ttl
+            self.client,
+            admin_ids=self.admin_ids,
+            ttl=config.cache_ttl,
+            max_entries=config.cache_size,
         )
         self.bot_user_id = ""
         self.poster: MattermostPoster | None = None

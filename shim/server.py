@@ -29,6 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     from shim.app import create_app
+    from shim.edges import protocol
     from shim.runtime import Runtime
 
     try:
@@ -68,6 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             access_log=False,
             proxy_headers=True,
             timeout_graceful_shutdown=10,
+            # h11 with a header timeout and a connection limit (shim.edges); no websockets.
+            http=protocol(config.max_connections, config.header_timeout),
+            ws="none",
         )
     finally:
         runtime.close()

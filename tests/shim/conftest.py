@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from tests.shim.fake_mattermost import FakeMattermost
 from tests.shim.openapi import OpenAPI, load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
-SLASH_TOKEN = "slash-token-abcdef"
+SLASH_TOKEN = "slashtoken0123456789abcdefgh"  # 28 characters: Mattermost's have 26
 SECRET = "shim-secret-0123456789abcdef"
 
 
@@ -74,7 +75,7 @@ def runtime(fake_mm: FakeMattermost, redis_url: str) -> Iterator[Runtime]:
             "LOTTO_STORE": redis_url,
             "LOTTO_MATTERMOST_URL": fake_mm.url,
             "LOTTO_BOT_TOKEN": fake_mm.bot_token,
-            "LOTTO_SLASH_TOKEN": "t",
+            "LOTTO_SLASH_TOKEN": SLASH_TOKEN,
         },
     )
     rt = Runtime(dataclasses.replace(config, plugin_id=plugin))
@@ -156,11 +157,17 @@ def start_shim(tmp_path: Path) -> Iterator[Callable[..., ShimProcess]]:
     """Start shim processes: ``start_shim(fake_mm, store_url, *flags, **env)``; stopped at teardown.
 
     Returns once ``/healthz`` answers 200 (or answers at all, with ``wait_healthy=False``).
+    ``open_files`` lowers the process's open-files limit (RLIMIT_NOFILE) to that number.
     """
     started: list[ShimProcess] = []
 
     def start(
-        fake: FakeMattermost, store: str, *flags: str, wait_healthy: bool = True, **env: str
+        fake: FakeMattermost,
+        store: str,
+        *flags: str,
+        wait_healthy: bool = True,
+        open_files: int | None = None,
+        **env: str,
     ) -> ShimProcess:
         port = free_port()
         log_path = tmp_path / f"shim-{port}.log"
@@ -180,9 +187,19 @@ def start_shim(tmp_path: Path) -> Iterator[Callable[..., ShimProcess]]:
             SECRET,
             *flags,
         ]
+
+        def limit_files() -> None:
+            if open_files is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
-                args, cwd=ROOT, env=shim_env(**env), stdout=log, stderr=subprocess.STDOUT
+                args,
+                cwd=ROOT,
+                env=shim_env(**env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=limit_files,
             )
         shim = ShimProcess(proc, f"http://127.0.0.1:{port}", log_path)
         started.append(shim)

@@ -13,11 +13,12 @@ from shim.config import load, parser
 from shim.errors import ConfigError
 from tests.shim.conftest import ROOT, shim_env
 
+T1, T2 = "a" * 26, "b" * 26
 BASE = {
     "LOTTO_STORE": "redis://127.0.0.1:6379/0",
     "LOTTO_MATTERMOST_URL": "https://chat.example.com/",
     "LOTTO_BOT_TOKEN": "bot",
-    "LOTTO_SLASH_TOKEN": "t1, t2",
+    "LOTTO_SLASH_TOKEN": f"{T1}, {T2}",
 }
 
 
@@ -25,7 +26,7 @@ def test_environment_and_plugin_json_defaults():
     c = load([], BASE)
     assert (c.host, c.port) == ("127.0.0.1", 8065)
     assert c.mattermost_url == "https://chat.example.com"
-    assert c.slash_tokens == ("t1", "t2")
+    assert c.slash_tokens == ((T1, ""), (T2, ""))
     assert c.plugin_id == json.loads((ROOT / "plugin.json").read_text())["id"]
     assert (c.admin_log_level, c.admin_log_verbose, c.admin_user_ids) == (
         "none",
@@ -165,7 +166,7 @@ def test_serve_with_an_unreachable_mattermost_exits_1(tmp_path):
         LOTTO_STORE="memory://",
         LOTTO_MATTERMOST_URL="http://127.0.0.1:9",
         LOTTO_BOT_TOKEN="x",
-        LOTTO_SLASH_TOKEN="t",
+        LOTTO_SLASH_TOKEN="t" * 26,
     )
     proc = subprocess.run(
         [sys.executable, "-m", "shim"],
