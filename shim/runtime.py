@@ -116,7 +116,11 @@ class Runtime:
         install(self.adminlog)
         if self.config.autopilot_interval > 0:
             self.autopilot = Autopilot(
-                self.store, self.run_autopilot, self.config.autopilot_interval, fenced=True
+                self.store,
+                self.run_autopilot,
+                self.config.autopilot_interval,
+                lease=self.config.autopilot_lease,
+                fenced=True,
             )
         _log.info("shim started as bot %s (%s)", me.get("username", "?"), self.bot_user_id)
         if self.config.debug_endpoints:

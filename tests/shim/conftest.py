@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import resource
 import socket
@@ -85,6 +86,17 @@ def runtime(fake_mm: FakeMattermost, redis_url: str) -> Iterator[Runtime]:
     finally:
         rt.store.delete_all()
         rt.close()
+
+
+@pytest.fixture
+def plugin_json(tmp_path: Path) -> str:
+    """A copy of ``plugin.json`` with a plugin id of its own (so replicas share a fresh
+    namespace of the session's Redis); its path."""
+    manifest = json.loads((ROOT / "plugin.json").read_text())
+    manifest["id"] = f"com.mattermost.solar-lottery.replicas-{uuid.uuid4().hex[:8]}"
+    path = tmp_path / "plugin.json"
+    path.write_text(json.dumps(manifest))
+    return str(path)
 
 
 class ShimProcess:
