@@ -192,8 +192,16 @@ class Runtime:
             return False
 
     async def healthy_async(self) -> bool:
-        """Whether the store answers within the health bound (on the event loop, no thread)."""
-        return await self.store.ping_async(waiting_time(self.config.health_timeout))
+        """Whether the store answers within the health bound (on the event loop, no thread).
+
+        A failed PING is tried once more on a new connection while time is left: after
+        a Redis restart the probe's kept connection is dead, and Redis itself is fine.
+        """
+        deadline = time.monotonic() + waiting_time(self.config.health_timeout)
+        if await self.store.ping_async(deadline - time.monotonic()):
+            return True
+        left = deadline - time.monotonic()
+        return left > 0 and await self.store.ping_async(left)
 
     def reconfigure(self, settings: dict[str, Any]) -> None:
         """Apply plugin settings from the ``OnConfigurationChange`` hook (raises RequestError)."""
