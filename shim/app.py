@@ -54,6 +54,7 @@ from shim.inbound import (
     token_ok,
     user_id_of,
 )
+from shim.redaction import hide_addresses
 from shim.runtime import Runtime
 
 __all__ = ["create_app", "command_reply"]
@@ -272,7 +273,9 @@ async def _outcome(
     # The deadline starts now: time spent waiting for a worker thread counts too.
     deadline = runtime.command_deadline()
     try:
-        return await asyncio.to_thread(runtime.execute, user_id, text, deadline, team_id)
+        ok, out = await asyncio.to_thread(runtime.execute, user_id, text, deadline, team_id)
+        # Where Redis or Mattermost live is the operator's business (it is in the log).
+        return ok, out if ok else hide_addresses(out)
     except UnknownUserError:
         raise  # the request itself is wrong: a 4xx, not a failed command
     except ShimError as err:

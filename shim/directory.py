@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from lotto.errors import LottoError
 from lotto.ports import Profile
 from shim.cache import TTLCache
-from shim.errors import MattermostError, ShimError
+from shim.errors import MattermostError, MattermostTimeout, ShimError
 from shim.mattermost import POST_LIMIT, MattermostClient
 
 __all__ = ["MattermostDirectory", "MattermostPoster", "profile_from_user", "split_message"]
@@ -231,8 +231,9 @@ def _as_lotto_error() -> Iterator[None]:
         yield
     except MattermostError as err:
         _dir_log.warning("user lookup failed: %s", err)
+        late = " in time" if isinstance(err, MattermostTimeout) else ""
         raise LottoError(
-            "Mattermost did not answer a user lookup, so nothing was changed; "
+            f"Mattermost did not answer a user lookup{late}, so nothing was changed; "
             "please try again in a minute.",
             cause=str(err),
         ) from None

@@ -17,6 +17,7 @@ Tree (every error carries its context as attributes)::
     ├── StoreUnavailable            the store (Redis) does not answer (503)
     └── MattermostError             the Mattermost REST API failed (502)
         └── MattermostUnavailable   connection refused, timeout, or 5xx after retries
+            └── MattermostTimeout   no answer by the command's deadline
 
 ``http_status(err)`` and ``error_body(err)`` are the single mapping from
 errors to HTTP answers; the routes in ``shim.app`` never pick codes themselves.
@@ -41,6 +42,7 @@ __all__ = [
     "StoreUnavailable",
     "MattermostError",
     "MattermostUnavailable",
+    "MattermostTimeout",
     "http_status",
     "error_body",
 ]
@@ -100,6 +102,10 @@ class MattermostError(ShimError):
 
 class MattermostUnavailable(MattermostError):
     """Mattermost could not be reached, or kept failing, within the retry budget."""
+
+
+class MattermostTimeout(MattermostUnavailable):
+    """Mattermost did not answer a lookup by the deadline of the command that needed it."""
 
 
 # Most specific first: the first matching class decides the status.

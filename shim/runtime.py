@@ -32,7 +32,9 @@ from shim.config import LOG_LEVELS, Config
 from shim.directory import MattermostDirectory, MattermostPoster
 from shim.errors import MattermostError, RequestError, StoreUnavailable, UnknownUserError
 from shim.mattermost import MattermostClient
+from shim.mattermost import deadline as mattermost_deadline
 from shim.outbox import OutboxWorker
+from shim.redaction import Redactor
 
 __all__ = ["Runtime", "waiting_time"]
 
@@ -112,6 +114,7 @@ class Runtime:
             props=props_maker(self.config),
         )
         self.adminlog = AdminLogHandler(self.poster, self.log_recipients)
+        self.adminlog.addFilter(Redactor(self.config.secrets()))  # its lines become DMs
         self.adminlog.configure(self.config.admin_log_level, self.config.admin_log_verbose)
         install(self.adminlog)
         if self.config.autopilot_interval > 0:
@@ -165,19 +168,25 @@ class Runtime:
         """Run one ``/lotto`` command line as ``actor_id`` (blocking): ``(ok, text)``.
 
         Every Redis round trip of the command ends by ``deadline`` (default
-        :meth:`command_deadline` from now). Raises UnknownUserError, before
-        anything runs, when Mattermost does not know ``actor_id`` (or the user is
-        deactivated); a Mattermost outage during that check is a failed command
-        like any other lookup failure.
+        :meth:`command_deadline` from now), and so does every Mattermost lookup it
+        makes (the actor, the users and channels it names), a little earlier: the
+        reserve of :func:`waiting_time` is left for the command's own Redis work, so
+        a slow Mattermost fails the command as Mattermost's fault, not Redis's.
+        Raises UnknownUserError, before anything runs, when Mattermost does not
+        know ``actor_id`` (or the user is deactivated); a Mattermost outage during
+        that check is a failed command like any other lookup failure.
         """
-        try:
-            actor = self.directory.by_id(actor_id)
-        except LottoError as err:
-            return False, str(err)
-        if actor is None:
-            raise UnknownUserError("unknown or deactivated Mattermost user", user_id=actor_id)
-        with self.store.deadline(deadline or self.command_deadline()):
-            outcome = execute(self.env, actor_id, text, team_id=team_id)
+        at = deadline or self.command_deadline()
+        left = max(0.0, at - time.monotonic())
+        with mattermost_deadline(at - (left - waiting_time(left))):
+            try:
+                actor = self.directory.by_id(actor_id)
+            except LottoError as err:
+                return False, str(err)
+            if actor is None:
+                raise UnknownUserError("unknown or deactivated Mattermost user", user_id=actor_id)
+            with self.store.deadline(at):
+                outcome = execute(self.env, actor_id, text, team_id=team_id)
         return bool(outcome.ok), str(outcome.text)
 
     def run_autopilot(self, now: Any, fence: Any = None) -> list[Any]:

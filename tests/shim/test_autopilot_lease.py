@@ -19,32 +19,11 @@ import httpx
 import redis
 
 from tests.shim.conftest import SECRET, wait_for
-from tests.shim.fake_mattermost import FakeMattermost
+from tests.shim.slow_mattermost import StallingMattermost
 from tests.shim.test_replicas import YEAR
 
 LEASE = 2.0
 SLACK = 2.0  # a loaded two-core machine: scheduling, HTTP, the renewal's own round trip
-
-
-class StallingMattermost(FakeMattermost):
-    """A fake Mattermost whose requests wait, once :meth:`stall` is called, until released."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.stalled = threading.Event()
-        self.release = threading.Event()
-        self.waiting = 0
-
-    def stall(self) -> None:
-        """From now on every request waits for :attr:`release`."""
-        self.stalled.set()
-
-    def handle(self, method, path, headers, raw):
-        if self.stalled.is_set():
-            with self.lock:
-                self.waiting += 1
-            self.release.wait(timeout=120)
-        return super().handle(method, path, headers, raw)
 
 
 def _tick(shim, tick: int) -> dict:
