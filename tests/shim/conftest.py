@@ -113,16 +113,22 @@ class ShimProcess:
         return self.log_path.read_text(errors="replace")
 
     def slash(
-        self, text: str, user: dict, *, token: str = SLASH_TOKEN, command: str = "/lotto"
+        self,
+        text: str,
+        user: dict,
+        *,
+        token: str = SLASH_TOKEN,
+        command: str = "/lotto",
+        team_id: str = "team000000000000000000000",
     ) -> httpx.Response:
-        """Post a slash command exactly as Mattermost does (form-encoded)."""
+        """Post a slash command exactly as Mattermost does (form-encoded), typed in ``team_id``."""
         form = {
             "channel_id": "channel0000000000000000000",
             "channel_name": "town-square",
             "command": command,
             "response_url": "http://127.0.0.1:1/hooks/commands/x",
             "team_domain": "team",
-            "team_id": "team000000000000000000000",
+            "team_id": team_id,
             "text": text,
             "token": token,
             "trigger_id": "trigger",
@@ -169,7 +175,8 @@ def start_shim(tmp_path: Path) -> Iterator[Callable[..., ShimProcess]]:
     """Start shim processes: ``start_shim(fake_mm, store_url, *flags, **env)``; stopped at teardown.
 
     Returns once ``/healthz`` answers 200 (or answers at all, with ``wait_healthy=False``).
-    ``open_files`` lowers the process's open-files limit (RLIMIT_NOFILE) to that number.
+    ``open_files`` lowers the process's open-files limit (RLIMIT_NOFILE) to that number;
+    ``credentials=False`` leaves out the token and secret flags (give them as ``env``).
     """
     started: list[ShimProcess] = []
 
@@ -179,6 +186,7 @@ def start_shim(tmp_path: Path) -> Iterator[Callable[..., ShimProcess]]:
         *flags: str,
         wait_healthy: bool = True,
         open_files: int | None = None,
+        credentials: bool = True,
         **env: str,
     ) -> ShimProcess:
         port = free_port()
@@ -191,12 +199,11 @@ def start_shim(tmp_path: Path) -> Iterator[Callable[..., ShimProcess]]:
             store,
             "--mattermost-url",
             fake.url,
-            "--bot-token",
-            fake.bot_token,
-            "--slash-token",
-            SLASH_TOKEN,
-            "--secret",
-            SECRET,
+            *(
+                ("--bot-token", fake.bot_token, "--slash-token", SLASH_TOKEN, "--secret", SECRET)
+                if credentials
+                else ()
+            ),
             *flags,
         ]
 
