@@ -8,6 +8,8 @@ logged a ``ClientDisconnect`` traceback.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import select
 import socket
 import time
@@ -15,6 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from shim.edges import quiet_accept_errors
 from tests.shim.conftest import wait_for
 
 SLACK = 2.0  # what a loaded two-core machine may add to a bound
@@ -137,3 +140,48 @@ def test_a_client_that_hangs_up_mid_body_is_one_log_line(fake_mm, redis_url, sta
     log = shim.log()
     assert "Traceback" not in log and "ClientDisconnect" not in log, log[-3000:]
     assert httpx.get(shim.url + "/healthz", timeout=10).status_code == 200
+
+
+def test_when_every_connection_is_busy_a_new_one_gets_503(fake_mm, redis_url, start_shim):
+    # 140 open files: room for 12 connections. Each of 12 clients is mid-body (busy),
+    # so there is no idle one to close for the thirteenth.
+    shim = start_shim(
+        fake_mm, redis_url, "--autopilot-interval", "0", "--body-timeout", "120", open_files=140
+    )
+    busy = []
+    try:
+        for _ in range(12):
+            sock = socket.create_connection(_address(shim), timeout=10)
+            busy.append(sock)
+            sock.sendall(FORM_HEAD.replace(b"\r\n\r\n", b"\r\nExpect: 100-continue\r\n\r\n"))
+            # "100 Continue" comes once the shim reads the body: the connection is busy.
+            assert sock.recv(100).startswith(b"HTTP/1.1 100 ")
+            sock.sendall(b"token=")
+        with socket.create_connection(_address(shim), timeout=10) as late:
+            late.sendall(b"GET /healthz HTTP/1.1\r\nHost: shim\r\n\r\n")
+            answer = _trickle(late, give_up=30)
+        assert answer.startswith(b"HTTP/1.1 503 "), answer
+        assert b"too many connections" in answer
+    finally:
+        for sock in busy:
+            sock.close()
+    assert "every connection is busy: refused one (503)" in shim.log()
+    assert httpx.get(shim.url + "/healthz", timeout=10).status_code == 200
+
+
+def test_accept_running_out_of_descriptors_is_one_line_a_minute(caplog):
+    loop = asyncio.new_event_loop()
+    try:
+        quiet_accept_errors(loop)
+        with caplog.at_level(logging.WARNING, logger="shim.http"):
+            for _ in range(1000):
+                loop.call_exception_handler(
+                    {
+                        "message": "socket.accept() out of system resource",
+                        "exception": OSError(24, "Too many open files"),
+                    }
+                )
+    finally:
+        loop.close()
+    assert len(caplog.records) == 1 and caplog.records[0].exc_info is None
+    assert "out of file descriptors ([Errno 24] Too many open files)" in caplog.text
