@@ -159,6 +159,19 @@ def shim_env(**overrides: str) -> dict[str, str]:
     return env
 
 
+def serve_once(**env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m shim`` with ``env`` (the LOTTO_* settings) until it exits, e.g. on a
+    configuration error; its exit status and output."""
+    return subprocess.run(
+        [sys.executable, "-m", "shim"],
+        cwd=ROOT,
+        env=shim_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def _serve_command() -> list[str]:
     """``lotto serve`` through the installed console script (falls back to its entry point)."""
     script = Path(sys.executable).with_name("lotto")

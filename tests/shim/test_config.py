@@ -11,7 +11,7 @@ import pytest
 from kvstore.backends import redact
 from shim.config import load, parser
 from shim.errors import ConfigError
-from tests.shim.conftest import ROOT, shim_env
+from tests.shim.conftest import ROOT, serve_once, shim_env
 
 T1, T2 = "a" * 26, "b" * 26
 BASE = {
@@ -162,19 +162,11 @@ def test_serve_with_missing_configuration_exits_2_with_a_message():
 
 
 def test_serve_with_an_unreachable_mattermost_exits_1(tmp_path):
-    env = shim_env(
+    proc = serve_once(
         LOTTO_STORE="memory://",
         LOTTO_MATTERMOST_URL="http://127.0.0.1:9",
         LOTTO_BOT_TOKEN="x",
         LOTTO_SLASH_TOKEN="t" * 26,
-    )
-    proc = subprocess.run(
-        [sys.executable, "-m", "shim"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
     )
     assert proc.returncode == 1
     assert "cannot use Mattermost" in proc.stderr

@@ -10,8 +10,6 @@ as given.
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,7 @@ import pytest
 from shim.config import SlashToken, load
 from shim.errors import ConfigError
 from shim.redaction import Redactor
-from tests.shim.conftest import ROOT, SECRET, SLASH_TOKEN, shim_env
+from tests.shim.conftest import SECRET, SLASH_TOKEN, serve_once
 
 TEAM_A = "a" * 26
 TEAM_B = "b" * 26
@@ -72,19 +70,11 @@ def test_secret_files_that_cannot_be_used_are_named(change, message):
 
 
 def test_a_short_slash_token_is_refused_at_start_without_echoing_it():
-    env = shim_env(
+    proc = serve_once(
         LOTTO_STORE="memory://",
         LOTTO_MATTERMOST_URL="http://127.0.0.1:9",
         LOTTO_BOT_TOKEN="bot",
         LOTTO_SLASH_TOKEN=f"{TOKEN_ANY},q",
-    )
-    proc = subprocess.run(
-        [sys.executable, "-m", "shim"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
     )
     assert proc.returncode == 2
     assert "token 2 has 1 characters; Mattermost's slash command tokens have 26" in proc.stderr
@@ -128,19 +118,11 @@ def test_secrets_from_files_and_tokens_bound_to_their_team(
 
 
 def test_a_mattermost_url_with_credentials_is_printed_masked():
-    env = shim_env(
+    proc = serve_once(
         LOTTO_STORE="memory://",
         LOTTO_MATTERMOST_URL="http://admin:PW-s3cret@127.0.0.1:9",
         LOTTO_BOT_TOKEN="bot-token-never-shown",
         LOTTO_SLASH_TOKEN=TOKEN_ANY,
-    )
-    proc = subprocess.run(
-        [sys.executable, "-m", "shim"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
     )
     assert proc.returncode == 1
     assert "cannot use Mattermost at http://admin:***@127.0.0.1:9" in proc.stderr, proc.stderr
