@@ -13,8 +13,9 @@
 - ``POST /debug/autopilot``: run one autopilot tick now (only with ``--debug-endpoints``)
 
 Requests are read with size caps (headers and body) and checked for content type
-before any parsing (``shim.inbound``); every refusal is a short JSON error (see
-``shim.errors``), never a traceback.
+before any parsing (``shim.inbound``), bodies within ``--body-timeout``
+(``shim.edges``); every refusal is a short JSON error (see ``shim.errors``), never
+a traceback, and a client that goes away mid-request is one log line.
 """
 
 from __future__ import annotations
@@ -27,12 +28,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from shim import actions, calendar, links, page
 from shim.directory import split_message
+from shim.edges import BodyDeadline, quiet_accept_errors
 from shim.errors import (
     AuthError,
     DisabledError,
@@ -54,6 +56,7 @@ from shim.inbound import (
     token_ok,
     user_id_of,
 )
+from shim.redaction import hide_addresses
 from shim.runtime import Runtime
 
 __all__ = ["create_app", "command_reply"]
@@ -84,7 +87,7 @@ def command_reply(command_line: str, ok: bool, text: str) -> dict[str, Any]:
     }
 
 
-def create_app(runtime: Runtime) -> HeaderLimit:
+def create_app(runtime: Runtime) -> BodyDeadline:
     """The ASGI app serving ``runtime``; the autopilot timer runs in its lifespan."""
     cap = runtime.config.max_body_bytes
     if runtime.env is not None:
@@ -99,12 +102,12 @@ def create_app(runtime: Runtime) -> HeaderLimit:
         header = request.headers.get("authorization", "")
         if header.lower().startswith("token "):
             token = token or header[6:].strip()
-        if not token_ok(token, runtime.config.slash_tokens):
-            raise AuthError("invalid slash command token")
+        team_id = str(form.get("team_id") or "")
+        if not token_ok(token, runtime.config.slash_tokens, team_id):
+            raise AuthError("invalid slash command token (or not this team's)")
         user_id = user_id_of(form.get("user_id"), "user_id")
         command = command_text(form.get("command") or "/lotto")
         text = command_text(form.get("text", ""))
-        team_id = str(form.get("team_id") or "")
         return JSONResponse(
             await _run(runtime, user_id, f"{command} {text}".strip(), text, team_id)
         )
@@ -199,6 +202,7 @@ def create_app(runtime: Runtime) -> HeaderLimit:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        quiet_accept_errors(asyncio.get_running_loop())
         stop = asyncio.Event()
         if runtime.outbox is not None:
             runtime.outbox.start()
@@ -235,7 +239,8 @@ def create_app(runtime: Runtime) -> HeaderLimit:
         Route("/favicon.ico", _guard(favicon), methods=["GET"]),
         Route("/debug/autopilot", _guard(debug_autopilot), methods=["POST"]),
     ]
-    return HeaderLimit(Starlette(routes=routes, lifespan=lifespan))
+    app = HeaderLimit(Starlette(routes=routes, lifespan=lifespan))
+    return BodyDeadline(app, runtime.config.body_timeout)
 
 
 def _guard(handler: Any) -> Any:
@@ -244,6 +249,14 @@ def _guard(handler: Any) -> Any:
     async def guarded(request: Request) -> Response:
         try:
             return await handler(request)
+        except ClientDisconnect:
+            # Nobody is left to answer; not our failure, so no traceback (nor admin DM).
+            _log.info(
+                "a client went away before its request was read (%s %s)",
+                request.method,
+                request.url.path,
+            )
+            return Response(status_code=400)
         except ShimError as err:
             if http_status(err) >= 500:
                 _log.error("%s %s: %s", request.method, request.url.path, err)
@@ -271,7 +284,9 @@ async def _outcome(
     # The deadline starts now: time spent waiting for a worker thread counts too.
     deadline = runtime.command_deadline()
     try:
-        return await asyncio.to_thread(runtime.execute, user_id, text, deadline, team_id)
+        ok, out = await asyncio.to_thread(runtime.execute, user_id, text, deadline, team_id)
+        # Where Redis or Mattermost live is the operator's business (it is in the log).
+        return ok, out if ok else hide_addresses(out)
     except UnknownUserError:
         raise  # the request itself is wrong: a 4xx, not a failed command
     except ShimError as err:

@@ -34,7 +34,7 @@ from lotto.commands.base import Ctx, call_service, convert_value
 from lotto.commands.errors import error_text, mention_users
 from lotto.commands.parser import parse_flags, tokenize
 from lotto.commands.tree import ADMIN, OWNER, Command, lookup, usage_line
-from lotto.errors import AccessError, InputError, NotFoundError
+from lotto.errors import AccessError, InputError, LottoError, NotFoundError
 from lotto.ports import Channels, Directory, Links, Poster, Profile, Store
 
 __all__ = ["Env", "Outcome", "execute", "take_offer", "autopilot_all"]
@@ -113,16 +113,24 @@ class Env:
         return self._service
 
     def mention(self, user_id: str) -> str:
-        """``@username`` for a user id (``@id`` when the directory does not know it)."""
+        """``@username`` for a user id (``@id`` when the directory does not know it, or
+        cannot answer: rendering a committed change must not fail it)."""
         if not user_id:
             return "the autopilot"
-        profile = self.directory.by_id(user_id)
+        profile = self._profile(user_id)
         return f"@{profile.username}" if profile is not None else f"@{user_id}"
 
     def zone_of(self, user_id: str) -> str:
-        """The user's IANA zone from the directory (UTC when unknown)."""
-        profile = self.directory.by_id(user_id) if user_id else None
+        """The user's IANA zone from the directory (UTC when unknown or unanswered)."""
+        profile = self._profile(user_id) if user_id else None
         return (profile.time_zone or "UTC") if profile is not None else "UTC"
+
+    def _profile(self, user_id: str) -> Any:
+        try:
+            return self.directory.by_id(user_id)
+        except LottoError as exc:  # e.g. the chat server did not answer in time
+            log.warning("could not look up user %s to render a reply: %s", user_id, exc)
+            return None
 
 
 @dataclass

@@ -115,13 +115,20 @@ def run(kv: Store, fn: Callable[[Session], T], stats: Any = None) -> T:
             key=err.context.get("key"),
         ) from None
     except BackendError as err:
-        # Raised during the commit the outcome is unknown (the reply was lost): say so.
+        # The driver's text names hosts and ports: it goes to the log (``detail``), never
+        # to the user, who learns which step failed.
         detail = " ".join(line.strip() for line in str(err).splitlines() if line.strip())
+        reason = (
+            "could not connect to Redis"
+            if "connect" in detail.lower()
+            else "Redis answered a request with an error"
+        )
         raise StoreError(
-            f"the store failed ({detail.rstrip('.')}). Check that Redis is up and reachable; "
-            "a command's changes are saved entirely or not at all, so look with a `show` "
-            "command before running it again.",
+            f"the store failed ({reason}). Check that Redis is up and "
+            "reachable; a command's changes are saved entirely or not at all, so look with a "
+            "`show` command before running it again.",
             key=err.context.get("key"),
+            detail=detail,
         ) from None
     finally:
         if stats is not None and attempt:

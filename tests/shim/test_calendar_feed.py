@@ -188,7 +188,7 @@ def test_public_url_is_checked_and_needs_the_secret():
     for bad in ("lotto.example.com", "ftp://x", "https://x/?a=1"):
         with pytest.raises(ConfigError, match="--public-url"):
             load(["--public-url", bad], base)
-    no_secret = {**base, "LOTTO_SLASH_TOKEN": "s"}
+    no_secret = {**base, "LOTTO_SLASH_TOKEN": "s" * 26}
     del no_secret["LOTTO_SECRET"]
     with pytest.raises(ConfigError, match="needs --secret"):
         load([], {**no_secret, "LOTTO_PUBLIC_URL": "https://lotto.example.com"})
