@@ -1,4 +1,5 @@
-"""Delivering the outbox: fair batches, each message once as its reader sees it.
+"""Delivering the outbox: fair batches, each message once as its reader sees it
+(docs/design.md §7 "The outbox").
 
 The service stores every message a change causes in the outbox, in the same
 commit as the change (:mod:`lotto.model.outbox`). :func:`deliver` works through
