@@ -42,12 +42,19 @@ POST_DELAY = 0.02  # seconds a post takes in the fake Mattermost, as in a real o
 
 
 @pytest.fixture
-def plugin_json(tmp_path):
-    manifest = json.loads((ROOT / "plugin.json").read_text())
-    manifest["id"] = f"com.mattermost.solar-lottery.load-{uuid.uuid4().hex[:8]}"
-    path = tmp_path / "plugin.json"
-    path.write_text(json.dumps(manifest))
-    return str(path), manifest["id"]
+def serve(fake_mm, redis_url, start_shim, tmp_path):
+    """Start ``lotto serve`` on the session's Redis under a plugin id of its own, with the
+    profiles cached as in a running shim: ``(shim, plugin id)``."""
+
+    def start():
+        manifest = json.loads((ROOT / "plugin.json").read_text())
+        manifest["id"] = f"com.mattermost.solar-lottery.load-{uuid.uuid4().hex[:8]}"
+        path = tmp_path / "plugin.json"
+        path.write_text(json.dumps(manifest))
+        flags = ("--plugin-json", str(path), "--autopilot-interval", "0")
+        return start_shim(fake_mm, redis_url, *flags, LOTTO_CACHE_TTL="3600"), manifest["id"]
+
+    return start
 
 
 def _ok(shim, line: str, user: dict) -> str:
@@ -64,23 +71,12 @@ def _outbox_ids(fake_mm) -> Counter[str]:
     )
 
 
-def test_the_mix_loses_no_message_and_the_backlog_drains(
-    fake_mm, redis_url, start_shim, plugin_json
-):
+def test_the_mix_loses_no_message_and_the_backlog_drains(fake_mm, redis_url, serve):
     clients, seconds = scale(16, 32), scale(8, 40)
-    path, plugin_id = plugin_json
     fake_mm.post_delay = POST_DELAY
     boss = fake_mm.add_user("boss", roles="system_user system_admin")
     users = [fake_mm.add_user(f"load{i:02d}") for i in range(clients)]
-    shim = start_shim(
-        fake_mm,
-        redis_url,
-        "--plugin-json",
-        path,
-        "--autopilot-interval",
-        "0",
-        LOTTO_CACHE_TTL="3600",
-    )
+    shim, plugin_id = serve()
     _ok(shim, "rotation new LOAD --beginning 2030-01-07T09:00", boss)
     _ok(shim, "task new shift LOAD --number 1", boss)
     # One HTTP client per load client, made before the clock starts.
@@ -158,24 +154,13 @@ def test_the_mix_loses_no_message_and_the_backlog_drains(
         assert got == expected[i], user["username"]
 
 
-def test_a_burst_in_one_rotation_does_not_hold_up_another_rotations_dm(
-    fake_mm, redis_url, start_shim, plugin_json
-):
+def test_a_burst_in_one_rotation_does_not_hold_up_another_rotations_dm(fake_mm, redis_url, serve):
     burst = 2000
-    path, plugin_id = plugin_json
     fake_mm.post_delay = POST_DELAY
     boss = fake_mm.add_user("boss", roles="system_user system_admin")
     bob = fake_mm.add_user("bob")
     crowd = [fake_mm.add_user(f"crowd{i:04d}") for i in range(burst)]
-    shim = start_shim(
-        fake_mm,
-        redis_url,
-        "--plugin-json",
-        path,
-        "--autopilot-interval",
-        "0",
-        LOTTO_CACHE_TTL="3600",
-    )
+    shim, plugin_id = serve()
     _ok(shim, "rotation new BIG --beginning 2030-01-07T09:00", boss)
     _ok(shim, "rotation new SMALL --beginning 2030-01-07T09:00", boss)
     _ok(shim, "user show @bob", boss)  # bob's profile is known, as in a running shim
