@@ -13,6 +13,12 @@ __all__ = [
     "READ_FOLLOW",
     "QUEUE_POP_HEAD",
     "LEASE_EXTEND",
+    "QUEUE_LENGTH",
+    "QUEUE_HEADS",
+    "QUEUE_ROUTE",
+    "QUEUE_PEEK_FAIR",
+    "QUEUE_NOTE_ATTEMPTS",
+    "QUEUE_POP_FAIR",
 ]
 
 # KEYS[1] = key
@@ -181,4 +187,209 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return 1
 end
 return 0
+"""
+
+# --- Lanes of a queue (kvstore.queue: "Lanes and fair turns") --------------------------
+# A queue is its intake list (KEYS of the scripts above) plus, once its consumer routes
+# entries, lanes: one list per lane at <queue key>.lane:<name>, and the ring
+# <queue key>.lanes, the names of the lanes that hold entries, each once, in turn order.
+# Invariant: a lane holds entries exactly when its name is in the ring.
+#
+# QUEUE_LENGTH, QUEUE_HEADS and QUEUE_PEEK_FAIR read the lanes the ring names, keys not
+# in KEYS (their names are only known inside Redis): as READ_FOLLOW, which standalone
+# Redis allows (this store does not support Redis Cluster). They only read. The scripts
+# that write declare every key they touch.
+
+# How many entries wait, in the intake and in every lane.
+# KEYS[1] = the intake, KEYS[2] = the ring
+# ARGV[1] = the lanes' key prefix (a lane's key is ARGV[1] .. its name)
+# Returns the total.
+QUEUE_LENGTH = """
+local n = redis.call('LLEN', KEYS[1])
+for _, name in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+  n = n + redis.call('LLEN', ARGV[1] .. name)
+end
+return n
+"""
+
+# The first entry of the intake and of each lane: each the oldest of its list.
+# KEYS[1] = the intake, KEYS[2] = the ring
+# ARGV[1] = the lanes' key prefix
+# Returns {the intake's first entry or false, then each lane's first entry, in ring order}.
+QUEUE_HEADS = """
+local out = {redis.call('LINDEX', KEYS[1], 0)}
+for _, name in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+  out[#out + 1] = redis.call('LINDEX', ARGV[1] .. name, 0)
+end
+return out
+"""
+
+# Move the intake's first entries to the end of their lanes, if the caller holds the lease.
+# KEYS[1] = the lease key, KEYS[2] = the intake, KEYS[3] = the ring,
+# KEYS[4..3+m] = the lanes' lists (each lane once)
+# ARGV[1] = the caller's lease token, ARGV[2] = m,
+# ARGV[3..2+m] = the names of those lanes (for KEYS[4..3+m]),
+# ARGV[3+m..] = one per entry to move, in intake order: the index (1..m) of its lane
+# A lane that was empty joins the end of the ring. Under the lease nobody else takes
+# from the intake (producers only append), so its first entries are the ones the
+# caller read to choose their lanes.
+# Returns how many entries moved (fewer when the intake ran short), or -1 when the
+# lease is not the caller's (nothing done).
+QUEUE_ROUTE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return -1
+end
+local m = tonumber(ARGV[2])
+local moved = 0
+for i = 3 + m, #ARGV do
+  local entry = redis.call('LPOP', KEYS[2])
+  if not entry then
+    break
+  end
+  local lane = tonumber(ARGV[i])
+  if redis.call('RPUSH', KEYS[3 + lane], entry) == 1 then
+    redis.call('RPUSH', KEYS[3], ARGV[2 + lane])
+  end
+  moved = moved + 1
+end
+return moved
+"""
+
+# The next entries in fair turns: the first entry of each lane in ring order, then the
+# second of each, and so on, up to a count; optionally followed by intake entries.
+# KEYS[1] = the ring, KEYS[2] = the intake
+# ARGV[1] = count (>= 1), ARGV[2] = the lanes' key prefix,
+# ARGV[3] = how many intake entries to add after the picks at most ('0': none)
+# Only the first `count` lanes of the ring can take a turn within `count` picks.
+# Returns {the intake's length, p = the number of picks, lane 1, entry 1, ..., lane p,
+# entry p, then the intake entries}.
+QUEUE_PEEK_FAIR = """
+local count = tonumber(ARGV[1])
+local names = redis.call('LRANGE', KEYS[1], 0, count - 1)
+local left, take = {}, {}
+for i, name in ipairs(names) do
+  left[i] = redis.call('LLEN', ARGV[2] .. name)
+  take[i] = 0
+end
+local picked, most, more = 0, 0, true
+while more and picked < count do
+  more = false
+  for i = 1, #names do
+    if picked < count and take[i] < left[i] then
+      take[i] = take[i] + 1
+      picked = picked + 1
+      more = true
+      if take[i] > most then
+        most = take[i]
+      end
+    end
+  end
+end
+local rows = {}
+for i, name in ipairs(names) do
+  if take[i] > 0 then
+    rows[i] = redis.call('LRANGE', ARGV[2] .. name, 0, take[i] - 1)
+  end
+end
+local out = {redis.call('LLEN', KEYS[2]), picked}
+for turn = 1, most do
+  for i, name in ipairs(names) do
+    if take[i] >= turn then
+      out[#out + 1] = name
+      out[#out + 1] = rows[i][turn]
+    end
+  end
+end
+local extra = tonumber(ARGV[3])
+if extra > 0 then
+  for _, entry in ipairs(redis.call('LRANGE', KEYS[2], 0, extra - 1)) do
+    out[#out + 1] = entry
+  end
+end
+return out
+"""
+
+# Note that the caller is about to handle some entries, and learn which were tried before.
+# KEYS[1] = the lease key, KEYS[2] = the attempts (a hash: tag -> Unix ms of the first
+# attempt), KEYS[3] = the attempt key of older versions (a string '<tag> <ms>', or absent)
+# ARGV[1] = the caller's lease token, ARGV[2] = the lease's new lifetime in ms,
+# ARGV[3] = now in Unix ms, ARGV[4..] = the entries' tags
+# Renews the lease. For each tag: the time of its first attempt if one is on record
+# (in the hash, or in the older key when that names the tag), else now is recorded.
+# Returns {1, then per tag that time or -1 (first attempt)}, or {0} when the lease is
+# not the caller's (nothing done).
+QUEUE_NOTE_ATTEMPTS = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return {0}
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+local old_tag, old_ms = nil, nil
+local old = redis.call('GET', KEYS[3])
+if old then
+  old_tag, old_ms = string.match(old, '^(.*) (%d+)$')
+end
+local out = {1}
+for i = 4, #ARGV do
+  local seen = redis.call('HGET', KEYS[2], ARGV[i])
+  if not seen and old_tag == ARGV[i] then
+    seen = old_ms
+    redis.call('HSET', KEYS[2], ARGV[i], seen)
+  end
+  if seen then
+    out[#out + 1] = tonumber(seen)
+  else
+    redis.call('HSET', KEYS[2], ARGV[i], ARGV[3])
+    out[#out + 1] = -1
+  end
+end
+return out
+"""
+
+# Finish a batch: remove the handled entries from their lanes (moving some elsewhere),
+# forget their attempts, send the visited lanes to the end of the ring, renew the lease.
+# KEYS[1] = the lease key, KEYS[2] = the ring, KEYS[3] = the attempts hash,
+# KEYS[4] = the list entries marked 'M' move to (any key when none is),
+# KEYS[5..4+m] = the visited lanes' lists: the first m lanes of the ring, in ring order
+# ARGV[1] = the caller's lease token, ARGV[2] = the lease's new lifetime in ms, ARGV[3] = m,
+# ARGV[4..3+m] = the visited lanes' names,
+# ARGV[4+m..] = per handled entry four values: its lane's index (1..m), 'D' (drop it) or
+# 'M' (move it to the end of KEYS[4]), the entry, its tag
+# Checks everything first (the lease is the caller's, the ring starts with the visited
+# lanes, every entry is still in its lane) and only then changes anything. A visited
+# lane left empty leaves the ring; the others go to its end, in the same order.
+# Returns 1 when done, 0 when a check failed (nothing done).
+QUEUE_POP_FAIR = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return 0
+end
+local m = tonumber(ARGV[3])
+local front = redis.call('LRANGE', KEYS[2], 0, m - 1)
+if #front ~= m then
+  return 0
+end
+for i = 1, m do
+  if front[i] ~= ARGV[3 + i] then
+    return 0
+  end
+end
+for a = 4 + m, #ARGV, 4 do
+  if not redis.call('LPOS', KEYS[4 + tonumber(ARGV[a])], ARGV[a + 2]) then
+    return 0
+  end
+end
+for a = 4 + m, #ARGV, 4 do
+  redis.call('LREM', KEYS[4 + tonumber(ARGV[a])], 1, ARGV[a + 2])
+  if ARGV[a + 1] == 'M' then
+    redis.call('RPUSH', KEYS[4], ARGV[a + 2])
+  end
+  redis.call('HDEL', KEYS[3], ARGV[a + 3])
+end
+redis.call('LTRIM', KEYS[2], m, -1)
+for i = 1, m do
+  if redis.call('LLEN', KEYS[4 + i]) > 0 then
+    redis.call('RPUSH', KEYS[2], ARGV[3 + i])
+  end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
 """

@@ -230,20 +230,25 @@ class OutboxBacklog(msgspec.Struct, kw_only=True):
 
 
 def outbox_backlog(kv: Any, now: datetime) -> OutboxBacklog:
-    """The outbox's backlog as of ``now`` (three round trips: two lengths and one peek)."""
+    """The outbox's backlog as of ``now`` (three round trips: the waiting messages, the
+    first of each of the outbox's lanes, and the dead letters)."""
     queue = kv.queue(OUTBOX_QUEUE)
     waiting = queue.length()
     age = 0.0
     if waiting:
-        head = queue.peek(1)
-        try:
-            created = decode(OutboxMessage, head[0]).created if head else now
-        except msgspec.MsgspecError:
-            created = now  # `lotto-store check` reports it; the age is unknown
-        age = max(0.0, (now - created).total_seconds())
+        # The oldest message is the first of some lane (or of the intake).
+        created = [_created(raw, now) for raw in queue.heads()]
+        age = max(0.0, (now - min(created, default=now)).total_seconds())
     return OutboxBacklog(
         waiting=waiting, oldest_age_seconds=age, dead=kv.queue(DEAD_QUEUE).length()
     )
+
+
+def _created(raw: bytes, now: datetime) -> datetime:
+    try:
+        return decode(OutboxMessage, raw).created
+    except msgspec.MsgspecError:
+        return now  # `lotto-store check` reports it; its age is unknown
 
 
 def outbox_messages(kv: Any, queue: str, limit: int) -> list[tuple[bytes, OutboxMessage | None]]:

@@ -92,8 +92,8 @@ class Runtime:
             )
         self.bot_user_id = str(bot_id)
         self.poster = MattermostPoster(self.client, self.bot_user_id)
-        # Messages wait in the outbox (committed with each change); a command
-        # delivers what it can right away, the worker the rest (retries, other replicas).
+        # Messages wait in the outbox (committed with each change); a command only
+        # wakes the outbox worker, which delivers them outside every command's deadline.
         self.env = Env(
             self.store,
             self.directory,
@@ -106,7 +106,7 @@ class Runtime:
             ),
         )
         self.outbox = OutboxWorker(
-            self.env,
+            self.env.message_text,
             self.client,
             self.store,
             self.bot_user_id,
@@ -132,13 +132,9 @@ class Runtime:
             )
 
     def _deliver_outbox(self) -> None:
-        """After a command committed messages: one delivery round now, in the command's
-        thread (so the DMs arrive with the reply, as they always have); whatever it
-        cannot deliver (Mattermost down, another replica delivering) the worker will."""
-        if self.outbox is None:
-            return
-        report = self.outbox.deliver_once()
-        if report.busy or report.waiting:
+        """After a command committed messages: wake the outbox worker. Never delivers in
+        the command's thread, so no delivery runs inside a command's deadline (issue 15)."""
+        if self.outbox is not None:
             self.outbox.kick()
 
     def check(self) -> None:

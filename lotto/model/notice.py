@@ -2,8 +2,8 @@
 
 The service records one :class:`Notice` per message a change causes; the
 service's unit of work stores each one in the outbox (:mod:`lotto.model.outbox`)
-in the same commit as the change, and the command layer renders and delivers
-them afterwards.
+in the same commit as the change; :mod:`lotto.delivery` delivers them afterwards,
+each rendered for its reader by the command layer.
 """
 
 from __future__ import annotations
