@@ -27,6 +27,7 @@ from lotto.model.timeutil import intervals_overlap
 __all__ = [
     "Task",
     "Offer",
+    "Asked",
     "STATE_PENDING",
     "STATE_SCHEDULED",
     "STATE_STARTED",
@@ -82,6 +83,18 @@ class Offer(Record):
     to_user_id: str = ""
 
 
+class Asked(Record):
+    """A member asked by direct message to take someone's offered place (``place``: whose).
+
+    Kept on the task so that withdrawing and offering the same place again does not
+    message the same people again (``lotto.model.fanout``).
+    """
+
+    user_id: str
+    place: str
+    at: StoredTime
+
+
 class Task(Record):
     """One shift (``R#N``) or ticket (``R#SEQ``) of a rotation (docs/design.md §2)."""
 
@@ -108,6 +121,8 @@ class Task(Record):
     alerts_sent: list[str] = msgspec.field(default_factory=list)
     # Open offers of a place on this task, oldest first (see ``lotto.model.offer``).
     offers: list[Offer] = msgspec.field(default_factory=list)
+    # Who was asked directly to take an offered place lately (``lotto.model.fanout``).
+    asked: list[Asked] = msgspec.field(default_factory=list)
 
 
 def task_interval(task: Task) -> tuple[datetime, datetime] | None:
