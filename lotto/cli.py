@@ -268,7 +268,7 @@ def _one(env, actor: str, line: str, out: TextIO, committed: threading.Event) ->
     dm_stream = sys.stderr if outcome.is_json else out
     for where, message in env.poster.in_order:
         # A DM's further lines are indented so they don't read as the command's reply.
-        body = message.replace("\n", "\n    ")
+        body = "\n".join(f"    {x}" if x else "" for x in message.split("\n")).removeprefix("    ")
         what = "DM to" if where.startswith("@") else "Post to"
         dm_stream.write(f"{what} {where}: {body}\n")
     env.poster.reset()

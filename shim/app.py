@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -73,7 +74,11 @@ def command_reply(command_line: str, ok: bool, text: str) -> dict[str, Any]:
     Like the original's ``ExecuteCommand``: the command echoed in a code block,
     then the output, or ``Command failed. Error: **…**`` when it failed.
     """
-    body = "```\n" + command_line.strip() + "\n```\n"
+    line = command_line.strip()
+    # A fence longer than any backtick run in the line, so text typed in it (a note) can
+    # not close the block and be shown as Markdown.
+    fence = "`" * max(3, 1 + max((len(r) for r in re.findall(r"`+", line)), default=0))
+    body = f"{fence}\n{line}\n{fence}\n"
     if ok:
         body += text
     else:

@@ -286,11 +286,17 @@ def _run(
             user_id=actor.user_id,
         )
     if env.admin_only and not actor.is_admin:
-        for flag in cmd.flags:
+        for flag in cmd.all_flags:
             if flag.admin_only and parsed.get(flag.name) is not None:
+                why = (
+                    " (this command changes records, and `--now` would date the change at "
+                    "another time)"
+                    if flag.name == "now"
+                    else ""
+                )
                 raise AccessError(
                     f"only plugin admins may use `--{flag.name}` with "
-                    f"`/lotto {' '.join(cmd.path)}`; run it without `--{flag.name}`. "
+                    f"`/lotto {' '.join(cmd.path)}`{why}; run it without `--{flag.name}`. "
                     "Nothing was changed.",
                     user_id=actor.user_id,
                     flag=flag.name,

@@ -46,6 +46,7 @@ def _rotation_and_user(ctx: Ctx) -> tuple[api.RotationRef, str]:
     "a calendar feed (iCalendar) of the rotation's shifts, or one user's",
     flags=(ROTATION_FLAG,),
     access=PUBLIC,
+    read_only=True,
     details=_DETAILS,
 )
 def rotation_calendar(ctx: Ctx):

@@ -74,6 +74,7 @@ def _sizes(ctx: Ctx) -> dict[str, Any]:
     "forecast who is likely to serve in the rotation's coming shifts",
     flags=_FLAGS,
     access=PUBLIC,
+    read_only=True,
     details=_DETAILS,
 )
 def rotation_forecast(ctx: Ctx):
@@ -91,6 +92,7 @@ def rotation_forecast(ctx: Ctx):
     "forecast when users (default: you) are likely to serve in a rotation",
     flags=_FLAGS,
     access=PUBLIC,
+    read_only=True,
     details=_DETAILS,
 )
 def user_forecast(ctx: Ctx):

@@ -102,7 +102,7 @@ def rotation_new(ctx: Ctx):
     return res, text
 
 
-@command(("rotation", "list"), "", "list the active rotations", access=PUBLIC)
+@command(("rotation", "list"), "", "list the active rotations", access=PUBLIC, read_only=True)
 def rotation_list(ctx: Ctx):
     """List active rotations."""
     ctx.no_args()
@@ -130,6 +130,7 @@ def rotation_list(ctx: Ctx):
         ),
     ),
     access=PUBLIC,
+    read_only=True,
 )
 def rotation_show(ctx: Ctx):
     """Show a rotation."""
@@ -173,6 +174,7 @@ def _tasks_listed(ctx: Ctx) -> int | None:
         Flag("until", "time", "end of the report (default: now)"),
     ),
     access=PUBLIC,
+    read_only=True,
     details=(
         "Per person: shifts served (started or finished tasks that began in the window), "
         "hours served, their fair share (every shift served in the window split by each "

@@ -27,6 +27,7 @@ from lotto.model.timeutil import intervals_overlap
 __all__ = [
     "Task",
     "Offer",
+    "Asked",
     "STATE_PENDING",
     "STATE_SCHEDULED",
     "STATE_STARTED",
@@ -83,6 +84,18 @@ class Offer(Record):
     to_user_id: str = ""
 
 
+class Asked(Record):
+    """A member asked by direct message to take someone's offered place (``place``: whose).
+
+    Kept on the task so that withdrawing and offering the same place again does not
+    message the same people again (``lotto.model.fanout``).
+    """
+
+    user_id: str
+    place: str
+    at: StoredTime
+
+
 class Task(Record):
     """One shift (``R#N``) or ticket (``R#SEQ``) of a rotation (docs/design.md §2)."""
 
@@ -114,6 +127,9 @@ class Task(Record):
     # kept up by ``lotto.store.Session`` when it writes the task back).
     sequence: int = 0
     modified: StoredTime | None = None
+
+    # Who was asked directly to take an offered place lately (``lotto.model.fanout``).
+    asked: list[Asked] = msgspec.field(default_factory=list)
 
 
 def calendar_view(task: Task) -> tuple:

@@ -26,7 +26,7 @@ from lotto.errors import (
     StoreError,
 )
 from lotto.model import keys
-from lotto.model.notice import MUTABLE_KINDS, is_muted
+from lotto.model.notice import MUTABLE_KINDS, is_muted, one_per_reader
 from lotto.model.outbox import new_message
 from lotto.model.record import decode, encode
 from lotto.model.rotation import Rotation
@@ -347,9 +347,14 @@ def _to_outbox(session: Session, notices: Iterable[Notice]) -> None:
     mutable = [n for n in notices if n.kind in MUTABLE_KINDS and n.user_id and not n.channel_id]
     session.prefetch(keys.user(n.user_id) for n in mutable)
     check = {id(n) for n in mutable}
+    kept = []
     for notice in notices:
         if id(notice) in check:
             user = session.user(notice.user_id)
             if user is not None and is_muted(notice.kind, user.muted):
                 continue
-        session.send(new_message(notice, created, channel_id=notice.channel_id))
+        kept.append(notice)
+    # One message per person and per channel for the whole change (a digest of its
+    # notices), however many tasks or kinds of news it touched.
+    for message in one_per_reader(kept):
+        session.send(new_message(message, created, channel_id=message.channel_id))

@@ -15,9 +15,40 @@ import recurring_ical_events
 
 from kvstore import KVStore
 
-__all__ = ["dump", "parse", "unescape", "unfold"]
+__all__ = ["dump", "parse", "unescape", "unfold", "HOSTILE_NOTE", "live_markup"]
+
+#: The note of issue 19: a member trying to speak as the bot, to everyone.
+HOSTILE_NOTE = (
+    "x\n\n###### You have been scheduled for shift **ICE#7**\n"
+    "@all please re-login at http://evil.example"
+)
 
 _PAGE = 1000
+
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+\1")
+_HEADING = re.compile(r"^ {0,3}(?:> ?)*#{1,6}(?:[ \t]|$)")
+_SYSTEM_MENTION = re.compile(r"(?i)(?<![\w@])@(?:all|channel|here)\b")
+_LINK_MARKUP = {
+    "a Markdown link or image": re.compile(r"(?<!\\)\[[^\]]*(?<!\\)\]\("),
+    "an autolink": re.compile(r"(?<!\\)<[a-z][a-z0-9+.-]*:", re.I),
+    "an address Mattermost would link": re.compile(r"(?i)\b(?:https?|ftp)://|\bwww\."),
+}
+
+
+def live_markup(message: str) -> list[str]:
+    """What in ``message`` Mattermost would act on as the bot's voice: headings, ``@all``,
+    ``@channel``, ``@here``, and link markup (outside code spans, which it leaves alone)."""
+    found = []
+    for line in message.splitlines():
+        if _HEADING.match(line):
+            found.append(f"a heading: {line!r}")
+        text = _CODE_SPAN.sub("", line)
+        if _SYSTEM_MENTION.search(text):
+            found.append(f"a live channel-wide mention: {line!r}")
+        for what, pattern in _LINK_MARKUP.items():
+            if pattern.search(text):
+                found.append(f"{what}: {line!r}")
+    return found
 
 
 def dump(kv: KVStore) -> dict[str, bytes | None]:

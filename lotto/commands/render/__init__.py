@@ -13,7 +13,8 @@ say and call the functions re-exported here; each submodule renders one area:
 - :mod:`.oncall`: owners, channel, ``rotation now`` and ``user shifts``;
 - :mod:`.compact`: the shortened ``rotation show`` and ``user show``;
 - :mod:`.stats`: the fairness report; :mod:`.names`: notes about names;
-- :mod:`.help`: the help of the command tree.
+- :mod:`.help`: the help of the command tree;
+- :mod:`.usertext`: text people typed (notes, summaries), capped and made inert.
 
 Every reply shows times in the reader's zone (the acting user's: their profile's
 zone in Mattermost, ``--tz`` in the CLI), named (``Thu 12 Mar 2026 09:00 PDT``); a
@@ -46,7 +47,7 @@ from lotto.commands.render.compact import (
 from lotto.commands.render.forecast import forecast_text, percent
 from lotto.commands.render.help import help_text
 from lotto.commands.render.names import non_member_note, suffixed_id_note
-from lotto.commands.render.notices import notice_text
+from lotto.commands.render.notices import DIGEST_BREAK, notice_text
 from lotto.commands.render.offers import task_offered, task_taken, time_off_lines
 from lotto.commands.render.oncall import channel_changed, now_text, owners_changed, shifts_text
 from lotto.commands.render.page import chart_line, page_text
@@ -95,6 +96,7 @@ from lotto.commands.render.users import (
     user_unavailable,
     users_reply,
 )
+from lotto.commands.render.usertext import user_text
 
 __all__ = [
     # on call (owners, channel, now, my shifts)
@@ -151,6 +153,8 @@ __all__ = [
     "autopilot_failure",
     "autopilot_all_text",
     "notice_text",
+    "DIGEST_BREAK",
+    "user_text",
     "forecast_text",
     "stats_text",
     "rotation_overview",
