@@ -48,7 +48,7 @@ def runtime(fake_mm, server) -> Iterator[Runtime]:
             "LOTTO_STORE": server.url,
             "LOTTO_MATTERMOST_URL": fake_mm.url,
             "LOTTO_BOT_TOKEN": fake_mm.bot_token,
-            "LOTTO_SLASH_TOKEN": "t",
+            "LOTTO_SLASH_TOKEN": "t" * 26,
         },
     )
     store = kvstore.open(server.url, plugin, timeout=TIMEOUT)
