@@ -11,9 +11,14 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from kvstore import errors as kverrors
-from kvstore.errors import BackendError, InvalidKeyError
-from kvstore.errors import ConflictError as KVConflictError
+from kvstore.errors import (
+    BackendError,
+    BackendNoAnswerError,
+    BackendOutcomeUnknownError,
+    CommitConflictError,
+    FenceError,
+    InvalidKeyError,
+)
 from lotto.api import Notice, RotationRef
 from lotto.errors import (
     AmbiguousError,
@@ -90,25 +95,25 @@ def run(kv: Store, fn: Callable[[Session], T], stats: Any = None) -> T:
             "stored; check it and use a shorter one. Nothing was changed.",
             key=err.context.get("key"),
         ) from None
-    except kverrors.FenceError as err:
+    except FenceError as err:
         raise ConflictError(
             "This run outlived its lock and another run has taken over, so nothing was saved "
             "here; the run that holds the lock now does this work.",
             lock=err.context.get("lock"),
         ) from None
-    except KVConflictError as err:
+    except CommitConflictError as err:
         raise ConflictError(
             "Other commands kept changing the same records at the same time, so nothing was "
             "saved; run the command again.",
             key=getattr(err, "key", None),
         ) from None
-    except kverrors.OutcomeUnknownError as err:
+    except BackendOutcomeUnknownError as err:
         raise OutcomeUnknownError(
             "the store (Redis) took the change but did not answer in time, so it may or may "
             "not have been saved.",
             key=err.context.get("key"),
         ) from None
-    except kverrors.NoAnswerError as err:
+    except BackendNoAnswerError as err:
         raise NoAnswerError(
             "the store (Redis) did not answer in time; nothing was changed. Check that Redis "
             "is up and not overloaded, then run the command again.",

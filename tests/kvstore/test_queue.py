@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kvstore import ConflictError, Queue
+from kvstore import CommitConflictError
 
-from .helpers import expire_soon
+from .helpers import Engine, expire_soon
 
 
 def _push_in_unit(kv, *entries: bytes, write: bool = True) -> None:
@@ -22,7 +22,7 @@ def _push_in_unit(kv, *entries: bytes, write: bool = True) -> None:
 def test_entries_land_with_the_commit_in_order(kv):
     _push_in_unit(kv, b"a", b"b")
     _push_in_unit(kv, b"c", write=False)  # a unit that only enqueues still commits
-    q = Queue(kv, "outbox")
+    q = kv.queue("outbox")
     assert q.length() == 3
     assert q.peek(5) == [b"a", b"b", b"c"]
     assert kv.get("record") == b"changed"
@@ -36,7 +36,7 @@ def test_a_failed_unit_enqueues_nothing(kv):
 
     with pytest.raises(RuntimeError):
         kv.run(fn)
-    assert Queue(kv, "outbox").length() == 0
+    assert kv.queue("outbox").length() == 0
     assert kv.get("record") is None
 
 
@@ -54,7 +54,7 @@ def test_a_conflicting_attempt_enqueues_only_once(kv):
 
     kv.run(fn)
     assert len(calls) == 2
-    assert Queue(kv, "outbox").peek(10) == [b"msg-1"]
+    assert kv.queue("outbox").peek(10) == [b"msg-1"]
 
 
 def test_a_unit_that_keeps_conflicting_enqueues_nothing(kv):
@@ -66,13 +66,13 @@ def test_a_unit_that_keeps_conflicting_enqueues_nothing(kv):
         uow.set("counter", b"mine")
         uow.enqueue("outbox", b"never")
 
-    with pytest.raises(ConflictError):
+    with pytest.raises(CommitConflictError):
         kv.run(fn, attempts=2)
-    assert Queue(kv, "outbox").length() == 0
+    assert kv.queue("outbox").length() == 0
 
 
 def test_one_lease_at_a_time_and_pop_is_fenced(kv):
-    q = Queue(kv, "outbox")
+    q = kv.queue("outbox")
     q.push(b"first")
     q.push(b"second")
     lease = q.lease(30)
@@ -82,19 +82,19 @@ def test_one_lease_at_a_time_and_pop_is_fenced(kv):
     assert q.pop_head(lease, b"first") is True
     assert q.peek(5) == [b"second"]
     # A holder whose lease ran out cannot pop what a newer holder is handling.
-    expire_soon(kv.redis, lease.full_key)
+    expire_soon(kv, lease.full_key)
     newer = q.lease(30)
     assert newer is not None
     assert q.pop_head(lease, b"second") is False
     assert lease.extend(30) is False
     assert newer.extend(30) is True
-    assert q.pop_head(newer, b"second", move_to=Queue(kv, "dead")) is True
+    assert q.pop_head(newer, b"second", move_to=kv.queue("dead")) is True
     assert q.length() == 0
-    assert Queue(kv, "dead").peek(5) == [b"second"]
+    assert kv.queue("dead").peek(5) == [b"second"]
     newer.release()
 
 
 def test_queue_keys_are_namespaced_and_not_listed(kv, plugin_id):
     _push_in_unit(kv, b"a")
-    assert kv.redis.llen(f"{plugin_id}/queue:outbox") == 1
+    assert Engine(kv).llen(f"{plugin_id}/queue:outbox") == 1
     assert kv.list_keys(0, 100) == ["record"]

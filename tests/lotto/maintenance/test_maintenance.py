@@ -23,6 +23,7 @@ from lotto.model import keys
 from lotto.model.notice import Notice
 from lotto.model.outbox import DEAD_QUEUE, OUTBOX_QUEUE, new_message
 from lotto.model.record import encode
+from tests.kvstore.helpers import Engine
 
 ROOT = Path(__file__).parents[3]
 SCRIPT = ROOT / "scripts" / "lotto-store"
@@ -410,7 +411,7 @@ def _run(*args: str, env: dict[str, str] | None = None, via: str = "venv"):
 @pytest.fixture
 def redis_kv(redis_url, plugin_id):
     store = kvstore.open(redis_url, plugin_id)
-    store.redis.flushdb()
+    Engine(store).flush()
     yield store
     store.close()
 
@@ -425,7 +426,7 @@ def test_script_backup_restore_check_repair(redis_kv, redis_url, tmp_path):
     assert json.loads(backup.read_text())["index:skills"] == {"IDs": ["server", "webapp"]}
     assert backup.read_text().startswith('{\n  "index:active_rotations": {')
 
-    kv.redis.flushdb()
+    Engine(kv).flush()
     out = _run("restore", str(backup), env={"LOTTO_STORE": redis_url})
     assert out.returncode == 0, out.stderr
     assert raw(kv) == before
