@@ -42,6 +42,15 @@ class Backend(Protocol):
         """Round trips made so far (all threads)."""
         ...
 
+    @property
+    def digest_reads(self) -> bool:
+        """Whether a commit should name the values it read by digest rather than send them.
+
+        True where those values would cross a network and the engine can hash
+        them (Redis's ``redis.sha1hex``); False in process (fakeredis, SQLite).
+        """
+        ...
+
     def get(self, key: str, *, op: str = "get", subject: str | None = None) -> bytes | None:
         """GET."""
         ...

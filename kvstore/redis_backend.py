@@ -10,7 +10,8 @@ errors become kvstore errors: ``BackendNoAnswerError`` (nothing was written),
 script cache pays one extra, uncounted EVAL).
 
 ``memory://`` is the same backend over an in-process fakeredis server
-(``kvstore.backends.memory_server``).
+(``kvstore.backends.memory_server``); its Lua has no ``redis.sha1hex``, so
+commits there compare the bytes they read, which never leave the process.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def connect(url: str, *, timeout: float) -> RedisBackend:
             url=bare,
             timeout=timeout,
             async_client=lambda: fakeredis.FakeAsyncRedis(server=server, version=(7,)),
+            digest_reads=False,
         )
     safe = backends.redact(url)
     try:
@@ -99,12 +101,14 @@ class RedisBackend:
         url: str,
         timeout: float,
         async_client: Callable[[], Any] | None = None,
+        digest_reads: bool = True,
     ) -> None:
         self._client = client
         self._url = url
         self._timeout = timeout
         self._async_factory = async_client
         self._async: tuple[asyncio.AbstractEventLoop, Any] | None = None
+        self._digest_reads = digest_reads
         self._scripts: dict[Script, Any] = {}
         self._counter_lock = threading.Lock()
         self._round_trips = 0
@@ -118,6 +122,11 @@ class RedisBackend:
     def round_trips(self) -> int:
         """Round trips made so far (all threads)."""
         return self._round_trips
+
+    @property
+    def digest_reads(self) -> bool:
+        """True on a real Redis (``redis.sha1hex``), False on fakeredis."""
+        return self._digest_reads
 
     @property
     def client(self) -> redis.Redis:

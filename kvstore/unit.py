@@ -9,6 +9,14 @@ read still holds exactly the bytes that were read ("absent" is a distinct
 state) and applies all buffered writes, or reports the first key that changed
 and writes nothing. If ``fn`` raises, nothing is written.
 
+The commit does not carry the values it read: on a real Redis it names each
+by its SHA-1 digest, which the script compares with ``redis.sha1hex`` of what
+the key holds now (41 bytes a key, whatever the record's size); in process
+(fakeredis, SQLite) nothing crosses a network and it compares the bytes. The
+records stay plain values (``redis-cli GET`` shows them), and a store written
+before digests, or by hand, validates the same way: nothing is kept beside the
+values.
+
 Fencing: a fenced commit (``run(fn, fence=lock)``) also checks that ``lock``
 (a ``kvstore.Lock``) is still held with its token, in the same script as
 the read validation; if it is not, nothing is written and ``FenceError`` is
@@ -23,6 +31,7 @@ reads spread over several round trips may come from slightly different moments.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -44,10 +53,10 @@ COMMIT_MARKER_TTL_MS = 120_000
 # KEYS[m]        this commit's marker key (<plugin id>/commit:<random token>)
 # ARGV[1]        n, the number of read keys
 # ARGV[2]        marker lifetime in milliseconds
-# ARGV[3..2n+2]  per read key a pair: '1' + the exact value read, or '0' + '' if it was
-#                absent (so "was absent, now present" and "was present, now gone" both
-#                conflict). Exact bytes rather than a digest: EVAL has no portable hash
-#                (fakeredis lacks redis.sha1hex) and records are small.
+# ARGV[3..2n+2]  per read key a pair: 'H' + the SHA-1 hex digest of the value read,
+#                '1' + the exact value read (in process, where sending costs nothing,
+#                and a fence's token), or '0' + '' if it was absent (so "was absent,
+#                now present" and "was present, now gone" both conflict)
 # ARGV[2n+3..]   per written key a pair: 'S' + value, 'D' + '' (delete), or 'Q' + value
 #                (append the value to the list at that key: a durable queue, see kvstore.queue)
 # Returns 0 when applied, or i > 0 = index of the first read key that changed
@@ -67,11 +76,16 @@ end
 local n = tonumber(ARGV[1])
 for i = 1, n do
   local current = redis.call('GET', KEYS[i])
+  local kind, expected = ARGV[2 * i + 1], ARGV[2 * i + 2]
   if current == false then
-    if ARGV[2 * i + 1] ~= '0' then
+    if kind ~= '0' then
       return i
     end
-  elseif ARGV[2 * i + 1] ~= '1' or current ~= ARGV[2 * i + 2] then
+  elseif kind == 'H' then
+    if redis.sha1hex(current) ~= expected then
+      return i
+    end
+  elseif kind ~= '1' or current ~= expected then
     return i
   end
 end
@@ -91,6 +105,10 @@ return 0
 """
 
 
+def _digest(value: bytes) -> bytes:
+    return hashlib.sha1(value).hexdigest().encode()
+
+
 def _commit(data: Data, keys: list[str], args: list[bytes]) -> int:
     marker = keys[-1]
     if data.exists(marker):
@@ -101,6 +119,9 @@ def _commit(data: Data, keys: list[str], args: list[bytes]) -> int:
         kind, expected = args[2 * i], args[2 * i + 1]
         if current is None:
             if kind != b"0":
+                return i
+        elif kind == b"H":
+            if _digest(current) != expected:
                 return i
         elif kind != b"1" or current != expected:
             return i
@@ -346,9 +367,13 @@ class UnitOfWork:
         args: list[bytes | int] = [len(keys) + len(reads), COMMIT_MARKER_TTL_MS]
         if fence is not None:
             args += [b"1", fence.token]
+        by_digest = self._backend.digest_reads
         for key, value in reads:
             keys.append(ns.data(key))
-            args += [b"0", b""] if value is None else [b"1", value]
+            if value is None:
+                args += [b"0", b""]
+            else:
+                args += [b"H", _digest(value)] if by_digest else [b"1", value]
         for key, value in self._written.items():
             keys.append(ns.data(key))
             args += [b"D", b""] if value is None else [b"S", value]
