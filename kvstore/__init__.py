@@ -1,9 +1,11 @@
 """A key-value store shaped like the Mattermost plugin KV API, on Redis or SQLite.
 
 - ``open(url, plugin_id) -> KVStore``; URLs ``redis://``, ``rediss://``,
-  ``unix://`` (real Redis) and ``memory://`` / ``memory://NAME`` (in-process
-  fakeredis; the same NAME within a process shares one server); see
-  ``kvstore.backends``.
+  ``unix://`` (real Redis), ``sqlite://PATH`` (a SQLite file that several
+  processes on one host may share) and ``memory://`` / ``memory://NAME``
+  (in-process fakeredis; the same NAME within a process shares one server);
+  see ``kvstore.backends``. Every engine keeps the same keys and values and
+  passes the same contract tests.
 - ``KVStore`` mirrors KVGet/KVSet/…: ``get``, ``set``, ``set_with_expiry``,
   ``compare_and_set``, ``compare_and_delete``, ``set_with_options``,
   ``delete``, ``delete_all``, ``list_keys``; plus ``get_many``, ``ping``,
@@ -26,8 +28,9 @@
 
 Layers, bottom up (each imports only those below it): ``errors``, ``keys``,
 ``deadline``, ``scripts`` and ``backends`` (URLs); ``backend`` (the narrow
-engine protocol); the engines ``redis_backend``; ``lock``, then ``queue``
-and ``unit``, then ``retry``, each owning its scripts; ``store`` on top.
+engine protocol); the engines ``redis_backend`` and ``sqlite_backend``;
+``lock``, then ``queue`` and ``unit``, then ``retry``, each owning its
+scripts; ``store`` on top.
 
 Errors live in ``kvstore.errors`` under the root ``KVError``.
 """

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from . import backends, redis_backend
+from . import backends, redis_backend, sqlite_backend
 from .backend import Backend
 from .deadline import Scope, scoped
 from .errors import InvalidArgumentError
@@ -109,10 +109,13 @@ def open(
     backend: Backend
     if scheme in (*backends.REAL_SCHEMES, "memory"):
         backend = redis_backend.connect(url, timeout=seconds)
+    elif scheme == "sqlite":
+        backend = sqlite_backend.connect(url, timeout=seconds)
     else:
         safe = backends.redact(url)
         raise InvalidArgumentError(
-            f"unsupported store URL {safe!r}: use redis://, rediss://, unix:// or memory://",
+            f"unsupported store URL {safe!r}: use redis://, rediss://, unix://, "
+            "sqlite:// or memory://",
             url=safe,
         )
     store = KVStore(backend, namespace, timeout=seconds)

@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("errors",),
     ("keys", "deadline", "scripts", "backends"),
     ("backend",),
-    ("redis_backend",),
+    ("redis_backend", "sqlite_backend"),
     ("lock",),
     ("queue", "unit"),
     ("retry",),
@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, ...]] = [
 ]
 #: What only the engines (and ``store.open``, which picks one) may import.
 ENGINE_LIBRARIES = ("redis", "fakeredis", "hiredis", "sqlite3")
-ENGINES = ("redis_backend",)
+ENGINES = ("redis_backend", "sqlite_backend")
 ABOVE_ENGINES = ("lock", "queue", "unit", "retry")
 
 
