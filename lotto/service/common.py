@@ -114,16 +114,27 @@ def run(kv: Store, fn: Callable[[Session], T], stats: Any = None) -> T:
             key=err.context.get("key"),
         ) from None
     except BackendNoAnswerError as err:
-        raise NoAnswerError(
-            "the store (Redis) did not answer in time; nothing was changed. Check that Redis "
-            "is up and not overloaded, then run the command again.",
-            key=err.context.get("key"),
-        ) from None
+        if err.context.get("engine") == "SQLite":
+            text = (
+                "the store (its SQLite file) did not answer in time; nothing was changed. "
+                "Other programs kept the file busy; run the command again."
+            )
+        else:
+            text = (
+                "the store (Redis) did not answer in time; nothing was changed. Check that "
+                "Redis is up and not overloaded, then run the command again."
+            )
+        raise NoAnswerError(text, key=err.context.get("key")) from None
     except BackendError as err:
         # Raised during the commit the outcome is unknown (the reply was lost): say so.
         detail = " ".join(line.strip() for line in str(err).splitlines() if line.strip())
+        check = (
+            "Check that its file can be read and written and the disk is not full"
+            if err.context.get("engine") == "SQLite"
+            else "Check that Redis is up and reachable"
+        )
         raise StoreError(
-            f"the store failed ({detail.rstrip('.')}). Check that Redis is up and reachable; "
+            f"the store failed ({detail.rstrip('.')}). {check}; "
             "a command's changes are saved entirely or not at all, so look with a `show` "
             "command before running it again.",
             key=err.context.get("key"),
