@@ -69,6 +69,18 @@ def test_the_layers_above_the_engines_use_the_backend_protocol_only(module):
     assert "kvstore.backend" in deps
 
 
+@pytest.mark.parametrize("package", ["lotto", "shim"])
+def test_the_other_packages_never_reach_under_the_store(package):
+    """``KVStore.backend`` is for tests and operators: lotto and shim use the KV API only."""
+    found = [
+        f"{name}:{node.lineno}"
+        for name, path in _modules(package).items()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr == "backend"
+    ]
+    assert found == []
+
+
 def _private_names(tree: ast.Module) -> set[str]:
     """``_name``s a module's classes define: methods, and attributes set on ``self``."""
     found: set[str] = set()
