@@ -29,8 +29,8 @@
 Layers, bottom up (each imports only those below it): ``errors``, ``keys``,
 ``deadline``, ``scripts`` and ``backends`` (URLs); ``backend`` (the narrow
 engine protocol); the engines ``redis_backend`` and ``sqlite_backend``;
-``lock``, then ``queue`` and ``unit``, then ``retry``, each owning its
-scripts; ``store`` on top.
+``lock`` and ``lanes`` (a queue's lanes), then ``queue`` and ``unit``, then
+``retry``, each owning its scripts; ``store`` on top.
 
 Errors live in ``kvstore.errors`` under the root ``KVError``.
 """

@@ -9,9 +9,10 @@ line for line, and the contract tests run every script on every engine.
 
 Each layer owns its scripts and keeps them beside the code that builds their
 KEYS/ARGV: ``kvstore.unit`` (the commit, the follow read), ``kvstore.lock``
-(extending a lease), ``kvstore.queue`` (popping under a lease) and
-``kvstore.store`` (compare-and-set). Only :data:`COMPARE_AND_DELETE`, which the
-store's KV API and lock release both use, lives here.
+(extending a lease), ``kvstore.queue`` (popping under a lease, and the lanes'
+scripts in ``kvstore.lanes``) and ``kvstore.store`` (compare-and-set). Only
+:data:`COMPARE_AND_DELETE`, which the store's KV API and lock release both use,
+lives here.
 
 Every script's comment gives its KEYS/ARGV layout and its reply. Keys arrive
 already namespaced (``kvstore.keys``); ARGV reaches ``local`` as bytes (an int
@@ -72,6 +73,30 @@ class Data(Protocol):
 
     def llen(self, key: str) -> int:
         """LLEN."""
+        ...
+
+    def lpos(self, key: str, value: bytes) -> int | None:
+        """LPOS: the index of the first ``value`` in the list, or None."""
+        ...
+
+    def lrem(self, key: str, value: bytes) -> int:
+        """LREM key 1 value: remove the first ``value``; how many were removed (0 or 1)."""
+        ...
+
+    def ltrim(self, key: str, start: int, stop: int) -> None:
+        """LTRIM for 0 <= ``start`` and ``stop`` -1 (keep from ``start`` to the end)."""
+        ...
+
+    def hget(self, key: str, field: bytes) -> bytes | None:
+        """HGET."""
+        ...
+
+    def hset(self, key: str, field: bytes, value: bytes) -> None:
+        """HSET one field."""
+        ...
+
+    def hdel(self, key: str, field: bytes) -> int:
+        """HDEL one field: 1 if it was there."""
         ...
 
 

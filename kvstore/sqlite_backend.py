@@ -2,10 +2,11 @@
 
 ``sqlite://PATH`` (``kvstore.backends``) keeps everything Redis would in one
 SQLite file from the standard library, under the same full keys, so a dump of
-one restores into the other unchanged. Two tables::
+one restores into the other unchanged. Three tables::
 
     kv(key TEXT PRIMARY KEY, value BLOB, expires INTEGER)  strings; expires in Unix ms or NULL
-    list(key TEXT, pos INTEGER, value BLOB)                lists (the durable queues), by pos
+    list(key TEXT, pos INTEGER, value BLOB)                lists (the queues, their lanes), by pos
+    hash(key TEXT, field BLOB, value BLOB)                 hashes (a queue's attempts)
 
 An expired row is absent to every read, write and listing, as in Redis; write
 transactions also delete the rows that have expired, so commit markers and
@@ -55,6 +56,9 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS kv_expires ON kv (expires) WHERE expires IS NOT NULL",
     "CREATE TABLE IF NOT EXISTS list ("
     " key TEXT NOT NULL, pos INTEGER NOT NULL, value BLOB NOT NULL, PRIMARY KEY (key, pos))"
+    " WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS hash ("
+    " key TEXT NOT NULL, field BLOB NOT NULL, value BLOB NOT NULL, PRIMARY KEY (key, field))"
     " WITHOUT ROWID",
 )
 _LIVE = "(expires IS NULL OR expires > ?)"
@@ -113,12 +117,14 @@ class _Tables:
         )
 
     def exists(self, key: str) -> bool:
-        return self.get(key) is not None or self.llen(key) > 0
+        if self.get(key) is not None or self.llen(key) > 0:
+            return True
+        return self._db.execute("SELECT 1 FROM hash WHERE key = ?", (key,)).fetchone() is not None
 
     def delete(self, key: str) -> int:
         existed = self.exists(key)
-        self._db.execute("DELETE FROM kv WHERE key = ?", (key,))
-        self._db.execute("DELETE FROM list WHERE key = ?", (key,))
+        for table in ("kv", "list", "hash"):
+            self._db.execute(f"DELETE FROM {table} WHERE key = ?", (key,))
         return int(existed)
 
     def pexpire(self, key: str, ms: int) -> bool:
@@ -163,14 +169,58 @@ class _Tables:
             self._db.execute("SELECT COUNT(*) FROM list WHERE key = ?", (key,)).fetchone()[0]
         )
 
+    def lpos(self, key: str, value: bytes) -> int | None:
+        row = self._db.execute(
+            "SELECT pos FROM list WHERE key = ? AND value = ? ORDER BY pos LIMIT 1", (key, value)
+        ).fetchone()
+        if row is None:
+            return None
+        before = self._db.execute(
+            "SELECT COUNT(*) FROM list WHERE key = ? AND pos < ?", (key, row[0])
+        ).fetchone()
+        return int(before[0])
+
+    def lrem(self, key: str, value: bytes) -> int:
+        cursor = self._db.execute(
+            "DELETE FROM list WHERE key = ? AND pos = "
+            "(SELECT pos FROM list WHERE key = ? AND value = ? ORDER BY pos LIMIT 1)",
+            (key, key, value),
+        )
+        return cursor.rowcount
+
+    def ltrim(self, key: str, start: int, stop: int) -> None:
+        if stop != -1:
+            raise ValueError("only LTRIM key start -1 is supported")
+        self._db.execute(
+            "DELETE FROM list WHERE key = ? AND pos IN "
+            "(SELECT pos FROM list WHERE key = ? ORDER BY pos LIMIT ?)",
+            (key, key, start),
+        )
+
+    def hget(self, key: str, field: bytes) -> bytes | None:
+        row = self._db.execute(
+            "SELECT value FROM hash WHERE key = ? AND field = ?", (key, field)
+        ).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def hset(self, key: str, field: bytes, value: bytes) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO hash (key, field, value) VALUES (?, ?, ?)", (key, field, value)
+        )
+
+    def hdel(self, key: str, field: bytes) -> int:
+        cursor = self._db.execute("DELETE FROM hash WHERE key = ? AND field = ?", (key, field))
+        return cursor.rowcount
+
     def scan(self, prefix: str) -> list[str]:
         # A range on the primary key: the prefix up to the next string after every
         # string that starts with it.
         end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
         rows = self._db.execute(
             f"SELECT key FROM kv WHERE key >= ? AND key < ? AND {_LIVE} "
-            "UNION SELECT DISTINCT key FROM list WHERE key >= ? AND key < ?",
-            (prefix, end, self._now, prefix, end),
+            "UNION SELECT DISTINCT key FROM list WHERE key >= ? AND key < ? "
+            "UNION SELECT DISTINCT key FROM hash WHERE key >= ? AND key < ?",
+            (prefix, end, self._now, prefix, end, prefix, end),
         )
         return [key for (key,) in rows]
 

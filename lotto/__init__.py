@@ -2,9 +2,9 @@
 
 Subpackages and modules: records (``rotation``, ``task``, ``user``, ``calendar``,
 ``index``), pure domain helpers (``skill``, ``needs``, ``timeutil``,
-``fillers``), the service (``service``, ``api``), the command layer
-(``commands``), local stand-ins for the chat system (``local``) and the
-command-line program (``cli``, ``demo``).
+``fillers``), the service (``service``, ``api``), the outbox's consumer
+(``delivery``), the command layer (``commands``), local stand-ins for the chat
+system (``local``) and the command-line program (``cli``, ``demo``).
 """
 
 __all__ = ["PLUGIN_ID"]

@@ -14,7 +14,9 @@ import logging
 import os
 import shlex
 import sys
+import threading
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from lotto import PLUGIN_ID
 
@@ -204,7 +206,12 @@ def _run(opts: dict[str, str], words: list[str]) -> int:
     if note:
         sys.stderr.write(note + "\n")
     try:
-        env = Env(kv, LocalDirectory(zone), RecordingPoster())
+        # The store's host names this deployment in calendar event ids.
+        site = urlsplit(url).hostname or "localhost"
+        # A command that committed messages only sets the flag; `_one` delivers them once
+        # the command is done, outside its deadline.
+        committed = threading.Event()
+        env = Env(kv, LocalDirectory(zone), RecordingPoster(), site=site, deliver=committed.set)
         if lines is None:
             # `lotto "/lotto rotation list"` (a line pasted from Mattermost) is the line itself;
             # no single command word has a space in it.
@@ -213,10 +220,10 @@ def _run(opts: dict[str, str], words: list[str]) -> int:
                 if len(words) == 1 and any(c.isspace() for c in words[0])
                 else shlex.join(words)
             )
-            return 0 if _one(env, actor, line, sys.stdout) else 1
+            return 0 if _one(env, actor, line, sys.stdout, committed) else 1
         for line in lines:
             sys.stdout.write(f"$ {line}\n")
-            if not _one(env, actor, line, sys.stdout):
+            if not _one(env, actor, line, sys.stdout, committed):
                 return 1
         return 0
     finally:
@@ -273,19 +280,25 @@ def _read_file(path: str) -> list[str]:
     return [ln.removeprefix("lotto ").strip() for ln in lines if ln and not ln.startswith("#")]
 
 
-def _one(env, actor: str, line: str, out: TextIO) -> bool:
+def _one(env, actor: str, line: str, out: TextIO, committed: threading.Event) -> bool:
     from lotto.commands import execute
 
     # One deadline for the whole command (the store URL's `timeout`, default 5 s): a Redis
     # that does not answer makes it fail within that, however many round trips it makes.
     with env.kv.deadline():
         outcome = execute(env, actor, line)
+    if committed.is_set():
+        committed.clear()
+        try:
+            env.deliver_now()  # after the command, outside its deadline
+        except Exception:  # a delivery problem never fails the command that committed
+            logging.getLogger("lotto.cli").exception("could not deliver the outbox")
     # DMs are held until the reply is known, so that `--json` keeps stdout pure JSON
     # (its DMs go to stderr) while Markdown replies read in order: DMs, then the reply.
     dm_stream = sys.stderr if outcome.is_json else out
     for where, message in env.poster.in_order:
         # A DM's further lines are indented so they don't read as the command's reply.
-        body = message.replace("\n", "\n    ")
+        body = "\n".join(f"    {x}" if x else "" for x in message.split("\n")).removeprefix("    ")
         what = "DM to" if where.startswith("@") else "Post to"
         dm_stream.write(f"{what} {where}: {body}\n")
     env.poster.reset()

@@ -9,7 +9,8 @@ client or an HTTP client, and tests can pass any object of the same shape.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import msgspec
@@ -19,7 +20,7 @@ from kvstore import Follow
 if TYPE_CHECKING:  # pragma: no cover
     import kvstore
 
-__all__ = ["Profile", "Directory", "Poster", "Store", "UnitOfWork", "Queue", "Lease"]
+__all__ = ["Profile", "Directory", "Poster", "Store", "UnitOfWork", "Queue", "Lease", "Links"]
 
 T = TypeVar("T")
 
@@ -73,18 +74,22 @@ class Lease(Protocol):
 
 
 class Queue(Protocol):
-    """A durable FIFO queue (``kvstore.Queue``): the outbox and its dead letters."""
+    """A durable queue with lanes (``kvstore.Queue``): the outbox and its dead letters."""
 
     def length(self) -> int:
-        """How many entries wait."""
+        """How many entries wait (in the intake and every lane)."""
         ...
 
     def push(self, value: bytes) -> None:
-        """Append one entry."""
+        """Append one entry to the intake."""
         ...
 
     def peek(self, count: int = 1) -> list[bytes]:
-        """The first ``count`` entries, oldest first."""
+        """The next ``count`` entries: the lanes' in fair turns, then the intake's."""
+        ...
+
+    def heads(self) -> list[bytes]:
+        """The first entry of the intake and of each lane (each the oldest of its list)."""
         ...
 
     def lease(self, ttl_seconds: float) -> Lease | None:
@@ -92,7 +97,37 @@ class Queue(Protocol):
         ...
 
     def pop_head(self, lease: Any, entry: bytes, *, move_to: Any = None) -> bool:
-        """Remove ``entry`` if it is first and ``lease`` still holds (optionally moving it)."""
+        """Remove ``entry`` if it is the intake's first and ``lease`` still holds."""
+        ...
+
+    def unrouted(self, count: int) -> list[bytes]:
+        """The intake's first ``count`` entries (not yet in a lane)."""
+        ...
+
+    def route(self, lease: Any, lanes: Sequence[str]) -> int | None:
+        """Move the intake's first entries to the end of ``lanes`` (one each); None: lease lost."""
+        ...
+
+    def peek_fair(self, count: int) -> tuple[list[tuple[str, bytes]], int]:
+        """Up to ``count`` ``(lane, entry)`` in fair turns, and the intake's length."""
+        ...
+
+    def note_attempts(
+        self, lease: Any, tags: Sequence[str], now_ms: int, ttl_seconds: float
+    ) -> dict[str, int] | None:
+        """When each tag tried before was first tried (renews the lease); None: lease lost."""
+        ...
+
+    def pop_fair(
+        self,
+        lease: Any,
+        lanes: Sequence[str],
+        handled: Sequence[tuple[str, bytes, str, bool]],
+        ttl_seconds: float,
+        *,
+        move_to: Any = None,
+    ) -> bool:
+        """Remove a batch's handled entries (moving some), rotate its lanes, renew the lease."""
         ...
 
 
@@ -111,6 +146,11 @@ class Store(Protocol):
 
     def queue(self, name: str) -> Queue:
         """The durable queue ``name``."""
+        ...
+
+    def deadline(self, at: float | None = None) -> contextlib.AbstractContextManager[float]:
+        """Every round trip inside must be answered by ``at`` (a ``time.monotonic()``
+        instant; an enclosing earlier deadline still wins)."""
         ...
 
 
@@ -181,4 +221,25 @@ class Channels(Protocol):
         :class:`lotto.errors.AccessError` when the bot is not a member of it (it could
         not post there), each saying what to do.
         """
+        ...
+
+
+class Links(Protocol):
+    """Signed links a server publishes (the shim, which alone holds the secret to sign them).
+
+    Each returns an absolute URL, or None when the server has no such link to offer.
+    """
+
+    def feed(self, rotation_id: str, user_id: str, holder_id: str) -> str | None:
+        """The calendar feed of ``rotation_id`` (``user_id`` empty: every shift), for
+        ``holder_id``: it works until it expires or the holder leaves the rotation."""
+        ...
+
+    def page(self, rotation_id: str, holder_id: str) -> str | None:
+        """The web page of ``rotation_id`` for ``holder_id`` (same lifetime rules as feeds)."""
+        ...
+
+    def chart(self, kind: str, rotation_id: str, params: dict[str, str]) -> str | None:
+        """A chart image (``kind`` ``stats`` or ``forecast``) of a reply, with the reply's
+        parameters (``at``: its time, unix seconds; and the command's own options)."""
         ...

@@ -15,7 +15,9 @@ them (one more round trip) when the service function returns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import contextvars
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -28,12 +30,34 @@ from lotto.model.index import Index, OpenTasks
 from lotto.model.outbox import DEAD_QUEUE, OUTBOX_QUEUE, OutboxMessage
 from lotto.model.record import Record, decode, encode
 from lotto.model.rotation import Rotation
-from lotto.model.task import Task
+from lotto.model.task import Task, calendar_view
 from lotto.model.user import User
 from lotto.ports import UnitOfWork
 
 # OpenTasks is defined in lotto.model.index; it stays importable from here for old callers.
-__all__ = ["Session", "OutboxBacklog", "outbox_backlog", "outbox_messages"]
+__all__ = [
+    "Session",
+    "OutboxBacklog",
+    "outbox_backlog",
+    "outbox_messages",
+    "operation_time",
+]
+
+# The ``now`` of the service operation running in this context (set at the door by
+# ``lotto.service.registry``): the time a revised task's calendar event was modified.
+_OPERATION_TIME: contextvars.ContextVar[datetime | None] = contextvars.ContextVar(
+    "lotto_operation_time", default=None
+)
+
+
+@contextlib.contextmanager
+def operation_time(now: datetime) -> Iterator[None]:
+    """Within this block, sessions stamp revised tasks as modified at ``now``."""
+    token = _OPERATION_TIME.set(now)
+    try:
+        yield
+    finally:
+        _OPERATION_TIME.reset(token)
 
 
 R = TypeVar("R", bound=Record)
@@ -61,6 +85,8 @@ class Session:
         self._records: dict[str, Record | None] = {}
         self._dirty: dict[str, None] = {}  # insertion-ordered set
         self._outbox: list[OutboxMessage] = []
+        # Task key -> its calendar view as read (absent: not read, or no such task).
+        self._views: dict[str, tuple] = {}
 
     @property
     def round_trips(self) -> int:
@@ -78,7 +104,10 @@ class Session:
             return
         for key, raw in self.uow.get_many(missing, follow=follow).items():
             if key not in self._records:
-                self._records[key] = None if raw is None else _decode(key, raw)
+                record = None if raw is None else _decode(key, raw)
+                self._records[key] = record
+                if isinstance(record, Task):
+                    self._views[key] = calendar_view(record)
 
     def get(self, key: str) -> Record | None:
         """The decoded record at ``key`` or None (one round trip if not prefetched)."""
@@ -96,17 +125,36 @@ class Session:
         self._outbox.append(message)
 
     def flush(self) -> None:
-        """Buffer every changed record and outbox message into the unit of work."""
+        """Buffer every changed record and outbox message into the unit of work.
+
+        A task whose calendar view changed since it was read is revised first: its
+        ``sequence`` goes up (a new task keeps 0) and ``modified`` becomes the
+        operation's time (:func:`operation_time`).
+        """
         for key in self._dirty:
             record = self._records[key]
             if record is None:
                 self.uow.delete(key)
-            else:
-                self.uow.set(key, encode(record))
+                continue
+            if isinstance(record, Task):
+                self._revise(key, record)
+            self.uow.set(key, encode(record))
         self._dirty.clear()
         for message in self._outbox:
             self.uow.enqueue(OUTBOX_QUEUE, encode(message))
         self._outbox.clear()
+
+    def _revise(self, key: str, task: Task) -> None:
+        view = calendar_view(task)
+        before = self._views.get(key)
+        if before == view:
+            return
+        if before is not None:
+            task.sequence += 1
+        now = _OPERATION_TIME.get()
+        if now is not None:
+            task.modified = now
+        self._views[key] = view
 
     # -- typed access -------------------------------------------------------
     def _get_as(self, key: str, record_type: type[R]) -> R | None:
@@ -182,20 +230,25 @@ class OutboxBacklog(msgspec.Struct, kw_only=True):
 
 
 def outbox_backlog(kv: Any, now: datetime) -> OutboxBacklog:
-    """The outbox's backlog as of ``now`` (three round trips: two lengths and one peek)."""
+    """The outbox's backlog as of ``now`` (three round trips: the waiting messages, the
+    first of each of the outbox's lanes, and the dead letters)."""
     queue = kv.queue(OUTBOX_QUEUE)
     waiting = queue.length()
     age = 0.0
     if waiting:
-        head = queue.peek(1)
-        try:
-            created = decode(OutboxMessage, head[0]).created if head else now
-        except msgspec.MsgspecError:
-            created = now  # `lotto-store check` reports it; the age is unknown
-        age = max(0.0, (now - created).total_seconds())
+        # The oldest message is the first of some lane (or of the intake).
+        created = [_created(raw, now) for raw in queue.heads()]
+        age = max(0.0, (now - min(created, default=now)).total_seconds())
     return OutboxBacklog(
         waiting=waiting, oldest_age_seconds=age, dead=kv.queue(DEAD_QUEUE).length()
     )
+
+
+def _created(raw: bytes, now: datetime) -> datetime:
+    try:
+        return decode(OutboxMessage, raw).created
+    except msgspec.MsgspecError:
+        return now  # `lotto-store check` reports it; its age is unknown
 
 
 def outbox_messages(kv: Any, queue: str, limit: int) -> list[tuple[bytes, OutboxMessage | None]]:

@@ -4,8 +4,8 @@ An ``offer`` message (``lotto.model.notice``) is posted with a Mattermost
 interactive message button: ``props.attachments[].actions[]`` whose
 ``integration.url`` is this shim's ``POST /api/v1/actions/take`` (under the
 public URL) and whose ``integration.context`` names the task, the offer, who the
-message was for and an expiry, signed with the shim secret (HMAC-SHA256, as the
-calendar feed URLs are, ``shim.calendar``). Mattermost keeps the context out of
+message was for and an expiry, signed with the buttons' key derived from the shim
+secret (HMAC-SHA256, ``shim.signing``). Mattermost keeps the context out of
 users' sight and sends it back when someone clicks.
 
 The callback's shape (Mattermost → integration) is not in Mattermost's OpenAPI
@@ -14,6 +14,12 @@ file; it follows Mattermost's documentation on interactive messages
 "Message buttons" and the "Context" parameter): a JSON POST with ``user_id``,
 ``post_id``, ``channel_id``, ``team_id`` and the action's ``context``; the
 answer is 200 with ``{"update": {"message": …, "props": …}, "ephemeral_text": …}``.
+
+A digest (several notices of one change to one reader, one message:
+``lotto.model.notice.one_per_reader``) carries a "Take ID" button per offer in
+it. Their contexts also hold ``keep`` (covered by the signature), and a take
+through one of them is answered with ephemeral text only: the post and its other
+buttons stay as they are.
 
 Refused with 403 and changing nothing: a context that is not ours (bad
 signature), one past its expiry, one made for another user's message, and one
@@ -37,6 +43,7 @@ from lotto import api
 from lotto.commands import take_offer
 from lotto.errors import LottoError, StoreError
 from lotto.errors import NotFoundError as LottoNotFound
+from lotto.model.notice import Notice
 from lotto.model.outbox import OutboxMessage
 from shim import signing
 from shim.config import Config
@@ -63,18 +70,22 @@ _JSON = "application/json"
 
 
 def _fields(context: dict[str, str]) -> list[str]:
-    """What a take context's signature covers: ``take``, then ``_FIELDS`` in order."""
-    return ["take", *(str(context.get(f, "")) for f in _FIELDS)]
+    """What a take context's signature covers: ``take``, then ``_FIELDS`` in order, then
+    ``keep`` for a button among others in one message (so it cannot be added or dropped)."""
+    fields = ["take", *(str(context.get(f, "")) for f in _FIELDS)]
+    return [*fields, "keep"] if context.get("keep") else fields
 
 
 def sign(secret: str, context: dict[str, str]) -> str:
-    """The signature of a take context (its ``_FIELDS``; see ``shim.signing``)."""
-    return signing.sign(secret, *_fields(context))
+    """The signature of a take context (its ``_FIELDS``, under the button key of
+    ``shim.signing``)."""
+    return signing.sign(secret, signing.ACTION, *_fields(context))
 
 
-def context_for(secret: str, message: OutboxMessage) -> dict[str, str]:
-    """The signed context of the button on ``message`` (an ``offer`` notice)."""
-    n = message.notice
+def context_for(secret: str, message: OutboxMessage, offer: Notice | None = None) -> dict[str, str]:
+    """The signed context of the button on ``message`` for its ``offer`` notice (default:
+    the message's own notice; a digest's part otherwise, marked ``keep``)."""
+    n = offer or message.notice
     if n.start is not None:
         expires = n.start
     else:
@@ -86,6 +97,10 @@ def context_for(secret: str, message: OutboxMessage) -> dict[str, str]:
         "user": n.user_id,  # empty for a channel post: anyone there may click
         "exp": str(int(expires.timestamp())),
     }
+    if n is not message.notice:
+        # One button of several in a digest: a take must leave the message and its other
+        # buttons as they are.
+        context["keep"] = "1"
     context["sig"] = sign(secret, context)
     return context
 
@@ -94,10 +109,10 @@ def verify(secret: str, context: Any, clicker: str, now: float) -> dict[str, str
     """The fields of a take context after checking it (ForbiddenError otherwise)."""
     if not secret or not isinstance(context, dict):
         raise ForbiddenError("invalid action context")
-    fields = {f: context.get(f, "") for f in (*_FIELDS, "sig")}
+    fields = {f: context.get(f, "") for f in (*_FIELDS, "keep", "sig")}
     if not all(isinstance(v, str) and len(v) <= _MAX_FIELD for v in fields.values()):
         raise ForbiddenError("invalid action context")
-    if not signing.signed(secret, fields["sig"], *_fields(fields)):
+    if not signing.signed(secret, signing.ACTION, fields["sig"], *_fields(fields)):
         raise ForbiddenError("invalid action context signature")
     if not fields["exp"].isdigit() or int(fields["exp"]) <= now:
         raise ForbiddenError("this offer's button has expired")
@@ -112,21 +127,31 @@ def props_maker(config: Config) -> Callable[[OutboxMessage], dict[str, Any]]:
     """``props(message)``: the post props a message needs beyond its text (the one place).
 
     An ``offer`` gets its "Take this shift" button when the shim has a public URL
-    and a secret to sign with; every other message, nothing.
+    and a secret to sign with, and a digest one "Take ID" button per offer in it;
+    every other message, nothing.
     """
 
     def props(message: OutboxMessage) -> dict[str, Any]:
-        if message.notice.kind != "offer" or not (config.public_url and config.secret):
+        n = message.notice
+        if not (config.public_url and config.secret):
             return {}
-        action = {
-            "id": "take",
-            "name": BUTTON,
-            "integration": {
-                "url": config.public_url.rstrip("/") + PATH,
-                "context": context_for(config.secret, message),
-            },
-        }
-        return {"attachments": [{"text": "", "actions": [action]}]}
+        buttons: list[tuple[str, Notice | None]]
+        if n.kind == "offer":
+            buttons = [(BUTTON, None)]
+        else:
+            buttons = [(f"Take {p.task_id}", p) for p in n.parts if p.kind == "offer"]
+        if not buttons:
+            return {}
+        url = config.public_url.rstrip("/") + PATH
+        actions = [
+            {
+                "id": "take" if i == 0 else f"take{i}",
+                "name": name,
+                "integration": {"url": url, "context": context_for(config.secret, message, part)},
+            }
+            for i, (name, part) in enumerate(buttons)
+        ]
+        return {"attachments": [{"text": "", "actions": actions}]}
 
     return props
 
@@ -143,7 +168,8 @@ def take_endpoint(runtime: Any) -> Callable[[Request], Any]:
         # Checked before anything is read, so a forged click learns nothing.
         fields = verify(secret, body.get("context"), clicker, time.time())
         ok, text = await asyncio.to_thread(_take, runtime, clicker, fields)
-        if not ok:
+        if not ok or fields["keep"]:
+            # Refused, or one offer of several in the post: the post stays as it is.
             return JSONResponse({"ephemeral_text": text})
         # The post loses its button and says who took the place.
         return JSONResponse({"update": {"message": text, "props": {}}, "ephemeral_text": text})

@@ -7,12 +7,15 @@
   plugin hooks forwarded by a thin Mattermost plugin (bearer secret, JSON)
 - ``GET /api/v1/authorized``, ``GET /healthz``
 - ``GET /api/v1/calendar/{rotation}.ics``: a signed iCalendar feed (``shim.calendar``)
+- ``GET /page/{rotation}``: a rotation's signed web page, and
+  ``GET /api/v1/chart/{rotation}/{kind}.png``: a reply's signed chart image (``shim.page``)
 - ``POST /api/v1/actions/take``: an offer's "Take this shift" button (``shim.actions``)
 - ``POST /debug/autopilot``: run one autopilot tick now (only with ``--debug-endpoints``)
 
 Requests are read with size caps (headers and body) and checked for content type
-before any parsing (``shim.inbound``); every refusal is a short JSON error (see
-``shim.errors``), never a traceback.
+before any parsing (``shim.inbound``), bodies within ``--body-timeout``
+(``shim.edges``); every refusal is a short JSON error (see ``shim.errors``), never
+a traceback, and a client that goes away mid-request is one log line.
 """
 
 from __future__ import annotations
@@ -20,17 +23,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from shim import actions, calendar
+from shim import actions, calendar, links, page
 from shim.directory import split_message
+from shim.edges import BodyDeadline, quiet_accept_errors
 from shim.errors import (
     AuthError,
     DisabledError,
@@ -52,6 +57,7 @@ from shim.inbound import (
     token_ok,
     user_id_of,
 )
+from shim.redaction import hide_addresses
 from shim.runtime import Runtime
 
 __all__ = ["create_app", "command_reply"]
@@ -68,7 +74,11 @@ def command_reply(command_line: str, ok: bool, text: str) -> dict[str, Any]:
     Like the original's ``ExecuteCommand``: the command echoed in a code block,
     then the output, or ``Command failed. Error: **…**`` when it failed.
     """
-    body = "```\n" + command_line.strip() + "\n```\n"
+    line = command_line.strip()
+    # A fence longer than any backtick run in the line, so text typed in it (a note) can
+    # not close the block and be shown as Markdown.
+    fence = "`" * max(3, 1 + max((len(r) for r in re.findall(r"`+", line)), default=0))
+    body = f"{fence}\n{line}\n{fence}\n"
     if ok:
         body += text
     else:
@@ -82,12 +92,14 @@ def command_reply(command_line: str, ok: bool, text: str) -> dict[str, Any]:
     }
 
 
-def create_app(runtime: Runtime) -> HeaderLimit:
+def create_app(runtime: Runtime) -> BodyDeadline:
     """The ASGI app serving ``runtime``; the autopilot timer runs in its lifespan."""
     cap = runtime.config.max_body_bytes
     if runtime.env is not None:
-        # Commands reply with signed feed URLs; only the shim holds the secret to sign them.
-        runtime.env.feed_url = calendar.url_maker(runtime.config)
+        # Commands reply with signed links (feeds, pages, charts); only the shim holds
+        # the secret to sign them. Event UIDs name the deployment's Mattermost site.
+        runtime.env.links = links.links_for(runtime.config)
+        runtime.env.site = calendar.site_of(runtime.config.mattermost_url)
 
     async def slash(request: Request) -> Response:
         form = parse_form(await read_body(request, cap, _FORM))
@@ -95,12 +107,12 @@ def create_app(runtime: Runtime) -> HeaderLimit:
         header = request.headers.get("authorization", "")
         if header.lower().startswith("token "):
             token = token or header[6:].strip()
-        if not token_ok(token, runtime.config.slash_tokens):
-            raise AuthError("invalid slash command token")
+        team_id = str(form.get("team_id") or "")
+        if not token_ok(token, runtime.config.slash_tokens, team_id):
+            raise AuthError("invalid slash command token (or not this team's)")
         user_id = user_id_of(form.get("user_id"), "user_id")
         command = command_text(form.get("command") or "/lotto")
         text = command_text(form.get("text", ""))
-        team_id = str(form.get("team_id") or "")
         return JSONResponse(
             await _run(runtime, user_id, f"{command} {text}".strip(), text, team_id)
         )
@@ -170,6 +182,10 @@ def create_app(runtime: Runtime) -> HeaderLimit:
             status_code=503,
         )
 
+    async def favicon(request: Request) -> Response:
+        # Browsers ask for it with every page; an empty answer, not a 404 in their console.
+        return Response(status_code=204, headers={"Cache-Control": "public, max-age=86400"})
+
     async def debug_autopilot(request: Request) -> Response:
         if not runtime.config.debug_endpoints:
             raise DisabledError("debug endpoints are off")
@@ -191,6 +207,7 @@ def create_app(runtime: Runtime) -> HeaderLimit:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        quiet_accept_errors(asyncio.get_running_loop())
         stop = asyncio.Event()
         if runtime.outbox is not None:
             runtime.outbox.start()
@@ -222,9 +239,13 @@ def create_app(runtime: Runtime) -> HeaderLimit:
         Route("/healthz", _guard(healthz), methods=["GET"]),
         Route(calendar.PATH, _guard(calendar.feed_endpoint(runtime)), methods=["GET"]),
         Route(actions.PATH, _guard(actions.take_endpoint(runtime)), methods=["POST"]),
+        Route(links.PAGE_PATH, _guard(page.page_endpoint(runtime)), methods=["GET"]),
+        Route(links.CHART_PATH, _guard(page.chart_endpoint(runtime)), methods=["GET"]),
+        Route("/favicon.ico", _guard(favicon), methods=["GET"]),
         Route("/debug/autopilot", _guard(debug_autopilot), methods=["POST"]),
     ]
-    return HeaderLimit(Starlette(routes=routes, lifespan=lifespan))
+    app = HeaderLimit(Starlette(routes=routes, lifespan=lifespan))
+    return BodyDeadline(app, runtime.config.body_timeout)
 
 
 def _guard(handler: Any) -> Any:
@@ -233,6 +254,14 @@ def _guard(handler: Any) -> Any:
     async def guarded(request: Request) -> Response:
         try:
             return await handler(request)
+        except ClientDisconnect:
+            # Nobody is left to answer; not our failure, so no traceback (nor admin DM).
+            _log.info(
+                "a client went away before its request was read (%s %s)",
+                request.method,
+                request.url.path,
+            )
+            return Response(status_code=400)
         except ShimError as err:
             if http_status(err) >= 500:
                 _log.error("%s %s: %s", request.method, request.url.path, err)
@@ -260,7 +289,9 @@ async def _outcome(
     # The deadline starts now: time spent waiting for a worker thread counts too.
     deadline = runtime.command_deadline()
     try:
-        return await asyncio.to_thread(runtime.execute, user_id, text, deadline, team_id)
+        ok, out = await asyncio.to_thread(runtime.execute, user_id, text, deadline, team_id)
+        # Where Redis or Mattermost live is the operator's business (it is in the log).
+        return ok, out if ok else hide_addresses(out)
     except UnknownUserError:
         raise  # the request itself is wrong: a 4xx, not a failed command
     except ShimError as err:

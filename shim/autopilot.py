@@ -5,8 +5,11 @@ seconds), so every replica agrees on the number of the current tick without
 talking to the others. A replica runs tick ``n`` only if it wins the Redis lock
 ``autopilot:tick:<n>`` (SET NX with an expiry of a few intervals, never
 released: a replica that wakes late for the same tick must still find it taken).
-A second lock, ``autopilot:run``, released when the run finishes, keeps two
-runs from overlapping when one takes longer than the interval.
+A second lock, ``autopilot:run``, keeps two runs from overlapping when one
+takes longer than the interval. It is a short lease (``lease`` seconds, 30 by
+default), renewed every third of a lease while the run goes on and released when
+it finishes, so a replica killed mid-run delays the next run by at most one
+lease.
 
 Neither lock's expiry is trusted for correctness, since both depend on clocks
 and on runs ending in time:
@@ -27,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -67,7 +71,8 @@ class TickResult:
 class Autopilot:
     """Runs ``run_all(now)`` at most once per tick across every replica sharing ``store``.
 
-    With ``fenced=True`` it calls ``run_all(now, fence=lock)`` with the held run lock.
+    With ``fenced=True`` it calls ``run_all(now, fence=lock)`` with the held run lock,
+    whose lease of ``lease`` seconds is renewed while ``run_all`` runs.
     """
 
     def __init__(
@@ -76,13 +81,13 @@ class Autopilot:
         run_all: Callable[..., list[Any]],
         interval: float,
         *,
-        run_ttl: float = 300.0,
+        lease: float = 30.0,
         fenced: bool = False,
     ) -> None:
         self._store = store
         self._run_all = run_all
         self.interval = interval
-        self._run_ttl = run_ttl
+        self.lease = lease
         self._fenced = fenced
 
     def tick(self, tick: int, now: datetime) -> TickResult:
@@ -95,16 +100,19 @@ class Autopilot:
             return TickResult(tick, False, reason="store unavailable")
         if claim is None:
             return TickResult(tick, False, reason="taken by another replica")
-        running = self._store.lock("autopilot:run", self._run_ttl)
+        running = self._store.lock("autopilot:run", self.lease)
         if running is None:
             _log.warning("autopilot tick %d skipped: the previous run is still going", tick)
             return TickResult(tick, False, reason="previous run still going")
+        renewer = _Renewer(running, self.lease, tick)
+        renewer.start()
         try:
             outcomes = self._run_all(now, fence=running) if self._fenced else self._run_all(now)
         except Exception:
             _log.exception("autopilot tick %d failed", tick)
             return TickResult(tick, True, reason="failed")
         finally:
+            renewer.stop()
             try:
                 running.release()
             except Exception:
@@ -151,3 +159,46 @@ class Autopilot:
                 raise
             except Exception:  # the timer itself must survive anything
                 _log.exception("autopilot tick %d crashed", tick)
+
+
+class _Renewer:
+    """Renews a run lock's lease every third of a lease until stopped, or until it is lost.
+
+    A lost lease (another run took the lock) needs no action here: the run's
+    commits are fenced by the lock's token and fail on their own. A renewal that
+    fails because Redis does not answer is tried again at the next third, while
+    the lease may still hold.
+    """
+
+    def __init__(self, lock: Any, lease: float, tick: int) -> None:
+        self._lock = lock
+        self._lease = lease
+        self._tick = tick
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"autopilot-lease-{tick}", daemon=True
+        )
+
+    def start(self) -> None:
+        """Start renewing in a background thread."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop renewing (the caller then releases the lock) and wait for the thread."""
+        self._stopped.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self._lease / 3):
+            try:
+                held = self._lock.extend(self._lease)
+            except Exception as err:
+                _log.warning("autopilot tick %d: could not renew the run lock: %s", self._tick, err)
+                continue
+            if not held:
+                _log.warning(
+                    "autopilot tick %d: the run lock's lease ran out; the rest of this run "
+                    "saves nothing",
+                    self._tick,
+                )
+                return

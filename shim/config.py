@@ -10,6 +10,13 @@ install .`` ships no ``plugin.json`` — :data:`BUILTIN_DEFAULTS`, which a test
 keeps equal to the repository's ``plugin.json``.
 Anything missing or invalid raises :class:`shim.errors.ConfigError` with a
 message that names the flag and the variable.
+
+Each secret (the bot token, the slash tokens, the shared secret) can instead be
+read from a file (``--bot-token-file`` / ``LOTTO_BOT_TOKEN_FILE`` …), so it
+needs to be neither in ``/proc/<pid>/cmdline`` nor in the environment; giving
+both forms at the same level (two flags, or two variables) is an error, and a
+flag of either form wins over a variable of either form. Slash tokens may be
+bound to the team they were created in (``team_id:token``).
 """
 
 from __future__ import annotations
@@ -17,16 +24,29 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import resource
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from kvstore.backends import redact
 from lotto import PLUGIN_ID
 from shim.errors import ConfigError
 
-__all__ = ["Config", "load", "parser", "LOG_LEVELS", "PLUGIN_JSON", "BUILTIN_DEFAULTS"]
+__all__ = [
+    "Config",
+    "SlashToken",
+    "load",
+    "parser",
+    "LOG_LEVELS",
+    "PLUGIN_JSON",
+    "BUILTIN_DEFAULTS",
+    "MIN_SLASH_TOKEN",
+    "FD_RESERVE",
+]
 
 PLUGIN_JSON = Path(__file__).resolve().parent.parent / "plugin.json"
 # What plugin.json says (id and setting defaults), for installs that don't ship it.
@@ -39,6 +59,16 @@ BUILTIN_DEFAULTS: Mapping[str, object] = {
 LOG_LEVELS = ("none", "debug", "info", "warn", "error")
 _STORE_SCHEMES = ("redis", "rediss", "unix", "sqlite", "memory")
 _MIN_SECRET = 16
+#: Mattermost makes every slash command token 26 characters long; a shorter one is a typo
+#: or a guessable value.
+MIN_SLASH_TOKEN = 26
+_TEAM_ID = re.compile(r"[a-z0-9]{26}")
+#: File descriptors kept for everything but client connections (Redis and Mattermost
+#: pools, logs, the event loop) when the connection limit is derived from RLIMIT_NOFILE.
+FD_RESERVE = 128
+_MAX_CONNECTIONS = 4096  # the derived default never goes above this
+# The settings that are secrets: each also has a "<dest>_file" setting (read from a file).
+_SECRETS = ("bot_token", "slash_token", "secret")
 
 # (flag dest, environment variable, help text)
 _SETTINGS: list[tuple[str, str, str]] = [
@@ -54,12 +84,24 @@ _SETTINGS: list[tuple[str, str, str]] = [
         "Mattermost site URL, e.g. https://chat.example.com",
     ),
     ("bot_token", "LOTTO_BOT_TOKEN", "access token of the bot account"),
-    ("slash_token", "LOTTO_SLASH_TOKEN", "token(s) of the /lotto slash command, comma-separated"),
+    ("bot_token_file", "LOTTO_BOT_TOKEN_FILE", "file holding the bot's access token"),
+    (
+        "slash_token",
+        "LOTTO_SLASH_TOKEN",
+        "token(s) of the /lotto slash command, comma-separated, each TOKEN or TEAM_ID:TOKEN "
+        "(bound to that team)",
+    ),
+    (
+        "slash_token_file",
+        "LOTTO_SLASH_TOKEN_FILE",
+        "file holding the slash command token(s), as --slash-token",
+    ),
     (
         "secret",
         "LOTTO_SECRET",
         f"shared secret for hooks and execute_command (>= {_MIN_SECRET} chars)",
     ),
+    ("secret_file", "LOTTO_SECRET_FILE", "file holding the shared secret"),
     (
         "admin_user_ids",
         "LOTTO_ADMIN_USER_IDS",
@@ -84,6 +126,12 @@ _SETTINGS: list[tuple[str, str, str]] = [
         "seconds between autopilot runs: 0 (off) or >= 1 (default 60)",
     ),
     ("cache_ttl", "LOTTO_CACHE_TTL", "seconds a Mattermost user profile stays cached (default 30)"),
+    (
+        "cache_size",
+        "LOTTO_CACHE_SIZE",
+        "user profiles kept in the cache at most, least recently used dropped first "
+        "(default 10000)",
+    ),
     (
         "retry_budget",
         "LOTTO_RETRY_BUDGET",
@@ -112,7 +160,38 @@ _SETTINGS: list[tuple[str, str, str]] = [
         "seconds within which GET /healthz answers; 503 when Redis has not answered by then "
         "(default 1)",
     ),
+    (
+        "max_connections",
+        "LOTTO_MAX_CONNECTIONS",
+        "client connections open at most; at the limit the longest-idle one is closed for a "
+        f"new one (default: the open-files limit less {FD_RESERVE}, at most {_MAX_CONNECTIONS})",
+    ),
+    (
+        "header_timeout",
+        "LOTTO_HEADER_TIMEOUT",
+        "seconds a client has to send a request's headers before its connection is closed "
+        "(default 10)",
+    ),
+    (
+        "body_timeout",
+        "LOTTO_BODY_TIMEOUT",
+        "seconds a client has to send a request's body once its headers arrived; then 408 "
+        "(default 10)",
+    ),
+    (
+        "autopilot_lease",
+        "LOTTO_AUTOPILOT_LEASE",
+        "seconds of the autopilot run lock's lease, renewed while a run goes on: a replica "
+        "that dies mid-run delays the next run by at most this, 1-300 (default 30)",
+    ),
 ]
+
+
+class SlashToken(NamedTuple):
+    """A slash command token, and the team it is bound to (empty: any team)."""
+
+    token: str
+    team_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,7 +203,7 @@ class Config:
     store: str
     mattermost_url: str
     bot_token: str
-    slash_tokens: tuple[str, ...]
+    slash_tokens: tuple[SlashToken, ...]
     secret: str
     plugin_id: str
     admin_user_ids: frozenset[str] = field(default_factory=frozenset)
@@ -139,6 +218,20 @@ class Config:
     public_url: str = ""
     command_timeout: float = 5.0
     health_timeout: float = 1.0
+    cache_size: int = 10_000
+    max_connections: int = 1024 - FD_RESERVE
+    header_timeout: float = 10.0
+    body_timeout: float = 10.0
+    autopilot_lease: float = 30.0
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value of this configuration, for masking in logs (longest first)."""
+        values = [self.bot_token, self.secret, *(t.token for t in self.slash_tokens)]
+        for url in (self.store, self.mattermost_url):
+            userinfo, at, _ = urlsplit(url).netloc.rpartition("@")
+            if at:  # user:password@, or a bare token@
+                values.append(userinfo.partition(":")[2] if ":" in userinfo else userinfo)
+        return tuple(sorted({v for v in values if len(v) >= 4}, key=len, reverse=True))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -180,9 +273,10 @@ def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     for dest, var, _ in _SETTINGS:
         value = getattr(args, dest)
         raw[dest] = value if value is not None else env.get(var)
-    missing = [
-        f"--{d.replace('_', '-')} ({v})" for d, v, _ in _SETTINGS[1:4] if not (raw[d] or "").strip()
-    ]
+    for name in _SECRETS:
+        raw[name] = _secret_value(name, args, env)
+    required = ("store", "mattermost_url", "bot_token")
+    missing = [_names(d) for d in required if not (raw[d] or "").strip()]
     if missing:
         raise ConfigError("missing " + ", ".join(missing) + "; see `lotto serve --help`")
     manifest = args.plugin_json or env.get("LOTTO_PLUGIN_JSON")
@@ -193,7 +287,7 @@ def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     else:
         plugin = dict(BUILTIN_DEFAULTS)
     host, port = _listen(raw["listen"] or "127.0.0.1:8065")
-    slash_tokens = tuple(t.strip() for t in (raw["slash_token"] or "").split(",") if t.strip())
+    slash_tokens = _slash_tokens(raw["slash_token"] or "")
     secret = (raw["secret"] or "").strip()
     if not slash_tokens and not secret:
         raise ConfigError(
@@ -227,7 +321,7 @@ def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         port=port,
         store=_store(raw["store"]),
         mattermost_url=_mattermost_url(raw["mattermost_url"]),
-        bot_token=_required(raw["bot_token"], "--bot-token", "LOTTO_BOT_TOKEN"),
+        bot_token=(raw["bot_token"] or "").strip(),
         slash_tokens=slash_tokens,
         secret=secret,
         plugin_id=str(plugin["id"]),  # a str: _plugin_defaults checks it
@@ -249,7 +343,108 @@ def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         health_timeout=_timeout(
             raw["health_timeout"], 1.0, "--health-timeout", "LOTTO_HEALTH_TIMEOUT"
         ),
+        cache_size=_count(raw["cache_size"], 10_000, "cache_size"),
+        max_connections=_max_connections(raw["max_connections"]),
+        header_timeout=_timeout(
+            raw["header_timeout"], 10.0, "--header-timeout", "LOTTO_HEADER_TIMEOUT"
+        ),
+        body_timeout=_timeout(raw["body_timeout"], 10.0, "--body-timeout", "LOTTO_BODY_TIMEOUT"),
+        autopilot_lease=_lease(raw["autopilot_lease"]),
     )
+
+
+def _names(dest: str) -> str:
+    """``--flag (VARIABLE)`` of a setting, for messages."""
+    var = next(v for d, v, _ in _SETTINGS if d == dest)
+    return f"--{dest.replace('_', '-')} ({var})"
+
+
+def _secret_value(name: str, args: argparse.Namespace, env: Mapping[str, str]) -> str | None:
+    """A secret given as itself or as a file (``<name>_file``): flags first, then variables."""
+    var = next(v for d, v, _ in _SETTINGS if d == name)
+    flag = "--" + name.replace("_", "-")
+    levels = (
+        (getattr(args, name), getattr(args, name + "_file"), flag, flag + "-file"),
+        (env.get(var), env.get(var + "_FILE"), var, var + "_FILE"),
+    )
+    for value, path, value_name, file_name in levels:
+        if value is not None and path is not None:
+            raise ConfigError(f"give {value_name} or {file_name}, not both")
+        if value is not None:
+            return value
+        if path is not None:
+            return _read_secret(path, file_name)
+    return None
+
+
+def _read_secret(path: str, name: str) -> str:
+    """The contents of a secret file, without the surrounding whitespace (a final newline)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else "not UTF-8 text"
+        raise ConfigError(f"{name}: cannot read {path!r} ({reason})") from None
+    if not text.strip():
+        raise ConfigError(f"{name}: {path!r} is empty")
+    return text.strip()
+
+
+def _slash_tokens(value: str) -> tuple[SlashToken, ...]:
+    """``TOKEN`` or ``TEAM_ID:TOKEN`` entries, comma-separated (raises ConfigError)."""
+    tokens: list[SlashToken] = []
+    for n, entry in enumerate((e.strip() for e in value.split(",")), 1):
+        if not entry:
+            continue
+        team, colon, token = entry.rpartition(":")
+        team, token = team.strip(), token.strip()
+        if colon and not _TEAM_ID.fullmatch(team):
+            raise ConfigError(
+                f"--slash-token (LOTTO_SLASH_TOKEN): entry {n} must be TOKEN or TEAM_ID:TOKEN, "
+                "where TEAM_ID is a Mattermost team id (26 lower-case letters and digits)"
+            )
+        if len(token) < MIN_SLASH_TOKEN:
+            # The token itself is never echoed: only its position and length.
+            raise ConfigError(
+                f"--slash-token (LOTTO_SLASH_TOKEN): token {n} has {len(token)} characters; "
+                f"Mattermost's slash command tokens have {MIN_SLASH_TOKEN}. Copy the whole "
+                "token from Integrations > Slash Commands"
+            )
+        tokens.append(SlashToken(token, team))
+    return tuple(tokens)
+
+
+def _count(value: str | None, default: int, dest: str) -> int:
+    if value is None or not value.strip():
+        return default
+    text = value.strip()
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigError(f"{_names(dest)} must be a whole number >= 1; got {value!r}")
+    return int(text)
+
+
+def _max_connections(value: str | None) -> int:
+    """The connection limit; it must leave FD_RESERVE descriptors under RLIMIT_NOFILE."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    room = _MAX_CONNECTIONS if soft == resource.RLIM_INFINITY else max(1, int(soft) - FD_RESERVE)
+    if value is None or not value.strip():
+        return min(room, _MAX_CONNECTIONS)
+    limit = _count(value, 0, "max_connections")
+    if limit > room:
+        raise ConfigError(
+            f"--max-connections (LOTTO_MAX_CONNECTIONS) {limit} needs more open files than "
+            f"this process may have ({soft}, less {FD_RESERVE} for everything else): raise the "
+            "limit (LimitNOFILE= in the systemd unit, ulimit -n) or lower the connections"
+        )
+    return limit
+
+
+def _lease(value: str | None) -> float:
+    seconds = _seconds(value, 30.0, "--autopilot-lease", "LOTTO_AUTOPILOT_LEASE")
+    if not 1 <= seconds <= 300:
+        raise ConfigError(
+            f"--autopilot-lease (LOTTO_AUTOPILOT_LEASE) must be 1 to 300 seconds; got {value!r}"
+        )
+    return seconds
 
 
 def _plugin_defaults(path: Path) -> dict[str, object]:

@@ -1,8 +1,9 @@
 """Mattermost-backed implementations of ``lotto.ports.Directory`` and ``Poster``.
 
 The directory turns Mattermost user objects into ``Profile``s (display name,
-IANA time zone, plugin-admin flag) and keeps them briefly in a TTL cache: a
-command resolves the same users several times, and profiles rarely change.
+IANA time zone, plugin-admin flag) and keeps them briefly in a bounded LRU
+cache with a TTL (``shim.cache``, O(1) per lookup and insert): a command
+resolves the same users several times, and profiles rarely change.
 The poster sends direct messages from the bot; a failure is logged, never
 raised, so a lost DM never fails a command that already committed.
 """
@@ -20,12 +21,14 @@ from zoneinfo import ZoneInfo
 
 from lotto.errors import LottoError
 from lotto.ports import Profile
-from shim.errors import MattermostError, ShimError
+from shim.cache import TTLCache
+from shim.errors import MattermostError, MattermostTimeout, ShimError
 from shim.mattermost import POST_LIMIT, MattermostClient
 
 __all__ = ["MattermostDirectory", "MattermostPoster", "profile_from_user", "split_message"]
 
-_MAX_CACHED = 10_000
+#: Profiles kept at most (and as many username -> id entries): about 2 KB each.
+MAX_CACHED = 10_000
 
 # Its own logger name, so the admin-DM log handler can skip it (no DM loops).
 _log = logging.getLogger("shim.poster")
@@ -85,15 +88,15 @@ class MattermostDirectory:
         ttl: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
         admin_ttl: float = 300.0,
+        max_entries: int = MAX_CACHED,
     ) -> None:
         self._client = client
         self._admin_ids = admin_ids
-        self._ttl = ttl
         self._admin_ttl = admin_ttl
         self._clock = clock
         self._lock = threading.Lock()
-        self._by_id: dict[str, tuple[float, dict[str, Any]]] = {}
-        self._id_of: dict[str, tuple[float, str]] = {}
+        self._by_id: TTLCache[str, dict[str, Any]] = TTLCache(max_entries, ttl, clock=clock)
+        self._id_of: TTLCache[str, str] = TTLCache(max_entries, ttl, clock=clock)
         self._system_admins: tuple[float, frozenset[str]] | None = None
 
     def system_admin_ids(self) -> frozenset[str]:
@@ -142,12 +145,10 @@ class MattermostDirectory:
         name = username.lstrip("@").lower()
         if not name:
             return None
-        with self._lock:
-            hit = self._id_of.get(name)
-        if hit and self._clock() - hit[0] < self._ttl:
-            user = self._cached(hit[1])
-            if user is not None:
-                return self._profile(user)
+        hit = self._id_of.get(name)
+        user = self._cached(hit) if hit is not None else None
+        if user is not None:
+            return self._profile(user)
         with _as_lotto_error():
             user = self._client.user_by_username(name)
         if user is None or user.get("delete_at"):
@@ -162,9 +163,8 @@ class MattermostDirectory:
             return name.lstrip("@").lower()
 
         def cached(name: str) -> dict[str, Any] | None:
-            with self._lock:
-                hit = self._id_of.get(name)
-            return self._cached(hit[1]) if hit and self._clock() - hit[0] < self._ttl else None
+            hit = self._id_of.get(name)
+            return self._cached(hit) if hit is not None else None
 
         found = self._batch(
             [key(n) for n in usernames],
@@ -203,29 +203,25 @@ class MattermostDirectory:
 
     def invalidate(self) -> None:
         """Forget every cached profile (after a configuration change)."""
+        self._by_id.clear()
+        self._id_of.clear()
         with self._lock:
-            self._by_id.clear()
-            self._id_of.clear()
             self._system_admins = None
 
     def _profile(self, user: dict[str, Any]) -> Profile:
         return profile_from_user(user, self._admin_ids())
 
+    def cached_count(self) -> int:
+        """How many profiles the cache holds now (at most ``max_entries``)."""
+        return len(self._by_id)
+
     def _cached(self, user_id: str) -> dict[str, Any] | None:
-        with self._lock:
-            hit = self._by_id.get(user_id)
-        if hit and self._clock() - hit[0] < self._ttl:
-            return hit[1]
-        return None
+        return self._by_id.get(user_id)
 
     def _remember(self, user: dict[str, Any]) -> None:
-        now = self._clock()
-        with self._lock:
-            if len(self._by_id) >= _MAX_CACHED:  # drop expired entries so the cache stays bounded
-                self._by_id = {k: v for k, v in self._by_id.items() if now - v[0] < self._ttl}
-                self._id_of = {k: v for k, v in self._id_of.items() if now - v[0] < self._ttl}
-            self._by_id[str(user.get("id"))] = (now, user)
-            self._id_of[str(user.get("username") or "").lower()] = (now, str(user.get("id")))
+        user_id = str(user.get("id"))
+        self._by_id.put(user_id, user)
+        self._id_of.put(str(user.get("username") or "").lower(), user_id)
 
 
 @contextlib.contextmanager
@@ -235,8 +231,9 @@ def _as_lotto_error() -> Iterator[None]:
         yield
     except MattermostError as err:
         _dir_log.warning("user lookup failed: %s", err)
+        late = " in time" if isinstance(err, MattermostTimeout) else ""
         raise LottoError(
-            "Mattermost did not answer a user lookup, so nothing was changed; "
+            f"Mattermost did not answer a user lookup{late}, so nothing was changed; "
             "please try again in a minute.",
             cause=str(err),
         ) from None

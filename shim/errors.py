@@ -7,7 +7,8 @@ Tree (every error carries its context as attributes)::
     ├── ConfigError                 missing or invalid configuration (exit code 2)
     ├── RequestError                a hostile or malformed HTTP request (400)
     │   ├── UnsupportedMediaError   wrong Content-Type (415)
-    │   └── PayloadTooLargeError    body over the size cap (413)
+    │   ├── PayloadTooLargeError    body over the size cap (413)
+    │   └── RequestTimeoutError     the body did not arrive within --body-timeout (408)
     ├── AuthError                   missing or wrong token/secret (401)
     ├── UnknownUserError            the acting user id is not an active Mattermost user (403)
     ├── ForbiddenError              a signed URL whose signature is missing or wrong (403)
@@ -16,6 +17,7 @@ Tree (every error carries its context as attributes)::
     ├── StoreUnavailable            the store (Redis) does not answer (503)
     └── MattermostError             the Mattermost REST API failed (502)
         └── MattermostUnavailable   connection refused, timeout, or 5xx after retries
+            └── MattermostTimeout   no answer by the command's deadline
 
 ``http_status(err)`` and ``error_body(err)`` are the single mapping from
 errors to HTTP answers; the routes in ``shim.app`` never pick codes themselves.
@@ -31,6 +33,7 @@ __all__ = [
     "RequestError",
     "UnsupportedMediaError",
     "PayloadTooLargeError",
+    "RequestTimeoutError",
     "AuthError",
     "UnknownUserError",
     "ForbiddenError",
@@ -39,6 +42,7 @@ __all__ = [
     "StoreUnavailable",
     "MattermostError",
     "MattermostUnavailable",
+    "MattermostTimeout",
     "http_status",
     "error_body",
 ]
@@ -62,6 +66,10 @@ class UnsupportedMediaError(RequestError):
 
 class PayloadTooLargeError(RequestError):
     """The request body is larger than the shim accepts."""
+
+
+class RequestTimeoutError(RequestError):
+    """The client did not send the request body in time."""
 
 
 class AuthError(ShimError):
@@ -96,10 +104,15 @@ class MattermostUnavailable(MattermostError):
     """Mattermost could not be reached, or kept failing, within the retry budget."""
 
 
+class MattermostTimeout(MattermostUnavailable):
+    """Mattermost did not answer a lookup by the deadline of the command that needed it."""
+
+
 # Most specific first: the first matching class decides the status.
 _STATUS: list[tuple[type[ShimError], int]] = [
     (UnsupportedMediaError, 415),
     (PayloadTooLargeError, 413),
+    (RequestTimeoutError, 408),
     (RequestError, 400),
     (AuthError, 401),
     (UnknownUserError, 403),

@@ -12,12 +12,13 @@ import hmac
 import json
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.requests import Request
 
+from shim.config import SlashToken
 from shim.errors import AuthError, PayloadTooLargeError, RequestError, UnsupportedMediaError
 
 __all__ = [
@@ -188,11 +189,16 @@ def strip_trigger(command: str) -> str:
     return rest.strip() if first.startswith("/") else command.strip()
 
 
-def token_ok(given: str, tokens: tuple[str, ...]) -> bool:
-    """Constant-time check of ``given`` against every configured token."""
+def token_ok(given: str, tokens: Iterable[SlashToken], team_id: str = "") -> bool:
+    """Constant-time check of ``given`` against every configured token.
+
+    A token bound to a team is accepted only with that team's ``team_id``.
+    """
     ok = False
     for token in tokens:
-        ok |= hmac.compare_digest(given.encode(), token.encode())
+        same = hmac.compare_digest(given.encode(), token.token.encode())
+        team = not token.team_id or hmac.compare_digest(team_id.encode(), token.team_id.encode())
+        ok |= same and team
     return bool(given) and ok
 
 

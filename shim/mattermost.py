@@ -6,25 +6,50 @@ timeout; connection failures and 5xx answers are retried a bounded number of
 times with a short backoff (non-idempotent calls only when the request surely
 never reached Mattermost). Commands run in worker threads, so a blocking
 client keeps the code simple without stalling the event loop.
+
+Inside :func:`deadline` (a command: ``shim.runtime``) every lookup — each attempt,
+and each pause between attempts — ends by that ``time.monotonic()`` instant, and
+one that cannot raises :class:`MattermostTimeout`. Deliveries (posts, direct
+channels, a channel's recent posts) are not bounded by it: the outbox owns
+their retries.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from shim.errors import MattermostError, MattermostUnavailable
+from shim.errors import MattermostError, MattermostTimeout, MattermostUnavailable
 
-__all__ = ["MattermostClient", "POST_LIMIT"]
+__all__ = ["MattermostClient", "POST_LIMIT", "deadline"]
 
 # Mattermost's maximum post length, in characters.
 POST_LIMIT = 16383
 
 _log = logging.getLogger("shim.mattermost")
+_deadline: ContextVar[float | None] = ContextVar("mattermost_deadline", default=None)
+
+
+@contextlib.contextmanager
+def deadline(at: float) -> Iterator[float]:
+    """Lookups inside must be answered by ``at`` (``time.monotonic()``); an enclosing
+    earlier deadline still wins. Yields the deadline in force."""
+    outer = _deadline.get()
+    if outer is not None and outer <= at:
+        yield outer
+        return
+    token = _deadline.set(at)
+    try:
+        yield at
+    finally:
+        _deadline.reset(token)
 
 
 class MattermostClient:
@@ -40,6 +65,7 @@ class MattermostClient:
         backoff: float = 0.1,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        self._timeout = timeout
         self._http = httpx.Client(
             base_url=base_url.rstrip("/") + "/api/v4",
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
@@ -121,7 +147,9 @@ class MattermostClient:
 
     def direct_channel(self, user_a: str, user_b: str) -> str:
         """The id of the direct channel between two users (created if needed)."""
-        channel = self._call("POST", "/channels/direct", json=[user_a, user_b], idempotent=True)
+        channel = self._call(
+            "POST", "/channels/direct", json=[user_a, user_b], idempotent=True, bounded=False
+        )
         return channel["id"]
 
     def create_post(
@@ -131,18 +159,19 @@ class MattermostClient:
         body: dict[str, Any] = {"channel_id": channel_id, "message": message}
         if props:
             body["props"] = props
-        return self._call("POST", "/posts", json=body)
+        return self._call("POST", "/posts", json=body, bounded=False)
 
     def posts_since(self, channel_id: str, since_ms: int) -> list[dict[str, Any]]:
         """Posts of ``channel_id`` created or changed since ``since_ms`` (Unix milliseconds)."""
-        answer = self._call("GET", f"/channels/{_segment(channel_id)}/posts?since={int(since_ms)}")
+        path = f"/channels/{_segment(channel_id)}/posts?since={int(since_ms)}"
+        answer = self._call("GET", path, bounded=False)
         posts = answer.get("posts") if isinstance(answer, dict) else None
         return [p for p in posts.values() if isinstance(p, dict)] if isinstance(posts, dict) else []
 
     def ephemeral_post(self, user_id: str, channel_id: str, message: str) -> dict[str, Any]:
         """Show ``message`` to ``user_id`` only, in ``channel_id``."""
         body = {"user_id": user_id, "post": {"channel_id": channel_id, "message": message}}
-        return self._call("POST", "/posts/ephemeral", json=body)
+        return self._call("POST", "/posts/ephemeral", json=body, bounded=False)
 
     # -- plumbing ------------------------------------------------------------------
 
@@ -154,19 +183,30 @@ class MattermostClient:
         json: Any = None,
         missing_ok: bool = False,
         idempotent: bool | None = None,
+        bounded: bool = True,
     ) -> Any:
         retry_any = method == "GET" if idempotent is None else idempotent
+        at = _deadline.get() if bounded else None
         last: Exception | None = None
         for attempt in range(self._attempts):
-            if attempt:
-                time.sleep(self._backoff * (3 ** (attempt - 1)))
+            pause = self._backoff * (3 ** (attempt - 1)) if attempt else 0.0
+            if at is not None and time.monotonic() + pause >= at:
+                raise self._late(method, path, attempt)
+            if pause:
+                time.sleep(pause)
+            timeout: Any = httpx.USE_CLIENT_DEFAULT
+            if at is not None:
+                left = min(self._timeout, at - time.monotonic())
+                timeout = httpx.Timeout(left, connect=min(left, 3.0))
             try:
-                resp = self._http.request(method, path, json=json)
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as err:
-                last = err  # never reached Mattermost: always safe to retry
-                continue
-            except httpx.HTTPError as err:  # read timeout, protocol error, bad encoding...
+                resp = self._http.request(method, path, json=json, timeout=timeout)
+            except httpx.HTTPError as err:  # connect/read timeout, protocol error, encoding...
+                if at is not None and isinstance(err, httpx.TimeoutException):
+                    if time.monotonic() >= at - 0.01:
+                        raise self._late(method, path, attempt + 1) from None
                 last = err
+                if isinstance(err, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
+                    continue  # never reached Mattermost: always safe to retry
                 if retry_any and isinstance(err, httpx.TransportError):
                     continue
                 break
@@ -197,9 +237,26 @@ class MattermostClient:
         _log.warning(
             "Mattermost %s %s failed after %d attempts: %s", method, path, self._attempts, last
         )
+        # The cause (which may name hosts and addresses) goes to the log, not to the caller.
         raise MattermostUnavailable(
-            f"Mattermost is unavailable ({method} {path}: {last})", path=path
+            f"Mattermost is unavailable ({method} {_route(path)})", path=path, cause=str(last)
         )
+
+    def _late(self, method: str, path: str, attempts: int) -> MattermostTimeout:
+        _log.warning(
+            "Mattermost %s %s: no answer by the command's deadline (%d attempts)",
+            method,
+            path,
+            attempts,
+        )
+        return MattermostTimeout(
+            f"Mattermost did not answer in time ({method} {_route(path)})", path=path
+        )
+
+
+def _route(path: str) -> str:
+    """``path`` without its query (which may carry names) for messages."""
+    return path.split("?", 1)[0]
 
 
 def _segment(value: str) -> str:

@@ -2,29 +2,34 @@
 
 Every message a command or the autopilot causes is committed to the outbox
 with the change (``lotto.model.outbox``). :class:`OutboxWorker` runs in its own
-thread in every replica and calls ``lotto.commands.delivery.deliver`` whenever
-a command committed messages (``kick``) and every ``poll`` seconds (to pick up
-messages committed by other replicas or the CLI, and to retry). The outbox's
-lease lets one replica deliver at a time, so messages leave in commit order.
-While Mattermost is down, the first message stays first and is retried with
-exponential backoff (capped), for as long as it takes.
+thread in every replica and runs ``lotto.delivery.deliver`` rounds — fair
+batches, one lane per rotation, each reader's messages in order, up to
+``workers`` readers posted to at once — with the command layer's renderer
+(``Env.message_text``) and :meth:`OutboxWorker.send`. Commands never deliver
+themselves: a command that committed messages only wakes the worker (``kick``),
+so no delivery runs inside a command's deadline; the worker also looks every
+``poll`` seconds (messages committed by other replicas or the CLI, and
+retries). The outbox's lease lets one replica deliver at a time. While
+Mattermost is down, the waiting messages stay where they are and are retried
+with exponential backoff (capped), for as long as it takes.
 
 Exactly once as seen by the reader — the recovery rule
 --------------------------------------------------------
 A post whose request reached Mattermost but whose reply was lost (timeout,
-crash of the replica, lease lost) must not be posted again. So before posting
-a message, :meth:`OutboxWorker.send` notes the attempt with the queue
-(``kvstore.Queue.first_attempt``: the message id and the time of its first
-attempt, at ``<plugin id>/queue:outbox.attempt``), and every post it makes
+crash of the replica, lease lost, the store failing before the message was
+removed) must not be posted again. So before posting a batch, the deliverer
+notes each message's first attempt with the queue
+(``kvstore.Queue.note_attempts``: per message id the time of its first attempt,
+in the hash ``<plugin id>/queue:outbox.attempts``), and every post it makes
 carries the prop ``lotto_outbox_id = <message id>.<part>`` (long messages are
-split into parts). If an earlier attempt on the same message
-is on record, it may have posted some or all of it: the worker lists the
+split into parts). If an earlier attempt on the same message is on record,
+it may have posted some or all of it: :meth:`OutboxWorker.send` lists the
 channel's posts since that attempt's time minus a minute
 (``GET /api/v4/channels/{channel_id}/posts?since=…``) and posts only the parts
 whose id is not there. A message is removed from the outbox only after every
 part is known to be posted. Mattermost refusing a post for good (a 4xx other
 than 408/429, e.g. a deleted user's channel) moves the message to the
-dead-letter queue; everything else is retried.
+dead-letter queue; everything else, a store error included, is retried.
 """
 
 from __future__ import annotations
@@ -36,10 +41,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from lotto.commands import Env
-from lotto.commands.delivery import DeliveryReport, deliver
+from lotto.delivery import DeliveryReport, Render, deliver
 from lotto.errors import DeliveryError
-from lotto.model.outbox import OUTBOX_QUEUE, OutboxMessage
+from lotto.model.outbox import OutboxMessage
 from lotto.store import outbox_backlog
 from shim.directory import split_message
 from shim.errors import MattermostError, ShimError
@@ -59,7 +63,7 @@ class OutboxWorker:
 
     def __init__(
         self,
-        env: Env,
+        render: Render,
         client: MattermostClient,
         store: Any,
         bot_user_id: str,
@@ -67,14 +71,15 @@ class OutboxWorker:
         poll: float = 2.0,
         max_backoff: float = 30.0,
         lease_seconds: float = 30.0,
+        workers: int = 8,
         props: Callable[[OutboxMessage], dict[str, Any]] | None = None,
     ) -> None:
-        self.env = env
+        self._render = render
+        self._workers = max(1, workers)
         # The props a message needs beyond its text (an offer's button: shim.actions).
         self._props = props or (lambda message: {})
         self._client = client
         self._store = store
-        self._outbox = store.queue(OUTBOX_QUEUE)
         self._bot_id = bot_user_id
         self._poll = max(0.05, poll)
         self._max_backoff = max_backoff
@@ -83,6 +88,7 @@ class OutboxWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._channels: dict[str, str] = {}
+        self._channels_lock = threading.Lock()
         #: The last round's report (for health checks and tests).
         self.last: DeliveryReport = DeliveryReport()
         # The backlog as last seen by the worker, and when (for /healthz, which must
@@ -112,7 +118,7 @@ class OutboxWorker:
         while not self._stop.is_set():
             try:
                 self.last = report = self.deliver_once()
-            except Exception:  # the store is out, or a bug: log, wait, try again
+            except Exception:  # a bug (store errors come back as a retry): log, wait, retry
                 _log.exception("outbox delivery failed")
                 report = DeliveryReport(retry=True)
             self._observe()
@@ -157,21 +163,30 @@ class OutboxWorker:
         }
 
     def deliver_once(self) -> DeliveryReport:
-        """One delivery round (blocking)."""
-        return deliver(self.env, self.send, lease_seconds=self._lease)
+        """One delivery round (blocking; the worker thread's, or a test's)."""
+        return deliver(
+            self._store,
+            self._render,
+            self.send,
+            workers=self._workers,
+            lease_seconds=self._lease,
+        )
 
     # -- sending -----------------------------------------------------------------------
 
-    def send(self, message: OutboxMessage, text: str) -> None:
-        """Post ``message`` once, whatever happened to earlier attempts (see the module doc)."""
+    def send(self, message: OutboxMessage, text: str, earlier_ms: int | None = None) -> None:
+        """Post ``message`` once, whatever happened to earlier attempts (see the module doc).
+
+        ``earlier_ms``: when the first attempt at it began, if it was tried before.
+        Touches no store: the deliverer noted the attempt before.
+        """
         try:
             channel_id = message.channel_id or self._dm_channel(message.notice.user_id)
             parts = split_message(text)
             ids = [f"{message.message_id}.{i}" for i in range(len(parts))]
-            earlier = self._outbox.first_attempt(message.message_id, int(time.time() * 1000))
             posted: set[str] = set()
-            if earlier is not None:
-                posted = self._posted_ids(channel_id, max(0, earlier - _LOOKBACK_MS))
+            if earlier_ms is not None:
+                posted = self._posted_ids(channel_id, max(0, earlier_ms - _LOOKBACK_MS))
             extra = self._props(message)
             for n, (part_id, part) in enumerate(zip(ids, parts, strict=True)):
                 if part_id not in posted:
@@ -195,7 +210,10 @@ class OutboxWorker:
         return found
 
     def _dm_channel(self, user_id: str) -> str:
-        cached = self._channels.get(user_id)
+        with self._channels_lock:
+            cached = self._channels.get(user_id)
         if cached is None:
-            cached = self._channels[user_id] = self._client.direct_channel(self._bot_id, user_id)
+            cached = self._client.direct_channel(self._bot_id, user_id)
+            with self._channels_lock:
+                self._channels[user_id] = cached
         return cached

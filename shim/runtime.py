@@ -32,7 +32,9 @@ from shim.config import LOG_LEVELS, Config
 from shim.directory import MattermostDirectory, MattermostPoster
 from shim.errors import MattermostError, RequestError, StoreUnavailable, UnknownUserError
 from shim.mattermost import MattermostClient
+from shim.mattermost import deadline as mattermost_deadline
 from shim.outbox import OutboxWorker
+from shim.redaction import Redactor
 
 __all__ = ["Runtime", "waiting_time"]
 
@@ -68,7 +70,10 @@ class Runtime:
         )
         self._lock = threading.Lock()
         self.directory = MattermostDirectory(
-            self.client, admin_ids=self.admin_ids, ttl=config.cache_ttl
+            self.client,
+            admin_ids=self.admin_ids,
+            ttl=config.cache_ttl,
+            max_entries=config.cache_size,
         )
         self.bot_user_id = ""
         self.poster: MattermostPoster | None = None
@@ -87,8 +92,8 @@ class Runtime:
             )
         self.bot_user_id = str(bot_id)
         self.poster = MattermostPoster(self.client, self.bot_user_id)
-        # Messages wait in the outbox (committed with each change); a command
-        # delivers what it can right away, the worker the rest (retries, other replicas).
+        # Messages wait in the outbox (committed with each change); a command only
+        # wakes the outbox worker, which delivers them outside every command's deadline.
         self.env = Env(
             self.store,
             self.directory,
@@ -101,7 +106,7 @@ class Runtime:
             ),
         )
         self.outbox = OutboxWorker(
-            self.env,
+            self.env.message_text,
             self.client,
             self.store,
             self.bot_user_id,
@@ -109,11 +114,16 @@ class Runtime:
             props=props_maker(self.config),
         )
         self.adminlog = AdminLogHandler(self.poster, self.log_recipients)
+        self.adminlog.addFilter(Redactor(self.config.secrets()))  # its lines become DMs
         self.adminlog.configure(self.config.admin_log_level, self.config.admin_log_verbose)
         install(self.adminlog)
         if self.config.autopilot_interval > 0:
             self.autopilot = Autopilot(
-                self.store, self.run_autopilot, self.config.autopilot_interval, fenced=True
+                self.store,
+                self.run_autopilot,
+                self.config.autopilot_interval,
+                lease=self.config.autopilot_lease,
+                fenced=True,
             )
         _log.info("shim started as bot %s (%s)", me.get("username", "?"), self.bot_user_id)
         if self.config.debug_endpoints:
@@ -122,13 +132,9 @@ class Runtime:
             )
 
     def _deliver_outbox(self) -> None:
-        """After a command committed messages: one delivery round now, in the command's
-        thread (so the DMs arrive with the reply, as they always have); whatever it
-        cannot deliver (Mattermost down, another replica delivering) the worker will."""
-        if self.outbox is None:
-            return
-        report = self.outbox.deliver_once()
-        if report.busy or report.waiting:
+        """After a command committed messages: wake the outbox worker. Never delivers in
+        the command's thread, so no delivery runs inside a command's deadline (issue 15)."""
+        if self.outbox is not None:
             self.outbox.kick()
 
     def check(self) -> None:
@@ -158,19 +164,25 @@ class Runtime:
         """Run one ``/lotto`` command line as ``actor_id`` (blocking): ``(ok, text)``.
 
         Every Redis round trip of the command ends by ``deadline`` (default
-        :meth:`command_deadline` from now). Raises UnknownUserError, before
-        anything runs, when Mattermost does not know ``actor_id`` (or the user is
-        deactivated); a Mattermost outage during that check is a failed command
-        like any other lookup failure.
+        :meth:`command_deadline` from now), and so does every Mattermost lookup it
+        makes (the actor, the users and channels it names), a little earlier: the
+        reserve of :func:`waiting_time` is left for the command's own Redis work, so
+        a slow Mattermost fails the command as Mattermost's fault, not Redis's.
+        Raises UnknownUserError, before anything runs, when Mattermost does not
+        know ``actor_id`` (or the user is deactivated); a Mattermost outage during
+        that check is a failed command like any other lookup failure.
         """
-        try:
-            actor = self.directory.by_id(actor_id)
-        except LottoError as err:
-            return False, str(err)
-        if actor is None:
-            raise UnknownUserError("unknown or deactivated Mattermost user", user_id=actor_id)
-        with self.store.deadline(deadline or self.command_deadline()):
-            outcome = execute(self.env, actor_id, text, team_id=team_id)
+        at = deadline or self.command_deadline()
+        left = max(0.0, at - time.monotonic())
+        with mattermost_deadline(at - (left - waiting_time(left))):
+            try:
+                actor = self.directory.by_id(actor_id)
+            except LottoError as err:
+                return False, str(err)
+            if actor is None:
+                raise UnknownUserError("unknown or deactivated Mattermost user", user_id=actor_id)
+            with self.store.deadline(at):
+                outcome = execute(self.env, actor_id, text, team_id=team_id)
         return bool(outcome.ok), str(outcome.text)
 
     def run_autopilot(self, now: Any, fence: Any = None) -> list[Any]:
@@ -185,8 +197,16 @@ class Runtime:
             return False
 
     async def healthy_async(self) -> bool:
-        """Whether the store answers within the health bound (on the event loop, no thread)."""
-        return await self.store.ping_async(waiting_time(self.config.health_timeout))
+        """Whether the store answers within the health bound (on the event loop, no thread).
+
+        A failed PING is tried once more on a new connection while time is left: after
+        a Redis restart the probe's kept connection is dead, and Redis itself is fine.
+        """
+        deadline = time.monotonic() + waiting_time(self.config.health_timeout)
+        if await self.store.ping_async(deadline - time.monotonic()):
+            return True
+        left = deadline - time.monotonic()
+        return left > 0 and await self.store.ping_async(left)
 
     def reconfigure(self, settings: dict[str, Any]) -> None:
         """Apply plugin settings from the ``OnConfigurationChange`` hook (raises RequestError)."""

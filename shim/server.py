@@ -17,40 +17,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the shim until interrupted; 2 on bad configuration, 1 if Mattermost is unusable."""
     import uvicorn
 
-    from kvstore.backends import redact
     from shim.config import load
     from shim.errors import ConfigError, ShimError
+    from shim.redaction import Redactor
 
-    _setup_logging()
+    # Every line printed or logged goes through it: URL passwords, secret query
+    # parameters and, once the configuration is read, every secret it holds are masked.
+    redactor = Redactor()
+    _setup_logging(redactor)
+
+    def say(text: str) -> None:
+        print(redactor.text(text), file=sys.stderr)
+
     try:
         config = load(argv)
     except ConfigError as err:
-        print(f"lotto serve: configuration error: {err}", file=sys.stderr)
+        say(f"lotto serve: configuration error: {err}")
         return 2
+    redactor.add(config.secrets())
 
     from shim.app import create_app
+    from shim.edges import protocol
     from shim.runtime import Runtime
 
     try:
         runtime = Runtime(config)
     except Exception as err:  # e.g. a store URL the kvstore package rejects
-        print(
-            f"lotto serve: cannot open the store {redact(config.store)!r}: {redact(str(err))}",
-            file=sys.stderr,
-        )
+        say(f"lotto serve: cannot open the store {config.store!r}: {err}")
         return 2
     try:
         runtime.start()
     except ShimError as err:
-        print(
-            f"lotto serve: cannot use Mattermost at {config.mattermost_url}: {err}", file=sys.stderr
-        )
+        say(f"lotto serve: cannot use Mattermost at {config.mattermost_url}: {err}")
         runtime.close()
         return 1
     if not runtime.healthy():
         _log.warning(
-            "the store %s does not answer yet; /healthz reports 503 until it does",
-            redact(config.store),
+            "the store %s does not answer yet; /healthz reports 503 until it does", config.store
         )
     # uvicorn re-raises the signal that stopped it once it has shut down; with the
     # default handler that kills the process before the store, the HTTP pool and
@@ -68,6 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             access_log=False,
             proxy_headers=True,
             timeout_graceful_shutdown=10,
+            # h11 with a header timeout and a connection limit (shim.edges); no websockets.
+            http=protocol(config.max_connections, config.header_timeout),
+            ws="none",
         )
     finally:
         runtime.close()
@@ -83,8 +89,9 @@ def _trap_signals(record: list[int]) -> None:
         signal.signal(sig, handler)
 
 
-def _setup_logging() -> None:
+def _setup_logging(redactor: logging.Filter) -> None:
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(redactor)
     handler.setLevel(logging.INFO)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()

@@ -20,11 +20,23 @@ Every service method has the shape
 
 from __future__ import annotations
 
-from lotto.api import _base, autopilot, calendar, forecasts, rotations, skills, stats, tasks, users
+from lotto.api import (
+    _base,
+    autopilot,
+    calendar,
+    forecasts,
+    page,
+    rotations,
+    skills,
+    stats,
+    tasks,
+    users,
+)
 from lotto.api._base import *  # noqa: F403 - re-exported, listed in __all__
 from lotto.api.autopilot import *  # noqa: F403 - re-exported, listed in __all__
 from lotto.api.calendar import *  # noqa: F403 - re-exported, listed in __all__
 from lotto.api.forecasts import *  # noqa: F403 - re-exported, listed in __all__
+from lotto.api.page import *  # noqa: F403 - re-exported, listed in __all__
 from lotto.api.rotations import *  # noqa: F403 - re-exported, listed in __all__
 from lotto.api.skills import *  # noqa: F403 - re-exported, listed in __all__
 from lotto.api.stats import *  # noqa: F403 - re-exported, listed in __all__
@@ -41,4 +53,5 @@ __all__ = [
     *forecasts.__all__,
     *calendar.__all__,
     *stats.__all__,
+    *page.__all__,
 ]

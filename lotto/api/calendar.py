@@ -20,10 +20,15 @@ CALENDAR_HISTORY_DAYS = 90
 
 
 class RotationCalendarRequest(_Msg, kw_only=True):
-    """``rotation calendar R [@user]``: the rotation's tasks; ``user_id`` keeps only theirs."""
+    """``rotation calendar R [@user]``: the rotation's tasks; ``user_id`` keeps only theirs.
+
+    ``holder_id``: whom the feed's link was given to; when set, the feed is refused
+    (AccessError) unless they are still a member or an owner of the rotation.
+    """
 
     rotation: RotationRef
     user_id: str = ""
+    holder_id: str = ""
 
 
 class RotationCalendarResult(_Result, kw_only=True):

@@ -132,13 +132,20 @@ class TaskOfferRequest(_Msg, kw_only=True):
 class TaskOfferResult(_Result, kw_only=True):
     """The task after ``task offer``; ``offer`` is the offer opened or withdrawn.
 
-    ``takers`` are the members who could take it and were told (none on ``cancel``).
+    ``takers`` are the members who could take it and were asked by direct message
+    (at most ``lotto.model.fanout.ASK_AT_MOST``; none on ``cancel``); ``eligible`` how
+    many members could take it in all; ``asked_before`` those chosen but not messaged
+    again, having been asked about this place lately; ``channel_name`` the rotation's
+    channel the offer was posted in (empty: none).
     """
 
     task: Task
     offer: Offer
     takers: list[str] = msgspec.field(default_factory=list)
     cancelled: bool = False
+    eligible: int = 0
+    asked_before: list[str] = msgspec.field(default_factory=list)
+    channel_name: str = ""
 
 
 class TaskTakeRequest(_Msg, kw_only=True):

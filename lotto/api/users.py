@@ -77,8 +77,10 @@ class TimeOffTask(_Msg, kw_only=True):
     task_id: str
     state: str
     outcome: str
-    #: The members told about the offer (``offered`` only).
+    #: The members asked by direct message to take the place (``offered`` only; at most
+    #: ``lotto.model.fanout.ASK_AT_MOST``), and how many members could take it in all.
     takers: list[str] = msgspec.field(default_factory=list)
+    eligible: int = 0
 
 
 class UsersResult(_Result, kw_only=True):

@@ -76,6 +76,8 @@ _ID_LIST_FIELDS = {
     "added_user_ids",
     "handover_user_ids",
     "next_user_ids",
+    "takers",
+    "asked_before",
 }
 
 

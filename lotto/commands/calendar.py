@@ -1,18 +1,21 @@
 """``/lotto rotation calendar R [@user]``: the rotation's shifts as an iCalendar feed.
 
-Read-only, so anyone may run it. Where a server publishes feeds (``Env.feed_url``)
-the reply is the subscription URL(s) a calendar app can poll; otherwise the
-calendar text itself, to save as a ``.ics`` file and import.
+Read-only, so anyone may run it. Where a server publishes feeds (``Env.links``)
+the reply is the subscription URL(s) a calendar app can poll, for the rotation's
+members and owners (a URL expires, and stops working once its holder leaves; running
+the command again gives a fresh one); otherwise the calendar text itself, to save
+as a ``.ics`` file and import.
 """
 
 from __future__ import annotations
 
-from lotto import PLUGIN_ID, api
+from lotto import api
 from lotto.commands import render
 from lotto.commands.base import ROTATION_FLAG, Ctx
 from lotto.commands.tree import PUBLIC, command
 from lotto.errors import InputError
 from lotto.ical import render_calendar
+from lotto.model.rotation import may_hold_links
 
 __all__: list[str] = []
 
@@ -21,7 +24,9 @@ _DETAILS = (
     f"{api.CALENDAR_HISTORY_DAYS} days, one event per task (pending ones tentative). "
     "With `@user`, only the tasks that user is assigned to. Where the server publishes "
     "feeds, the reply is a private subscription URL for Google Calendar, Outlook or "
-    "Apple Calendar; otherwise the calendar text, to save as a `.ics` file and import."
+    "Apple Calendar (for the rotation's members and owners; it lasts a year and stops "
+    "working when you leave the rotation: run the command again to renew it); otherwise "
+    "the calendar text, to save as a `.ics` file and import."
 )
 
 
@@ -41,6 +46,7 @@ def _rotation_and_user(ctx: Ctx) -> tuple[api.RotationRef, str]:
     "a calendar feed (iCalendar) of the rotation's shifts, or one user's",
     flags=(ROTATION_FLAG,),
     access=PUBLIC,
+    read_only=True,
     details=_DETAILS,
 )
 def rotation_calendar(ctx: Ctx):
@@ -49,18 +55,24 @@ def rotation_calendar(ctx: Ctx):
     req = api.RotationCalendarRequest(rotation=ref, user_id=user_id)
     res = ctx.call(req)
     rid = res.rotation.rotation_id
-    feed_url = ctx.env.feed_url
-    if feed_url is not None:
-        wanted = render.feed_choices(user_id, ctx.actor.user_id, ctx.username)
-        urls = [(label, url) for label, uid in wanted if (url := feed_url(rid, uid))]
-        if urls:
-            return res, render.subscription_text(rid, urls)
+    links = ctx.env.links
+    note = ""
+    if links is not None:
+        actor = ctx.actor.user_id
+        if may_hold_links(res.rotation, actor):
+            wanted = render.feed_choices(user_id, actor, ctx.username)
+            urls = [(label, url) for label, uid in wanted if (url := links.feed(rid, uid, actor))]
+            if urls:
+                return res, render.subscription_text(rid, urls)
+        else:
+            note = render.links_refused(rid, "subscription URLs")
     ics = render_calendar(
         res.rotation,
         res.tasks,
-        domain=PLUGIN_ID,
+        namespace=ctx.env.namespace,
+        site=ctx.env.site,
         now=ctx.now,
         user_id=user_id,
         mention=ctx.username,
     )
-    return res, render.calendar_text(res, ics, ctx.username)
+    return res, render.calendar_text(res, ics, ctx.username, note=note)

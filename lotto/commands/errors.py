@@ -36,7 +36,13 @@ def error_text(exc: BaseException, *, command_line: str = "", usage: str = "") -
             log.warning("store gave no answer to the commit of %r: %s", command_line, exc)
             text = f"{text} Look with {_show_hint(command_line)} before running the command again."
         elif isinstance(exc, StoreError):
-            log.warning("store failure running %r: %s", command_line, exc)
+            detail = exc.context.get("detail")
+            log.warning(
+                "store failure running %r: %s%s",
+                command_line,
+                exc,
+                f" ({detail})" if detail else "",
+            )
         return text
     if isinstance(exc, OverflowError) or (
         isinstance(exc, ValueError) and "out of range" in str(exc)

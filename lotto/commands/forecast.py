@@ -15,6 +15,7 @@ import msgspec
 from lotto import api
 from lotto.commands import render
 from lotto.commands.base import ROTATION_FLAG, Ctx
+from lotto.commands.page import chart_image
 from lotto.commands.parser import Flag
 from lotto.commands.tree import PUBLIC, command
 from lotto.service.forecasting import MAX_FILLS, MAX_SAMPLES, MAX_SHIFTS
@@ -73,13 +74,16 @@ def _sizes(ctx: Ctx) -> dict[str, Any]:
     "forecast who is likely to serve in the rotation's coming shifts",
     flags=_FLAGS,
     access=PUBLIC,
+    read_only=True,
     details=_DETAILS,
 )
 def rotation_forecast(ctx: Ctx):
     """Forecast a rotation."""
     req = api.RotationForecastRequest(rotation=ctx.rotation(), **_sizes(ctx))
     res = ctx.call(req)
-    return res, render.forecast_text(res, ctx.username, zone=ctx.zone)
+    sizes = {"shifts": req.shifts, "samples": req.samples, "seed": res.seed}
+    chart = chart_image(ctx, "forecast", res.rotation.rotation_id, sizes)
+    return res, render.forecast_text(res, ctx.username, zone=ctx.zone) + chart
 
 
 @command(
@@ -88,6 +92,7 @@ def rotation_forecast(ctx: Ctx):
     "forecast when users (default: you) are likely to serve in a rotation",
     flags=_FLAGS,
     access=PUBLIC,
+    read_only=True,
     details=_DETAILS,
 )
 def user_forecast(ctx: Ctx):

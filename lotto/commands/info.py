@@ -10,7 +10,9 @@ from lotto.commands.tree import PUBLIC, command
 __all__: list[str] = []
 
 
-@command(("info",), "", "what Solar Lottery is and what is set up here", access=PUBLIC)
+@command(
+    ("info",), "", "what Solar Lottery is and what is set up here", access=PUBLIC, read_only=True
+)
 def info(ctx: Ctx):
     """Show an overview."""
     ctx.no_args()

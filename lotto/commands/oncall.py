@@ -77,6 +77,7 @@ def rotation_set_channel(ctx: Ctx):
     "who is on call now in a rotation, and who is next",
     flags=(ROTATION_FLAG,),
     access=PUBLIC,
+    read_only=True,
 )
 def rotation_now(ctx: Ctx):
     """On call now and next."""
@@ -90,6 +91,7 @@ def rotation_now(ctx: Ctx):
     "your (or a user's) current and upcoming tasks in every rotation, and time off",
     flags=(Flag("days", "count", "how many days ahead (default 60)"),),
     access=PUBLIC,
+    read_only=True,
 )
 def user_shifts(ctx: Ctx):
     """A user's shifts."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from lotto import api
 from lotto.commands import render
 from lotto.commands.base import ROTATION_FLAG, Ctx, convert_value
+from lotto.commands.page import chart_image
 from lotto.commands.parser import Flag
 from lotto.commands.tree import OWNER, PUBLIC, command, group
 from lotto.errors import InputError
@@ -101,7 +102,7 @@ def rotation_new(ctx: Ctx):
     return res, text
 
 
-@command(("rotation", "list"), "", "list the active rotations", access=PUBLIC)
+@command(("rotation", "list"), "", "list the active rotations", access=PUBLIC, read_only=True)
 def rotation_list(ctx: Ctx):
     """List active rotations."""
     ctx.no_args()
@@ -129,6 +130,7 @@ def rotation_list(ctx: Ctx):
         ),
     ),
     access=PUBLIC,
+    read_only=True,
 )
 def rotation_show(ctx: Ctx):
     """Show a rotation."""
@@ -172,6 +174,7 @@ def _tasks_listed(ctx: Ctx) -> int | None:
         Flag("until", "time", "end of the report (default: now)"),
     ),
     access=PUBLIC,
+    read_only=True,
     details=(
         "Per person: shifts served (started or finished tasks that began in the window), "
         "hours served, their fair share (every shift served in the window split by each "
@@ -188,7 +191,9 @@ def rotation_stats(ctx: Ctx):
             rotation=ctx.rotation(), since=ctx.flag("since"), until=ctx.flag("until")
         )
     )
-    return res, render.stats_text(res, ctx.username, ctx.zone)
+    window = {"since": int(res.since.timestamp()), "until": int(res.until.timestamp())}
+    chart = chart_image(ctx, "stats", res.rotation_id, window)
+    return res, render.stats_text(res, ctx.username, ctx.zone) + chart
 
 
 @command(

@@ -33,7 +33,7 @@ def skill_delete(ctx: Ctx):
     return res, render.skill_deleted(skill)
 
 
-@command(("skill", "list"), "", "list the known skills", access=PUBLIC)
+@command(("skill", "list"), "", "list the known skills", access=PUBLIC, read_only=True)
 def skill_list(ctx: Ctx):
     """List known skills."""
     ctx.no_args()

@@ -159,7 +159,7 @@ def task_finish(ctx: Ctx):
     return _transition(ctx, STATE_FINISHED)
 
 
-@command(("task", "show"), "ID", "show a task", access=PUBLIC)
+@command(("task", "show"), "ID", "show a task", access=PUBLIC, read_only=True)
 def task_show(ctx: Ctx):
     """Show a task."""
     task_id = ctx.one_arg("a task id (like `ICE#3`)")

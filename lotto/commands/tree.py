@@ -7,6 +7,7 @@ help of any node. Help texts are ours; the behaviour follows docs/design.md §5.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,11 @@ GLOBAL_FLAGS: tuple[Flag, ...] = (
     Flag("json", "bool", "print the result as JSON"),
     Flag("now", "time", "run as if the time were TIME (default: now)"),
 )
+# On a command that changes records, `--now` dates the change (who served when, who
+# joined when): plugin admins only, like `--starting` (issue 19).
+_CHANGING_GLOBAL_FLAGS: tuple[Flag, ...] = tuple(
+    dataclasses.replace(f, admin_only=True) if f.name == "now" else f for f in GLOBAL_FLAGS
+)
 
 
 @dataclass
@@ -58,11 +64,14 @@ class Command:
     access: str
     run: Callable[[Any], tuple[Any, str]]
     details: str = ""
+    #: It only looks (changes no record): ``--now`` is then for everyone.
+    read_only: bool = False
 
     @property
     def all_flags(self) -> tuple[Flag, ...]:
-        """The command's own flags plus ``--json`` and ``--now``."""
-        return self.flags + GLOBAL_FLAGS
+        """The command's own flags plus ``--json`` and ``--now`` (plugin admins only on a
+        command that changes records)."""
+        return self.flags + (GLOBAL_FLAGS if self.read_only else _CHANGING_GLOBAL_FLAGS)
 
 
 @dataclass
@@ -100,13 +109,17 @@ def command(
     flags: tuple[Flag, ...] = (),
     access: str = ADMIN,
     details: str = "",
+    read_only: bool = False,
 ) -> Callable[[Callable[[Any], tuple[Any, str]]], Callable[[Any], tuple[Any, str]]]:
-    """Decorator registering a handler as the command at ``path``."""
+    """Decorator registering a handler as the command at ``path``; ``read_only`` for a
+    command that changes no record (a test checks that it does not)."""
 
     def register(fn: Callable[[Any], tuple[Any, str]]) -> Callable[[Any], tuple[Any, str]]:
         """Add ``fn`` to the tree and return it unchanged."""
         parent = group(path[:-1], "")
-        parent.children[path[-1]] = Command(path, synopsis, summary, flags, access, fn, details)
+        parent.children[path[-1]] = Command(
+            path, synopsis, summary, flags, access, fn, details, read_only
+        )
         return fn
 
     return register

@@ -58,6 +58,7 @@ def user_disqualify(ctx: Ctx):
         ),
     ),
     access=PUBLIC,
+    read_only=True,
 )
 def user_show(ctx: Ctx):
     """Show users."""

@@ -2,19 +2,28 @@
 
 The service records one :class:`Notice` per message a change causes; the
 service's unit of work stores each one in the outbox (:mod:`lotto.model.outbox`)
-in the same commit as the change, and the command layer renders and delivers
-them afterwards.
+in the same commit as the change; :mod:`lotto.delivery` delivers them afterwards,
+each rendered for its reader by the command layer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import msgspec
 
 from lotto.model.task import Task
 
-__all__ = ["Notice", "NOTICE_KINDS", "ALERT_KINDS", "MUTE_WORDS", "MUTABLE_KINDS", "is_muted"]
+__all__ = [
+    "Notice",
+    "NOTICE_KINDS",
+    "ALERT_KINDS",
+    "MUTE_WORDS",
+    "MUTABLE_KINDS",
+    "is_muted",
+    "one_per_reader",
+]
 
 
 # Kinds of notices (the command layer renders each kind):
@@ -39,6 +48,8 @@ __all__ = ["Notice", "NOTICE_KINDS", "ALERT_KINDS", "MUTE_WORDS", "MUTABLE_KINDS
 #                  who could take it, or a post in the rotation's channel
 #   offer_taken    user_id took from_user_id's place (to the offerer, and in the channel)
 #   took           to the taker: they now have from_user_id's place
+# One message per person (or channel) per change:
+#   digest         several notices of one change to the same reader, in ``parts``
 NOTICE_KINDS = (
     "welcome_new",
     "welcome",
@@ -61,6 +72,7 @@ NOTICE_KINDS = (
     "offer",
     "offer_taken",
     "took",
+    "digest",
 )
 
 #: The alert kinds (each sent to the owners and the channel, once per cause).
@@ -144,3 +156,32 @@ class Notice(msgspec.Struct, kw_only=True):
     offer_id: str = ""
     note: str = ""
     outcome: str = ""
+    #: ``digest``: the notices it brings together, in the order the change made them.
+    parts: list[Notice] = msgspec.field(default_factory=list)
+
+
+def one_per_reader(notices: Iterable[Notice]) -> list[Notice]:
+    """One notice per reader (a person's direct messages, or a channel): a reader with
+    several gets one ``digest`` of them, so one command never sends someone a flood.
+
+    Readers keep the order in which the change first told them something.
+    """
+    readers: dict[tuple[str, str], list[Notice]] = {}
+    for n in notices:
+        readers.setdefault((n.channel_id, n.user_id), []).append(n)
+    return [group[0] if len(group) == 1 else _digest(group) for group in readers.values()]
+
+
+def _digest(parts: list[Notice]) -> Notice:
+    first = parts[0]
+    return Notice(
+        kind="digest",
+        user_id=first.user_id,
+        actor_id=first.actor_id,
+        rotation_id=first.rotation_id,
+        channel_id=first.channel_id,
+        channel_name=first.channel_name,
+        zone=first.zone,
+        by_autopilot=all(p.by_autopilot for p in parts),
+        parts=[p for n in parts for p in (n.parts or [n])],
+    )

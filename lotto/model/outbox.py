@@ -5,10 +5,12 @@ A unit of work that changes records and has people to tell appends one
 (``kvstore.Queue``; the Redis list ``<plugin id>/queue:outbox``). The change
 and its messages therefore land together or not at all: a command whose reply
 is lost, or a process that dies right after the commit, still has its messages
-delivered. A deliverer (the command layer's :mod:`lotto.commands.delivery`,
-driven inline by the CLI and by a background worker in the shim) renders each
-message for its reader and sends it, oldest first, exactly once as seen by the
-reader; messages that can never be delivered move to :data:`DEAD_QUEUE`.
+delivered. The deliverer (:mod:`lotto.delivery`, run by the CLI after each
+command and by a background worker in the shim) sorts the messages into one lane
+per rotation (:func:`lane_of`), lets the lanes take turns, renders each message
+for its reader and sends it exactly once as seen by the reader, each reader's
+messages about a rotation in the order they were committed; messages that can
+never be delivered move to :data:`DEAD_QUEUE`.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+import msgspec
+
 from lotto.model.notice import Notice
 from lotto.model.record import Record, StoredTime
 
-__all__ = ["OUTBOX_QUEUE", "DEAD_QUEUE", "OutboxMessage", "new_message"]
+__all__ = ["OUTBOX_QUEUE", "DEAD_QUEUE", "OutboxMessage", "new_message", "lane_of", "reader_of"]
 
 #: The queue every message waits in until it is delivered.
 OUTBOX_QUEUE = "outbox"
@@ -48,3 +52,32 @@ def new_message(notice: Notice, created: datetime, *, channel_id: str = "") -> O
     return OutboxMessage(
         message_id=uuid.uuid4().hex, created=created, notice=notice, channel_id=channel_id
     )
+
+
+class _LaneNotice(msgspec.Struct):
+    rotation_id: str = ""
+
+
+class _LaneOnly(Record):
+    """The part of an :class:`OutboxMessage` that says which lane it waits in."""
+
+    notice: _LaneNotice = msgspec.field(default_factory=_LaneNotice)
+
+
+_LANE_DECODER = msgspec.json.Decoder(_LaneOnly)
+
+
+def lane_of(raw: bytes) -> str:
+    """The outbox lane of a stored message: its rotation's id (``""``: about no rotation,
+    or unreadable). Each rotation's messages leave in the order they were committed and
+    rotations take turns, so one rotation's burst holds up no other (``lotto.delivery``)."""
+    try:
+        return _LANE_DECODER.decode(raw).notice.rotation_id
+    except msgspec.MsgspecError:
+        return ""
+
+
+def reader_of(message: OutboxMessage) -> str:
+    """Who reads ``message``: its channel, or ``@`` + the recipient of a direct message.
+    A reader's messages are posted one after the other, in lane order."""
+    return message.channel_id or "@" + message.notice.user_id

@@ -20,6 +20,7 @@ __all__ = [
     "FILLER_QUEUE",
     "TASK_TYPE_SHIFT",
     "TASK_TYPE_TICKET",
+    "may_hold_links",
     "shift_start_of",
     "shift_duration_of",
     "shift_number_of",
@@ -106,6 +107,15 @@ class Rotation(Record):
     # user id -> when they joined and left (added after the original's fields, for the
     # fairness report's "time in the rotation"; members from before it have no entry).
     memberships: dict[str, list[Membership]] = msgspec.field(default_factory=dict)
+
+
+def may_hold_links(rotation: Rotation, user_id: str) -> bool:
+    """Whether ``user_id`` may hold the rotation's private links (feed and page URLs).
+
+    Its members and owners: a link stops working once its holder is neither (left
+    the rotation, or is no longer an owner).
+    """
+    return bool(user_id) and (user_id in rotation.mattermost_user_ids or user_id in rotation.owners)
 
 
 def record_joined(rotation: Rotation, user_id: str, now: datetime) -> None:

@@ -27,6 +27,7 @@ from lotto.model.timeutil import intervals_overlap
 __all__ = [
     "Task",
     "Offer",
+    "Asked",
     "STATE_PENDING",
     "STATE_SCHEDULED",
     "STATE_STARTED",
@@ -35,6 +36,7 @@ __all__ = [
     "NEXT_STATE",
     "TICKET_DURATION",
     "task_interval",
+    "calendar_view",
     "overlapping_tasks",
     "check_transition",
     "transition",
@@ -82,6 +84,18 @@ class Offer(Record):
     to_user_id: str = ""
 
 
+class Asked(Record):
+    """A member asked by direct message to take someone's offered place (``place``: whose).
+
+    Kept on the task so that withdrawing and offering the same place again does not
+    message the same people again (``lotto.model.fanout``).
+    """
+
+    user_id: str
+    place: str
+    at: StoredTime
+
+
 class Task(Record):
     """One shift (``R#N``) or ticket (``R#SEQ``) of a rotation (docs/design.md §2)."""
 
@@ -108,6 +122,27 @@ class Task(Record):
     alerts_sent: list[str] = msgspec.field(default_factory=list)
     # Open offers of a place on this task, oldest first (see ``lotto.model.offer``).
     offers: list[Offer] = msgspec.field(default_factory=list)
+    # Revisions of what the task's calendar event shows (``calendar_view``): the count of
+    # changes and when the last one was saved (iCalendar SEQUENCE and LAST-MODIFIED;
+    # kept up by ``lotto.store.Session`` when it writes the task back).
+    sequence: int = 0
+    modified: StoredTime | None = None
+
+    # Who was asked directly to take an offered place lately (``lotto.model.fanout``).
+    asked: list[Asked] = msgspec.field(default_factory=list)
+
+
+def calendar_view(task: Task) -> tuple:
+    """What a task's calendar event shows: when a save changes it, the event is revised."""
+    return (
+        task.state,
+        task_interval(task),
+        tuple(task.mattermost_user_ids),
+        task.summary,
+        task.description,
+        tuple(sorted(task.require.items())),
+        tuple(sorted(task.limit.items())),
+    )
 
 
 def task_interval(task: Task) -> tuple[datetime, datetime] | None:

@@ -19,9 +19,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from lotto.errors import AccessError
-from lotto.model.rotation import Rotation
+from lotto.model.rotation import Rotation, may_hold_links
 
-__all__ = ["owners_only", "check_owner", "check_resolved", "refusal"]
+__all__ = ["owners_only", "check_owner", "check_resolved", "refusal", "check_link_holder"]
 
 
 @dataclass
@@ -84,4 +84,18 @@ def check_resolved() -> None:
             "only plugin admins may do this (it does not concern a single rotation that "
             "you own). Nothing was changed.",
             user_id=grant.actor_id,
+        )
+
+
+def check_link_holder(rotation: Rotation, holder_id: str) -> None:
+    """Refuse a private link (feed, page) whose holder is no longer a member or an owner.
+
+    An empty ``holder_id`` is no link (the command layer asking): nothing to check.
+    """
+    if holder_id and not may_hold_links(rotation, holder_id):
+        raise AccessError(
+            f"This link of rotation {rotation.rotation_id} was given to someone who is no "
+            "longer a member or owner of it, so it no longer works.",
+            rotation_id=rotation.rotation_id,
+            holder_id=holder_id,
         )

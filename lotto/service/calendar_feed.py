@@ -18,6 +18,7 @@ from lotto.model import keys
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation
 from lotto.model.task import STATE_FINISHED, Task, task_interval, task_number
 from lotto.model.timeutil import shift_number_at
+from lotto.service.access import check_link_holder
 from lotto.service.common import resolve_rotation, run
 from lotto.service.ops import Ops
 from lotto.service.registry import operation
@@ -65,7 +66,9 @@ class CalendarFeedOps(Ops):
     ) -> api.RotationCalendarResult:
         """The rotation's open tasks and those finished in the last 90 days (creation order).
 
-        With ``req.user_id`` only the tasks that user is assigned to. Round trips:
+        With ``req.user_id`` only the tasks that user is assigned to; with
+        ``req.holder_id``, AccessError unless that link holder is still a member or an
+        owner (``access.check_link_holder``). Round trips:
         batch 1 = rotation resolution; batch 2 = the open tasks, their users and
         the finished-task candidates (see :func:`finished_candidates`); nothing is
         written except the one-time open-tasks repair of ``rotation_show``.
@@ -73,6 +76,7 @@ class CalendarFeedOps(Ops):
 
         def fn(s: Session) -> api.RotationCalendarResult:
             rotation = resolve_rotation(s, req.rotation)
+            check_link_holder(rotation, req.holder_id)
             open_ids = set(s.open_tasks(rotation).tasks)
             candidates = finished_candidates(rotation, open_ids, now)
             tasks = load_open_tasks(s, rotation, [keys.task(t) for t in candidates])

@@ -31,7 +31,7 @@ from lotto.errors import (
     StoreError,
 )
 from lotto.model import keys
-from lotto.model.notice import MUTABLE_KINDS, is_muted
+from lotto.model.notice import MUTABLE_KINDS, is_muted, one_per_reader
 from lotto.model.outbox import new_message
 from lotto.model.record import decode, encode
 from lotto.model.rotation import Rotation
@@ -126,18 +126,24 @@ def run(kv: Store, fn: Callable[[Session], T], stats: Any = None) -> T:
             )
         raise NoAnswerError(text, key=err.context.get("key")) from None
     except BackendError as err:
-        # Raised during the commit the outcome is unknown (the reply was lost): say so.
+        # The driver's text names hosts and ports: it goes to the log (``detail``), never
+        # to the user, who learns which step failed.
         detail = " ".join(line.strip() for line in str(err).splitlines() if line.strip())
-        check = (
-            "Check that its file can be read and written and the disk is not full"
-            if err.context.get("engine") == "SQLite"
-            else "Check that Redis is up and reachable"
-        )
+        if err.context.get("engine") == "SQLite":
+            reason = "its SQLite file could not be read or written"
+            check = "Check that the file can be read and written and the disk is not full"
+        else:
+            reason = (
+                "could not connect to Redis"
+                if "connect" in detail.lower()
+                else "Redis answered a request with an error"
+            )
+            check = "Check that Redis is up and reachable"
         raise StoreError(
-            f"the store failed ({detail.rstrip('.')}). {check}; "
-            "a command's changes are saved entirely or not at all, so look with a `show` "
-            "command before running it again.",
+            f"the store failed ({reason}). {check}; a command's changes are saved entirely "
+            "or not at all, so look with a `show` command before running it again.",
             key=err.context.get("key"),
+            detail=detail,
         ) from None
     finally:
         if stats is not None and attempt:
@@ -356,9 +362,14 @@ def _to_outbox(session: Session, notices: Iterable[Notice]) -> None:
     mutable = [n for n in notices if n.kind in MUTABLE_KINDS and n.user_id and not n.channel_id]
     session.prefetch(keys.user(n.user_id) for n in mutable)
     check = {id(n) for n in mutable}
+    kept = []
     for notice in notices:
         if id(notice) in check:
             user = session.user(notice.user_id)
             if user is not None and is_muted(notice.kind, user.muted):
                 continue
-        session.send(new_message(notice, created, channel_id=notice.channel_id))
+        kept.append(notice)
+    # One message per person and per channel for the whole change (a digest of its
+    # notices), however many tasks or kinds of news it touched.
+    for message in one_per_reader(kept):
+        session.send(new_message(message, created, channel_id=message.channel_id))

@@ -17,6 +17,7 @@ from lotto.service.common import resolve_rotation, run
 from lotto.service.forecast import ForecastOps
 from lotto.service.offers import OfferOps
 from lotto.service.oncall import OnCallOps
+from lotto.service.page import PageOps
 from lotto.service.registry import operation
 from lotto.service.rotations import RotationOps
 from lotto.service.stats import StatsOps
@@ -37,6 +38,7 @@ class Service(
     CalendarFeedOps,
     OnCallOps,
     StatsOps,
+    PageOps,
 ):
     """Every ``/lotto`` operation over a kvstore and a user directory.
 

@@ -23,7 +23,7 @@ from lotto.service.registry import operation
 from lotto.service.taskops import load_open_tasks
 from lotto.store import Session
 
-__all__ = ["ForecastOps"]
+__all__ = ["ForecastOps", "forecast_inputs", "simulate"]
 
 
 def _load(
@@ -31,12 +31,24 @@ def _load(
 ) -> tuple[Rotation, list[Task], dict[str, User]]:
     """The rotation, its open tasks and the stored records of members, assignees and ``user_ids``.
 
-    Round trips: batch 1 = rotation resolution (+ ``user_ids``); batch 2 = open
-    tasks, their assigned users and the members. A member never stored is left
-    out here; the forecast treats them as a new user, as the autopilot would.
+    Round trips: batch 1 = rotation resolution (+ ``user_ids``); batch 2 = see
+    :func:`forecast_inputs`.
     """
     rotation = resolve_rotation(session, ref, [keys.user(u) for u in user_ids])
-    tasks = load_open_tasks(session, rotation, [keys.user(u) for u in rotation.mattermost_user_ids])
+    return (rotation, *forecast_inputs(session, rotation, user_ids))
+
+
+def forecast_inputs(
+    session: Session, rotation: Rotation, user_ids: list[str], extra_keys=()
+) -> tuple[list[Task], dict[str, User]]:
+    """The open tasks and the stored records of members, assignees and ``user_ids``.
+
+    Round trips: ONE batch = the open tasks, their assigned users, the members and
+    ``extra_keys``. A member never stored is left out here; the forecast treats them
+    as a new user, as the autopilot would.
+    """
+    member_keys = [keys.user(u) for u in rotation.mattermost_user_ids]
+    tasks = load_open_tasks(session, rotation, [*member_keys, *extra_keys])
     ids = [
         *rotation.mattermost_user_ids,
         *user_ids,
@@ -47,16 +59,17 @@ def _load(
         record = session.user(uid)
         if record is not None:
             users[uid] = record
-    return rotation, list(tasks.values()), users
+    return list(tasks.values()), users
 
 
-def _simulate(
+def simulate(
     rotation: Rotation,
     tasks: list[Task],
     users: dict[str, User],
     req: api.RotationForecastRequest,
     now: datetime,
 ) -> api.ForecastResult:
+    """The forecast ``req`` asks for, from loaded records (pure: after the unit of work)."""
     seed = rotation.fill_settings.seed if req.seed is None else req.seed
     # A generator of its own: the forecast never touches the lottery's fill seeds.
     rng = random.Random(f"forecast/{seed}")
@@ -81,7 +94,7 @@ class ForecastOps(Ops):
         ``rotation_show`` does).
         """
         rotation, tasks, users = run(self.kv, lambda s: _load(s, req.rotation, []), self.stats)
-        return _simulate(rotation, tasks, users, req, now)
+        return simulate(rotation, tasks, users, req, now)
 
     @operation(api.UserForecastRequest)
     def user_forecast(
@@ -94,7 +107,7 @@ class ForecastOps(Ops):
         """
         ids = check_users(self.directory, req.user_ids)
         rotation, tasks, users = run(self.kv, lambda s: _load(s, req.rotation, ids), self.stats)
-        result = _simulate(rotation, tasks, users, req, now)
+        result = simulate(rotation, tasks, users, req, now)
         by_id = {u.user_id: u for u in result.forecast.users}
         missing = [u for u in ids if u not in by_id]
         if missing:

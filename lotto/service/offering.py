@@ -14,6 +14,7 @@ from lotto import api
 from lotto.api import Notice
 from lotto.errors import LimitError, StateError
 from lotto.model import keys
+from lotto.model.fanout import Fanout, choose_asked, record_asked
 from lotto.model.offer import check_offerable, offer_of, take_refusal, takers
 from lotto.model.rotation import Rotation
 from lotto.model.task import (
@@ -49,9 +50,11 @@ def open_offer(
     actor_id: str,
     note: str = "",
     to_user_id: str = "",
-) -> tuple[Offer, list[str], list[Notice]]:
-    """Offer ``user_id``'s place on ``task``: each member who could take it is told, and
-    the rotation's channel. Returns the offer, those members and the notices."""
+) -> tuple[Offer, Fanout, list[Notice]]:
+    """Offer ``user_id``'s place on ``task``: at most ``fanout.ASK_AT_MOST`` of the members
+    who could take it are asked by direct message (``lotto.model.fanout``: the longest
+    since they served first, nobody asked about it lately), and the rotation's channel
+    hears of it for everyone. Returns the offer, whom it asked and the notices."""
     check_offerable(task, user_id)
     offer = Offer(
         offer_id=offer_id,
@@ -62,16 +65,27 @@ def open_offer(
         to_user_id=to_user_id,
     )
     task.offers.append(offer)
+    who = set(takers(task, rotation, _assigned(task, users), offer, members))
+    fanout = choose_asked(
+        rotation, task, user_id, [m for m in members if m.mattermost_user_id in who], now
+    )
+    record_asked(task, user_id, fanout.asked, now)
     session.save_task(task)
-    who = takers(task, rotation, _assigned(task, users), offer, members)
     interval = task_interval(task)
-    fields = {"from_user_id": user_id, "offer_id": offer_id, "note": note}
-    notices = [notice("offer", u, actor_id, task=task, interval=interval, **fields) for u in who]
+    fields = {
+        "from_user_id": user_id,
+        "offer_id": offer_id,
+        "note": note,
+        "task_type": rotation.task_type,
+    }
+    notices = [
+        notice("offer", u, actor_id, task=task, interval=interval, **fields) for u in fanout.asked
+    ]
     if not to_user_id:
         notices += channel_notice(
             rotation, "offer", actor_id, task=task, interval=interval, **fields
         )
-    return offer, who, notices
+    return offer, fanout, notices
 
 
 def withdraw_offer(session: Session, task: Task, offer: Offer) -> None:
@@ -171,7 +185,7 @@ def time_off(
                 everyone = [*task.mattermost_user_ids, *rotation.mattermost_user_ids]
                 records = {u: rec for u in everyone if (rec := users.get(u) or session.user(u))}
                 members = [records[u] for u in rotation.mattermost_user_ids if u in records]
-                _, item.takers, more = open_offer(
+                _, fanout, more = open_offer(
                     session,
                     rotation,
                     task,
@@ -183,6 +197,7 @@ def time_off(
                     actor_id=actor_id,
                     note="away (time off)",
                 )
+                item.takers, item.eligible = fanout.asked, fanout.eligible
                 notices += more
         elif task.state == STATE_STARTED:
             item.outcome = api.TIME_OFF_STARTED

@@ -8,6 +8,7 @@ from lotto import api
 from lotto.errors import NotFoundError
 from lotto.model import keys
 from lotto.model.offer import find_offer, offer_of
+from lotto.model.usertext import check_text
 from lotto.service import taskops
 from lotto.service.common import check_users, load_task, run
 from lotto.service.offering import open_offer, take_offer, withdraw_offer
@@ -35,6 +36,7 @@ class OfferOps(Ops):
         Round trips: batch 1 = task + rotation + the offerer; batch 2 = the task's
         users and the rotation's members (one MGET); commit.
         """
+        check_text(req.note, "note")
         ids = check_users(
             self.directory, [req.user_id, *([req.to_user_id] if req.to_user_id else [])]
         )
@@ -56,7 +58,7 @@ class OfferOps(Ops):
             members = rotation.mattermost_user_ids
             s.prefetch(keys.user(u) for u in [*task.mattermost_user_ids, *members])  # batch 2
             users = {u: rec for u in [*task.mattermost_user_ids, *members] if (rec := s.user(u))}
-            offer, who, notices = open_offer(
+            offer, fanout, notices = open_offer(
                 s,
                 rotation,
                 task,
@@ -69,7 +71,16 @@ class OfferOps(Ops):
                 note=req.note,
                 to_user_id=req.to_user_id,
             )
-            return api.TaskOfferResult(task=task, offer=offer, takers=who, notices=notices)
+            posted = any(n.channel_id for n in notices)
+            return api.TaskOfferResult(
+                task=task,
+                offer=offer,
+                takers=fanout.asked,
+                notices=notices,
+                eligible=fanout.eligible,
+                asked_before=fanout.again,
+                channel_name=rotation.channel_name if posted else "",
+            )
 
         return run(self.kv, fn, self.stats)
 

@@ -11,6 +11,9 @@ Every :class:`lotto.service.Service` operation is declared with
   into UTC (a naive time would be stored ambiguously and, read back, break
   every comparison with the aware times everything else uses).
 
+- stamps the operation's ``now`` as the time of the changes its sessions save
+  (:func:`lotto.store.operation_time`: a revised task's calendar event).
+
 This module imports nothing of the service but the access rule, so the mixins can import it.
 """
 
@@ -25,6 +28,7 @@ import msgspec
 
 from lotto.errors import BadTimeError
 from lotto.service import access
+from lotto.store import operation_time
 
 __all__ = ["operation", "handlers", "handler_for", "dispatch"]
 
@@ -51,7 +55,9 @@ def operation(request_type: type[msgspec.Struct]) -> Callable[[F], F]:
 
         @functools.wraps(method)
         def checked(self: Any, req: Any, *, actor_id: str, now: datetime) -> Any:
-            return method(self, _utc_request(req), actor_id=actor_id, now=_as_utc(now, "now"))
+            utc_now = _as_utc(now, "now")
+            with operation_time(utc_now):
+                return method(self, _utc_request(req), actor_id=actor_id, now=utc_now)
 
         _HANDLERS[request_type] = checked
         return cast(F, checked)

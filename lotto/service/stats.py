@@ -7,13 +7,53 @@ from datetime import datetime
 from lotto import api
 from lotto.errors import BadTimeError
 from lotto.model import keys
+from lotto.model.rotation import Rotation
+from lotto.model.task import Task
+from lotto.model.user import User
 from lotto.service.common import resolve_rotation, run
 from lotto.service.fairness import DEFAULT_WINDOW, rotation_stats, window_task_ids
 from lotto.service.ops import Ops
 from lotto.service.registry import operation
 from lotto.store import Session
 
-__all__ = ["StatsOps"]
+__all__ = ["StatsOps", "stats_window", "stats_keys", "stats_inputs"]
+
+
+def stats_window(req: api.RotationStatsRequest, now: datetime) -> tuple[datetime, datetime]:
+    """``(since, until)`` of a report: ``until`` defaults to now, ``since`` to a year before."""
+    until = req.until or now
+    since = req.since or until - DEFAULT_WINDOW
+    if since >= until:
+        raise BadTimeError(
+            "--since must be before --until (the report covers the time between them); "
+            "nothing was changed.",
+            since=since,
+            until=until,
+        )
+    return since, until
+
+
+def _people(rotation: Rotation) -> list[str]:
+    # The members and everyone the rotation recorded as having been one.
+    return list(dict.fromkeys([*rotation.mattermost_user_ids, *rotation.memberships]))
+
+
+def stats_keys(rotation: Rotation, since: datetime, until: datetime) -> list[str]:
+    """The keys a report reads: the tasks that may have started in the window (see
+    ``fairness.window_task_ids``) and the records of the members and former members."""
+    tids = window_task_ids(rotation, since, until)
+    return [*(keys.task(t) for t in tids), *(keys.user(u) for u in _people(rotation))]
+
+
+def stats_inputs(
+    s: Session, rotation: Rotation, since: datetime, until: datetime
+) -> tuple[list[Task], dict[str, User]]:
+    """The tasks and user records a report is computed from (ONE batch: :func:`stats_keys`;
+    none when a caller prefetched them already)."""
+    s.prefetch(stats_keys(rotation, since, until))
+    tasks = [t for tid in window_task_ids(rotation, since, until) if (t := s.task(tid)) is not None]
+    users = {u: rec for u in _people(rotation) if (rec := s.user(u)) is not None}
+    return tasks, users
 
 
 class StatsOps(Ops):
@@ -31,23 +71,11 @@ class StatsOps(Ops):
         records of the members and of everyone the rotation recorded as having
         been one; nothing is written.
         """
-        until = req.until or now
-        since = req.since or until - DEFAULT_WINDOW
-        if since >= until:
-            raise BadTimeError(
-                "--since must be before --until (the report covers the time between them); "
-                "nothing was changed.",
-                since=since,
-                until=until,
-            )
+        since, until = stats_window(req, now)
 
         def fn(s: Session) -> api.RotationStatsResult:
             rotation = resolve_rotation(s, req.rotation)
-            tids = window_task_ids(rotation, since, until)
-            people = dict.fromkeys([*rotation.mattermost_user_ids, *rotation.memberships])
-            s.prefetch([*(keys.task(t) for t in tids), *(keys.user(u) for u in people)])
-            tasks = [t for tid in tids if (t := s.task(tid)) is not None]
-            users = {u: rec for u in people if (rec := s.user(u)) is not None}
+            tasks, users = stats_inputs(s, rotation, since, until)
             return rotation_stats(rotation, tasks, users, since=since, until=until, now=now)
 
         return run(self.kv, fn, self.stats)

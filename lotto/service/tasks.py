@@ -14,6 +14,7 @@ from lotto.model.task import (
     default_shift_number,
     shift_task_id,
 )
+from lotto.model.usertext import check_text
 from lotto.service import taskops
 from lotto.service.common import check_users, load_task, resolve_rotation, run
 from lotto.service.ops import Ops
@@ -68,6 +69,7 @@ class TaskOps(Ops):
         self, req: api.TaskNewTicketRequest, *, actor_id: str, now: datetime
     ) -> api.TaskResult:
         """Make the next ticket. Round trips: batch 1 = rotation resolution; commit."""
+        check_text(req.summary, "summary")
 
         def fn(s: Session) -> api.TaskResult:
             rotation = resolve_rotation(s, req.rotation)

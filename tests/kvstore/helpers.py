@@ -34,6 +34,10 @@ class Engine:
         """The raw value (GET)."""
         raise NotImplementedError
 
+    def set(self, full_key: str, value: bytes) -> None:
+        """Write a raw value (SET), as an operator or an older version would."""
+        raise NotImplementedError
+
     def pttl(self, full_key: str) -> int:
         """Milliseconds left to live; -1 without expiry, -2 when absent (PTTL)."""
         raise NotImplementedError
@@ -75,6 +79,9 @@ class _Redis(Engine):
 
     def get(self, full_key: str) -> bytes | None:
         return self.client.get(full_key)
+
+    def set(self, full_key: str, value: bytes) -> None:
+        self.client.set(full_key, value)
 
     def pttl(self, full_key: str) -> int:
         return int(self.client.pttl(full_key))
@@ -125,6 +132,11 @@ class _SQLite(Engine):
         )
         return bytes(rows[0][0]) if rows else None
 
+    def set(self, full_key: str, value: bytes) -> None:
+        self._query(
+            "INSERT OR REPLACE INTO kv (key, value, expires) VALUES (?, ?, NULL)", full_key, value
+        )
+
     def pttl(self, full_key: str) -> int:
         rows = self._query("SELECT expires FROM kv WHERE key = ?", full_key)
         now = _wall_ms()
@@ -141,14 +153,14 @@ class _SQLite(Engine):
     def keys(self) -> list[str]:
         rows = self._query(
             "SELECT key FROM kv WHERE expires IS NULL OR expires > ? "
-            "UNION SELECT DISTINCT key FROM list",
+            "UNION SELECT DISTINCT key FROM list UNION SELECT DISTINCT key FROM hash",
             _wall_ms(),
         )
         return sorted(key for (key,) in rows)
 
     def flush(self) -> None:
-        self._query("DELETE FROM kv")
-        self._query("DELETE FROM list")
+        for table in ("kv", "list", "hash"):
+            self._query(f"DELETE FROM {table}")
 
     def expire_soon(self, full_key: str) -> None:
         due = _wall_ms() + 2

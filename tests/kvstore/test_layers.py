@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("keys", "deadline", "scripts", "backends"),
     ("backend",),
     ("redis_backend", "sqlite_backend"),
-    ("lock",),
+    ("lock", "lanes"),
     ("queue", "unit"),
     ("retry",),
     ("store",),

@@ -21,6 +21,7 @@ BENCHES = {
     "bench_contention.py": (["--writers", "4", "--rounds", "2"], "conflicts retried"),
     "bench_kvstore.py": (["--units", "20", "--records", "3", "--threads", "2"], "commits/s"),
     "bench_service.py": (["--users", "6", "--tasks", "4"], "autopilot, every 6h"),
+    "bench_page.py": (["--members", "20", "--tasks", "30", "--repeat", "2"], "page render"),
 }
 
 

@@ -268,7 +268,7 @@ def test_the_shim_retry_budget_is_a_setting_within_the_command_bound():
         "LOTTO_STORE": "redis://127.0.0.1:6379/0",
         "LOTTO_MATTERMOST_URL": "https://chat.example.com/",
         "LOTTO_BOT_TOKEN": "bot",
-        "LOTTO_SLASH_TOKEN": "t",
+        "LOTTO_SLASH_TOKEN": "t" * 26,
     }
     assert load([], base).retry_budget == 2.0
     assert load(["--retry-budget", "0.5"], base).retry_budget == 0.5

@@ -31,6 +31,10 @@ ROUTES = [
     "/hooks/OnConfigurationChange",
     "/hooks/ExecuteCommand",
     "/api/v1/calendar/ICE.ics",
+    "/page/ICE",
+    "/api/v1/chart/ICE/stats.png",
+    "/api/v1/chart/ICE/forecast.png",
+    "/favicon.ico",
     "/debug/autopilot",
     "/healthz",
     "/nope",
@@ -38,7 +42,7 @@ ROUTES = [
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
 # Routes that may rightly answer 2xx to a body-less request with the right secret
 # (they change nothing; the snapshot comparison at the end proves it).
-_HARMLESS = {"/healthz", "/hooks/OnActivate", "/api/v1/authorized"}
+_HARMLESS = {"/healthz", "/hooks/OnActivate", "/api/v1/authorized", "/favicon.ico"}
 WRONG_AUTH = st.sampled_from(
     [
         {},

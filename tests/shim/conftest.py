@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -21,7 +23,7 @@ from tests.shim.fake_mattermost import FakeMattermost
 from tests.shim.openapi import OpenAPI, load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
-SLASH_TOKEN = "slash-token-abcdef"
+SLASH_TOKEN = "slashtoken0123456789abcdefgh"  # 28 characters: Mattermost's have 26
 SECRET = "shim-secret-0123456789abcdef"
 
 
@@ -74,7 +76,7 @@ def runtime(fake_mm: FakeMattermost, redis_url: str) -> Iterator[Runtime]:
             "LOTTO_STORE": redis_url,
             "LOTTO_MATTERMOST_URL": fake_mm.url,
             "LOTTO_BOT_TOKEN": fake_mm.bot_token,
-            "LOTTO_SLASH_TOKEN": "t",
+            "LOTTO_SLASH_TOKEN": SLASH_TOKEN,
         },
     )
     rt = Runtime(dataclasses.replace(config, plugin_id=plugin))
@@ -84,6 +86,17 @@ def runtime(fake_mm: FakeMattermost, redis_url: str) -> Iterator[Runtime]:
     finally:
         rt.store.delete_all()
         rt.close()
+
+
+@pytest.fixture
+def plugin_json(tmp_path: Path) -> str:
+    """A copy of ``plugin.json`` with a plugin id of its own (so replicas share a fresh
+    namespace of the session's Redis); its path."""
+    manifest = json.loads((ROOT / "plugin.json").read_text())
+    manifest["id"] = f"com.mattermost.solar-lottery.replicas-{uuid.uuid4().hex[:8]}"
+    path = tmp_path / "plugin.json"
+    path.write_text(json.dumps(manifest))
+    return str(path)
 
 
 class ShimProcess:
@@ -100,16 +113,22 @@ class ShimProcess:
         return self.log_path.read_text(errors="replace")
 
     def slash(
-        self, text: str, user: dict, *, token: str = SLASH_TOKEN, command: str = "/lotto"
+        self,
+        text: str,
+        user: dict,
+        *,
+        token: str = SLASH_TOKEN,
+        command: str = "/lotto",
+        team_id: str = "team000000000000000000000",
     ) -> httpx.Response:
-        """Post a slash command exactly as Mattermost does (form-encoded)."""
+        """Post a slash command exactly as Mattermost does (form-encoded), typed in ``team_id``."""
         form = {
             "channel_id": "channel0000000000000000000",
             "channel_name": "town-square",
             "command": command,
             "response_url": "http://127.0.0.1:1/hooks/commands/x",
             "team_domain": "team",
-            "team_id": "team000000000000000000000",
+            "team_id": team_id,
             "text": text,
             "token": token,
             "trigger_id": "trigger",
@@ -140,6 +159,19 @@ def shim_env(**overrides: str) -> dict[str, str]:
     return env
 
 
+def serve_once(**env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m shim`` with ``env`` (the LOTTO_* settings) until it exits, e.g. on a
+    configuration error; its exit status and output."""
+    return subprocess.run(
+        [sys.executable, "-m", "shim"],
+        cwd=ROOT,
+        env=shim_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def _serve_command() -> list[str]:
     """``lotto serve`` through the installed console script (falls back to its entry point)."""
     script = Path(sys.executable).with_name("lotto")
@@ -156,11 +188,19 @@ def start_shim(tmp_path: Path) -> Iterator[Callable[..., ShimProcess]]:
     """Start shim processes: ``start_shim(fake_mm, store_url, *flags, **env)``; stopped at teardown.
 
     Returns once ``/healthz`` answers 200 (or answers at all, with ``wait_healthy=False``).
+    ``open_files`` lowers the process's open-files limit (RLIMIT_NOFILE) to that number;
+    ``credentials=False`` leaves out the token and secret flags (give them as ``env``).
     """
     started: list[ShimProcess] = []
 
     def start(
-        fake: FakeMattermost, store: str, *flags: str, wait_healthy: bool = True, **env: str
+        fake: FakeMattermost,
+        store: str,
+        *flags: str,
+        wait_healthy: bool = True,
+        open_files: int | None = None,
+        credentials: bool = True,
+        **env: str,
     ) -> ShimProcess:
         port = free_port()
         log_path = tmp_path / f"shim-{port}.log"
@@ -172,17 +212,26 @@ def start_shim(tmp_path: Path) -> Iterator[Callable[..., ShimProcess]]:
             store,
             "--mattermost-url",
             fake.url,
-            "--bot-token",
-            fake.bot_token,
-            "--slash-token",
-            SLASH_TOKEN,
-            "--secret",
-            SECRET,
+            *(
+                ("--bot-token", fake.bot_token, "--slash-token", SLASH_TOKEN, "--secret", SECRET)
+                if credentials
+                else ()
+            ),
             *flags,
         ]
+
+        def limit_files() -> None:
+            if open_files is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
-                args, cwd=ROOT, env=shim_env(**env), stdout=log, stderr=subprocess.STDOUT
+                args,
+                cwd=ROOT,
+                env=shim_env(**env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=limit_files,
             )
         shim = ShimProcess(proc, f"http://127.0.0.1:{port}", log_path)
         started.append(shim)

@@ -4,8 +4,10 @@ It runs on a loopback port in a thread and serves only what the shim calls:
 users (by id, ``me``, by username, in bulk, by role), direct channels, team channels
 (by name in a team, by id, and their members), posts (with their props, and a
 channel's posts since a time) and ephemeral posts. It can go
-down and come back (:meth:`FakeMattermost.down`/``up``) and carry out a request
-while dropping its answer (``drop_reply_next``). Every request must route to an operation of
+down and come back (:meth:`FakeMattermost.down`/``up``), carry out a request
+while dropping its answer (``drop_reply_next``), take as long as a real server to
+create a post (``post_delay``), and run a test's hook when a request arrives
+(``before``). Every request must route to an operation of
 ``mattermost-openapi-v4.yaml`` and carry only declared query parameters and a
 body that validates against it, and every response it sends is validated too;
 anything else is recorded in ``violations`` (the fixture fails the test when that
@@ -54,6 +56,11 @@ class FakeMattermost:
         # connection: the client never learns that they succeeded.
         self.drop_reply_next: list[str] = []
         self.is_down = False
+        #: Seconds each ``POST /api/v4/posts`` takes before it is answered (a real
+        #: Mattermost takes some 10-50 ms; 0 answers at once).
+        self.post_delay = 0.0
+        #: ``"METHOD /template" -> hook``: the hook runs (once) when such a request arrives.
+        self.before: dict[str, Any] = {}
         self.bot = self.add_user(
             "lottobot", roles="system_user", first_name="Lotto", last_name="Bot"
         )
@@ -193,6 +200,12 @@ class FakeMattermost:
         op = self.spec.operation(method, path)
         if op is None:
             return self._violation(404, f"{method} {path} is not in the OpenAPI file")
+        with self.lock:
+            hook = self.before.pop(f"{method} {op.template}", None)
+        if hook is not None:
+            hook()
+        if self.post_delay and method == "POST" and op.template == "/api/v4/posts":
+            time.sleep(self.post_delay)  # the server's own work, not a synchronisation
         query = parse_qs(urlsplit(path).query, keep_blank_values=True)
         problems = self.spec.query_errors(op, query)
         if problems:

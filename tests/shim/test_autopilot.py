@@ -97,7 +97,7 @@ def test_interval_0_turns_the_timer_off(fake_mm, interval, timer):
             "LOTTO_STORE": f"memory://autopilot-off-{uuid.uuid4().hex[:8]}",
             "LOTTO_MATTERMOST_URL": fake_mm.url,
             "LOTTO_BOT_TOKEN": fake_mm.bot_token,
-            "LOTTO_SLASH_TOKEN": "t",
+            "LOTTO_SLASH_TOKEN": "t" * 26,
         },
     )
     runtime = Runtime(config)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -17,10 +18,13 @@ def test_a_feed_on_an_unreachable_store_is_store_unavailable(plugin_id):
     kv = kvstore.open("redis://127.0.0.1:1/0", plugin_id)  # nothing listens on port 1
     try:
         runtime = SimpleNamespace(
-            env=Env(kv, LocalDirectory("UTC"), RecordingPoster()), bot_user_id="bot"
+            env=Env(kv, LocalDirectory("UTC"), RecordingPoster()),
+            bot_user_id="bot",
+            store=kv,
+            command_deadline=lambda: time.monotonic() + 5,
         )
         with pytest.raises(StoreUnavailable) as info:
-            _render(runtime, "ICE", "")
+            _render(runtime, "ICE", "", "")
     finally:
         kv.close()
     assert http_status(info.value) == 503

@@ -11,13 +11,14 @@ import pytest
 from kvstore.backends import redact
 from shim.config import load, parser
 from shim.errors import ConfigError
-from tests.shim.conftest import ROOT, shim_env
+from tests.shim.conftest import ROOT, serve_once, shim_env
 
+T1, T2 = "a" * 26, "b" * 26
 BASE = {
     "LOTTO_STORE": "redis://127.0.0.1:6379/0",
     "LOTTO_MATTERMOST_URL": "https://chat.example.com/",
     "LOTTO_BOT_TOKEN": "bot",
-    "LOTTO_SLASH_TOKEN": "t1, t2",
+    "LOTTO_SLASH_TOKEN": f"{T1}, {T2}",
 }
 
 
@@ -25,7 +26,7 @@ def test_environment_and_plugin_json_defaults():
     c = load([], BASE)
     assert (c.host, c.port) == ("127.0.0.1", 8065)
     assert c.mattermost_url == "https://chat.example.com"
-    assert c.slash_tokens == ("t1", "t2")
+    assert c.slash_tokens == ((T1, ""), (T2, ""))
     assert c.plugin_id == json.loads((ROOT / "plugin.json").read_text())["id"]
     assert (c.admin_log_level, c.admin_log_verbose, c.admin_user_ids) == (
         "none",
@@ -161,19 +162,11 @@ def test_serve_with_missing_configuration_exits_2_with_a_message():
 
 
 def test_serve_with_an_unreachable_mattermost_exits_1(tmp_path):
-    env = shim_env(
+    proc = serve_once(
         LOTTO_STORE="memory://",
         LOTTO_MATTERMOST_URL="http://127.0.0.1:9",
         LOTTO_BOT_TOKEN="x",
-        LOTTO_SLASH_TOKEN="t",
-    )
-    proc = subprocess.run(
-        [sys.executable, "-m", "shim"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+        LOTTO_SLASH_TOKEN="t" * 26,
     )
     assert proc.returncode == 1
     assert "cannot use Mattermost" in proc.stderr

@@ -12,7 +12,7 @@ BASE = {
     "LOTTO_STORE": "redis://127.0.0.1:6379/0",
     "LOTTO_MATTERMOST_URL": "https://chat.example.com/",
     "LOTTO_BOT_TOKEN": "bot",
-    "LOTTO_SLASH_TOKEN": "t1",
+    "LOTTO_SLASH_TOKEN": "t" * 26,
 }
 
 

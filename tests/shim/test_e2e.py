@@ -13,7 +13,7 @@ import uuid
 import pytest
 import redis
 
-from tests.shim.conftest import ROOT, SECRET, wait_for
+from tests.shim.conftest import ROOT, SECRET, SLASH_TOKEN, wait_for
 
 LA = "America/Los_Angeles"
 
@@ -307,7 +307,7 @@ def test_hostile_requests_are_rejected_cleanly(world):
 
 def test_missing_user_id_is_400(world):
     shim, users, *_ = world
-    r = shim.http.post("/api/v1/slash", data={"token": "slash-token-abcdef", "text": "info"})
+    r = shim.http.post("/api/v1/slash", data={"token": SLASH_TOKEN, "text": "info"})
     assert r.status_code == 400 and r.json()["error"] == "missing user_id"
 
 

@@ -99,7 +99,7 @@ def _records(store) -> dict:
 def test_the_button_takes_the_shift_and_updates_the_message(offered, fake_mm):
     shim, users, store = offered
     post = _button_post(fake_mm, users["ann"])
-    assert "@bob offers their place on **ICE#0**" in post["message"]
+    assert "@bob offers their place on shift **ICE#0**" in post["message"]
     (action,) = post["props"]["attachments"][0]["actions"]
     assert action["name"] == BUTTON and action["id"] == "take"
     context = action["integration"]["context"]
@@ -178,3 +178,51 @@ def test_contexts_expire_and_bind_their_fields():
         verify("another-secret-0123456789", ctx, "u" * 26, time.time())
     with pytest.raises(ForbiddenError, match="someone else"):
         verify(SECRET, ctx, "x" * 26, time.time())
+
+
+def test_a_digest_of_offers_has_a_button_for_each_and_a_take_keeps_the_post(
+    fake_mm, redis_url, start_shim, tmp_path
+):
+    """Time off over two shifts is one message to each member who could take them (issue
+    19), with one button per place; taking one leaves the post and the other button."""
+    manifest = json.loads((ROOT / "plugin.json").read_text())
+    manifest["id"] = f"com.mattermost.solar-lottery.test-{uuid.uuid4().hex[:8]}"
+    path = tmp_path / "plugin.json"
+    path.write_text(json.dumps(manifest))
+    boss = fake_mm.add_user("boss", roles="system_user system_admin")
+    ann, bob = fake_mm.add_user("ann"), fake_mm.add_user("bob")
+    shim = start_shim(
+        fake_mm, redis_url, "--plugin-json", str(path), "--autopilot-interval", "0",
+        LOTTO_PUBLIC_URL=PUBLIC,
+    )  # fmt: skip
+    for line in (
+        "rotation new ICE --beginning 2030-01-03T09:00",
+        "user join ICE @ann @bob",
+        "task new shift ICE --number 0",
+        "task new shift ICE --number 1",
+        "task assign ICE#0 @bob",
+        "task assign ICE#1 @bob",
+        "task schedule ICE#0",
+        "task schedule ICE#1",
+    ):
+        text = shim.slash(line, boss).json()["text"]
+        assert "Command failed" not in text, text
+    text = shim.slash("user unavailable --start 2030-01-03 --finish 2030-01-17", bob).json()
+    assert "Command failed" not in text["text"], text
+    post = _button_post(fake_mm, ann)
+    assert post["message"].count("@bob offers their place on shift **ICE#") == 2
+    assert len([m for m in fake_mm.dms(ann["id"]) if "offers their place" in m]) == 1
+    actions = post["props"]["attachments"][0]["actions"]
+    assert [a["name"] for a in actions] == ["Take ICE#0", "Take ICE#1"]
+    assert len({a["id"] for a in actions}) == 2
+    contexts = [a["integration"]["context"] for a in actions]
+    assert [(c["task"], c["keep"]) for c in contexts] == [("ICE#0", "1"), ("ICE#1", "1")]
+    # A context without its `keep` (the whole post would be replaced) is not ours.
+    dropped = {k: v for k, v in contexts[0].items() if k != "keep"}
+    assert _click(shim, post, ann, dropped).status_code == 403
+    r = _click(shim, post, ann, contexts[0])
+    assert r.status_code == 200, r.text
+    assert "update" not in r.json()  # the post keeps its text and the other button
+    assert r.json()["ephemeral_text"].startswith("@ann took @bob's place on **ICE#0**")
+    assert "- Assigned: @ann" in shim.slash("task show ICE#0", boss).json()["text"]
+    assert "Offered: @bob's place" in shim.slash("task show ICE#1", boss).json()["text"]

@@ -1,4 +1,5 @@
-"""The shim delivers the outbox to Mattermost: after outages, after lost replies, once."""
+"""The shim delivers the outbox to Mattermost: after outages, after lost replies, once;
+never in a command's own thread (the command only wakes the worker)."""
 
 from __future__ import annotations
 
@@ -46,11 +47,12 @@ def test_messages_committed_while_mattermost_is_down_arrive_once_it_is_back(fake
 
 def test_a_post_whose_answer_was_lost_is_not_posted_again(fake_mm, runtime):
     boss, people = _setup(fake_mm, runtime)
-    fake_mm.drop_reply_next.append("POST /api/v4/posts")
     ok, text = runtime.execute(boss["id"], f"user join ICE @{people[0]['username']}")
     assert ok, text
+    fake_mm.drop_reply_next.append("POST /api/v4/posts")
+    assert runtime.outbox.deliver_once().retry
     # The DM (one welcome per join, issue 8) went through but the shim never heard so:
-    # it is still first in line.
+    # it is still waiting.
     assert runtime.store.queue(OUTBOX_QUEUE).length() == 1
     assert len(fake_mm.dms(people[0]["id"])) == 1
     report = runtime.outbox.deliver_once()
@@ -71,6 +73,20 @@ def test_a_message_mattermost_refuses_for_good_is_set_aside(fake_mm, runtime):
         del fake_mm.users[ghost["id"]]  # deleted after we cached it: its DM channel fails
     ok, text = runtime.execute(boss["id"], f"user join ICE @ghost @{people[0]['username']}")
     assert ok, text
+    report = runtime.outbox.deliver_once()
+    assert (report.sent, report.dead, report.waiting) == (1, 1, 0)
     assert runtime.store.queue(OUTBOX_QUEUE).length() == 0
     assert runtime.store.queue(DEAD_QUEUE).length() == 1  # one welcome per join (issue 8)
     assert len(fake_mm.dms(people[0]["id"])) == 1
+
+
+def test_a_command_only_wakes_the_worker_and_never_delivers_itself(fake_mm, runtime):
+    """Issue 15: delivery inside the command's deadline left the lease held for 30 s."""
+    boss, people = _setup(fake_mm, runtime)
+    posts = len(fake_mm.posts)
+    ok, text = runtime.execute(boss["id"], f"user join ICE @{people[0]['username']}")
+    assert ok, text
+    assert len(fake_mm.posts) == posts  # nothing was posted from the command's thread
+    assert runtime.store.queue(OUTBOX_QUEUE).length() == 1
+    assert runtime.outbox._kicked.is_set()  # the worker was woken
+    assert runtime.outbox.deliver_once().sent == 1

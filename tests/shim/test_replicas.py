@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
-import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
-from tests.shim.conftest import ROOT, SECRET, wait_for
+from tests.shim.conftest import SECRET, wait_for
 
 LA = "America/Los_Angeles"
 YEAR = str(365 * 24 * 3600)  # an interval so long the timer never fires during a test
-
-
-@pytest.fixture
-def plugin_json(tmp_path):
-    manifest = json.loads((ROOT / "plugin.json").read_text())
-    manifest["id"] = f"com.mattermost.solar-lottery.replicas-{uuid.uuid4().hex[:8]}"
-    path = tmp_path / "plugin.json"
-    path.write_text(json.dumps(manifest))
-    return str(path)
 
 
 def _tick_both(shims, tick, now):

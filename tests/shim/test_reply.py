@@ -54,3 +54,9 @@ def test_a_single_huge_line_is_hard_cut():
 
 def test_short_text_is_one_part():
     assert split_message("hello") == ["hello"]
+
+
+def test_text_typed_in_the_command_cannot_close_the_echo_block():
+    line = "/lotto task offer ICE#0 --note 'x\n```\n###### @all'"
+    text = command_reply(line, True, "Offered.")["text"]
+    assert text.startswith("````\n/lotto task offer") and "\n```\n###### @all'\n````\n" in text

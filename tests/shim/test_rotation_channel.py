@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from tests.shim.conftest import ROOT
+from tests.shim.conftest import ROOT, wait_for
 
 TEAM = "team000000000000000000000"  # the team every test slash command comes from
 
@@ -43,6 +43,13 @@ def _ok(response) -> str:
     return text
 
 
+def _posts(fake, channel_id: str, count: int) -> list[str]:
+    """The channel's posts, once there are ``count`` of them."""
+    posts = wait_for(lambda: len(fake.channel_posts(channel_id)) >= count)
+    assert posts
+    return fake.channel_posts(channel_id)
+
+
 def test_channel_posts_land_in_the_rotations_channel(world):
     shim, users, channels, fake = world
     boss, lead = users["boss"], users["lead"]
@@ -56,8 +63,9 @@ def test_channel_posts_land_in_the_rotations_channel(world):
     _ok(shim.slash("task new shift ICE --number 0", lead))
     _ok(shim.slash("task fill ICE#0", lead))
     _ok(shim.slash("task schedule ICE#0", lead))
-    _ok(shim.slash("task start ICE#0 --now 2030-01-07T09:00", lead))
-    posts = fake.channel_posts(channels["ice"]["id"])
+    _ok(shim.slash("task start ICE#0 --now 2030-01-07T09:00", boss))  # --now: admins only
+    # The outbox worker posts them right after the commands (never in their threads).
+    posts = _posts(fake, channels["ice"]["id"], 2)
     # A shift is called a shift (issue 8).
     assert [p.split(":")[0] for p in posts] == [
         "Shift **ICE#0** is scheduled",
@@ -69,9 +77,9 @@ def test_channel_posts_land_in_the_rotations_channel(world):
     assert fake.channel_posts(channels["quiet"]["id"]) == []
     # A member leaving while assigned: the channel and the other owner are alerted.
     _ok(shim.slash("user leave ICE @bob", lead))
-    alert = fake.channel_posts(channels["ice"]["id"])[-1]
+    alert = _posts(fake, channels["ice"]["id"], 3)[-1]
     assert alert.startswith("#### Alert: @bob left **ICE** but is still on shift **ICE#0**")
-    assert any(m.startswith("#### Alert: @bob left") for m in fake.dms(boss["id"]))
+    wait_for(lambda: any(m.startswith("#### Alert: @bob left") for m in fake.dms(boss["id"])))
     assert fake.violations == []
 
 

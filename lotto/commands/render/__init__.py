@@ -13,7 +13,8 @@ say and call the functions re-exported here; each submodule renders one area:
 - :mod:`.oncall`: owners, channel, ``rotation now`` and ``user shifts``;
 - :mod:`.compact`: the shortened ``rotation show`` and ``user show``;
 - :mod:`.stats`: the fairness report; :mod:`.names`: notes about names;
-- :mod:`.help`: the help of the command tree.
+- :mod:`.help`: the help of the command tree;
+- :mod:`.usertext`: text people typed (notes, summaries), capped and made inert.
 
 Every reply shows times in the reader's zone (the acting user's: their profile's
 zone in Mattermost, ``--tz`` in the CLI), named (``Thu 12 Mar 2026 09:00 PDT``); a
@@ -29,7 +30,13 @@ from lotto.commands.render.autopilot import (
     autopilot_failure,
     autopilot_report,
 )
-from lotto.commands.render.calendar import calendar_text, feed_choices, subscription_text
+from lotto.commands.render.calendar import (
+    LINK_LIFETIME,
+    calendar_text,
+    feed_choices,
+    links_refused,
+    subscription_text,
+)
 from lotto.commands.render.compact import (
     MEMBERS_LISTED,
     PAST_SHIFTS_LISTED,
@@ -40,9 +47,10 @@ from lotto.commands.render.compact import (
 from lotto.commands.render.forecast import forecast_text, percent
 from lotto.commands.render.help import help_text
 from lotto.commands.render.names import non_member_note, suffixed_id_note
-from lotto.commands.render.notices import notice_text
+from lotto.commands.render.notices import DIGEST_BREAK, notice_text
 from lotto.commands.render.offers import task_offered, task_taken, time_off_lines
 from lotto.commands.render.oncall import channel_changed, now_text, owners_changed, shifts_text
+from lotto.commands.render.page import chart_line, page_text
 from lotto.commands.render.records import (
     Mention,
     auto_assigned,
@@ -88,6 +96,7 @@ from lotto.commands.render.users import (
     user_unavailable,
     users_reply,
 )
+from lotto.commands.render.usertext import user_text
 
 __all__ = [
     # on call (owners, channel, now, my shifts)
@@ -144,6 +153,8 @@ __all__ = [
     "autopilot_failure",
     "autopilot_all_text",
     "notice_text",
+    "DIGEST_BREAK",
+    "user_text",
     "forecast_text",
     "stats_text",
     "rotation_overview",
@@ -157,5 +168,9 @@ __all__ = [
     "calendar_text",
     "subscription_text",
     "feed_choices",
+    "links_refused",
+    "LINK_LIFETIME",
+    "page_text",
+    "chart_line",
     "help_text",
 ]

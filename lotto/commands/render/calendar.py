@@ -7,13 +7,18 @@ import re
 from lotto import api
 from lotto.commands.render.records import Mention
 
-__all__ = ["calendar_text", "subscription_text", "feed_choices"]
+__all__ = ["calendar_text", "subscription_text", "feed_choices", "links_refused", "LINK_LIFETIME"]
+
+#: How long a feed or page URL works (the shim signs this expiry into it).
+LINK_LIFETIME = "a year"
 
 _HOW_TO_SUBSCRIBE = (
     "Add it in your calendar app: Google Calendar *Other calendars → From URL*, "
     "Outlook *Add calendar → Subscribe from web*, Apple Calendar *File → New "
     "Calendar Subscription*. The app refreshes it on its own schedule. Anyone with "
-    "the URL can read the feed, so share it only with your team."
+    "the URL can read the feed, so share it only with your team. It works for "
+    f"{LINK_LIFETIME}, and only while you are a member or owner of the rotation; run the "
+    "command again for a fresh one."
 )
 
 
@@ -23,23 +28,36 @@ def _fence(body: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def calendar_text(res: api.RotationCalendarResult, ics: str, mention: Mention) -> str:
-    """Markdown around the calendar text: a title, then the feed in a code block."""
+def calendar_text(
+    res: api.RotationCalendarResult, ics: str, mention: Mention, *, note: str = ""
+) -> str:
+    """Markdown around the calendar text: a title, then the feed in a code block.
+
+    The feed keeps its CRLF line ends (RFC 5545), so the text saved from the reply,
+    or from the ``lotto`` program's output, is a valid ``.ics`` file.
+    """
     rid = res.rotation.rotation_id
     whose = f" for {mention(res.user_id)}" if res.user_id else ""
     n = len(res.tasks)
-    body = ics.replace("\r\n", "\n").rstrip("\n")
+    body = ics.rstrip("\r\n")
     fence = _fence(body)
-    return "\n".join(
-        [
-            f"#### Calendar of rotation {rid}{whose}: {n} task{'s' if n != 1 else ''}",
-            "",
-            f"Save the text below as `{rid}.ics` and import it into your calendar app.",
-            "",
-            f"{fence}text",
-            body,
-            fence,
-        ]
+    lines = [f"#### Calendar of rotation {rid}{whose}: {n} task{'s' if n != 1 else ''}", ""]
+    if note:
+        lines += [note, ""]
+    lines += [
+        f"Save the text below as `{rid}.ics` and import it into your calendar app.",
+        "",
+        f"{fence}text",
+    ]
+    return "\n".join(lines) + "\n" + body + "\r\n" + fence
+
+
+def links_refused(rid: str, what: str) -> str:
+    """Why no private link was given: they are for the rotation's members and owners."""
+    return (
+        f"{what[0].upper()}{what[1:]} of {rid} are for its members and owners (a link stops "
+        f"working when its holder leaves the rotation): join with `user join {rid}`, or ask "
+        "an owner."
     )
 
 

@@ -10,18 +10,25 @@ from __future__ import annotations
 
 from lotto import api
 from lotto.commands.render.records import Mention, fmt_when
+from lotto.commands.render.usertext import user_text
 from lotto.model.needs import format_needs
 from lotto.model.user import START_KEPT, START_MEDIAN
 
-__all__ = ["notice_text"]
+__all__ = ["notice_text", "DIGEST_BREAK"]
 
 
 def _names(ids: list[str], mention: Mention) -> str:
     return ", ".join(mention(u) for u in ids)
 
 
+#: Between the parts of a digest (one message bringing several notices together).
+DIGEST_BREAK = "\n\n---\n\n"
+
+
 def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
     """The message for a notice; times in the reader's ``zone``."""
+    if n.kind == "digest":
+        return DIGEST_BREAK.join(notice_text(part, mention, zone) for part in n.parts)
     if n.by_autopilot:
         actor = "The autopilot"
     else:
@@ -189,7 +196,8 @@ def _trading_texts(
     """Texts of the trading notices (offers, takes)."""
     whose = mention(n.from_user_id) if n.from_user_id else "someone"
     when = f"from {start} to {finish}"
-    note = f"\n> {n.note}" if n.note else ""
+    # The note is the offerer's words: quoted and inert, set apart from the bot's own lines.
+    note = f"\n\n{user_text(n.note)}\n" if n.note else ""
     # Who acted, when it was not the person whose place it is (an admin, or the autopilot).
     for_them = f" ({actor} for them)" if n.actor_id != n.from_user_id or not n.actor_id else ""
     offer = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lotto import api
 from lotto.commands.render.records import Mention
+from lotto.model.fanout import ASK_AGAIN_AFTER
 
 __all__ = ["task_offered", "task_taken", "time_off_lines"]
 
@@ -16,14 +17,43 @@ def task_offered(res: api.TaskOfferResult, mention: Mention) -> str:
     text = f"Offered {whose}'s place on **{tid}**"
     if res.offer.to_user_id:
         text += f" to {mention(res.offer.to_user_id)}"
-    if res.takers:
-        text += f". Told who could take it: {', '.join(mention(u) for u in res.takers)}"
+    if res.eligible:
+        text += "." + _asked(res, mention)
     else:
         text += (
             ". Nobody could take it now (every member is on it, busy then, or would leave it "
             "short of a requirement or over a limit); it stays open"
+            + (f"; it is posted in ~{res.channel_name}" if res.channel_name else "")
+            + "."
         )
-    return text + f". {whose} stays on it until someone runs `task take {tid}`."
+    return text + f" {whose} stays on it until someone runs `task take {tid}`."
+
+
+def _asked(res: api.TaskOfferResult, mention: Mention) -> str:
+    """Who was asked by direct message, who not again, and where the others hear of it."""
+    names = ", ".join(mention(u) for u in res.takers)
+    if res.takers and len(res.takers) == res.eligible:
+        text = f" Told who could take it: {names}."
+    elif res.takers:
+        text = (
+            f" Asked {len(res.takers)} of the {res.eligible} members who could take it "
+            f"(those longest since they served): {names}."
+        )
+    else:
+        text = ""
+    if res.asked_before:
+        again = ", ".join(mention(u) for u in res.asked_before)
+        hours = int(ASK_AGAIN_AFTER.total_seconds() // 3600)
+        text += f" Not asked again (asked about this place in the last {hours} h): {again}."
+    told = len(res.takers) + len(res.asked_before)
+    if res.channel_name:
+        text += f" Posted in ~{res.channel_name} for everyone."
+    elif told < res.eligible:
+        text += (
+            f" Only they were asked: the rotation has no channel to tell the other "
+            f"{res.eligible - told} (its owners can set one with `rotation set channel`)."
+        )
+    return text
 
 
 def task_taken(res: api.TaskTakeResult, mention: Mention) -> str:
@@ -47,7 +77,10 @@ def time_off_lines(items: list[api.TimeOffTask], mention: Mention) -> list[str]:
     for item in items:
         text = f"{mention(item.user_id)} on **{item.task_id}**: {_DONE[item.outcome]}"
         if item.outcome == api.TIME_OFF_OFFERED and item.takers:
-            text += f" ({', '.join(mention(u) for u in item.takers)})"
+            names = ", ".join(mention(u) for u in item.takers)
+            if item.eligible > len(item.takers):
+                names = f"asked {len(item.takers)} of the {item.eligible} who could: {names}"
+            text += f" ({names})"
         elif item.outcome == api.TIME_OFF_OFFERED:
             text += " (nobody can take it now)"
         out.append(text)

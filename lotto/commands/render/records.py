@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
+from lotto.commands.render.usertext import user_text
 from lotto.model.availability import Event
 from lotto.model.needs import format_needs
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation, skipped_beginning
@@ -216,7 +217,7 @@ def offers_text(task: Task, mention: Mention, zone: str = "UTC", *, named: bool 
             part += f", opened by {mention(o.opened_by)}"
         part += ")"
         if o.note:
-            part += f": {o.note}"
+            part += f": {user_text(o.note, inline=True)}"
         parts.append(part)
     return "; ".join(parts) or "none"
 
@@ -253,7 +254,7 @@ def task_details(
         offered = offers_text(task, mention, zone, named=False)
         lines.append(f"- Offered: {offered} (take it with `task take`)")
     if task.summary:
-        lines.append(f"- Summary: {task.summary}")
+        lines.append(f"- Summary: {user_text(task.summary, inline=True)}")
     if _needs_skills(task.require, task.limit):
         lines.append(f"- {LEVEL_LEGEND}")
     return "\n".join(lines)

@@ -39,13 +39,13 @@ def _served(s: Script, n: int, users: str, *, finish: datetime | None = None) ->
 
 
 def _events(text: str) -> list[dict[str, str]]:
-    block = re.search(r"^(`{3,})text\n(.*?)\n\1$", text, re.S | re.M)
+    block = re.search(r"^(`{3,})text\n(.*?)\r\n\1$", text, re.S | re.M)
     assert block, text
-    return parse(block.group(2).replace("\n", "\r\n") + "\r\n")
+    return parse(block.group(2) + "\r\n")
 
 
 def _uids(events) -> list[str]:
-    return [e["UID"].partition("@")[0] for e in events]
+    return [e["UID"].partition(".")[0] for e in events]
 
 
 def test_the_feed_has_open_tasks_and_tasks_finished_in_the_last_90_days(kv):
@@ -129,27 +129,50 @@ def test_ticket_rotations_list_their_recent_tickets(kv):
     assert unescape(events[1]["DESCRIPTION"]).splitlines()[-1] == "disk full; again"
 
 
-def test_with_a_feed_server_the_reply_is_the_subscription_urls(kv):
+class _Links:
+    """A server's links as the command layer sees them (the shim signs real ones)."""
+
+    def __init__(self, base: str | None = "https://lotto.example") -> None:
+        self.base = base
+        self.calls: list[tuple[str, ...]] = []
+
+    def feed(self, rotation_id: str, user_id: str, holder_id: str) -> str | None:
+        self.calls.append((rotation_id, user_id, holder_id))
+        return self.base and f"{self.base}/{rotation_id}.ics?user={user_id}&by={holder_id}"
+
+    def page(self, rotation_id: str, holder_id: str) -> str | None:
+        return self.base and f"{self.base}/page/{rotation_id}?by={holder_id}"
+
+    def chart(self, kind: str, rotation_id: str, params: dict[str, str]) -> str | None:
+        return self.base and f"{self.base}/chart/{rotation_id}/{kind}.png"
+
+
+def test_with_a_feed_server_members_get_subscription_urls_given_to_them(kv):
     s = _script(kv)
-    calls = []
-
-    def feed_url(rotation_id: str, user_id: str) -> str:
-        calls.append((rotation_id, user_id))
-        return f"https://lotto.example/{rotation_id}.ics?user={user_id}"
-
-    env = Env(kv, LocalDirectory("UTC", admins=False), s.poster, feed_url=feed_url)
+    links = _Links()
+    env = Env(kv, LocalDirectory("UTC", admins=False), s.poster, links=links)
     out = execute(env, "ann", "rotation calendar IC", now=NOW)  # anyone may run it
     assert out.ok, out.text
-    assert calls == [("ICE", ""), ("ICE", "ann")]
-    assert "- Every shift: https://lotto.example/ICE.ics?user=\n" in out.text
-    assert "- Your shifts (@ann): https://lotto.example/ICE.ics?user=ann\n" in out.text
-    assert "BEGIN:VCALENDAR" not in out.text
-    calls.clear()
+    assert links.calls == [("ICE", "", "ann"), ("ICE", "ann", "ann")]
+    assert "- Every shift: https://lotto.example/ICE.ics?user=&by=ann\n" in out.text
+    assert "- Your shifts (@ann): https://lotto.example/ICE.ics?user=ann&by=ann\n" in out.text
+    assert "BEGIN:VCALENDAR" not in out.text and "a year" in out.text
+    links.calls.clear()
     out = execute(env, "ann", "rotation calendar ICE @bob", now=NOW)
-    assert calls == [("ICE", "bob")] and "- Shifts of @bob: " in out.text
+    assert links.calls == [("ICE", "bob", "ann")] and "- Shifts of @bob: " in out.text
     # A server that has no URL to offer falls back to the calendar text.
-    env = Env(kv, LocalDirectory("UTC"), s.poster, feed_url=lambda r, u: None)
+    env = Env(kv, LocalDirectory("UTC"), s.poster, links=_Links(None))
     assert "BEGIN:VCALENDAR" in execute(env, "ann", "rotation calendar ICE", now=NOW).text
+
+
+def test_someone_who_is_neither_member_nor_owner_gets_no_url_but_the_text(kv):
+    s = _script(kv)
+    links = _Links()
+    env = Env(kv, LocalDirectory("UTC", admins=False), s.poster, links=links)
+    out = execute(env, "dan", "rotation calendar ICE", now=NOW)
+    assert out.ok, out.text
+    assert links.calls == [] and "BEGIN:VCALENDAR" in out.text
+    assert "are for its members and owners" in out.text and "user join ICE" in out.text
 
 
 @pytest.mark.parametrize(

@@ -61,4 +61,6 @@ def test_an_unreachable_store_is_named_not_an_internal_error(plugin_id):
     finally:
         kv.close()
     assert_clean_error(out)
-    assert out.text.startswith("the store failed (") and "Check that Redis is up" in out.text
+    assert out.text.startswith("the store failed (could not connect to Redis)"), out.text
+    assert "Check that Redis is up" in out.text
+    assert "127.0.0.1" not in out.text and "Error 111" not in out.text  # no internal address

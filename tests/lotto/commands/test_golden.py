@@ -25,6 +25,7 @@ from lotto.cli import main
 from lotto.commands import render
 from lotto.model.notice import NOTICE_KINDS, Notice
 from lotto.model.task import Task
+from tests.lotto.helpers import HOSTILE_NOTE
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 UPDATE = os.environ.get("LOTTO_UPDATE_GOLDEN") == "1"
@@ -95,7 +96,11 @@ def _notices() -> list[Notice]:
             },
         ),
         Notice(kind="scheduled", **{**base, "by_autopilot": True, "task_type": "ticket"}),  # type: ignore[arg-type]
+        Notice(kind="offer", **{**base, "from_user_id": "cat", "note": HOSTILE_NOTE}),  # type: ignore[arg-type]
     ]
+    # One change telling one reader several things: one message (issue 19).
+    digest = [n for n in out if n.kind == "digest"][0]
+    digest.parts = [n for n in out if n.kind == "finished"][:1] + out[-1:]
     return out
 
 

@@ -68,7 +68,7 @@ OWNER_LINES = [
     "user join ICE @carol",
     "user leave ICE @bob",
     "task new shift ICE --number 0",
-    "rotation autopilot ICE --now 2020-01-01",
+    "rotation autopilot ICE",
     "rotation archive ICE",
 ]
 
@@ -76,7 +76,7 @@ OWNER_LINES = [
 @pytest.mark.parametrize("line", OWNER_LINES)
 def test_an_owner_may_run_the_admin_commands_of_their_rotation(team, line):
     _, lead, _ = team
-    out = lead.try_(line)
+    out = lead.try_(line, now=datetime(2020, 1, 1, tzinfo=UTC))
     assert out.ok, out.text
 
 
@@ -87,8 +87,9 @@ def test_an_owner_may_fill_assign_and_move_their_rotations_tasks(team):
     lead.run("task unassign ICE#0 @ann")
     lead.run("task fill ICE#0")
     lead.run("task schedule ICE#0")
-    lead.run("task start ICE#0 --now 2020-01-06T00:00")
-    lead.run("task finish ICE#0 --now 2020-01-13T00:00")
+    # At the time the clock says (`--now` is for plugin admins on changing commands).
+    lead.run("task start ICE#0", now=datetime(2020, 1, 6, tzinfo=UTC))
+    lead.run("task finish ICE#0", now=datetime(2020, 1, 13, tzinfo=UTC))
 
 
 @pytest.mark.parametrize(
@@ -177,7 +178,7 @@ def test_channel_posts_scheduled_and_started_with_the_handover(team):
     boss.poster.reset()
     # 01-13T00:00 schedules ICE#1; 01-13T01:00 finishes ICE#0 and starts ICE#1.
     for when in ("2020-01-05T00:00", "2020-01-06T00:00", "2020-01-13T00:00", "2020-01-13T01:00"):
-        lead.run(f"rotation autopilot ICE --now {when}")
+        lead.run("rotation autopilot ICE", now=datetime.fromisoformat(when).replace(tzinfo=UTC))
     posts = [text for channel, text in boss.poster.posts if channel == "ice-team"]
     # Issue 8: a shift is called a shift, times are named in the reader's (here the
     # rotation's) zone, and what the autopilot did says so.

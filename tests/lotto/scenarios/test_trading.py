@@ -56,7 +56,7 @@ def test_offer_tells_who_could_take_it_and_take_swaps_in_one_go(kv):
     assert out.data.takers == ["ann", "cat"]
     for who in ("ann", "cat"):
         (dm,) = _dms(members, who)
-        assert "@bob offers their place on **ICE#1**" in dm and "family visit" in dm
+        assert "@bob offers their place on shift **ICE#1**" in dm and "family visit" in dm
         assert "`/lotto task take ICE#1 @bob`" in dm
     assert [c for c, _ in members.poster.posts] == ["chan-ice"]
     shown = admin.run("task show ICE#1", now=NOW).text

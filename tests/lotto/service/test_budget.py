@@ -249,6 +249,18 @@ def _new_taken(svc) -> None:
             ),
         ),
         (
+            "page",
+            lambda s: s.rotation_page(
+                api.RotationPageRequest(rotation=ref("BIG")), actor_id=ACTOR, now=NOW
+            ),
+        ),
+        (
+            "page of a ticket rotation",
+            lambda s: s.rotation_page(
+                api.RotationPageRequest(rotation=ref("TIX")), actor_id=ACTOR, now=NOW
+            ),
+        ),
+        (
             "archive",
             lambda s: s.rotation_archive(
                 api.RotationArchiveRequest(rotation=ref("BIG")), actor_id=ACTOR, now=NOW
