@@ -27,7 +27,7 @@ from shim.config import load
 from shim.outbox import OUTBOX_PROP
 from shim.runtime import Runtime
 from tests.reliability.frozen import OwnRedis, own_redis
-from tests.shim.conftest import wait_for
+from tests.shim.conftest import SLASH_TOKEN, wait_for
 
 OUTAGE = 1.5  # seconds Redis stays frozen
 TIMEOUT = 1.0  # the store's timeout, shorter than the outage
@@ -48,7 +48,7 @@ def runtime(fake_mm, server) -> Iterator[Runtime]:
             "LOTTO_STORE": server.url,
             "LOTTO_MATTERMOST_URL": fake_mm.url,
             "LOTTO_BOT_TOKEN": fake_mm.bot_token,
-            "LOTTO_SLASH_TOKEN": "t",
+            "LOTTO_SLASH_TOKEN": SLASH_TOKEN,
         },
     )
     store = kvstore.open(server.url, plugin, timeout=TIMEOUT)
