@@ -1,44 +1,50 @@
-"""Turn a store URL into a redis-py client.
+"""Store URLs: what each scheme names, its options, and passwords kept out of messages.
 
-``redis://``, ``rediss://`` and ``unix://`` reach a real Redis through
-redis-py (hiredis parses replies when installed). ``memory://`` and
-``memory://NAME`` use an in-process fakeredis server with Lua support; every
-open of the same NAME in one process shares one server, and a bare
-``memory://`` is the process-wide default server (NAME ``""``).
+- ``redis://``, ``rediss://`` and ``unix://`` reach a real Redis through
+  redis-py (hiredis parses replies when installed; ``kvstore.redis_backend``).
+- ``memory://`` and ``memory://NAME`` use an in-process fakeredis server with
+  Lua support; every open of the same NAME in one process shares one server,
+  and a bare ``memory://`` is the process-wide default server (NAME ``""``).
+- ``sqlite://PATH`` is one SQLite file shared by every process that opens it
+  (``kvstore.sqlite_backend``): everything after ``sqlite://`` is the path, so
+  ``sqlite:///var/lib/lotto.db`` is absolute, ``sqlite://~/lotto.db`` is in
+  the home directory and ``sqlite://lotto.db`` is relative to the working
+  directory. The file is created on first use; its directory must exist.
 
-A real URL may carry the kvstore option ``timeout`` (seconds, e.g.
-``redis://host:6379/0?timeout=2``): the default deadline of each operation
-(see ``kvstore.deadline``). Other query options go to redis-py as usual.
+A URL may carry the kvstore option ``timeout`` (seconds, e.g.
+``redis://host:6379/0?timeout=2``, ``sqlite:///tmp/l.db?timeout=2``): the
+default deadline of each operation (see ``kvstore.deadline``). Other query
+options of a Redis URL go to redis-py as usual; a SQLite URL takes no others.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
 import threading
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-import redis
-import redis.asyncio
-from redis.backoff import NoBackoff
-from redis.retry import Retry
-
-from .deadline import CONNECTION_CLASSES
 from .errors import InvalidArgumentError
 
 __all__ = [
-    "connect",
-    "connect_async",
     "split_options",
     "redact",
     "is_memory_url",
+    "is_sqlite_url",
+    "memory_server",
     "discard_memory",
+    "sqlite_path",
     "REAL_SCHEMES",
+    "SCHEMES",
     "DEFAULT_TIMEOUT",
 ]
 
+#: Schemes of a real Redis.
 REAL_SCHEMES = ("redis", "rediss", "unix")
+#: Every scheme ``kvstore.open`` takes.
+SCHEMES = (*REAL_SCHEMES, "sqlite", "memory")
 #: Seconds an operation (a call, or a whole unit of work) may wait for Redis by default.
 DEFAULT_TIMEOUT = 5.0
 _OPTIONS = ("timeout",)
@@ -52,6 +58,11 @@ def is_memory_url(url: str) -> bool:
     return urlsplit(url).scheme == "memory"
 
 
+def is_sqlite_url(url: str) -> bool:
+    """True if ``url`` names a SQLite file."""
+    return urlsplit(url).scheme == "sqlite"
+
+
 def _memory_name(url: str) -> str:
     # memory://NAME keeps NAME in the netloc; memory:///NAME or memory://a/b
     # would be easy typos that silently share a different server, so the whole
@@ -59,7 +70,13 @@ def _memory_name(url: str) -> str:
     return url[len("memory://") :]
 
 
-def _memory_server(name: str):
+def memory_server(url: str) -> Any:
+    """The fakeredis server ``url`` (``memory://NAME``) names, made on first use."""
+    if not url.startswith("memory://"):
+        raise InvalidArgumentError(
+            f"memory store URL must look like memory://NAME, got {url!r}", url=url
+        )
+    name = _memory_name(url)
     import fakeredis  # imported lazily: production processes may never need it
 
     with _memory_lock:
@@ -99,7 +116,7 @@ def split_options(url: str) -> tuple[str, dict[str, float]]:
     if not isinstance(url, str) or not url:
         raise InvalidArgumentError("store URL must be a non-empty string", url=url)
     parts = urlsplit(url)
-    if parts.scheme not in REAL_SCHEMES or not parts.query:
+    if parts.scheme not in (*REAL_SCHEMES, "sqlite") or not parts.query:
         return url, {}
     ours: dict[str, float] = {}
     rest: list[tuple[str, str]] = []
@@ -124,55 +141,24 @@ def split_options(url: str) -> tuple[str, dict[str, float]]:
     return (base + "?" + urlencode(rest) if rest else base), ours
 
 
-def connect(url: str) -> redis.Redis:
-    """Return a client for ``url``; raises InvalidArgumentError for unknown schemes.
+def sqlite_path(url: str) -> str:
+    """The file a ``sqlite://PATH`` URL names, ``~`` expanded (see the module docstring).
 
-    Real connections time every step out by the current deadline
-    (``kvstore.deadline``); redis-py's own retries are off, since the store
-    retries within the deadline itself.
+    Raises InvalidArgumentError for a URL without a path or with options other
+    than ``timeout``.
     """
-    url, _ = split_options(url)
-    scheme = urlsplit(url).scheme
-    if scheme == "memory":
-        if not url.startswith("memory://"):
-            raise InvalidArgumentError(
-                f"memory store URL must look like memory://NAME, got {url!r}", url=url
-            )
-        import fakeredis
-
-        return fakeredis.FakeRedis(server=_memory_server(_memory_name(url)), version=(7,))
-    if scheme in REAL_SCHEMES:
-        try:
-            # Options given in the URL query (socket_timeout=…) override these
-            # defaults; within a store operation the deadline shortens them.
-            return redis.Redis.from_url(
-                url,
-                socket_connect_timeout=5,
-                socket_timeout=10,
-                health_check_interval=30,
-                retry=Retry(NoBackoff(), 0),
-                connection_class=CONNECTION_CLASSES[scheme],
-            )
-        except ValueError as exc:
-            raise InvalidArgumentError(
-                f"bad store URL {redact(url)!r}: {exc}", url=redact(url)
-            ) from exc
-    raise InvalidArgumentError(
-        f"unsupported store URL {redact(url)!r}: use redis://, rediss://, unix:// or memory://",
-        url=redact(url),
-    )
-
-
-def connect_async(url: str) -> Any:
-    """An asyncio client for ``url`` (for health probes; the caller bounds each call).
-
-    Bound to the event loop it is first used in; ``memory://`` gives a fakeredis one.
-    """
-    url, _ = split_options(url)
-    if is_memory_url(url):
-        import fakeredis
-
-        return fakeredis.FakeAsyncRedis(server=_memory_server(_memory_name(url)), version=(7,))
-    return redis.asyncio.Redis.from_url(
-        url, socket_connect_timeout=5, socket_timeout=10, retry=Retry(NoBackoff(), 0)
-    )
+    base, _ = split_options(url)
+    if not base.startswith("sqlite://"):
+        raise InvalidArgumentError(f"not a sqlite:// URL: {redact(url)!r}", url=redact(url))
+    path = base[len("sqlite://") :]
+    if "?" in path:
+        raise InvalidArgumentError(
+            f"a sqlite:// URL takes only the timeout option, got {url!r}", url=url
+        )
+    if not path or path.endswith("/"):
+        raise InvalidArgumentError(
+            f"a sqlite:// URL names a file, e.g. sqlite:///var/lib/lotto.db or "
+            f"sqlite://~/lotto.db; got {url!r}",
+            url=url,
+        )
+    return os.path.abspath(os.path.expanduser(path))

@@ -7,18 +7,27 @@ Tree (every error carries its context as attributes, e.g. ``key``)::
     │   └── KeyTooLongError         key longer than 150 characters (Mattermost's limit)
     ├── InvalidArgumentError        bad plugin id, URL, expiry, paging or option mix
     │                               (also a ValueError)
-    ├── ConflictError               a unit of work kept conflicting past its retry budget
+    ├── CommitConflictError         a unit of work kept conflicting past its retry budget
     ├── FenceError                  a fenced unit of work found its lock lost; nothing was written
-    └── BackendError                Redis failed: connection refused, timeout, error reply
-        ├── NoAnswerError           Redis did not answer in time; nothing was written
-        └── OutcomeUnknownError     a write was sent but no answer came: it may or may not
-                                    have been applied
+    └── BackendError                the engine failed: connection refused, timeout, error reply,
+        │                           a file that cannot be opened
+        ├── BackendNoAnswerError    it did not answer in time (Redis frozen, the SQLite file
+        │                           kept busy by other writers); nothing was written
+        └── BackendOutcomeUnknownError
+                                    a write was sent but no answer came: it may or may not
+                                    have been applied (Redis only: a SQLite transaction
+                                    either commits or rolls back in this process)
 
-Every Redis round trip runs under a deadline (``KVStore.timeout`` seconds, or an
+Every round trip runs under a deadline (``KVStore.timeout`` seconds, or an
 enclosing ``KVStore.deadline``), so these are raised within that bound, never
-after a retry loop of its own. ``OutcomeUnknownError`` is the only error after
-which a write may have landed; callers should say so and let the user look,
-not blindly retry.
+after a retry loop of its own. ``BackendOutcomeUnknownError`` is the only error
+after which a write may have landed; callers should say so and let the user
+look, not blindly retry. A ``BackendError`` carries ``operation``, ``key`` (the
+KV key or lock/queue name, when there is one), ``url`` (password masked) and
+``engine`` (``"Redis"`` or ``"SQLite"``, for messages).
+
+The names are distinct from the other packages' (``lotto.errors.ConflictError``,
+``lotto.errors.NoAnswerError``, …), so no import needs an ``as`` alias.
 
 ``ContextError`` is the domain-free base of ``KVError`` and of the other
 packages' roots (``lotto.errors.LottoError``, ``shim.errors.ShimError``): a
@@ -35,11 +44,11 @@ __all__ = [
     "InvalidKeyError",
     "KeyTooLongError",
     "InvalidArgumentError",
-    "ConflictError",
+    "CommitConflictError",
     "FenceError",
     "BackendError",
-    "NoAnswerError",
-    "OutcomeUnknownError",
+    "BackendNoAnswerError",
+    "BackendOutcomeUnknownError",
 ]
 
 
@@ -77,7 +86,7 @@ class InvalidArgumentError(KVError, ValueError):
     """An argument other than the key is invalid (plugin id, URL, expiry, paging, options)."""
 
 
-class ConflictError(KVError):
+class CommitConflictError(KVError):
     """A unit of work found its reads changed at every one of its attempts."""
 
 
@@ -86,12 +95,12 @@ class FenceError(KVError):
 
 
 class BackendError(KVError):
-    """The Redis backend failed (connection, timeout or error reply)."""
+    """The storage engine failed (connection, timeout, error reply, unusable file)."""
 
 
-class NoAnswerError(BackendError):
-    """Redis did not answer within the deadline, and nothing that writes was sent."""
+class BackendNoAnswerError(BackendError):
+    """The engine did not answer within the deadline, and nothing that writes was applied."""
 
 
-class OutcomeUnknownError(BackendError):
+class BackendOutcomeUnknownError(BackendError):
     """A write reached Redis's socket but no answer came: it may or may not have been applied."""

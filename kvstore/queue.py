@@ -1,12 +1,13 @@
 """Durable queues: entries appended by units of work, consumed in order, in fair turns.
 
-A queue is a Redis list at ``<plugin id>/queue:<name>``, its *intake*. Entries
-are opaque bytes appended with ``UnitOfWork.enqueue`` (in the same commit as the
-unit's writes) or :meth:`Queue.push`. One consumer at a time works through a
-queue: it takes the queue's lease (:meth:`Queue.lease`, a :class:`kvstore.Lock`)
-and every step that changes the queue checks, inside its Lua script, that the
-lease is still the caller's (a fencing check), so a consumer whose lease ran out
-cannot remove what a newer lease holder is handling.
+A queue is a list at ``<plugin id>/queue:<name>`` (a Redis list; rows of the
+SQLite file's ``list`` table), its *intake*. Entries are opaque bytes appended
+with ``UnitOfWork.enqueue`` (in the same commit as the unit's writes) or
+:meth:`Queue.push`. One consumer at a time works through a queue: it takes the
+queue's lease (:meth:`Queue.lease`, a :class:`kvstore.Lock`) and every step that
+changes the queue checks, inside its script, that the lease is still the
+caller's (a fencing check), so a consumer whose lease ran out cannot remove what
+a newer lease holder is handling. Get a queue with ``KVStore.queue(name)``.
 
 A plain queue is consumed head first: :meth:`Queue.peek`, handle, then
 :meth:`Queue.pop_head` (which removes the entry only if it is still first).
@@ -21,12 +22,12 @@ lanes in one step). Each lane keeps its entries' order; lanes take turns:
 the second of each, and so on. A batch is then handled in three steps: note the
 attempts (:meth:`Queue.note_attempts`, which says which entries were tried before),
 handle them, and remove the handled ones (:meth:`Queue.pop_fair`, which also sends
-the lanes that had a turn to the back of the line and renews the lease). Storage
-(Redis): lane ``L`` is the list ``<queue key>.lane:L``; the *ring*
-``<queue key>.lanes`` lists the lanes that hold entries, each once, in turn order;
-the attempts are the hash ``<queue key>.attempts`` (tag → Unix ms of the first
-attempt). A queue that is never routed has no lanes, and every method below works
-on it as on a plain list.
+the lanes that had a turn to the back of the line and renews the lease). Storage:
+lane ``L`` is the list ``<queue key>.lane:L``; the *ring* ``<queue key>.lanes``
+lists the lanes that hold entries, each once, in turn order; the attempts are the
+hash ``<queue key>.attempts`` (tag → Unix ms of the first attempt); the scripts are
+``kvstore.lanes``'s. A queue that is never routed has no lanes, and every method
+below works on it as on a plain list.
 
 What "handled" means, and how a consumer that crashed after handling but before
 removing avoids handling an entry twice, is the consumer's business (the attempts
@@ -36,17 +37,59 @@ are there for that; see ``lotto.delivery`` and ``shim.outbox``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import scripts
+from .backend import Backend
 from .errors import InvalidArgumentError
-from .store import as_bytes
+from .keys import Namespace, as_bytes
+from .lanes import (
+    QUEUE_HEADS,
+    QUEUE_LENGTH,
+    QUEUE_NOTE_ATTEMPTS,
+    QUEUE_PEEK_FAIR,
+    QUEUE_POP_FAIR,
+    QUEUE_ROUTE,
+)
+from .lock import Lock, take
+from .scripts import Data, Script
 
-if TYPE_CHECKING:
-    from .lock import Lock
-    from .store import KVStore
+__all__ = ["Queue", "QUEUE_POP_HEAD"]
 
-__all__ = ["Queue"]
+# Remove a queue's first entry, but only if it is still the one the caller
+# handled and the caller still holds the queue's lease (a fencing check: a
+# deliverer whose lease ran out and was taken over can never pop an entry the
+# new holder is handling).
+# KEYS[1] = the queue (a list), KEYS[2] = the lease key
+# ARGV[1] = the entry the caller handled, ARGV[2] = the caller's lease token
+# ARGV[3] = '' to drop the entry, or a list key (KEYS[3]) to move it to
+# Returns 1 when removed, 0 when the head or the lease changed (nothing done).
+_QUEUE_POP_HEAD = """
+if redis.call('GET', KEYS[2]) ~= ARGV[2] then
+  return 0
+end
+if redis.call('LINDEX', KEYS[1], 0) ~= ARGV[1] then
+  return 0
+end
+redis.call('LPOP', KEYS[1])
+if ARGV[3] ~= '' then
+  redis.call('RPUSH', KEYS[3], ARGV[1])
+end
+return 1
+"""
+
+
+def _queue_pop_head(data: Data, keys: list[str], args: list[bytes]) -> int:
+    if data.get(keys[1]) != args[1]:
+        return 0
+    if data.lindex(keys[0], 0) != args[0]:
+        return 0
+    data.lpop(keys[0])
+    if args[2] != b"":
+        data.rpush(keys[2], args[0])
+    return 1
+
+
+QUEUE_POP_HEAD = Script("queue_pop_head", _QUEUE_POP_HEAD, _queue_pop_head)
 
 
 def _ms(seconds: float) -> int:
@@ -54,42 +97,36 @@ def _ms(seconds: float) -> int:
 
 
 class Queue:
-    """The durable queue ``name`` of ``store``."""
+    """The durable queue ``name`` of one plugin's store (get it with ``KVStore.queue``)."""
 
-    def __init__(self, store: KVStore, name: str) -> None:
-        self.store = store
+    def __init__(self, backend: Backend, namespace: Namespace, name: str) -> None:
+        self._backend = backend
+        self._namespace = namespace
         self.name = name
-        self.key = store.queue_key(name)
+        #: The intake's key in the store (``<plugin id>/queue:<name>``).
+        self.key = namespace.queue(name)
         self._ring = self.key + ".lanes"
         self._lane_prefix = self.key + ".lane:"
         self._attempts = self.key + ".attempts"
         self._old_attempt = self.key + ".attempt"  # one string, written by older versions
-        redis = store.redis
-        self._pop = redis.register_script(scripts.QUEUE_POP_HEAD)
-        self._length = redis.register_script(scripts.QUEUE_LENGTH)
-        self._heads = redis.register_script(scripts.QUEUE_HEADS)
-        self._route = redis.register_script(scripts.QUEUE_ROUTE)
-        self._peek_fair = redis.register_script(scripts.QUEUE_PEEK_FAIR)
-        self._note = redis.register_script(scripts.QUEUE_NOTE_ATTEMPTS)
-        self._pop_fair = redis.register_script(scripts.QUEUE_POP_FAIR)
 
-    def _trip(self, op: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        return self.store.round_trip(op, self.name, fn, *args, **kwargs)
+    def _run(self, script: Script, op: str, keys: list[str], args: list[Any]) -> Any:
+        return self._backend.eval(script, keys, args, op=op, subject=self.name)
 
     def lane_key(self, lane: str) -> str:
-        """The Redis key of lane ``lane``'s list (for operators and tests)."""
+        """The key of lane ``lane``'s list (for operators and tests)."""
         return self._lane_prefix + lane
 
     # -- any queue --------------------------------------------------------------------
 
     def push(self, value: bytes) -> None:
         """Append one entry to the intake, outside a unit of work."""
-        self._trip("queue_push", self.store.redis.rpush, self.key, as_bytes(value))
+        self._backend.rpush(self.key, as_bytes(value), op="queue_push", subject=self.name)
 
     def length(self) -> int:
         """How many entries wait: in the intake and in every lane (one round trip)."""
         keys = [self.key, self._ring]
-        return int(self._trip("queue_length", self._length, keys=keys, args=[self._lane_prefix]))
+        return int(self._run(QUEUE_LENGTH, "queue_length", keys, [self._lane_prefix]))
 
     def peek(self, count: int = 1) -> list[bytes]:
         """The next ``count`` entries without removing them: those :meth:`peek_fair` would
@@ -102,7 +139,7 @@ class Queue:
         """The first entry of the intake and of each lane (each the oldest of its list);
         the intake's first comes first when there is one. One round trip."""
         keys = [self.key, self._ring]
-        reply = self._trip("queue_heads", self._heads, keys=keys, args=[self._lane_prefix])
+        reply = self._run(QUEUE_HEADS, "queue_heads", keys, [self._lane_prefix])
         return [_as_bytes(e) for e in reply if e is not None and e is not False]
 
     def lease(self, ttl_seconds: float) -> Lock | None:
@@ -111,7 +148,7 @@ class Queue:
         Renew it with ``Lock.extend()`` (or the renewing steps below) as the work goes
         on; stop when that fails.
         """
-        return self.store.lock(f"queue.{self.name}", ttl_seconds)
+        return take(self._backend, self._namespace, f"queue.{self.name}", ttl_seconds)
 
     # -- a plain queue ------------------------------------------------------------------
 
@@ -121,15 +158,14 @@ class Queue:
         either changed."""
         keys = [self.key, lease.full_key] + ([move_to.key] if move_to else [])
         args = [as_bytes(entry), lease.token, move_to.key if move_to else ""]
-        return bool(self._trip("queue_pop", self._pop, keys=keys, args=args))
+        return bool(self._run(QUEUE_POP_HEAD, "queue_pop", keys, args))
 
     # -- lanes and fair turns (see the module doc) ----------------------------------------
 
     def unrouted(self, count: int) -> list[bytes]:
         """The intake's first ``count`` entries (not yet in a lane), oldest first."""
         _check_count(count)
-        entries = self._trip("queue_peek", self.store.redis.lrange, self.key, 0, count - 1)
-        return [_as_bytes(e) for e in entries]
+        return self._backend.lrange(self.key, 0, count - 1, op="queue_peek", subject=self.name)
 
     def route(self, lease: Lock, lanes: Sequence[str]) -> int | None:
         """Move the intake's first ``len(lanes)`` entries to the end of their lanes:
@@ -147,7 +183,7 @@ class Queue:
         index = {name: i + 1 for i, name in enumerate(names)}
         keys = [lease.full_key, self.key, self._ring] + [self.lane_key(n) for n in names]
         args: list[Any] = [lease.token, len(names), *names, *(index[lane] for lane in lanes)]
-        moved = int(self._trip("queue_route", self._route, keys=keys, args=args))
+        moved = int(self._run(QUEUE_ROUTE, "queue_route", keys, args))
         return None if moved < 0 else moved
 
     def peek_fair(self, count: int) -> tuple[list[tuple[str, bytes]], int]:
@@ -165,9 +201,7 @@ class Queue:
 
     def _fair(self, count: int, *, extra: int) -> tuple[list[tuple[str, bytes]], int, list[bytes]]:
         keys = [self._ring, self.key]
-        reply = self._trip(
-            "queue_peek", self._peek_fair, keys=keys, args=[count, self._lane_prefix, extra]
-        )
+        reply = self._run(QUEUE_PEEK_FAIR, "queue_peek", keys, [count, self._lane_prefix, extra])
         waiting, picked = int(reply[0]), int(reply[1])
         flat = reply[2 : 2 + 2 * picked]
         picks = [
@@ -193,7 +227,7 @@ class Queue:
             return {} if lease.extend(ttl_seconds) else None
         keys = [lease.full_key, self._attempts, self._old_attempt]
         args: list[Any] = [lease.token, _ms(ttl_seconds), int(now_ms), *tags]
-        reply = self._trip("queue_attempt", self._note, keys=keys, args=args)
+        reply = self._run(QUEUE_NOTE_ATTEMPTS, "queue_attempt", keys, args)
         if int(reply[0]) != 1:
             return None
         return {tag: int(t) for tag, t in zip(tags, reply[1:], strict=True) if int(t) >= 0}
@@ -233,7 +267,7 @@ class Queue:
             if lane not in index:
                 raise InvalidArgumentError(f"lane {lane!r} had no turn in this batch", lane=lane)
             args += [index[lane], "M" if moved else "D", as_bytes(entry), tag]
-        return bool(self._trip("queue_pop", self._pop_fair, keys=keys, args=args))
+        return bool(self._run(QUEUE_POP_FAIR, "queue_pop", keys, args))
 
 
 def _check_count(count: int) -> None:

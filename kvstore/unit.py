@@ -1,71 +1,223 @@
 """Units of work: optimistic transactions over the KV store.
 
-``KVStore.run(fn)`` calls ``fn(uow)``. Inside, ``uow.get``/``uow.get_many``
-read through a per-attempt cache (each key is read from Redis at most once),
-and ``uow.set``/``uow.delete`` only buffer. When ``fn`` returns, one Lua
-script (``scripts.COMMIT``) checks that every key read still holds exactly
-the bytes that were read ("absent" is a distinct state) and applies all buffered
-writes. If anything changed, the attempt is thrown away and ``fn`` runs again
-from scratch on fresh reads. If ``fn`` raises, nothing is written and the
-exception propagates.
+``KVStore.run(fn)`` calls ``fn(uow)`` with a :class:`UnitOfWork` (one per
+attempt; the retries are ``kvstore.retry``'s). Inside, ``uow.get`` and
+``uow.get_many`` read through a per-attempt cache (each key is read from the
+store at most once), and ``uow.set``/``uow.delete``/``uow.enqueue`` only
+buffer. When ``fn`` returns, one script (:data:`COMMIT`) checks that every key
+read still holds exactly the bytes that were read ("absent" is a distinct
+state) and applies all buffered writes, or reports the first key that changed
+and writes nothing. If ``fn`` raises, nothing is written.
 
-Retry policy (contention a team can produce must never reach the user):
-retries go on until a time budget is spent (``KVStore.retry_budget``, by
-default ``DEFAULT_RETRY_BUDGET`` seconds; ``run(..., attempts=N)`` also caps
-the count), then ``ConflictError``. After a conflict on key K the unit waits
-for K's in-process *gate* (a first-come-first-served queue) before its next
-attempt, so the retries of every unit in this process that collided on K run
-one at a time, oldest first, instead of invalidating each other again (first
-attempts stay optimistic: most commands never conflict). Between two attempts
-under the same gate it backs off with full jitter. A unit holds at most one
-gate (released before taking another), so gates cannot deadlock, and waiting
-for one is bounded by the budget. No attempt starts after the budget is
-spent, so a unit gives up within the budget
-plus one attempt; the budget must stay below the time a command may take.
+The commit does not carry the values it read: on a real Redis it names each
+by its SHA-1 digest, which the script compares with ``redis.sha1hex`` of what
+the key holds now (41 bytes a key, whatever the record's size); in process
+(fakeredis, SQLite) nothing crosses a network and it compares the bytes. The
+records stay plain values (``redis-cli GET`` shows them), and a store written
+before digests, or by hand, validates the same way: nothing is kept beside the
+values.
 
-Fencing: ``run(fn, fence=lock)`` makes the commit also check that ``lock``
-(a ``kvstore.Lock``) is still held with its token, in the same Lua script as
+Fencing: a fenced commit (``run(fn, fence=lock)``) also checks that ``lock``
+(a ``kvstore.Lock``) is still held with its token, in the same script as
 the read validation; if it is not, nothing is written and ``FenceError`` is
-raised (no retry: the lease is gone for good).
+raised.
 
 Round-trip cost of an attempt: one per ``get`` of an uncached key, one per
-``get_many`` with any uncached keys (a single MGET), plus one for the commit
-if anything was written (scripts run as EVALSHA; the first commit after Redis
-lost its script cache pays one extra, uncounted EVAL). A read-only unit ends
-without a commit; its reads are then not re-validated, so reads spread over
-several round trips may come from slightly different moments.
+``get_many`` with any uncached keys (a single MGET, or one :data:`READ_FOLLOW`
+script with ``follow``), plus one for the commit if anything was written. A
+read-only unit ends without a commit; its reads are then not re-validated, so
+reads spread over several round trips may come from slightly different moments.
 """
 
 from __future__ import annotations
 
-import random
-import threading
-import time
-from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
 
-from .deadline import current_scope
-from .errors import ConflictError, InvalidArgumentError, KVError
-from .store import as_bytes, check_key
+from .backend import Backend
+from .errors import FenceError, KVError
+from .keys import Namespace, as_bytes, check_key
+from .lock import Lock
+from .scripts import Data, Script
 
-if TYPE_CHECKING:
-    from .lock import Lock
-    from .store import KVStore
+__all__ = ["Follow", "UnitOfWork", "COMMIT_MARKER_TTL_MS", "COMMIT", "READ_FOLLOW"]
 
-__all__ = ["Follow", "UnitOfWork", "run_unit", "Gates", "DEFAULT_RETRY_BUDGET"]
+#: Milliseconds a commit marker lives: long enough to outlive a commit resent after a lost reply.
+COMMIT_MARKER_TTL_MS = 120_000
 
-#: Seconds a unit of work keeps retrying on conflict before ``ConflictError``
-#: (well below the 5 s a command may take end to end).
-DEFAULT_RETRY_BUDGET = 2.0
-# Full-jitter backoff between gated attempts: uniform(0, min(cap, base * 2**n)).
-_BACKOFF_BASE = 0.001
-_BACKOFF_CAP = 0.025
-# Seconds kept free before the store's deadline (``KVStore.deadline``) for a last attempt.
-_DEADLINE_RESERVE = 0.5
+# The unit-of-work commit: validate every read, then apply every write.
+# KEYS[1..n]     keys the unit read (the first one a fence's lock key, if fenced)
+# KEYS[n+1..m-1] keys the unit writes (these need not have been read)
+# KEYS[m]        this commit's marker key (<plugin id>/commit:<random token>)
+# ARGV[1]        n, the number of read keys
+# ARGV[2]        marker lifetime in milliseconds
+# ARGV[3..2n+2]  per read key a pair: 'H' + the SHA-1 hex digest of the value read,
+#                '1' + the exact value read (in process, where sending costs nothing,
+#                and a fence's token), or '0' + '' if it was absent (so "was absent,
+#                now present" and "was present, now gone" both conflict)
+# ARGV[2n+3..]   per written key a pair: 'S' + value, 'D' + '' (delete), or 'Q' + value
+#                (append the value to the list at that key: a durable queue, see kvstore.queue)
+# Returns 0 when applied, or i > 0 = index of the first read key that changed
+# (then nothing was written).
+#
+# The marker makes the commit idempotent: if the client library resends the
+# same call after a lost reply, the second run sees the marker and reports
+# success instead of a conflict that would make the caller apply its change
+# twice. Validation issues only reads, so a failure there writes nothing; the
+# first write is the only point where Redis can refuse (out of memory), so the
+# writes land all together or not at all.
+_COMMIT = """
+local marker = KEYS[#KEYS]
+if redis.call('EXISTS', marker) == 1 then
+  return 0
+end
+local n = tonumber(ARGV[1])
+for i = 1, n do
+  local current = redis.call('GET', KEYS[i])
+  local kind, expected = ARGV[2 * i + 1], ARGV[2 * i + 2]
+  if current == false then
+    if kind ~= '0' then
+      return i
+    end
+  elseif kind == 'H' then
+    if redis.sha1hex(current) ~= expected then
+      return i
+    end
+  elseif kind ~= '1' or current ~= expected then
+    return i
+  end
+end
+local a = 2 * n + 3
+for k = n + 1, #KEYS - 1 do
+  if ARGV[a] == 'S' then
+    redis.call('SET', KEYS[k], ARGV[a + 1])
+  elseif ARGV[a] == 'Q' then
+    redis.call('RPUSH', KEYS[k], ARGV[a + 1])
+  else
+    redis.call('DEL', KEYS[k])
+  end
+  a = a + 2
+end
+redis.call('SET', marker, '1', 'PX', ARGV[2])
+return 0
+"""
 
-T = TypeVar("T")
+
+def _digest(value: bytes) -> bytes:
+    return hashlib.sha1(value).hexdigest().encode()
+
+
+def _commit(data: Data, keys: list[str], args: list[bytes]) -> int:
+    marker = keys[-1]
+    if data.exists(marker):
+        return 0
+    n = int(args[0])
+    for i in range(1, n + 1):
+        current = data.get(keys[i - 1])
+        kind, expected = args[2 * i], args[2 * i + 1]
+        if current is None:
+            if kind != b"0":
+                return i
+        elif kind == b"H":
+            if _digest(current) != expected:
+                return i
+        elif kind != b"1" or current != expected:
+            return i
+    a = 2 * n + 2
+    for k in range(n, len(keys) - 1):
+        if args[a] == b"S":
+            data.set(keys[k], args[a + 1])
+        elif args[a] == b"Q":
+            data.rpush(keys[k], args[a + 1])
+        else:
+            data.delete(keys[k])
+        a += 2
+    data.set(marker, b"1", px=int(args[1]))
+    return 0
+
+
+COMMIT = Script("commit", _COMMIT, _commit)
+
+# A read that follows a list: the values of some keys, of a key holding a JSON
+# object with an array of names, and of the keys those names stand for — all in
+# one round trip, so a caller that must look a name up in an index first does
+# not pay a second read for what the index points at.
+# KEYS[1..n]  keys to read as they are; KEYS[n] is the list key
+# ARGV[1]     n
+# ARGV[2]     the field of the list key's JSON object holding the array of names
+# ARGV[3]     only follow names containing this text ('' = every name)
+# ARGV[4]     '1': ignore ASCII case when matching ARGV[3] (a superset of the exact matches)
+# ARGV[5]     the namespace prefix to put before followed keys (<plugin id>:)
+# ARGV[6..]   key prefixes to follow: for a name N and prefix P the key read is ARGV[5]..P..N
+# Returns {v1, …, vn, N1, v(P1 N1), v(P2 N1), …, N2, …}; an absent key is false (nil).
+# The followed keys are not in KEYS, which standalone Redis allows (this store
+# does not support Redis Cluster); a list key that is absent or not such an
+# object follows nothing.
+_READ_FOLLOW = """
+local n = tonumber(ARGV[1])
+local out = {}
+for i = 1, n do
+  out[i] = redis.call('GET', KEYS[i])
+end
+local listed = out[n]
+if not listed then
+  return out
+end
+local ok, doc = pcall(cjson.decode, listed)
+if not ok or type(doc) ~= 'table' or type(doc[ARGV[2]]) ~= 'table' then
+  return out
+end
+local fold = ARGV[4] == '1'
+local wanted = ARGV[3]
+if fold then
+  wanted = string.lower(wanted)
+end
+for _, name in ipairs(doc[ARGV[2]]) do
+  if type(name) == 'string' then
+    local seen = name
+    if fold then
+      seen = string.lower(name)
+    end
+    if wanted == '' or string.find(seen, wanted, 1, true) then
+      out[#out + 1] = name
+      for p = 6, #ARGV do
+        out[#out + 1] = redis.call('GET', ARGV[5] .. ARGV[p] .. name)
+      end
+    end
+  end
+end
+return out
+"""
+
+
+def _read_follow(data: Data, keys: list[str], args: list[bytes]) -> list[bytes | None]:
+    n = int(args[0])
+    out: list[bytes | None] = [data.get(key) for key in keys[:n]]
+    listed = out[n - 1]
+    if listed is None:
+        return out
+    try:
+        doc = json.loads(listed)
+    except ValueError:
+        return out
+    names = doc.get(args[1].decode()) if isinstance(doc, dict) else None
+    if not isinstance(names, list):  # a JSON object there is a Lua table ipairs walks as empty
+        return out
+    fold = args[3] == b"1"
+    wanted = args[2].lower() if fold else args[2]  # bytes.lower, like Lua's, is ASCII only
+    prefix = args[4].decode()
+    for name in names:
+        if isinstance(name, str):
+            seen = name.encode().lower() if fold else name.encode()
+            if wanted == b"" or wanted in seen:
+                out.append(name.encode())
+                out.extend(data.get(prefix + p.decode() + name) for p in args[5:])
+    return out
+
+
+READ_FOLLOW = Script("read_follow", _READ_FOLLOW, _read_follow, writes=False)
 
 
 @dataclass(frozen=True)
@@ -88,13 +240,14 @@ class Follow:
 class UnitOfWork:
     """One attempt of a unit of work: cached reads, buffered writes."""
 
-    def __init__(self, store: KVStore, attempt: int) -> None:
-        self._store = store
+    def __init__(self, backend: Backend, namespace: Namespace, attempt: int) -> None:
+        self._backend = backend
+        self._namespace = namespace
         #: 1 for the first run of ``fn``, 2 for the first retry, …
         self.attempt = attempt
-        #: Redis round trips of this attempt so far, the commit included.
+        #: Round trips of this attempt so far, the commit included.
         self.round_trips = 0
-        self._read: dict[str, bytes | None] = {}  # what Redis returned, to validate at commit
+        self._read: dict[str, bytes | None] = {}  # what the store returned, to validate at commit
         self._written: dict[str, bytes | None] = {}  # None = delete
         self._queued: list[tuple[str, bytes]] = []  # (full queue key, entry), in order
         self._open = True
@@ -105,10 +258,6 @@ class UnitOfWork:
                 "this unit of work has finished; use the uow passed to the current fn call"
             )
 
-    def _round_trip(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        self.round_trips += 1
-        return fn(*args, **kwargs)
-
     def _view(self, key: str) -> bytes | None:
         return self._written[key] if key in self._written else self._read[key]
 
@@ -117,7 +266,8 @@ class UnitOfWork:
         self._check_open()
         check_key(key)
         if key not in self._written and key not in self._read:
-            self._read[key] = self._round_trip(self._store.get, key)
+            self.round_trips += 1
+            self._read[key] = self._backend.get(self._namespace.data(key), subject=key)
         return self._view(key)
 
     def get_many(
@@ -126,7 +276,7 @@ class UnitOfWork:
         """Values of ``keys`` (uncached ones in one MGET round trip).
 
         With ``follow``, the list key and the keys it names are read in that
-        same round trip (one Lua read) and returned too; every value read is
+        same round trip (one script) and returned too; every value read is
         validated at commit like any other read.
         """
         self._check_open()
@@ -137,7 +287,9 @@ class UnitOfWork:
             k for k in dict.fromkeys(wanted) if k not in self._written and k not in self._read
         ]
         if missing:
-            self._read.update(self._round_trip(self._store.get_many, missing))
+            self.round_trips += 1
+            values = self._backend.mget([self._namespace.data(k) for k in missing])
+            self._read.update(zip(missing, values, strict=True))
         return {k: self._view(k) for k in wanted}
 
     def _get_following(self, wanted: list[str], follow: Follow) -> dict[str, bytes | None]:
@@ -145,13 +297,17 @@ class UnitOfWork:
         plain.remove(follow.list_key)
         plain.append(follow.list_key)  # the script expects the list key last
         prefixes = list(follow.prefixes)
-        flat = self._round_trip(
-            self._store.read_follow,
-            plain,
-            follow.field,
-            follow.containing,
-            prefixes,
-            follow.ignore_case,
+        ns = self._namespace
+        args: list[bytes | int | str] = [len(plain), follow.field, follow.containing]
+        args.append("1" if follow.ignore_case else "0")
+        args += [ns.prefix, *prefixes]
+        self.round_trips += 1
+        flat = self._backend.eval(
+            READ_FOLLOW,
+            [ns.data(k) for k in plain],
+            args,
+            op="get_many",
+            subject=follow.list_key,
         )
         fetched = dict(zip(plain, flat[: len(plain)], strict=True))
         rest = flat[len(plain) :]
@@ -187,158 +343,52 @@ class UnitOfWork:
         that only enqueues still commits (and validates its reads).
         """
         self._check_open()
-        self._queued.append((self._store.queue_key(queue), as_bytes(value)))
+        self._queued.append((self._namespace.queue(queue), as_bytes(value)))
 
-    def _commit(self, fence: Lock | None = None) -> str | None:
+    def close(self) -> None:
+        """End this attempt: a uow leaked out of ``fn`` must not buffer into a later commit."""
+        self._open = False
+
+    def commit(self, fence: Lock | None = None) -> str | None:
         """Apply the buffered writes if every read is unchanged; return the changed key, if any.
 
-        With ``fence``, FenceError (nothing written) unless that lock is still held.
+        Called by ``kvstore.retry`` once ``fn`` returned (``fn`` never calls
+        it). One round trip (:data:`COMMIT`, with a marker that lives
+        ``COMMIT_MARKER_TTL_MS``, so resending it is safe). With ``fence`` the
+        lock's key is validated first, as one more read that must still hold
+        the lock's token; FenceError (nothing written) if not.
         """
         self._open = False
         if not self._written and not self._queued:
             return None
+        ns = self._namespace
         reads = list(self._read.items())
-        changed = self._round_trip(
-            self._store.commit_unit,
-            reads,
-            list(self._written.items()),
-            self._queued,
-            fence=fence,
-        )
+        keys = [] if fence is None else [fence.full_key]
+        args: list[bytes | int] = [len(keys) + len(reads), COMMIT_MARKER_TTL_MS]
+        if fence is not None:
+            args += [b"1", fence.token]
+        by_digest = self._backend.digest_reads
+        for key, value in reads:
+            keys.append(ns.data(key))
+            if value is None:
+                args += [b"0", b""]
+            else:
+                args += [b"H", _digest(value)] if by_digest else [b"1", value]
+        for key, value in self._written.items():
+            keys.append(ns.data(key))
+            args += [b"D", b""] if value is None else [b"S", value]
+        for full, entry in self._queued:
+            keys.append(full)
+            args += [b"Q", entry]
+        keys.append(ns.marker())
+        self.round_trips += 1
+        changed = int(self._backend.eval(COMMIT, keys, args, op="commit"))
+        if fence is not None and changed == 1:
+            raise FenceError(
+                f"the lock {fence.name!r} expired or was taken over before this unit of work "
+                "could commit; nothing was written",
+                lock=fence.name,
+            )
+        if fence is not None and changed:
+            changed -= 1
         return reads[changed - 1][0] if changed else None
-
-
-class _Gate:
-    __slots__ = ("owner", "depth", "queue")
-
-    def __init__(self) -> None:
-        self.owner: int | None = None
-        self.depth = 0
-        self.queue: deque[tuple[int, threading.Event]] = deque()
-
-
-class Gates:
-    """Per-key, first-come-first-served in-process queues for units that collide on a key.
-
-    Releasing a gate hands it to the thread that has waited longest (one wake-up,
-    no stampede), so no unit waits behind later arrivals. Gates are re-entrant
-    (nested units); entries exist only while some unit holds or waits for them,
-    so the table stays as small as the current contention.
-    """
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._by_key: dict[str, _Gate] = {}
-
-    def acquire(self, key: str, timeout: float) -> bool:
-        """Wait in line up to ``timeout`` seconds for the gate of ``key``; whether it was taken."""
-        me = threading.get_ident()
-        with self._guard:
-            gate = self._by_key.setdefault(key, _Gate())
-            if gate.owner == me:
-                gate.depth += 1
-                return True
-            if gate.owner is None and not gate.queue:
-                gate.owner, gate.depth = me, 1
-                return True
-            turn = threading.Event()
-            gate.queue.append((me, turn))
-        turn.wait(max(0.0, timeout))
-        with self._guard:
-            if gate.owner == me:  # handed over, possibly just as the wait timed out
-                return True
-            gate.queue.remove((me, turn))
-            return False
-
-    def release(self, key: str) -> None:
-        """Release the gate of ``key`` taken with :meth:`acquire` (to the next in line)."""
-        with self._guard:
-            gate = self._by_key[key]
-            gate.depth -= 1
-            if gate.depth:
-                return
-            if gate.queue:
-                gate.owner, turn = gate.queue.popleft()
-                gate.depth = 1
-                turn.set()
-            else:
-                gate.owner = None
-                del self._by_key[key]
-
-    def __len__(self) -> int:
-        with self._guard:
-            return len(self._by_key)
-
-
-def run_unit(
-    store: KVStore,
-    fn: Callable[[UnitOfWork], T],
-    *,
-    attempts: int | None = None,
-    budget: float | None = None,
-    fence: Lock | None = None,
-) -> T:
-    """Run ``fn`` as a unit of work on ``store``, retrying on conflict; return its result.
-
-    Retries last at most ``budget`` seconds (default ``store.retry_budget``)
-    and, if given, ``attempts`` tries; see the module docstring for the policy.
-    """
-    if attempts is not None and (
-        isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1
-    ):
-        raise InvalidArgumentError(
-            f"attempts must be an integer >= 1, got {attempts!r}", attempts=attempts
-        )
-    budget = store.retry_budget if budget is None else budget
-    if isinstance(budget, bool) or not isinstance(budget, (int, float)) or budget < 0:
-        raise InvalidArgumentError(
-            f"retry budget must be a number of seconds >= 0, got {budget!r}", budget=budget
-        )
-    started = time.monotonic()
-    deadline = started + budget
-    scope = current_scope()
-    if scope is not None:
-        # Leave room to give up with a ConflictError before the store's own deadline
-        # turns the next round trip into a misleading "Redis did not answer".
-        deadline = min(deadline, scope.deadline - _DEADLINE_RESERVE)
-    gate: str | None = None
-    changed: str | None = None
-    attempt = 0
-    try:
-        while True:
-            attempt += 1
-            uow = UnitOfWork(store, attempt)
-            try:
-                result = fn(uow)
-            finally:
-                uow._open = False  # a uow leaked out of fn must not buffer into a later commit
-            changed = uow._commit(fence)
-            if changed is None:
-                return result
-            store.note_conflict()
-            if attempts is not None and attempt >= attempts:
-                break
-            if gate == changed:
-                # Already first in this key's queue: only units on their first
-                # attempt (or in other processes) beat us; let them pass.
-                pause = random.uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2**attempt))
-                time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
-            else:
-                if gate is not None:
-                    store.gates.release(gate)
-                    gate = None
-                if not store.gates.acquire(changed, deadline - time.monotonic()):
-                    break
-                gate = changed
-            if time.monotonic() >= deadline:
-                break
-    finally:
-        if gate is not None:
-            store.gates.release(gate)
-    raise ConflictError(
-        f"the data kept changing while this was being saved (gave up after {attempt} attempts "
-        f"in {time.monotonic() - started:.1f} s; last change seen on {changed!r}); "
-        "please try again",
-        attempts=attempt,
-        key=changed,
-    )

@@ -33,9 +33,10 @@ Runs /lotto commands (the leading "/lotto" is optional), e.g.
   lotto help
 
 options:
-  --store URL      where records live: redis://HOST:PORT/DB, or memory:// (an
-                   in-process store that is gone when the program exits)
-                   [env LOTTO_STORE, default memory://]
+  --store URL      where records live: sqlite://PATH (a file), redis://HOST:PORT/DB,
+                   or memory:// (an in-process store, gone when the program exits)
+                   [env LOTTO_STORE, default your own file
+                   $XDG_DATA_HOME/solar-lottery/lotto.db, made on first use]
   --as USERNAME    act as this user (every user is a plugin admin here)
                    [env LOTTO_USER, default your login name]
   --tz ZONE        the time zone of every user, an IANA name
@@ -197,11 +198,13 @@ def _run(opts: dict[str, str], words: list[str]) -> int:
     actor = _username(opts)
     zone = _zone(opts)
     lines = _read_file(opts["file"]) if "file" in opts else None
-    url = opts.get("store") or os.environ.get("LOTTO_STORE") or "memory://"
+    url, note = _store_url(opts)
     try:
         kv = kvstore.open(url, PLUGIN_ID)
     except (kvstore.KVError, ValueError) as exc:
         raise _Usage(f"--store {url!r}: {exc}") from None
+    if note:
+        sys.stderr.write(note + "\n")
     try:
         # The store's host names this deployment in calendar event ids.
         site = urlsplit(url).hostname or "localhost"
@@ -225,6 +228,33 @@ def _run(opts: dict[str, str], words: list[str]) -> int:
         return 0
     finally:
         kv.close()
+
+
+def _store_url(opts: dict[str, str]) -> tuple[str, str | None]:
+    """The store to open, and a note to print once it is open (the default file is new).
+
+    ``--store``, then ``LOTTO_STORE``, else the user's own SQLite file, so that
+    one command's records (or a ``--file`` session's) are there for the next.
+    """
+    url = opts.get("store") or os.environ.get("LOTTO_STORE")
+    if url:
+        return url, None
+    from lotto.local import default_store_path
+
+    path = default_store_path()
+    if path.exists():
+        return f"sqlite://{path}", None
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _Usage(
+            f"cannot make {path.parent} to keep the records in ({exc.strerror}); "
+            "name a store with --store URL or LOTTO_STORE"
+        ) from None
+    return f"sqlite://{path}", (
+        f"lotto: keeping the records in {path} (a new file; --store or LOTTO_STORE "
+        "chooses another store)"
+    )
 
 
 def _read_file(path: str) -> list[str]:

@@ -1,14 +1,38 @@
 """Local stand-ins for the chat system: a directory where ``@name`` is user ``name``,
-and posters that print or record direct messages (the CLI and the tests use them)."""
+and posters that print or record direct messages (the CLI and the tests use them);
+and where the ``lotto`` program keeps its records when no store is named."""
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
+from pathlib import Path
 
 from lotto.errors import InputError
 from lotto.ports import Channel, Profile
 
-__all__ = ["LocalDirectory", "LocalChannels", "PrintPoster", "RecordingPoster"]
+__all__ = [
+    "LocalDirectory",
+    "LocalChannels",
+    "PrintPoster",
+    "RecordingPoster",
+    "default_store_path",
+]
+
+
+def default_store_path(environ: Mapping[str, str] = os.environ) -> Path:
+    """The ``lotto`` program's own SQLite file: ``$XDG_DATA_HOME/solar-lottery/lotto.db``.
+
+    ``XDG_DATA_HOME`` unset, empty or relative means ``~/.local/share`` (as the
+    XDG base directory specification says).
+    """
+    data = environ.get("XDG_DATA_HOME", "")
+    if not os.path.isabs(data):
+        home = environ.get("HOME") or os.path.expanduser("~")
+        data = os.path.join(home, ".local", "share")
+    return Path(data) / "solar-lottery" / "lotto.db"
+
 
 # Mattermost usernames: letters, digits and . _ - , at most 64 characters here
 # (Mattermost itself allows 22).

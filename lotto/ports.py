@@ -137,7 +137,7 @@ class Store(Protocol):
     def run(self, fn: Callable[[UnitOfWork], T], *, attempts: int = ...) -> T:
         """Run ``fn(uow)`` as one unit of work, re-running it on a conflict; its result.
 
-        Raises ``kvstore.ConflictError`` when the reads kept changing at every
+        Raises ``kvstore.CommitConflictError`` when the reads kept changing at every
         attempt, ``kvstore.BackendError`` when the store fails, and
         ``kvstore.InvalidKeyError`` for a malformed key; ``lotto.service.common.run``
         turns each into a :class:`lotto.errors.LottoError`.

@@ -57,7 +57,7 @@ BUILTIN_DEFAULTS: Mapping[str, object] = {
     "AdminLogVerbose": False,
 }
 LOG_LEVELS = ("none", "debug", "info", "warn", "error")
-_STORE_SCHEMES = ("redis", "rediss", "unix", "memory")
+_STORE_SCHEMES = ("redis", "rediss", "unix", "sqlite", "memory")
 _MIN_SECRET = 16
 #: Mattermost makes every slash command token 26 characters long; a shorter one is a typo
 #: or a guessable value.
@@ -73,7 +73,11 @@ _SECRETS = ("bot_token", "slash_token", "secret")
 # (flag dest, environment variable, help text)
 _SETTINGS: list[tuple[str, str, str]] = [
     ("listen", "LOTTO_LISTEN", "HOST:PORT to listen on (default 127.0.0.1:8065)"),
-    ("store", "LOTTO_STORE", "store URL, e.g. redis://localhost:6379/0"),
+    (
+        "store",
+        "LOTTO_STORE",
+        "store URL, e.g. redis://localhost:6379/0 or sqlite:///var/lib/lotto.db",
+    ),
     (
         "mattermost_url",
         "LOTTO_MATTERMOST_URL",
@@ -484,7 +488,8 @@ def _store(value: str | None) -> str:
     url = _required(value, "--store", "LOTTO_STORE")
     if urlsplit(url).scheme not in _STORE_SCHEMES:
         raise ConfigError(
-            "--store (LOTTO_STORE) must be a redis://, rediss://, unix:// or memory:// URL; "
+            "--store (LOTTO_STORE) must be a redis://, rediss://, unix://, sqlite:// or memory:// "
+            "URL; "
             f"got {redact(url)!r}"
         )
     return url

@@ -7,14 +7,18 @@ Storage fixtures (use these rather than opening stores yourself):
   no persistence, stopped when the session ends. If ``redis-server`` is not
   installed the tests that need it fail with install instructions (never skip).
 - ``redis_unix_url`` (session): the same server through its unix socket (``unix://…``).
-- ``store_url``: parametrised over ``memory`` and ``redis``, so a test using it
-  (or ``kv``) runs twice. Each test gets an empty store: a fresh
-  ``memory://<unique name>``, or the real server after ``FLUSHDB``. Open it
-  with any plugin id; several opens of the URL in one test share data.
+- ``store_url``: parametrised over ``memory``, ``redis`` and ``sqlite``, so a
+  test using it (or ``kv``) runs three times. Each test gets an empty store: a
+  fresh ``memory://<unique name>``, the real server after ``FLUSHDB``, or a new
+  ``sqlite://`` file in the test's temporary directory. Open it with any
+  plugin id; several opens of the URL in one test (or its subprocesses) share
+  data.
 - ``plugin_id``: ``com.mattermost.solar-lottery`` (the id in ``plugin.json``).
 - ``kv``: ``kvstore.open(store_url, plugin_id)``, closed after the test.
 - ``kv_memory``: like ``kv`` but on ``memory://`` only (for tests that need no
   real Redis, e.g. command-layer use cases); runs once.
+- Every test runs with ``XDG_DATA_HOME`` in a temporary directory of the
+  session, so the ``lotto`` program's default store is never the real one.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis
@@ -135,6 +140,19 @@ def redis_unix_url(_redis_server: tuple[int, str]) -> str:
     return f"unix://{_redis_server[1]}?db=0"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_data_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The ``lotto`` program keeps its records under ``$XDG_DATA_HOME`` by default:
+    point it at the session's temporary directory, never at the real home."""
+    before = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg-data"))
+    yield
+    if before is None:
+        os.environ.pop("XDG_DATA_HOME", None)
+    else:
+        os.environ["XDG_DATA_HOME"] = before
+
+
 @pytest.fixture
 def plugin_id() -> str:
     """The plugin id of plugin.json."""
@@ -145,13 +163,16 @@ def _fresh_memory_url() -> str:
     return f"memory://test-{uuid.uuid4().hex}"
 
 
-@pytest.fixture(params=["memory", "redis"])
-def store_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """An empty store, once on memory:// and once on the real redis-server."""
+@pytest.fixture(params=["memory", "redis", "sqlite"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty store, on memory://, on the real redis-server and on a SQLite file."""
     if request.param == "memory":
         url = _fresh_memory_url()
         yield url
         discard_memory(url)
+        return
+    if request.param == "sqlite":
+        yield f"sqlite://{tmp_path / 'store.db'}"
         return
     url = request.getfixturevalue("redis_url")
     client = redis.Redis.from_url(url)

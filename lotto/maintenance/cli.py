@@ -20,6 +20,7 @@ import kvstore
 import lotto
 from kvstore.backends import redact
 from lotto.errors import InputError, LottoError
+from lotto.local import default_store_path
 from lotto.maintenance.backup import dump, restore
 from lotto.maintenance.check import OUTBOX_CHECK_LIMIT, check
 from lotto.maintenance.repair import repair
@@ -32,7 +33,8 @@ __all__ = ["main"]
 _PROG = "lotto-store"
 _DESCRIPTION = """\
 Back up, restore, check and repair the Solar Lottery records of one plugin id
-in a Redis store (keys <plugin id>:<key>)."""
+in a Redis or SQLite store (keys <plugin id>:<key>). Moving from one store to
+another is a dump of the one restored into the other."""
 _EPILOG = """\
 examples:
   lotto-store --store redis://localhost:6379/0 dump --output backup.json
@@ -40,6 +42,7 @@ examples:
   lotto-store --store redis://localhost:6379/0 check
   lotto-store --store redis://localhost:6379/0 repair --dry-run
   lotto-store --store redis://localhost:6379/0 outbox --list 20
+  lotto-store --store sqlite://~/.local/share/solar-lottery/lotto.db dump -o lotto.json
 
 exit codes: 0 ok, 1 failed or problems found, 2 bad usage or input."""
 
@@ -61,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
         "--store",
         metavar="URL",
         default=argparse.SUPPRESS,
-        help="redis://HOST:PORT/DB (or unix://, rediss://) [env LOTTO_STORE]",
+        help="redis://HOST:PORT/DB (or unix://, rediss://), or sqlite://PATH [env LOTTO_STORE]",
     )
     common.add_argument(
         "--plugin-id",
@@ -113,13 +116,19 @@ def main(argv: list[str] | None = None) -> int:
             )
         url = getattr(args, "store", None) or os.environ.get("LOTTO_STORE", "")
         if not url:
-            raise _Usage("no store given: pass --store redis://HOST:PORT/DB or set LOTTO_STORE.")
+            raise _Usage(
+                "no store given: pass --store URL (redis://HOST:PORT/DB or sqlite://PATH) or "
+                "set LOTTO_STORE; the lotto program's own records are in "
+                f"sqlite://{default_store_path()}."
+            )
         try:
             kv = kvstore.open(url, getattr(args, "plugin_id", None) or lotto.PLUGIN_ID)
         except kvstore.InvalidArgumentError as exc:
             raise _Usage(str(exc)) from None
     except _Usage as exc:
         return _fail(f"{exc}", 2)
+    except kvstore.BackendError as exc:
+        return _fail(f"cannot open the store at {redact(url)}: {str(exc).rstrip('. ')}.", 1)
     try:
         return _COMMANDS[args.command](kv, args)
     except InputError as exc:
@@ -128,9 +137,14 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc), 1)
     except kvstore.BackendError as exc:
         reason = str(exc).rstrip(". ")
+        check = (
+            "Check that its file can be read and written"
+            if exc.context.get("engine") == "SQLite"
+            else "Check that Redis is running and the URL is right"
+        )
         return _fail(
-            f"the store at {redact(url)} failed: {reason}. Check that Redis is running and "
-            "the URL is right; nothing was changed unless the failure came while saving.",
+            f"the store at {redact(url)} failed: {reason}. {check}; nothing was changed "
+            "unless the failure came while saving.",
             1,
         )
     except kvstore.KVError as exc:

@@ -11,9 +11,14 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from kvstore import errors as kverrors
-from kvstore.errors import BackendError, InvalidKeyError
-from kvstore.errors import ConflictError as KVConflictError
+from kvstore.errors import (
+    BackendError,
+    BackendNoAnswerError,
+    BackendOutcomeUnknownError,
+    CommitConflictError,
+    FenceError,
+    InvalidKeyError,
+)
 from lotto.api import Notice, RotationRef
 from lotto.errors import (
     AmbiguousError,
@@ -90,43 +95,53 @@ def run(kv: Store, fn: Callable[[Session], T], stats: Any = None) -> T:
             "stored; check it and use a shorter one. Nothing was changed.",
             key=err.context.get("key"),
         ) from None
-    except kverrors.FenceError as err:
+    except FenceError as err:
         raise ConflictError(
             "This run outlived its lock and another run has taken over, so nothing was saved "
             "here; the run that holds the lock now does this work.",
             lock=err.context.get("lock"),
         ) from None
-    except KVConflictError as err:
+    except CommitConflictError as err:
         raise ConflictError(
             "Other commands kept changing the same records at the same time, so nothing was "
             "saved; run the command again.",
             key=getattr(err, "key", None),
         ) from None
-    except kverrors.OutcomeUnknownError as err:
+    except BackendOutcomeUnknownError as err:
         raise OutcomeUnknownError(
             "the store (Redis) took the change but did not answer in time, so it may or may "
             "not have been saved.",
             key=err.context.get("key"),
         ) from None
-    except kverrors.NoAnswerError as err:
-        raise NoAnswerError(
-            "the store (Redis) did not answer in time; nothing was changed. Check that Redis "
-            "is up and not overloaded, then run the command again.",
-            key=err.context.get("key"),
-        ) from None
+    except BackendNoAnswerError as err:
+        if err.context.get("engine") == "SQLite":
+            text = (
+                "the store (its SQLite file) did not answer in time; nothing was changed. "
+                "Other programs kept the file busy; run the command again."
+            )
+        else:
+            text = (
+                "the store (Redis) did not answer in time; nothing was changed. Check that "
+                "Redis is up and not overloaded, then run the command again."
+            )
+        raise NoAnswerError(text, key=err.context.get("key")) from None
     except BackendError as err:
         # The driver's text names hosts and ports: it goes to the log (``detail``), never
         # to the user, who learns which step failed.
         detail = " ".join(line.strip() for line in str(err).splitlines() if line.strip())
-        reason = (
-            "could not connect to Redis"
-            if "connect" in detail.lower()
-            else "Redis answered a request with an error"
-        )
+        if err.context.get("engine") == "SQLite":
+            reason = "its SQLite file could not be read or written"
+            check = "Check that the file can be read and written and the disk is not full"
+        else:
+            reason = (
+                "could not connect to Redis"
+                if "connect" in detail.lower()
+                else "Redis answered a request with an error"
+            )
+            check = "Check that Redis is up and reachable"
         raise StoreError(
-            f"the store failed ({reason}). Check that Redis is up and "
-            "reachable; a command's changes are saved entirely or not at all, so look with a "
-            "`show` command before running it again.",
+            f"the store failed ({reason}). {check}; a command's changes are saved entirely "
+            "or not at all, so look with a `show` command before running it again.",
             key=err.context.get("key"),
             detail=detail,
         ) from None

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 import kvstore
-from kvstore import InvalidArgumentError, NoAnswerError
+from kvstore import BackendNoAnswerError, InvalidArgumentError
 from kvstore.backends import split_options
 
 PLUGIN = "com.mattermost.solar-lottery"
@@ -53,9 +53,9 @@ def test_split_options_keeps_unix_urls_and_other_options():
 def test_a_passed_deadline_sends_nothing(redis_url):
     kv = kvstore.open(redis_url, PLUGIN)
     with kv.deadline(time.monotonic() - 1):
-        with pytest.raises(NoAnswerError) as err:
+        with pytest.raises(BackendNoAnswerError) as err:
             kv.set("never", b"x")
-        with pytest.raises(NoAnswerError):
+        with pytest.raises(BackendNoAnswerError):
             kv.run(lambda uow: uow.set("never", b"x"))
     assert "nothing was written" in str(err.value)
     assert kv.get("never") is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kvstore import ConflictError, Follow
+from kvstore import CommitConflictError, Follow
 
 INDEX = b'{"IDs":["SET","ICE","SETUP"]}'
 FOLLOW_SET = Follow("index:r", "IDs", ["rotation:", "open:"], containing="SET")
@@ -80,7 +80,7 @@ def test_a_followed_key_that_keeps_changing_ends_in_conflict(seeded):
         seeded.set("open:SET", b"new %d" % uow.attempt)
         uow.set("x", b"1")
 
-    with pytest.raises(ConflictError):
+    with pytest.raises(CommitConflictError):
         seeded.run(fn, attempts=2)
     assert seeded.get("x") is None
 

@@ -6,7 +6,7 @@ import pytest
 
 from kvstore import InvalidArgumentError, Lock
 
-from .helpers import expire_soon
+from .helpers import Engine, expire_soon
 
 
 def test_lock_is_exclusive_until_released(kv):
@@ -21,7 +21,7 @@ def test_lock_is_exclusive_until_released(kv):
 
 def test_lock_has_the_requested_lease(kv):
     lock = kv.lock("autopilot", 30)
-    assert 29_000 < kv.redis.pttl(lock.full_key) <= 30_000
+    assert 29_000 < Engine(kv).pttl(lock.full_key) <= 30_000
     lock.release()
 
 
@@ -35,7 +35,7 @@ def test_different_names_do_not_block_each_other(kv):
 def test_context_manager_releases(kv):
     with kv.lock("job", 30) as lock:
         assert kv.lock("job", 30) is None
-    assert kv.redis.exists(lock.full_key) == 0
+    assert not Engine(kv).exists(lock.full_key)
     assert lock.release() is False  # already released
 
 
@@ -48,7 +48,7 @@ def test_context_manager_releases_on_error(kv):
 
 def test_expired_holder_cannot_release_the_next_holders_lock(kv):
     stale = kv.lock("job", 30)
-    expire_soon(kv.redis, stale.full_key)
+    expire_soon(kv, stale.full_key)
     fresh = kv.lock("job", 30)
     assert fresh is not None
     assert stale.release() is False

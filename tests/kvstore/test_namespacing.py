@@ -7,6 +7,8 @@ import pytest
 import kvstore
 from kvstore import InvalidArgumentError
 
+from .helpers import Engine
+
 OTHER = "com.example.other-plugin"
 
 
@@ -71,7 +73,7 @@ def test_raw_keys_are_readable_for_operators(kv, plugin_id):
     kv.set("task:SET#3", b"{}")
     kv.set("user:abc123", b"{}")
     kv.set("index:active_rotations", b"{}")
-    raw = sorted(k.decode() for k in kv.redis.scan_iter(match="*"))
+    raw = Engine(kv).keys()
     assert raw == [
         f"{plugin_id}:index:active_rotations",
         f"{plugin_id}:rotation:SET",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kvstore import ConflictError, Queue
+from kvstore import CommitConflictError, Queue
 
-from .helpers import expire_soon
+from .helpers import Engine, expire_soon
 
 
 def _push_in_unit(kv, *entries: bytes, write: bool = True) -> None:
@@ -22,7 +22,7 @@ def _push_in_unit(kv, *entries: bytes, write: bool = True) -> None:
 def test_entries_land_with_the_commit_in_order(kv):
     _push_in_unit(kv, b"a", b"b")
     _push_in_unit(kv, b"c", write=False)  # a unit that only enqueues still commits
-    q = Queue(kv, "outbox")
+    q = kv.queue("outbox")
     assert q.length() == 3
     assert q.peek(5) == [b"a", b"b", b"c"]
     assert kv.get("record") == b"changed"
@@ -36,7 +36,7 @@ def test_a_failed_unit_enqueues_nothing(kv):
 
     with pytest.raises(RuntimeError):
         kv.run(fn)
-    assert Queue(kv, "outbox").length() == 0
+    assert kv.queue("outbox").length() == 0
     assert kv.get("record") is None
 
 
@@ -54,7 +54,7 @@ def test_a_conflicting_attempt_enqueues_only_once(kv):
 
     kv.run(fn)
     assert len(calls) == 2
-    assert Queue(kv, "outbox").peek(10) == [b"msg-1"]
+    assert kv.queue("outbox").peek(10) == [b"msg-1"]
 
 
 def test_a_unit_that_keeps_conflicting_enqueues_nothing(kv):
@@ -66,13 +66,13 @@ def test_a_unit_that_keeps_conflicting_enqueues_nothing(kv):
         uow.set("counter", b"mine")
         uow.enqueue("outbox", b"never")
 
-    with pytest.raises(ConflictError):
+    with pytest.raises(CommitConflictError):
         kv.run(fn, attempts=2)
-    assert Queue(kv, "outbox").length() == 0
+    assert kv.queue("outbox").length() == 0
 
 
 def test_one_lease_at_a_time_and_pop_is_fenced(kv):
-    q = Queue(kv, "outbox")
+    q = kv.queue("outbox")
     q.push(b"first")
     q.push(b"second")
     lease = q.lease(30)
@@ -82,21 +82,21 @@ def test_one_lease_at_a_time_and_pop_is_fenced(kv):
     assert q.pop_head(lease, b"first") is True
     assert q.peek(5) == [b"second"]
     # A holder whose lease ran out cannot pop what a newer holder is handling.
-    expire_soon(kv.redis, lease.full_key)
+    expire_soon(kv, lease.full_key)
     newer = q.lease(30)
     assert newer is not None
     assert q.pop_head(lease, b"second") is False
     assert lease.extend(30) is False
     assert newer.extend(30) is True
-    assert q.pop_head(newer, b"second", move_to=Queue(kv, "dead")) is True
+    assert q.pop_head(newer, b"second", move_to=kv.queue("dead")) is True
     assert q.length() == 0
-    assert Queue(kv, "dead").peek(5) == [b"second"]
+    assert kv.queue("dead").peek(5) == [b"second"]
     newer.release()
 
 
 def test_queue_keys_are_namespaced_and_not_listed(kv, plugin_id):
     _push_in_unit(kv, b"a")
-    assert kv.redis.llen(f"{plugin_id}/queue:outbox") == 1
+    assert Engine(kv).llen(f"{plugin_id}/queue:outbox") == 1
     assert kv.list_keys(0, 100) == ["record"]
 
 
@@ -106,7 +106,7 @@ def test_queue_keys_are_namespaced_and_not_listed(kv, plugin_id):
 def _routed(kv, entries: dict[str, list[bytes]], order: list[str]) -> tuple[Queue, object]:
     """A queue whose intake got ``order`` (lane names, one entry each, from ``entries``),
     routed under a lease the caller must release."""
-    q = Queue(kv, "fair")
+    q = kv.queue("fair")
     taken = {lane: iter(values) for lane, values in entries.items()}
     pushed = []
     for lane in order:
@@ -143,10 +143,10 @@ def test_routed_lanes_take_turns_and_each_keeps_its_order(kv):
 
 
 def test_only_the_lease_holder_routes(kv):
-    q = Queue(kv, "fair")
+    q = kv.queue("fair")
     q.push(b"x")
     lease = q.lease(30)
-    expire_soon(kv.redis, lease.full_key)
+    expire_soon(kv, lease.full_key)
     assert q.route(lease, ["A"]) is None
     assert q.unrouted(5) == [b"x"] and q.peek_fair(5) == ([], 1)
 
@@ -157,24 +157,24 @@ def test_attempts_are_noted_once_and_the_first_time_is_kept(kv):
     assert q.note_attempts(lease, ["t1", "t3"], 2000, 30) == {"t1": 1000}
     assert q.note_attempts(lease, ["t1"], 3000, 30) == {"t1": 1000}
     # An attempt an older version recorded (one string) counts as well.
-    kv.redis.set(q.key + ".attempt", b"t9 500")
+    Engine(kv).set(q.key + ".attempt", b"t9 500")
     assert q.note_attempts(lease, ["t9"], 4000, 30) == {"t9": 500}
-    expire_soon(kv.redis, lease.full_key)
+    expire_soon(kv, lease.full_key)
     assert q.note_attempts(lease, ["t4"], 5000, 30) is None
 
 
 def test_noting_attempts_renews_the_lease(kv):
-    q = Queue(kv, "fair")
+    q = kv.queue("fair")
     lease = q.lease(1)
     assert q.note_attempts(lease, ["t"], 1000, 60) == {}
-    assert kv.redis.pttl(lease.full_key) > 30_000
+    assert Engine(kv).pttl(lease.full_key) > 30_000
     lease.release()
 
 
 def test_a_finished_batch_leaves_its_lanes_and_the_lanes_rotate(kv):
     entries = {"A": [b"a1", b"a2"], "B": [b"b1"], "C": [b"c1", b"c2"]}
     q, lease = _routed(kv, entries, ["A", "A", "B", "C", "C"])
-    dead = Queue(kv, "fair.dead")
+    dead = kv.queue("fair.dead")
     picks, _ = q.peek_fair(2)  # a1, b1: lanes A and B had a turn
     assert q.note_attempts(lease, ["ta1", "tb1"], 1000, 30) == {}
     handled = [("A", b"a1", "ta1", False), ("B", b"b1", "tb1", True)]
@@ -204,13 +204,13 @@ def test_finishing_a_batch_checks_everything_first(kv):
         q.pop_fair(lease, ["A"], [("A", b"a1", "t", False), ("A", b"x", "u", False)], 30) is False
     )
     assert q.peek(5) == [b"a1", b"b1"]
-    expire_soon(kv.redis, lease.full_key)
+    expire_soon(kv, lease.full_key)
     assert q.pop_fair(lease, ["A"], [("A", b"a1", "t", False)], 30) is False
     assert q.length() == 2
 
 
 def test_a_queue_never_routed_is_a_plain_list(kv):
-    q = Queue(kv, "plain")
+    q = kv.queue("plain")
     assert q.length() == 0 and q.peek(3) == [] and q.heads() == []
     q.push(b"1")
     q.push(b"2")

@@ -8,6 +8,8 @@ import pytest
 
 import kvstore
 
+from .helpers import Engine
+
 ROUNDS = 20
 
 
@@ -62,4 +64,4 @@ def test_many_threads_racing_for_a_lock_exactly_one_gets_it(kv, store_url, plugi
     results = _race(store_url, plugin_id, lambda s, i: s.lock("autopilot", 30), contenders=8)
     holders = [lock for lock in results.values() if lock is not None]
     assert len(holders) == 1
-    assert kv.redis.get(holders[0].full_key) == holders[0].token
+    assert Engine(kv).get(holders[0].full_key) == holders[0].token

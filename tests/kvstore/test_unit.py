@@ -7,8 +7,10 @@ import threading
 import pytest
 
 import kvstore
-from kvstore import ConflictError, InvalidArgumentError, KVError
-from kvstore.scripts import COMMIT
+from kvstore import CommitConflictError, InvalidArgumentError, KVError
+from kvstore.unit import COMMIT
+
+from .helpers import Engine
 
 WAIT = 10  # seconds; only reached if a test is broken, never in a passing run
 
@@ -29,7 +31,7 @@ def test_run_returns_fn_result_and_commits_writes(kv):
 
 def test_writes_are_stored_as_given(kv, plugin_id):
     kv.run(lambda uow: uow.set("rotation:SET", b'{"Name":"SET"}'))
-    assert kv.redis.get(f"{plugin_id}:rotation:SET") == b'{"Name":"SET"}'
+    assert Engine(kv).get(f"{plugin_id}:rotation:SET") == b'{"Name":"SET"}'
 
 
 def test_read_your_writes_without_round_trips(kv):
@@ -187,7 +189,7 @@ def test_any_change_to_a_read_key_is_a_conflict_and_writes_nothing(kv, initial, 
         uow.set("out-1", b"x")
         uow.set("out-2", b"y")
 
-    with pytest.raises(ConflictError) as info:
+    with pytest.raises(CommitConflictError) as info:
         kv.run(fn, attempts=1)
     assert calls == [1]
     assert info.value.attempts == 1
@@ -219,7 +221,7 @@ def test_attempts_exhausted_raises_conflict(kv):
         kv.set("hot", f"changed-{uow.attempt}".encode())
         uow.set("result", b"never")
 
-    with pytest.raises(ConflictError, match="3 attempts") as info:
+    with pytest.raises(CommitConflictError, match="3 attempts") as info:
         kv.run(fn, attempts=3)
     assert calls == [1, 2, 3]
     assert info.value.attempts == 3
@@ -227,7 +229,7 @@ def test_attempts_exhausted_raises_conflict(kv):
 
 
 def test_conflict_error_is_a_kv_error():
-    assert issubclass(ConflictError, KVError)
+    assert issubclass(CommitConflictError, KVError)
 
 
 @pytest.mark.parametrize("attempts", [0, -1, 1.5, True])
@@ -329,14 +331,14 @@ def test_commit_script_is_idempotent_for_a_resent_call(kv, plugin_id):
     kv.set("k", b"old")
     keys = [f"{plugin_id}:k", f"{plugin_id}:k", f"{plugin_id}/commit:test-token"]
     args = [1, 60_000, b"1", b"old", b"S", b"new"]
-    assert kv.redis.eval(COMMIT, len(keys), *keys, *args) == 0
+    assert kv.backend.eval(COMMIT, keys, args, op="commit") == 0
     assert kv.get("k") == b"new"
     # Same call again: the validation would now fail, but the marker says it was applied.
-    assert kv.redis.eval(COMMIT, len(keys), *keys, *args) == 0
+    assert kv.backend.eval(COMMIT, keys, args, op="commit") == 0
     assert kv.get("k") == b"new"
     # A different commit with the same stale read conflicts on read key #1.
     other = keys[:2] + [f"{plugin_id}/commit:other-token"]
-    assert kv.redis.eval(COMMIT, len(other), *other, *args) == 1
+    assert kv.backend.eval(COMMIT, other, args, op="commit") == 1
     # Markers expire and stay out of the plugin's key listing.
-    assert 0 < kv.redis.pttl(keys[2]) <= 60_000
+    assert 0 < Engine(kv).pttl(keys[2]) <= 60_000
     assert kv.list_keys(0, 10) == ["k"]

@@ -8,8 +8,8 @@ import time
 import pytest
 
 import kvstore
-from kvstore import ConflictError, FenceError, InvalidArgumentError
-from kvstore.unit import DEFAULT_RETRY_BUDGET, Gates
+from kvstore import CommitConflictError, FenceError, InvalidArgumentError
+from kvstore.retry import DEFAULT_RETRY_BUDGET, Gates
 
 from .helpers import expire_soon
 
@@ -52,14 +52,14 @@ def test_an_endless_conflict_gives_up_when_the_budget_is_spent(kv):
         uow.set("result", b"never")
 
     started = time.monotonic()
-    with pytest.raises(ConflictError, match="please try again") as info:
+    with pytest.raises(CommitConflictError, match="please try again") as info:
         kv.run(fn, budget=0.3)
     took = time.monotonic() - started
     assert 0.3 <= took < 0.3 + 1.0
     assert info.value.attempts > 1
     assert info.value.key == "hot"
     assert kv.get("result") is None
-    assert len(kv.gates) == 0  # the gate was given back
+    assert kv.contended_keys == 0  # the gate was given back
 
 
 @pytest.mark.parametrize("budget", [-1, "1", True])
@@ -94,7 +94,7 @@ def test_many_writers_on_one_key_never_fail_with_the_default_policy(store_url, p
         t.join(timeout=WAIT * 2)
     assert not errors, errors[:3]
     assert store.get("n") == str(writers * each).encode()
-    assert len(store.gates) == 0
+    assert store.contended_keys == 0
     store.close()
 
 
@@ -109,7 +109,7 @@ def test_fenced_unit_commits_while_the_lock_is_held(kv):
 
 def test_fenced_unit_writes_nothing_once_the_lock_expired_and_was_taken(kv):
     stale = kv.lock("run", 30)
-    expire_soon(kv.redis, stale.full_key)
+    expire_soon(kv, stale.full_key)
     fresh = kv.lock("run", 30)
     assert fresh is not None
     kv.set("read", b"r")

@@ -14,17 +14,23 @@ from pathlib import Path
 
 import pytest
 
+import kvstore
 from kvstore.backends import discard_memory
+from lotto import PLUGIN_ID
 from lotto.cli import main
 from lotto.commands import Env, execute
-from lotto.local import LocalDirectory, RecordingPoster
+from lotto.local import LocalDirectory, RecordingPoster, default_store_path
 
 ROOT = Path(__file__).parents[2]
 
 
 @pytest.fixture(autouse=True)
-def _fresh_default_memory_store():
-    """In-process runs of main() share the default memory:// server: start each test empty."""
+def _fresh_default_stores(tmp_path, monkeypatch):
+    """Each test starts with empty default stores: its own (already made) per-user file,
+    and an empty memory:// server."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    default_store_path().parent.mkdir(parents=True)
+    kvstore.open(f"sqlite://{default_store_path()}", PLUGIN_ID).close()
     discard_memory("memory://")
     yield
     discard_memory("memory://")

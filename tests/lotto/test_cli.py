@@ -13,15 +13,22 @@ from pathlib import Path
 
 import pytest
 
+import kvstore
 from kvstore.backends import discard_memory
+from lotto import PLUGIN_ID
 from lotto.cli import main
+from lotto.local import default_store_path
 
 ROOT = Path(__file__).parents[2]
 
 
 @pytest.fixture(autouse=True)
-def _fresh_default_memory_store():
-    """In-process runs of main() share the default memory:// server: start each test empty."""
+def _fresh_default_stores(tmp_path, monkeypatch):
+    """Each test starts with empty default stores: its own (already made) per-user file,
+    and an empty memory:// server."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    default_store_path().parent.mkdir(parents=True)
+    kvstore.open(f"sqlite://{default_store_path()}", PLUGIN_ID).close()
     discard_memory("memory://")
     yield
     discard_memory("memory://")
@@ -208,6 +215,66 @@ def test_process_state_persists_in_redis_and_env_defaults(redis_url):
     # In the reader's zone (LOTTO_TZ), named (issue 8).
     assert shown.returncode == 0 and "from Thu 5 Mar 2020 09:00 PST" in shown.stdout
     assert "@ann" in shown.stdout
+
+
+def test_records_persist_between_runs_in_the_users_own_file(tmp_path):
+    """Issue 16: with HOME an empty directory, a rotation made by one run is listed by the next."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"HOME": str(home), "LOTTO_USER": "boss"}
+    without_xdg = {k: v for k, v in os.environ.items() if k != "XDG_DATA_HOME"}
+
+    def lotto(*args: str) -> subprocess.CompletedProcess[str]:
+        full = {k: v for k, v in without_xdg.items() if not k.startswith("LOTTO_")}
+        return subprocess.run(
+            [sys.executable, "-m", "lotto", *args],
+            cwd=ROOT,
+            env={**full, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    made = lotto("rotation", "new", "X", "--period", "weekly")
+    assert made.returncode == 0, made.stderr
+    path = home / ".local" / "share" / "solar-lottery" / "lotto.db"
+    # One line on stderr says where the records are kept, the first time only.
+    assert made.stderr == (
+        f"lotto: keeping the records in {path} (a new file; --store or LOTTO_STORE "
+        "chooses another store)\n"
+    )
+    assert "Created rotation **X**" in made.stdout
+    listed = lotto("rotation", "list")
+    assert listed.returncode == 0 and listed.stderr == ""
+    assert "- X" in listed.stdout
+    # People's schedules: readable by their owner only.
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+    # XDG_DATA_HOME moves it; LOTTO_STORE and --store name another store.
+    env["XDG_DATA_HOME"] = str(tmp_path / "elsewhere")
+    assert "- X" not in lotto("rotation", "list").stdout
+    assert (tmp_path / "elsewhere" / "solar-lottery" / "lotto.db").exists()
+    env.pop("XDG_DATA_HOME")
+    assert "- X" in lotto("--store", f"sqlite://{path}", "rotation", "list").stdout
+    assert "- X" not in lotto("--store", "memory://", "rotation", "list").stdout
+
+
+def test_a_default_store_that_cannot_be_made_is_a_usage_error(tmp_path):
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the data directory would go")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOTTO_")}
+    env["XDG_DATA_HOME"] = str(blocked)
+    done = subprocess.run(
+        [sys.executable, "-m", "lotto", "rotation", "list"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"lotto: cannot make {blocked / 'solar-lottery'}"), done.stderr
+    assert "--store" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_process_exit_statuses_and_stdin_file():

@@ -108,12 +108,12 @@ def test_a_message_refused_for_good_goes_to_the_dead_letters_and_the_rest_go_on(
 
 
 def test_a_store_error_while_sending_is_retried_never_dead_lettered(kv):
-    """Issue 15: a NoAnswerError in the middle of sending dead-lettered a good message."""
+    """Issue 15: a BackendNoAnswerError in the middle of sending dead-lettered a good message."""
     s = _script(kv)
     s.env._deliver = lambda: None
     s.run("user join ICE @ann", now=NOW)
     sink = _Sink()
-    failures = [kvstore.NoAnswerError("Redis did not answer in time")]
+    failures = [kvstore.BackendNoAnswerError("Redis did not answer in time")]
 
     def send(message, text, earlier_ms):
         if failures:

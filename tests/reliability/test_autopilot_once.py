@@ -107,7 +107,7 @@ def test_a_run_that_outlived_its_lock_saves_and_sends_nothing(replicas):
     overlapping: list[object] = []
 
     def slow_run(now, fence):
-        expire_soon(slow_env.kv.redis, fence.full_key)  # the lease runs out mid-run...
+        expire_soon(slow_env.kv, fence.full_key)  # the lease runs out mid-run...
         overlapping.append(fast.tick(2, DAYS[4]))  # ...and another run takes the lock
         return autopilot_all(slow_env, now, fence=fence)
 
@@ -131,7 +131,7 @@ def test_the_fence_is_what_stops_a_stale_run(replicas):
     """The same run with a lost lock writes nothing; without a fence it commits."""
     env = replicas[0]
     lock = env.kv.lock("autopilot:run", 30)
-    expire_soon(env.kv.redis, lock.full_key)
+    expire_soon(env.kv, lock.full_key)
     assert [o.ok for o in autopilot_all(env, DAYS[0], fence=lock)] == [False]
     assert Script(env.kv).run("rotation show TEST").data.rotation.task_ids == []
     assert [o.ok for o in autopilot_all(env, DAYS[0])] == [True]

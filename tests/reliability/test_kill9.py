@@ -1,9 +1,10 @@
 """``kill -9`` in the middle of things: a command process, and redis-server itself.
 
-- Command processes (``python -m lotto --store redis://… --file F``) running commands
-  that each write several records are killed at random points (after a random number
-  of commands has started, plus a random fraction of a command's time); after every
-  kill ``lotto-store check`` must find 0 problems: 0 partial commits.
+- Command processes (``python -m lotto --store redis://… --file F``, and the same on a
+  ``sqlite://`` file) running commands that each write several records are killed at
+  random points (after a random number of commands has started, plus a random fraction
+  of a command's time); after every kill ``lotto-store check`` must find 0 problems:
+  0 partial commits.
 - redis-server, with ``appendonly yes`` and ``appendfsync always`` in its own temporary
   directory, is killed while writers run; every change a writer saw acknowledged is
   still there after the restart (0 acknowledged writes lost), and check finds 0 problems.
@@ -14,6 +15,7 @@ with a sleep. ``LOTTO_RELIABILITY=full`` runs many more kills.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -21,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -89,19 +92,29 @@ def _kill_during(proc: subprocess.Popen[str], after: int, rng: random.Random) ->
     return started
 
 
-def test_killed_command_processes_leave_no_partial_commit(tmp_path):
+@contextlib.contextmanager
+def _store(engine: str, tmp_path: Path) -> Iterator[str]:
+    """A store for command processes: its own redis-server (AOF, fsync always) or a file."""
+    if engine == "sqlite":
+        yield f"sqlite://{tmp_path / 'kill9.db'}"
+        return
+    with RedisServer(tmp_path).running() as server:
+        yield server.url
+
+
+@pytest.mark.parametrize("engine", ["redis", "sqlite"])
+def test_killed_command_processes_leave_no_partial_commit(tmp_path, engine):
     kills = scale(8, 80)
     rng = random.Random(10)
-    server = RedisServer(tmp_path)
-    with server.running():
-        kv = kvstore.open(server.url, PLUGIN_ID)
+    with _store(engine, tmp_path) as url:
+        kv = kvstore.open(url, PLUGIN_ID)
         total = 0
         for run in range(kills):
             lines = _commands(run, 4)
             script = tmp_path / f"run{run}.txt"
             script.write_text("\n".join(lines) + "\n")
             proc = subprocess.Popen(
-                [sys.executable, "-m", "lotto", "--store", server.url, "--as", "boss"]
+                [sys.executable, "-m", "lotto", "--store", url, "--as", "boss"]
                 + ["--file", str(script)],
                 cwd=ROOT,
                 env=_env(),
@@ -114,7 +127,7 @@ def test_killed_command_processes_leave_no_partial_commit(tmp_path):
         print(f"\n{kills} command processes killed after {total} commands had started; 0 problems")
         # and the operators' tool agrees
         out = subprocess.run(
-            [sys.executable, "-m", "lotto.maintenance", "--store", server.url, "check"],
+            [sys.executable, "-m", "lotto.maintenance", "--store", url, "check"],
             cwd=ROOT,
             env=_env(),
             capture_output=True,

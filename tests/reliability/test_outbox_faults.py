@@ -27,7 +27,7 @@ from shim.config import load
 from shim.outbox import OUTBOX_PROP
 from shim.runtime import Runtime
 from tests.reliability.frozen import OwnRedis, own_redis
-from tests.shim.conftest import wait_for
+from tests.shim.conftest import SLASH_TOKEN, wait_for
 
 OUTAGE = 1.5  # seconds Redis stays frozen
 TIMEOUT = 1.0  # the store's timeout, shorter than the outage
@@ -48,7 +48,7 @@ def runtime(fake_mm, server) -> Iterator[Runtime]:
             "LOTTO_STORE": server.url,
             "LOTTO_MATTERMOST_URL": fake_mm.url,
             "LOTTO_BOT_TOKEN": fake_mm.bot_token,
-            "LOTTO_SLASH_TOKEN": "t" * 26,
+            "LOTTO_SLASH_TOKEN": SLASH_TOKEN,
         },
     )
     store = kvstore.open(server.url, plugin, timeout=TIMEOUT)
@@ -81,7 +81,7 @@ def test_redis_freezing_while_a_message_is_sent_does_not_dead_letter_it(fake_mm,
     def delivered() -> bool:
         try:
             return runtime.store.queue(OUTBOX_QUEUE).length() == 0
-        except kvstore.NoAnswerError:  # the test's own look during the freeze
+        except kvstore.BackendNoAnswerError:  # the test's own look during the freeze
             return False
 
     fake_mm.before["POST /api/v4/channels/direct"] = freeze

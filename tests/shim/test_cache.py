@@ -96,7 +96,7 @@ def _big_rotation(runtime, first: str, members: list[str]) -> None:
     rotation["MattermostUserIDs"] = members
     records = {f"user:{m}": json.dumps({**user, "MattermostUserID": m}) for m in members}
     records["rotation:BIG"] = json.dumps(rotation)
-    store.redis.mset({store.full_key(k): v for k, v in records.items()})
+    store.run(lambda uow: [uow.set(k, v.encode()) for k, v in records.items()])
 
 
 def test_rotation_show_on_ten_thousand_members_fetches_once_and_stays_bounded(fake_mm, runtime):

@@ -23,6 +23,7 @@ from lotto.model import keys
 from lotto.model.notice import Notice
 from lotto.model.outbox import DEAD_QUEUE, OUTBOX_QUEUE, new_message
 from lotto.model.record import encode
+from tests.kvstore.helpers import Engine
 
 ROOT = Path(__file__).parents[3]
 SCRIPT = ROOT / "scripts" / "lotto-store"
@@ -410,7 +411,7 @@ def _run(*args: str, env: dict[str, str] | None = None, via: str = "venv"):
 @pytest.fixture
 def redis_kv(redis_url, plugin_id):
     store = kvstore.open(redis_url, plugin_id)
-    store.redis.flushdb()
+    Engine(store).flush()
     yield store
     store.close()
 
@@ -425,7 +426,7 @@ def test_script_backup_restore_check_repair(redis_kv, redis_url, tmp_path):
     assert json.loads(backup.read_text())["index:skills"] == {"IDs": ["server", "webapp"]}
     assert backup.read_text().startswith('{\n  "index:active_rotations": {')
 
-    kv.redis.flushdb()
+    Engine(kv).flush()
     out = _run("restore", str(backup), env={"LOTTO_STORE": redis_url})
     assert out.returncode == 0, out.stderr
     assert raw(kv) == before
@@ -453,6 +454,39 @@ def test_script_backup_restore_check_repair(redis_kv, redis_url, tmp_path):
 
     out = _run("--store", redis_url, "keys")
     assert out.stdout.split() == sorted(k for k in before if k != "user:dave")
+
+
+def test_moving_from_sqlite_to_redis_is_dump_then_restore(redis_kv, redis_url, tmp_path):
+    """Issue 16: lotto-store works on the SQLite file, and a dump of it restores into Redis."""
+    sqlite_url = f"sqlite://{tmp_path / 'lotto.db'}"
+    with kvstore.open(sqlite_url, redis_kv.plugin_id) as local:
+        before = build(local)
+    out = _run("--store", sqlite_url, "check")
+    assert (out.returncode, out.stdout) == (0, "")
+    out = _run("--store", sqlite_url, "repair", "--dry-run")
+    assert out.returncode == 0, out.stderr
+    backup = tmp_path / "backup.json"
+    out = _run("--store", sqlite_url, "dump", "--output", str(backup))
+    assert out.returncode == 0 and f"dumped {len(before)} key(s)" in out.stderr, out.stderr
+    out = _run("--store", redis_url, "restore", str(backup))
+    assert out.returncode == 0, out.stderr
+    assert raw(redis_kv) == before  # byte for byte
+    assert _run("--store", redis_url, "check").returncode == 0
+    # The commands go on from Redis where they left off on the file.
+    env = Env(redis_kv, LocalDirectory(), RecordingPoster())
+    assert execute(env, "lead", "task fill ICE#1", now=NOW).ok
+    # And back: a Redis dump restores into a new file the same way.
+    back = f"sqlite://{tmp_path / 'back.db'}"
+    assert _run("--store", redis_url, "dump", "--output", str(backup)).returncode == 0
+    assert _run("--store", back, "restore", str(backup)).returncode == 0
+    with kvstore.open(back, redis_kv.plugin_id) as again:
+        assert raw(again) == raw(redis_kv)
+
+
+def test_no_store_names_the_lotto_programs_own_file():
+    out = _run("dump")
+    assert out.returncode == 2
+    assert "sqlite://" in out.stderr and "solar-lottery/lotto.db" in out.stderr
 
 
 def test_script_dump_to_stdout_and_other_plugin_ids(redis_kv, redis_url):

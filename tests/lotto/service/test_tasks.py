@@ -474,7 +474,9 @@ def test_store_conflict_becomes_a_lotto_error():
 
     class Busy:
         def run(self, fn, *, attempts=5):
-            raise kvstore.errors.ConflictError("kept changing", attempts=attempts, key="rotation:R")
+            raise kvstore.errors.CommitConflictError(
+                "kept changing", attempts=attempts, key="rotation:R"
+            )
 
     svc = make_service(Busy())
     with pytest.raises(ConflictError, match="run the command again"):
