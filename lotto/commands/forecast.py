@@ -18,7 +18,7 @@ from lotto.commands.base import ROTATION_FLAG, Ctx
 from lotto.commands.page import chart_image
 from lotto.commands.parser import Flag
 from lotto.commands.tree import PUBLIC, command
-from lotto.service.forecasting import MAX_FILLS, MAX_SAMPLES, MAX_SHIFTS
+from lotto.service.forecasting import MAX_FILLS, MAX_SAMPLES, MAX_SHIFTS, MAX_WORK
 
 __all__: list[str] = []
 
@@ -52,9 +52,10 @@ _DETAILS = (
     "resting periods and unavailability included; a percentage is the share of replays "
     "in which it happened. Shifts already scheduled keep their people. The forecast "
     "changes nothing and does not affect the real lottery.\n\n"
-    f"Limits: at most {MAX_SHIFTS} shifts and {MAX_SAMPLES} samples, and at most "
-    f"{MAX_FILLS} shifts × samples in all (e.g. {MAX_SHIFTS} shifts × "
-    f"{MAX_FILLS // MAX_SHIFTS} samples); shift rotations "
+    f"Limits: at most {MAX_SHIFTS} shifts and {MAX_SAMPLES} samples, at most "
+    f"{MAX_FILLS:,} shifts × samples and at most {MAX_WORK:,} members × shifts × samples "
+    f"(e.g. {MAX_SHIFTS} shifts × 1,000 samples for up to "
+    f"{MAX_WORK // (MAX_SHIFTS * 1000)} members); shift rotations "
     "only (tickets come on demand). It assumes today's records stay as they are: the same "
     "members (nobody joins or leaves), the same settings, needs and skills, and only the "
     "unavailability already entered; each future fill is an independent draw (the real "

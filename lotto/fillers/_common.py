@@ -1,25 +1,43 @@
-"""What both fillers share: the candidate pool, need bookkeeping, the error."""
+"""What both fillers share: who may be picked, the prepared needs, the draw, the error.
+
+A fill is split in two so that a forecast can reuse the first half across
+thousands of fills of the same shift: :class:`Needs` prepares a task's
+``Require``/``Limit`` needs for a fixed list of people (who meets what, after
+the users already assigned are counted), and each filler's ``pick`` then
+chooses among those people given only what changes from one fill to the next
+(their ``LastServed``, and who is busy). A filler's ``fill`` is ``Needs`` +
+``pick`` on the candidates of :func:`candidates`, so the stored fills and the
+forecast run the same rules.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import bisect
+import math
+import random
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from lotto.errors import InsufficientError
-from lotto.model.availability import any_overlapping
-from lotto.model.needs import format_need, format_needs, sorted_needs, user_meets
+from lotto.model.availability import Event, any_overlapping
+from lotto.model.needs import format_need, format_needs, needs_matcher, qualified
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task, task_interval
 from lotto.model.user import User
 
 __all__ = [
     "for_time",
+    "free_for",
     "candidates",
     "assigned_users",
-    "Tally",
-    "insufficient",
+    "Needs",
+    "count_met",
+    "choose",
     "insufficient_error",
 ]
+
+T = TypeVar("T")
 
 
 def for_time(task: Task, now: datetime) -> datetime:
@@ -28,22 +46,33 @@ def for_time(task: Task, now: datetime) -> datetime:
     return interval[0] if interval else now
 
 
+def free_for(calendar: Iterable[Event], task: Task) -> bool:
+    """True if nothing on ``calendar`` keeps its owner off ``task`` (docs/design.md §3 step 2).
+
+    An event of any reason and rotation overlapping the task's expected interval
+    does; a task without a start time keeps nobody off. The answer is decided
+    event by event (a calendar is free exactly when each of its events alone
+    is), which the forecast relies on to tabulate it once per event.
+    """
+    start = task.expected_start
+    if start is None:
+        return True
+    return not any_overlapping(calendar, start, start + task.expected_duration)
+
+
 def candidates(rotation: Rotation, task: Task, users: Mapping[str, User]) -> list[User]:
     """Members who may be picked, sorted by id (docs/design.md §3 step 2).
 
     Excluded: members without a record in ``users``, users already assigned,
-    and anyone with a calendar event (any reason, any rotation) overlapping
-    the task's expected interval.
+    and anyone whose calendar is not :func:`free_for` the task.
     """
     assigned = set(task.mattermost_user_ids)
-    start = task.expected_start
-    window = None if start is None else (start, start + task.expected_duration)
     pool = []
     for uid in sorted(set(rotation.mattermost_user_ids)):
         user = users.get(uid)
         if user is None or uid in assigned:
             continue
-        if window is not None and any_overlapping(user.calendar, *window):
+        if not free_for(user.calendar, task):
             continue
         pool.append(user)
     return pool
@@ -54,39 +83,75 @@ def assigned_users(task: Task, users: Mapping[str, User]) -> list[User]:
     return [users.get(uid) or User(mattermost_user_id=uid) for uid in task.mattermost_user_ids]
 
 
-class Tally:
-    """Remaining ``Require``/``Limit`` counts while a fill runs (docs/design.md §3 step 5)."""
+class Needs:
+    """A task's needs prepared for fills among a fixed list of people (docs/design.md §3 step 5).
 
-    def __init__(self, task: Task, assigned: list[User]) -> None:
+    People are numbered by their place in the list given. ``require`` and
+    ``limit`` are what is left once the users already assigned are counted
+    (they count even if they break a limit; needs of a count of zero or less
+    drop out of ``require``), ``full`` the limits used up, ``met[i]`` the needs
+    person ``i`` meets and ``qualified[nid]`` the people meeting each open
+    ``require`` need, ascending, without those in ``absent`` (people who may not
+    be picked for this task at all). Nothing here changes while fills run.
+    """
+
+    __slots__ = ("task_id", "require", "limit", "full", "met", "qualified")
+
+    def __init__(
+        self,
+        task: Task,
+        skill_levels: Sequence[Mapping[str, int]],
+        assigned: Iterable[User] = (),
+        absent: Collection[int] = (),
+    ) -> None:
+        # "At least 0" asks for nobody: such needs drop out here, once, for every filler.
+        require = {nid: count for nid, count in task.require.items() if count > 0}
+        limit = dict(task.limit)
+        match = needs_matcher([*require, *limit])
+        for user in assigned:
+            count_met(match(user.skill_levels), require, limit)
         self.task_id = task.task_id
-        self.require = dict(task.require)
-        self.limit = dict(task.limit)
-        for user in assigned:  # pre-assigned users count even if they break a limit
-            self.count(user)
-
-    def count(self, user: User) -> None:
-        """Count ``user`` against every need they meet; drop Require needs that are met."""
-        for needs in (self.require, self.limit):
-            for nid in needs:
-                if user_meets(user, nid):
-                    needs[nid] -= 1
-        self.require = {nid: c for nid, c in self.require.items() if c > 0}
-
-    def breaks_limit(self, user: User) -> str | None:
-        """The first Limit need ``user`` would exceed, or None."""
-        for nid in sorted_needs(self.limit):
-            if self.limit[nid] <= 0 and user_meets(user, nid):
-                return nid
-        return None
-
-    def required(self) -> list[str]:
-        """The Require needs still open, in sorted order."""
-        return sorted_needs(self.require)
+        self.require: dict[str, int] = require
+        self.limit: dict[str, int] = limit
+        self.full = frozenset(nid for nid, count in limit.items() if count <= 0)
+        self.met = [match(levels) for levels in skill_levels]
+        self.qualified = {
+            nid: [i for i in qualified(skill_levels, nid) if i not in absent]
+            for nid in sorted(require)
+        }
 
 
-def insufficient(tally: Tally, nid: str) -> InsufficientError:
-    """The docs/design.md §5 error for a need whose pool ran dry."""
-    return insufficient_error(tally.task_id, tally.require, nid)
+def count_met(
+    met: Iterable[str], require: dict[str, int], limit: dict[str, int], full: set[str] | None = None
+) -> None:
+    """Count someone meeting ``met`` against every Require and Limit need (docs/design.md §3).
+
+    Require needs now met are dropped; Limit needs used up join ``full``.
+    """
+    for nid in met:
+        if nid in require:
+            left = require[nid] - 1
+            if left > 0:
+                require[nid] = left
+            else:
+                del require[nid]  # the others keep their order: the error lists them
+        if nid in limit:
+            limit[nid] -= 1
+            if full is not None and limit[nid] <= 0:
+                full.add(nid)
+
+
+def choose(rng: random.Random, population: Sequence[T], cum_weights: Sequence[float]) -> T:
+    """``rng.choices(population, cum_weights=cum_weights)[0]``: the same draw, less overhead.
+
+    One ``rng.random()`` scaled by the total and bisected, exactly as the
+    standard library's ``choices`` does for one item; a fill draws this way
+    dozens of times, a forecast millions.
+    """
+    total = cum_weights[-1] + 0.0
+    if not 0.0 < total < math.inf:
+        raise ValueError(f"weights must add up to a positive finite total, not {total}")
+    return population[bisect.bisect(cum_weights, rng.random() * total, 0, len(population) - 1)]
 
 
 def insufficient_error(task_id: str, require: Mapping[str, int], nid: str) -> InsufficientError:

@@ -7,39 +7,51 @@ then needs that also have a Limit, then the other skills, then ``any`` — the
 same preference the lottery's need weights express. Each need takes the first
 candidate in queue order who breaks no Limit; a candidate skipped for a Limit
 is out of this fill, as in the lottery.
+
+As the lottery's, a fill is :class:`~lotto.fillers._common.Needs` (prepared once
+per task) and :func:`pick` (given the people's ``LastServed``).
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 
-from lotto.fillers._common import Tally, assigned_users, candidates, insufficient
-from lotto.model.needs import user_meets
+from lotto.fillers._common import (
+    Needs,
+    assigned_users,
+    candidates,
+    count_met,
+    insufficient_error,
+)
 from lotto.model.rotation import Rotation
 from lotto.model.skill import ANY
 from lotto.model.task import Task
 from lotto.model.user import User, fair_start, last_served_in
 
-__all__ = ["fill", "queue_order"]
+__all__ = ["fill", "Prepared", "pick", "served_times", "queue_order"]
+
+
+def served_times(rotation: Rotation, users: Iterable[User]) -> list[int]:
+    """Each user's ``LastServed`` in ``rotation``, the fair start for those who never served."""
+    default = fair_start(rotation, 0)
+    return [last_served_in(u, rotation, default) for u in users]
 
 
 def queue_order(rotation: Rotation, users: list[User]) -> list[User]:
     """``users`` oldest ``LastServed`` first, ties by id."""
-    default = fair_start(rotation, 0)
-    return sorted(users, key=lambda u: (last_served_in(u, rotation, default), u.mattermost_user_id))
+    served = served_times(rotation, users)
+    order = sorted(range(len(users)), key=lambda i: (served[i], users[i].mattermost_user_id))
+    return [users[i] for i in order]
 
 
-def _next_need(tally: Tally, pools: Mapping[str, list[User]]) -> str:
-    def rank(nid: str) -> int:
-        if not pools[nid]:
-            return 0
-        if nid == ANY:
-            return 3
-        return 1 if nid in tally.limit else 2
-
-    return min(tally.required(), key=rank)  # min is stable: sorted order breaks ties
+def _rank(nid: str, pool: list[int], limit: Mapping[str, int]) -> int:
+    if not pool:
+        return 0
+    if nid == ANY:
+        return 3
+    return 1 if nid in limit else 2
 
 
 def fill(
@@ -53,21 +65,86 @@ def fill(
 
     ``now`` and ``rng`` are accepted for a uniform signature and not used.
     """
-    del now, rng
-    queue = queue_order(rotation, candidates(rotation, task, users))
-    tally = Tally(task, assigned_users(task, users))
-    pools = {nid: [u for u in queue if user_meets(u, nid)] for nid in tally.required()}
-    picked: list[str] = []
-    while tally.require:
-        nid = _next_need(tally, pools)
+    pool = candidates(rotation, task, users)
+    prepared = Prepared(rotation, task, pool, assigned_users(task, users), now)
+    return [pool[i].mattermost_user_id for i in prepared.pick(rng)]
+
+
+class Prepared:
+    """The queue for one task among a fixed list of people (ordered by id), ready for many fills.
+
+    As the lottery's ``Prepared``: :meth:`pick` with nothing replaced is :func:`fill`.
+    """
+
+    #: The queue draws nothing at random: every fill of the same state gives the same picks.
+    random_draws = False
+
+    __slots__ = ("needs", "_default", "_served")
+
+    def __init__(
+        self,
+        rotation: Rotation,
+        task: Task,
+        people: Sequence[User],
+        assigned: Iterable[User],
+        now: datetime,
+        absent: Collection[int] = (),
+    ) -> None:
+        del now  # the queue's order does not depend on the time
+        self.needs = Needs(task, [user.skill_levels for user in people], assigned, absent)
+        self._default = fair_start(rotation, 0)
+        self._served = served_times(rotation, people)
+
+    def pick(
+        self,
+        rng: random.Random | None = None,
+        served: Mapping[int, int] | None = None,
+        busy: Collection[int] = (),
+    ) -> list[int]:
+        """The people (numbers in the list given) taken, in pick order; see :func:`pick`.
+
+        ``served`` maps some people to the ``LastServed`` to use instead of their
+        record's; people in ``busy`` are not candidates this time; ``rng`` is not used.
+        """
+        times = self._served
+        if served:
+            times = times.copy()
+            for i, s in served.items():
+                times[i] = s if s > 0 else self._default
+        return pick(self.needs, times, busy)
+
+
+def pick(needs: Needs, served: Sequence[int], busy: Collection[int] = ()) -> list[int]:
+    """The people (numbers of ``needs``' list) the queue takes, in pick order.
+
+    ``served[i]``: person ``i``'s :func:`served_times`; the people's numbers
+    must follow their ids (as :func:`~lotto.fillers._common.candidates` lists
+    them), which break ties. People in ``busy`` are not candidates this time.
+    Raises InsufficientError when a Require need runs out of candidates.
+    """
+    require = dict(needs.require)
+    limit = dict(needs.limit)
+    full = set(needs.full)
+    met_of = needs.met
+    pools = {
+        nid: sorted((i for i in members if i not in busy), key=lambda i: (served[i], i))
+        for nid, members in needs.qualified.items()
+    }
+    picked: list[int] = []
+    while require:
+        # min is stable: the sorted order of the needs breaks ties.
+        nid = min(sorted(require), key=lambda n: _rank(n, pools[n], limit))
+        queue = pools[nid]
         while True:
-            if not pools[nid]:
-                raise insufficient(tally, nid)
-            user = pools[nid][0]
-            for other, members in pools.items():
-                pools[other] = [m for m in members if m is not user]
-            if tally.breaks_limit(user) is None:
+            if not queue:
+                raise insufficient_error(needs.task_id, require, nid)
+            i = queue[0]
+            met = met_of[i]
+            for other in met:  # accepted or skipped for a Limit, out of every pool now
+                if other in pools:
+                    pools[other].remove(i)
+            if full.isdisjoint(met):
                 break
-        tally.count(user)
-        picked.append(user.mattermost_user_id)
+        count_met(met, require, limit, full)
+        picked.append(i)
     return picked

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from lotto.service.forecasting import MAX_FILLS, MAX_SAMPLES, MAX_SHIFTS
+from lotto.service.forecasting import MAX_FILLS, MAX_SAMPLES, MAX_SHIFTS, MAX_WORK
 from tests.lotto.commands.helpers import Script, assert_rejected_unchanged
 
 
@@ -90,6 +90,7 @@ def test_assigning_a_non_member_says_so(s):
 def test_forecast_help_states_its_limits(s, path):
     text = s.run(f"{path} help").text
     assert f"at most {MAX_SHIFTS} shifts and {MAX_SAMPLES} samples" in text
-    assert f"at most {MAX_FILLS} shifts × samples" in text
+    assert f"at most {MAX_FILLS:,} shifts × samples" in text
+    assert f"at most {MAX_WORK:,} members × shifts × samples" in text
     assert "nobody joins or leaves" in text and "unavailability already entered" in text
     assert "shift rotations only" in text

@@ -13,7 +13,14 @@ from lotto.model.record import encode
 from lotto.model.rotation import FILLER_QUEUE, FillSettings, Rotation, TaskSettings, shift_start_of
 from lotto.model.task import STATE_FINISHED, STATE_PENDING, STATE_SCHEDULED, Task, new_shift
 from lotto.model.user import User, mark_served
-from lotto.service.forecasting import STATE_PLANNED, forecast, plan_shifts
+from lotto.service.forecasting import (
+    MAX_WORK,
+    STATE_PLANNED,
+    check_size,
+    forecast,
+    largest_samples,
+    plan_shifts,
+)
 
 UTC = UTC
 BEGIN = datetime(2020, 1, 6, 9, tzinfo=UTC)  # a Monday
@@ -243,10 +250,38 @@ def test_bad_sizes_and_ticket_rotations_are_input_errors():
         _run(_rotation(ids), _users(ids), shifts=0)
     with pytest.raises(InputError, match="--samples"):
         _run(_rotation(ids), _users(ids), samples=0)
-    with pytest.raises(InputError, match="at most"):
-        _run(_rotation(ids), _users(ids), shifts=52, samples=1000)
+    with pytest.raises(InputError, match="at most 1,153 samples of 52 shifts"):
+        _run(_rotation(ids), _users(ids), shifts=52, samples=2000)
     with pytest.raises(InputError, match="tickets"):
         _run(_rotation(ids, task_type="ticket"), _users(ids))
+
+
+def test_a_year_of_a_thousand_samples_is_not_refused():
+    # Once refused (at most 20,000 shifts × samples); 300 members are within the bound too.
+    for members in (1, 30, 300):
+        check_size(members, 52, 1000)
+    ids = ["a", "b"]
+    result = _run(_rotation(ids), _users(ids), shifts=52, samples=1000)
+    assert result.samples == 1000 and len(result.shifts) == 52
+
+
+@pytest.mark.parametrize(
+    ("members", "shifts", "samples", "largest"),
+    [
+        (400, 52, 1000, "at most 769 samples of 52 shifts"),
+        (3000, 52, 200, "at most 102 samples of 52 shifts"),
+        (500_000, 52, 1, "at most 32 shifts of 1 sample"),
+    ],
+)
+def test_members_shifts_and_samples_are_bounded_together(members, shifts, samples, largest):
+    with pytest.raises(InputError) as err:
+        check_size(members, shifts, samples)
+    text = str(err.value)
+    assert largest in text, text
+    assert f"{MAX_WORK:,} members × shifts × samples" in text
+    assert err.value.context["largest_samples"] == largest_samples(members, shifts)
+    if largest_samples(members, shifts):
+        check_size(members, shifts, largest_samples(members, shifts))  # the largest passes
 
 
 def test_members_without_records_take_part():
