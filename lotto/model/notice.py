@@ -48,6 +48,12 @@ __all__ = [
 #                  who could take it, or a post in the rotation's channel
 #   offer_taken    user_id took from_user_id's place (to the offerer, and in the channel)
 #   took           to the taker: they now have from_user_id's place
+# The channel header (issue 17), not a post: at most one per rotation per change,
+#   never part of a digest (``one_per_reader``):
+#   header         who is on call now (user_ids, until ``finish``) and next
+#                  (next_user_ids from next_start) for the on-call line of channel_id's
+#                  header, and the custom group to keep to them (group); outcome "off":
+#                  take the line out
 # One message per person (or channel) per change:
 #   digest         several notices of one change to the same reader, in ``parts``
 NOTICE_KINDS = (
@@ -72,6 +78,7 @@ NOTICE_KINDS = (
     "offer",
     "offer_taken",
     "took",
+    "header",
     "digest",
 )
 
@@ -158,6 +165,10 @@ class Notice(msgspec.Struct, kw_only=True):
     outcome: str = ""
     #: ``digest``: the notices it brings together, in the order the change made them.
     parts: list[Notice] = msgspec.field(default_factory=list)
+    #: ``header``: who is on call now, when the next shift starts, the custom group.
+    user_ids: list[str] = msgspec.field(default_factory=list)
+    next_start: datetime | None = None
+    group: str = ""
 
 
 def one_per_reader(notices: Iterable[Notice]) -> list[Notice]:
@@ -166,9 +177,14 @@ def one_per_reader(notices: Iterable[Notice]) -> list[Notice]:
 
     Readers keep the order in which the change first told them something.
     """
-    readers: dict[tuple[str, str], list[Notice]] = {}
+    readers: dict[tuple[str, str, str], list[Notice]] = {}
     for n in notices:
-        readers.setdefault((n.channel_id, n.user_id), []).append(n)
+        # A header change is not a post: it stays apart (the latest of a rotation's wins).
+        if n.kind == "header":
+            readers.pop(("header", n.rotation_id, n.channel_id), None)
+            readers[("header", n.rotation_id, n.channel_id)] = [n]
+            continue
+        readers.setdefault(("", n.channel_id, n.user_id), []).append(n)
     return [group[0] if len(group) == 1 else _digest(group) for group in readers.values()]
 
 

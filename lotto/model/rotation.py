@@ -16,6 +16,7 @@ __all__ = [
     "TaskSettings",
     "FillSettings",
     "AutopilotSettings",
+    "HeaderSettings",
     "FILLER_SOLAR_LOTTERY",
     "FILLER_QUEUE",
     "TASK_TYPE_SHIFT",
@@ -78,6 +79,22 @@ class AutopilotSettings(Record):
     remind_finish_prior: timedelta = timedelta(0)
 
 
+class HeaderSettings(Record):
+    """The on-call line the bot keeps in the rotation channel's header (issue 17).
+
+    ``on``: keep the line; ``group``: a Mattermost custom group (``ops-oncall``, no
+    ``@``) kept to the people on call, "" for none. ``shown`` and ``channel_id`` are
+    what the bot last asked for and where (``lotto.service.header``): a change that
+    leaves the line as it was sends nothing, and a line left in a former channel is
+    taken out of it.
+    """
+
+    on: bool = False
+    group: str = ""
+    shown: str = ""
+    channel_id: str = ""
+
+
 class Membership(Record):
     """One stretch of a user's membership of a rotation: joined, and left (None: still in)."""
 
@@ -107,6 +124,8 @@ class Rotation(Record):
     # user id -> when they joined and left (added after the original's fields, for the
     # fairness report's "time in the rotation"; members from before it have no entry).
     memberships: dict[str, list[Membership]] = msgspec.field(default_factory=dict)
+    # The on-call line of the channel header (issue 17; added after the fields above).
+    header: HeaderSettings = msgspec.field(default_factory=HeaderSettings)
 
 
 def may_hold_links(rotation: Rotation, user_id: str) -> bool:

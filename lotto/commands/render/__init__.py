@@ -49,6 +49,7 @@ from lotto.commands.render.help import help_text
 from lotto.commands.render.names import non_member_note, suffixed_id_note
 from lotto.commands.render.notices import DIGEST_BREAK, notice_text
 from lotto.commands.render.offers import task_offered, task_taken, time_off_lines
+from lotto.commands.render.header import HEADER_PREFIX, header_changed, header_line
 from lotto.commands.render.oncall import channel_changed, now_text, owners_changed, shifts_text
 from lotto.commands.render.page import chart_line, page_text
 from lotto.commands.render.records import (
@@ -104,6 +105,9 @@ __all__ = [
     "channel_text",
     "owners_changed",
     "channel_changed",
+    "header_changed",
+    "header_line",
+    "HEADER_PREFIX",
     "now_text",
     "shifts_text",
     # records and shared pieces

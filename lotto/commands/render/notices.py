@@ -9,6 +9,7 @@ on it, and a start also who hands over and who is next.
 from __future__ import annotations
 
 from lotto import api
+from lotto.commands.render.header import header_line
 from lotto.commands.render.records import Mention, fmt_when
 from lotto.commands.render.usertext import user_text
 from lotto.model.needs import format_needs
@@ -29,6 +30,8 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
     """The message for a notice; times in the reader's ``zone``."""
     if n.kind == "digest":
         return DIGEST_BREAK.join(notice_text(part, mention, zone) for part in n.parts)
+    if n.kind == "header":
+        return header_line(n, mention)
     if n.by_autopilot:
         actor = "The autopilot"
     else:
