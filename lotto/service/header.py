@@ -122,7 +122,6 @@ def _touched(session: Session, rotation: Rotation, changed: set[str]) -> bool:
 
 def _refresh(session: Session, rotation: Rotation, now: datetime) -> list[api.Notice]:
     hs = rotation.header
-    rid = rotation.rotation_id
     wanted = hs.on and bool(rotation.channel_id)
     notices: list[api.Notice] = []
     if hs.channel_id and (not wanted or hs.channel_id != rotation.channel_id):

@@ -45,11 +45,11 @@ from lotto.commands.render.compact import (
     users_show,
 )
 from lotto.commands.render.forecast import forecast_text, percent
+from lotto.commands.render.header import HEADER_PREFIX, header_changed, header_line
 from lotto.commands.render.help import help_text
 from lotto.commands.render.names import non_member_note, suffixed_id_note
 from lotto.commands.render.notices import DIGEST_BREAK, notice_text
 from lotto.commands.render.offers import task_offered, task_taken, time_off_lines
-from lotto.commands.render.header import HEADER_PREFIX, header_changed, header_line
 from lotto.commands.render.oncall import channel_changed, now_text, owners_changed, shifts_text
 from lotto.commands.render.page import chart_line, page_text
 from lotto.commands.render.records import (
