@@ -62,6 +62,8 @@ class UserUnavailableRequest(_Msg, kw_only=True):
     start: datetime
     finish: datetime
     clear: bool = False
+    #: Why (``--note``, or the time-off form's note): the note of the places it offers.
+    note: str = ""
 
 
 # What ``user unavailable`` did about a task the user is on over the time off:

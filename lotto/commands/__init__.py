@@ -38,12 +38,22 @@ from lotto.commands import user as _user  # noqa: F401
 from lotto.commands.base import Ctx, call_service, convert_value
 from lotto.commands.errors import error_text, mention_users
 from lotto.commands.parser import parse_flags, tokenize
+from lotto.commands.timeoff import TIME_OFF_FIELDS, FormOutcome, time_off_form
 from lotto.commands.tree import ADMIN, OWNER, Command, lookup, usage_line
 from lotto.errors import AccessError, InputError, LottoError, NotFoundError
 from lotto.model.outbox import OutboxMessage
 from lotto.ports import Channels, Directory, Links, Poster, Profile, Store
 
-__all__ = ["Env", "Outcome", "execute", "take_offer", "autopilot_all"]
+__all__ = [
+    "Env",
+    "Outcome",
+    "execute",
+    "take_offer",
+    "autopilot_all",
+    "FormOutcome",
+    "TIME_OFF_FIELDS",
+    "time_off_form",
+]
 
 log = logging.getLogger("lotto.commands")
 

@@ -133,17 +133,26 @@ def _words(raw: str) -> list[str]:
 
 @command(
     ("user", "unavailable"),
-    "[@user...] --start TIME --finish TIME [--clear]",
+    "[@user...] --start TIME --finish TIME [--note TEXT] [--clear]",
     "mark users (default: you) unavailable, or clear that",
     access=SELF,
     flags=(
         Flag("start", "time", "start of the interval"),
         Flag("finish", "time", "end of the interval"),
+        Flag("note", "str", "why (shown with the places it offers)", value_name="TEXT"),
         Flag("clear", "bool", "clear personal unavailability overlapping the interval"),
     ),
+    details="In Mattermost, `/lotto user unavailable` with nothing after it opens a form "
+    "(start, end, note) that does the same.",
 )
 def user_unavailable(ctx: Ctx):
     """Add or clear unavailability."""
+    if not ctx.parsed.args and not ctx.has("start") and not ctx.has("finish"):
+        raise InputError(
+            "say when: `user unavailable --start TIME --finish TIME [--note TEXT]`, e.g. "
+            "`--start 2027-11-10 --finish 2027-11-11 --note dentist`; in Mattermost, "
+            "`/lotto user unavailable` with nothing after it opens a form instead."
+        )
     start, finish = ctx.require_flag("start"), ctx.require_flag("finish")
     if finish <= start:
         raise InputError("`--finish` must be after `--start`.")
@@ -151,7 +160,11 @@ def user_unavailable(ctx: Ctx):
     ctx.check_self(users)
     res = ctx.call(
         api.UserUnavailableRequest(
-            user_ids=users, start=start, finish=finish, clear=bool(ctx.flag("clear", False))
+            user_ids=users,
+            start=start,
+            finish=finish,
+            clear=bool(ctx.flag("clear", False)),
+            note=str(ctx.flag("note", "") or ""),
         )
     )
     cleared = bool(ctx.flag("clear"))

@@ -145,6 +145,7 @@ def time_off(
     now: datetime,
     actor_id: str,
     new_offer_id: Callable[[], str],
+    note: str = "",
 ) -> tuple[list[api.TimeOffTask], list[Notice]]:
     """Protect users who marked time off over tasks they are on (``covered``: user id,
     task id, rotation id; ``users`` holds those users, their time off already added).
@@ -152,7 +153,7 @@ def time_off(
     A pending task: the user is taken off it (credit and events given back) and the
     autopilot fills the place again. A scheduled task: their place is offered for
     them. A started task is left alone. For each, the rotation's owners and its
-    channel are alerted.
+    channel are alerted. ``note`` (why, as the user gave it) goes with the offers.
 
     Round trips: ONE batch reading the tasks, their rotations (with open-tasks
     records) and the members of the first rotation; each further rotation
@@ -195,7 +196,7 @@ def time_off(
                     offer_id=new_offer_id(),
                     now=now,
                     actor_id=actor_id,
-                    note="away (time off)",
+                    note=f"away (time off): {note}" if note else "away (time off)",
                 )
                 item.takers, item.eligible = fanout.asked, fanout.eligible
                 notices += more

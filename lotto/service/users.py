@@ -26,6 +26,7 @@ from lotto.model.user import (
     User,
     joining_last_served,
 )
+from lotto.model.usertext import check_text
 from lotto.service import taskops
 from lotto.service.alerts import alert_once
 from lotto.service.common import check_users, notice, resolve_rotation, run
@@ -153,6 +154,7 @@ class UserOps(Ops):
             raise BadTimeError(
                 "--finish must be after --start.", start=req.start, finish=req.finish
             )
+        check_text(req.note, "note")
 
         def fn(s: Session) -> api.UsersResult:
             s.prefetch(keys.user(u) for u in ids)  # batch 1
@@ -185,6 +187,7 @@ class UserOps(Ops):
                     now=now,
                     actor_id=actor_id,
                     new_offer_id=lambda: new_offer_id(self),
+                    note=req.note,
                 )
                 notices += more
             return api.UsersResult(
