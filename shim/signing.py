@@ -1,4 +1,5 @@
-"""Keys and HMAC signatures of the shim: signed links (feeds, pages, charts), button contexts and dialog state.
+"""Keys and HMAC signatures of the shim: signed links (feeds, pages, charts), button
+contexts and dialog state.
 
 One secret (``LOTTO_SECRET``) is configured; it authenticates the plugin hooks
 as a bearer token and is never used as a signing key itself. Each kind of
