@@ -116,8 +116,9 @@ class RecordingPoster:
         self.in_order.append((f"~{channel_name or channel_id}", message))
 
     def header(self, channel_id: str, channel_name: str, line: str) -> None:
-        """Record the channel header's on-call line."""
+        """Record the channel header's on-call line (in :attr:`in_order` as ``"^~channel"``)."""
         self.headers[channel_id] = line
+        self.in_order.append((f"^~{channel_name or channel_id}", line))
 
     def reset(self) -> None:
         """Forget the messages and posts recorded so far."""

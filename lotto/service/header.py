@@ -1,4 +1,6 @@
-"""Who is on call, in the rotation channel's header (issue 17, docs/design.md §9).
+"""Who is on call, in the rotation channel's header (issue 17).
+
+See docs/design.md §7 "Who is on call, in chat".
 
 With ``rotation set header R --on`` the bot keeps one line of the channel's
 header current: who is on call now and until when, and who is next. The line
