@@ -99,3 +99,18 @@ def test_a_server_without_custom_groups_gets_one_warning_and_the_header_line(wor
     )
     assert shim.log().count("refused to keep the custom group @ops-oncall") == 1
     assert fake.groups == {}
+
+
+def test_the_line_replaces_only_its_own_and_keeps_to_mattermosts_limit():
+    from shim.header import HEADER_LIMIT, with_line
+
+    assert with_line("", "On call: @ann") == "On call: @ann"
+    assert with_line("A\nOn call: @old\nB", "On call: @ann") == "A\nOn call: @ann\nB"
+    assert with_line("A\nOn call: @old\nOn call: @older", "") == "A"
+    rest = "x" * (HEADER_LIMIT - 20)
+    shortened = with_line(rest, "On call: @ann until Mon 09:00 CET · next @bob")
+    assert len(shortened) == HEADER_LIMIT and shortened.endswith("…")
+    assert shortened.startswith(rest + "\nOn call: @ann")
+    # No room even for the beginning: the line is left out, the header untouched.
+    full = "y" * (HEADER_LIMIT - 5)
+    assert with_line(full + "\nOn call: @old", "On call: @ann") == full
