@@ -38,6 +38,8 @@ __all__ = [
     "parse_clock",
     "format_days",
     "format_hours",
+    "format_window",
+    "format_rule",
     "holiday_name",
     "is_working_day",
     "upcoming_holidays",
@@ -149,6 +151,24 @@ def format_hours(wh: WorkingHours) -> str:
     """``Mon–Fri 09:00–17:00`` or ``Mon–Fri`` (whole days); plain text."""
     days = format_days(wh.days)
     return f"{days} {wh.start}–{wh.finish}" if wh.start else days
+
+
+def format_window(wh: WorkingHours, zone: str) -> str:
+    """``Mon–Fri 09:00–17:00 Europe/Berlin time``, ``Mon–Fri all day, UTC time``; ``every
+    day`` without days or hours (plain text, for replies and the calendar feed)."""
+    if not (wh.days or wh.start):
+        return "every day"
+    span = format_hours(wh) if wh.start else f"{format_days(wh.days)} all day,"
+    return f"{span} {zone or 'UTC'} time"
+
+
+def format_rule(wh: WorkingHours, zone: str) -> str:
+    """When someone is on call under ``wh``: :func:`format_window`, then ``not on holidays``
+    if it has holidays; ``""`` without a rule."""
+    parts = [format_window(wh, zone)] if wh.days or wh.start else []
+    if has_holidays(wh):
+        parts.append("not on holidays")
+    return ", ".join(parts)
 
 
 # ---------------------------------------------------------------------------- days

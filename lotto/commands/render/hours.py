@@ -29,11 +29,8 @@ def fmt_day(day: date | str) -> str:
 
 
 def hours_phrase(wh: hours.WorkingHours, zone: str) -> str:
-    """``Mon–Fri 09:00–17:00 Europe/Berlin time``; ``every day`` without days or hours."""
-    if not (wh.days or wh.start):
-        return "every day"
-    span = hours.format_hours(wh) if wh.start else f"{hours.format_days(wh.days)} all day,"
-    return f"{span} {zone or 'UTC'} time"
+    """``Mon–Fri 09:00–17:00 Europe/Berlin time`` (``hours.format_window``)."""
+    return hours.format_window(wh, zone)
 
 
 def _holiday_source(wh: hours.WorkingHours) -> str:
@@ -101,11 +98,8 @@ def hours_lines(rot: Rotation, next_holidays: list[tuple[str, str]]) -> list[str
 
 
 def working_phrase(wh: hours.WorkingHours, zone: str) -> str:
-    """``Mon–Fri 09:00–17:00 Europe/Berlin time, not on holidays`` (what a rule allows)."""
-    parts = [hours_phrase(wh, zone)] if wh.days or wh.start else []
-    if hours.has_holidays(wh):
-        parts.append("not on holidays")
-    return ", ".join(parts)
+    """``Mon–Fri 09:00–17:00 Europe/Berlin time, not on holidays`` (``hours.format_rule``)."""
+    return hours.format_rule(wh, zone)
 
 
 def off_hours_reason(rot: Rotation, when: datetime) -> str:
