@@ -13,7 +13,8 @@ days (the whole day without hours). Two things follow (docs/design.md §2):
 - any shift is **on call** only within the working windows (:func:`windows`):
   outside them nobody is on call, and :func:`next_window` says when someone is again.
 
-All times in and out are aware UTC; days and clock times are on the rotation's zone.
+All times in and out are aware UTC; days and clock times are on the rotation's zone
+(docs/design.md §2 "Working days, hours and holidays").
 """
 
 from __future__ import annotations
