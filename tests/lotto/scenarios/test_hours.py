@@ -27,7 +27,8 @@ def standup(kv_memory):
         rotation new STANDUP --period weekdays --beginning 2027-03-01T09:30
         rotation set holidays STANDUP --country DE --subdiv BY
         user join STANDUP @anna @ben @cid @dora
-        rotation set autopilot STANDUP --create --create-prior 2d --schedule --schedule-prior 1d --start-finish
+        rotation set autopilot STANDUP --create --create-prior 2d --schedule --schedule-prior 1d
+        rotation set autopilot STANDUP --start-finish
     """)
     return s
 
