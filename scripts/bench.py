@@ -21,7 +21,7 @@ Scenarios (``--only`` picks some):
   commands/s, p99, and the shim's CPU (user + system) per command;
 - ``trips``: store round trips of ``user join`` and ``rotation show`` (Redis);
 - ``show``: ``rotation show`` of a rotation with 1,000 tasks and 300 members,
-  in-process on memory:// through the command layer;
+  in-process through the command layer, on Redis;
 - ``fill``: one fill of a task with 20 need lines among 10,000 users;
 - ``flat``: bytes read from and sent to Redis and time of ``rotation show``,
   ``task show`` and ``user join`` at 10 and at 10,000 finished tasks;
@@ -209,8 +209,8 @@ def _timed_ms(fn: Callable[[], object], times: int) -> float:
 
 
 def scenario_show(ctx: dict) -> Figures:
-    """``rotation show`` at 1,000 tasks / 300 members, in-process (memory://)."""
-    kv = kvstore.open(f"memory://bench-show-{random.random()}", "bench.show")
+    """``rotation show`` at 1,000 tasks / 300 members, in-process (the command layer, Redis)."""
+    kv = kvstore.open(ctx["redis"], f"bench.show.{random.randrange(10**9)}")
     ids = build_rotation(kv, members=300, finished=940, upcoming=60)
     env = _env(kv)
     show = _timed_ms(lambda: _run_ok(env, ids[0], "rotation show BIG"), 20)
