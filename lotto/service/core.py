@@ -16,6 +16,7 @@ from lotto.service.calendar_feed import CalendarFeedOps
 from lotto.service.common import resolve_rotation, run
 from lotto.service.forecast import ForecastOps
 from lotto.service.header import HeaderOps
+from lotto.service.hours import HoursOps
 from lotto.service.offers import OfferOps
 from lotto.service.oncall import OnCallOps
 from lotto.service.page import PageOps
@@ -41,6 +42,7 @@ class Service(
     HeaderOps,
     StatsOps,
     PageOps,
+    HoursOps,
 ):
     """Every ``/lotto`` operation over a kvstore and a user directory.
 
