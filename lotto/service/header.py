@@ -40,6 +40,7 @@ from lotto.model import keys
 from lotto.model.rotation import Rotation
 from lotto.model.task import task_interval
 from lotto.service.common import on_commit, resolve_rotation, run
+from lotto.service.hours import on_call_now
 from lotto.service.oncall import on_call
 from lotto.service.ops import Ops
 from lotto.service.registry import operation
@@ -132,18 +133,22 @@ def _refresh(session: Session, rotation: Rotation, now: datetime) -> list[api.No
         hs.shown, hs.channel_id = "", ""
     if wanted:
         tasks = list(load_open_tasks(session, rotation).values())
-        current, following = on_call(tasks, now)
+        # The rule of `rotation now`, working hours included: off hours nobody is on
+        # call, and the next person is on from the next working window.
+        at = on_call_now(rotation, on_call(tasks, now), tasks, now)
+        current, following = at.current, at.next
         notice = _notice(rotation, rotation.channel_id)
         if current is not None:
             notice.task_id = current.task_id
             notice.user_ids = list(current.mattermost_user_ids)
             interval = task_interval(current)
             notice.start, notice.finish = interval if interval else (None, None)
+            notice.finish = at.on_call_until or notice.finish
         if following is not None:
             notice.next_task_id = following.task_id
             notice.next_user_ids = list(following.mattermost_user_ids)
             interval = task_interval(following)
-            notice.next_start = interval[0] if interval else None
+            notice.next_start = at.next_on_call or (interval[0] if interval else None)
         state = _state(notice)
         if state != hs.shown or hs.channel_id != rotation.channel_id:
             notices.append(notice)
