@@ -286,3 +286,29 @@ def test_exported_names_exist_and_are_documented(module):
     assert missing == [], f"{module}.__all__ names what the module lacks"
     undocumented = [name for name in exported if _undocumented(getattr(mod, name))]
     assert undocumented == [], f"{module}: exported but without a docstring"
+
+
+# ----------------------------------------------------------------------------- error names
+
+
+def _error_classes() -> dict[str, list[str]]:
+    """Exception class name -> the modules of our packages that define one of that name."""
+    found: dict[str, list[str]] = {}
+    for module in _all_modules():
+        for name, obj in vars(importlib.import_module(module)).items():
+            if (
+                inspect.isclass(obj)
+                and issubclass(obj, BaseException)
+                and obj.__module__ == module
+                and obj.__name__ == name
+                and not name.startswith("_")  # private: no one imports it
+            ):
+                found.setdefault(name, []).append(module)
+    return found
+
+
+def test_error_names_are_distinct_across_packages():
+    """One name, one error: ``from x.errors import NotFoundError`` never needs an ``as``."""
+    found = _error_classes()
+    assert {"KVError", "LottoError", "ShimError", "NotFoundError"} <= set(found)
+    assert {name: where for name, where in found.items() if len(where) > 1} == {}

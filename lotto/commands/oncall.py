@@ -1,4 +1,4 @@
-"""The on-call commands (issue 9): rotation owners and channel, `rotation now`, `user shifts`."""
+"""The on-call commands: rotation owners and channel, `rotation now`, `user shifts`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Who may change a rotation: plugin admins, and the rotation's owners (issue 9).
+"""Who may change a rotation: plugin admins, and the rotation's owners.
 
 The command layer knows whether the acting user is a plugin admin; only the
 service knows which rotation a command concerns (names are resolved inside the
