@@ -22,7 +22,7 @@ from lotto.ports import Directory, Profile
 from lotto.service.registry import dispatch
 
 if TYPE_CHECKING:  # pragma: no cover
-    from lotto.commands import Env
+    from lotto.commands.env import Env
 
 __all__ = ["Ctx", "ROTATION_FLAG", "convert_value", "call_service"]
 
