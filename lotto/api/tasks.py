@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from lotto.api._base import RotationRef, _Msg, _Result
+from lotto.model.availability import Event
 from lotto.model.task import Offer, Task
 from lotto.model.user import User
 
@@ -82,6 +83,9 @@ class TaskAssignResult(_Result, kw_only=True):
     task_type: str = ""
     # assign only: the users added who are not members of the task's rotation.
     non_members: list[str] = msgspec.field(default_factory=list)
+    #: assign only: each added user's unavailability overlapping the task (other than
+    #: the task itself), which a fill would have skipped them for; by user id.
+    clashes: dict[str, list[Event]] = msgspec.field(default_factory=dict)
 
 
 class TaskTransitionRequest(_Msg, kw_only=True):
