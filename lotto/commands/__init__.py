@@ -16,14 +16,13 @@ its outbox worker), else a delivery round right here to the poster.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from kvstore import FencedStore
+from kvstore import Lock
 from lotto import api
-from lotto.commands import autopilot as _autopilot
+from lotto.commands import autopilot as _autopilot  # noqa: F401  (registers commands)
 from lotto.commands import calendar as _calendar  # noqa: F401  (registers commands)
 from lotto.commands import forecast as _forecast  # noqa: F401  (registers commands)
 from lotto.commands import info as _info  # noqa: F401  (registers commands)
@@ -34,9 +33,9 @@ from lotto.commands import rotation as _rotation  # noqa: F401
 from lotto.commands import skill as _skill  # noqa: F401
 from lotto.commands import task as _task  # noqa: F401
 from lotto.commands import user as _user  # noqa: F401
-from lotto.commands.base import Ctx, call_service, convert_value
+from lotto.commands.base import Ctx, call_service, convert_value, warm_up
 from lotto.commands.env import Env
-from lotto.commands.errors import error_text, mention_users
+from lotto.commands.errors import error_text, failure_reply
 from lotto.commands.parser import parse_flags, tokenize
 from lotto.commands.tree import ADMIN, OWNER, Command, lookup, usage_line
 from lotto.errors import AccessError, InputError, NotFoundError
@@ -44,7 +43,6 @@ from lotto.ports import Profile
 
 __all__ = ["Env", "Outcome", "execute", "take_offer", "autopilot_all"]
 
-log = logging.getLogger("lotto.commands")
 
 _HELP_WORDS = ("help", "--help", "-h")
 
@@ -86,12 +84,7 @@ def execute(
         return _run(env, cmd, actor_id, rest, now, team_id)
     except Exception as exc:  # the one place errors become text
         usage = usage_line(cmd) if cmd is not None else ""
-        message = error_text(exc, command_line=text, usage=usage)
-        try:
-            message = mention_users(message, exc, env.mention)
-        except Exception:  # a directory outage keeps the ids, not the error
-            log.warning("could not name the users of an error", exc_info=True)
-        return Outcome(False, message)
+        return Outcome(False, failure_reply(exc, env.mention, command_line=text, usage=usage))
 
 
 def take_offer(
@@ -122,12 +115,7 @@ def take_offer(
             directory=env.directory,
         )
     except Exception as exc:  # the same error texts as the command
-        message = error_text(exc, command_line=line)
-        try:
-            message = mention_users(message, exc, env.mention)
-        except Exception:
-            log.warning("could not name the users of an error", exc_info=True)
-        return Outcome(False, message)
+        return Outcome(False, failure_reply(exc, env.mention, command_line=line))
     if res.notices:
         env.deliver()
     return Outcome(True, render.task_taken(res, env.mention), res, False, list(res.notices))
@@ -204,44 +192,42 @@ def _run(
     return Outcome(True, text, data, False, notices)
 
 
-def autopilot_all(env: Env, now: datetime, *, fence: Any = None) -> list[Outcome]:
+def autopilot_all(env: Env, now: datetime, *, fence: Lock | None = None) -> list[Outcome]:
     """Run autopilot for every active rotation as ``env.bot_id``; one Outcome each.
 
-    The timer's entry point (the shim calls it once per tick). A rotation that
-    fails, or whose run could not fill a task, gets a failed Outcome (the shim logs
-    those as errors); the others run all the same, and each run's direct messages
-    go out as soon as it is done.
-
-    ``fence`` (a ``kvstore.Lock``, the run lock of the caller's timer) makes every
-    rotation's commit check that the lock is still held: a run that outlived its
-    lease saves nothing and sends nothing (``kvstore.lock`` explains the fencing).
+    The timer's entry point (the shim calls it once per tick), over
+    ``Service.autopilot_all``. A rotation that fails, or whose run could not fill a
+    task, gets a failed Outcome (the shim logs those as errors); the others run all
+    the same, and each run's direct messages go out as soon as it is done. ``fence``:
+    the timer's run lock, which every rotation's commit checks it still holds.
     """
-    service = env.service
-    if fence is not None:
-        from lotto.service import Service
-
-        service = Service(FencedStore(env.kv, fence), env.directory)
-
-    def call(req: Any) -> Any:
-        return call_service(service, req, actor_id=env.bot_id, now=now, directory=env.directory)
-
-    try:
-        runs = _autopilot.run_every_rotation(call, env.mention)
-    except Exception as exc:  # the timer gets an outcome, never a traceback
-        return [Outcome(False, error_text(exc, command_line="autopilot"))]
     outcomes: list[Outcome] = []
     actor = env.mention(env.bot_id) if env.bot_id else None
-    zone = env.zone_of(env.bot_id)
-    for run in runs:
-        res = run.result
+    zone = env.zone_of(env.bot_id) if env.bot_id else "UTC"
+
+    def each(rotation_id: str, res: api.AutopilotResult | None, error: str) -> None:
         if res is None:
-            outcomes.append(Outcome(False, render.autopilot_failure(run.rotation_id, run.error)))
-            continue
+            outcomes.append(Outcome(False, render.autopilot_failure(rotation_id, error)))
+            return
+        warm_up(env.directory, res)
         if res.notices:
             env.deliver()
         # A task that could not be filled fails the rotation's outcome (the shim logs
         # it as an error); the run's other work is committed and reported all the same.
-        ok = not _autopilot.failed_fills(res)
+        ok = not api.failed_fills(res)
         report = render.autopilot_report(res, actor, zone, env.mention)
         outcomes.append(Outcome(ok, report, res, False, list(res.notices)))
+
+    try:
+        env.service.autopilot_all(
+            actor_id=env.bot_id,
+            now=now,
+            fence=fence,
+            describe=lambda exc, rid: failure_reply(
+                exc, env.mention, command_line=f"rotation autopilot {rid}"
+            ),
+            each=each,
+        )
+    except Exception as exc:  # the timer gets an outcome, never a traceback
+        return [Outcome(False, error_text(exc, command_line="autopilot"))]
     return outcomes

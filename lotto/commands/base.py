@@ -24,7 +24,7 @@ from lotto.service.registry import dispatch
 if TYPE_CHECKING:  # pragma: no cover
     from lotto.commands.env import Env
 
-__all__ = ["Ctx", "ROTATION_FLAG", "convert_value", "call_service"]
+__all__ = ["Ctx", "ROTATION_FLAG", "convert_value", "call_service", "warm_up"]
 
 # `-r ID`: every command that names a rotation takes it (an exact id, no substring match).
 ROTATION_FLAG = Flag(
@@ -52,13 +52,20 @@ def call_service(
     not ask the chat server once per user.
     """
     result = dispatch(service, req, actor_id=actor_id, now=now, owners_only=owners_only)
-    ids = user_ids_in(result) if directory is not None else []
-    if directory is not None and ids:
+    if directory is not None:
+        warm_up(directory, result)
+    return result
+
+
+def warm_up(directory: Directory, result: object) -> None:
+    """Look up the profiles of every user ``result`` names in ONE batch, so rendering
+    ``@names`` and zones afterwards does not ask the chat server once per user."""
+    ids = user_ids_in(result)
+    if ids:
         try:
             directory.by_ids(ids)
         except LottoError:
             pass  # only a warm-up: rendering looks users up one by one and reports a real outage
-    return result
 
 
 # Fields of results and records that hold user ids (Go names' snake_case forms).
