@@ -6,7 +6,7 @@ from datetime import datetime
 
 import msgspec
 
-from lotto.api._base import RotationRef, _Msg, _Result
+from lotto.api._base import Request, RotationRef, _Msg, _Result
 from lotto.model.rotation import Rotation
 from lotto.model.user import User
 
@@ -44,7 +44,7 @@ AUTOPILOT_STEPS = (
 )
 
 
-class RotationAutopilotRequest(_Msg, kw_only=True):
+class RotationAutopilotRequest(Request["AutopilotResult"], kw_only=True):
     """``rotation autopilot R`` (the time is the method's ``now``)."""
 
     rotation: RotationRef

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from kvstore import Lock
 from lotto import api
@@ -33,11 +32,11 @@ from lotto.commands import rotation as _rotation  # noqa: F401
 from lotto.commands import skill as _skill  # noqa: F401
 from lotto.commands import task as _task  # noqa: F401
 from lotto.commands import user as _user  # noqa: F401
-from lotto.commands.base import Ctx, call_service, convert_value, warm_up
+from lotto.commands.base import Ctx, Result, call_service, convert_value, warm_up
 from lotto.commands.env import Env
 from lotto.commands.errors import error_text, failure_reply
 from lotto.commands.parser import parse_flags, tokenize
-from lotto.commands.tree import ADMIN, OWNER, Command, lookup, usage_line
+from lotto.commands.tree import ADMIN, OWNER, Command, Group, lookup, usage_line
 from lotto.errors import AccessError, InputError, NotFoundError
 from lotto.ports import Profile
 
@@ -57,7 +56,7 @@ class Outcome:
 
     ok: bool
     text: str
-    data: Any = None
+    data: Result | None = None
     is_json: bool = False
     notices: list[api.Notice] = field(default_factory=list)
 
@@ -121,7 +120,7 @@ def take_offer(
     return Outcome(True, render.task_taken(res, env.mention), res, False, list(res.notices))
 
 
-def _group_reply(node: Any, rest: list[str]) -> Outcome:
+def _group_reply(node: Group, rest: list[str]) -> Outcome:
     if not rest:
         return Outcome(True, render.help_text(node))
     if rest[0] in _HELP_WORDS:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from lotto import api
 from lotto.commands import render
-from lotto.commands.base import Ctx, warm_up
+from lotto.commands.base import Ctx, Reply, warm_up
 from lotto.commands.errors import failure_reply
 from lotto.commands.tree import command
 
@@ -22,7 +22,7 @@ __all__: list[str] = []
     details="Each rotation runs on its own: one that fails does not stop the others. "
     "Use `/lotto rotation autopilot R` for a single rotation.",
 )
-def autopilot(ctx: Ctx):
+def autopilot(ctx: Ctx) -> Reply:
     """Run autopilot for every active rotation as the acting user."""
     ctx.no_args()
     texts: list[str] = []
