@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 
 from lotto import PLUGIN_ID, delivery
-from lotto.commands import render
+from lotto.commands.render.notices import notice_text
 from lotto.errors import LottoError
 from lotto.local import LocalChannels
 from lotto.model.outbox import OutboxMessage
@@ -95,7 +95,7 @@ class Env:
         notice = message.notice
         # A channel post has many readers: it shows the zone the service chose (the rotation's).
         zone = self.zone_of(notice.user_id) if notice.user_id else (notice.zone or "UTC")
-        return render.notice_text(notice, self.mention, zone)
+        return notice_text(notice, self.mention, zone)
 
     def mention(self, user_id: str) -> str:
         """``@username`` for a user id (``@id`` when the directory does not know it, or
