@@ -31,7 +31,7 @@ from lotto.model.task import (
     task_interval,
 )
 from lotto.model.task import transition as model_transition
-from lotto.model.user import User, assign_served, mark_served, unassign_served
+from lotto.model.user import User, mark_served, unmark_task
 from lotto.service.common import channel_notice, notice
 from lotto.store import Session
 
@@ -127,9 +127,8 @@ def make_ticket(session: Session, rotation: Rotation, summary: str, now: datetim
 # ----------------------------------------------------------------------------- assignment
 
 
-def _serve(session: Session, task: Task, user: User, *, assigned: bool = False) -> None:
-    # A new assignment also records the credit an unassignment gives back.
-    (assign_served if assigned else mark_served)(user, task)
+def _serve(session: Session, rotation: Rotation, task: Task, user: User) -> None:
+    mark_served(user, task, rotation)
     session.save_user(user)
 
 
@@ -164,7 +163,7 @@ def assign(
         assigned.append(candidate)
         added.append(uid)
     for uid in added:
-        _serve(session, task, users[uid], assigned=True)
+        _serve(session, rotation, task, users[uid])
     notices: list[Notice] = []
     if added and task.state != STATE_PENDING:
         interval = task_interval(task)
@@ -227,7 +226,7 @@ def unassign(
     for uid in user_ids:
         task.mattermost_user_ids.remove(uid)
         user = users[uid]
-        unassign_served(user, task)  # LastServed back to before the assignment
+        unmark_task(user, task)  # gives back exactly the credit the task gave
         session.save_user(user)
         if task.state != STATE_PENDING:
             notices.append(
@@ -267,7 +266,7 @@ def fill(
     for uid in added:
         task.mattermost_user_ids.append(uid)
     for uid in added:
-        _serve(session, task, users[uid], assigned=True)
+        _serve(session, rotation, task, users[uid])
     session.save_task(task)
     sync_open(session, rotation, task)
     return added
@@ -298,7 +297,7 @@ def transition(
     notices: list[Notice] = []
     handover = _handover(task, others) if to == STATE_STARTED else []
     for uid in task.mattermost_user_ids:
-        _serve(session, task, users[uid])
+        _serve(session, rotation, task, users[uid])
         if to in (STATE_SCHEDULED, STATE_STARTED, STATE_FINISHED):
             notices.append(
                 notice(
