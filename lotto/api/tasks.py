@@ -82,6 +82,9 @@ class TaskAssignResult(_Result, kw_only=True):
     task_type: str = ""
     # assign only: the users added who are not members of the task's rotation.
     non_members: list[str] = msgspec.field(default_factory=list)
+    #: assign only: user added with --force -> why they are busy or resting then, in
+    #: words (``lotto.model.user.clash_text``): what --force overrode.
+    overrode: dict[str, list[str]] = msgspec.field(default_factory=dict)
 
 
 class TaskTransitionRequest(_Msg, kw_only=True):

@@ -8,8 +8,7 @@ from lotto.commands.base import ROTATION_FLAG, Ctx
 from lotto.commands.parser import Flag
 from lotto.commands.tree import OWNER, PUBLIC, SELF_OR_OWNER, command, group
 from lotto.errors import InputError
-from lotto.model.availability import Event, overlapping
-from lotto.model.task import STATE_FINISHED, STATE_SCHEDULED, STATE_STARTED, task_interval
+from lotto.model.task import STATE_FINISHED, STATE_SCHEDULED, STATE_STARTED
 
 __all__: list[str] = []
 
@@ -79,28 +78,10 @@ def task_assign(ctx: Ctx):
     res = ctx.call(
         api.TaskAssignRequest(task_id=task_id, user_ids=users, force=bool(ctx.flag("force", False)))
     )
-    text = render.task_assigned(res, task_id, _clashes(res), ctx.username)
+    text = render.task_assigned(res, task_id, ctx.username)
     if res.non_members:
         text += "\n" + render.non_member_note(res.non_members, res.task.rotation_id, ctx.username)
     return res, text
-
-
-def _clashes(res: api.TaskAssignResult) -> dict[str, list[Event]]:
-    """Unavailability of the newly assigned users overlapping the task (a fill would skip them)."""
-    interval = task_interval(res.task)
-    if interval is None:
-        return {}
-    clashes = {}
-    for uid in res.changed:
-        user = res.users.get(uid)
-        events = [
-            e
-            for e in overlapping(user.calendar if user else [], *interval)
-            if e.task_id != res.task.task_id
-        ]
-        if events:
-            clashes[uid] = events
-    return clashes
 
 
 @command(

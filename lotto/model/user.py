@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 
-from lotto.model.availability import REASON_GRACE, REASON_TASK, Event, add_events, without_task
+from lotto.model.availability import (
+    REASON_GRACE,
+    REASON_TASK,
+    Event,
+    add_events,
+    clashes,
+    without_task,
+)
 from lotto.model.record import Record
 from lotto.model.rotation import Rotation, rest_until
 from lotto.model.skill import ANY
@@ -30,6 +37,8 @@ __all__ = [
     "served_floor_of",
     "trimmed",
     "next_shift",
+    "placement_clashes",
+    "clash_text",
     "last_ended",
     "task_events",
     "people_per_shift",
@@ -209,6 +218,35 @@ def trimmed(user: User, since: datetime) -> User:
         served_floor=floor,
         calendar=[e for e in user.calendar if e.finish > since],
     )
+
+
+def placement_clashes(user: User, task: Task, rotation: Rotation) -> list[Event]:
+    """What keeps ``user`` off ``task`` of ``rotation``: :func:`~lotto.model.availability.clashes`
+    over the task's interval and its rest (its grace, :func:`~lotto.model.rotation.rest_until`).
+
+    The one rule for placing a person, asked by ``task assign``, offers, ``task take``
+    and ``user shifts`` (the fillers ask the same of the expected interval). The
+    task's own events never clash; a task without a start clashes with nothing.
+    """
+    interval = task_interval(task)
+    if interval is None:
+        return []
+    start, finish = interval
+    rest = rest_until(rotation, finish, task.grace) if task.grace > timedelta(0) else None
+    return clashes(user.calendar, start, finish, rest, task_id=task.task_id)
+
+
+def clash_text(event: Event, task: Task) -> str:
+    """Why ``event`` keeps someone off ``task``, in words (``OPS#16 is within OPS#15's rest``)."""
+    interval = task_interval(task)
+    within = interval is not None and event.start < interval[1] and interval[0] < event.finish
+    if event.reason == REASON_TASK and not within:
+        return f"{event.task_id} falls in the rest after {task.task_id}"
+    if event.reason == REASON_GRACE:
+        return f"resting after {event.task_id}, its grace overlaps {task.task_id}"
+    if event.reason == REASON_TASK:
+        return f"{event.task_id} overlaps {task.task_id}"
+    return f"time off overlaps {task.task_id}"
 
 
 def next_shift(user: User, rotation_id: str, now: datetime) -> Event | None:
