@@ -55,7 +55,7 @@ class MemberStats(_Msg, kw_only=True):
 
 
 class SharePool(_Msg, kw_only=True):
-    """People who share one part of the window's places (docs/design.md §7 "Fair share").
+    """People who share one part of the window's places (rules: ``lotto.service.fairness``).
 
     ``need``: the skill need whose slot they fill (``""``: the rest, everyone who
     fills no skill slot); ``per_shift``: its places a shift (the rest: whatever the
