@@ -81,7 +81,7 @@ def task_assign(ctx: Ctx) -> Reply:
     res = ctx.call(
         api.TaskAssignRequest(task_id=task_id, user_ids=users, force=bool(ctx.flag("force", False)))
     )
-    text = render.task_assigned(res, task_id, res.clashes, ctx.username)
+    text = render.task_assigned(res, task_id, ctx.username)
     if res.non_members:
         text += "\n" + render.non_member_note(res.non_members, res.task.rotation_id, ctx.username)
     return res, text

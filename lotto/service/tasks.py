@@ -7,17 +7,13 @@ from datetime import datetime
 from lotto import api
 from lotto.errors import InputError
 from lotto.model import keys
-from lotto.model.availability import Event, overlapping
 from lotto.model.task import (
     STATE_FINISHED,
     STATE_SCHEDULED,
     STATE_STARTED,
-    Task,
     default_shift_number,
     shift_task_id,
-    task_interval,
 )
-from lotto.model.user import User
 from lotto.model.usertext import check_text
 from lotto.service import taskops
 from lotto.service.common import check_users, load_task, resolve_rotation, run
@@ -94,7 +90,7 @@ class TaskOps(Ops):
             s.prefetch(keys.user(u) for u in task.mattermost_user_ids)  # batch 2
             notices: list[api.Notice] = []
             users = taskops.users_of(s, [*task.mattermost_user_ids, *ids], actor_id, notices)
-            added, more = taskops.assign(
+            added, more, overrode = taskops.assign(
                 s, rotation, task, ids, users, force=req.force, actor_id=actor_id
             )
             members = set(rotation.mattermost_user_ids)
@@ -105,7 +101,7 @@ class TaskOps(Ops):
                 notices=notices + more,
                 task_type=rotation.task_type,
                 non_members=[u for u in added if u not in members],
-                clashes=_clashes(task, users, added),
+                overrode=overrode,
             )
 
         return run(self.kv, fn, self.stats)
@@ -207,21 +203,3 @@ class TaskOps(Ops):
             return api.TaskShowResult(task=task, users=users, task_type=rotation.task_type)
 
         return run(self.kv, fn, self.stats)
-
-
-def _clashes(task: Task, users: dict[str, User], added: list[str]) -> dict[str, list[Event]]:
-    """The unavailability of each added user that overlaps ``task`` (a fill would skip them)."""
-    interval = task_interval(task)
-    if interval is None:
-        return {}
-    clashes = {}
-    for uid in added:
-        user = users.get(uid)
-        events = [
-            e
-            for e in overlapping(user.calendar if user else [], *interval)
-            if e.task_id != task.task_id
-        ]
-        if events:
-            clashes[uid] = events
-    return clashes

@@ -484,7 +484,8 @@ def test_store_conflict_becomes_a_lotto_error():
 
 
 def test_assign_result_names_the_time_off_that_clashes_with_the_task(svc):
-    """The service, not the command layer, finds the added users' clashing unavailability."""
+    """The service, not the command layer, finds the added users' clashing unavailability:
+    refused without --force, and with it the result says what was overridden."""
     t = shift(svc, 0)
     assert t.expected_start is not None
     start, finish = t.expected_start, t.expected_start + t.expected_duration
@@ -493,7 +494,7 @@ def test_assign_result_names_the_time_off_that_clashes_with_the_task(svc):
         actor_id=ACTOR,
         now=NOW,
     )
-    result = assign(svc, "R#0", "a", "b")
-    assert list(result.clashes) == ["a"]
-    (event,) = result.clashes["a"]
-    assert (event.reason, event.start, event.finish) == ("personal", start, finish)
+    with pytest.raises(OverlapError):
+        assign(svc, "R#0", "a", "b")
+    result = assign(svc, "R#0", "a", "b", force=True)
+    assert list(result.overrode) == ["a"] and result.overrode["a"]
