@@ -11,7 +11,6 @@ same reply.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -19,14 +18,12 @@ from typing import Any
 from lotto import api
 from lotto.commands import render
 from lotto.commands.base import call_service, convert_value
-from lotto.commands.errors import error_text, mention_users
+from lotto.commands.errors import failure_reply
 from lotto.commands.parser import Flag
 from lotto.errors import LottoError
 from lotto.model.usertext import TEXT_LIMIT
 
 __all__ = ["FormOutcome", "TIME_OFF_FIELDS", "time_off_form"]
-
-log = logging.getLogger("lotto.commands")
 
 #: The form's fields: name, label, and whether it must be filled in.
 TIME_OFF_FIELDS = (("start", "Start", True), ("end", "End", True), ("note", "Note", False))
@@ -84,12 +81,7 @@ def time_off_form(
             directory=env.directory,
         )
     except Exception as exc:  # the same error texts as the command
-        message = error_text(exc, command_line=_LINE)
-        try:
-            message = mention_users(message, exc, env.mention)
-        except Exception:
-            log.warning("could not name the users of an error", exc_info=True)
-        return FormOutcome(False, message)
+        return FormOutcome(False, failure_reply(exc, env.mention, command_line=_LINE))
     if res.notices:
         env.deliver()
     return FormOutcome(
