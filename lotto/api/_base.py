@@ -5,11 +5,13 @@ from __future__ import annotations
 import msgspec
 
 from lotto.model.notice import NOTICE_KINDS, Notice
+from lotto.model.risks import Risk
 
 __all__ = [
     "RotationRef",
     "Notice",
     "NOTICE_KINDS",
+    "Risk",
 ]
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import msgspec
 
 from lotto.api._base import RotationRef, _Msg, _Result
+from lotto.model.risks import Risk
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
 from lotto.model.user import User
@@ -102,6 +103,8 @@ class RotationResult(_Result, kw_only=True):
     # require/limit only: the skill the need names when it is not a known skill
     # (most likely a typo: nobody can meet it).
     unknown_skill: str = ""
+    #: require/limit: what the new requirements mean for the members (impossible, narrow).
+    warnings: list[Risk] = msgspec.field(default_factory=list)
 
 
 class RotationSetAutopilotRequest(_Msg, kw_only=True):
@@ -154,6 +157,8 @@ class RotationSetTaskRequest(_Msg, kw_only=True):
     rotation: RotationRef
     duration: timedelta | None = None
     grace: timedelta | None = None
+    #: Accept a duration longer than the period (``risks.check_duration``).
+    force: bool = False
 
 
 class RotationSetOwnersRequest(_Msg, kw_only=True):

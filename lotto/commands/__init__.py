@@ -306,6 +306,8 @@ def _run(
     # own: the service checks that once it knows the rotation.
     ctx.owners_only = cmd.access == OWNER and not ctx.is_admin
     data, text = cmd.run(ctx)
+    # What the change broke or puts at risk, under any reply (results carry it as data).
+    text += render.warnings_text(list(getattr(data, "warnings", []) or []), env.mention)
     notices = list(getattr(data, "notices", []) or [])
     if notices:
         env.deliver()

@@ -86,6 +86,7 @@ from lotto.commands.render.replies import (
     task_transitioned,
     task_unassigned,
 )
+from lotto.commands.render.risks import broken_alert, risk_line, warnings_text
 from lotto.commands.render.stats import stats_text
 from lotto.commands.render.users import (
     user_disqualified,
@@ -99,6 +100,9 @@ from lotto.commands.render.users import (
 from lotto.commands.render.usertext import user_text
 
 __all__ = [
+    "broken_alert",
+    "risk_line",
+    "warnings_text",
     # on call (owners, channel, now, my shifts)
     "owners_text",
     "channel_text",
