@@ -176,6 +176,8 @@ def needs_risks(rotation: Rotation, users: Mapping[str, User]) -> list[Risk]:
     members = sorted(set(rotation.mattermost_user_ids))
     records = [users.get(u) or User(mattermost_user_id=u) for u in members]
     out: list[Risk] = []
+    if not records:
+        return []  # a rotation being set up: members come after its requirements
     for nid, count in sorted(rotation.task_settings.require.items()):
         have = sum(1 for u in records if user_meets(u, nid))
         if count > have:

@@ -160,12 +160,16 @@ def _changed(
     if n.removed_user_ids:
         done.append(f"{_names(n.removed_user_ids, mention)} taken off it")
     people = _names(n.task.mattermost_user_ids, mention) if n.task else ""
+    how = f": {' and '.join(done)}," if done else ""
     text = (
-        f"{task_cap} ({start} to {finish}) changed by hand: {' and '.join(done)} by {by}. "
+        f"{task_cap} ({start} to {finish}) changed by hand{how} by {by}. "
         f"On it now: {people or 'nobody'}."
     )
     if n.outcome == "offers_closed":
-        text += " The offer of their place is closed: it can no longer be taken."
+        text += (
+            f" The offer of {_names(n.removed_user_ids, mention)}'s place is closed: it can no "
+            "longer be taken."
+        )
     return text
 
 

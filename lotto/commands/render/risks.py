@@ -37,7 +37,7 @@ def qualify_hint(need: str) -> str:
 def mend_hint(task_id: str, state: str, user_ids: Iterable[str], mention: Mention) -> str:
     """How to take former members off a task and fill it again, for the task's ``state``."""
     force = "" if state == "pending" else " --force"
-    who = " ".join(mention(u) for u in user_ids)
+    who = " ".join(mention(u) for u in user_ids) or "@user"
     return (
         f"take them off with `/lotto task unassign {task_id} {who}{force}`, then refill it "
         f"with `/lotto task fill {task_id}{force}`"
@@ -47,6 +47,7 @@ def mend_hint(task_id: str, state: str, user_ids: Iterable[str], mention: Mentio
 def risk_line(r: Risk, mention: Mention) -> str:
     """One risk as a sentence, with the command that mends it."""
     tid = r.task_id
+    bold = f"**{tid}**"
     if r.kind == RISK_UNMET:
         what = "people" if r.need == ANY else need_words(r.need)
         fix = (
@@ -55,16 +56,16 @@ def risk_line(r: Risk, mention: Mention) -> str:
             else f"assign one by hand (`/lotto task assign {tid} @user --force`) or qualify "
             f"someone ({qualify_hint(r.need)}) and top it up (`/lotto task fill {tid} --force`)"
         )
-        return f"{r.state.capitalize()} {tid} now lacks {r.count} {what}: {fix}."
+        return f"{r.state.capitalize()} {bold} now lacks {r.count} {what}: {fix}."
     if r.kind == RISK_OVER_LIMIT:
         return (
-            f"{r.state.capitalize()} {tid} now has {r.count} {need_words(r.need)} too many for "
+            f"{r.state.capitalize()} {bold} now has {r.count} {need_words(r.need)} too many for "
             f"its limit: take someone off with `/lotto task unassign {tid} @user --force`."
         )
     if r.kind == RISK_GONE:
         who = ", ".join(mention(u) for u in r.user_ids)
         return (
-            f"{r.state.capitalize()} {tid} still counts on {who}, no longer a member: "
+            f"{r.state.capitalize()} {bold} still counts on {who}, no longer a member: "
             f"{mend_hint(tid, r.state, r.user_ids, mention)}, or keep them on it."
         )
     if r.kind == RISK_IMPOSSIBLE:
@@ -107,11 +108,15 @@ def warnings_text(warnings: list[Risk], mention: Mention) -> str:
 
 def broken_alert(n: api.Notice, mention: Mention, by: str) -> str:
     """The ``alert_broken`` message: which shifts a change broke, one line each."""
-    ids = list(dict.fromkeys(r.task_id for r in n.risks))
+    ids = list(dict.fromkeys(f"**{r.task_id}**" for r in n.risks if r.task_id))
+    if not ids and n.task_id:
+        ids = [f"**{n.task_id}**"]
     kind = n.task_type or "task"
-    lines = [f"- {risk_line(r, mention)}" for r in n.risks]
+    plural = f"{kind}s" if len(ids) != 1 else kind
+    lines = [f"\n- {risk_line(r, mention)}" for r in n.risks]
     return (
-        f"#### Alert: a change broke {len(ids)} {kind}{'s' if len(ids) != 1 else ''} of "
-        f"**{n.rotation_id}**\n{by[:1].upper()}{by[1:]} made a change that {', '.join(ids)} "
-        "no longer meet:\n" + "\n".join(lines)
+        f"#### Alert: a change broke {'a ' + kind if len(ids) == 1 else plural} of "
+        f"**{n.rotation_id}**\n"
+        f"{by[:1].upper()}{by[1:]} made a change that {plural} {', '.join(ids)} no longer "
+        f"{'meets' if len(ids) == 1 else 'meet'}:" + "".join(lines)
     )

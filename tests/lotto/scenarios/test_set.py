@@ -46,7 +46,8 @@ def _check_fill(s: Script, task) -> None:
 
 
 def _shift(s: Script, n: int, start: datetime, hours: int):
-    task = s.run(f"task new shift SET --number {n}").data.task
+    # --force: made whatever the time, as in the original.
+    task = s.run(f"task new shift SET --number {n} --force").data.task
     assert task.task_id == f"SET#{n}"
     assert task.expected_start == start
     assert task.expected_duration == timedelta(hours=hours)
