@@ -24,7 +24,8 @@ LEADS = [u for u in SET_TEAMS if u.endswith("lead")]
 
 
 def _setup(kv) -> Script:
-    s = Script(kv, tz="America/Los_Angeles")
+    # The original's SET scenario of 2019, run as at its start.
+    s = Script(kv, tz="America/Los_Angeles", now=datetime(2019, 1, 1, tzinfo=UTC))
     for line in SET_SETUP:
         s.run(line)
     s.run("rotation set fill SET --seed 3131961071")
