@@ -16,6 +16,7 @@ its outbox worker), else a delivery round right here to the poster.
 
 from __future__ import annotations
 
+import difflib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -252,8 +253,11 @@ def _group_reply(node: Any, rest: list[str]) -> Outcome:
         return Outcome(True, render.help_text(target))
     where = " ".join(("/lotto",) + node.path)
     choices = ", ".join(sorted(node.children))
+    close = difflib.get_close_matches(rest[0], sorted(node.children), n=1, cutoff=0.6)
+    guess = f" (did you mean `{where} {close[0]}`?)" if close else ""
     raise InputError(
-        f"unknown command `{rest[0]}` after `{where}`; use one of: {choices} (see `{where} help`).",
+        f"unknown command `{rest[0]}` after `{where}`{guess}; use one of: {choices} "
+        f"(see `{where} help`).",
         command=rest[0],
     )
 
