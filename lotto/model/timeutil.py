@@ -199,9 +199,8 @@ def _iso(raw: str) -> str:
     if m is None or month is None:
         return raw
     hours, _, minutes = (m["hm"] or "00:00").partition(":")
-    return (
-        f"{int(m['y']):04d}-{month:02d}-{int(m['d']):02d}T{int(hours):02d}:{minutes}"
-        + (m["abbr"] or "")
+    return f"{int(m['y']):04d}-{month:02d}-{int(m['d']):02d}T{int(hours):02d}:{minutes}" + (
+        m["abbr"] or ""
     )
 
 

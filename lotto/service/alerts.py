@@ -37,7 +37,10 @@ def alert(
     if task is None:
         common["rotation_id"] = rotation.rotation_id
     out = [notice(kind, o, actor_id, **common) for o in rotation.owners if o != actor_id]
-    out += channel_notice(rotation, kind, actor_id, **common)
+    # The channel's post names its rotation itself.
+    out += channel_notice(
+        rotation, kind, actor_id, **{k: v for k, v in common.items() if k != "rotation_id"}
+    )
     return out
 
 
