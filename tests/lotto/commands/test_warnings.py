@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -204,3 +205,31 @@ def test_disqualify_lists_only_the_last_five_past_shifts(kv_memory):
         s.run("user disqualify @ann --skill web --history --now 2027-01-20").text.count(": task R#")
         == 8
     ), full.text
+
+
+def test_the_readme_example_of_changes_that_warn():
+    readme = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("### Changes that warn")
+    block = re.search(r"^```text\n(.*?)^```", readme[start:], re.M | re.S)
+    assert block, "no example under 'Changes that warn'"
+    lines = block.group(1).splitlines()
+    import kvstore
+    from kvstore.backends import discard_memory
+
+    url = "memory://readme-warn"
+    kv = kvstore.open(url, "readme")
+    try:
+        s = Script(kv, actor="boss", now=NOW)
+        s.multi(TEAM.replace("rotation set require OPS --count 2", ""))
+        expected: dict[str, list[str]] = {}
+        for line in lines:
+            if line.startswith("$ lotto "):
+                command = line.removeprefix("$ lotto ")
+                expected[command] = []
+            else:
+                expected[command].append(line)
+        for command, reply in expected.items():
+            assert s.run(command).text.splitlines() == reply, command
+    finally:
+        kv.close()
+        discard_memory(url)
