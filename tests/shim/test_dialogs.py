@@ -43,7 +43,7 @@ def world(fake_mm, redis_url, start_shim, tmp_path):
     for line in (
         "rotation new ICE --beginning 2030-01-03T09:00",
         "user join ICE @ann @bob",
-        "task new shift ICE --number 0",
+        "task new shift ICE --number 0 --force",
         "task assign ICE#0 @bob",
         "task schedule ICE#0",
     ):
