@@ -38,7 +38,7 @@ from shim.runtime import Runtime
 __all__ = ["serve", "rss", "NICE"]
 
 #: How much lower the workers' CPU priority is than the shim's (``nice``).
-NICE = 5
+NICE = 10
 _log = logging.getLogger("shim.worker")
 
 
