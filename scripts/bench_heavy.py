@@ -119,11 +119,14 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--probes", type=int, default=200)
     ap.add_argument("--rounds", type=int, default=10, help="idle and loaded phases, taking turns")
+    ap.add_argument("--members", type=int, default=MEMBERS)
+    ap.add_argument("--shifts", type=int, default=SHIFTS)
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     if shutil.which("redis-server") is None:
         raise SystemExit("redis-server is not installed")
-    samples = largest_samples(MEMBERS, SHIFTS)
+    members, shifts = args.members, args.shifts
+    samples = largest_samples(members, shifts)
     with tempfile.TemporaryDirectory() as workdir:
         redis_proc, store = start_redis(workdir)
         fake = FakeMattermost().start()
@@ -132,7 +135,7 @@ def main() -> int:
             boss = fake.add_user("boss", roles="system_user system_admin")
             probe = fake.add_user("probe")
             crowd = [fake.add_user(f"f{n}") for n in range(FORECASTERS)]
-            names = [fake.add_user(f"m{n:03}")["username"] for n in range(MEMBERS)]
+            names = [fake.add_user(f"m{n:03}")["username"] for n in range(members)]
             shim, url = _serve(fake, store, workdir, args.workers)
             http = httpx.Client(base_url=url, timeout=300)
             for line in (
@@ -146,7 +149,7 @@ def main() -> int:
             go, stop = threading.Event(), threading.Event()
             counts = {"forecasts": 0, "busy": 0, "failed": 0, "in_flight": 0}
             lock = threading.Lock()
-            forecast = f"rotation forecast F300 --shifts {SHIFTS} --samples {samples}"
+            forecast = f"rotation forecast F300 --shifts {shifts} --samples {samples}"
 
             def forecaster(user: dict) -> None:
                 with httpx.Client(base_url=http.base_url, timeout=300) as own:
@@ -193,7 +196,7 @@ def main() -> int:
     a, b = _summary(idle), _summary(loaded)
     ratio = b["p95"] / a["p95"]
     print(f"lotto serve --workers {args.workers}; probe: skill list / task show, one at a time")
-    print(f"six clients asking for rotation forecast ({SHIFTS} × {samples}, {MEMBERS} members)")
+    print(f"six clients asking for rotation forecast ({shifts} × {samples}, {members} members)")
     print("| phase | probes | p50 ms | p95 ms | max ms |")
     print("|---|--:|--:|--:|--:|")
     for name, times, s in (("idle", idle, a), ("6 forecasts", loaded, b)):

@@ -47,6 +47,7 @@ from shim.errors import (
     error_body,
     http_status,
 )
+from shim.heavy import heavy_name
 from shim.inbound import (
     HeaderLimit,
     check_secret,
@@ -336,11 +337,24 @@ async def _outcome(
 ) -> tuple[bool, str]:
     """Run a command (typed in team ``team_id``); failures of our own parts become a failed
     outcome, not a 500."""
+    # A light command's deadline starts now, so it answers within the bound even when
+    # it had to wait for a thread; a heavy one holds no thread (its worker starts its own).
+    deadline = runtime.command_deadline()
+    pool = runtime.pool if runtime.pool is not None and runtime.pool.started else None
     gone = threading.Event()
-    watch = asyncio.create_task(_watch_client(request, gone)) if request is not None else None
+    watch: asyncio.Task[None] | None = None
     try:
-        # The deadline starts when a thread (or a worker process) takes the command.
-        ok, out = await asyncio.to_thread(runtime.run_command, user_id, text, team_id, gone)
+        name = heavy_name(text) if pool is not None else None
+        if name is None:
+            light = await asyncio.to_thread(runtime.run_light, user_id, text, deadline, team_id)
+            name = light if isinstance(light, str) else None
+        if name is not None:
+            if request is not None:
+                watch = asyncio.create_task(_watch_client(request, gone))
+            ok, out = await runtime.run_heavy(user_id, text, team_id, name, gone)
+        else:
+            assert not isinstance(light, str)
+            ok, out = light
         # Where Redis or Mattermost live is the operator's business (it is in the log).
         return ok, out if ok else hide_addresses(out)
     except UnknownUserError:

@@ -19,7 +19,7 @@ from lotto.commands.tree import Command, lookup
 from lotto.errors import LottoError
 from lotto.service.common import resolve_rotation, run
 
-__all__ = ["HEAVY_PATHS", "SIZED_PATHS", "BIG_ROTATION", "heavy_command"]
+__all__ = ["HEAVY_PATHS", "SIZED_PATHS", "BIG_ROTATION", "heavy_name", "big_rotation_command"]
 
 #: Heavy whatever their size: each simulates, tallies history or runs the autopilot.
 HEAVY_PATHS = frozenset(
@@ -38,9 +38,27 @@ BIG_ROTATION = 1_000
 _HELP = ("help", "--help", "-h")
 
 
-def heavy_command(kv: Any, text: str) -> str | None:
-    """The name of the command ``text`` runs (e.g. ``rotation forecast``) when it is heavy,
-    else None. Reads the named rotation (one round trip) only for :data:`SIZED_PATHS`."""
+def heavy_name(text: str) -> str | None:
+    """The name of the command ``text`` runs (e.g. ``rotation forecast``) when it is heavy by
+    its path (:data:`HEAVY_PATHS`), else None. Parses only: no store, no I/O."""
+    found = _command(text)
+    return " ".join(found[0].path) if found and found[0].path in HEAVY_PATHS else None
+
+
+def big_rotation_command(kv: Any, text: str) -> str | None:
+    """The name of the command ``text`` runs when it is a show or calendar
+    (:data:`SIZED_PATHS`) of a rotation of :data:`BIG_ROTATION` members or more, else
+    None. Reads the rotation (one round trip) only for those commands."""
+    found = _command(text)
+    if not found or found[0].path not in SIZED_PATHS:
+        return None
+    cmd, rest = found
+    return " ".join(cmd.path) if _members(kv, cmd, rest) >= BIG_ROTATION else None
+
+
+def _command(text: str) -> tuple[Command, list[str]] | None:
+    """The runnable command ``text`` names and its arguments (None for help, a group, a
+    typo or bad quoting)."""
     try:
         tokens = tokenize(text)
     except LottoError:
@@ -50,12 +68,7 @@ def heavy_command(kv: Any, text: str) -> str | None:
     node, rest = lookup(tokens)
     if not isinstance(node, Command) or any(t in _HELP for t in rest):
         return None
-    name = " ".join(node.path)
-    if node.path in HEAVY_PATHS:
-        return name
-    if node.path in SIZED_PATHS and _members(kv, node, rest) >= BIG_ROTATION:
-        return name
-    return None
+    return node, rest
 
 
 def _members(kv: Any, cmd: Command, rest: list[str]) -> int:

@@ -13,7 +13,9 @@ other command would wait behind it. :class:`HeavyPool` runs such commands
   is still running is answered at once (:func:`still_running`).
 - **Deadline from pickup**: the worker starts the command's store and Mattermost
   deadlines when it reads the job, and the time budget (``--heavy-timeout``)
-  starts when the job is handed to the (idle) worker.
+  starts when the job is handed to the (idle) worker. Waiting for the answer
+  holds no request thread (the pool has a thread per worker for that), so light
+  commands never queue behind heavy ones.
 - **Cancellation**: when the budget runs out, or the client that asked has gone
   away (``gone``), the worker process is killed and a new one started in its
   place; the answer says so (:func:`stopped`). Work of pure Python can not be
@@ -32,10 +34,12 @@ that takes a worker still starting waits for it (about a second), which is not
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import multiprocessing
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -112,6 +116,8 @@ class HeavyPool:
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._slots = [_Slot(i) for i in range(config.workers)]
+        # One thread per worker waits for its answer (a claimed slot always has one free).
+        self._waiters = ThreadPoolExecutor(config.workers, thread_name_prefix="lotto-pool")
         self._running: dict[str, str] = {}  # user id -> the heavy command they run
         self._started = False
         self._closed = False
@@ -138,7 +144,7 @@ class HeavyPool:
                 ],
             }
 
-    def run(
+    async def run(
         self,
         actor_id: str,
         text: str,
@@ -147,11 +153,12 @@ class HeavyPool:
         admin_ids: frozenset[str],
         gone: threading.Event,
     ) -> HeavyReply:
-        """Run the heavy command ``name`` (``text``) as ``actor_id`` in a free worker
-        (blocking), or answer at once that it is busy or the user's other one still runs.
+        """Run the heavy command ``name`` (``text``) as ``actor_id`` in a free worker, or
+        answer at once that it is busy or the user's other one still runs.
 
-        Raises UnknownUserError (the worker found no such active user) and ShimError
-        (the worker failed or died).
+        The waiting is done in a thread of the pool's own (one per worker), never in a
+        request thread. Raises UnknownUserError (the worker found no such active user)
+        and ShimError (the worker failed or died).
         """
         with self._lock:
             if actor_id in self._running:
@@ -161,12 +168,19 @@ class HeavyPool:
                 return HeavyReply(False, BUSY)
             self._running[actor_id] = name
             slot.command = name
+        job = (actor_id, text, team_id, admin_ids)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._waiters, self._finish, slot, job, name, gone)
+
+    def _finish(
+        self, slot: _Slot, job: tuple[Any, ...], name: str, gone: threading.Event
+    ) -> HeavyReply:
         try:
             self._await_ready(slot)
-            return self._wait(slot, (actor_id, text, team_id, admin_ids), name, gone)
+            return self._wait(slot, job, name, gone)
         finally:
             with self._lock:
-                del self._running[actor_id]
+                del self._running[job[0]]
 
     def _claim(self) -> _Slot | None:
         """A free worker, taken (under the lock): a ready one, else one starting that
@@ -293,6 +307,7 @@ class HeavyPool:
             self._cond.notify_all()
         for proc, conn in slots:
             _stop(proc, conn, grace=_STOP_GRACE)
+        self._waiters.shutdown(wait=False)
 
 
 def _reply(kind: str, ok: bool, out: str, committed: bool, actor_id: str) -> HeavyReply:

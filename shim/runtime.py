@@ -9,9 +9,10 @@ time through the ``OnConfigurationChange`` hook.
 Waits are bounded by ``--command-timeout`` and ``--health-timeout``: of each
 bound, all but a small reserve for building and sending the answer (a quarter,
 at most a second; :func:`waiting_time`) may be spent waiting for Redis. A
-command's deadline starts when a thread (or a worker process, for a heavy
-command: :meth:`Runtime.run_command`) takes it up, so time it spent waiting for
-one never makes it fail.
+command's deadline starts when its request arrives, so it answers within the
+bound even when every thread waits for a frozen Redis; a heavy command
+(:meth:`Runtime.run_heavy`) holds no thread, and its deadlines start when a
+worker process takes it up.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from shim.channels import MattermostChannels
 from shim.config import LOG_LEVELS, Config
 from shim.directory import MattermostDirectory, MattermostPoster
 from shim.errors import MattermostError, RequestError, StoreUnavailable, UnknownUserError
-from shim.heavy import heavy_command
+from shim.heavy import big_rotation_command
 from shim.mattermost import MattermostClient
 from shim.mattermost import deadline as mattermost_deadline
 from shim.outbox import OutboxWorker
@@ -201,19 +202,29 @@ class Runtime:
                 outcome = execute(self.env, actor_id, text, team_id=team_id)
         return bool(outcome.ok), str(outcome.text)
 
-    def run_command(
-        self, actor_id: str, text: str, team_id: str = "", gone: threading.Event | None = None
-    ) -> tuple[bool, str]:
-        """Run one command line as ``actor_id`` (blocking): a heavy one (``shim.heavy``) in
-        the pool's worker processes once it is started, any other one here, with its
-        deadline from now. ``gone`` is set when the client that asked went away (a
-        heavy command is then stopped). Raises like :meth:`execute`.
-        """
+    def run_light(
+        self, actor_id: str, text: str, deadline: float | None = None, team_id: str = ""
+    ) -> tuple[bool, str] | str:
+        """Run one command line as ``actor_id`` here (blocking), like :meth:`execute`; but a
+        show or calendar of a big rotation (``shim.heavy``) is not run: its name is
+        returned, for :meth:`run_heavy`, once the pool is started."""
+        at = deadline or self.command_deadline()
         pool = self.pool
-        name = heavy_command(self.store, text) if pool is not None and pool.started else None
-        if name is None:
-            return self.execute(actor_id, text, None, team_id)
-        reply = pool.run(actor_id, text, team_id, name, self.admin_ids(), gone or threading.Event())
+        if pool is not None and pool.started:
+            with self.store.deadline(at):  # the look at the rotation's size counts too
+                name = big_rotation_command(self.store, text)
+            if name is not None:
+                return name
+        return self.execute(actor_id, text, at, team_id)
+
+    async def run_heavy(
+        self, actor_id: str, text: str, team_id: str, name: str, gone: threading.Event
+    ) -> tuple[bool, str]:
+        """Run the heavy command ``name`` (``text``) as ``actor_id`` in the pool's worker
+        processes, holding no request thread; its deadlines start when a worker takes it.
+        ``gone`` is set when the client went away (the command is then stopped). Raises
+        like :meth:`execute`."""
+        reply = await self.pool.run(actor_id, text, team_id, name, self.admin_ids(), gone)
         if reply.committed:
             self._deliver_outbox()
         return reply.ok, reply.text

@@ -171,26 +171,27 @@ def test_a_heavy_command_whose_client_went_away_is_stopped(serve, fake_mm, peopl
     assert "Forecast for rotation FC" in _ok(shim.slash("rotation forecast FC", people["ann"]))
 
 
-def test_a_command_deadline_starts_when_a_thread_takes_it(serve, fake_mm, people):
-    # One request thread and a 1 s bound (0.75 s for Redis): the commands below wait for
-    # the thread longer than that, behind a forecast of 300 members that takes seconds of
-    # processor time (before, their deadlines had passed when the thread took them).
+def test_light_commands_never_wait_behind_heavy_ones(serve, fake_mm, people):
+    # One request thread and a 1 s bound (0.75 s for Redis), and a forecast of 300 members
+    # that takes seconds of processor time. Before, the forecast held the thread and the
+    # commands behind it failed ("the store (Redis) did not answer in time"): their
+    # deadlines had passed by the time the thread took them.
     shim = serve("--workers", "1", "--threads", "1", "--command-timeout", "1")
     _rotation(shim, people)
     names = [fake_mm.add_user(f"m{n:03}")["username"] for n in range(297)]
     _ok(shim.slash("user join FC " + " ".join(f"@{n}" for n in names), people["boss"]))
     _ok(shim.slash("task show FC#0", people["bob"]))
-    _ok(shim.slash("rotation forecast FC --shifts 1 --samples 1", people["ann"]))  # a worker
+    # The worker's first lookups of 300 profiles may take it longer than the bound.
+    warm = "rotation forecast FC --shifts 1 --samples 1"
+    wait_for(lambda: "Command failed" not in _text(shim.slash(warm, people["ann"])), timeout=60)
     with ThreadPoolExecutor(3) as ex:
         big = ex.submit(
             shim.slash, "rotation forecast FC --shifts 52 --samples 1000", people["ann"]
         )
         wait_for(lambda: _pool(shim)["running"], timeout=60)
-        show = ex.submit(shim.slash, "task show FC#0", people["bob"])
-        stats = ex.submit(shim.slash, "rotation stats FC", people["cid"])
+        assert "FC#0" in _ok(shim.slash("task show FC#0", people["bob"]))
+        _ok(shim.slash("skill list", people["bob"]))
         assert "Forecast for rotation FC: next 52 shifts" in _ok(big.result(120))
-        assert "FC#0" in _ok(show.result(120))
-        _ok(stats.result(120))
 
 
 def _send_slash(shim: ShimProcess, text: str, user: dict) -> socket.socket:
