@@ -46,6 +46,7 @@ __all__ = [
     "BUILTIN_DEFAULTS",
     "MIN_SLASH_TOKEN",
     "FD_RESERVE",
+    "DEFAULT_WORKERS",
 ]
 
 PLUGIN_JSON = Path(__file__).resolve().parent.parent / "plugin.json"
@@ -67,6 +68,8 @@ _TEAM_ID = re.compile(r"[a-z0-9]{26}")
 #: pools, logs, the event loop) when the connection limit is derived from RLIMIT_NOFILE.
 FD_RESERVE = 128
 _MAX_CONNECTIONS = 4096  # the derived default never goes above this
+#: Worker processes for heavy commands by default: a core is left for the shim itself.
+DEFAULT_WORKERS = max(1, min(4, (os.cpu_count() or 2) - 1))
 # The settings that are secrets: each also has a "<dest>_file" setting (read from a file).
 _SECRETS = ("bot_token", "slash_token", "secret")
 
@@ -188,7 +191,7 @@ _SETTINGS: list[tuple[str, str, str]] = [
         "workers",
         "LOTTO_WORKERS",
         "processes running the heavy commands (forecasts, stats, pages, autopilot runs, shows "
-        "and calendars of big rotations), 1-32 (default 2)",
+        "and calendars of big rotations), 1-32 (default: the processor cores less one, 1 to 4)",
     ),
     (
         "heavy_timeout",
@@ -236,7 +239,7 @@ class Config:
     header_timeout: float = 10.0
     body_timeout: float = 10.0
     autopilot_lease: float = 30.0
-    workers: int = 2
+    workers: int = 1
     heavy_timeout: float = 25.0
     threads: int = 8
 
@@ -366,7 +369,7 @@ def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         ),
         body_timeout=_timeout(raw["body_timeout"], 10.0, "--body-timeout", "LOTTO_BODY_TIMEOUT"),
         autopilot_lease=_lease(raw["autopilot_lease"]),
-        workers=_bounded_count(raw["workers"], 2, "workers", 32),
+        workers=_bounded_count(raw["workers"], DEFAULT_WORKERS, "workers", 32),
         heavy_timeout=_timeout(
             raw["heavy_timeout"], 25.0, "--heavy-timeout", "LOTTO_HEAVY_TIMEOUT"
         ),
