@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 import msgspec
 
@@ -22,6 +23,8 @@ from lotto.model.timeutil import average_period
 __all__ = [
     "User",
     "mark_served",
+    "prune_served_events",
+    "SERVED_EVENTS_KEPT",
     "unmark_task",
     "assign_served",
     "unassign_served",
@@ -41,6 +44,9 @@ START_STARTING = "starting"  # at the --starting time an admin gave
 START_MEDIAN = "median"  # mid-queue: the median of the current members
 START_KEPT = "kept"  # where they were: LastServed kept from an earlier membership
 START_FAIR = "fair"  # never served and nobody has yet: the fair start, like everyone
+
+#: How long a shift's events stay on its people's calendars after its start (then pruned).
+SERVED_EVENTS_KEPT = timedelta(days=90)
 
 
 class User(Record):
@@ -97,6 +103,25 @@ def mark_served(user: User, task: Task) -> None:
         return
     user.last_served[task.rotation_id] = int(interval[1].timestamp())
     user.calendar = add_events(without_task(user.calendar, task.task_id), task_events(task))
+    prune_served_events(user, interval[0] - SERVED_EVENTS_KEPT)
+
+
+def prune_served_events(user: User, before: datetime) -> None:
+    """Drop ``user``'s task and grace events that ended before ``before``, in place.
+
+    They matter only for overlaps with new tasks, which are never made that far
+    back, and kept forever they would grow the record with every shift served
+    (issue 15). ``LastServed`` is kept as it is (the credit stays); the task
+    records keep who served when, which the fairness report reads. Personal
+    unavailability is the person's own and stays.
+    """
+    if not user.calendar or user.calendar[0].start >= before:
+        return  # sorted by start: nothing ended before ``before``
+    user.calendar = [
+        e
+        for e in user.calendar
+        if e.finish >= before or e.reason not in (REASON_TASK, REASON_GRACE)
+    ]
 
 
 def unmark_task(user: User, task_id: str) -> None:

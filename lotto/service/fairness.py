@@ -27,8 +27,10 @@ from datetime import datetime, timedelta
 
 from lotto.api.stats import MemberStats, RotationStatsResult
 from lotto.model.availability import REASON_PERSONAL
+from lotto.model.history import made_task_ids
+from lotto.model.membership import Membership
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation, shift_number_of
-from lotto.model.task import STATE_FINISHED, STATE_STARTED, Task, task_interval, task_number
+from lotto.model.task import STATE_FINISHED, STATE_STARTED, Task, task_interval
 from lotto.model.user import User
 
 __all__ = ["DEFAULT_WINDOW", "window_task_ids", "rotation_stats"]
@@ -50,15 +52,10 @@ def window_task_ids(rotation: Rotation, since: datetime, until: datetime) -> lis
     """
     fs = rotation.fill_settings
     if rotation.task_type == TASK_TYPE_TICKET or fs.beginning is None:
-        return list(rotation.task_ids)
+        return made_task_ids(rotation)
     low = shift_number_of(rotation, since) - _MARGIN
     high = shift_number_of(rotation, until) + _MARGIN
-    out = []
-    for tid in rotation.task_ids:
-        number = task_number(tid)
-        if number is None or low <= number <= high:
-            out.append(tid)
-    return out
+    return made_task_ids(rotation, max(low, 0), high)
 
 
 def _served_span(task: Task, now: datetime) -> Span | None:
@@ -106,10 +103,15 @@ def _available(
 
 
 def _membership(
-    rotation: Rotation, uid: str, served: list[Span], since: datetime, end: datetime
+    rotation: Rotation,
+    recorded_all: Mapping[str, list[Membership]],
+    uid: str,
+    served: list[Span],
+    since: datetime,
+    end: datetime,
 ) -> list[Span]:
     """When ``uid`` was a member (see the module's rules for people without a record)."""
-    recorded = rotation.memberships.get(uid)
+    recorded = recorded_all.get(uid)
     if recorded:
         return [(m.joined, m.left if m.left is not None else end) for m in recorded]
     if uid in rotation.mattermost_user_ids:
@@ -129,12 +131,16 @@ def rotation_stats(
     since: datetime,
     until: datetime,
     now: datetime,
+    memberships: Mapping[str, list[Membership]] | None = None,
 ) -> RotationStatsResult:
     """The fairness report of ``rotation`` over ``[since, until)`` (rules: see the module).
 
     ``tasks`` may hold tasks outside the window (they are skipped); ``users``
-    the records of whoever is known (a missing one has no unavailability).
+    the records of whoever is known (a missing one has no unavailability);
+    ``memberships`` who joined and left when (``lotto.model.membership.stretches``;
+    None: only what an old rotation record holds).
     """
+    recorded = rotation.memberships if memberships is None else memberships
     end = max(since, min(until, now))
     served: dict[str, list[tuple[datetime, datetime, str]]] = {}
     counted: set[str] = set()
@@ -151,7 +157,9 @@ def rotation_stats(
     ordered = {u: sorted(served.get(u, [])) for u in people}
     spans = {u: [(a, b) for a, b, _ in ordered[u]] for u in people}
     available = {
-        u: _available(_membership(rotation, u, spans[u], since, end), users.get(u), since, end)
+        u: _available(
+            _membership(rotation, recorded, u, spans[u], since, end), users.get(u), since, end
+        )
         for u in people
     }
     total_shifts = sum(len(s) for s in spans.values())
@@ -165,7 +173,9 @@ def rotation_stats(
         waits = _waits(mine)
         current = None
         if uid in members:
-            joined = [a for a, _ in _membership(rotation, uid, mine, since, end) if a <= end]
+            joined = [
+                a for a, _ in _membership(rotation, recorded, uid, mine, since, end) if a <= end
+            ]
             start = mine[-1][1] if mine else max([since, *joined])
             current = max(timedelta(0), end - start)
         stats[uid] = MemberStats(
