@@ -118,8 +118,8 @@ class Task(Record):
     description: str = ""
     autopilot_reminded_start: bool = False
     autopilot_reminded_finish: bool = False
-    # Assigned user -> their LastServed in the rotation before this assignment (0: none),
-    # given back when they are unassigned (added after the original's fields).
+    # Legacy (no longer written): assigned user -> their LastServed before this assignment,
+    # from before LastServed was recomputed from the calendar; read once on unassigning.
     served_before: dict[str, int] = msgspec.field(default_factory=dict)
     # Alerts already sent about this task (see ``lotto.service.alerts``), so each goes once.
     alerts_sent: list[str] = msgspec.field(default_factory=list)

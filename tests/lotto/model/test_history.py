@@ -113,9 +113,17 @@ def test_old_task_events_are_pruned_and_the_credit_and_time_off_kept():
         start=T0 - timedelta(days=400), finish=T0 - timedelta(days=399), reason=REASON_PERSONAL
     )
     user = User(mattermost_user_id="ann", calendar=[away])
+    rotation = Rotation(rotation_id="R")
     for n in range(0, 1_000, 4):
-        mark_served(user, _shift(n))
+        mark_served(user, _shift(n), rotation)
     kept = SERVED_EVENTS_KEPT.days // 4 + 1
     assert len([e for e in user.calendar if e.task_id]) <= 2 * kept
     assert user.calendar[0] == away  # time off is the person's own
     assert user.last_served["R"] == int((T0 + timedelta(days=997)).timestamp())
+    # The credit of the dropped shifts is the floor: dropping the last one kept gives it back.
+    oldest = min(e.start for e in user.calendar if e.task_id)
+    assert user.served_floor["R"] == max(
+        int((T0 + timedelta(days=n + 1)).timestamp())
+        for n in range(0, 1_000, 4)
+        if T0 + timedelta(days=n) < oldest
+    )
