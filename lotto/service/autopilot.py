@@ -82,6 +82,7 @@ class _Run:
         self.view = {tid: t.state for tid, t in tasks.items()}  # as the run began
         self.notices: list[Notice] = []
         self.mentioned: set[str] = set()
+        self.created: list[str] = []  # made by step 3 of this run, in order
 
     def in_view(self, state: str) -> list[Task]:
         """Tasks that were in ``state`` when the run began and still are, in creation order."""
@@ -212,7 +213,8 @@ class _Run:
             # autopilot must keep running the other steps.
             if not covered and not overlapping_tasks(new_shift(r, n), self.tasks.values()):
                 task = taskops.make_shift(self.s, r, n, self.tasks.values())
-                self.tasks[task.task_id] = task  # not in the view: filled next run
+                self.tasks[task.task_id] = task
+                self.created.append(task.task_id)
                 made.add(task.task_id)
                 step.task_ids.append(task.task_id)
             n += 1
@@ -243,7 +245,10 @@ class _Run:
         if not ap.schedule:
             return AutopilotStep(name=api.STEP_FILL_SCHEDULE, configured=False)
         step = AutopilotStep(name=api.STEP_FILL_SCHEDULE)
-        for task in self.in_view(STATE_PENDING):
+        # The shifts step 3 just made count as pending at the start: one made already
+        # due is filled now, not one run later (a difference from the original).
+        made = [self.tasks[tid] for tid in self.created]
+        for task in self.in_view(STATE_PENDING) + made:
             start = task.expected_start
             # A pending task always has an expected start; a record without one
             # (hand-edited) has no time to fill it ahead of, so it is left alone.
