@@ -5,12 +5,13 @@ rotation, its open tasks and the users (members and assigned). It changes
 them in place through :mod:`lotto.service.taskops` and returns the report
 steps and notices; the service saves everything in the same unit of work.
 
-"A run works on the tasks as they were when the run began": the view is the
-map task id → state taken before step 1. Steps 1, 2, 5 and 6 select by that
-view (and the task's current state must still match), step 4 only considers
-tasks that were pending at the start, so a shift created in step 3 is filled
-no earlier than the next run, and a task scheduled in step 4 is reminded or
-started no earlier than the next run.
+"A run works on the tasks as they were when the run began, and on the shifts it
+makes": the view is the map task id → state taken before step 1. Steps 1, 2, 5
+and 6 select by that view (and the task's current state must still match), so a
+task scheduled in step 4 is reminded or started no earlier than the next run.
+Step 4 considers the tasks pending at the start and then the shifts step 3 just
+made: one made already due is filled and scheduled by the run that makes it (the
+original waited for the next run), in the same unit of work.
 
 Step 4 leaves alone a pending task whose expected interval has already ended
 (``now ≥ ExpectedStart + ExpectedDuration``): filling it could never help, and
