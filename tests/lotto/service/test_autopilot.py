@@ -394,3 +394,23 @@ def test_an_unfillable_shift_is_retried_until_it_ends(setup):
         assert first.ended_at is None
     first = _run(svc, "2020-01-19T09:30").steps[3].fills[0]
     assert first.task_id == "TEST#0" and first.ended_at == t("2020-01-19T09:30") and not first.error
+
+
+def test_a_shift_made_already_due_is_filled_by_that_run_and_started_by_the_next(setup):
+    # 01-06 is inside TEST#0 (from 01-05T09:30): the run makes #0 to #2, fills and
+    # schedules #0 in the same unit of work, and leaves its start to the next run.
+    svc, kv = setup
+    result = _run(svc, "2020-01-06T12:00")
+    assert svc.stats.round_trips <= 3
+    create, fill, start = result.steps[2], result.steps[3], result.steps[5]
+    assert create.task_ids == ["TEST#0", "TEST#1", "TEST#2"]
+    assert fill.task_ids == ["TEST#0"] and len(fill.fills[0].added_user_ids) == 2
+    assert start.task_ids == []
+    task0 = task_of(kv, "TEST#0")
+    assert task0.state == "scheduled" and task0.mattermost_user_ids == fill.fills[0].added_user_ids
+    assert task_of(kv, "TEST#1").state == "pending"  # due from 01-15T13:30
+    assert {n.user_id for n in result.notices if n.kind == "scheduled"} == set(
+        task0.mattermost_user_ids
+    )
+    assert _run(svc, "2020-01-06T12:01").steps[5].task_ids == ["TEST#0"]
+    assert task_of(kv, "TEST#0").state == "started"
