@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from lotto import PLUGIN_ID, delivery
+from lotto import PLUGIN_ID, api, delivery
 from lotto.commands.render.notices import notice_text
 from lotto.errors import LottoError
 from lotto.local import LocalChannels
@@ -61,6 +61,16 @@ class Env:
         self._deliver = deliver
         self.channels = channels if channels is not None else LocalChannels()
         self.service = Service(kv, directory)
+
+    def actor(self, profile: Profile) -> api.Actor:
+        """The caller the service sees for ``profile``: a plugin admin when the profile
+        is one, or when everyone is (``admin_only=False``)."""
+        return api.Actor(user_id=profile.user_id, is_admin=profile.is_admin or not self.admin_only)
+
+    @property
+    def bot(self) -> api.Actor:
+        """The caller of the autopilot timer: the bot (``bot_id``), with full rights."""
+        return api.Actor(user_id=self.bot_id, is_admin=True)
 
     @property
     def namespace(self) -> str:

@@ -11,6 +11,7 @@ from lotto.model.availability import REASON_PERSONAL, any_overlapping, overlaps
 from lotto.model.hours import is_set
 from lotto.model.rotation import Rotation
 from lotto.model.task import STATE_SCHEDULED, STATE_STARTED, Task, task_interval
+from lotto.service.access import OWNER, PUBLIC
 from lotto.service.common import check_users, resolve_rotation, run
 from lotto.service.hours import on_call_now
 from lotto.service.ops import Ops
@@ -69,7 +70,7 @@ class OnCallOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.RotationSetOwnersRequest)
+    @operation(api.RotationSetOwnersRequest, access=OWNER)
     def rotation_set_owners(
         self, req: api.RotationSetOwnersRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
@@ -84,7 +85,7 @@ class OnCallOps(Ops):
 
         return self._change(req.rotation, change)
 
-    @operation(api.RotationSetChannelRequest)
+    @operation(api.RotationSetChannelRequest, access=OWNER)
     def rotation_set_channel(
         self, req: api.RotationSetChannelRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
@@ -104,7 +105,7 @@ class OnCallOps(Ops):
 
         return self._change(req.rotation, change)
 
-    @operation(api.RotationNowRequest)
+    @operation(api.RotationNowRequest, access=PUBLIC)
     def rotation_now(
         self, req: api.RotationNowRequest, *, actor_id: str, now: datetime
     ) -> api.RotationNowResult:
@@ -135,7 +136,7 @@ class OnCallOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.UserShiftsRequest)
+    @operation(api.UserShiftsRequest, access=PUBLIC)
     def user_shifts(
         self, req: api.UserShiftsRequest, *, actor_id: str, now: datetime
     ) -> api.UserShiftsResult:

@@ -20,6 +20,7 @@ from lotto.model.task import (
 from lotto.model.user import User
 from lotto.model.usertext import check_text
 from lotto.service import taskops
+from lotto.service.access import OWNER, PUBLIC
 from lotto.service.common import check_users, load_task, resolve_rotation, run
 from lotto.service.ops import Ops
 from lotto.service.registry import operation
@@ -34,7 +35,7 @@ _TRANSITION_TARGETS = (STATE_SCHEDULED, STATE_STARTED, STATE_FINISHED)
 class TaskOps(Ops):
     """Mixin of :class:`lotto.service.Service`: task commands."""
 
-    @operation(api.TaskNewShiftRequest)
+    @operation(api.TaskNewShiftRequest, access=OWNER)
     def task_new_shift(
         self, req: api.TaskNewShiftRequest, *, actor_id: str, now: datetime
     ) -> api.TaskResult:
@@ -68,7 +69,7 @@ class TaskOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.TaskNewTicketRequest)
+    @operation(api.TaskNewTicketRequest, access=OWNER)
     def task_new_ticket(
         self, req: api.TaskNewTicketRequest, *, actor_id: str, now: datetime
     ) -> api.TaskResult:
@@ -81,7 +82,7 @@ class TaskOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.TaskAssignRequest)
+    @operation(api.TaskAssignRequest, access=OWNER)
     def task_assign(
         self, req: api.TaskAssignRequest, *, actor_id: str, now: datetime
     ) -> api.TaskAssignResult:
@@ -110,7 +111,7 @@ class TaskOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.TaskUnassignRequest)
+    @operation(api.TaskUnassignRequest, access=OWNER)
     def task_unassign(
         self, req: api.TaskUnassignRequest, *, actor_id: str, now: datetime
     ) -> api.TaskAssignResult:
@@ -139,7 +140,7 @@ class TaskOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.TaskFillRequest)
+    @operation(api.TaskFillRequest, access=OWNER)
     def task_fill(
         self, req: api.TaskFillRequest, *, actor_id: str, now: datetime
     ) -> api.TaskAssignResult:
@@ -168,7 +169,7 @@ class TaskOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.TaskTransitionRequest)
+    @operation(api.TaskTransitionRequest, access=OWNER)
     def task_transition(
         self, req: api.TaskTransitionRequest, *, actor_id: str, now: datetime
     ) -> api.TaskTransitionResult:
@@ -194,7 +195,7 @@ class TaskOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.TaskShowRequest)
+    @operation(api.TaskShowRequest, access=PUBLIC)
     def task_show(
         self, req: api.TaskShowRequest, *, actor_id: str, now: datetime
     ) -> api.TaskShowResult:
