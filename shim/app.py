@@ -95,11 +95,6 @@ def command_reply(command_line: str, ok: bool, text: str) -> dict[str, Any]:
 def create_app(runtime: Runtime) -> BodyDeadline:
     """The ASGI app serving ``runtime``; the autopilot timer runs in its lifespan."""
     cap = runtime.config.max_body_bytes
-    if runtime.env is not None:
-        # Commands reply with signed links (feeds, pages, charts); only the shim holds
-        # the secret to sign them. Event UIDs name the deployment's Mattermost site.
-        runtime.env.links = links.links_for(runtime.config)
-        runtime.env.site = calendar.site_of(runtime.config.mattermost_url)
 
     async def slash(request: Request) -> Response:
         form = parse_form(await read_body(request, cap, _FORM))
@@ -169,7 +164,7 @@ def create_app(runtime: Runtime) -> BodyDeadline:
     async def healthz(request: Request) -> Response:
         # On the event loop with its own Redis connection: a probe never waits for a
         # worker thread, which commands stuck on a frozen Redis may all be holding.
-        outbox = runtime.outbox.status(datetime.now(UTC)) if runtime.outbox else None
+        outbox = runtime.outbox.status(datetime.now(UTC))
         if await runtime.healthy_async():
             return JSONResponse({"status": "ok", "outbox": outbox})
         bound = runtime.config.health_timeout
@@ -209,8 +204,7 @@ def create_app(runtime: Runtime) -> BodyDeadline:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         quiet_accept_errors(asyncio.get_running_loop())
         stop = asyncio.Event()
-        if runtime.outbox is not None:
-            runtime.outbox.start()
+        runtime.outbox.start()
         task = asyncio.create_task(runtime.autopilot.loop(stop)) if runtime.autopilot else None
         try:
             yield

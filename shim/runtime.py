@@ -1,10 +1,13 @@
 """Everything one shim process runs against, wired together once at start.
 
-``Runtime(config)`` opens the store and the Mattermost client; ``start()``
-asks Mattermost who the bot is (``GET /users/me``) and builds the command
-environment, the admin log handler and the autopilot. The plugin settings
-(``AdminUserIDs``, ``AdminLogLevel``, ``AdminLogVerbose``) can change at run
-time through the ``OnConfigurationChange`` hook.
+``bootstrap(config)`` opens the store (:func:`open_store`, unless one is given) and
+the Mattermost client, asks Mattermost who the bot is (``GET /users/me``) and builds
+the whole :class:`Runtime` at once: the directory, the poster, the command
+environment (with the signed links and the site the calendar events name), the
+outbox worker, the admin log handler and the autopilot. Nothing of it is set
+later. Only the plugin settings (``AdminUserIDs``, ``AdminLogLevel``,
+``AdminLogVerbose``) can change at run time, through the ``OnConfigurationChange``
+hook (:meth:`Runtime.reconfigure`).
 
 Waits are bounded by ``--command-timeout`` and ``--health-timeout``: of each
 bound, all but a small reserve for building and sending the answer (a tenth, at
@@ -24,6 +27,7 @@ from typing import Any
 import kvstore
 from lotto.commands import Env, autopilot_all, execute
 from lotto.errors import LottoError
+from shim import calendar, links
 from shim.actions import props_maker
 from shim.adminlog import AdminLogHandler, install
 from shim.autopilot import Autopilot
@@ -36,7 +40,7 @@ from shim.mattermost import deadline as mattermost_deadline
 from shim.outbox import OutboxWorker
 from shim.redaction import Redactor
 
-__all__ = ["Runtime", "waiting_time"]
+__all__ = ["Runtime", "bootstrap", "open_store", "waiting_time"]
 
 _log = logging.getLogger("shim.runtime")
 
@@ -50,92 +54,201 @@ def waiting_time(bound: float) -> float:
     return bound - min(1.0, bound / 4)
 
 
+def open_store(config: Config) -> kvstore.KVStore:
+    """The store of ``config``, its waits bounded by the command timeout (raises what
+    ``kvstore.open`` raises for a URL it rejects)."""
+    return kvstore.open(
+        config.store,
+        config.plugin_id,
+        timeout=waiting_time(config.command_timeout),
+        retry_budget=config.retry_budget,
+    )
+
+
+def bootstrap(
+    config: Config, *, store: Any = None, client: MattermostClient | None = None
+) -> Runtime:
+    """The complete runtime of ``config`` (raises MattermostError when Mattermost does
+    not say who the bot is; then the client is closed, and the store too unless given).
+
+    ``store`` and ``client`` (tests) are used instead of opening them.
+    """
+    own_store = store is None
+    store = open_store(config) if own_store else store
+    client = client or MattermostClient(config.mattermost_url, config.bot_token)
+    try:
+        return _build(config, store, client)
+    except BaseException:
+        client.close()
+        if own_store:
+            store.close()
+        raise
+
+
+def _build(config: Config, store: Any, client: MattermostClient) -> Runtime:
+    me = client.me()
+    bot_id = me.get("id") if isinstance(me, dict) else None
+    if not bot_id:
+        raise MattermostError(
+            "Mattermost did not return the bot's user id from GET /api/v4/users/me"
+        )
+    bot_user_id = str(bot_id)
+    settings = _Settings(config)
+    directory = MattermostDirectory(
+        client, admin_ids=settings.admin_ids, ttl=config.cache_ttl, max_entries=config.cache_size
+    )
+    poster = MattermostPoster(client, bot_user_id)
+    outbox: list[OutboxWorker] = []  # made with the env's renderer, just below
+
+    def wake_outbox() -> None:
+        # After a command committed messages: wake the outbox worker. Never delivers in
+        # the command's thread, so no delivery runs inside a command's deadline (issue 15).
+        outbox[0].kick()
+
+    env = Env(
+        store,
+        directory,
+        poster,
+        admin_only=True,
+        bot_id=bot_user_id,
+        # Commands reply with signed links (feeds, pages, charts); only the shim holds
+        # the secret to sign them. Event UIDs name the deployment's Mattermost site.
+        links=links.links_for(config),
+        site=calendar.site_of(config.mattermost_url),
+        deliver=wake_outbox,
+        channels=MattermostChannels(client, bot_user_id, f"@{me.get('username') or 'the bot'}"),
+    )
+    outbox.append(
+        OutboxWorker(
+            env.message_text,
+            client,
+            store,
+            bot_user_id,
+            poll=config.outbox_poll,
+            props=props_maker(config),
+        )
+    )
+
+    def recipients() -> frozenset[str]:
+        return (settings.admin_ids() | directory.system_admin_ids()) - {bot_user_id}
+
+    adminlog = AdminLogHandler(poster, recipients)
+    adminlog.addFilter(Redactor(config.secrets()))  # its lines become DMs
+    adminlog.configure(config.admin_log_level, config.admin_log_verbose)
+    install(adminlog)
+    pilot = None
+    if config.autopilot_interval > 0:
+        pilot = Autopilot(
+            store,
+            lambda now, fence=None: autopilot_all(env, now, fence=fence),
+            config.autopilot_interval,
+            lease=config.autopilot_lease,
+            fenced=True,
+        )
+    _log.info("shim started as bot %s (%s)", me.get("username", "?"), bot_user_id)
+    if config.debug_endpoints:
+        _log.warning("debug endpoints are ON (/debug/autopilot): never run like this in production")
+    return Runtime(
+        settings=settings,
+        client=client,
+        store=store,
+        directory=directory,
+        bot_user_id=bot_user_id,
+        poster=poster,
+        env=env,
+        outbox=outbox[0],
+        adminlog=adminlog,
+        autopilot=pilot,
+    )
+
+
+class _Settings:
+    """The configuration in force: replaced whole, under a lock, by ``reconfigure``."""
+
+    def __init__(self, config: Config) -> None:
+        self._lock = threading.Lock()
+        self._config = config
+
+    @property
+    def config(self) -> Config:
+        with self._lock:
+            return self._config
+
+    def admin_ids(self) -> frozenset[str]:
+        """The current ``AdminUserIDs``."""
+        return self.config.admin_user_ids
+
+    def replace(self, **changes: Any) -> Config:
+        with self._lock:
+            self._config = replace(self._config, **changes)
+            return self._config
+
+
 class Runtime:
-    """The store, Mattermost client, directory, poster, command env and autopilot of a process."""
+    """The store, Mattermost client, directory, poster, command env, outbox worker, admin
+    log and autopilot of a process, all made by :func:`bootstrap`; ``autopilot`` is None
+    when the timer is off (``--autopilot-interval 0``)."""
+
+    _settings: _Settings
+    client: MattermostClient
+    store: Any
+    directory: MattermostDirectory
+    bot_user_id: str
+    poster: MattermostPoster
+    env: Env
+    outbox: OutboxWorker
+    adminlog: AdminLogHandler
+    autopilot: Autopilot | None
+
+    __slots__ = (
+        "_settings",
+        "client",
+        "store",
+        "directory",
+        "bot_user_id",
+        "poster",
+        "env",
+        "outbox",
+        "adminlog",
+        "autopilot",
+    )
 
     def __init__(
-        self, config: Config, *, store: Any = None, client: MattermostClient | None = None
+        self,
+        *,
+        settings: _Settings,
+        client: MattermostClient,
+        store: Any,
+        directory: MattermostDirectory,
+        bot_user_id: str,
+        poster: MattermostPoster,
+        env: Env,
+        outbox: OutboxWorker,
+        adminlog: AdminLogHandler,
+        autopilot: Autopilot | None,
     ) -> None:
-        self.config = config
-        self.client = client or MattermostClient(config.mattermost_url, config.bot_token)
-        self.store = (
-            store
-            if store is not None
-            else kvstore.open(
-                config.store,
-                config.plugin_id,
-                timeout=waiting_time(config.command_timeout),
-                retry_budget=config.retry_budget,
-            )
-        )
-        self._lock = threading.Lock()
-        self.directory = MattermostDirectory(
-            self.client,
-            admin_ids=self.admin_ids,
-            ttl=config.cache_ttl,
-            max_entries=config.cache_size,
-        )
-        self.bot_user_id = ""
-        self.poster: MattermostPoster | None = None
-        self.env: Any = None
-        self.adminlog: AdminLogHandler | None = None
-        self.autopilot: Autopilot | None = None
-        self.outbox: OutboxWorker | None = None
+        parts = {
+            "_settings": settings,
+            "client": client,
+            "store": store,
+            "directory": directory,
+            "bot_user_id": bot_user_id,
+            "poster": poster,
+            "env": env,
+            "outbox": outbox,
+            "adminlog": adminlog,
+            "autopilot": autopilot,
+        }
+        for name, value in parts.items():
+            object.__setattr__(self, name, value)
 
-    def start(self) -> None:
-        """Find the bot's own user id and build the command environment (raises MattermostError)."""
-        me = self.client.me()
-        bot_id = me.get("id") if isinstance(me, dict) else None
-        if not bot_id:
-            raise MattermostError(
-                "Mattermost did not return the bot's user id from GET /api/v4/users/me"
-            )
-        self.bot_user_id = str(bot_id)
-        self.poster = MattermostPoster(self.client, self.bot_user_id)
-        # Messages wait in the outbox (committed with each change); a command only
-        # wakes the outbox worker, which delivers them outside every command's deadline.
-        self.env = Env(
-            self.store,
-            self.directory,
-            self.poster,
-            admin_only=True,
-            bot_id=self.bot_user_id,
-            deliver=self._deliver_outbox,
-            channels=MattermostChannels(
-                self.client, self.bot_user_id, f"@{me.get('username') or 'the bot'}"
-            ),
-        )
-        self.outbox = OutboxWorker(
-            self.env.message_text,
-            self.client,
-            self.store,
-            self.bot_user_id,
-            poll=self.config.outbox_poll,
-            props=props_maker(self.config),
-        )
-        self.adminlog = AdminLogHandler(self.poster, self.log_recipients)
-        self.adminlog.addFilter(Redactor(self.config.secrets()))  # its lines become DMs
-        self.adminlog.configure(self.config.admin_log_level, self.config.admin_log_verbose)
-        install(self.adminlog)
-        if self.config.autopilot_interval > 0:
-            self.autopilot = Autopilot(
-                self.store,
-                self.run_autopilot,
-                self.config.autopilot_interval,
-                lease=self.config.autopilot_lease,
-                fenced=True,
-            )
-        _log.info("shim started as bot %s (%s)", me.get("username", "?"), self.bot_user_id)
-        if self.config.debug_endpoints:
-            _log.warning(
-                "debug endpoints are ON (/debug/autopilot): never run like this in production"
-            )
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"the Runtime is immutable (made whole by bootstrap): {name}")
 
-    def _deliver_outbox(self) -> None:
-        """After a command committed messages: wake the outbox worker. Never delivers in
-        the command's thread, so no delivery runs inside a command's deadline (issue 15)."""
-        if self.outbox is not None:
-            self.outbox.kick()
+    @property
+    def config(self) -> Config:
+        """The configuration in force (the plugin settings may change it at run time)."""
+        return self._settings.config
 
     def check(self) -> None:
         """Verify Mattermost still knows the bot and the store answers (``OnActivate``)."""
@@ -147,8 +260,7 @@ class Runtime:
 
     def admin_ids(self) -> frozenset[str]:
         """The current ``AdminUserIDs``."""
-        with self._lock:
-            return self.config.admin_user_ids
+        return self._settings.admin_ids()
 
     def log_recipients(self) -> frozenset[str]:
         """Who gets the admin-log DMs: system admins and ``AdminUserIDs``, not the bot itself."""
@@ -221,30 +333,25 @@ class Runtime:
             raise RequestError(f"AdminLogLevel must be one of {', '.join(LOG_LEVELS)}")
         if not isinstance(verbose, bool):
             raise RequestError("AdminLogVerbose must be true or false")
-        with self._lock:
-            self.config = replace(
-                self.config,
-                admin_user_ids=frozenset(i.strip() for i in admins.split(",") if i.strip()),
-                admin_log_level=level.strip().lower(),
-                admin_log_verbose=verbose,
-            )
-        if self.adminlog is not None:
-            self.adminlog.configure(self.config.admin_log_level, verbose)
+        config = self._settings.replace(
+            admin_user_ids=frozenset(i.strip() for i in admins.split(",") if i.strip()),
+            admin_log_level=level.strip().lower(),
+            admin_log_verbose=verbose,
+        )
+        self.adminlog.configure(config.admin_log_level, verbose)
         self.directory.invalidate()
         _log.info(
             "configuration changed: %d admin ids, admin log level %s",
-            len(self.config.admin_user_ids),
+            len(config.admin_user_ids),
             level,
         )
 
     def close(self) -> None:
         """Release the store, the HTTP pool and the log handler."""
-        if self.outbox is not None:
-            self.outbox.stop()
-        if self.adminlog is not None:
-            for name in ("shim", "lotto"):
-                logging.getLogger(name).removeHandler(self.adminlog)
-            self.adminlog.close()
+        self.outbox.stop()
+        for name in ("shim", "lotto"):
+            logging.getLogger(name).removeHandler(self.adminlog)
+        self.adminlog.close()
         try:
             self.store.close()
         finally:

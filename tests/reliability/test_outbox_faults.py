@@ -25,7 +25,7 @@ import kvstore
 from lotto.model.outbox import DEAD_QUEUE, OUTBOX_QUEUE
 from shim.config import load
 from shim.outbox import OUTBOX_PROP
-from shim.runtime import Runtime
+from shim.runtime import Runtime, bootstrap
 from tests.reliability.frozen import OwnRedis, own_redis
 from tests.shim.conftest import SLASH_TOKEN, wait_for
 
@@ -52,8 +52,7 @@ def runtime(fake_mm, server) -> Iterator[Runtime]:
         },
     )
     store = kvstore.open(server.url, plugin, timeout=TIMEOUT)
-    rt = Runtime(dataclasses.replace(config, plugin_id=plugin), store=store)
-    rt.start()
+    rt = bootstrap(dataclasses.replace(config, plugin_id=plugin), store=store)
     try:
         yield rt
     finally:

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from shim.config import load
-from shim.runtime import Runtime
+from shim.runtime import Runtime, bootstrap
 from tests.shim.fake_mattermost import FakeMattermost
 from tests.shim.openapi import OpenAPI, load_spec
 
@@ -79,8 +79,7 @@ def runtime(fake_mm: FakeMattermost, redis_url: str) -> Iterator[Runtime]:
             "LOTTO_SLASH_TOKEN": SLASH_TOKEN,
         },
     )
-    rt = Runtime(dataclasses.replace(config, plugin_id=plugin))
-    rt.start()
+    rt = bootstrap(dataclasses.replace(config, plugin_id=plugin))
     try:
         yield rt
     finally:
