@@ -7,6 +7,7 @@ from typing import Generic, TypeVar
 import msgspec
 
 from lotto.model.notice import NOTICE_KINDS, Notice
+from lotto.model.risks import Risk
 
 __all__ = [
     "Actor",
@@ -14,6 +15,7 @@ __all__ = [
     "RotationRef",
     "Notice",
     "NOTICE_KINDS",
+    "Risk",
 ]
 
 
