@@ -1,19 +1,15 @@
-"""Everything one shim process runs against, wired together once at start.
-
-``bootstrap(config)`` opens the store (:func:`open_store`, unless one is given) and
-the Mattermost client, asks Mattermost who the bot is (``GET /users/me``) and builds
-the whole :class:`Runtime` at once: the directory, the poster, the command
-environment (with the signed links and the site the calendar events name), the
-outbox worker, the admin log handler and the autopilot. Nothing of it is set
-later. Only the plugin settings (``AdminUserIDs``, ``AdminLogLevel``,
-``AdminLogVerbose``) can change at run time, through the ``OnConfigurationChange``
-hook (:meth:`Runtime.reconfigure`).
+"""Everything one shim process runs against: the :class:`Runtime`, made whole and
+immutable by :func:`shim.boot.bootstrap` (nothing of it is set later). Only the plugin
+settings (``AdminUserIDs``, ``AdminLogLevel``, ``AdminLogVerbose``) can change at run
+time, through the ``OnConfigurationChange`` hook (:meth:`Runtime.reconfigure`).
 
 Waits are bounded by ``--command-timeout`` and ``--health-timeout``: of each
-bound, all but a small reserve for building and sending the answer (a tenth, at
-most half a second; :func:`waiting_time`) may be spent waiting for Redis. A
-command's deadline starts when its request arrives, so time spent queueing for
-a worker thread counts too.
+bound, all but a small reserve for building and sending the answer (a quarter,
+at most a second; :func:`waiting_time`) may be spent waiting for Redis. A
+command's deadline starts when its request arrives, so it answers within the
+bound even when every thread waits for a frozen Redis; a heavy command
+(:meth:`Runtime.run_heavy`) holds no thread, and its deadlines start when a
+worker process takes it up.
 """
 
 from __future__ import annotations
@@ -22,25 +18,21 @@ import logging
 import threading
 import time
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
-import kvstore
 from lotto.commands import Env, autopilot_all, execute
 from lotto.errors import LottoError
-from shim import calendar, links
-from shim.actions import props_maker
-from shim.adminlog import AdminLogHandler, install
+from shim.adminlog import AdminLogHandler
 from shim.autopilot import Autopilot
-from shim.channels import MattermostChannels
 from shim.config import LOG_LEVELS, Config
 from shim.directory import MattermostDirectory, MattermostPoster
 from shim.errors import MattermostError, RequestError, StoreUnavailable, UnknownUserError
+from shim.heavy import big_rotation_command
 from shim.mattermost import MattermostClient
 from shim.mattermost import deadline as mattermost_deadline
 from shim.outbox import OutboxWorker
-from shim.redaction import Redactor
 
-__all__ = ["Runtime", "bootstrap", "open_store", "waiting_time"]
+__all__ = ["Runtime", "Settings", "HeavyRunner", "waiting_time"]
 
 _log = logging.getLogger("shim.runtime")
 
@@ -54,115 +46,40 @@ def waiting_time(bound: float) -> float:
     return bound - min(1.0, bound / 4)
 
 
-def open_store(config: Config) -> kvstore.KVStore:
-    """The store of ``config``, its waits bounded by the command timeout (raises what
-    ``kvstore.open`` raises for a URL it rejects)."""
-    return kvstore.open(
-        config.store,
-        config.plugin_id,
-        timeout=waiting_time(config.command_timeout),
-        retry_budget=config.retry_budget,
-    )
+class HeavyRunner(Protocol):
+    """The heavy-command pool (``shim.pool.HeavyPool``) as the runtime uses it."""
+
+    @property
+    def started(self) -> bool:
+        """Whether it takes work (``start`` was called)."""
+        ...
+
+    def start(self) -> None:
+        """Start taking work."""
+        ...
+
+    def status(self) -> dict[str, Any]:
+        """Counts of its workers by state."""
+        ...
+
+    async def run(
+        self,
+        actor_id: str,
+        text: str,
+        team_id: str,
+        name: str,
+        admin_ids: frozenset[str],
+        gone: threading.Event,
+    ) -> Any:
+        """Run one heavy command line in a worker process; its reply."""
+        ...
+
+    def close(self) -> None:
+        """Stop every worker process."""
+        ...
 
 
-def bootstrap(
-    config: Config, *, store: Any = None, client: MattermostClient | None = None
-) -> Runtime:
-    """The complete runtime of ``config`` (raises MattermostError when Mattermost does
-    not say who the bot is; then the client is closed, and the store too unless given).
-
-    ``store`` and ``client`` (tests) are used instead of opening them.
-    """
-    own_store = store is None
-    store = open_store(config) if own_store else store
-    client = client or MattermostClient(config.mattermost_url, config.bot_token)
-    try:
-        return _build(config, store, client)
-    except BaseException:
-        client.close()
-        if own_store:
-            store.close()
-        raise
-
-
-def _build(config: Config, store: Any, client: MattermostClient) -> Runtime:
-    me = client.me()
-    bot_id = me.get("id") if isinstance(me, dict) else None
-    if not bot_id:
-        raise MattermostError(
-            "Mattermost did not return the bot's user id from GET /api/v4/users/me"
-        )
-    bot_user_id = str(bot_id)
-    settings = _Settings(config)
-    directory = MattermostDirectory(
-        client, admin_ids=settings.admin_ids, ttl=config.cache_ttl, max_entries=config.cache_size
-    )
-    poster = MattermostPoster(client, bot_user_id)
-    outbox: list[OutboxWorker] = []  # made with the env's renderer, just below
-
-    def wake_outbox() -> None:
-        # After a command committed messages: wake the outbox worker. Never delivers in
-        # the command's thread, so no delivery runs inside a command's deadline (issue 15).
-        outbox[0].kick()
-
-    env = Env(
-        store,
-        directory,
-        poster,
-        admin_only=True,
-        bot_id=bot_user_id,
-        # Commands reply with signed links (feeds, pages, charts); only the shim holds
-        # the secret to sign them. Event UIDs name the deployment's Mattermost site.
-        links=links.links_for(config),
-        site=calendar.site_of(config.mattermost_url),
-        deliver=wake_outbox,
-        channels=MattermostChannels(client, bot_user_id, f"@{me.get('username') or 'the bot'}"),
-    )
-    outbox.append(
-        OutboxWorker(
-            env.message_text,
-            client,
-            store,
-            bot_user_id,
-            poll=config.outbox_poll,
-            props=props_maker(config),
-        )
-    )
-
-    def recipients() -> frozenset[str]:
-        return (settings.admin_ids() | directory.system_admin_ids()) - {bot_user_id}
-
-    adminlog = AdminLogHandler(poster, recipients)
-    adminlog.addFilter(Redactor(config.secrets()))  # its lines become DMs
-    adminlog.configure(config.admin_log_level, config.admin_log_verbose)
-    install(adminlog)
-    pilot = None
-    if config.autopilot_interval > 0:
-        pilot = Autopilot(
-            store,
-            lambda now, fence=None: autopilot_all(env, now, fence=fence),
-            config.autopilot_interval,
-            lease=config.autopilot_lease,
-            fenced=True,
-        )
-    _log.info("shim started as bot %s (%s)", me.get("username", "?"), bot_user_id)
-    if config.debug_endpoints:
-        _log.warning("debug endpoints are ON (/debug/autopilot): never run like this in production")
-    return Runtime(
-        settings=settings,
-        client=client,
-        store=store,
-        directory=directory,
-        bot_user_id=bot_user_id,
-        poster=poster,
-        env=env,
-        outbox=outbox[0],
-        adminlog=adminlog,
-        autopilot=pilot,
-    )
-
-
-class _Settings:
+class Settings:
     """The configuration in force: replaced whole, under a lock, by ``reconfigure``."""
 
     def __init__(self, config: Config) -> None:
@@ -186,19 +103,24 @@ class _Settings:
 
 class Runtime:
     """The store, Mattermost client, directory, poster, command env, outbox worker, admin
-    log and autopilot of a process, all made by :func:`bootstrap`; ``autopilot`` is None
-    when the timer is off (``--autopilot-interval 0``)."""
+    log, autopilot and heavy-command pool of a process, all made by
+    :func:`shim.boot.bootstrap`. ``autopilot`` is None when the timer is off
+    (``--autopilot-interval 0``); a worker process of the pool
+    (:func:`shim.boot.worker_runtime`) has no outbox worker, admin log, timer or pool:
+    those stay one per shim process."""
 
-    _settings: _Settings
+    _settings: Settings
     client: MattermostClient
     store: Any
     directory: MattermostDirectory
     bot_user_id: str
+    bot_username: str
     poster: MattermostPoster
     env: Env
-    outbox: OutboxWorker
-    adminlog: AdminLogHandler
+    outbox: OutboxWorker | None
+    adminlog: AdminLogHandler | None
     autopilot: Autopilot | None
+    pool: HeavyRunner | None
 
     __slots__ = (
         "_settings",
@@ -206,26 +128,30 @@ class Runtime:
         "store",
         "directory",
         "bot_user_id",
+        "bot_username",
         "poster",
         "env",
         "outbox",
         "adminlog",
         "autopilot",
+        "pool",
     )
 
     def __init__(
         self,
         *,
-        settings: _Settings,
+        settings: Settings,
         client: MattermostClient,
         store: Any,
         directory: MattermostDirectory,
         bot_user_id: str,
+        bot_username: str,
         poster: MattermostPoster,
         env: Env,
-        outbox: OutboxWorker,
-        adminlog: AdminLogHandler,
-        autopilot: Autopilot | None,
+        outbox: OutboxWorker | None = None,
+        adminlog: AdminLogHandler | None = None,
+        autopilot: Autopilot | None = None,
+        pool: HeavyRunner | None = None,
     ) -> None:
         parts = {
             "_settings": settings,
@@ -233,17 +159,25 @@ class Runtime:
             "store": store,
             "directory": directory,
             "bot_user_id": bot_user_id,
+            "bot_username": bot_username,
             "poster": poster,
             "env": env,
             "outbox": outbox,
             "adminlog": adminlog,
             "autopilot": autopilot,
+            "pool": pool,
         }
         for name, value in parts.items():
             object.__setattr__(self, name, value)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"the Runtime is immutable (made whole by bootstrap): {name}")
+
+    def wake_outbox(self) -> None:
+        """After a command committed messages: wake the outbox worker. Never delivers in
+        the command's thread, so no delivery runs inside a command's deadline (issue 15)."""
+        if self.outbox is not None:
+            self.outbox.kick()
 
     @property
     def config(self) -> Config:
@@ -297,6 +231,35 @@ class Runtime:
                 outcome = execute(self.env, actor_id, text, team_id=team_id)
         return bool(outcome.ok), str(outcome.text)
 
+    def run_light(
+        self, actor_id: str, text: str, deadline: float | None = None, team_id: str = ""
+    ) -> tuple[bool, str] | str:
+        """Run one command line as ``actor_id`` here (blocking), like :meth:`execute`; but a
+        show or calendar of a big rotation (``shim.heavy``) is not run: its name is
+        returned, for :meth:`run_heavy`, once the pool is started."""
+        at = deadline or self.command_deadline()
+        pool = self.pool
+        if pool is not None and pool.started:
+            with self.store.deadline(at):  # the look at the rotation's size counts too
+                name = big_rotation_command(self.store, text)
+            if name is not None:
+                return name
+        return self.execute(actor_id, text, at, team_id)
+
+    async def run_heavy(
+        self, actor_id: str, text: str, team_id: str, name: str, gone: threading.Event
+    ) -> tuple[bool, str]:
+        """Run the heavy command ``name`` (``text``) as ``actor_id`` in the pool's worker
+        processes, holding no request thread; its deadlines start when a worker takes it.
+        ``gone`` is set when the client went away (the command is then stopped). Raises
+        like :meth:`execute`."""
+        if self.pool is None:
+            raise RuntimeError("this runtime has no heavy-command pool")
+        reply = await self.pool.run(actor_id, text, team_id, name, self.admin_ids(), gone)
+        if reply.committed:
+            self.wake_outbox()
+        return bool(reply.ok), str(reply.text)
+
     def run_autopilot(self, now: Any, fence: Any = None) -> list[Any]:
         """Autopilot for every active rotation as of ``now`` (blocking), fenced by ``fence``."""
         return autopilot_all(self.env, now, fence=fence)
@@ -338,7 +301,8 @@ class Runtime:
             admin_log_level=level.strip().lower(),
             admin_log_verbose=verbose,
         )
-        self.adminlog.configure(config.admin_log_level, verbose)
+        if self.adminlog is not None:
+            self.adminlog.configure(config.admin_log_level, verbose)
         self.directory.invalidate()
         _log.info(
             "configuration changed: %d admin ids, admin log level %s",
@@ -348,10 +312,14 @@ class Runtime:
 
     def close(self) -> None:
         """Release the store, the HTTP pool and the log handler."""
-        self.outbox.stop()
-        for name in ("shim", "lotto"):
-            logging.getLogger(name).removeHandler(self.adminlog)
-        self.adminlog.close()
+        if self.outbox is not None:
+            self.outbox.stop()
+        if self.pool is not None:
+            self.pool.close()
+        if self.adminlog is not None:
+            for name in ("shim", "lotto"):
+                logging.getLogger(name).removeHandler(self.adminlog)
+            self.adminlog.close()
         try:
             self.store.close()
         finally:

@@ -37,8 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     redactor.add(config.secrets())
 
     from shim.app import create_app
+    from shim.boot import bootstrap, open_store
     from shim.edges import protocol
-    from shim.runtime import bootstrap, open_store
+    from shim.pool import HeavyPool
 
     try:
         store = open_store(config)
@@ -46,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"lotto serve: cannot open the store {config.store!r}: {err}")
         return 2
     try:
-        runtime = bootstrap(config, store=store)
+        runtime = bootstrap(config, store=store, pool=HeavyPool)
     except ShimError as err:
         say(f"lotto serve: cannot use Mattermost at {config.mattermost_url}: {err}")
         store.close()

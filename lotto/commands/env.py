@@ -27,7 +27,7 @@ class Env:
     """What commands run against: the store, the user directory and the DM poster.
 
     Complete and immutable once made (a variant is :meth:`replace`'s): whoever builds
-    it (the CLI, the shim's :func:`shim.runtime.bootstrap`, a test) gives every part.
+    it (the CLI, the shim's :func:`shim.boot.bootstrap`, a test) gives every part.
     ``admin_only=False`` lets every user run admin commands (single-user CLI use).
     ``bot_id`` is the acting user of :func:`autopilot_all` (empty: "the autopilot").
     ``links`` (:class:`lotto.ports.Links`) makes the signed URLs of calendar feeds,

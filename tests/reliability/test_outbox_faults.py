@@ -23,9 +23,10 @@ import pytest
 
 import kvstore
 from lotto.model.outbox import DEAD_QUEUE, OUTBOX_QUEUE
+from shim.boot import bootstrap
 from shim.config import load
 from shim.outbox import OUTBOX_PROP
-from shim.runtime import Runtime, bootstrap
+from shim.runtime import Runtime
 from tests.reliability.frozen import OwnRedis, own_redis
 from tests.shim.conftest import SLASH_TOKEN, wait_for
 

@@ -17,8 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from shim.boot import bootstrap
 from shim.config import load
-from shim.runtime import Runtime, bootstrap
+from shim.runtime import Runtime
 from tests.shim.fake_mattermost import FakeMattermost
 from tests.shim.openapi import OpenAPI, load_spec
 

@@ -88,8 +88,8 @@ def test_failures_are_logged_and_release_the_run_lock(stores, caplog):
 
 @pytest.mark.parametrize(("interval", "timer"), [("0", False), ("60", True)])
 def test_interval_0_turns_the_timer_off(fake_mm, interval, timer):
+    from shim.boot import bootstrap
     from shim.config import load
-    from shim.runtime import bootstrap
 
     config = load(
         ["--autopilot-interval", interval],

@@ -8,8 +8,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from lotto.commands import Env
+from shim.boot import bootstrap
 from shim.links import ShimLinks
-from shim.runtime import Runtime, bootstrap
+from shim.runtime import Runtime
 
 
 def test_the_env_is_complete_without_an_app(runtime: Runtime):
