@@ -10,6 +10,7 @@ from lotto.model.notice import NOTICE_KINDS, Notice
 from lotto.model.risks import Risk
 
 __all__ = [
+    "Actor",
     "Request",
     "RotationRef",
     "Notice",
@@ -29,6 +30,20 @@ R = TypeVar("R", covariant=True)
 class Request(_Msg, Generic[R], kw_only=True):
     """Base of every request: ``class XRequest(Request[XResult])`` names the result its
     operation returns, so ``dispatch(req)`` and ``ctx.call(req)`` are typed by it."""
+
+
+class Actor(msgspec.Struct, frozen=True, kw_only=True):
+    """Who calls an operation: the acting user's id and whether they are a plugin admin.
+
+    Every operation is called with one (``op(req, actor=..., now=...)``) and decides
+    from it and its declared access level (:mod:`lotto.service.access`) whether the
+    call may proceed. The caller vouches for ``is_admin`` (the command layer knows the
+    user's Mattermost roles and the plugin's admin list; in-process tools act with
+    full rights).
+    """
+
+    user_id: str
+    is_admin: bool = False
 
 
 class RotationRef(_Msg, kw_only=True):

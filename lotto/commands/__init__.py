@@ -1,5 +1,6 @@
-"""The ``/lotto`` command layer: parse a command line, check access, call the service,
-render the result and the messages it committed to the outbox.
+"""The ``/lotto`` command layer: parse a command line, call the service as the acting
+user (the service decides who may do what), render the result and the messages it
+committed to the outbox.
 
 Public surface::
 
@@ -39,7 +40,7 @@ from lotto.commands.env import Env
 from lotto.commands.errors import error_text, failure_reply
 from lotto.commands.parser import parse_flags, tokenize
 from lotto.commands.timeoff import TIME_OFF_FIELDS, FormOutcome, time_off_form
-from lotto.commands.tree import ADMIN, OWNER, Command, Group, lookup, usage_line
+from lotto.commands.tree import Command, Group, command_name, lookup, usage_line
 from lotto.errors import AccessError, InputError, NotFoundError
 from lotto.ports import Profile
 
@@ -95,7 +96,9 @@ def execute(
         return _run(env, cmd, actor_id, rest, now, team_id)
     except Exception as exc:  # the one place errors become text
         usage = usage_line(cmd) if cmd is not None else ""
-        return Outcome(False, failure_reply(exc, env.mention, command_line=text, usage=usage))
+        name = command_name(cmd.path) if cmd is not None else ""
+        reply = failure_reply(exc, env.mention, command_line=text, usage=usage, command=name)
+        return Outcome(False, reply)
 
 
 def take_offer(
@@ -116,17 +119,19 @@ def take_offer(
     """
     line = f"task take {task_id}"
     try:
-        _actor(env, actor_id)
+        actor = env.actor(_actor(env, actor_id))
         req = api.TaskTakeRequest(task_id=task_id, from_user_id=from_user_id, offer_id=offer_id)
         res = call_service(
             env.service,
             req,
-            actor_id=actor_id,
+            actor=actor,
             now=now or datetime.now(UTC),
             directory=env.directory,
         )
     except Exception as exc:  # the same error texts as the command
-        return Outcome(False, failure_reply(exc, env.mention, command_line=line))
+        return Outcome(
+            False, failure_reply(exc, env.mention, command_line=line, command="/lotto task take")
+        )
     if res.notices:
         env.deliver()
     return Outcome(True, render.task_taken(res, env.mention), res, False, list(res.notices))
@@ -171,12 +176,6 @@ def _run(
     zone = actor.time_zone or "UTC"
     parsed = parse_flags(rest, cmd.all_flags, lambda f, raw: convert_value(f, raw, zone))
     when = parsed.get("now") or now or datetime.now(UTC)
-    if cmd.access == ADMIN and env.admin_only and not actor.is_admin:
-        raise AccessError(
-            f"only plugin admins may run `/lotto {' '.join(cmd.path)}`; "
-            "ask one of them. Nothing was changed.",
-            user_id=actor.user_id,
-        )
     if env.admin_only and not actor.is_admin:
         for flag in cmd.all_flags:
             if flag.admin_only and parsed.get(flag.name) is not None:
@@ -194,9 +193,6 @@ def _run(
                     flag=flag.name,
                 )
     ctx = Ctx(env=env, actor=actor, zone=zone, now=when, cmd=cmd, parsed=parsed, team_id=team_id)
-    # Someone who is not a plugin admin runs an owner command only on a rotation they
-    # own: the service checks that once it knows the rotation.
-    ctx.owners_only = cmd.access == OWNER and not ctx.is_admin
     data, text = cmd.run(ctx)
     # What the change broke or puts at risk, under any reply (results carry it as data).
     text += render.warnings_text(list(getattr(data, "warnings", []) or []), env.mention)
@@ -236,7 +232,7 @@ def autopilot_all(env: Env, now: datetime, *, fence: Lock | None = None) -> list
 
     try:
         env.service.autopilot_all(
-            actor_id=env.bot_id,
+            actor=env.bot,
             now=now,
             fence=fence,
             describe=lambda exc, rid: failure_reply(

@@ -36,7 +36,7 @@ def autopilot(ctx: Ctx) -> Reply:
         texts.append(render.autopilot_report(res, me, ctx.zone, ctx.username))
 
     out = ctx.env.service.autopilot_all(
-        actor_id=ctx.actor.user_id,
+        actor=ctx.caller,
         now=ctx.now,
         describe=lambda exc, rid: failure_reply(
             exc, ctx.username, command_line=f"rotation autopilot {rid}"

@@ -2,8 +2,8 @@
 
 It holds the environment, the acting user's profile and zone, the command's
 time and parsed flags, and the helpers every command needs: value conversion
-for flags, ``@username`` and rotation resolution, the self-only access check,
-and the call into the service.
+for flags, ``@username`` and rotation resolution, and the call into the service
+(as the acting user: the service decides whether they may).
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ import msgspec
 from lotto import api
 from lotto.api import Request
 from lotto.commands.parser import Flag, Parsed
-from lotto.errors import AccessError, InputError, LottoError, NotFoundError
+from lotto.errors import InputError, LottoError, NotFoundError
 from lotto.ports import Directory, Profile
 from lotto.service import Service
-from lotto.service.access import SELF_OR_OWNER
-from lotto.service.registry import dispatch
+from lotto.service.access import ADMIN
+from lotto.service.registry import access_of, dispatch
 
 if TYPE_CHECKING:  # pragma: no cover
     from lotto.commands.env import Env
@@ -56,19 +56,18 @@ def call_service(
     service: Service,
     req: Request[R],
     *,
-    actor_id: str,
+    actor: api.Actor,
     now: datetime,
     directory: Directory | None = None,
-    owners_only: bool = False,
 ) -> R:
-    """Run ``req`` through the service operation registered for its type
-    (:func:`lotto.service.registry.dispatch`).
+    """Run ``req`` through the service operation registered for its type, as ``actor``
+    (:func:`lotto.service.registry.dispatch`; AccessError when the operation refuses).
 
     With ``directory``, the profiles of every user the result names are then
     looked up in ONE batch, so rendering ``@names`` and zones afterwards does
     not ask the chat server once per user.
     """
-    result = dispatch(service, req, actor_id=actor_id, now=now, owners_only=owners_only)
+    result = dispatch(service, req, actor=actor, now=now)
     if directory is not None:
         warm_up(directory, result)
     return result
@@ -223,13 +222,22 @@ class Command:
     synopsis: str
     summary: str
     flags: tuple[Flag, ...]
-    access: str
+    #: The level the command itself states (a test holds it to its operation's).
+    declared_access: str | None
     run: Handler
     details: str = ""
     #: It only looks (changes no record): ``--now`` is then for everyone.
     read_only: bool = False
     #: The type of the request it calls the service with (None: it calls none itself).
     request: type[Request[Result]] | None = None
+
+    @property
+    def access(self) -> str:
+        """Who may run it (its help says so): the level its operation declares, which the
+        service applies; for a command calling no operation of its own, the level it
+        states (the service method it calls applies it too)."""
+        level = access_of(self.request) if self.request is not None else None
+        return level or self.declared_access or ADMIN
 
     @property
     def all_flags(self) -> tuple[Flag, ...]:
@@ -248,9 +256,6 @@ class Ctx:
     now: datetime
     cmd: Command
     parsed: Parsed
-    #: Set when the actor is not a plugin admin but may act as an owner of the rotation
-    #: the command concerns: the service then refuses any other rotation.
-    owners_only: bool = False
     #: The chat team the command was typed in ("" outside a chat server).
     team_id: str = ""
 
@@ -363,27 +368,15 @@ class Ctx:
 
     # ----------------------------------------------------------------- access/service
 
-    def check_self(self, user_ids: list[str]) -> None:
-        """Self-only commands: a non-admin may act only on themselves.
-
-        A ``SELF_OR_OWNER`` command concerns one rotation, whose owners may run it for
-        others too (the service checks the ownership once it resolved the rotation).
-        """
-        if self.is_admin or all(uid == self.actor.user_id for uid in user_ids):
-            return
-        if self.cmd.access == SELF_OR_OWNER:
-            self.owners_only = True
-            return
-        raise AccessError(
-            f"only plugin admins may run `/lotto {' '.join(self.cmd.path)}` for other users; "
-            "you may run it for yourself (leave out the `@username`s). Nothing was changed.",
-            user_id=self.actor.user_id,
-        )
-
     @property
     def is_admin(self) -> bool:
         """Whether the actor may run admin commands here."""
-        return self.actor.is_admin or not self.env.admin_only
+        return self.caller.is_admin
+
+    @property
+    def caller(self) -> api.Actor:
+        """The acting user as the service sees them (:meth:`Env.actor`)."""
+        return self.env.actor(self.actor)
 
     def call(self, req: Request[R]) -> R:
         """Run a request through the service as the acting user at the command's time.
@@ -399,10 +392,9 @@ class Ctx:
         return call_service(
             self.env.service,
             req,
-            actor_id=self.actor.user_id,
+            actor=self.caller,
             now=self.now,
             directory=self.env.directory,
-            owners_only=self.owners_only,
         )
 
     def username(self, user_id: str) -> str:

@@ -73,17 +73,18 @@ def time_off_form(
         user_ids=[actor_id], start=times["start"], finish=times["end"], note=note
     )
     try:
+        when = now or datetime.now(UTC)
         res = call_service(
-            env.service,
-            req,
-            actor_id=actor_id,
-            now=now or datetime.now(UTC),
-            directory=env.directory,
+            env.service, req, actor=env.actor(profile), now=when, directory=env.directory
         )
     except Exception as exc:  # the same error texts as the command
-        return FormOutcome(False, failure_reply(exc, env.mention, command_line=_LINE))
+        reply = failure_reply(
+            exc, env.mention, command_line=_LINE, command="/lotto user unavailable"
+        )
+        return FormOutcome(False, reply)
     if res.notices:
         env.deliver()
     return FormOutcome(
-        True, render.user_unavailable(res, [actor_id], env.mention, cleared=False, zone=zone)
+        True,
+        render.user_unavailable(res, [actor_id], env.mention, cleared=False, now=when, zone=zone),
     )

@@ -35,7 +35,7 @@ def user_qualify(ctx: Ctx) -> Reply:
     if any(s == "any" for s, _ in skills):
         raise InputError("`any` is not a skill a user can have; every user matches it.")
     res = ctx.call(api.UserQualifyRequest(user_ids=ctx.users(ctx.parsed.args), skills=skills))
-    return res, render.user_qualified(res, skills, ctx.username, ctx.zone)
+    return res, render.user_qualified(res, skills, ctx.username, ctx.now, ctx.zone)
 
 
 @command(
@@ -95,9 +95,8 @@ def user_show(ctx: Ctx) -> Reply:
 def user_join(ctx: Ctx) -> Reply:
     """Join a rotation."""
     ref, users = ctx.rotation_and_users()
-    ctx.check_self(users)
     res = ctx.call(api.UserJoinRequest(rotation=ref, user_ids=users, starting=ctx.flag("starting")))
-    return res, render.user_joined(res, users, ctx.username, ctx.zone)
+    return res, render.user_joined(res, users, ctx.username, ctx.now, ctx.zone)
 
 
 @command(
@@ -111,7 +110,6 @@ def user_join(ctx: Ctx) -> Reply:
 def user_leave(ctx: Ctx) -> Reply:
     """Leave a rotation."""
     ref, users = ctx.rotation_and_users()
-    ctx.check_self(users)
     res = ctx.call(api.UserLeaveRequest(rotation=ref, user_ids=users))
     return res, render.user_left(res, users, ctx.username)
 
@@ -131,7 +129,6 @@ def user_leave(ctx: Ctx) -> Reply:
 def user_notify(ctx: Ctx) -> Reply:
     """Mute or unmute kinds of direct messages."""
     users = ctx.users(ctx.parsed.args)
-    ctx.check_self(users)
     mute, unmute = _words(ctx.flag("mute", "")), _words(ctx.flag("unmute", ""))
     res = ctx.call(api.UserNotifyRequest(user_ids=users, mute=mute, unmute=unmute))
     return res, render.user_notified(res, ctx.username)
@@ -169,7 +166,6 @@ def user_unavailable(ctx: Ctx) -> Reply:
     if finish <= start:
         raise InputError("`--finish` must be after `--start`.")
     users = ctx.users(ctx.parsed.args)
-    ctx.check_self(users)
     res = ctx.call(
         api.UserUnavailableRequest(
             user_ids=users,
@@ -181,4 +177,6 @@ def user_unavailable(ctx: Ctx) -> Reply:
         )
     )
     cleared = bool(ctx.flag("clear"))
-    return res, render.user_unavailable(res, users, ctx.username, cleared=cleared, zone=ctx.zone)
+    return res, render.user_unavailable(
+        res, users, ctx.username, cleared=cleared, now=ctx.now, zone=ctx.zone
+    )

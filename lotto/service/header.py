@@ -39,6 +39,7 @@ from lotto.errors import InputError
 from lotto.model import keys
 from lotto.model.rotation import Rotation
 from lotto.model.task import task_interval
+from lotto.service.access import OWNER
 from lotto.service.common import on_commit, resolve_rotation, run
 from lotto.service.hours import on_call_now
 from lotto.service.oncall import on_call
@@ -57,7 +58,7 @@ _STATE = msgspec.json.Encoder()
 class HeaderOps(Ops):
     """Mixin of :class:`lotto.service.Service`: ``rotation set header``."""
 
-    @operation(api.RotationSetHeaderRequest)
+    @operation(api.RotationSetHeaderRequest, access=OWNER)
     def rotation_set_header(
         self, req: api.RotationSetHeaderRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import msgspec
 
@@ -29,10 +29,12 @@ from lotto.model.user import (
     START_STARTING,
     User,
     joining_last_served,
+    last_ended,
     set_served_floor,
 )
 from lotto.model.usertext import check_text
 from lotto.service import taskops
+from lotto.service.access import ADMIN, PUBLIC, SELF, SELF_OR_OWNER
 from lotto.service.alerts import alert_once
 from lotto.service.common import check_users, notice, resolve_rotation, run
 from lotto.service.offering import time_off
@@ -77,7 +79,7 @@ def _memberships(s: Session, rotation: Rotation) -> Memberships:
 class UserOps(Ops):
     """Mixin of :class:`lotto.service.Service`: user commands."""
 
-    @operation(api.UserQualifyRequest)
+    @operation(api.UserQualifyRequest, access=ADMIN)
     def user_qualify(
         self, req: api.UserQualifyRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
@@ -115,7 +117,7 @@ class UserOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.UserDisqualifyRequest)
+    @operation(api.UserDisqualifyRequest, access=ADMIN)
     def user_disqualify(
         self, req: api.UserDisqualifyRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
@@ -151,7 +153,7 @@ class UserOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.UserShowRequest)
+    @operation(api.UserShowRequest, access=PUBLIC)
     def user_show(
         self, req: api.UserShowRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
@@ -175,7 +177,7 @@ class UserOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.UserUnavailableRequest)
+    @operation(api.UserUnavailableRequest, access=SELF)
     def user_unavailable(
         self, req: api.UserUnavailableRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
@@ -235,7 +237,7 @@ class UserOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.UserNotifyRequest)
+    @operation(api.UserNotifyRequest, access=SELF)
     def user_notify(
         self, req: api.UserNotifyRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
@@ -273,7 +275,7 @@ class UserOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.UserJoinRequest)
+    @operation(api.UserJoinRequest, access=SELF_OR_OWNER)
     def user_join(
         self, req: api.UserJoinRequest, *, actor_id: str, now: datetime
     ) -> api.MembershipResult:
@@ -312,7 +314,8 @@ class UserOps(Ops):
             new = {n.user_id for n in notices if n.kind == "welcome_new"} & set(changed)
             notices = [n for n in notices if n.user_id not in new]
             for uid in changed:
-                served = users[uid].last_served.get(rid, 0)
+                # As replies say it: a time served only once that shift has ended.
+                served = last_ended(users[uid], rid, now)
                 notices.append(
                     notice(
                         "welcome",
@@ -320,7 +323,7 @@ class UserOps(Ops):
                         actor_id,
                         rotation_id=rid,
                         start_rule=starts[uid],
-                        last_served=_utc(served) if served > 0 else None,
+                        last_served=served,
                         first_time=uid in new,
                         task_type=rotation.task_type,
                     )
@@ -333,7 +336,7 @@ class UserOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.UserLeaveRequest)
+    @operation(api.UserLeaveRequest, access=SELF_OR_OWNER)
     def user_leave(
         self, req: api.UserLeaveRequest, *, actor_id: str, now: datetime
     ) -> api.MembershipResult:
@@ -400,10 +403,6 @@ class UserOps(Ops):
         return run(self.kv, fn, self.stats)
 
 
-def _utc(ts: int) -> datetime:
-    return datetime.fromtimestamp(ts, tz=UTC)
-
-
 def _place(
     s: Session, rotation: Rotation, joining: list[User], starting: datetime | None, now: datetime
 ) -> dict[str, str]:
@@ -443,7 +442,7 @@ def _place(
 class SkillOps(Ops):
     """Mixin of :class:`lotto.service.Service`: the known-skills list."""
 
-    @operation(api.SkillNewRequest)
+    @operation(api.SkillNewRequest, access=ADMIN)
     def skill_new(
         self, req: api.SkillNewRequest, *, actor_id: str, now: datetime
     ) -> api.SkillsResult:
@@ -460,7 +459,7 @@ class SkillOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.SkillDeleteRequest)
+    @operation(api.SkillDeleteRequest, access=ADMIN)
     def skill_delete(
         self, req: api.SkillDeleteRequest, *, actor_id: str, now: datetime
     ) -> api.SkillsResult:
@@ -477,7 +476,7 @@ class SkillOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.SkillListRequest)
+    @operation(api.SkillListRequest, access=PUBLIC)
     def skill_list(
         self, req: api.SkillListRequest, *, actor_id: str, now: datetime
     ) -> api.SkillsResult:

@@ -59,10 +59,11 @@ def known_zones() -> tuple[str, ...]:
 
 
 def _call(runtime: Any, op: Callable[..., Any], req: Any, now: datetime) -> Any:
-    """Run a read operation for a link (the bot acts), its errors mapped to HTTP ones."""
+    """Run a read operation for a link (the bot acts, as a plain member: links only
+    read what anyone may), its errors mapped to HTTP ones."""
     try:
         with runtime.store.deadline(runtime.command_deadline()):
-            return op(req, actor_id=runtime.bot_user_id, now=now)
+            return op(req, actor=api.Actor(user_id=runtime.bot_user_id), now=now)
     except NotFoundError:
         raise ResourceNotFoundError("no such rotation") from None
     except AccessError:
