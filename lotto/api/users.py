@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import msgspec
 
 from lotto.api._base import Request, RotationRef, _Msg, _Result
 from lotto.api.hours import RotationHours
+from lotto.api.mentions import of_tasks
 from lotto.model.availability import Event
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
@@ -96,6 +98,14 @@ class UsersResult(_Result, kw_only=True):
     #: ``user unavailable``: the tasks the time off covers, and what was done about each.
     time_off: list[TimeOffTask] = msgspec.field(default_factory=list)
 
+    def _mentions(self) -> Iterable[str]:
+        yield from (u.mattermost_user_id for u in self.users)
+        yield from self.changed
+        yield from self.rotations
+        for item in self.time_off:
+            yield item.user_id
+            yield from item.takers
+
 
 class UserJoinRequest(Request["MembershipResult"], kw_only=True):
     """``user join R @u… [--starting T]``."""
@@ -127,6 +137,12 @@ class MembershipResult(_Result, kw_only=True):
     assigned: dict[str, list[str]] = msgspec.field(default_factory=dict)
     starts: dict[str, str] = msgspec.field(default_factory=dict)
 
+    def _mentions(self) -> Iterable[str]:
+        yield from self.changed
+        yield from self.users
+        yield from self.assigned
+        yield from self.starts
+
 
 class UserShiftsRequest(Request["UserShiftsResult"], kw_only=True):
     """``user shifts [@u] [--days N]``: the user's current and upcoming tasks."""
@@ -149,6 +165,10 @@ class UserShiftsResult(_Result, kw_only=True):
     offers: list[Task] = msgspec.field(default_factory=list)
     # Rotation id -> its working hours, for the tasks' rotations that have them (issue 17).
     hours: dict[str, RotationHours] = msgspec.field(default_factory=dict)
+
+    def _mentions(self) -> Iterable[str]:
+        yield self.user_id
+        yield from of_tasks([*self.tasks, *self.offers])
 
 
 class UserNotifyRequest(Request["UsersResult"], kw_only=True):

@@ -33,7 +33,7 @@ from lotto.commands import rotation as _rotation  # noqa: F401
 from lotto.commands import skill as _skill  # noqa: F401
 from lotto.commands import task as _task  # noqa: F401
 from lotto.commands import user as _user  # noqa: F401
-from lotto.commands.base import Ctx, Result, call_service, convert_value, warm_up
+from lotto.commands.base import Ctx, Result, call_service, convert_value, names_for
 from lotto.commands.env import Env
 from lotto.commands.errors import error_text, failure_reply
 from lotto.commands.parser import parse_flags, tokenize
@@ -105,20 +105,15 @@ def take_offer(
     """
     line = f"task take {task_id}"
     try:
-        _actor(env, actor_id)
+        actor = _actor(env, actor_id)
         req = api.TaskTakeRequest(task_id=task_id, from_user_id=from_user_id, offer_id=offer_id)
-        res = call_service(
-            env.service,
-            req,
-            actor_id=actor_id,
-            now=now or datetime.now(UTC),
-            directory=env.directory,
-        )
+        res = call_service(env.service, req, actor_id=actor_id, now=now or datetime.now(UTC))
     except Exception as exc:  # the same error texts as the command
         return Outcome(False, failure_reply(exc, env.mention, command_line=line))
     if res.notices:
         env.deliver()
-    return Outcome(True, render.task_taken(res, env.mention), res, False, list(res.notices))
+    names = names_for(env.directory, res, [actor])
+    return Outcome(True, render.task_taken(res, names.mention), res, False, list(res.notices))
 
 
 def _group_reply(node: Group, rest: list[str]) -> Outcome:
@@ -209,13 +204,13 @@ def autopilot_all(env: Env, now: datetime, *, fence: Lock | None = None) -> list
         if res is None:
             outcomes.append(Outcome(False, render.autopilot_failure(rotation_id, error)))
             return
-        warm_up(env.directory, res)
+        names = names_for(env.directory, res)
         if res.notices:
             env.deliver()
         # A task that could not be filled fails the rotation's outcome (the shim logs
         # it as an error); the run's other work is committed and reported all the same.
         ok = not api.failed_fills(res)
-        report = render.autopilot_report(res, actor, zone, env.mention)
+        report = render.autopilot_report(res, actor, zone, names.mention)
         outcomes.append(Outcome(ok, report, res, False, list(res.notices)))
 
     try:
