@@ -74,3 +74,23 @@ def test_pool_kept_up_to_date_draws_and_weighs_as_if_recomputed(log2w, order, se
         assert mine.getstate() == plain.getstate()
         pool.remove(index)
     assert pool.members == []
+
+
+def test_needs_from_one_pass_over_skills_equal_each_person_tested_against_each_need():
+    from lotto.fillers._common import Needs
+    from lotto.model.needs import needs_matcher, qualified
+    from lotto.model.task import Task
+
+    rng = random.Random(11)
+    skills = ["db", "web", "ops"]
+    levels = [
+        {s: rng.randint(-1, 4) for s in rng.sample(skills, rng.randint(0, 3))} for _ in range(300)
+    ]
+    require = {"any": 1, "db-1": 1, "web-3": 2, "ops-1": 1, "db-4": 1}
+    absent = {3, 17, 40}
+    needs = Needs(Task(task_id="R#1", rotation_id="R", require=require), levels, absent=absent)
+    for nid in require:
+        assert needs.qualified[nid] == [i for i in qualified(levels, nid) if i not in absent], nid
+    match = needs_matcher(list(require))
+    assert all(m is None for m in needs.met)  # worked out only when asked
+    assert [needs.met_of(i) for i in range(len(levels))] == [match(lv) for lv in levels]
