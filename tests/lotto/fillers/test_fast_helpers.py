@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lotto.fillers.solar_lottery import _Pool
-from lotto.model.availability import Event, any_overlapping, overlapping
+from lotto.model.availability import Event, any_clash, any_overlapping, clashes, overlapping
 from lotto.model.needs import meets, needs_matcher, qualified
 from lotto.model.skill import need_id
 
@@ -44,6 +44,25 @@ def test_any_overlapping_agrees_with_overlapping_on_unsorted_calendars(spans, st
     calendar = [Event(start=s, finish=s + timedelta(hours=n)) for s, n in spans]
     finish = start + timedelta(hours=length)
     assert any_overlapping(calendar, start, finish) == bool(overlapping(calendar, start, finish))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(hours, st.integers(0, 30), st.sampled_from(["task", "grace", "personal"])),
+        max_size=6,
+    ),
+    hours,
+    st.integers(0, 30),
+    st.one_of(st.none(), st.integers(-5, 30)),
+)
+def test_any_clash_agrees_with_clashes(spans, start, length, rest):
+    calendar = [Event(start=s, finish=s + timedelta(hours=n), reason=r) for s, n, r in spans]
+    finish = start + timedelta(hours=length)
+    until = None if rest is None else finish + timedelta(hours=rest)
+    assert any_clash(calendar, start, finish, until) == bool(
+        clashes(calendar, start, finish, until)
+    )
 
 
 def _plain_log2_mean(values: list[float]) -> float:
