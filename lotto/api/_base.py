@@ -9,12 +9,14 @@ import msgspec
 
 from lotto.api.mentions import distinct, of_notices
 from lotto.model.notice import NOTICE_KINDS, Notice
+from lotto.model.risks import Risk
 
 __all__ = [
     "Request",
     "RotationRef",
     "Notice",
     "NOTICE_KINDS",
+    "Risk",
 ]
 
 

@@ -17,10 +17,20 @@ from collections.abc import Iterable, Iterator
 from typing import Protocol, runtime_checkable
 
 from lotto.model.notice import Notice
+from lotto.model.risks import Risk
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
 
-__all__ = ["Declares", "declared", "of_task", "of_tasks", "of_rotation", "of_notices", "distinct"]
+__all__ = [
+    "Declares",
+    "declared",
+    "of_task",
+    "of_tasks",
+    "of_rotation",
+    "of_risks",
+    "of_notices",
+    "distinct",
+]
 
 
 @runtime_checkable
@@ -64,6 +74,12 @@ def of_rotation(rotation: Rotation | None) -> Iterator[str]:
     yield from rotation.owners
 
 
+def of_risks(risks: Iterable[Risk]) -> Iterator[str]:
+    """The people warnings name (gone, missing a skill, ...)."""
+    for risk in risks:
+        yield from risk.user_ids
+
+
 def of_notices(notices: Iterable[Notice]) -> Iterator[str]:
     """Everyone the notices name: reader, actor, the people of their tasks and parts."""
     for n in notices:
@@ -72,9 +88,11 @@ def of_notices(notices: Iterable[Notice]) -> Iterator[str]:
         yield n.subject_id
         yield n.from_user_id
         yield from n.added_user_ids
+        yield from n.removed_user_ids
         yield from n.handover_user_ids
         yield from n.next_user_ids
         yield from of_task(n.task)
+        yield from of_risks(n.risks)
         if n.parts:
             yield from of_notices(n.parts)
 

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 import msgspec
 
 from lotto.api._base import Request, RotationRef, _Result
-from lotto.api.mentions import of_rotation, of_tasks
+from lotto.api.mentions import of_risks, of_rotation, of_tasks
+from lotto.model.risks import Risk
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
 from lotto.model.user import User
@@ -119,9 +120,12 @@ class RotationResult(_Result, kw_only=True):
     # require/limit only: the skill the need names when it is not a known skill
     # (most likely a typo: nobody can meet it).
     unknown_skill: str = ""
+    #: require/limit: what the new requirements mean for the members (impossible, narrow).
+    warnings: list[Risk] = msgspec.field(default_factory=list)
 
     def _mentions(self) -> Iterable[str]:
-        return of_rotation(self.rotation)
+        yield from of_rotation(self.rotation)
+        yield from of_risks(self.warnings)
 
 
 class RotationSetAutopilotRequest(Request["RotationResult"], kw_only=True):
@@ -174,6 +178,8 @@ class RotationSetTaskRequest(Request["RotationResult"], kw_only=True):
     rotation: RotationRef
     duration: timedelta | None = None
     grace: timedelta | None = None
+    #: Accept a duration longer than the period (``risks.check_duration``).
+    force: bool = False
 
 
 class RotationSetOwnersRequest(Request["RotationResult"], kw_only=True):

@@ -9,8 +9,9 @@ import msgspec
 
 from lotto.api._base import Request, RotationRef, _Msg, _Result
 from lotto.api.hours import RotationHours
-from lotto.api.mentions import of_tasks
+from lotto.api.mentions import of_risks, of_tasks
 from lotto.model.availability import Event
+from lotto.model.risks import Risk
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
 from lotto.model.user import User
@@ -65,6 +66,8 @@ class UserUnavailableRequest(Request["UsersResult"], kw_only=True):
     start: datetime
     finish: datetime
     clear: bool = False
+    #: Add it even wholly in the past (``risks.check_time_off``).
+    force: bool = False
 
 
 # What ``user unavailable`` did about a task the user is on over the time off:
@@ -97,11 +100,14 @@ class UsersResult(_Result, kw_only=True):
     rotations: dict[str, list[str]] = msgspec.field(default_factory=dict)
     #: ``user unavailable``: the tasks the time off covers, and what was done about each.
     time_off: list[TimeOffTask] = msgspec.field(default_factory=list)
+    #: ``user disqualify``: the scheduled and started shifts the change broke.
+    warnings: list[Risk] = msgspec.field(default_factory=list)
 
     def _mentions(self) -> Iterable[str]:
         yield from (u.mattermost_user_id for u in self.users)
         yield from self.changed
         yield from self.rotations
+        yield from of_risks(self.warnings)
         for item in self.time_off:
             yield item.user_id
             yield from item.takers
@@ -136,11 +142,14 @@ class MembershipResult(_Result, kw_only=True):
     users: dict[str, User] = msgspec.field(default_factory=dict)
     assigned: dict[str, list[str]] = msgspec.field(default_factory=dict)
     starts: dict[str, str] = msgspec.field(default_factory=dict)
+    #: ``user leave``: the scheduled and started shifts left with people no longer members.
+    warnings: list[Risk] = msgspec.field(default_factory=list)
 
     def _mentions(self) -> Iterable[str]:
         yield from self.changed
         yield from self.users
         yield from self.assigned
+        yield from of_risks(self.warnings)
         yield from self.starts
 
 
