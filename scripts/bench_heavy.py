@@ -141,7 +141,7 @@ def main() -> int:
             for line in (
                 "rotation new F300 --beginning 2030-01-07T09:00",
                 "user join F300 " + " ".join(f"@{n}" for n in names),
-                "task new shift F300 --number 0",
+                "task new shift F300 --number 0 --force",
             ):
                 if "Command failed" in (text := _slash(http, boss, line)):
                     raise SystemExit(text)

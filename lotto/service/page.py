@@ -5,22 +5,23 @@ theirs (one home per rule): ``rotation now`` (:func:`lotto.service.oncall.on_cal
 ``rotation stats`` (``stats_inputs`` and :func:`lotto.service.fairness.rotation_stats`,
 default window) and ``rotation forecast`` (``forecast_inputs`` and ``simulate``,
 default sizes). :func:`timeline_entries` is the one place that turns records into
-the timeline's spans besides tasks: time off and open offers today, and the
-reserved kinds of :data:`lotto.api.ENTRY_KINDS` (working hours, holidays,
-overrides) when the records have them.
+the timeline's spans besides tasks: time off, open offers, the rotation's working
+windows and holidays (kinds in :data:`lotto.api.ENTRY_KINDS`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from lotto import api
 from lotto.errors import LottoError
+from lotto.model import hours
 from lotto.model.availability import REASON_PERSONAL
 from lotto.model.needs import unmet
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation
 from lotto.model.task import STATE_FINISHED, Task, task_interval
+from lotto.model.timeutil import get_zone, localize
 from lotto.model.user import User
 from lotto.service.access import check_link_holder
 from lotto.service.common import resolve_rotation, run
@@ -29,7 +30,13 @@ from lotto.service.forecast import forecast_inputs, simulate
 from lotto.service.oncall import on_call
 from lotto.service.ops import Ops
 from lotto.service.registry import operation
-from lotto.service.stats import stats_inputs, stats_keys, stats_window
+from lotto.service.stats import (
+    speculative_keys,
+    stats_inputs,
+    stats_keys,
+    stats_memberships,
+    stats_window,
+)
 from lotto.store import Session
 
 __all__ = ["PageOps", "timeline_entries", "upcoming_tasks"]
@@ -55,11 +62,12 @@ def timeline_entries(
 ) -> list[api.TimelineEntry]:
     """The timeline's spans besides the tasks, within ``[since, until)``, by start.
 
-    Each member's time off (personal events) and each open offer of a place (over
-    its task's interval). Working hours, holidays and overrides join here once the
-    records hold them (issue 17).
+    Each member's time off (personal events), each open offer of a place (over
+    its task's interval), and the rotation's own: its working windows when it has
+    working days or hours (``working_hours``) and each holiday it skips (``holiday``,
+    the whole day on the rotation's clock).
     """
-    entries: list[api.TimelineEntry] = []
+    entries: list[api.TimelineEntry] = _calendar_entries(rotation, since, until)
     for uid in rotation.mattermost_user_ids:
         user = users.get(uid)
         for event in user.calendar if user else ():
@@ -90,6 +98,41 @@ def timeline_entries(
             )
     entries.sort(key=lambda e: (e.start, e.kind, e.user_id, e.task_id))
     return entries
+
+
+def _calendar_entries(
+    rotation: Rotation, since: datetime, until: datetime
+) -> list[api.TimelineEntry]:
+    """The rotation's working windows and holidays within ``[since, until)``."""
+    wh = rotation.working
+    if not hours.is_set(wh):
+        return []
+    zone = rotation.fill_settings.time_zone or "UTC"
+    out: list[api.TimelineEntry] = []
+    if wh.days or wh.start:
+        for start, finish in hours.windows(wh, zone, since, until):
+            label = hours.format_rule(wh, zone)
+            out.append(
+                api.TimelineEntry(kind="working_hours", start=start, finish=finish, label=label)
+            )
+    if hours.has_holidays(wh):
+        tz = get_zone(zone)
+        day, last = since.astimezone(tz).date(), until.astimezone(tz).date()
+        while day <= last:
+            name = hours.holiday_name(wh, day)
+            if name:
+                start = localize(datetime.combine(day, time()), tz)
+                finish = localize(datetime.combine(day + timedelta(days=1), time()), tz)
+                out.append(
+                    api.TimelineEntry(
+                        kind="holiday",
+                        start=max(start, since),
+                        finish=min(finish, until),
+                        label=name,
+                    )
+                )
+            day += timedelta(days=1)
+    return out
 
 
 def upcoming_tasks(
@@ -134,15 +177,25 @@ class PageOps(Ops):
         high = now + timedelta(days=api.PAGE_NEXT_DAYS)
 
         def fn(s: Session):
-            rotation = resolve_rotation(s, req.rotation)
+            rotation = resolve_rotation(s, req.rotation, speculative_keys(req.rotation))
             check_link_holder(rotation, req.holder_id)
+            recorded = stats_memberships(s, rotation)
             # One batch: the forecast's reads carry the report's along.
-            open_tasks, users = forecast_inputs(s, rotation, [], stats_keys(rotation, since, until))
-            window_tasks, people = stats_inputs(s, rotation, since, until)  # cached: no read
-            return rotation, open_tasks, window_tasks, {**people, **users}
+            extra = stats_keys(rotation, since, until, recorded)
+            open_tasks, users = forecast_inputs(s, rotation, [], extra)
+            window_tasks, people, _ = stats_inputs(s, rotation, since, until)  # cached: no read
+            return rotation, open_tasks, window_tasks, {**people, **users}, recorded
 
-        rotation, open_tasks, window_tasks, users = run(self.kv, fn, self.stats)
-        stats = rotation_stats(rotation, window_tasks, users, since=since, until=until, now=now)
+        rotation, open_tasks, window_tasks, users, recorded = run(self.kv, fn, self.stats)
+        stats = rotation_stats(
+            rotation,
+            window_tasks,
+            users,
+            since=since,
+            until=until,
+            now=now,
+            memberships=recorded,
+        )
         by_id = {t.task_id: t for t in window_tasks}
         by_id.update((t.task_id, t) for t in open_tasks)
         shown = sorted(

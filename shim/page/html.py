@@ -246,6 +246,8 @@ def _timeline(res: api.RotationPageResult, view: View) -> list[str]:
             ("pending", "pending task"),
             ("time_off", "time off"),
             ("offer", "place offered"),
+            ("working_hours", "working hours"),
+            ("holiday", "holiday"),
             ("now", "now"),
         )
     )

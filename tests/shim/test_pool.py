@@ -90,7 +90,7 @@ def _rotation(shim: ShimProcess, people: dict[str, dict]) -> None:
     boss = people["boss"]
     _ok(shim.slash("rotation new FC --beginning 2030-01-07T09:00", boss))
     _ok(shim.slash("user join FC @ann @bob @cid", boss))
-    _ok(shim.slash("task new shift FC --number 0", boss))
+    _ok(shim.slash("task new shift FC --number 0 --force", boss))
 
 
 def test_a_heavy_command_runs_in_another_process_while_light_ones_answer(serve, fake_mm, people):

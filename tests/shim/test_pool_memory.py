@@ -63,7 +63,7 @@ def test_rss_stays_under_500_mb_through_a_10000_member_rotation(
     shim.http = httpx.Client(base_url=shim.url, timeout=600)
     _ok(shim.slash("rotation new BIG --beginning 2030-01-07T09:00", boss))
     _ok(shim.slash(f"user join BIG @{names[0]}", boss))
-    _ok(shim.slash("task new shift BIG --number 0", boss))
+    _ok(shim.slash("task new shift BIG --number 0 --force", boss))
     _ok(shim.slash(f"task assign BIG#0 @{names[0]}", boss))
     plugin_id = json.loads(open(plugin_json).read())["id"]
     store = kvstore.open(redis_url, plugin_id)
