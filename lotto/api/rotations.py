@@ -121,6 +121,7 @@ class RotationSetAutopilotRequest(_Msg, kw_only=True):
     remind_start_prior: timedelta | None = None
     remind_finish: bool | None = None
     remind_finish_prior: timedelta | None = None
+    cover_by: timedelta | None = None
 
 
 class RotationSetFillRequest(_Msg, kw_only=True):

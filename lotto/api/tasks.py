@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import msgspec
 
 from lotto.api._base import RotationRef, _Msg, _Result
-from lotto.model.task import Offer, Task
+from lotto.model.task import Offer, Override, Swap, Task
 from lotto.model.user import User
 
 __all__ = [
@@ -24,6 +26,13 @@ __all__ = [
     "TaskOfferResult",
     "TaskTakeRequest",
     "TaskTakeResult",
+    "TaskCoverRequest",
+    "TaskCoverResult",
+    "TaskSwapRequest",
+    "TaskSwapResult",
+    "SWAP_PROPOSED",
+    "SWAP_ACCEPTED",
+    "SWAP_CANCELLED",
 ]
 
 
@@ -167,3 +176,61 @@ class TaskTakeResult(_Result, kw_only=True):
     offer: Offer
     taker: str
     users: dict[str, User] = msgspec.field(default_factory=dict)
+
+
+class TaskCoverRequest(_Msg, kw_only=True):
+    """``task cover ID @who --from T --to T [--for @u] [--cancel]``.
+
+    ``user_id`` is on call in ``for_user_id``'s place (empty: the task's only person)
+    from ``start`` to ``finish``; ``cancel`` removes ``user_id``'s override instead
+    (the one starting at ``start`` when given, else all of theirs on the task).
+    """
+
+    task_id: str
+    user_id: str
+    for_user_id: str = ""
+    start: datetime | None = None
+    finish: datetime | None = None
+    cancel: bool = False
+
+
+class TaskCoverResult(_Result, kw_only=True):
+    """The task after ``task cover``: the overrides made (one) or removed."""
+
+    task: Task
+    overrides: list[Override] = msgspec.field(default_factory=list)
+    cancelled: bool = False
+    #: ``shift`` or ``ticket``: the rotation's task type (what to call the task).
+    task_type: str = ""
+
+
+#: ``TaskSwapResult.outcome``: what ``task swap`` did.
+SWAP_PROPOSED = "proposed"
+SWAP_ACCEPTED = "accepted"
+SWAP_CANCELLED = "cancelled"
+
+
+class TaskSwapRequest(_Msg, kw_only=True):
+    """``task swap ID [@me] OTHER @them`` proposes; ``task swap ID --accept|--cancel``.
+
+    Proposing: ``user_id`` (on ``task_id``) offers to trade with ``other_user_id`` (on
+    ``other_task_id``). Accepting or cancelling: the open swap on ``task_id`` of the
+    acting user (``swap_id``, set by a button, names the very one).
+    """
+
+    task_id: str
+    user_id: str = ""
+    other_task_id: str = ""
+    other_user_id: str = ""
+    accept: bool = False
+    cancel: bool = False
+    swap_id: str = ""
+
+
+class TaskSwapResult(_Result, kw_only=True):
+    """The swap proposed, accepted or cancelled (``outcome``), and both tasks after it."""
+
+    swap: Swap
+    outcome: str
+    task: Task
+    other_task: Task

@@ -22,6 +22,7 @@ __all__ = [
     "TIME_OFF_RELEASED",
     "TIME_OFF_OFFERED",
     "TIME_OFF_STARTED",
+    "TIME_OFF_PART",
     "UserJoinRequest",
     "UserLeaveRequest",
     "MembershipResult",
@@ -68,6 +69,7 @@ class UserUnavailableRequest(_Msg, kw_only=True):
 TIME_OFF_RELEASED = "released"  # pending: taken off; the autopilot fills the place again
 TIME_OFF_OFFERED = "offered"  # scheduled: their place is offered (``task take``)
 TIME_OFF_STARTED = "started"  # started: left alone (the owners and channel are told)
+TIME_OFF_PART = "part"  # over part of it: that part offered (taking it makes an override)
 
 
 class TimeOffTask(_Msg, kw_only=True):
@@ -81,6 +83,9 @@ class TimeOffTask(_Msg, kw_only=True):
     #: ``lotto.model.fanout.ASK_AT_MOST``), and how many members could take it in all.
     takers: list[str] = msgspec.field(default_factory=list)
     eligible: int = 0
+    #: ``part``: the part of the task offered (UTC).
+    start: datetime | None = None
+    finish: datetime | None = None
 
 
 class UsersResult(_Result, kw_only=True):
@@ -146,6 +151,8 @@ class UserShiftsResult(_Result, kw_only=True):
     tasks: list[Task] = msgspec.field(default_factory=list)
     time_off: list[Event] = msgspec.field(default_factory=list)
     offers: list[Task] = msgspec.field(default_factory=list)
+    #: Tasks in the window the user is not on but covers part of (``task cover``).
+    covers: list[Task] = msgspec.field(default_factory=list)
 
 
 class UserNotifyRequest(_Msg, kw_only=True):

@@ -26,6 +26,7 @@ from kvstore import FencedStore
 from lotto import PLUGIN_ID, api, delivery
 from lotto.commands import autopilot as _autopilot
 from lotto.commands import calendar as _calendar  # noqa: F401  (registers commands)
+from lotto.commands import cover as _cover  # noqa: F401  (registers commands)
 from lotto.commands import forecast as _forecast  # noqa: F401  (registers commands)
 from lotto.commands import info as _info  # noqa: F401  (registers commands)
 from lotto.commands import oncall as _oncall  # noqa: F401  (registers commands)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from lotto import api
 from lotto.model import keys
+from lotto.model.override import in_feed
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation
 from lotto.model.task import STATE_FINISHED, Task, task_interval, task_number
 from lotto.model.timeutil import shift_number_at
@@ -88,7 +89,7 @@ class CalendarFeedOps(Ops):
             order = {tid: i for i, tid in enumerate(rotation.task_ids)}
             chosen = sorted(tasks.values(), key=lambda t: order.get(t.task_id, len(order)))
             if req.user_id:
-                chosen = [t for t in chosen if req.user_id in t.mattermost_user_ids]
+                chosen = [t for t in chosen if in_feed(t, req.user_id)]
             return api.RotationCalendarResult(rotation=rotation, user_id=req.user_id, tasks=chosen)
 
         return run(self.kv, fn, self.stats)

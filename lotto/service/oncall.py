@@ -8,6 +8,7 @@ from lotto import api
 from lotto.errors import InputError
 from lotto.model import keys
 from lotto.model.availability import REASON_PERSONAL, any_overlapping, overlaps
+from lotto.model.override import covering
 from lotto.model.rotation import Rotation
 from lotto.model.task import STATE_SCHEDULED, STATE_STARTED, Task, task_interval
 from lotto.service.common import check_users, resolve_rotation, run
@@ -116,7 +117,13 @@ class OnCallOps(Ops):
             rotation = resolve_rotation(s, req.rotation)
             tasks = load_open_tasks(s, rotation)
             current, following = on_call(list(tasks.values()), now)
-            ids = [u for t in (current, following) if t for u in t.mattermost_user_ids]
+            ids = [
+                u
+                for t in (current, following)
+                if t
+                for u in [*t.mattermost_user_ids, *(o.user_id for o in t.overrides)]
+            ]
+            s.prefetch(keys.user(u) for u in ids)  # covers only: the people were read
             users = {u: rec for u in ids if (rec := s.user(u)) is not None}
             return api.RotationNowResult(
                 rotation=rotation, time=now, current=current, next=following, users=users
@@ -163,6 +170,13 @@ class OnCallOps(Ops):
 
             tasks = [t for t in map(in_window, mine) if t is not None]
             tasks.sort(key=lambda t: (_start(t), t.task_id))
+            covers = [
+                t
+                for t in map(in_window, others)
+                if t is not None
+                and any(o.finish > now and o.start < until for o in covering(t, uid))
+            ]
+            covers.sort(key=lambda t: (_start(t), t.task_id))
             offers = []
             for task in (t for t in map(in_window, others) if t is not None):
                 iv = task_interval(task)
@@ -176,7 +190,13 @@ class OnCallOps(Ops):
                 if e.reason == REASON_PERSONAL and overlaps(e, now, until)
             ]
             return api.UserShiftsResult(
-                user_id=uid, time=now, until=until, tasks=tasks, time_off=time_off, offers=offers
+                user_id=uid,
+                time=now,
+                until=until,
+                tasks=tasks,
+                time_off=time_off,
+                offers=offers,
+                covers=covers,
             )
 
         return run(self.kv, fn, self.stats)

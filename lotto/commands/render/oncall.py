@@ -12,6 +12,7 @@ from lotto.commands.render.records import (
     fmt_when,
     owners_text,
 )
+from lotto.model.override import covering, on_call_at, overrides_in
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task, task_interval
 
@@ -45,16 +46,40 @@ def _when(dt: datetime | None, zone: str) -> str:
     return fmt_when(dt, zone, named=False)
 
 
+def _cover_phrase(task: Task, mention: Mention, zone: str, after: datetime) -> str:
+    """``; @cat covers for @bob Wed … to Thu …``: the task's covers not over at ``after``."""
+    interval = task_interval(task)
+    if interval is None:
+        return ""
+    found = [o for o in overrides_in(task, *interval) if o.finish > after]
+    return "".join(
+        f"; {mention(o.user_id)} covers for {mention(o.replaces)} "
+        f"{_when(o.start, zone)} to {_when(o.finish, zone)}"
+        for o in found
+    )
+
+
 def now_text(res: api.RotationNowResult, mention: Mention, zone: str) -> str:
-    """The reply of ``rotation now``: on call now and next, in the reader's ``zone``."""
+    """The reply of ``rotation now``: on call now (covers applied) and next, in ``zone``."""
     rid = res.rotation.rotation_id
     lines = [f"#### On call in {rid} at {fmt_when(res.time, zone, named=False)} (times in {zone})"]
     if res.current is not None:
-        lines.append(f"- Now: {_task_line(res.current, mention, zone)}")
+        task = res.current
+        line = f"- Now: {_task_line(task, mention, zone)}"
+        now = on_call_at(task, res.time)
+        if now != task.mattermost_user_ids:
+            line = (
+                f"- Now: {', '.join(mention(u) for u in now)} (cover) on **{task.task_id}** "
+                f"({task.state}); the shift: {_task_line(task, mention, zone)}"
+            )
+        lines.append(line + _cover_phrase(task, mention, zone, res.time))
     else:
         lines.append("- Now: nobody (no started or scheduled task covers this time)")
     if res.next is not None:
-        lines.append(f"- Next: {_task_line(res.next, mention, zone)}")
+        lines.append(
+            f"- Next: {_task_line(res.next, mention, zone)}"
+            + _cover_phrase(res.next, mention, zone, res.time)
+        )
     else:
         lines.append("- Next: none scheduled yet")
     return "\n".join(lines)
@@ -70,9 +95,20 @@ def shifts_text(res: api.UserShiftsResult, mention: Mention, zone: str) -> str:
     lines = [head]
     if res.tasks:
         lines.append("- Tasks:")
-        lines += [f"  - {_task_line(t, mention, zone)}" for t in res.tasks]
+        lines += [
+            f"  - {_task_line(t, mention, zone)}{_cover_phrase(t, mention, zone, res.time)}"
+            for t in res.tasks
+        ]
     else:
         lines.append("- Tasks: none")
+    if res.covers:
+        lines.append("- Covering:")
+        for t in res.covers:
+            for o in covering(t, res.user_id):
+                lines.append(
+                    f"  - **{t.task_id}** {_when(o.start, zone)} to {_when(o.finish, zone)}: "
+                    f"for {mention(o.replaces)}"
+                )
     if res.time_off:
         lines.append("- Time off:")
         lines += [
