@@ -49,9 +49,10 @@ def cover_notice_texts(
     n: api.Notice, mention: Mention, actor: str, task: str, zone: str
 ) -> dict[str, str]:
     """Texts of the cover and swap notices (``n.start``–``n.finish``: the span covered)."""
-    cover, whose = mention(n.subject_id), mention(n.from_user_id)
+    cover = mention(n.subject_id) if n.subject_id else "someone"
+    whose = mention(n.from_user_id) if n.from_user_id else "someone"
     span = span_text(n.start, n.finish, zone) if n.start and n.finish else "a time not yet known"
-    other = f"**{n.other_task_id}**"
+    other = f"**{n.other_task_id}**" if n.other_task_id else "another shift"
     if n.user_id == n.subject_id:
         covered = f"{actor} set you to cover for {whose} on {task}: you are on call {span}."
         uncovered = f"{actor} removed your cover for {whose} on {task} ({span})."
@@ -61,7 +62,7 @@ def cover_notice_texts(
     else:
         covered = f"{cover} covers for {whose} on {task}, {span} (set by {actor})."
         uncovered = f"{cover} no longer covers for {whose} on {task}, {span} (by {actor})."
-    proposer, counterpart = mention(n.subject_id), mention(n.from_user_id)
+    proposer, counterpart = cover, whose
     return {
         "cover": covered,
         "cover_cancelled": uncovered,

@@ -113,7 +113,11 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
         ),
         "alert_time_off": (
             f"#### Alert: {subject} is away during {task}\n{subject} is marked unavailable "
-            f"over {task} ({start} to {finish}), which they are on (reported by {by}). "
+            + (
+                f"over {_what(n, task, zone)}, which they are on (reported by {by}). "
+                if n.part
+                else f"over {task} ({start} to {finish}), which they are on (reported by {by}). "
+            )
             + (
                 _time_off_done(n)
                 if n.outcome
@@ -128,7 +132,7 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
         ),
         "alert_offer_open": (
             f"#### Alert: nobody could be found for {subject}'s place on {task}\n"
-            f"{_what(n, task_cap, zone)} starts at {start} and {subject}'s offer of it is still "
+            f"{subject}'s offered place ({_what(n, task, zone)}) begins at {start} and is still "
             f"open; {by} found no free member who fits to fill it. Ask someone to take it "
             f"(`/lotto task take {n.task_id} {subject}`), or add or qualify members."
             if n.outcome == "nobody"
@@ -164,11 +168,11 @@ def _covers(n: api.Notice, mention: Mention, zone: str) -> str:
     return f"\nCovering: {spans}."
 
 
-def _what(n: api.Notice, task_cap: str, zone: str) -> str:
+def _what(n: api.Notice, task: str, zone: str) -> str:
     """The task, or the part of it a notice is about (``Wed 10 Nov …–Thu 11 Nov … of …``)."""
     if n.part and n.start and n.finish:
-        return f"{span_text(n.start, n.finish, zone)} of {task_cap}"
-    return task_cap
+        return f"{span_text(n.start, n.finish, zone)} of {task}"
+    return task
 
 
 def _shift_people(n: api.Notice, mention: Mention) -> str:
