@@ -67,7 +67,7 @@ def cover_notice_texts(
         "cover": covered,
         "cover_cancelled": uncovered,
         "swap_proposed": (
-            f"###### {proposer} proposes to swap shifts with you\n{proposer} would take your "
+            f"###### {actor} proposes to swap shifts with you\n{actor} would take your "
             f"place on {other} and you theirs on {task} ({span}). Accept with the button or "
             f"`/lotto task swap {n.task_id} --accept`; turn it down with "
             f"`/lotto task swap {n.task_id} --cancel`."
@@ -77,9 +77,7 @@ def cover_notice_texts(
             "nobody moved."
         ),
         "swap_done": (
-            f"{counterpart} accepted the swap: {counterpart} is now on {task} ({span}) and "
-            f"{proposer} on {other}."
-            if not n.user_id
-            else f"Swap done: {counterpart} is now on {task} ({span}) and {proposer} on {other}."
+            f"{'You' if n.user_id and n.user_id == n.actor_id else actor} accepted the swap: "
+            f"{counterpart} is now on {task} ({span}) and {proposer} on {other}."
         ),
     }
