@@ -252,7 +252,7 @@ def time_off(
         notices += [
             notice("alert_time_off", owner, actor_id, task=task, interval=interval, **alert)
             for owner in rotation.owners
-            if owner != uid
+            if owner not in (uid, actor_id)  # whoever ran it reads it in the reply
         ]
         notices += channel_notice(
             rotation, "alert_time_off", actor_id, task=task, interval=interval, **alert

@@ -54,7 +54,8 @@ def cover_notice_texts(
     span = span_text(n.start, n.finish, zone) if n.start and n.finish else "a time not yet known"
     other = f"**{n.other_task_id}**" if n.other_task_id else "another shift"
     if n.user_id == n.subject_id:
-        covered = f"{actor} set you to cover for {whose} on {task}: you are on call {span}."
+        them = "them" if n.actor_id == n.from_user_id else whose
+        covered = f"{actor} set you to cover for {them} on {task}: you are on call {span}."
         uncovered = f"{actor} removed your cover for {whose} on {task} ({span})."
     elif n.user_id:
         covered = f"{actor} set {cover} to cover for you on {task}, {span}; you are off call then."
