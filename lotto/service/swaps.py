@@ -115,6 +115,7 @@ class SwapOps(Ops):
             notices = [
                 _notice("swap_done", u, actor_id, a, b, swap, rotations)
                 for u in (swap.user_id, swap.other_user_id)
+                if u != actor_id  # who accepted reads the reply
             ]
             for rid in dict.fromkeys((a.rotation_id, b.rotation_id)):
                 interval = task_interval(a)

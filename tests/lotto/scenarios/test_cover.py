@@ -13,6 +13,7 @@ import pytest
 
 from lotto import api
 from lotto.ical import render_calendar
+from lotto.maintenance.check import check
 from tests.lotto.commands.helpers import Script, assert_clean_error, assert_rejected_unchanged
 from tests.lotto.helpers import dump
 
@@ -96,6 +97,7 @@ def test_a_one_day_cover_inside_a_weekly_shift_before_during_and_after(ops):
     # The cover keeps @cat busy: a fill or a take elsewhere then would skip them.
     cat_record = ops.run("user show @cat", now=BEFORE).data.users[0]
     assert [(e.task_id, e.start) for e in cat_record.calendar] == [("OPS#3", override.start)]
+    assert check(ops.kv) == []  # the store's own check knows covers
 
     # Told: @cat (DM), the channel; @bob ran it and reads the reply.
     assert [u for u, _ in ops.poster.sent] == ["cat"]
