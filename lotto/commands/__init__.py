@@ -44,7 +44,7 @@ from lotto.errors import AccessError, InputError, LottoError, NotFoundError
 from lotto.model.outbox import OutboxMessage
 from lotto.ports import Channels, Directory, Links, Poster, Profile, Store
 
-__all__ = ["Env", "Outcome", "execute", "take_offer", "autopilot_all"]
+__all__ = ["Env", "Outcome", "execute", "take_offer", "accept_swap", "autopilot_all"]
 
 log = logging.getLogger("lotto.commands")
 
@@ -242,6 +242,44 @@ def take_offer(
     if res.notices:
         env.deliver()
     return Outcome(True, render.task_taken(res, env.mention), res, False, list(res.notices))
+
+
+def accept_swap(
+    env: Env,
+    actor_id: str,
+    task_id: str,
+    swap_id: str,
+    *,
+    now: datetime | None = None,
+) -> Outcome:
+    """``task swap ID --accept`` as pressed on an "Accept swap" button, as ``actor_id``.
+
+    The same operation and rules as the command (only the person it was proposed to
+    may accept), for the very swap ``swap_id`` the button was made for: once it is
+    accepted or cancelled it is gone. Never raises for a refusal.
+    """
+    line = f"task swap {task_id} --accept"
+    zone = "UTC"
+    try:
+        zone = _actor(env, actor_id).time_zone or "UTC"
+        req = api.TaskSwapRequest(task_id=task_id, accept=True, swap_id=swap_id)
+        res = call_service(
+            env.service,
+            req,
+            actor_id=actor_id,
+            now=now or datetime.now(UTC),
+            directory=env.directory,
+        )
+    except Exception as exc:  # the same error texts as the command
+        message = error_text(exc, command_line=line)
+        try:
+            message = mention_users(message, exc, env.mention)
+        except Exception:
+            log.warning("could not name the users of an error", exc_info=True)
+        return Outcome(False, message)
+    if res.notices:
+        env.deliver()
+    return Outcome(True, render.task_swapped(res, env.mention, zone), res, False, list(res.notices))
 
 
 def _group_reply(node: Any, rest: list[str]) -> Outcome:
