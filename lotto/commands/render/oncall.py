@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from lotto import api
 from lotto.commands.render.records import (
@@ -12,11 +12,13 @@ from lotto.commands.render.records import (
     fmt_when,
     owners_text,
 )
-from lotto.model.override import covering, on_call_at, overrides_in
+from lotto.model.override import covering, overrides_in
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task, task_interval
 
 __all__ = ["owners_changed", "channel_changed", "now_text", "shifts_text"]
+
+_INSTANT = timedelta(microseconds=1)
 
 
 def owners_changed(rot: Rotation, mention: Mention) -> str:
@@ -47,11 +49,11 @@ def _when(dt: datetime | None, zone: str) -> str:
 
 
 def _cover_phrase(task: Task, mention: Mention, zone: str, after: datetime) -> str:
-    """``; @cat covers for @bob Wed … to Thu …``: the task's covers not over at ``after``."""
+    """``; @cat covers for @bob Wed … to Thu …``: the task's covers starting after ``after``."""
     interval = task_interval(task)
     if interval is None:
         return ""
-    found = [o for o in overrides_in(task, *interval) if o.finish > after]
+    found = [o for o in overrides_in(task, *interval) if o.start > after]
     return "".join(
         f"; {mention(o.user_id)} covers for {mention(o.replaces)} "
         f"{_when(o.start, zone)} to {_when(o.finish, zone)}"
@@ -64,15 +66,17 @@ def now_text(res: api.RotationNowResult, mention: Mention, zone: str) -> str:
     rid = res.rotation.rotation_id
     lines = [f"#### On call in {rid} at {fmt_when(res.time, zone, named=False)} (times in {zone})"]
     if res.current is not None:
-        task = res.current
-        line = f"- Now: {_task_line(task, mention, zone)}"
-        now = on_call_at(task, res.time)
-        if now != task.mattermost_user_ids:
-            line = (
-                f"- Now: {', '.join(mention(u) for u in now)} (cover) on **{task.task_id}** "
-                f"({task.state}); the shift: {_task_line(task, mention, zone)}"
-            )
-        lines.append(line + _cover_phrase(task, mention, zone, res.time))
+        task, t = res.current, res.time
+        now = [
+            f"{mention(o.user_id)} (covering for {mention(o.replaces)} until "
+            f"{_when(o.finish, zone)})"
+            for o in overrides_in(task, t, t + _INSTANT)
+        ]
+        head = f"{', '.join(now)} on " if now else ""
+        lines.append(
+            f"- Now: {head}{_task_line(task, mention, zone)}"
+            + _cover_phrase(task, mention, zone, t)
+        )
     else:
         lines.append("- Now: nobody (no started or scheduled task covers this time)")
     if res.next is not None:

@@ -82,7 +82,10 @@ def test_a_one_day_cover_inside_a_weekly_shift_before_during_and_after(ops):
     assert before.startswith("- Now: **OPS#3** (scheduled)") and ": @bob;" in before
     assert before.endswith("; @cat covers for @bob Sun 31 Oct 2027 00:00 to Mon 1 Nov 2027 00:00")
     for line in (during_dst, last_hour):
-        assert line.startswith("- Now: @cat (cover) on **OPS#3** (scheduled); the shift:"), line
+        assert line.startswith(
+            "- Now: @cat (covering for @bob until Mon 1 Nov 2027 00:00) on **OPS#3** (scheduled)"
+        ), line
+        assert line.endswith(": @bob"), line
     assert after.startswith("- Now: **OPS#3** (scheduled)") and "covers" not in after
 
     # @cat's and @bob's shifts say so; the calendar feed has the cover as its own event.
@@ -197,7 +200,7 @@ def test_time_off_for_part_of_a_shift_offers_only_that_part_and_taking_it_covers
     task = out.data.task
     assert task.mattermost_user_ids == ["bob"] and task.offers == []
     assert [(o.user_id, o.replaces) for o in task.overrides] == [("ann", "bob")]
-    assert _now_line(ops, utc("2027-10-31T12:00")).startswith("- Now: @ann (cover) on **OPS#3**")
+    assert _now_line(ops, utc("2027-10-31T12:00")).startswith("- Now: @ann (covering for @bob")
     assert ": @bob" in _now_line(ops, utc("2027-10-30T12:00"))
     (bob_dm,) = [t for u, t in ops.poster.sent if u == "bob"]
     assert "@ann took your place on **OPS#3** (Sun 31 Oct 2027 00:00–Mon 1 Nov 2027 00:00 CET" in (
@@ -217,4 +220,4 @@ def test_time_off_over_part_of_a_started_shift_offers_what_is_still_to_come(ops)
     # From now (the shift already runs) to its end: what is left of the week.
     assert (offer.start, offer.finish) == (utc("2027-10-30T10:00"), utc("2027-11-01T08:00"))
     ops.run("task take OPS#3 @bob", actor="cat", now=utc("2027-10-30T11:00"))
-    assert _now_line(ops, utc("2027-10-31T12:00")).startswith("- Now: @cat (cover)")
+    assert _now_line(ops, utc("2027-10-31T12:00")).startswith("- Now: @cat (covering for @bob")
