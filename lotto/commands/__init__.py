@@ -222,8 +222,9 @@ def take_offer(
     same user offers again. Never raises for a refusal.
     """
     line = f"task take {task_id}"
+    zone = "UTC"
     try:
-        _actor(env, actor_id)
+        zone = _actor(env, actor_id).time_zone or "UTC"
         req = api.TaskTakeRequest(task_id=task_id, from_user_id=from_user_id, offer_id=offer_id)
         res = call_service(
             env.service,
@@ -241,7 +242,7 @@ def take_offer(
         return Outcome(False, message)
     if res.notices:
         env.deliver()
-    return Outcome(True, render.task_taken(res, env.mention), res, False, list(res.notices))
+    return Outcome(True, render.task_taken(res, env.mention, zone), res, False, list(res.notices))
 
 
 def accept_swap(

@@ -56,8 +56,15 @@ def _asked(res: api.TaskOfferResult, mention: Mention) -> str:
     return text
 
 
-def task_taken(res: api.TaskTakeResult, mention: Mention) -> str:
-    """Who took whose place."""
+def task_taken(res: api.TaskTakeResult, mention: Mention, zone: str = "UTC") -> str:
+    """Who took whose place (an offered part: who covers for whom, when)."""
+    o = res.offer
+    if o.start is not None and o.finish is not None:
+        return (
+            f"{mention(res.taker)} covers for {mention(o.user_id)} on **{res.task.task_id}**, "
+            f"{span_text(o.start, o.finish, zone)}; outside that, {mention(o.user_id)} stays on "
+            "call."
+        )
     return (
         f"{mention(res.taker)} took {mention(res.offer.user_id)}'s place on **{res.task.task_id}**"
         f" (now: {', '.join(mention(u) for u in res.task.mattermost_user_ids)})."
