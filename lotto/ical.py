@@ -27,12 +27,13 @@ from datetime import UTC, datetime
 
 import icalendar
 
+from lotto.model import hours
 from lotto.model.needs import format_needs
 from lotto.model.override import in_feed, overrides_in
 from lotto.model.rotation import Rotation
 from lotto.model.task import STATE_PENDING, Override, Task, task_interval
 
-__all__ = ["render_calendar", "event_uid", "event_title", "PRODID"]
+__all__ = ["render_calendar", "event_uid", "event_title", "on_call_line", "PRODID"]
 
 PRODID = "-//Solar Lottery for Python//lotto//EN"
 
@@ -56,13 +57,24 @@ def event_title(task: Task, mention: Callable[[str], str]) -> str:
     return f"{head} ({task.state}, nobody assigned)"
 
 
+def on_call_line(rotation: Rotation) -> str:
+    """``On call: Mon–Fri 09:00–17:00 Europe/Berlin time, not on holidays`` for a rotation
+    with working hours or holidays (issue 17); ``""`` otherwise."""
+    rule = hours.format_rule(rotation.working, rotation.fill_settings.time_zone)
+    return f"On call: {rule} (nobody is on call outside)" if rule else ""
+
+
 def _covers(task: Task) -> list[Override]:
     interval = task_interval(task)
     return overrides_in(task, *interval) if interval is not None else []
 
 
-def _description(task: Task, mention: Callable[[str], str] = _default_mention) -> str:
+def _description(
+    task: Task, on_call: str = "", mention: Callable[[str], str] = _default_mention
+) -> str:
     lines = [f"State: {task.state}"]
+    if on_call:
+        lines.append(on_call)
     for o in _covers(task):
         lines.append(f"Cover: {mention(o.user_id)} for {mention(o.replaces)}")
     if task.require:
@@ -85,6 +97,7 @@ def _event(
     uid: str,
     now: datetime,
     mention: Callable[[str], str],
+    on_call: str = "",
 ) -> icalendar.Event:
     start, finish = interval
     event = icalendar.Event()
@@ -98,7 +111,7 @@ def _event(
     if task.modified is not None:
         event.add("last-modified", _utc(task.modified))
     event.add("summary", event_title(task, mention))
-    event.add("description", _description(task, mention))
+    event.add("description", _description(task, on_call, mention))
     event.add("status", "TENTATIVE" if task.state == STATE_PENDING else "CONFIRMED")
     event.add("transp", "OPAQUE")
     return event
@@ -132,6 +145,7 @@ def render_calendar(
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
+    on_call = on_call_line(rotation)
     dated: list[tuple[datetime, str, icalendar.Event]] = []
     for task in tasks:
         interval = task_interval(task)
@@ -139,12 +153,13 @@ def render_calendar(
             continue
         if not user_id or user_id in task.mattermost_user_ids:
             uid = event_uid(task.task_id, namespace, site)
-            dated.append((interval[0], task.task_id, _event(task, interval, uid, now, mention)))
+            event = _event(task, interval, uid, now, mention, on_call)
+            dated.append((interval[0], task.task_id, event))
         for o in _covers(task):
             if user_id and user_id not in (o.user_id, o.replaces):
                 continue
             uid = event_uid(f"{task.task_id}.cover-{o.override_id}", namespace, site)
-            event = _event(task, (o.start, o.finish), uid, now, mention)
+            event = _event(task, (o.start, o.finish), uid, now, mention, on_call)
             event["summary"] = (
                 f"{task.task_id} cover: {mention(o.user_id)} for {mention(o.replaces)}"
             )

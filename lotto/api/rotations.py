@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from lotto.api._base import RotationRef, _Msg, _Result
+from lotto.api._base import Request, RotationRef, _Result
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
 from lotto.model.user import User
@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 
-class InfoRequest(_Msg, kw_only=True):
+class InfoRequest(Request["InfoResult"], kw_only=True):
     """``info``."""
 
 
@@ -44,7 +44,7 @@ class InfoResult(_Result, kw_only=True):
     skills: list[str] = msgspec.field(default_factory=list)
 
 
-class RotationNewRequest(_Msg, kw_only=True):
+class RotationNewRequest(Request["RotationResult"], kw_only=True):
     """``rotation new NAME …``; None means the default (docs/design.md §2).
 
     ``beginning`` defaults to ``now``; ``time_zone`` to the acting user's zone
@@ -63,9 +63,11 @@ class RotationNewRequest(_Msg, kw_only=True):
     seed: int | None = None
     fuzz: int | None = None
     beginning_wall: str | None = None
+    # Working days (0 = Monday; issue 17): ``--period weekdays`` is daily on Mon-Fri.
+    working_days: list[int] | None = None
 
 
-class RotationListRequest(_Msg, kw_only=True):
+class RotationListRequest(Request["RotationListResult"], kw_only=True):
     """``rotation list`` (also what ``autopilot_all`` uses to find active rotations)."""
 
 
@@ -75,7 +77,7 @@ class RotationListResult(_Result, kw_only=True):
     rotation_ids: list[str] = msgspec.field(default_factory=list)
 
 
-class RotationShowRequest(_Msg, kw_only=True):
+class RotationShowRequest(Request["RotationShowResult"], kw_only=True):
     """``rotation show R``."""
 
     rotation: RotationRef
@@ -87,9 +89,11 @@ class RotationShowResult(_Result, kw_only=True):
     rotation: Rotation
     users: dict[str, User] = msgspec.field(default_factory=dict)
     tasks: list[Task] = msgspec.field(default_factory=list)
+    # The next holidays the rotation skips (ISO date, name), from today (issue 17).
+    next_holidays: list[tuple[str, str]] = msgspec.field(default_factory=list)
 
 
-class RotationArchiveRequest(_Msg, kw_only=True):
+class RotationArchiveRequest(Request["RotationResult"], kw_only=True):
     """``rotation archive R``."""
 
     rotation: RotationRef
@@ -104,7 +108,7 @@ class RotationResult(_Result, kw_only=True):
     unknown_skill: str = ""
 
 
-class RotationSetAutopilotRequest(_Msg, kw_only=True):
+class RotationSetAutopilotRequest(Request["RotationResult"], kw_only=True):
     """``rotation set autopilot R …``: None leaves a setting unchanged.
 
     ``off=True`` first turns every step off (priors kept), then applies the rest.
@@ -124,7 +128,7 @@ class RotationSetAutopilotRequest(_Msg, kw_only=True):
     cover_by: timedelta | None = None
 
 
-class RotationSetFillRequest(_Msg, kw_only=True):
+class RotationSetFillRequest(Request["RotationResult"], kw_only=True):
     """``rotation set fill R [--fuzz N] [--seed N]``: None leaves a setting unchanged."""
 
     rotation: RotationRef
@@ -132,7 +136,7 @@ class RotationSetFillRequest(_Msg, kw_only=True):
     seed: int | None = None
 
 
-class RotationSetRequireRequest(_Msg, kw_only=True):
+class RotationSetRequireRequest(Request["RotationResult"], kw_only=True):
     """``rotation set require R --skill S[-L] [--count N] [--clear]``.
 
     ``skill``/``level`` as from ``skill.parse_skill_level`` (``("any", 0)`` for any).
@@ -149,7 +153,7 @@ class RotationSetLimitRequest(RotationSetRequireRequest, kw_only=True):
     """``rotation set limit R --skill S[-L] [--count N] [--clear]`` (same fields)."""
 
 
-class RotationSetTaskRequest(_Msg, kw_only=True):
+class RotationSetTaskRequest(Request["RotationResult"], kw_only=True):
     """``rotation set task R [--duration D] [--grace D]``: None leaves a setting unchanged."""
 
     rotation: RotationRef
@@ -157,7 +161,7 @@ class RotationSetTaskRequest(_Msg, kw_only=True):
     grace: timedelta | None = None
 
 
-class RotationSetOwnersRequest(_Msg, kw_only=True):
+class RotationSetOwnersRequest(Request["RotationResult"], kw_only=True):
     """``rotation set owners R @u… [--remove]``: add (or remove) owners (user ids)."""
 
     rotation: RotationRef
@@ -165,7 +169,7 @@ class RotationSetOwnersRequest(_Msg, kw_only=True):
     remove: bool = False
 
 
-class RotationSetChannelRequest(_Msg, kw_only=True):
+class RotationSetChannelRequest(Request["RotationResult"], kw_only=True):
     """``rotation set channel R ~channel|--off``: the channel as resolved by the command
     layer (:class:`lotto.ports.Channels`); ``off`` (or an empty id) removes it."""
 
@@ -175,7 +179,7 @@ class RotationSetChannelRequest(_Msg, kw_only=True):
     off: bool = False
 
 
-class RotationNowRequest(_Msg, kw_only=True):
+class RotationNowRequest(Request["RotationNowResult"], kw_only=True):
     """``rotation now R``: who is on call now, and next."""
 
     rotation: RotationRef
@@ -192,3 +196,8 @@ class RotationNowResult(_Result, kw_only=True):
     current: Task | None = None
     next: Task | None = None
     users: dict[str, User] = msgspec.field(default_factory=dict)
+    # Working hours (issue 17): outside them nobody is on call (``current`` None) and
+    # ``next`` is on call from ``next_on_call``; within them ``on_call_until`` ends the window.
+    off_hours: bool = False
+    on_call_until: datetime | None = None
+    next_on_call: datetime | None = None

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import msgspec
 
-from lotto.api._base import RotationRef, _Msg, _Result
+from lotto.api._base import Request, RotationRef, _Result
 from lotto.model.task import Offer, Override, Swap, Task
 from lotto.model.user import User
 
@@ -36,14 +36,14 @@ __all__ = [
 ]
 
 
-class TaskNewShiftRequest(_Msg, kw_only=True):
+class TaskNewShiftRequest(Request["TaskResult"], kw_only=True):
     """``task new shift R [--number N]``; None: the shift of the period containing ``now``."""
 
     rotation: RotationRef
     number: int | None = None
 
 
-class TaskNewTicketRequest(_Msg, kw_only=True):
+class TaskNewTicketRequest(Request["TaskResult"], kw_only=True):
     """``task new ticket R [--summary TEXT]``."""
 
     rotation: RotationRef
@@ -56,7 +56,7 @@ class TaskResult(_Result, kw_only=True):
     task: Task
 
 
-class TaskAssignRequest(_Msg, kw_only=True):
+class TaskAssignRequest(Request["TaskAssignResult"], kw_only=True):
     """``task assign ID @u… [--force]``."""
 
     task_id: str
@@ -64,7 +64,7 @@ class TaskAssignRequest(_Msg, kw_only=True):
     force: bool = False
 
 
-class TaskUnassignRequest(_Msg, kw_only=True):
+class TaskUnassignRequest(Request["TaskAssignResult"], kw_only=True):
     """``task unassign ID @u… [--force]``."""
 
     task_id: str
@@ -72,7 +72,7 @@ class TaskUnassignRequest(_Msg, kw_only=True):
     force: bool = False
 
 
-class TaskFillRequest(_Msg, kw_only=True):
+class TaskFillRequest(Request["TaskAssignResult"], kw_only=True):
     """``task fill ID``."""
 
     task_id: str
@@ -91,9 +91,12 @@ class TaskAssignResult(_Result, kw_only=True):
     task_type: str = ""
     # assign only: the users added who are not members of the task's rotation.
     non_members: list[str] = msgspec.field(default_factory=list)
+    #: assign only: user added with --force -> why they are busy or resting then, in
+    #: words (``lotto.model.user.clash_text``): what --force overrode.
+    overrode: dict[str, list[str]] = msgspec.field(default_factory=dict)
 
 
-class TaskTransitionRequest(_Msg, kw_only=True):
+class TaskTransitionRequest(Request["TaskTransitionResult"], kw_only=True):
     """``task schedule|start|finish ID``: ``state`` is the target state."""
 
     task_id: str
@@ -109,7 +112,7 @@ class TaskTransitionResult(_Result, kw_only=True):
     task_type: str = ""
 
 
-class TaskShowRequest(_Msg, kw_only=True):
+class TaskShowRequest(Request["TaskShowResult"], kw_only=True):
     """``task show ID``."""
 
     task_id: str
@@ -124,7 +127,7 @@ class TaskShowResult(_Result, kw_only=True):
     task_type: str = ""
 
 
-class TaskOfferRequest(_Msg, kw_only=True):
+class TaskOfferRequest(Request["TaskOfferResult"], kw_only=True):
     """``task offer ID [@u] [--to @v] [--note TEXT] [--cancel]``: offer ``user_id``'s place.
 
     ``to_user_id`` (empty: any member who fits) is the one member it is offered to;
@@ -157,7 +160,7 @@ class TaskOfferResult(_Result, kw_only=True):
     channel_name: str = ""
 
 
-class TaskTakeRequest(_Msg, kw_only=True):
+class TaskTakeRequest(Request["TaskTakeResult"], kw_only=True):
     """``task take ID [@from]``: the acting user takes ``from_user_id``'s offered place.
 
     ``from_user_id`` empty: the task's only open offer. ``offer_id`` (set by a
@@ -178,7 +181,7 @@ class TaskTakeResult(_Result, kw_only=True):
     users: dict[str, User] = msgspec.field(default_factory=dict)
 
 
-class TaskCoverRequest(_Msg, kw_only=True):
+class TaskCoverRequest(Request["TaskCoverResult"], kw_only=True):
     """``task cover ID @who --from T --to T [--for @u] [--cancel]``.
 
     ``user_id`` is on call in ``for_user_id``'s place (empty: the task's only person)
@@ -210,7 +213,7 @@ SWAP_ACCEPTED = "accepted"
 SWAP_CANCELLED = "cancelled"
 
 
-class TaskSwapRequest(_Msg, kw_only=True):
+class TaskSwapRequest(Request["TaskSwapResult"], kw_only=True):
     """``task swap ID [@me] OTHER @them`` proposes; ``task swap ID --accept|--cancel``.
 
     Proposing: ``user_id`` (on ``task_id``) offers to trade with ``other_user_id`` (on

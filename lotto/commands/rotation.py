@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from lotto import api
 from lotto.commands import render
-from lotto.commands.base import ROTATION_FLAG, Ctx, convert_value
+from lotto.commands.base import PERIOD_WEEKDAYS, ROTATION_FLAG, Ctx, Reply, convert_value
 from lotto.commands.page import chart_image
 from lotto.commands.parser import Flag
 from lotto.commands.tree import OWNER, PUBLIC, command, group
 from lotto.errors import InputError
+from lotto.model.hours import parse_days
 
 __all__: list[str] = []
 
@@ -24,7 +25,7 @@ group(("rotation",), "create, show and configure rotations")
 group(("rotation", "set"), "change a rotation's settings")
 
 
-def _rotation_reply(res: api.RotationResult, what: str, zone: str) -> tuple[object, str]:
+def _rotation_reply(res: api.RotationResult, what: str, zone: str) -> Reply:
     return res, render.rotation_changed(res.rotation, what, zone)
 
 
@@ -39,7 +40,7 @@ def _rotation_reply(res: api.RotationResult, what: str, zone: str) -> tuple[obje
             "period",
             "period",
             "daily, weekly (default), biweekly, monthly (all keep the wall-clock time) "
-            "or a fixed length like 36h or 3 days",
+            "or a fixed length like 36h or 3 days; weekdays: daily, Monday to Friday",
             short="p",
         ),
         Flag(
@@ -67,8 +68,9 @@ def _rotation_reply(res: api.RotationResult, what: str, zone: str) -> tuple[obje
         "NAME may not be an active rotation's name in any case (ICE and ice are one name). "
         "If an archived rotation had NAME, the new id gets a random suffix (the reply says so)."
     ),
+    request=api.RotationNewRequest,
 )
-def rotation_new(ctx: Ctx):
+def rotation_new(ctx: Ctx) -> Reply:
     """Create a rotation."""
     name = ctx.one_arg("a rotation name")  # the service checks the name (one rule)
     from lotto.model.timeutil import get_zone, wall_time
@@ -83,17 +85,21 @@ def rotation_new(ctx: Ctx):
     if beginning is not None:
         # Kept as typed, so shifts stay at 02:30 even if daylight saving skips it on day one.
         wall = wall_time(ctx.parsed.raw["beginning"], zone)
+    period, days = ctx.flag("period"), None
+    if period == PERIOD_WEEKDAYS:
+        period, days = "daily", parse_days("mon-fri")
     res = ctx.call(
         api.RotationNewRequest(
             name=name,
             beginning=beginning,
-            period=ctx.flag("period"),
+            period=period,
             time_zone=ctx.flag("timezone"),
             task_type=ctx.flag("task-type"),
             filler_type=ctx.flag("fill-type"),
             seed=ctx.flag("seed"),
             fuzz=ctx.flag("fuzz"),
             beginning_wall=wall,
+            working_days=days,
         )
     )
     text = render.rotation_changed(res.rotation, "new", ctx.zone)
@@ -102,8 +108,15 @@ def rotation_new(ctx: Ctx):
     return res, text
 
 
-@command(("rotation", "list"), "", "list the active rotations", access=PUBLIC, read_only=True)
-def rotation_list(ctx: Ctx):
+@command(
+    ("rotation", "list"),
+    "",
+    "list the active rotations",
+    access=PUBLIC,
+    read_only=True,
+    request=api.RotationListRequest,
+)
+def rotation_list(ctx: Ctx) -> Reply:
     """List active rotations."""
     ctx.no_args()
     res = ctx.call(api.RotationListRequest())
@@ -131,8 +144,9 @@ def rotation_list(ctx: Ctx):
     ),
     access=PUBLIC,
     read_only=True,
+    request=api.RotationShowRequest,
 )
-def rotation_show(ctx: Ctx):
+def rotation_show(ctx: Ctx) -> Reply:
     """Show a rotation."""
     listed = _tasks_listed(ctx)
     res = ctx.call(api.RotationShowRequest(rotation=ctx.rotation()))
@@ -144,6 +158,7 @@ def rotation_show(ctx: Ctx):
         tasks_listed=listed,
         every_member=bool(ctx.flag("members", False)),
         zone=ctx.zone,
+        next_holidays=res.next_holidays,
     )
 
 
@@ -183,8 +198,9 @@ def _tasks_listed(ctx: Ctx) -> int | None:
         "their shifts and their current wait. People who left but served in the window "
         "are listed apart. It changes nothing."
     ),
+    request=api.RotationStatsRequest,
 )
-def rotation_stats(ctx: Ctx):
+def rotation_stats(ctx: Ctx) -> Reply:
     """Show the fairness report of a rotation."""
     res = ctx.call(
         api.RotationStatsRequest(
@@ -202,8 +218,9 @@ def rotation_stats(ctx: Ctx):
     "archive a rotation (it stops being active)",
     flags=(ROT,),
     access=OWNER,
+    request=api.RotationArchiveRequest,
 )
-def rotation_archive(ctx: Ctx):
+def rotation_archive(ctx: Ctx) -> Reply:
     """Archive a rotation."""
     res = ctx.call(api.RotationArchiveRequest(rotation=ctx.rotation()))
     return res, render.rotation_archived(res.rotation)
@@ -215,8 +232,9 @@ def rotation_archive(ctx: Ctx):
     "run the rotation's autopilot once, now (or at `--now`)",
     flags=(ROT,),
     access=OWNER,
+    request=api.RotationAutopilotRequest,
 )
-def rotation_autopilot(ctx: Ctx):
+def rotation_autopilot(ctx: Ctx) -> Reply:
     """Run autopilot for one rotation."""
     res = ctx.call(api.RotationAutopilotRequest(rotation=ctx.rotation()))
     return res, render.autopilot_report(
@@ -250,8 +268,9 @@ def rotation_autopilot(ctx: Ctx):
         ),
     ),
     access=OWNER,
+    request=api.RotationSetAutopilotRequest,
 )
-def rotation_set_autopilot(ctx: Ctx):
+def rotation_set_autopilot(ctx: Ctx) -> Reply:
     """Change autopilot settings."""
     res = ctx.call(
         api.RotationSetAutopilotRequest(
@@ -282,8 +301,9 @@ def rotation_set_autopilot(ctx: Ctx):
         Flag("seed", "int", "seed of the lottery's random numbers"),
     ),
     access=OWNER,
+    request=api.RotationSetFillRequest,
 )
-def rotation_set_fill(ctx: Ctx):
+def rotation_set_fill(ctx: Ctx) -> Reply:
     """Change fill settings."""
     res = ctx.call(
         api.RotationSetFillRequest(
@@ -306,7 +326,7 @@ _NEED_FLAGS = (
 )
 
 
-def _need(ctx: Ctx, kind: type[api.RotationSetRequireRequest], limits: bool):
+def _need(ctx: Ctx, kind: type[api.RotationSetRequireRequest], limits: bool) -> Reply:
     skill, level = ctx.flag("skill", ("any", 0))
     res = ctx.call(
         kind(
@@ -327,8 +347,9 @@ def _need(ctx: Ctx, kind: type[api.RotationSetRequireRequest], limits: bool):
     "require at least N users with a skill in each task",
     flags=_NEED_FLAGS,
     access=OWNER,
+    request=api.RotationSetRequireRequest,
 )
-def rotation_set_require(ctx: Ctx):
+def rotation_set_require(ctx: Ctx) -> Reply:
     """Change requirements."""
     return _need(ctx, api.RotationSetRequireRequest, False)
 
@@ -339,8 +360,9 @@ def rotation_set_require(ctx: Ctx):
     "allow at most N users with a skill in each task",
     flags=_NEED_FLAGS,
     access=OWNER,
+    request=api.RotationSetLimitRequest,
 )
-def rotation_set_limit(ctx: Ctx):
+def rotation_set_limit(ctx: Ctx) -> Reply:
     """Change limits."""
     return _need(ctx, api.RotationSetLimitRequest, True)
 
@@ -355,8 +377,9 @@ def rotation_set_limit(ctx: Ctx):
         Flag("grace", "duration", "rest time after serving a task"),
     ),
     access=OWNER,
+    request=api.RotationSetTaskRequest,
 )
-def rotation_set_task(ctx: Ctx):
+def rotation_set_task(ctx: Ctx) -> Reply:
     """Change task defaults."""
     res = ctx.call(
         api.RotationSetTaskRequest(

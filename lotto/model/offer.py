@@ -17,8 +17,9 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import NamedTuple
 
+import msgspec
+
 from lotto.errors import AmbiguousError, InputError, NotFoundError, StateError
-from lotto.model.availability import overlapping
 from lotto.model.needs import format_need, limit_broken_by, remaining
 from lotto.model.rotation import Rotation
 from lotto.model.task import (
@@ -29,7 +30,7 @@ from lotto.model.task import (
     Task,
     task_interval,
 )
-from lotto.model.user import User
+from lotto.model.user import User, clash_text, placement_clashes
 
 __all__ = [
     "OFFERABLE_STATES",
@@ -199,13 +200,20 @@ def take_refusal(
             f"{uid} would break {tid}'s limit {broken} (at most {task.limit.get(broken)})",
             broken,
         )
-    interval = offer_span(task, offer)
-    if interval is not None:
-        skip = {tid, *ignore}
-        busy = [e for e in overlapping(taker.calendar, *interval) if e.task_id not in skip]
-        if busy:
-            what = busy[0].task_id or "time off"
-            return Refusal(f"{uid} is not available then ({what} overlaps {tid})")
+    placed = task
+    part = offer_part(offer)
+    if part is not None:
+        # Only the offered part (and the rest after it) counts.
+        placed = msgspec.structs.replace(
+            task,
+            expected_start=part[0],
+            expected_duration=part[1] - part[0],
+            actual_start=None,
+            actual_finish=None,
+        )
+    busy = [e for e in placement_clashes(taker, placed, rotation) if e.task_id not in ignore]
+    if busy:
+        return Refusal(f"{uid} is not available then ({clash_text(busy[0], task)})")
     return None
 
 

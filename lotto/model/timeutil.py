@@ -64,6 +64,7 @@ __all__ = [
     "shift_duration",
     "shift_number_at",
     "intervals_overlap",
+    "add_wall",
 ]
 
 UTC = UTC
@@ -425,3 +426,19 @@ def intervals_overlap(
     may begin the instant the previous one ends.
     """
     return start < other_finish and other_start < finish
+
+
+def add_wall(moment: datetime, delta: timedelta, zone: str | tzinfo) -> datetime:
+    """``moment`` + ``delta``, on ``zone``'s wall clock when ``delta`` is whole days.
+
+    A named length (days, weeks) ends at the same wall-clock time it began
+    (a week after Monday 09:00 is Monday 09:00 local, across a daylight-saving
+    change, resolved as :func:`localize` does); any other length (``36h``,
+    ``90m``) is absolute time. The result is UTC.
+    """
+    start = _as_utc(moment)
+    if delta <= timedelta(0) or delta % timedelta(days=1):
+        return start + delta
+    tz = _tz(zone)
+    local = start.astimezone(tz).replace(tzinfo=None)
+    return localize(local + delta, tz)

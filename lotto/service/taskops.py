@@ -13,7 +13,7 @@ from datetime import datetime
 
 from lotto import fillers
 from lotto.api import Notice
-from lotto.errors import InsufficientError, LimitError, NotFoundError
+from lotto.errors import InsufficientError, LimitError, NotFoundError, OverlapError
 from lotto.model import keys
 from lotto.model.needs import limit_broken_by
 from lotto.model.override import remove_override
@@ -32,7 +32,7 @@ from lotto.model.task import (
     task_interval,
 )
 from lotto.model.task import transition as model_transition
-from lotto.model.user import User, assign_served, mark_served, unassign_served
+from lotto.model.user import User, clash_text, mark_served, placement_clashes, unmark_task
 from lotto.service.common import channel_notice, notice
 from lotto.store import Session
 
@@ -128,9 +128,8 @@ def make_ticket(session: Session, rotation: Rotation, summary: str, now: datetim
 # ----------------------------------------------------------------------------- assignment
 
 
-def _serve(session: Session, task: Task, user: User, *, assigned: bool = False) -> None:
-    # A new assignment also records the credit an unassignment gives back.
-    (assign_served if assigned else mark_served)(user, task)
+def _serve(session: Session, rotation: Rotation, task: Task, user: User) -> None:
+    mark_served(user, task, rotation)
     session.save_user(user)
 
 
@@ -143,11 +142,17 @@ def assign(
     *,
     force: bool,
     actor_id: str,
-) -> tuple[list[str], list[Notice]]:
-    """Assign users (records in ``users``); LimitError unless ``force``. Returns added, notices."""
+) -> tuple[list[str], list[Notice], dict[str, list[str]]]:
+    """Assign users (records in ``users``). Returns (added, notices, overrode).
+
+    Unless ``force``: LimitError when one would break a Limit, OverlapError when one
+    is busy or resting then (``placement_clashes``). With ``force`` they are assigned
+    anyway and ``overrode`` says, per user, the clashes that were overridden.
+    """
     check_assignable(task, force=force, verb="assign to")
     assigned = [users[u] for u in task.mattermost_user_ids]
     added: list[str] = []
+    overrode: dict[str, list[str]] = {}
     for uid in user_ids:
         if uid in task.mattermost_user_ids:
             continue
@@ -161,11 +166,22 @@ def assign(
                 user_id=uid,
                 need=broken,
             )
+        busy = placement_clashes(candidate, task, rotation)
+        if busy and not force:
+            raise OverlapError(
+                f"{uid} is not available for {task.task_id} "
+                f"({'; '.join(clash_text(e, task) for e in busy)}); use --force to assign anyway.",
+                task_id=task.task_id,
+                user_id=uid,
+                overlapping=[e.task_id for e in busy if e.task_id],
+            )
+        if busy:
+            overrode[uid] = [clash_text(e, task) for e in busy]
         task.mattermost_user_ids.append(uid)
         assigned.append(candidate)
         added.append(uid)
     for uid in added:
-        _serve(session, task, users[uid], assigned=True)
+        _serve(session, rotation, task, users[uid])
     notices: list[Notice] = []
     if added and task.state != STATE_PENDING:
         interval = task_interval(task)
@@ -195,7 +211,7 @@ def assign(
                 )
     session.save_task(task)
     sync_open(session, rotation, task)
-    return added, notices
+    return added, notices, overrode
 
 
 def unassign(
@@ -235,7 +251,7 @@ def unassign(
     for uid in user_ids:
         task.mattermost_user_ids.remove(uid)
         user = users[uid]
-        unassign_served(user, task)  # LastServed back to before the assignment
+        unmark_task(user, task)  # gives back exactly the credit the task gave
         session.save_user(user)
         if task.state != STATE_PENDING:
             notices.append(
@@ -275,7 +291,7 @@ def fill(
     for uid in added:
         task.mattermost_user_ids.append(uid)
     for uid in added:
-        _serve(session, task, users[uid], assigned=True)
+        _serve(session, rotation, task, users[uid])
     session.save_task(task)
     sync_open(session, rotation, task)
     return added
@@ -311,7 +327,7 @@ def transition(
     notices: list[Notice] = []
     handover = _handover(task, others) if to == STATE_STARTED else []
     for uid in task.mattermost_user_ids:
-        _serve(session, task, users[uid])
+        _serve(session, rotation, task, users[uid])
         if to in (STATE_SCHEDULED, STATE_STARTED, STATE_FINISHED):
             notices.append(
                 notice(

@@ -90,7 +90,7 @@ class TaskOps(Ops):
             s.prefetch(keys.user(u) for u in task.mattermost_user_ids)  # batch 2
             notices: list[api.Notice] = []
             users = taskops.users_of(s, [*task.mattermost_user_ids, *ids], actor_id, notices)
-            added, more = taskops.assign(
+            added, more, overrode = taskops.assign(
                 s, rotation, task, ids, users, force=req.force, actor_id=actor_id
             )
             members = set(rotation.mattermost_user_ids)
@@ -101,6 +101,7 @@ class TaskOps(Ops):
                 notices=notices + more,
                 task_type=rotation.task_type,
                 non_members=[u for u in added if u not in members],
+                overrode=overrode,
             )
 
         return run(self.kv, fn, self.stats)

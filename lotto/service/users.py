@@ -25,6 +25,7 @@ from lotto.model.user import (
     START_STARTING,
     User,
     joining_last_served,
+    set_served_floor,
 )
 from lotto.service import taskops
 from lotto.service.alerts import alert_once
@@ -354,7 +355,7 @@ def _place(
     rid = rotation.rotation_id
     if starting is not None:
         for user in joining:
-            user.last_served[rid] = int(starting.timestamp())
+            set_served_floor(user, rid, int(starting.timestamp()))
         return dict.fromkeys((u.mattermost_user_id for u in joining), START_STARTING)
     starts = {}
     fresh = []
@@ -374,7 +375,7 @@ def _place(
         if median is None:
             starts[user.mattermost_user_id] = START_FAIR
         else:
-            user.last_served[rid] = median
+            set_served_floor(user, rid, median)
             starts[user.mattermost_user_id] = START_MEDIAN
     return {u.mattermost_user_id: starts[u.mattermost_user_id] for u in joining}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from lotto import api
+from lotto.commands.render.hours import off_hours_reason, on_call_note
 from lotto.commands.render.records import (
     Mention,
     channel_text,
@@ -65,7 +66,9 @@ def now_text(res: api.RotationNowResult, mention: Mention, zone: str) -> str:
     """The reply of ``rotation now``: on call now (covers applied) and next, in ``zone``."""
     rid = res.rotation.rotation_id
     lines = [f"#### On call in {rid} at {fmt_when(res.time, zone, named=False)} (times in {zone})"]
-    if res.current is not None:
+    if res.off_hours:
+        lines.append(f"- Now: nobody: {off_hours_reason(res.rotation, res.time)}")
+    elif res.current is not None:
         task, t = res.current, res.time
         now = [
             f"{mention(o.user_id)} (covering for {mention(o.replaces)} until "
@@ -73,15 +76,17 @@ def now_text(res: api.RotationNowResult, mention: Mention, zone: str) -> str:
             for o in overrides_in(task, t, t + _INSTANT)
         ]
         head = f"{', '.join(now)} on " if now else ""
+        until = f"; on call until {_when(res.on_call_until, zone)}" if res.on_call_until else ""
         lines.append(
-            f"- Now: {head}{_task_line(task, mention, zone)}"
+            f"- Now: {head}{_task_line(task, mention, zone)}{until}"
             + _cover_phrase(task, mention, zone, t)
         )
     else:
         lines.append("- Now: nobody (no started or scheduled task covers this time)")
     if res.next is not None:
+        since = f"; on call from {_when(res.next_on_call, zone)}" if res.next_on_call else ""
         lines.append(
-            f"- Next: {_task_line(res.next, mention, zone)}"
+            f"- Next: {_task_line(res.next, mention, zone)}{since}"
             + _cover_phrase(res.next, mention, zone, res.time)
         )
     else:
@@ -100,7 +105,8 @@ def shifts_text(res: api.UserShiftsResult, mention: Mention, zone: str) -> str:
     if res.tasks:
         lines.append("- Tasks:")
         lines += [
-            f"  - {_task_line(t, mention, zone)}{_cover_phrase(t, mention, zone, res.time)}"
+            f"  - {_task_line(t, mention, zone)}{on_call_note(res.hours.get(t.rotation_id))}"
+            f"{_cover_phrase(t, mention, zone, res.time)}"
             for t in res.tasks
         ]
     else:

@@ -13,12 +13,19 @@ from datetime import UTC, datetime, timedelta
 
 from lotto.commands.render.usertext import user_text
 from lotto.model.availability import Event
+from lotto.model.hours import format_days
 from lotto.model.needs import format_needs
 from lotto.model.override import overrides_in
-from lotto.model.rotation import DEFAULT_COVER_BY, TASK_TYPE_TICKET, Rotation, skipped_beginning
+from lotto.model.rotation import (
+    DEFAULT_COVER_BY,
+    TASK_TYPE_TICKET,
+    Rotation,
+    numbers_working_days,
+    skipped_beginning,
+)
 from lotto.model.task import TICKET_DURATION, Task
 from lotto.model.timeutil import get_zone, is_wall_clock_period, parse_duration, parse_wall
-from lotto.model.user import User
+from lotto.model.user import User, last_ended, next_shift
 
 __all__ = [
     "Mention",
@@ -301,7 +308,9 @@ def rotation_settings(rot: Rotation, what: str, zone: str = "UTC") -> str:
             # Tickets have no next period to run to: without a duration they get the default.
             length = fmt_duration(ts.duration or TICKET_DURATION)
             return f"tickets last {length}, grace {fmt_duration(ts.grace)}"
-        length = fmt_duration(ts.duration) if ts.duration else "until the next period"
+        # A daily shift on working days lasts a day, not over the weekend (§2).
+        rest = "1 day" if numbers_working_days(rot) else "until the next period"
+        length = fmt_duration(ts.duration) if ts.duration else rest
         return f"tasks last {length}, grace {fmt_duration(ts.grace)}"
     if what == "fill":
         return f"filled by {rot.filler_type}, seed {fs.seed}, fuzz {fs.fuzz}"
@@ -323,6 +332,8 @@ def rotation_settings(rot: Rotation, what: str, zone: str = "UTC") -> str:
     # Tickets come on demand; their period only paces the lottery's odds.
     if rot.task_type != TASK_TYPE_TICKET:
         kind = f"shifts {fmt_period(fs.period)}"
+        if numbers_working_days(rot) and rot.working.days:
+            kind += f" on {format_days(rot.working.days)}"
     elif is_wall_clock_period(fs.period):
         kind = f"tickets on demand, odds counted in {fs.period} periods"
     else:
@@ -383,22 +394,49 @@ def rotation_details(
     return "\n".join(lines)
 
 
+def _served_lines(user: User, zone: str, now: datetime | None) -> list[str]:
+    """ "Last served" (and, knowing ``now``, "Next shift") lines per rotation.
+
+    Knowing ``now``, last served counts only shifts that ended by then
+    (``last_ended``) and the next assigned shift is shown apart; without it, the
+    queue's ``LastServed`` (which counts shifts assigned ahead).
+    """
+    if now is None:
+        if not user.last_served:
+            return []
+        served = ", ".join(
+            f"{rid} {fmt_when(datetime.fromtimestamp(ts, tz=UTC), zone, named=False)}"
+            for rid, ts in sorted(user.last_served.items())
+        )
+        return [f"- Last served: {served}"]
+    rids = sorted({*user.last_served, *(e.rotation_id for e in user.calendar if e.rotation_id)})
+    last = [(rid, when) for rid in rids if (when := last_ended(user, rid, now)) is not None]
+    coming = [e for rid in rids if (e := next_shift(user, rid, now)) is not None]
+    lines = []
+    if last:
+        text = ", ".join(f"{rid} {fmt_when(when, zone, named=False)}" for rid, when in last)
+        lines.append(f"- Last served: {text}")
+    if coming:
+        text = ", ".join(f"{e.task_id} {fmt_when(e.start, zone, named=False)}" for e in coming)
+        lines.append(f"- Next shift: {text}")
+    return lines
+
+
 def user_details(
-    user: User, mention: Mention, rotations: list[str] | None = None, zone: str = "UTC"
+    user: User,
+    mention: Mention,
+    rotations: list[str] | None = None,
+    zone: str = "UTC",
+    now: datetime | None = None,
 ) -> str:
-    """Bullet list of a user's skills, rotations (when given), last-served times and calendar;
-    times in ``zone``, said once in the header."""
+    """Bullet list of a user's skills, rotations (when given), last-served times (and, knowing
+    ``now``, next shifts) and calendar; times in ``zone``, said once in the header."""
     lines = [f"#### {mention(user.mattermost_user_id)} (times in {zone})"]
     skills = skills_text(user)
     lines.append(f"- Skills: {skills or 'none'}")
     if rotations is not None:
         lines.append(f"- Rotations: {', '.join(rotations) or 'none'}")
-    if user.last_served:
-        served = ", ".join(
-            f"{rid} {fmt_when(datetime.fromtimestamp(ts, tz=UTC), zone, named=False)}"
-            for rid, ts in sorted(user.last_served.items())
-        )
-        lines.append(f"- Last served: {served}")
+    lines += _served_lines(user, zone, now)
     if user.calendar:
         lines.append("- Unavailable:")
         for ev in user.calendar:
