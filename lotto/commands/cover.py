@@ -17,6 +17,7 @@ __all__: list[str] = []
     "ID @who --from T --to T [--for @user] [--cancel]",
     "have someone on call in your (or a user's) place for part of a task only",
     access=SELF_OR_OWNER,
+    request=api.TaskCoverRequest,
     flags=(
         Flag("from", "time", "when the cover starts (your zone)"),
         Flag("to", "time", "when it ends: the task keeps its people outside the span"),
@@ -56,6 +57,7 @@ def task_cover(ctx: Ctx):
     "ID [@me] OTHER @them | ID --accept | ID --cancel",
     "propose to trade your place on a task for someone's on another; they accept",
     access=PUBLIC,
+    request=api.TaskSwapRequest,
     flags=(
         Flag("accept", "bool", "accept the swap proposed to you on this task"),
         Flag("cancel", "bool", "withdraw (or turn down) the swap on this task"),
