@@ -41,6 +41,8 @@ class TaskNewShiftRequest(Request["TaskResult"], kw_only=True):
 
     rotation: RotationRef
     number: int | None = None
+    #: Make it even wholly in the past or over a year ahead (``risks.check_shift_time``).
+    force: bool = False
 
 
 class TaskNewTicketRequest(Request["TaskResult"], kw_only=True):
@@ -73,9 +75,10 @@ class TaskUnassignRequest(Request["TaskAssignResult"], kw_only=True):
 
 
 class TaskFillRequest(Request["TaskAssignResult"], kw_only=True):
-    """``task fill ID``."""
+    """``task fill ID [--force]``: ``force`` also tops up a scheduled or started task."""
 
     task_id: str
+    force: bool = False
 
 
 class TaskAssignResult(_Result, kw_only=True):

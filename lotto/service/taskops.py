@@ -8,7 +8,7 @@ docstring says so (the service and the autopilot prefetch what they need).
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from lotto import fillers
@@ -47,6 +47,7 @@ __all__ = [
     "fill",
     "transition",
     "fill_rng",
+    "changed_post",
 ]
 
 
@@ -209,9 +210,35 @@ def assign(
                         task_type=rotation.task_type,
                     )
                 )
+    notices += changed_post(rotation, task, actor_id, added=added)
     session.save_task(task)
     sync_open(session, rotation, task)
     return added, notices, overrode
+
+
+def changed_post(
+    rotation: Rotation,
+    task: Task,
+    actor_id: str,
+    *,
+    added: Sequence[str] = (),
+    removed: Sequence[str] = (),
+    offers_closed: bool = False,
+) -> list[Notice]:
+    """The channel's post that someone changed a task's people by hand (none for a pending
+    task: the channel hears of a task once it is scheduled)."""
+    if task.state == STATE_PENDING or not (added or removed):
+        return []
+    return channel_notice(
+        rotation,
+        "shift_changed",
+        actor_id,
+        task=task,
+        interval=task_interval(task),
+        added_user_ids=list(added),
+        removed_user_ids=list(removed),
+        outcome="offers_closed" if offers_closed else "",
+    )
 
 
 def unassign(
@@ -242,6 +269,7 @@ def unassign(
     # Whoever leaves a task leaves its offers too: there is no place left to offer; nor
     # a swap of it, nor anyone covering for them (whose span is freed when their record
     # is at hand; ``lotto.model.override``).
+    closed = any(o.user_id in user_ids for o in task.offers)
     task.offers = [o for o in task.offers if o.user_id not in user_ids]
     task.swaps = [w for w in task.swaps if not {w.user_id, w.other_user_id} & set(user_ids)]
     for o in [o for o in task.overrides if o.replaces in user_ids]:
@@ -264,6 +292,7 @@ def unassign(
                     task_type=rotation.task_type,
                 )
             )
+    notices += changed_post(rotation, task, actor_id, removed=list(user_ids), offers_closed=closed)
     session.save_task(task)
     sync_open(session, rotation, task)
     return list(user_ids), notices
@@ -275,13 +304,20 @@ def fill_rng(rotation: Rotation, task: Task) -> random.Random:
 
 
 def fill(
-    session: Session, rotation: Rotation, task: Task, users: dict[str, User], now: datetime
+    session: Session,
+    rotation: Rotation,
+    task: Task,
+    users: dict[str, User],
+    now: datetime,
+    *,
+    force: bool = False,
 ) -> list[str]:
-    """Auto-assign users to a pending task with the rotation's filler. Returns the added ids.
+    """Auto-assign users to a pending task (with ``force`` also a scheduled or started one)
+    with the rotation's filler. Returns the added ids.
 
     ``users`` must hold the records of the rotation's members and of the task's users.
     """
-    check_fillable(task)
+    check_fillable(task, force=force)
     try:
         added = fillers.fill(rotation, task, users, now, fill_rng(rotation, task))
     except InsufficientError as err:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from lotto.commands.render.usertext import user_text
 from lotto.model.availability import Event
 from lotto.model.hours import format_days
-from lotto.model.needs import format_needs
+from lotto.model.needs import limit_words, require_words
 from lotto.model.override import overrides_in
 from lotto.model.rotation import (
     DEFAULT_COVER_BY,
@@ -129,9 +129,10 @@ def gap_note(rot: Rotation) -> str:
     )
 
 
-def fmt_needs(needs: Mapping[str, int]) -> str:
-    """Needs as ``**5** any, **1** lead-◉`` (the domain's one order and form); ``none`` if empty."""
-    return format_needs(needs, bold=True) or "none"
+def fmt_needs(needs: Mapping[str, int], *, limits: bool = False) -> str:
+    """Requirements (or ``limits``) as people say them: ``2 people, at least 1 lead
+    (advanced or better)``, ``at most 1 webapp (expert)``; ``none`` if empty."""
+    return (limit_words(needs) if limits else require_words(needs)) or "none"
 
 
 def skills_text(user: User | None, *, glyphs: bool = False, inline: bool = False) -> str:
@@ -273,7 +274,7 @@ def task_details(
     lines += [
         f"- Grace: {fmt_duration(task.grace)}",
         f"- Require: {fmt_needs(task.require)}",
-        f"- Limit: {fmt_needs(task.limit)}",
+        f"- Limit: {fmt_needs(task.limit, limits=True)}",
         f"- Assigned: {assigned or 'nobody'}",
     ]
     if task.offers:
@@ -289,14 +290,7 @@ def task_details(
         )
     if task.summary:
         lines.append(f"- Summary: {user_text(task.summary, inline=True)}")
-    if _needs_skills(task.require, task.limit):
-        lines.append(f"- {LEVEL_LEGEND}")
     return "\n".join(lines)
-
-
-def _needs_skills(*needs: Mapping[str, int]) -> bool:
-    """Whether needs name a skill level (their glyphs then want the legend)."""
-    return any(nid != "any" for need in needs for nid in need)
 
 
 def rotation_settings(rot: Rotation, what: str, zone: str = "UTC") -> str:
@@ -367,9 +361,8 @@ def rotation_details(
     ordered = sorted(rot.mattermost_user_ids, key=mention)
     # A long list: skills in the tight glyph form, explained once below it.
     members = ", ".join(user_with_skills(u, users, mention, glyphs=True) for u in ordered)
-    has_skills = _needs_skills(ts.require, ts.limit) or any(
-        users.get(u) is not None and users[u].skill_levels for u in ordered
-    )
+    # Needs are in words; only the members' skills use glyphs.
+    has_skills = any(users.get(u) is not None and users[u].skill_levels for u in ordered)
     noun = "tickets" if rot.task_type == TASK_TYPE_TICKET else "shifts"
     lines = [
         f"#### Rotation {rot.rotation_id}" + (" (archived)" if rot.is_archived else ""),
@@ -377,7 +370,7 @@ def rotation_details(
         f"- Fill: {rotation_settings(rot, 'fill')}",
         f"- Task defaults: {rotation_settings(rot, 'task')}",
         f"- Require: {fmt_needs(ts.require)}",
-        f"- Limit: {fmt_needs(ts.limit)}",
+        f"- Limit: {fmt_needs(ts.limit, limits=True)}",
         f"- Autopilot: {rotation_settings(rot, 'autopilot')}",
         f"- Members ({len(rot.mattermost_user_ids)}): {members or 'none'}",
         f"- Owners: {owners_text(rot, mention)}",

@@ -71,7 +71,7 @@ def needs_changed(rot: Rotation, *, limits: bool, unknown_skill: str = "") -> st
     """The rotation's requirements (or ``limits``) after a change; a note on an unknown skill."""
     ts = rot.task_settings
     needs, word = (ts.limit, "limits") if limits else (ts.require, "requirements")
-    text = f"Updated {word} of rotation **{rot.rotation_id}**: {fmt_needs(needs)}."
+    text = f"Updated {word} of rotation **{rot.rotation_id}**: {fmt_needs(needs, limits=limits)}."
     if unknown_skill:
         # Most likely a typo: nobody can meet a skill nobody was ever qualified for.
         text += (

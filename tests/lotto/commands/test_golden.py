@@ -25,6 +25,7 @@ from kvstore.backends import discard_memory
 from lotto.cli import main
 from lotto.commands import render
 from lotto.model.notice import NOTICE_KINDS, Notice
+from lotto.model.risks import Risk
 from lotto.model.task import Override, Task
 from tests.lotto.helpers import HOSTILE_NOTE
 
@@ -99,6 +100,39 @@ def _notices() -> list[Notice]:
         Notice(kind="scheduled", **{**base, "by_autopilot": True, "task_type": "ticket"}),  # type: ignore[arg-type]
         *_cover_and_swap_notices(base, task),
         Notice(kind="offer", **{**base, "from_user_id": "cat", "note": HOSTILE_NOTE}),  # type: ignore[arg-type]
+        Notice(kind="alert_left", **{**base, "subject_id": "cat"}),  # type: ignore[arg-type]
+        Notice(
+            kind="alert_broken",
+            **{  # type: ignore[arg-type]
+                **base,
+                "risks": [
+                    Risk(
+                        kind="unmet",
+                        rotation_id="ICE",
+                        task_id="ICE#0",
+                        state="started",
+                        need="lead-◈",
+                        count=1,
+                    ),
+                    Risk(
+                        kind="gone",
+                        rotation_id="ICE",
+                        task_id="ICE#1",
+                        state="scheduled",
+                        user_ids=["cat"],
+                    ),
+                ],
+            },
+        ),
+        Notice(
+            kind="shift_changed",
+            **{  # type: ignore[arg-type]
+                **base,
+                "removed_user_ids": ["cat"],
+                "added_user_ids": ["dan"],
+                "outcome": "offers_closed",
+            },
+        ),
     ]
     # One change telling one reader several things: one message (issue 19).
     digest = [n for n in out if n.kind == "digest"][0]

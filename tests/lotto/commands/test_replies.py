@@ -86,11 +86,12 @@ def test_a_need_on_an_unknown_skill_gets_a_note(kv_memory):
         user qualify @a --skill webapp
     """)
     assert s.run("rotation set require R --skill webapp").text == (
-        "Updated requirements of rotation **R**: **1** any, **1** webapp-◉."
+        "Updated requirements of rotation **R**: 1 person, at least 1 webapp."
     )
     text = s.run("rotation set limit R --skill webap-2 --count 1").text
     assert text.startswith(
-        "Updated limits of rotation **R**: **1** webap-▣. Note: `webap` is not a known skill"
+        "Updated limits of rotation **R**: at most 1 webap (intermediate or better). "
+        "Note: `webap` is not a known skill"
     )
     assert "Note" not in s.run("rotation set limit R --skill webap-2 --clear").text
 

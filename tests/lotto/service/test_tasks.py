@@ -125,7 +125,9 @@ def test_shift_keeps_local_wall_clock_across_dst(kv):
 
 def test_existing_and_overlapping_shifts(svc, kv):
     svc.rotation_set_task(
-        api.RotationSetTaskRequest(rotation=ref("R"), duration=300 * H), actor_id=ACTOR, now=NOW
+        api.RotationSetTaskRequest(rotation=ref("R"), duration=300 * H, force=True),
+        actor_id=ACTOR,
+        now=NOW,
     )
     shift(svc, 0)
     fails_unchanged(kv, OverlapError, lambda: shift(svc, 0), match="already exists")
@@ -136,7 +138,9 @@ def test_existing_and_overlapping_shifts(svc, kv):
 
 def test_overlap_with_a_finished_neighbour(svc, kv):
     svc.rotation_set_task(
-        api.RotationSetTaskRequest(rotation=ref("R"), duration=200 * H), actor_id=ACTOR, now=NOW
+        api.RotationSetTaskRequest(rotation=ref("R"), duration=200 * H, force=True),
+        actor_id=ACTOR,
+        now=NOW,
     )
     join(svc, "a")
     shift(svc, 0)
