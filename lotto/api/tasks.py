@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import msgspec
 
 from lotto.api._base import Request, RotationRef, _Result
+from lotto.api.mentions import of_task
 from lotto.model.task import Offer, Override, Swap, Task
 from lotto.model.user import User
 
@@ -57,6 +59,9 @@ class TaskResult(_Result, kw_only=True):
 
     task: Task
 
+    def _mentions(self) -> Iterable[str]:
+        return of_task(self.task)
+
 
 class TaskAssignRequest(Request["TaskAssignResult"], kw_only=True):
     """``task assign ID @u… [--force]``."""
@@ -98,6 +103,13 @@ class TaskAssignResult(_Result, kw_only=True):
     #: words (``lotto.model.user.clash_text``): what --force overrode.
     overrode: dict[str, list[str]] = msgspec.field(default_factory=dict)
 
+    def _mentions(self) -> Iterable[str]:
+        yield from of_task(self.task)
+        yield from self.changed
+        yield from self.users
+        yield from self.non_members
+        yield from self.overrode
+
 
 class TaskTransitionRequest(Request["TaskTransitionResult"], kw_only=True):
     """``task schedule|start|finish ID``: ``state`` is the target state."""
@@ -114,6 +126,9 @@ class TaskTransitionResult(_Result, kw_only=True):
     #: ``shift`` or ``ticket``: the rotation's task type (what to call the task).
     task_type: str = ""
 
+    def _mentions(self) -> Iterable[str]:
+        return of_task(self.task)
+
 
 class TaskShowRequest(Request["TaskShowResult"], kw_only=True):
     """``task show ID``."""
@@ -128,6 +143,10 @@ class TaskShowResult(_Result, kw_only=True):
     users: dict[str, User] = msgspec.field(default_factory=dict)
     #: ``shift`` or ``ticket``: the rotation's task type (what to call the task).
     task_type: str = ""
+
+    def _mentions(self) -> Iterable[str]:
+        yield from of_task(self.task)
+        yield from self.users
 
 
 class TaskOfferRequest(Request["TaskOfferResult"], kw_only=True):
@@ -162,6 +181,12 @@ class TaskOfferResult(_Result, kw_only=True):
     asked_before: list[str] = msgspec.field(default_factory=list)
     channel_name: str = ""
 
+    def _mentions(self) -> Iterable[str]:
+        yield from of_task(self.task)
+        yield from (self.offer.user_id, self.offer.to_user_id, self.offer.opened_by)
+        yield from self.takers
+        yield from self.asked_before
+
 
 class TaskTakeRequest(Request["TaskTakeResult"], kw_only=True):
     """``task take ID [@from]``: the acting user takes ``from_user_id``'s offered place.
@@ -183,18 +208,24 @@ class TaskTakeResult(_Result, kw_only=True):
     taker: str
     users: dict[str, User] = msgspec.field(default_factory=dict)
 
+    def _mentions(self) -> Iterable[str]:
+        yield from of_task(self.task)
+        yield from (self.offer.user_id, self.offer.to_user_id, self.taker)
+        yield from self.users
+
 
 class TaskCoverRequest(Request["TaskCoverResult"], kw_only=True):
     """``task cover ID @who --from T --to T [--for @u] [--cancel]``.
 
-    ``user_id`` is on call in ``for_user_id``'s place (empty: the task's only person)
-    from ``start`` to ``finish``; ``cancel`` removes ``user_id``'s override instead
-    (the one starting at ``start`` when given, else all of theirs on the task).
+    ``cover_user_id`` is on call in ``user_id``'s place (empty: the task's only person)
+    from ``start`` to ``finish``; ``cancel`` removes ``cover_user_id``'s override
+    instead (the one starting at ``start`` when given; only those for ``user_id``
+    unless the coverer cancels their own). ``user_id`` is whom the call concerns.
     """
 
     task_id: str
-    user_id: str
-    for_user_id: str = ""
+    user_id: str = ""
+    cover_user_id: str
     start: datetime | None = None
     finish: datetime | None = None
     cancel: bool = False
@@ -208,6 +239,11 @@ class TaskCoverResult(_Result, kw_only=True):
     cancelled: bool = False
     #: ``shift`` or ``ticket``: the rotation's task type (what to call the task).
     task_type: str = ""
+
+    def _mentions(self) -> Iterable[str]:
+        yield from of_task(self.task)
+        for o in self.overrides:
+            yield from (o.user_id, o.replaces)
 
 
 #: ``TaskSwapResult.outcome``: what ``task swap`` did.
@@ -240,3 +276,8 @@ class TaskSwapResult(_Result, kw_only=True):
     outcome: str
     task: Task
     other_task: Task
+
+    def _mentions(self) -> Iterable[str]:
+        yield from of_task(self.task)
+        yield from of_task(self.other_task)
+        yield from (self.swap.user_id, self.swap.other_user_id)

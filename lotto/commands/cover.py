@@ -35,18 +35,16 @@ def task_cover(ctx: Ctx):
     if len(users) != 1:
         raise InputError("name the one `@user` who covers, e.g. `task cover ICE#3 @cat …`.")
     whose = ctx.flag("for")
+    # Whose place (default: yours); the coverer may cancel their own cover without it.
     for_ids = ctx.users([whose], default_actor=False) if whose else [ctx.actor.user_id]
-    cancel = bool(ctx.flag("cancel", False))
-    # Cancelling: the one covered for or the coverer may do it (or an owner).
-    ctx.check_self(users if cancel and users[0] == ctx.actor.user_id else for_ids)
     res = ctx.call(
         api.TaskCoverRequest(
             task_id=task_id,
-            user_id=users[0],
-            for_user_id=for_ids[0],
+            user_id=for_ids[0],
+            cover_user_id=users[0],
             start=ctx.flag("from"),
             finish=ctx.flag("to"),
-            cancel=cancel,
+            cancel=bool(ctx.flag("cancel", False)),
         )
     )
     return res, render.task_covered(res, ctx.username, ctx.zone)

@@ -18,6 +18,7 @@ from lotto.model.override import (
 from lotto.model.rotation import Rotation
 from lotto.model.task import Override, Task
 from lotto.service import taskops
+from lotto.service.access import SELF_OR_OWNER
 from lotto.service.common import channel_notice, check_users, load_task, notice, run
 from lotto.service.offers import new_offer_id
 from lotto.service.ops import Ops
@@ -46,19 +47,19 @@ def _replaced(task: Task, for_user_id: str, actor_id: str) -> str:
 class CoverOps(Ops):
     """Mixin of :class:`lotto.service.Service`: overrides for part of a task."""
 
-    @operation(api.TaskCoverRequest)
+    @operation(api.TaskCoverRequest, access=SELF_OR_OWNER)
     def task_cover(
         self, req: api.TaskCoverRequest, *, actor_id: str, now: datetime
     ) -> api.TaskCoverResult:
-        """``user_id`` is on call in another's place on the task from ``start`` to ``finish``
-        (or with ``cancel`` no longer), in one unit of work; the coverer, the one covered
-        for and the rotation's channel are told.
+        """``cover_user_id`` is on call in ``user_id``'s place on the task from ``start``
+        to ``finish`` (or with ``cancel`` no longer), in one unit of work; the coverer,
+        the one covered for and the rotation's channel are told.
 
         Round trips: batch 1 = task + rotation + the coverer; batch 2 = the task's users
         and the rotation's members; commit.
         """
         ids = check_users(
-            self.directory, [req.user_id, *([req.for_user_id] if req.for_user_id else [])]
+            self.directory, [req.cover_user_id, *([req.user_id] if req.user_id else [])]
         )
         if not req.cancel and (req.start is None or req.finish is None):
             raise InputError(
@@ -78,7 +79,7 @@ class CoverOps(Ops):
             users = taskops.users_of(s, everyone, actor_id, notices)
             tt = rotation.task_type
             if req.cancel:
-                gone = find_cover(task, req.user_id, req.start, actor_id, req.for_user_id)
+                gone = find_cover(task, req.cover_user_id, req.start, actor_id, req.user_id)
                 for o in gone:
                     cover = users.get(o.user_id) or s.user(o.user_id)
                     remove_override(task, o, cover)
@@ -91,30 +92,30 @@ class CoverOps(Ops):
                 )
             assert req.start is not None and req.finish is not None
             check_span(task, req.start, req.finish, now)
-            replaces = _replaced(task, req.for_user_id, actor_id)
+            replaces = _replaced(task, req.user_id, actor_id)
             assigned = {u: users[u] for u in task.mattermost_user_ids}
             refusal = cover_refusal(
-                task, rotation, assigned, replaces, users[req.user_id], req.start, req.finish
+                task, rotation, assigned, replaces, users[req.cover_user_id], req.start, req.finish
             )
             if refusal is not None:
                 text = (
-                    f"Can not have {req.user_id} cover for {replaces} on {task.task_id}: "
+                    f"Can not have {req.cover_user_id} cover for {replaces} on {task.task_id}: "
                     f"{refusal.reason}. Nothing was changed."
                 )
-                context = {"task_id": task.task_id, "user_ids": [req.user_id, replaces]}
+                context = {"task_id": task.task_id, "user_ids": [req.cover_user_id, replaces]}
                 if refusal.limit:
                     raise LimitError(text, need=refusal.limit, **context)
                 raise StateError(text, **context)
             override = Override(
                 override_id=override_id,
-                user_id=req.user_id,
+                user_id=req.cover_user_id,
                 replaces=replaces,
                 start=req.start,
                 finish=req.finish,
                 by=actor_id,
             )
-            add_override(task, override, users[req.user_id])
-            s.save_user(users[req.user_id])
+            add_override(task, override, users[req.cover_user_id])
+            s.save_user(users[req.cover_user_id])
             s.save_task(task)
             notices += _told(rotation, task, override, actor_id, "cover")
             return api.TaskCoverResult(

@@ -14,6 +14,7 @@ from lotto.model.swap import check_proposal, find_swap, swap_refusal
 from lotto.model.task import Swap, Task, rotation_id_of, task_interval
 from lotto.model.user import User
 from lotto.service import taskops
+from lotto.service.access import PUBLIC
 from lotto.service.common import channel_notice, check_users, load_task, notice, run
 from lotto.service.offers import new_offer_id
 from lotto.service.ops import Ops
@@ -40,7 +41,7 @@ def _refuse(swap: Swap, reason: str, limit: str = "") -> None:
 class SwapOps(Ops):
     """Mixin of :class:`lotto.service.Service`: trading two places in one step."""
 
-    @operation(api.TaskSwapRequest)
+    @operation(api.TaskSwapRequest, access=PUBLIC)
     def task_swap(
         self, req: api.TaskSwapRequest, *, actor_id: str, now: datetime
     ) -> api.TaskSwapResult:
