@@ -184,7 +184,7 @@ class UserShiftsResult(_Result, kw_only=True):
 
     def _mentions(self) -> Iterable[str]:
         yield self.user_id
-        yield from of_tasks([*self.tasks, *self.offers])
+        yield from of_tasks([*self.tasks, *self.offers, *self.covers])
 
 
 class UserNotifyRequest(Request["UsersResult"], kw_only=True):
