@@ -61,11 +61,6 @@ class CoverOps(Ops):
         ids = check_users(
             self.directory, [req.cover_user_id, *([req.user_id] if req.user_id else [])]
         )
-        if not req.cancel and (req.start is None or req.finish is None):
-            raise InputError(
-                "Say when: `task cover ID @who --from T --to T` (times in your zone, e.g. "
-                "`--from 2027-11-10 --to 2027-11-11`). Nothing was changed."
-            )
         override_id = new_offer_id(self)
 
         def fn(s: Session) -> api.TaskCoverResult:
@@ -90,7 +85,11 @@ class CoverOps(Ops):
                 return api.TaskCoverResult(
                     task=task, overrides=gone, cancelled=True, notices=notices, task_type=tt
                 )
-            assert req.start is not None and req.finish is not None
+            if req.start is None or req.finish is None:
+                raise InputError(
+                    "Say when: `task cover ID @who --from T --to T` (times in your zone, e.g. "
+                    "`--from 2027-11-10 --to 2027-11-11`). Nothing was changed."
+                )
             check_span(task, req.start, req.finish, now)
             replaces = _replaced(task, req.user_id, actor_id)
             assigned = {u: users[u] for u in task.mattermost_user_ids}
