@@ -27,6 +27,7 @@ __all__ = [
     "PAGE",
     "CHART",
     "ACTION",
+    "SWAP",
     "MAX_PARAM",
     "signing_key",
     "sign",
@@ -40,7 +41,8 @@ FEED = "feed"  # calendar feed URLs (shim.calendar)
 PAGE = "page"  # rotation page URLs (shim.page)
 CHART = "chart"  # chart image URLs embedded in chat replies (shim.page)
 ACTION = "action"  # message-button contexts (shim.actions)
-PURPOSES = (FEED, PAGE, CHART, ACTION)
+SWAP = "swap"  # "Accept swap" button contexts (shim.swapbutton)
+PURPOSES = (FEED, PAGE, CHART, ACTION, SWAP)
 
 #: Characters of any one signed parameter accepted before any work is done.
 MAX_PARAM = 256

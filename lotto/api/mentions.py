@@ -50,7 +50,7 @@ def declared(result: object) -> list[str]:
 
 
 def of_task(task: Task | None) -> Iterator[str]:
-    """A task's assigned users and the people of its open offers."""
+    """A task's assigned users, the people of its open offers, covers and swaps."""
     if task is None:
         return
     yield from task.mattermost_user_ids
@@ -58,6 +58,12 @@ def of_task(task: Task | None) -> Iterator[str]:
         yield offer.user_id
         yield offer.to_user_id
         yield offer.opened_by
+    for o in task.overrides:  # covers (``task show``, ``rotation now``, feeds)
+        yield o.user_id
+        yield o.replaces
+    for w in task.swaps:
+        yield w.user_id
+        yield w.other_user_id
 
 
 def of_tasks(tasks: Iterable[Task | None]) -> Iterator[str]:

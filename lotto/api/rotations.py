@@ -145,6 +145,7 @@ class RotationSetAutopilotRequest(Request["RotationResult"], kw_only=True):
     remind_start_prior: timedelta | None = None
     remind_finish: bool | None = None
     remind_finish_prior: timedelta | None = None
+    cover_by: timedelta | None = None
 
 
 class RotationSetFillRequest(Request["RotationResult"], kw_only=True):

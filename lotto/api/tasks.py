@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 import msgspec
 
 from lotto.api._base import Request, RotationRef, _Result
 from lotto.api.mentions import of_task
-from lotto.model.task import Offer, Task
+from lotto.model.task import Offer, Override, Swap, Task
 from lotto.model.user import User
 
 __all__ = [
@@ -27,6 +28,13 @@ __all__ = [
     "TaskOfferResult",
     "TaskTakeRequest",
     "TaskTakeResult",
+    "TaskCoverRequest",
+    "TaskCoverResult",
+    "TaskSwapRequest",
+    "TaskSwapResult",
+    "SWAP_PROPOSED",
+    "SWAP_ACCEPTED",
+    "SWAP_CANCELLED",
 ]
 
 
@@ -204,3 +212,72 @@ class TaskTakeResult(_Result, kw_only=True):
         yield from of_task(self.task)
         yield from (self.offer.user_id, self.offer.to_user_id, self.taker)
         yield from self.users
+
+
+class TaskCoverRequest(Request["TaskCoverResult"], kw_only=True):
+    """``task cover ID @who --from T --to T [--for @u] [--cancel]``.
+
+    ``cover_user_id`` is on call in ``user_id``'s place (empty: the task's only person)
+    from ``start`` to ``finish``; ``cancel`` removes ``cover_user_id``'s override
+    instead (the one starting at ``start`` when given; only those for ``user_id``
+    unless the coverer cancels their own). ``user_id`` is whom the call concerns.
+    """
+
+    task_id: str
+    user_id: str = ""
+    cover_user_id: str
+    start: datetime | None = None
+    finish: datetime | None = None
+    cancel: bool = False
+
+
+class TaskCoverResult(_Result, kw_only=True):
+    """The task after ``task cover``: the overrides made (one) or removed."""
+
+    task: Task
+    overrides: list[Override] = msgspec.field(default_factory=list)
+    cancelled: bool = False
+    #: ``shift`` or ``ticket``: the rotation's task type (what to call the task).
+    task_type: str = ""
+
+    def _mentions(self) -> Iterable[str]:
+        yield from of_task(self.task)
+        for o in self.overrides:
+            yield from (o.user_id, o.replaces)
+
+
+#: ``TaskSwapResult.outcome``: what ``task swap`` did.
+SWAP_PROPOSED = "proposed"
+SWAP_ACCEPTED = "accepted"
+SWAP_CANCELLED = "cancelled"
+
+
+class TaskSwapRequest(Request["TaskSwapResult"], kw_only=True):
+    """``task swap ID [@me] OTHER @them`` proposes; ``task swap ID --accept|--cancel``.
+
+    Proposing: ``user_id`` (on ``task_id``) offers to trade with ``other_user_id`` (on
+    ``other_task_id``). Accepting or cancelling: the open swap on ``task_id`` of the
+    acting user (``swap_id``, set by a button, names the very one).
+    """
+
+    task_id: str
+    user_id: str = ""
+    other_task_id: str = ""
+    other_user_id: str = ""
+    accept: bool = False
+    cancel: bool = False
+    swap_id: str = ""
+
+
+class TaskSwapResult(_Result, kw_only=True):
+    """The swap proposed, accepted or cancelled (``outcome``), and both tasks after it."""
+
+    swap: Swap
+    outcome: str
+    task: Task
+    other_task: Task
+
+    def _mentions(self) -> Iterable[str]:
+        yield from of_task(self.task)
+        yield from of_task(self.other_task)
+        yield from (self.swap.user_id, self.swap.other_user_id)

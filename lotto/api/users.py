@@ -26,6 +26,7 @@ __all__ = [
     "TIME_OFF_RELEASED",
     "TIME_OFF_OFFERED",
     "TIME_OFF_STARTED",
+    "TIME_OFF_PART",
     "UserJoinRequest",
     "UserLeaveRequest",
     "MembershipResult",
@@ -74,6 +75,7 @@ class UserUnavailableRequest(Request["UsersResult"], kw_only=True):
 TIME_OFF_RELEASED = "released"  # pending: taken off; the autopilot fills the place again
 TIME_OFF_OFFERED = "offered"  # scheduled: their place is offered (``task take``)
 TIME_OFF_STARTED = "started"  # started: left alone (the owners and channel are told)
+TIME_OFF_PART = "part"  # over part of it: that part offered (taking it makes an override)
 
 
 class TimeOffTask(_Msg, kw_only=True):
@@ -87,6 +89,9 @@ class TimeOffTask(_Msg, kw_only=True):
     #: ``lotto.model.fanout.ASK_AT_MOST``), and how many members could take it in all.
     takers: list[str] = msgspec.field(default_factory=list)
     eligible: int = 0
+    #: ``part``: the part of the task offered (UTC).
+    start: datetime | None = None
+    finish: datetime | None = None
 
 
 class UsersResult(_Result, kw_only=True):
@@ -174,10 +179,12 @@ class UserShiftsResult(_Result, kw_only=True):
     offers: list[Task] = msgspec.field(default_factory=list)
     # Rotation id -> its working hours, for the tasks' rotations that have them (issue 17).
     hours: dict[str, RotationHours] = msgspec.field(default_factory=dict)
+    #: Tasks in the window the user is not on but covers part of (``task cover``).
+    covers: list[Task] = msgspec.field(default_factory=list)
 
     def _mentions(self) -> Iterable[str]:
         yield self.user_id
-        yield from of_tasks([*self.tasks, *self.offers])
+        yield from of_tasks([*self.tasks, *self.offers, *self.covers])
 
 
 class UserNotifyRequest(Request["UsersResult"], kw_only=True):

@@ -25,6 +25,7 @@ from kvstore import Lock
 from lotto import api
 from lotto.commands import autopilot as _autopilot  # noqa: F401  (registers commands)
 from lotto.commands import calendar as _calendar  # noqa: F401  (registers commands)
+from lotto.commands import cover as _cover  # noqa: F401  (registers commands)
 from lotto.commands import forecast as _forecast  # noqa: F401  (registers commands)
 from lotto.commands import hours as _hours  # noqa: F401  (registers commands)
 from lotto.commands import info as _info  # noqa: F401  (registers commands)
@@ -43,7 +44,7 @@ from lotto.commands.tree import Command, Group, command_name, lookup, usage_line
 from lotto.errors import AccessError, InputError, NotFoundError
 from lotto.ports import Profile
 
-__all__ = ["Env", "Outcome", "execute", "take_offer", "autopilot_all"]
+__all__ = ["Env", "Outcome", "execute", "take_offer", "accept_swap", "autopilot_all"]
 
 
 _HELP_WORDS = ("help", "--help", "-h")
@@ -108,8 +109,10 @@ def take_offer(
     same user offers again. Never raises for a refusal.
     """
     line = f"task take {task_id}"
+    zone = "UTC"
     try:
         profile = _actor(env, actor_id)
+        zone = profile.time_zone or "UTC"
         req = api.TaskTakeRequest(task_id=task_id, from_user_id=from_user_id, offer_id=offer_id)
         res = call_service(env.service, req, actor=env.actor(profile), now=now or datetime.now(UTC))
     except Exception as exc:  # the same error texts as the command
@@ -119,7 +122,40 @@ def take_offer(
     if res.notices:
         env.deliver()
     names = names_for(env.directory, res, [profile])
-    return Outcome(True, render.task_taken(res, names.mention), res, False, list(res.notices))
+    return Outcome(True, render.task_taken(res, names.mention, zone), res, False, list(res.notices))
+
+
+def accept_swap(
+    env: Env,
+    actor_id: str,
+    task_id: str,
+    swap_id: str,
+    *,
+    now: datetime | None = None,
+) -> Outcome:
+    """``task swap ID --accept`` as pressed on an "Accept swap" button, as ``actor_id``.
+
+    The same operation and rules as the command (only the person it was proposed to
+    may accept), for the very swap ``swap_id`` the button was made for: once it is
+    accepted or cancelled it is gone. Never raises for a refusal.
+    """
+    line = f"task swap {task_id} --accept"
+    zone = "UTC"
+    try:
+        profile = _actor(env, actor_id)
+        zone = profile.time_zone or "UTC"
+        req = api.TaskSwapRequest(task_id=task_id, accept=True, swap_id=swap_id)
+        res = call_service(env.service, req, actor=env.actor(profile), now=now or datetime.now(UTC))
+    except Exception as exc:  # the same error texts as the command
+        return Outcome(
+            False, failure_reply(exc, env.mention, command_line=line, command="/lotto task swap")
+        )
+    if res.notices:
+        env.deliver()
+    names = names_for(env.directory, res, [profile])
+    return Outcome(
+        True, render.task_swapped(res, names.mention, zone), res, False, list(res.notices)
+    )
 
 
 def _group_reply(node: Group, rest: list[str]) -> Outcome:

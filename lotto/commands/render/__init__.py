@@ -44,6 +44,7 @@ from lotto.commands.render.compact import (
     rotation_overview,
     users_show,
 )
+from lotto.commands.render.covers import task_covered, task_swapped
 from lotto.commands.render.forecast import forecast_text, percent
 from lotto.commands.render.help import help_text
 from lotto.commands.render.hours import holidays_changed, hours_changed, hours_lines, on_call_note
@@ -144,6 +145,8 @@ __all__ = [
     "task_transitioned",
     "task_offered",
     "task_taken",
+    "task_covered",
+    "task_swapped",
     "time_off_lines",
     "skill_added",
     "skill_deleted",

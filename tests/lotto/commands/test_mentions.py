@@ -103,6 +103,15 @@ SCRIPT = """
     rotation autopilot ICE
     autopilot
     user leave ICE @dee
+    rotation new OPS --beginning 2030-03-04 --period weekly
+    user join OPS @ann @bob @cy
+    task new shift OPS --number 5
+    task new shift OPS --number 6
+    task assign OPS#5 @ann
+    task assign OPS#6 @bob
+    task cover OPS#5 @cy --for @ann --from 2030-04-09 --to 2030-04-10
+    ann> task swap OPS#5 OPS#6 @bob
+    bob> task swap OPS#6 --accept
     rotation new DESK --task-type ticket
     task new ticket DESK
     rotation archive DESK
