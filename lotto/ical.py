@@ -11,6 +11,11 @@ Pure: records and a clock in, text out; the text is written by the
   up whenever something the event shows changes), so apps replace changed events;
 - the title (``SUMMARY``) is the task id, a ticket's summary, and its people.
 
+Each cover (an override, ``lotto.model.override``) is one more ``VEVENT`` over its
+span, titled ``ICE#3 cover: @cat for @bob``, with the UID
+``<task id>.cover-<override id>.<namespace>@<site>``; a personal feed shows the
+covers of its user's tasks and the ones they take on for others.
+
 Times are written in UTC (``...Z``): the feed needs no ``VTIMEZONE`` blocks and
 every client shows them on its own clock.
 """
@@ -24,8 +29,9 @@ import icalendar
 
 from lotto.model import hours
 from lotto.model.needs import format_needs
+from lotto.model.override import in_feed, overrides_in
 from lotto.model.rotation import Rotation
-from lotto.model.task import STATE_PENDING, Task, task_interval
+from lotto.model.task import STATE_PENDING, Override, Task, task_interval
 
 __all__ = ["render_calendar", "event_uid", "event_title", "on_call_line", "PRODID"]
 
@@ -58,10 +64,19 @@ def on_call_line(rotation: Rotation) -> str:
     return f"On call: {rule} (nobody is on call outside)" if rule else ""
 
 
-def _description(task: Task, on_call: str = "") -> str:
+def _covers(task: Task) -> list[Override]:
+    interval = task_interval(task)
+    return overrides_in(task, *interval) if interval is not None else []
+
+
+def _description(
+    task: Task, on_call: str = "", mention: Callable[[str], str] = _default_mention
+) -> str:
     lines = [f"State: {task.state}"]
     if on_call:
         lines.append(on_call)
+    for o in _covers(task):
+        lines.append(f"Cover: {mention(o.user_id)} for {mention(o.replaces)}")
     if task.require:
         lines.append(f"Require: {format_needs(task.require)}")
     if task.limit:
@@ -96,7 +111,7 @@ def _event(
     if task.modified is not None:
         event.add("last-modified", _utc(task.modified))
     event.add("summary", event_title(task, mention))
-    event.add("description", _description(task, on_call))
+    event.add("description", _description(task, on_call, mention))
     event.add("status", "TENTATIVE" if task.state == STATE_PENDING else "CONFIRMED")
     event.add("transp", "OPAQUE")
     return event
@@ -130,15 +145,26 @@ def render_calendar(
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
-    dated = [
-        (task, iv)
-        for task in tasks
-        if (not user_id or user_id in task.mattermost_user_ids)
-        and (iv := task_interval(task)) is not None
-    ]
-    dated.sort(key=lambda pair: (pair[1][0], pair[0].task_id))
     on_call = on_call_line(rotation)
-    for task, interval in dated:
-        uid = event_uid(task.task_id, namespace, site)
-        cal.add_component(_event(task, interval, uid, now, mention, on_call))
+    dated: list[tuple[datetime, str, icalendar.Event]] = []
+    for task in tasks:
+        interval = task_interval(task)
+        if interval is None or (user_id and not in_feed(task, user_id)):
+            continue
+        if not user_id or user_id in task.mattermost_user_ids:
+            uid = event_uid(task.task_id, namespace, site)
+            event = _event(task, interval, uid, now, mention, on_call)
+            dated.append((interval[0], task.task_id, event))
+        for o in _covers(task):
+            if user_id and user_id not in (o.user_id, o.replaces):
+                continue
+            uid = event_uid(f"{task.task_id}.cover-{o.override_id}", namespace, site)
+            event = _event(task, (o.start, o.finish), uid, now, mention, on_call)
+            event["summary"] = (
+                f"{task.task_id} cover: {mention(o.user_id)} for {mention(o.replaces)}"
+            )
+            dated.append((o.start, f"{task.task_id}.{o.override_id}", event))
+    dated.sort(key=lambda item: (item[0], item[1]))
+    for _, _, event in dated:
+        cal.add_component(event)
     return cal.to_ical().decode("utf-8")

@@ -44,7 +44,7 @@ from lotto.commands import take_offer
 from lotto.errors import LottoError, NotFoundError, StoreError
 from lotto.model.notice import Notice
 from lotto.model.outbox import OutboxMessage
-from shim import signing
+from shim import signing, swapbutton
 from shim.config import Config
 from shim.errors import DisabledError, ForbiddenError, RequestError, StoreUnavailable
 from shim.inbound import json_object, read_body, user_id_of
@@ -126,14 +126,17 @@ def props_maker(config: Config) -> Callable[[OutboxMessage], dict[str, Any]]:
     """``props(message)``: the post props a message needs beyond its text (the one place).
 
     An ``offer`` gets its "Take this shift" button when the shim has a public URL
-    and a secret to sign with, and a digest one "Take ID" button per offer in it;
-    every other message, nothing.
+    and a secret to sign with, and a digest one "Take ID" button per offer in it; a
+    proposed swap its "Accept swap" button (``shim.swapbutton``); every other
+    message, nothing.
     """
 
     def props(message: OutboxMessage) -> dict[str, Any]:
         n = message.notice
         if not (config.public_url and config.secret):
             return {}
+        if n.kind == "swap_proposed" and n.user_id:
+            return swapbutton.props_for(config, message)
         buttons: list[tuple[str, Notice | None]]
         if n.kind == "offer":
             buttons = [(BUTTON, None)]

@@ -10,6 +10,7 @@
 - ``GET /page/{rotation}``: a rotation's signed web page, and
   ``GET /api/v1/chart/{rotation}/{kind}.png``: a reply's signed chart image (``shim.page``)
 - ``POST /api/v1/actions/take``: an offer's "Take this shift" button (``shim.actions``)
+- ``POST /api/v1/actions/swap``: a proposed swap's "Accept swap" button (``shim.swapbutton``)
 - ``POST /api/v1/actions/time-off``: the time-off form's submission (``shim.dialogs``)
 - ``POST /debug/autopilot``: run one autopilot tick now (only with ``--debug-endpoints``)
 
@@ -36,7 +37,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from shim import actions, calendar, dialogs, links, page
+from shim import actions, calendar, dialogs, links, page, swapbutton
 from shim.directory import split_message
 from shim.edges import BodyDeadline, quiet_accept_errors
 from shim.errors import (
@@ -264,6 +265,7 @@ def create_app(runtime: Runtime) -> BodyDeadline:
         Route("/healthz", _guard(healthz), methods=["GET"]),
         Route(calendar.PATH, _guard(calendar.feed_endpoint(runtime)), methods=["GET"]),
         Route(actions.PATH, _guard(actions.take_endpoint(runtime)), methods=["POST"]),
+        Route(swapbutton.PATH, _guard(swapbutton.swap_endpoint(runtime)), methods=["POST"]),
         Route(dialogs.PATH, _guard(dialogs.submit_endpoint(runtime)), methods=["POST"]),
         Route(links.PAGE_PATH, _guard(page.page_endpoint(runtime)), methods=["GET"]),
         Route(links.CHART_PATH, _guard(page.chart_endpoint(runtime)), methods=["GET"]),

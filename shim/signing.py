@@ -29,6 +29,7 @@ __all__ = [
     "CHART",
     "ACTION",
     "DIALOG",
+    "SWAP",
     "MAX_PARAM",
     "signing_key",
     "sign",
@@ -43,7 +44,8 @@ PAGE = "page"  # rotation page URLs (shim.page)
 CHART = "chart"  # chart image URLs embedded in chat replies (shim.page)
 ACTION = "action"  # message-button contexts (shim.actions)
 DIALOG = "dialog"  # interactive dialogs' state (shim.dialogs)
-PURPOSES = (FEED, PAGE, CHART, ACTION, DIALOG)
+SWAP = "swap"  # "Accept swap" button contexts (shim.swapbutton)
+PURPOSES = (FEED, PAGE, CHART, ACTION, DIALOG, SWAP)
 
 #: Characters of any one signed parameter accepted before any work is done.
 MAX_PARAM = 256

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Generic, TypeVar
 
 import msgspec
 
+from lotto.api.mentions import distinct, of_notices
 from lotto.model.notice import NOTICE_KINDS, Notice
 from lotto.model.risks import Risk
 
@@ -60,3 +62,13 @@ class RotationRef(_Msg, kw_only=True):
 
 class _Result(_Msg, kw_only=True):
     notices: list[Notice] = msgspec.field(default_factory=list)
+
+    def user_ids(self) -> list[str]:
+        """Every user id the result mentions (its rendering may show), each once: the
+        command layer resolves them in ONE directory call before rendering
+        (:mod:`lotto.api.mentions`). Its notices' people come last (delivery renders them)."""
+        return distinct([*self._mentions(), *of_notices(self.notices)])
+
+    def _mentions(self) -> Iterable[str]:
+        """The ids this result type shows (every result type declares its own)."""
+        raise NotImplementedError(f"{type(self).__name__} does not declare the users it mentions")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+
 import msgspec
 
 from lotto.api._base import Request, RotationRef, _Result
-from lotto.model.task import Offer, Task
+from lotto.api.mentions import of_task
+from lotto.model.task import Offer, Override, Swap, Task
 from lotto.model.user import User
 
 __all__ = [
@@ -24,6 +28,13 @@ __all__ = [
     "TaskOfferResult",
     "TaskTakeRequest",
     "TaskTakeResult",
+    "TaskCoverRequest",
+    "TaskCoverResult",
+    "TaskSwapRequest",
+    "TaskSwapResult",
+    "SWAP_PROPOSED",
+    "SWAP_ACCEPTED",
+    "SWAP_CANCELLED",
 ]
 
 
@@ -47,6 +58,9 @@ class TaskResult(_Result, kw_only=True):
     """A newly made task."""
 
     task: Task
+
+    def _mentions(self) -> Iterable[str]:
+        return of_task(self.task)
 
 
 class TaskAssignRequest(Request["TaskAssignResult"], kw_only=True):
@@ -89,6 +103,13 @@ class TaskAssignResult(_Result, kw_only=True):
     #: words (``lotto.model.user.clash_text``): what --force overrode.
     overrode: dict[str, list[str]] = msgspec.field(default_factory=dict)
 
+    def _mentions(self) -> Iterable[str]:
+        yield from of_task(self.task)
+        yield from self.changed
+        yield from self.users
+        yield from self.non_members
+        yield from self.overrode
+
 
 class TaskTransitionRequest(Request["TaskTransitionResult"], kw_only=True):
     """``task schedule|start|finish ID``: ``state`` is the target state."""
@@ -105,6 +126,9 @@ class TaskTransitionResult(_Result, kw_only=True):
     #: ``shift`` or ``ticket``: the rotation's task type (what to call the task).
     task_type: str = ""
 
+    def _mentions(self) -> Iterable[str]:
+        return of_task(self.task)
+
 
 class TaskShowRequest(Request["TaskShowResult"], kw_only=True):
     """``task show ID``."""
@@ -119,6 +143,10 @@ class TaskShowResult(_Result, kw_only=True):
     users: dict[str, User] = msgspec.field(default_factory=dict)
     #: ``shift`` or ``ticket``: the rotation's task type (what to call the task).
     task_type: str = ""
+
+    def _mentions(self) -> Iterable[str]:
+        yield from of_task(self.task)
+        yield from self.users
 
 
 class TaskOfferRequest(Request["TaskOfferResult"], kw_only=True):
@@ -153,6 +181,12 @@ class TaskOfferResult(_Result, kw_only=True):
     asked_before: list[str] = msgspec.field(default_factory=list)
     channel_name: str = ""
 
+    def _mentions(self) -> Iterable[str]:
+        yield from of_task(self.task)
+        yield from (self.offer.user_id, self.offer.to_user_id, self.offer.opened_by)
+        yield from self.takers
+        yield from self.asked_before
+
 
 class TaskTakeRequest(Request["TaskTakeResult"], kw_only=True):
     """``task take ID [@from]``: the acting user takes ``from_user_id``'s offered place.
@@ -173,3 +207,77 @@ class TaskTakeResult(_Result, kw_only=True):
     offer: Offer
     taker: str
     users: dict[str, User] = msgspec.field(default_factory=dict)
+
+    def _mentions(self) -> Iterable[str]:
+        yield from of_task(self.task)
+        yield from (self.offer.user_id, self.offer.to_user_id, self.taker)
+        yield from self.users
+
+
+class TaskCoverRequest(Request["TaskCoverResult"], kw_only=True):
+    """``task cover ID @who --from T --to T [--for @u] [--cancel]``.
+
+    ``cover_user_id`` is on call in ``user_id``'s place (empty: the task's only person)
+    from ``start`` to ``finish``; ``cancel`` removes ``cover_user_id``'s override
+    instead (the one starting at ``start`` when given; only those for ``user_id``
+    unless the coverer cancels their own). ``user_id`` is whom the call concerns.
+    """
+
+    task_id: str
+    user_id: str = ""
+    cover_user_id: str
+    start: datetime | None = None
+    finish: datetime | None = None
+    cancel: bool = False
+
+
+class TaskCoverResult(_Result, kw_only=True):
+    """The task after ``task cover``: the overrides made (one) or removed."""
+
+    task: Task
+    overrides: list[Override] = msgspec.field(default_factory=list)
+    cancelled: bool = False
+    #: ``shift`` or ``ticket``: the rotation's task type (what to call the task).
+    task_type: str = ""
+
+    def _mentions(self) -> Iterable[str]:
+        yield from of_task(self.task)
+        for o in self.overrides:
+            yield from (o.user_id, o.replaces)
+
+
+#: ``TaskSwapResult.outcome``: what ``task swap`` did.
+SWAP_PROPOSED = "proposed"
+SWAP_ACCEPTED = "accepted"
+SWAP_CANCELLED = "cancelled"
+
+
+class TaskSwapRequest(Request["TaskSwapResult"], kw_only=True):
+    """``task swap ID [@me] OTHER @them`` proposes; ``task swap ID --accept|--cancel``.
+
+    Proposing: ``user_id`` (on ``task_id``) offers to trade with ``other_user_id`` (on
+    ``other_task_id``). Accepting or cancelling: the open swap on ``task_id`` of the
+    acting user (``swap_id``, set by a button, names the very one).
+    """
+
+    task_id: str
+    user_id: str = ""
+    other_task_id: str = ""
+    other_user_id: str = ""
+    accept: bool = False
+    cancel: bool = False
+    swap_id: str = ""
+
+
+class TaskSwapResult(_Result, kw_only=True):
+    """The swap proposed, accepted or cancelled (``outcome``), and both tasks after it."""
+
+    swap: Swap
+    outcome: str
+    task: Task
+    other_task: Task
+
+    def _mentions(self) -> Iterable[str]:
+        yield from of_task(self.task)
+        yield from of_task(self.other_task)
+        yield from (self.swap.user_id, self.swap.other_user_id)

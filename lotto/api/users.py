@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import msgspec
 
 from lotto.api._base import Request, RotationRef, _Msg, _Result
 from lotto.api.hours import RotationHours
+from lotto.api.mentions import of_risks, of_tasks
 from lotto.model.availability import Event
 from lotto.model.risks import Risk
 from lotto.model.rotation import Rotation
@@ -24,6 +26,7 @@ __all__ = [
     "TIME_OFF_RELEASED",
     "TIME_OFF_OFFERED",
     "TIME_OFF_STARTED",
+    "TIME_OFF_PART",
     "UserJoinRequest",
     "UserLeaveRequest",
     "MembershipResult",
@@ -74,6 +77,7 @@ class UserUnavailableRequest(Request["UsersResult"], kw_only=True):
 TIME_OFF_RELEASED = "released"  # pending: taken off; the autopilot fills the place again
 TIME_OFF_OFFERED = "offered"  # scheduled: their place is offered (``task take``)
 TIME_OFF_STARTED = "started"  # started: left alone (the owners and channel are told)
+TIME_OFF_PART = "part"  # over part of it: that part offered (taking it makes an override)
 
 
 class TimeOffTask(_Msg, kw_only=True):
@@ -87,6 +91,9 @@ class TimeOffTask(_Msg, kw_only=True):
     #: ``lotto.model.fanout.ASK_AT_MOST``), and how many members could take it in all.
     takers: list[str] = msgspec.field(default_factory=list)
     eligible: int = 0
+    #: ``part``: the part of the task offered (UTC).
+    start: datetime | None = None
+    finish: datetime | None = None
 
 
 class UsersResult(_Result, kw_only=True):
@@ -102,6 +109,15 @@ class UsersResult(_Result, kw_only=True):
     time_off: list[TimeOffTask] = msgspec.field(default_factory=list)
     #: ``user disqualify``: the scheduled and started shifts the change broke.
     warnings: list[Risk] = msgspec.field(default_factory=list)
+
+    def _mentions(self) -> Iterable[str]:
+        yield from (u.mattermost_user_id for u in self.users)
+        yield from self.changed
+        yield from self.rotations
+        yield from of_risks(self.warnings)
+        for item in self.time_off:
+            yield item.user_id
+            yield from item.takers
 
 
 class UserJoinRequest(Request["MembershipResult"], kw_only=True):
@@ -136,6 +152,13 @@ class MembershipResult(_Result, kw_only=True):
     #: ``user leave``: the scheduled and started shifts left with people no longer members.
     warnings: list[Risk] = msgspec.field(default_factory=list)
 
+    def _mentions(self) -> Iterable[str]:
+        yield from self.changed
+        yield from self.users
+        yield from self.assigned
+        yield from of_risks(self.warnings)
+        yield from self.starts
+
 
 class UserShiftsRequest(Request["UserShiftsResult"], kw_only=True):
     """``user shifts [@u] [--days N]``: the user's current and upcoming tasks."""
@@ -158,6 +181,12 @@ class UserShiftsResult(_Result, kw_only=True):
     offers: list[Task] = msgspec.field(default_factory=list)
     # Rotation id -> its working hours, for the tasks' rotations that have them (issue 17).
     hours: dict[str, RotationHours] = msgspec.field(default_factory=dict)
+    #: Tasks in the window the user is not on but covers part of (``task cover``).
+    covers: list[Task] = msgspec.field(default_factory=list)
+
+    def _mentions(self) -> Iterable[str]:
+        yield self.user_id
+        yield from of_tasks([*self.tasks, *self.offers, *self.covers])
 
 
 class UserNotifyRequest(Request["UsersResult"], kw_only=True):

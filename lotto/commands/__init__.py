@@ -25,6 +25,7 @@ from kvstore import Lock
 from lotto import api
 from lotto.commands import autopilot as _autopilot  # noqa: F401  (registers commands)
 from lotto.commands import calendar as _calendar  # noqa: F401  (registers commands)
+from lotto.commands import cover as _cover  # noqa: F401  (registers commands)
 from lotto.commands import forecast as _forecast  # noqa: F401  (registers commands)
 from lotto.commands import hours as _hours  # noqa: F401  (registers commands)
 from lotto.commands import info as _info  # noqa: F401  (registers commands)
@@ -35,7 +36,7 @@ from lotto.commands import rotation as _rotation  # noqa: F401
 from lotto.commands import skill as _skill  # noqa: F401
 from lotto.commands import task as _task  # noqa: F401
 from lotto.commands import user as _user  # noqa: F401
-from lotto.commands.base import Ctx, Result, call_service, convert_value, warm_up
+from lotto.commands.base import Ctx, Result, call_service, convert_value, names_for
 from lotto.commands.env import Env
 from lotto.commands.errors import error_text, failure_reply
 from lotto.commands.parser import parse_flags, tokenize
@@ -49,6 +50,7 @@ __all__ = [
     "Outcome",
     "execute",
     "take_offer",
+    "accept_swap",
     "autopilot_all",
     "FormOutcome",
     "TIME_OFF_FIELDS",
@@ -118,23 +120,53 @@ def take_offer(
     same user offers again. Never raises for a refusal.
     """
     line = f"task take {task_id}"
+    zone = "UTC"
     try:
-        actor = env.actor(_actor(env, actor_id))
+        profile = _actor(env, actor_id)
+        zone = profile.time_zone or "UTC"
         req = api.TaskTakeRequest(task_id=task_id, from_user_id=from_user_id, offer_id=offer_id)
-        res = call_service(
-            env.service,
-            req,
-            actor=actor,
-            now=now or datetime.now(UTC),
-            directory=env.directory,
-        )
+        res = call_service(env.service, req, actor=env.actor(profile), now=now or datetime.now(UTC))
     except Exception as exc:  # the same error texts as the command
         return Outcome(
             False, failure_reply(exc, env.mention, command_line=line, command="/lotto task take")
         )
     if res.notices:
         env.deliver()
-    return Outcome(True, render.task_taken(res, env.mention), res, False, list(res.notices))
+    names = names_for(env.directory, res, [profile])
+    return Outcome(True, render.task_taken(res, names.mention, zone), res, False, list(res.notices))
+
+
+def accept_swap(
+    env: Env,
+    actor_id: str,
+    task_id: str,
+    swap_id: str,
+    *,
+    now: datetime | None = None,
+) -> Outcome:
+    """``task swap ID --accept`` as pressed on an "Accept swap" button, as ``actor_id``.
+
+    The same operation and rules as the command (only the person it was proposed to
+    may accept), for the very swap ``swap_id`` the button was made for: once it is
+    accepted or cancelled it is gone. Never raises for a refusal.
+    """
+    line = f"task swap {task_id} --accept"
+    zone = "UTC"
+    try:
+        profile = _actor(env, actor_id)
+        zone = profile.time_zone or "UTC"
+        req = api.TaskSwapRequest(task_id=task_id, accept=True, swap_id=swap_id)
+        res = call_service(env.service, req, actor=env.actor(profile), now=now or datetime.now(UTC))
+    except Exception as exc:  # the same error texts as the command
+        return Outcome(
+            False, failure_reply(exc, env.mention, command_line=line, command="/lotto task swap")
+        )
+    if res.notices:
+        env.deliver()
+    names = names_for(env.directory, res, [profile])
+    return Outcome(
+        True, render.task_swapped(res, names.mention, zone), res, False, list(res.notices)
+    )
 
 
 def _group_reply(node: Group, rest: list[str]) -> Outcome:
@@ -195,7 +227,7 @@ def _run(
     ctx = Ctx(env=env, actor=actor, zone=zone, now=when, cmd=cmd, parsed=parsed, team_id=team_id)
     data, text = cmd.run(ctx)
     # What the change broke or puts at risk, under any reply (results carry it as data).
-    text += render.warnings_text(list(getattr(data, "warnings", []) or []), env.mention)
+    text += render.warnings_text(list(getattr(data, "warnings", []) or []), ctx.username)
     notices = list(getattr(data, "notices", []) or [])
     if notices:
         env.deliver()
@@ -221,13 +253,13 @@ def autopilot_all(env: Env, now: datetime, *, fence: Lock | None = None) -> list
         if res is None:
             outcomes.append(Outcome(False, render.autopilot_failure(rotation_id, error)))
             return
-        warm_up(env.directory, res)
+        names = names_for(env.directory, res)
         if res.notices:
             env.deliver()
         # A task that could not be filled fails the rotation's outcome (the shim logs
         # it as an error); the run's other work is committed and reported all the same.
         ok = not api.failed_fills(res)
-        report = render.autopilot_report(res, actor, zone, env.mention)
+        report = render.autopilot_report(res, actor, zone, names.mention)
         outcomes.append(Outcome(ok, report, res, False, list(res.notices)))
 
     try:

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from lotto import PLUGIN_ID, api, delivery
+from lotto.api.mentions import of_notices
+from lotto.commands.names import Names
 from lotto.commands.render.notices import notice_text
 from lotto.errors import LottoError
 from lotto.local import LocalChannels
@@ -166,9 +168,11 @@ class Env:
     def message_text(self, message: OutboxMessage) -> str:
         """The Markdown text of an outbox message, written for its reader."""
         notice = message.notice
+        names = Names(self.directory)
+        names.learn(of_notices([notice]))  # everyone it names, in ONE directory call
         # A channel post has many readers: it shows the zone the service chose (the rotation's).
-        zone = self.zone_of(notice.user_id) if notice.user_id else (notice.zone or "UTC")
-        return notice_text(notice, self.mention, zone)
+        zone = names.zone_of(notice.user_id) if notice.user_id else (notice.zone or "UTC")
+        return notice_text(notice, names.mention, zone)
 
     def mention(self, user_id: str) -> str:
         """``@username`` for a user id (``@id`` when the directory does not know it, or

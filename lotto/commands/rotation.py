@@ -246,7 +246,7 @@ def rotation_autopilot(ctx: Ctx) -> Reply:
     ("rotation", "set", "autopilot"),
     "R [--off] [--create] [--create-prior D] [--schedule] [--schedule-prior D] "
     "[--start-finish] [--remind-start] [--remind-start-prior D] [--remind-finish] "
-    "[--remind-finish-prior D]",
+    "[--remind-finish-prior D] [--cover-by D]",
     "choose what the autopilot does for the rotation",
     flags=(
         ROT,
@@ -260,6 +260,12 @@ def rotation_autopilot(ctx: Ctx) -> Reply:
         Flag("remind-start-prior", "duration", "remind this long before the start"),
         Flag("remind-finish", "bool", "remind the assigned users before the finish"),
         Flag("remind-finish-prior", "duration", "remind this long before the finish"),
+        Flag(
+            "cover-by",
+            "duration",
+            "fill an offered place nobody took this long before it begins (default 24h; "
+            "0: only alert)",
+        ),
     ),
     access=OWNER,
     request=api.RotationSetAutopilotRequest,
@@ -279,6 +285,7 @@ def rotation_set_autopilot(ctx: Ctx) -> Reply:
             remind_start_prior=ctx.flag("remind-start-prior"),
             remind_finish=ctx.flag("remind-finish"),
             remind_finish_prior=ctx.flag("remind-finish-prior"),
+            cover_by=ctx.flag("cover-by"),
         )
     )
     return _rotation_reply(res, "autopilot", ctx.zone)

@@ -243,4 +243,4 @@ def task_take(ctx: Ctx) -> Reply:
     if len(users) > 1:
         raise InputError("name at most one `@user` whose offered place to take.")
     res = ctx.call(api.TaskTakeRequest(task_id=task_id, from_user_id=users[0] if users else ""))
-    return res, render.task_taken(res, ctx.username)
+    return res, render.task_taken(res, ctx.username, ctx.zone)

@@ -17,7 +17,7 @@ from typing import Any
 
 from lotto import api
 from lotto.commands import render
-from lotto.commands.base import call_service, convert_value
+from lotto.commands.base import call_service, convert_value, names_for
 from lotto.commands.errors import failure_reply
 from lotto.commands.parser import Flag
 from lotto.errors import LottoError
@@ -74,9 +74,7 @@ def time_off_form(
     )
     try:
         when = now or datetime.now(UTC)
-        res = call_service(
-            env.service, req, actor=env.actor(profile), now=when, directory=env.directory
-        )
+        res = call_service(env.service, req, actor=env.actor(profile), now=when)
     except Exception as exc:  # the same error texts as the command
         reply = failure_reply(
             exc, env.mention, command_line=_LINE, command="/lotto user unavailable"
@@ -86,5 +84,12 @@ def time_off_form(
         env.deliver()
     return FormOutcome(
         True,
-        render.user_unavailable(res, [actor_id], env.mention, cleared=False, now=when, zone=zone),
+        render.user_unavailable(
+            res,
+            [actor_id],
+            names_for(env.directory, res, [profile]).mention,
+            cleared=False,
+            now=when,
+            zone=zone,
+        ),
     )

@@ -52,6 +52,13 @@ __all__ = [
 #                  who could take it, or a post in the rotation's channel
 #   offer_taken    user_id took from_user_id's place (to the offerer, and in the channel)
 #   took           to the taker: they now have from_user_id's place
+#   (offer, offer_taken and took with ``part``: a part of the place only, start–finish)
+# Overrides and swaps:
+#   cover / cover_cancelled   subject_id covers (no longer) for from_user_id, start–finish
+#                  (to both, and in the channel)
+#   swap_proposed  subject_id (on task) proposes to swap with from_user_id (on other_task_id)
+#   swap_done      the swap was accepted: to both, and in the channel
+#   swap_cancelled to the other side
 # The channel header (issue 17), not a post: at most one per rotation per change,
 #   never part of a digest (``one_per_reader``):
 #   header         who is on call now (user_ids, until ``finish``) and next
@@ -84,6 +91,11 @@ NOTICE_KINDS = (
     "offer",
     "offer_taken",
     "took",
+    "cover",
+    "cover_cancelled",
+    "swap_proposed",
+    "swap_done",
+    "swap_cancelled",
     "header",
     "digest",
 )
@@ -177,6 +189,13 @@ class Notice(msgspec.Struct, kw_only=True):
     risks: list[Risk] = msgspec.field(default_factory=list)
     #: ``shift_changed``: who was taken off the task (``added_user_ids``: who was put on it).
     removed_user_ids: list[str] = msgspec.field(default_factory=list)
+    #: ``offer``/``offer_taken``/``took``/``cover``: only ``start``–``finish`` of the task
+    #: (an override), not the whole of it.
+    part: bool = False
+    #: ``swap_*``: the other task of the trade and who is on it (``subject_id`` above is
+    #: then the person proposing), and the swap's id (for its button).
+    other_task_id: str = ""
+    swap_id: str = ""
     #: ``header``: who is on call now, when the next shift starts, the custom group.
     user_ids: list[str] = msgspec.field(default_factory=list)
     next_start: datetime | None = None

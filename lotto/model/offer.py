@@ -13,18 +13,31 @@ when the offer names one member (``--to``), that member.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime
 from typing import NamedTuple
+
+import msgspec
 
 from lotto.errors import AmbiguousError, InputError, NotFoundError, StateError
 from lotto.model.needs import format_need, limit_broken_by, remaining
 from lotto.model.rotation import Rotation
-from lotto.model.task import STATE_PENDING, STATE_SCHEDULED, Offer, Task
+from lotto.model.task import (
+    STATE_PENDING,
+    STATE_SCHEDULED,
+    STATE_STARTED,
+    Offer,
+    Task,
+    task_interval,
+)
 from lotto.model.user import User, clash_text, placement_clashes
 
 __all__ = [
     "OFFERABLE_STATES",
+    "PART_OFFERABLE_STATES",
     "offer_of",
+    "offer_span",
+    "offer_part",
     "check_offerable",
     "find_offer",
     "Refusal",
@@ -34,6 +47,8 @@ __all__ = [
 
 #: Tasks whose places may be offered and taken: not yet started.
 OFFERABLE_STATES = (STATE_PENDING, STATE_SCHEDULED)
+#: Tasks a part of whose place may be offered and taken (a part still to come).
+PART_OFFERABLE_STATES = (*OFFERABLE_STATES, STATE_STARTED)
 
 
 def offer_of(task: Task, user_id: str) -> Offer | None:
@@ -41,14 +56,28 @@ def offer_of(task: Task, user_id: str) -> Offer | None:
     return next((o for o in task.offers if o.user_id == user_id), None)
 
 
-def check_offerable(task: Task, user_id: str) -> None:
-    """Raise unless ``user_id`` may offer their place on ``task`` now.
+def offer_span(task: Task, offer: Offer) -> tuple[datetime, datetime] | None:
+    """The time an offer is for: its part of the task, else the task's whole interval."""
+    if offer.start is not None and offer.finish is not None:
+        return offer.start, offer.finish
+    return task_interval(task)
 
-    StateError once the task has started; NotFoundError when they are not on it;
-    InputError when their place is already offered.
+
+def offer_part(offer: Offer) -> tuple[datetime, datetime] | None:
+    """The offered part (start, finish), or None when the whole place is offered."""
+    if offer.start is not None and offer.finish is not None:
+        return offer.start, offer.finish
+    return None
+
+
+def check_offerable(task: Task, user_id: str, *, part: bool = False) -> None:
+    """Raise unless ``user_id`` may offer their place (``part``: a part of it) on ``task`` now.
+
+    StateError once the task has started (a part: once it is finished); NotFoundError
+    when they are not on it; InputError when their place is already offered.
     """
     tid = task.task_id
-    if task.state not in OFFERABLE_STATES:
+    if task.state not in (PART_OFFERABLE_STATES if part else OFFERABLE_STATES):
         raise StateError(
             f"{tid} is {task.state}: only places on pending or scheduled tasks can be offered. "
             "Nothing was changed.",
@@ -77,10 +106,13 @@ def find_offer(task: Task, from_user_id: str = "", offer_id: str = "") -> Offer:
     ``offer_id`` (a button names the offer it was made for) must still be the
     open offer's: an offer taken or withdrawn since is gone, even when the same
     user offered again. NotFoundError when the offer is gone, AmbiguousError
-    when several are open and none was named, StateError once the task started.
+    when several are open and none was named, StateError once the task started (an
+    offered part of a shift may still be taken while the shift runs).
     """
     tid = task.task_id
-    if task.state not in OFFERABLE_STATES:
+    if task.state not in PART_OFFERABLE_STATES or (
+        task.state not in OFFERABLE_STATES and not any(offer_part(o) for o in task.offers)
+    ):
         raise StateError(
             f"{tid} is {task.state}: its places can no longer be taken. Nothing was changed.",
             task_id=tid,
@@ -134,10 +166,14 @@ def take_refusal(
     assigned: Mapping[str, User],
     offer: Offer,
     taker: User,
+    *,
+    ignore: Collection[str] = (),
 ) -> Refusal | None:
     """Why ``taker`` may not take ``offer``, or None when they may.
 
-    ``assigned`` holds the records of the task's users (the offerer's included).
+    ``assigned`` holds the records of the task's users (the offerer's included). The
+    taker must be free over the offer's span (:func:`offer_span`), the events of
+    ``ignore`` (task ids: one the taker leaves in a swap) not counting.
     """
     uid = taker.mattermost_user_id
     tid = task.task_id
@@ -164,7 +200,18 @@ def take_refusal(
             f"{uid} would break {tid}'s limit {broken} (at most {task.limit.get(broken)})",
             broken,
         )
-    busy = placement_clashes(taker, task, rotation)
+    placed = task
+    part = offer_part(offer)
+    if part is not None:
+        # Only the offered part (and the rest after it) counts.
+        placed = msgspec.structs.replace(
+            task,
+            expected_start=part[0],
+            expected_duration=part[1] - part[0],
+            actual_start=None,
+            actual_finish=None,
+        )
+    busy = [e for e in placement_clashes(taker, placed, rotation) if e.task_id not in ignore]
     if busy:
         return Refusal(f"{uid} is not available then ({clash_text(busy[0], task)})")
     return None

@@ -17,6 +17,7 @@ __all__ = [
     "TaskSettings",
     "FillSettings",
     "AutopilotSettings",
+    "DEFAULT_COVER_BY",
     "HeaderSettings",
     "FILLER_SOLAR_LOTTERY",
     "FILLER_QUEUE",
@@ -67,6 +68,10 @@ class FillSettings(Record):
     beginning_wall: str = ""
 
 
+#: How long before an offered place begins the autopilot fills it, unless set otherwise.
+DEFAULT_COVER_BY = timedelta(hours=24)
+
+
 class AutopilotSettings(Record):
     """Which autopilot steps run, and how far ahead of the task times."""
 
@@ -79,6 +84,9 @@ class AutopilotSettings(Record):
     remind_start_prior: timedelta = timedelta(0)
     remind_finish: bool = False
     remind_finish_prior: timedelta = timedelta(0)
+    # An offered place still untaken this long before it begins is filled by the
+    # autopilot (0: never; the owners are then alerted 24 h before, as before).
+    cover_by: timedelta = DEFAULT_COVER_BY
 
 
 class HeaderSettings(Record):

@@ -31,6 +31,8 @@ __all__ = [
     "Task",
     "Offer",
     "Asked",
+    "Override",
+    "Swap",
     "STATE_PENDING",
     "STATE_SCHEDULED",
     "STATE_STARTED",
@@ -85,6 +87,10 @@ class Offer(Record):
     opened_by: str = ""
     note: str = ""
     to_user_id: str = ""
+    # A part of the task only (time off over part of a shift): taking it makes an
+    # override for ``[start, finish)`` instead of moving the whole place (None: all of it).
+    start: StoredTime | None = None
+    finish: StoredTime | None = None
 
 
 class Asked(Record):
@@ -97,6 +103,36 @@ class Asked(Record):
     user_id: str
     place: str
     at: StoredTime
+
+
+class Override(Record):
+    """For ``[start, finish)`` only, ``user_id`` is on call in ``replaces``'s place on the task.
+
+    Made by ``task cover`` or by taking an offered part of a shift; the shift keeps its
+    people outside the span (rules: ``lotto.model.override``).
+    """
+
+    override_id: str
+    user_id: str
+    replaces: str
+    start: StoredTime
+    finish: StoredTime
+    by: str = ""
+
+
+class Swap(Record):
+    """A proposed trade: ``user_id`` (on ``task_id``) and ``other_user_id`` (on
+    ``other_task_id``) swap places once the other accepts (rules: ``lotto.model.swap``).
+
+    Kept on both tasks, so either id finds it.
+    """
+
+    swap_id: str
+    task_id: str
+    user_id: str
+    other_task_id: str
+    other_user_id: str
+    proposed_at: StoredTime
 
 
 class Task(Record):
@@ -133,6 +169,10 @@ class Task(Record):
 
     # Who was asked directly to take an offered place lately (``lotto.model.fanout``).
     asked: list[Asked] = msgspec.field(default_factory=list)
+    # Who is on call instead of whom for part of the task (``lotto.model.override``).
+    overrides: list[Override] = msgspec.field(default_factory=list)
+    # Open proposals to trade a place on this task for one on another (``lotto.model.swap``).
+    swaps: list[Swap] = msgspec.field(default_factory=list)
 
 
 def calendar_view(task: Task) -> tuple:
@@ -145,6 +185,7 @@ def calendar_view(task: Task) -> tuple:
         task.description,
         tuple(sorted(task.require.items())),
         tuple(sorted(task.limit.items())),
+        tuple((o.user_id, o.replaces, o.start, o.finish) for o in task.overrides),
     )
 
 

@@ -22,7 +22,7 @@ that is due but not yet over is still tried on every run.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from lotto import api
 from lotto.api import AutopilotFill, AutopilotStep, Notice
@@ -50,9 +50,10 @@ from lotto.model.user import User
 from lotto.service import taskops
 from lotto.service.alerts import alert_once
 from lotto.service.common import notice
+from lotto.service.coverby import cover_open_offers
 from lotto.store import Session
 
-__all__ = ["run_autopilot", "MAX_CREATE_AHEAD", "OFFER_ALERT_BEFORE"]
+__all__ = ["run_autopilot", "MAX_CREATE_AHEAD"]
 
 #: The create step looks at most this many shift numbers ahead of the current
 #: one: a tiny period with a long create-prior ("--period 1m", 800h ahead) would
@@ -60,9 +61,6 @@ __all__ = ["run_autopilot", "MAX_CREATE_AHEAD", "OFFER_ALERT_BEFORE"]
 #: all the others, and the tick would never end. Daily shifts still reach 2.7
 #: years ahead; the window moves on with every run.
 MAX_CREATE_AHEAD = 1000
-
-#: An offered place still open this close to its task's start is an alert.
-OFFER_ALERT_BEFORE = timedelta(hours=24)
 
 
 class _Run:
@@ -220,25 +218,14 @@ class _Run:
             n += 1
         return step
 
-    def alert_open_offers(self) -> None:
-        """Alert the owners and the channel, once per offer, when an offered place is still
-        open within :data:`OFFER_ALERT_BEFORE` of its task's start."""
-        for task in self.tasks.values():
-            start = task.expected_start
-            if task.state not in (STATE_PENDING, STATE_SCHEDULED) or start is None:
-                continue
-            if not start - OFFER_ALERT_BEFORE <= self.now < start:
-                continue
-            for offer in list(task.offers):
-                self.notices += alert_once(
-                    self.s,
-                    self.rotation,
-                    task,
-                    "alert_offer_open",
-                    self.actor_id,
-                    cause=offer.offer_id,
-                    subject_id=offer.user_id,
-                )
+    def cover_offers(self) -> None:
+        """Fill the offered places still open ``cover_by`` before they begin, or alert the
+        owners and the channel once when nobody can be found (``lotto.service.coverby``)."""
+        placed, notices = cover_open_offers(
+            self.s, self.rotation, self.tasks, self.users, now=self.now, actor_id=self.actor_id
+        )
+        self.notices += notices
+        self.mentioned.update(placed)
 
     def fill_schedule(self) -> AutopilotStep:
         ap = self.rotation.autopilot_settings
@@ -326,7 +313,7 @@ def run_autopilot(
     """
     run = _Run(session, rotation, dict(tasks), users, now, actor_id)
     steps = [run.remind_finish(), run.finish(), run.create(), run.fill_schedule()]
-    run.alert_open_offers()  # before the start step, which drops a starting task's offers
+    run.cover_offers()  # before the start step, which drops a starting task's offers
     steps += [run.remind_start(), run.start()]
     notices = _one_message_each(run.notices)
     for n in notices:

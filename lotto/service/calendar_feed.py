@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from lotto import api
 from lotto.model import keys
 from lotto.model.history import finished_ids_newest_first, made_task_ids
+from lotto.model.override import in_feed
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation, shift_number_of
 from lotto.model.task import STATE_FINISHED, Task, task_interval, task_number
 from lotto.service.access import PUBLIC, check_link_holder
@@ -98,7 +99,7 @@ class CalendarFeedOps(Ops):
             order = {t: i for i, t in enumerate(dict.fromkeys([*candidates, *rotation.task_ids]))}
             chosen = sorted(tasks.values(), key=lambda t: order.get(t.task_id, len(order)))
             if req.user_id:
-                chosen = [t for t in chosen if req.user_id in t.mattermost_user_ids]
+                chosen = [t for t in chosen if in_feed(t, req.user_id)]
             return api.RotationCalendarResult(rotation=rotation, user_id=req.user_id, tasks=chosen)
 
         return run(self.kv, fn, self.stats)

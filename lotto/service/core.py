@@ -18,6 +18,7 @@ from lotto.service.access import ADMIN, OWNER
 from lotto.service.autopilot import run_autopilot
 from lotto.service.calendar_feed import CalendarFeedOps
 from lotto.service.common import resolve_rotation, run
+from lotto.service.covers import CoverOps
 from lotto.service.forecast import ForecastOps
 from lotto.service.header import HeaderOps
 from lotto.service.hours import HoursOps
@@ -27,6 +28,7 @@ from lotto.service.page import PageOps
 from lotto.service.registry import actor_of, dispatch, operation
 from lotto.service.rotations import RotationOps
 from lotto.service.stats import StatsOps
+from lotto.service.swaps import SwapOps
 from lotto.service.tasks import TaskOps
 from lotto.service.users import SkillOps, UserOps
 from lotto.store import Session
@@ -48,6 +50,8 @@ class Service(
     RotationOps,
     TaskOps,
     OfferOps,
+    CoverOps,
+    SwapOps,
     UserOps,
     SkillOps,
     ForecastOps,

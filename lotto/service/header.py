@@ -36,9 +36,9 @@ import msgspec
 
 from lotto import api
 from lotto.errors import InputError
-from lotto.model import keys
+from lotto.model import keys, override
 from lotto.model.rotation import Rotation
-from lotto.model.task import task_interval
+from lotto.model.task import Task, task_interval
 from lotto.service.access import OWNER
 from lotto.service.common import on_commit, resolve_rotation, run
 from lotto.service.hours import on_call_now
@@ -141,15 +141,17 @@ def _refresh(session: Session, rotation: Rotation, now: datetime) -> list[api.No
         notice = _notice(rotation, rotation.channel_id)
         if current is not None:
             notice.task_id = current.task_id
-            notice.user_ids = list(current.mattermost_user_ids)
+            # Covers (overrides) put their people in the place of those they replace.
+            notice.user_ids = override.on_call_at(current, now)
             interval = task_interval(current)
             notice.start, notice.finish = interval if interval else (None, None)
-            notice.finish = at.on_call_until or notice.finish
+            notice.finish = _until(current, now, at.on_call_until or notice.finish)
         if following is not None:
             notice.next_task_id = following.task_id
-            notice.next_user_ids = list(following.mattermost_user_ids)
             interval = task_interval(following)
             notice.next_start = at.next_on_call or (interval[0] if interval else None)
+            when = notice.next_start or now
+            notice.next_user_ids = override.on_call_at(following, when)
         state = _state(notice)
         if state != hs.shown or hs.channel_id != rotation.channel_id:
             notices.append(notice)
@@ -157,6 +159,19 @@ def _refresh(session: Session, rotation: Rotation, now: datetime) -> list[api.No
     if notices:
         session.save_rotation(rotation)
     return notices
+
+
+def _until(task: Task, now: datetime, finish: datetime | None) -> datetime | None:
+    """When who is on call for ``task`` next changes: ``finish``, or sooner where a cover
+    of it begins or ends."""
+    edges = [
+        edge
+        for o in task.overrides
+        if o.replaces in task.mattermost_user_ids
+        for edge in (o.start, o.finish)
+        if edge > now
+    ]
+    return min([*edges, *([finish] if finish else [])], default=None)
 
 
 def _notice(rotation: Rotation, channel_id: str, outcome: str = "") -> api.Notice:

@@ -9,19 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
 from lotto import api
 from lotto.api import Notice
 from lotto.errors import LimitError, StateError
 from lotto.model import keys
 from lotto.model.fanout import Fanout, choose_asked, record_asked
-from lotto.model.offer import check_offerable, offer_of, take_refusal, takers
+from lotto.model.offer import check_offerable, offer_of, offer_part, take_refusal, takers
+from lotto.model.override import add_override, move_overrides
 from lotto.model.rotation import Rotation
 from lotto.model.task import (
     STATE_PENDING,
     STATE_SCHEDULED,
     STATE_STARTED,
     Offer,
+    Override,
     Task,
     task_interval,
 )
@@ -50,12 +53,14 @@ def open_offer(
     actor_id: str,
     note: str = "",
     to_user_id: str = "",
+    part: tuple[datetime, datetime] | None = None,
 ) -> tuple[Offer, Fanout, list[Notice]]:
-    """Offer ``user_id``'s place on ``task``: at most ``fanout.ASK_AT_MOST`` of the members
-    who could take it are asked by direct message (``lotto.model.fanout``: the longest
-    since they served first, nobody asked about it lately), and the rotation's channel
-    hears of it for everyone. Returns the offer, whom it asked and the notices."""
-    check_offerable(task, user_id)
+    """Offer ``user_id``'s place on ``task`` (``part``: only that span of it): at most
+    ``fanout.ASK_AT_MOST`` of the members who could take it are asked by direct message
+    (``lotto.model.fanout``: the longest since they served first, nobody asked about it
+    lately), and the rotation's channel hears of it for everyone. Returns the offer,
+    whom it asked and the notices."""
+    check_offerable(task, user_id, part=part is not None)
     offer = Offer(
         offer_id=offer_id,
         user_id=user_id,
@@ -63,6 +68,8 @@ def open_offer(
         opened_by=actor_id,
         note=note,
         to_user_id=to_user_id,
+        start=part[0] if part else None,
+        finish=part[1] if part else None,
     )
     task.offers.append(offer)
     who = set(takers(task, rotation, _assigned(task, users), offer, members))
@@ -71,12 +78,13 @@ def open_offer(
     )
     record_asked(task, user_id, fanout.asked, now)
     session.save_task(task)
-    interval = task_interval(task)
-    fields = {
+    interval = part or task_interval(task)
+    fields: dict[str, Any] = {
         "from_user_id": user_id,
         "offer_id": offer_id,
         "note": note,
         "task_type": rotation.task_type,
+        "part": part is not None,
     }
     notices = [
         notice("offer", u, actor_id, task=task, interval=interval, **fields) for u in fanout.asked
@@ -103,13 +111,17 @@ def take_offer(
     taker_id: str,
     *,
     actor_id: str,
+    by_autopilot: bool = False,
 ) -> list[Notice]:
     """``taker_id`` takes ``offer``: the offerer is unassigned (their credit and events go
     back as for ``task unassign``), the taker assigned (marked served); both are told,
-    and the channel. ``users`` holds the task's users and the taker.
+    and the channel. ``users`` holds the task's users and the taker. An offered part of
+    the task makes an override instead: the taker is on call in the offerer's place over
+    that part only (``lotto.model.override``).
 
     Refused, changing nothing, when the taker no longer fits: LimitError for a
-    ``Limit`` it would break, StateError otherwise.
+    ``Limit`` it would break, StateError otherwise. ``by_autopilot``: the autopilot
+    gave the place to ``taker_id`` (``actor_id`` is whoever ran it).
     """
     refusal = take_refusal(task, rotation, _assigned(task, users), offer, users[taker_id])
     if refusal is not None:
@@ -121,19 +133,45 @@ def take_offer(
             raise LimitError(text, need=refusal.limit, **context)
         raise StateError(text, **context)
     withdraw_offer(session, task, offer)
-    # `force` only lifts the pending-only rule (a scheduled place may be traded); the
-    # Require and Limit rules were checked above, with the taker in the offerer's place.
-    taskops.unassign(session, rotation, task, [offer.user_id], users, force=True, actor_id=actor_id)
-    taskops.assign(session, rotation, task, [taker_id], users, force=True, actor_id=actor_id)
-    interval = task_interval(task)
-    fields = {"from_user_id": offer.user_id, "offer_id": offer.offer_id}
+    part = offer_part(offer)
+    if part is not None:
+        cover = Override(
+            override_id=offer.offer_id,
+            user_id=taker_id,
+            replaces=offer.user_id,
+            start=part[0],
+            finish=part[1],
+            by=actor_id,
+        )
+        add_override(task, cover, users[taker_id])
+        session.save_user(users[taker_id])
+        session.save_task(task)
+    else:
+        # `force` only lifts the pending-only rule (a scheduled place may be traded); the
+        # Require and Limit rules were checked above, with the taker in the offerer's place.
+        move_overrides(task, offer.user_id, taker_id)  # the place keeps its overrides
+        taskops.unassign(
+            session, rotation, task, [offer.user_id], users, force=True, actor_id=actor_id
+        )
+        taskops.assign(session, rotation, task, [taker_id], users, force=True, actor_id=actor_id)
+    interval = part or task_interval(task)
+    actor = actor_id if by_autopilot else taker_id
+    fields: dict[str, Any] = {
+        "from_user_id": offer.user_id,
+        "offer_id": offer.offer_id,
+        "subject_id": taker_id,
+        "part": part is not None,
+    }
     notices = [
-        notice("offer_taken", offer.user_id, taker_id, task=task, interval=interval, **fields),
-        notice("took", taker_id, taker_id, task=task, interval=interval, **fields),
+        notice("offer_taken", offer.user_id, actor, task=task, interval=interval, **fields),
+        notice("took", taker_id, actor, task=task, interval=interval, **fields),
     ]
     notices += channel_notice(
-        rotation, "offer_taken", taker_id, task=task, interval=interval, **fields
+        rotation, "offer_taken", actor, task=task, interval=interval, **fields
     )
+    if by_autopilot:
+        for n in notices:
+            n.by_autopilot = True
     return notices
 
 
@@ -145,15 +183,18 @@ def time_off(
     now: datetime,
     actor_id: str,
     new_offer_id: Callable[[], str],
+    span: tuple[datetime, datetime] | None = None,
     note: str = "",
 ) -> tuple[list[api.TimeOffTask], list[Notice]]:
-    """Protect users who marked time off over tasks they are on (``covered``: user id,
-    task id, rotation id; ``users`` holds those users, their time off already added).
+    """Protect users who marked time off (``span``) over tasks they are on (``covered``:
+    user id, task id, rotation id; ``users`` holds those users, their time off added).
 
-    A pending task: the user is taken off it (credit and events given back) and the
-    autopilot fills the place again. A scheduled task: their place is offered for
-    them. A started task is left alone. For each, the rotation's owners and its
-    channel are alerted. ``note`` (why, as the user gave it) goes with the offers.
+    Time off over the whole task: a pending task, the user is taken off it (credit and
+    events given back) and the autopilot fills the place again; a scheduled task, their
+    place is offered for them; a started task is left alone. Time off over part of a
+    task (not finished, the part not over): only that part is offered, pending,
+    scheduled or started; taking it makes an override. For each, the rotation's owners
+    and its channel are alerted. ``note`` (why, as the user gave it) goes with the offers.
 
     Round trips: ONE batch reading the tasks, their rotations (with open-tasks
     records) and the members of the first rotation; each further rotation
@@ -174,7 +215,18 @@ def time_off(
         if task is None or rotation is None or uid not in task.mattermost_user_ids:
             continue
         item = api.TimeOffTask(user_id=uid, task_id=tid, state=task.state, outcome="")
-        if task.state == STATE_PENDING:
+        part = _part(task, span, now)
+        interval = task_interval(task)
+        if part is not None:
+            item.outcome = api.TIME_OFF_PART
+            item.start, item.finish = part
+            interval = part
+            if offer_of(task, uid) is None:
+                item.takers, item.eligible, more = _offer_for(
+                    session, rotation, task, uid, users, now, actor_id, new_offer_id(), part, note
+                )
+                notices += more
+        elif task.state == STATE_PENDING:
             item.outcome = api.TIME_OFF_RELEASED
             _, more = taskops.unassign(
                 session, rotation, task, [uid], users, force=False, actor_id=actor_id
@@ -183,36 +235,78 @@ def time_off(
         elif task.state == STATE_SCHEDULED:
             item.outcome = api.TIME_OFF_OFFERED
             if offer_of(task, uid) is None:
-                everyone = [*task.mattermost_user_ids, *rotation.mattermost_user_ids]
-                records = {u: rec for u in everyone if (rec := users.get(u) or session.user(u))}
-                members = [records[u] for u in rotation.mattermost_user_ids if u in records]
-                _, fanout, more = open_offer(
-                    session,
-                    rotation,
-                    task,
-                    uid,
-                    records,
-                    members,
-                    offer_id=new_offer_id(),
-                    now=now,
-                    actor_id=actor_id,
-                    note=f"away (time off): {note}" if note else "away (time off)",
+                item.takers, item.eligible, more = _offer_for(
+                    session, rotation, task, uid, users, now, actor_id, new_offer_id(), None, note
                 )
-                item.takers, item.eligible = fanout.asked, fanout.eligible
                 notices += more
         elif task.state == STATE_STARTED:
             item.outcome = api.TIME_OFF_STARTED
         else:
             continue
         done.append(item)
-        interval = task_interval(task)
-        alert = {"subject_id": uid, "from_user_id": uid, "outcome": item.outcome}
+        alert: dict[str, Any] = {
+            "subject_id": uid,
+            "from_user_id": uid,
+            "outcome": item.outcome,
+            "part": part is not None,
+        }
         notices += [
             notice("alert_time_off", owner, actor_id, task=task, interval=interval, **alert)
             for owner in rotation.owners
-            if owner != uid
+            if owner not in (uid, actor_id)  # whoever ran it reads it in the reply
         ]
         notices += channel_notice(
             rotation, "alert_time_off", actor_id, task=task, interval=interval, **alert
         )
     return done, notices
+
+
+def _part(
+    task: Task, span: tuple[datetime, datetime] | None, now: datetime
+) -> tuple[datetime, datetime] | None:
+    """The part of ``task`` time off over ``span`` takes, when it is less than all of it and
+    not over yet (None: the whole task, or nothing to offer)."""
+    interval = task_interval(task)
+    if span is None or interval is None:
+        return None
+    start, finish = max(span[0], interval[0]), min(span[1], interval[1])
+    if (start, finish) == interval or finish <= start:
+        return None
+    if task.state == STATE_STARTED:
+        start = max(start, now)  # only what is still to come of a running shift
+        if finish <= start:
+            return None
+    return start, finish
+
+
+def _offer_for(
+    session: Session,
+    rotation: Rotation,
+    task: Task,
+    uid: str,
+    users: dict[str, User],
+    now: datetime,
+    actor_id: str,
+    offer_id: str,
+    part: tuple[datetime, datetime] | None,
+    note: str = "",
+) -> tuple[list[str], int, list[Notice]]:
+    """Offer ``uid``'s place (or ``part`` of it) for them, with why (``note``):
+    (asked, eligible, notices)."""
+    everyone = [*task.mattermost_user_ids, *rotation.mattermost_user_ids]
+    records = {u: rec for u in everyone if (rec := users.get(u) or session.user(u))}
+    members = [records[u] for u in rotation.mattermost_user_ids if u in records]
+    _, fanout, more = open_offer(
+        session,
+        rotation,
+        task,
+        uid,
+        records,
+        members,
+        offer_id=offer_id,
+        now=now,
+        actor_id=actor_id,
+        note=f"away (time off): {note}" if note else "away (time off)",
+        part=part,
+    )
+    return fanout.asked, fanout.eligible, more

@@ -9,6 +9,7 @@ from lotto.errors import InputError
 from lotto.model import keys
 from lotto.model.availability import REASON_PERSONAL, overlaps
 from lotto.model.hours import is_set
+from lotto.model.override import covering
 from lotto.model.rotation import Rotation
 from lotto.model.task import STATE_SCHEDULED, STATE_STARTED, Task, task_interval
 from lotto.model.user import User, placement_clashes
@@ -122,7 +123,13 @@ class OnCallOps(Ops):
             found = list(tasks.values())
             at = on_call_now(rotation, on_call(found, now), found, now)  # working hours
             current, following = at.current, at.next
-            ids = [u for t in (current, following) if t for u in t.mattermost_user_ids]
+            ids = [
+                u
+                for t in (current, following)
+                if t
+                for u in [*t.mattermost_user_ids, *(o.user_id for o in t.overrides)]
+            ]
+            s.prefetch(keys.user(u) for u in ids)  # covers only: the people were read
             users = {u: rec for u in ids if (rec := s.user(u)) is not None}
             return api.RotationNowResult(
                 rotation=rotation,
@@ -181,6 +188,13 @@ class OnCallOps(Ops):
 
             tasks = [t for t in map(in_window, mine) if t is not None]
             tasks.sort(key=lambda t: (_start(t), t.task_id))
+            covers = [
+                t
+                for t in map(in_window, others)
+                if t is not None
+                and any(o.finish > now and o.start < until for o in covering(t, uid))
+            ]
+            covers.sort(key=lambda t: (_start(t), t.task_id))
             offers = []
             for task in (t for t in map(in_window, others) if t is not None):
                 open_to_me = [o for o in task.offers if o.to_user_id in ("", uid)]
@@ -203,6 +217,7 @@ class OnCallOps(Ops):
                     for t in [*tasks, *offers]
                     if t.rotation_id in working
                 },
+                covers=covers,
             )
 
         return run(self.kv, fn, self.stats)

@@ -19,6 +19,7 @@ from lotto.errors import LottoError
 from lotto.model import hours
 from lotto.model.availability import REASON_PERSONAL
 from lotto.model.needs import unmet
+from lotto.model.override import overrides_in
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation
 from lotto.model.task import STATE_FINISHED, Task, task_interval
 from lotto.model.timeutil import get_zone, localize
@@ -63,9 +64,10 @@ def timeline_entries(
     """The timeline's spans besides the tasks, within ``[since, until)``, by start.
 
     Each member's time off (personal events), each open offer of a place (over
-    its task's interval), and the rotation's own: its working windows when it has
-    working days or hours (``working_hours``) and each holiday it skips (``holiday``,
-    the whole day on the rotation's clock).
+    its task's interval), each cover (``override``, for its span only), and the
+    rotation's own: its working windows when it has working days or hours
+    (``working_hours``) and each holiday it skips (``holiday``, the whole day on the
+    rotation's clock).
     """
     entries: list[api.TimelineEntry] = _calendar_entries(rotation, since, until)
     for uid in rotation.mattermost_user_ids:
@@ -85,6 +87,16 @@ def timeline_entries(
         iv = task_interval(task)
         if iv is None:
             continue
+        for cover in overrides_in(task, since, until):
+            entries.append(
+                api.TimelineEntry(
+                    kind="override",
+                    start=max(cover.start, since),
+                    finish=min(cover.finish, until),
+                    user_id=cover.user_id,
+                    task_id=task.task_id,
+                )
+            )
         for offer in task.offers:
             entries.append(
                 api.TimelineEntry(

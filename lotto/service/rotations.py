@@ -280,6 +280,7 @@ class RotationOps(Ops):
         for f in fields:
             if f.endswith("_prior"):
                 _non_negative(getattr(req, f), "--" + f.replace("_", "-"), timedelta(0))
+        _non_negative(req.cover_by, "--cover-by", timedelta(0))
 
         def change(rotation: Rotation, _s: Session) -> None:
             ap = rotation.autopilot_settings
@@ -291,6 +292,8 @@ class RotationOps(Ops):
                 value = getattr(req, f)
                 if value is not None:
                     setattr(ap, f, value)
+            if req.cover_by is not None:
+                ap.cover_by = req.cover_by
 
         return self._update(req.rotation, change)
 

@@ -17,6 +17,7 @@ from lotto.errors import InsufficientError, LimitError, NotFoundError, OverlapEr
 from lotto.model import keys
 from lotto.model.history import move_finished, record_finished
 from lotto.model.needs import limit_broken_by
+from lotto.model.override import remove_override
 from lotto.model.rotation import Rotation
 from lotto.model.task import (
     STATE_FINISHED,
@@ -272,9 +273,16 @@ def unassign(
         )
     notices: list[Notice] = []
     interval = task_interval(task)
-    # Whoever leaves a task leaves its offers too: there is no place left to offer.
+    # Whoever leaves a task leaves its offers too: there is no place left to offer; nor
+    # a swap of it, nor anyone covering for them (whose span is freed when their record
+    # is at hand; ``lotto.model.override``).
     closed = any(o.user_id in user_ids for o in task.offers)
     task.offers = [o for o in task.offers if o.user_id not in user_ids]
+    task.swaps = [w for w in task.swaps if not {w.user_id, w.other_user_id} & set(user_ids)]
+    for o in [o for o in task.overrides if o.replaces in user_ids]:
+        remove_override(task, o, users.get(o.user_id))
+        if o.user_id in users:
+            session.save_user(users[o.user_id])
     for uid in user_ids:
         task.mattermost_user_ids.remove(uid)
         user = users[uid]
@@ -351,8 +359,13 @@ def transition(
     prev = task.state
     if not model_transition(task, to, now):
         return prev, []
-    if to in (STATE_STARTED, STATE_FINISHED):
-        task.offers = []  # a started task's places can no longer be traded
+    if to == STATE_STARTED:
+        # A started task's places can no longer be traded, nor swapped; an offered part
+        # still to come may still be taken (``lotto.model.offer``).
+        task.offers = [o for o in task.offers if o.start is not None]
+        task.swaps = []
+    elif to == STATE_FINISHED:
+        task.offers, task.swaps = [], []
     interval = task_interval(task)
     notices: list[Notice] = []
     handover = _handover(task, others) if to == STATE_STARTED else []

@@ -228,6 +228,7 @@ class UserOps(Ops):
                     now=now,
                     actor_id=actor_id,
                     new_offer_id=lambda: new_offer_id(self),
+                    span=(req.start, req.finish),
                     note=req.note,
                 )
                 notices += more

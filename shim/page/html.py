@@ -249,6 +249,7 @@ def _timeline(res: api.RotationPageResult, view: View) -> list[str]:
             ("offer", "place offered"),
             ("working_hours", "working hours"),
             ("holiday", "holiday"),
+            ("override", "cover"),
             ("now", "now"),
         )
     )

@@ -160,3 +160,31 @@ def test_operating_lists_every_kind_of_problem_check_reports():
     start = README.index("`check` looks for:") + len("`check` looks for:")
     section = README[start : README.index("`repair` only rewrites")]
     assert set(re.findall(r"`([a-z_]+)`", section)) == set(KINDS)
+
+
+def test_the_covers_and_swaps_example_prints_what_the_readme_shows(tmp_path, capsys):
+    """Each line of the example runs as its ``--as`` user (default @lead) on one store."""
+    block = _block_after("### Covers, swaps, and offers nobody takes", "text")
+    expected: list[tuple[str, list[str]]] = []
+    runs: list[tuple[str, str]] = []
+    for line in block:
+        if line.startswith("$ lotto "):
+            words = line.removeprefix("$ lotto ").split(" ")
+            who = words[1] if words[0] == "--as" else "lead"
+            cmd = " ".join(words[2:] if words[0] == "--as" else words)
+            runs.append((who, cmd))
+            expected.append((cmd, []))
+        else:
+            expected[-1][1].append(line)
+    store = f"sqlite:///{tmp_path / 'readme.db'}"
+    got: list[tuple[str, list[str]]] = []
+    for who, cmd in runs:
+        script = tmp_path / "line.lotto"
+        script.write_text(cmd + "\n", encoding="utf-8")
+        argv = ["--store", store, "--as", who, "--tz", "Europe/Berlin", "--file", str(script)]
+        assert main(argv) == 0
+        out, err = capsys.readouterr()
+        assert not err, err
+        # (a DM's quoted note breaks its indented lines with blank ones: those go too)
+        got += [(c, [x for x in r if x and not x.startswith("    ")]) for c, r in _replies(out)]
+    assert got == expected

@@ -207,7 +207,8 @@ def test_a_digest_of_offers_has_a_button_for_each_and_a_take_keeps_the_post(
     ):
         text = shim.slash(line, boss).json()["text"]
         assert "Command failed" not in text, text
-    text = shim.slash("user unavailable --start 2030-01-03 --finish 2030-01-17", bob).json()
+    # Over the whole of both shifts (time off over part of one offers only that part).
+    text = shim.slash("user unavailable --start 2030-01-03 --finish 2030-01-18", bob).json()
     assert "Command failed" not in text["text"], text
     post = _button_post(fake_mm, ann)
     assert post["message"].count("@bob offers their place on shift **ICE#") == 2

@@ -44,6 +44,7 @@ from lotto.commands.render.compact import (
     rotation_overview,
     users_show,
 )
+from lotto.commands.render.covers import task_covered, task_swapped
 from lotto.commands.render.forecast import forecast_text, percent
 from lotto.commands.render.header import HEADER_PREFIX, header_changed, header_line
 from lotto.commands.render.help import help_text
@@ -148,6 +149,8 @@ __all__ = [
     "task_transitioned",
     "task_offered",
     "task_taken",
+    "task_covered",
+    "task_swapped",
     "time_off_lines",
     "skill_added",
     "skill_deleted",

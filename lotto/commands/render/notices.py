@@ -9,11 +9,13 @@ on it, and a start also who hands over and who is next.
 from __future__ import annotations
 
 from lotto import api
+from lotto.commands.render.covers import cover_notice_texts
 from lotto.commands.render.header import header_line
-from lotto.commands.render.records import Mention, fmt_when
+from lotto.commands.render.records import Mention, fmt_when, span_text
 from lotto.commands.render.risks import broken_alert, mend_hint, qualify_hint
 from lotto.commands.render.usertext import user_text
 from lotto.model.needs import require_words
+from lotto.model.override import on_call_at, overrides_in
 from lotto.model.skill import parse_need_id
 from lotto.model.user import START_KEPT, START_MEDIAN
 
@@ -94,17 +96,19 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
             f"finishes at {finish}."
         ),
         **_trading_texts(n, mention, actor, task, start, finish, zone),
+        **cover_notice_texts(n, mention, actor, task, zone),
         "shift_scheduled": (
             f"{task_cap} is scheduled: {people}, from {start} to {finish}. Scheduled by {by}."
         ),
         "shift_started": (
-            f"{task_cap} has started: on call now {people}, until {finish}"
+            f"{task_cap} has started: on call now {_on_call(n, mention)}, until {finish}"
             + (
                 f", handing over from {', '.join(mention(u) for u in n.handover_user_ids)}"
                 if n.handover_user_ids
                 else ""
             )
             + f". Started by {by}."
+            + _covers(n, mention, zone)
         ),
         "alert_unfilled": _unfilled(n, task, task_cap, by, start),
         "alert_skipped": (
@@ -114,7 +118,11 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
         ),
         "alert_time_off": (
             f"#### Alert: {subject} is away during {task}\n{subject} is marked unavailable "
-            f"over {task} ({start} to {finish}), which they are on (reported by {by}). "
+            + (
+                f"over {_what(n, task, zone)}, which they are on (reported by {by}). "
+                if n.part
+                else f"over {task} ({start} to {finish}), which they are on (reported by {by}). "
+            )
             + (
                 _time_off_done(n)
                 if n.outcome
@@ -132,8 +140,13 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
         "alert_broken": broken_alert(n, mention, by),
         "shift_changed": _changed(n, mention, task_cap, by, start, finish),
         "alert_offer_open": (
-            f"#### Alert: nobody has taken {subject}'s place on {task} yet\n{task_cap} starts "
-            f"at {start} and {subject}'s offer of their place is still open (seen by "
+            f"#### Alert: nobody could be found for {subject}'s place on {task}\n"
+            f"{subject}'s offered place ({_what(n, task, zone)}) begins at {start} and is still "
+            f"open; {by} found no free member who fits to fill it. Ask someone to take it "
+            f"(`/lotto task take {n.task_id} {subject}`), or add or qualify members."
+            if n.outcome == "nobody"
+            else f"#### Alert: nobody has taken {subject}'s place on {task} yet\n{task_cap} "
+            f"starts at {start} and {subject}'s offer of their place is still open (seen by "
             f"{by}). Ask a member to take it over before it starts."
         ),
     }
@@ -141,6 +154,34 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
     if text is None:
         return f"{actor}: {n.kind} {n.task_id or n.rotation_id}".strip()
     return text + _shift_people(n, mention)
+
+
+def _on_call(n: api.Notice, mention: Mention) -> str:
+    """Who is on call at the start of the notice's task (overrides applied)."""
+    if n.task is None or n.start is None:
+        return "nobody"
+    return _names(on_call_at(n.task, n.start), mention) or "nobody"
+
+
+def _covers(n: api.Notice, mention: Mention, zone: str) -> str:
+    """The covers (overrides) within the notice's task, one line."""
+    if n.task is None or n.start is None or n.finish is None:
+        return ""
+    found = overrides_in(n.task, n.start, n.finish)
+    if not found:
+        return ""
+    spans = "; ".join(
+        f"{mention(o.user_id)} for {mention(o.replaces)}, {span_text(o.start, o.finish, zone)}"
+        for o in found
+    )
+    return f"\nCovering: {spans}."
+
+
+def _what(n: api.Notice, task: str, zone: str) -> str:
+    """The task, or the part of it a notice is about (``Wed 10 Nov …–Thu 11 Nov … of …``)."""
+    if n.part and n.start and n.finish:
+        return f"{span_text(n.start, n.finish, zone)} of {task}"
+    return task
 
 
 def _state(n: api.Notice) -> str:
@@ -231,6 +272,7 @@ _TIME_OFF = {
     "released": "They were taken off it (it was pending); the autopilot fills the place again.",
     "offered": "It is scheduled, so their place is now offered (`/lotto task take {tid}`).",
     "started": "It has already started and was left as it is: find someone to cover.",
+    "part": "Only that part is offered (`/lotto task take {tid}`): whoever takes it covers it.",
 }
 
 
@@ -249,16 +291,33 @@ def _trading_texts(
     note = f"\n\n{user_text(n.note)}\n" if n.note else ""
     # Who acted, when it was not the person whose place it is (an admin, or the autopilot).
     for_them = f" ({actor} for them)" if n.actor_id != n.from_user_id or not n.actor_id else ""
-    offer = (
-        f"###### {whose} offers their place on {task}{for_them}\n"
-        f"{task[:1].upper()}{task[1:]} runs {when}.{note}\n"
-    )
+    if n.part:
+        when = span_text(n.start, n.finish, zone) if n.start and n.finish else when
+        offer = (
+            f"###### {whose} offers part of their place: {when} of {task}{for_them}\n"
+            f"Whoever takes it is on call in their place then, not for the rest of it.{note}\n"
+        )
+        when = f"{when} only"
+    else:
+        offer = (
+            f"###### {whose} offers their place on {task}{for_them}\n"
+            f"{task[:1].upper()}{task[1:]} runs {when}.{note}\n"
+        )
     if n.user_id:
         offer += f"You could take it: `/lotto task take {n.task_id} {whose}`."
     else:
         offer += f"A member who could take it: `/lotto task take {n.task_id} {whose}`."
-    if n.user_id:
-        taken = f"{actor} took your place on {task} ({when}); you are no longer on it."
+    taker = mention(n.subject_id) if n.subject_id else actor
+    gone = "you are off call then" if n.part else "you are no longer on it"
+    if n.by_autopilot and n.user_id:
+        taken = (
+            f"Nobody took your offered place on {task} ({when}) in time, so the autopilot gave "
+            f"it to {taker}; {gone}."
+        )
+    elif n.by_autopilot:
+        taken = f"The autopilot gave {whose}'s offered place on {task} ({when}) to {taker}."
+    elif n.user_id:
+        taken = f"{actor} took your place on {task} ({when}); {gone}."
     else:
         taken = f"{actor} took {whose}'s place on {task} ({when})."
     return {

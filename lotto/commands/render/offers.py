@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lotto import api
-from lotto.commands.render.records import Mention
+from lotto.commands.render.records import Mention, span_text
 from lotto.model.fanout import ASK_AGAIN_AFTER
 
 __all__ = ["task_offered", "task_taken", "time_off_lines"]
@@ -56,8 +56,15 @@ def _asked(res: api.TaskOfferResult, mention: Mention) -> str:
     return text
 
 
-def task_taken(res: api.TaskTakeResult, mention: Mention) -> str:
-    """Who took whose place."""
+def task_taken(res: api.TaskTakeResult, mention: Mention, zone: str = "UTC") -> str:
+    """Who took whose place (an offered part: who covers for whom, when)."""
+    o = res.offer
+    if o.start is not None and o.finish is not None:
+        return (
+            f"{mention(res.taker)} covers for {mention(o.user_id)} on **{res.task.task_id}**, "
+            f"{span_text(o.start, o.finish, zone)}; outside that, {mention(o.user_id)} stays on "
+            "call."
+        )
     return (
         f"{mention(res.taker)} took {mention(res.offer.user_id)}'s place on **{res.task.task_id}**"
         f" (now: {', '.join(mention(u) for u in res.task.mattermost_user_ids)})."
@@ -68,20 +75,24 @@ _DONE = {
     api.TIME_OFF_RELEASED: "taken off it (pending); the autopilot fills the place again",
     api.TIME_OFF_OFFERED: "scheduled: the place is offered to the members who could take it",
     api.TIME_OFF_STARTED: "already started: left as it is",
+    api.TIME_OFF_PART: "only that part is offered; whoever takes it covers it",
 }
 
 
-def time_off_lines(items: list[api.TimeOffTask], mention: Mention) -> list[str]:
+def time_off_lines(items: list[api.TimeOffTask], mention: Mention, zone: str = "UTC") -> list[str]:
     """What the time off did about each task it covers, one phrase each."""
     out = []
     for item in items:
-        text = f"{mention(item.user_id)} on **{item.task_id}**: {_DONE[item.outcome]}"
-        if item.outcome == api.TIME_OFF_OFFERED and item.takers:
+        where = f"**{item.task_id}**"
+        if item.outcome == api.TIME_OFF_PART and item.start and item.finish:
+            where = f"{span_text(item.start, item.finish, zone)} of {where}"
+        text = f"{mention(item.user_id)} on {where}: {_DONE[item.outcome]}"
+        if item.outcome in (api.TIME_OFF_OFFERED, api.TIME_OFF_PART) and item.takers:
             names = ", ".join(mention(u) for u in item.takers)
             if item.eligible > len(item.takers):
                 names = f"asked {len(item.takers)} of the {item.eligible} who could: {names}"
             text += f" ({names})"
-        elif item.outcome == api.TIME_OFF_OFFERED:
+        elif item.outcome in (api.TIME_OFF_OFFERED, api.TIME_OFF_PART):
             text += " (nobody can take it now)"
         out.append(text)
     return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from lotto import api
 from lotto.commands.render.hours import off_hours_reason, on_call_note
@@ -13,10 +13,13 @@ from lotto.commands.render.records import (
     fmt_when,
     owners_text,
 )
+from lotto.model.override import covering, overrides_in
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task, task_interval
 
 __all__ = ["owners_changed", "channel_changed", "now_text", "shifts_text"]
+
+_INSTANT = timedelta(microseconds=1)
 
 
 def owners_changed(rot: Rotation, mention: Mention) -> str:
@@ -46,20 +49,46 @@ def _when(dt: datetime | None, zone: str) -> str:
     return fmt_when(dt, zone, named=False)
 
 
+def _cover_phrase(task: Task, mention: Mention, zone: str, after: datetime) -> str:
+    """``; @cat covers for @bob Wed … to Thu …``: the task's covers starting after ``after``."""
+    interval = task_interval(task)
+    if interval is None:
+        return ""
+    found = [o for o in overrides_in(task, *interval) if o.start > after]
+    return "".join(
+        f"; {mention(o.user_id)} covers for {mention(o.replaces)} "
+        f"{_when(o.start, zone)} to {_when(o.finish, zone)}"
+        for o in found
+    )
+
+
 def now_text(res: api.RotationNowResult, mention: Mention, zone: str) -> str:
-    """The reply of ``rotation now``: on call now and next, in the reader's ``zone``."""
+    """The reply of ``rotation now``: on call now (covers applied) and next, in ``zone``."""
     rid = res.rotation.rotation_id
     lines = [f"#### On call in {rid} at {fmt_when(res.time, zone, named=False)} (times in {zone})"]
     if res.off_hours:
         lines.append(f"- Now: nobody: {off_hours_reason(res.rotation, res.time)}")
     elif res.current is not None:
+        task, t = res.current, res.time
+        now = [
+            f"{mention(o.user_id)} (covering for {mention(o.replaces)} until "
+            f"{_when(o.finish, zone)})"
+            for o in overrides_in(task, t, t + _INSTANT)
+        ]
+        head = f"{', '.join(now)} on " if now else ""
         until = f"; on call until {_when(res.on_call_until, zone)}" if res.on_call_until else ""
-        lines.append(f"- Now: {_task_line(res.current, mention, zone)}{until}")
+        lines.append(
+            f"- Now: {head}{_task_line(task, mention, zone)}{until}"
+            + _cover_phrase(task, mention, zone, t)
+        )
     else:
         lines.append("- Now: nobody (no started or scheduled task covers this time)")
     if res.next is not None:
         since = f"; on call from {_when(res.next_on_call, zone)}" if res.next_on_call else ""
-        lines.append(f"- Next: {_task_line(res.next, mention, zone)}{since}")
+        lines.append(
+            f"- Next: {_task_line(res.next, mention, zone)}{since}"
+            + _cover_phrase(res.next, mention, zone, res.time)
+        )
     else:
         lines.append("- Next: none scheduled yet")
     return "\n".join(lines)
@@ -77,10 +106,19 @@ def shifts_text(res: api.UserShiftsResult, mention: Mention, zone: str) -> str:
         lines.append("- Tasks:")
         lines += [
             f"  - {_task_line(t, mention, zone)}{on_call_note(res.hours.get(t.rotation_id))}"
+            f"{_cover_phrase(t, mention, zone, res.time)}"
             for t in res.tasks
         ]
     else:
         lines.append("- Tasks: none")
+    if res.covers:
+        lines.append("- Covering:")
+        for t in res.covers:
+            for o in covering(t, res.user_id):
+                lines.append(
+                    f"  - **{t.task_id}** {_when(o.start, zone)} to {_when(o.finish, zone)}: "
+                    f"for {mention(o.replaces)}"
+                )
     if res.time_off:
         lines.append("- Time off:")
         lines += [

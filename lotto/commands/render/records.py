@@ -15,7 +15,14 @@ from lotto.commands.render.usertext import user_text
 from lotto.model.availability import Event
 from lotto.model.hours import format_days
 from lotto.model.needs import limit_words, require_words
-from lotto.model.rotation import TASK_TYPE_TICKET, Rotation, numbers_working_days, skipped_beginning
+from lotto.model.override import overrides_in
+from lotto.model.rotation import (
+    DEFAULT_COVER_BY,
+    TASK_TYPE_TICKET,
+    Rotation,
+    numbers_working_days,
+    skipped_beginning,
+)
 from lotto.model.task import TICKET_DURATION, Task
 from lotto.model.timeutil import get_zone, is_wall_clock_period, parse_duration, parse_wall
 from lotto.model.user import User, last_ended, next_shift
@@ -225,6 +232,24 @@ def offers_text(task: Task, mention: Mention, zone: str = "UTC", *, named: bool 
     return "; ".join(parts) or "none"
 
 
+_EVER = (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
+
+
+def span_text(start: datetime, finish: datetime, zone: str, *, named: bool = True) -> str:
+    """``Wed 10 Nov 2027 09:00–Thu 11 Nov 2027 09:00 CET``: a part of a task, in ``zone``."""
+    return f"{fmt_when(start, zone, named=False)}–{fmt_when(finish, zone, named=named)}"
+
+
+def covers_text(task: Task, mention: Mention, zone: str, *, named: bool = True) -> str:
+    """Who covers for whom when on ``task`` (``lotto.model.override``); ``none``."""
+    parts = [
+        f"{mention(o.user_id)} for {mention(o.replaces)}, "
+        f"{span_text(o.start, o.finish, zone, named=named)}"
+        for o in overrides_in(task, _EVER[0], _EVER[1])
+    ]
+    return "; ".join(parts) or "none"
+
+
 def task_details(
     task: Task, users: dict[str, User], mention: Mention, zone: str = "UTC", kind: str = "task"
 ) -> str:
@@ -256,6 +281,14 @@ def task_details(
     if task.offers:
         offered = offers_text(task, mention, zone, named=False)
         lines.append(f"- Offered: {offered} (take it with `task take`)")
+    if task.overrides:
+        lines.append(f"- Covered: {covers_text(task, mention, zone, named=False)}")
+    for w in task.swaps:
+        lines.append(
+            f"- Swap proposed: {mention(w.user_id)} on {w.task_id} with "
+            f"{mention(w.other_user_id)} on {w.other_task_id} (`task swap {task.task_id} "
+            "--accept` or `--cancel`)"
+        )
     if task.summary:
         lines.append(f"- Summary: {user_text(task.summary, inline=True)}")
     return "\n".join(lines)
@@ -286,6 +319,9 @@ def rotation_settings(rot: Rotation, what: str, zone: str = "UTC") -> str:
         auto = [f"{name} {fmt_duration(prior)} ahead" for name, on, prior in steps if on]
         if ap.start_finish:
             auto.append("start-finish")
+        if auto and ap.cover_by != DEFAULT_COVER_BY:
+            # The default (24 h) goes without saying, as it did before there was a setting.
+            auto.append(f"cover-by {fmt_duration(ap.cover_by)}" if ap.cover_by else "no cover-by")
         return ", ".join(auto) if auto else "off"
     rot_zone = fs.time_zone or "UTC"
     # Tickets come on demand; their period only paces the lottery's odds.
@@ -319,15 +355,27 @@ def channel_text(rot: Rotation) -> str:
 
 
 def rotation_details(
-    rot: Rotation, users: dict[str, User], tasks: list[Task], mention: Mention, zone: str = "UTC"
+    rot: Rotation,
+    users: dict[str, User],
+    tasks: list[Task],
+    mention: Mention,
+    zone: str = "UTC",
+    *,
+    members_line: str = "",
 ) -> str:
-    """Bullet list of a rotation's settings, members and open tasks (times in ``zone``)."""
+    """Bullet list of a rotation's settings, members and open tasks (times in ``zone``).
+
+    ``members_line`` replaces the list of every member (e.g. a summary of many)."""
     ts = rot.task_settings
-    ordered = sorted(rot.mattermost_user_ids, key=mention)
-    # A long list: skills in the tight glyph form, explained once below it.
-    members = ", ".join(user_with_skills(u, users, mention, glyphs=True) for u in ordered)
+    ids = rot.mattermost_user_ids
+    if members_line:
+        members = ""
+    else:
+        ordered = sorted(ids, key=mention)
+        # A long list: skills in the tight glyph form, explained once below it.
+        members = ", ".join(user_with_skills(u, users, mention, glyphs=True) for u in ordered)
     # Needs are in words; only the members' skills use glyphs.
-    has_skills = any(users.get(u) is not None and users[u].skill_levels for u in ordered)
+    has_skills = any(users.get(u) is not None and users[u].skill_levels for u in ids)
     noun = "tickets" if rot.task_type == TASK_TYPE_TICKET else "shifts"
     lines = [
         f"#### Rotation {rot.rotation_id}" + (" (archived)" if rot.is_archived else ""),
@@ -337,7 +385,7 @@ def rotation_details(
         f"- Require: {fmt_needs(ts.require)}",
         f"- Limit: {fmt_needs(ts.limit, limits=True)}",
         f"- Autopilot: {rotation_settings(rot, 'autopilot')}",
-        f"- Members ({len(rot.mattermost_user_ids)}): {members or 'none'}",
+        members_line or f"- Members ({len(ids)}): {members or 'none'}",
         f"- Owners: {owners_text(rot, mention)}",
     ]
     if has_skills:

@@ -162,7 +162,7 @@ def user_unavailable(
             head = "Nothing to clear: no personal unavailability overlaps that time."
     else:
         head = f"Marked unavailable: {', '.join(mention(u) for u in named)}."
-        done = time_off_lines(res.time_off, mention)
+        done = time_off_lines(res.time_off, mention, zone)
         if done:
             head += " Tasks in that time: " + "; ".join(done) + "."
     return users_reply(res, head, mention, now, zone)

@@ -18,6 +18,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from kvstore.backends import discard_memory
@@ -25,7 +26,7 @@ from lotto.cli import main
 from lotto.commands import render
 from lotto.model.notice import NOTICE_KINDS, Notice
 from lotto.model.risks import Risk
-from lotto.model.task import Task
+from lotto.model.task import Override, Task
 from tests.lotto.helpers import HOSTILE_NOTE
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
@@ -97,6 +98,7 @@ def _notices() -> list[Notice]:
             },
         ),
         Notice(kind="scheduled", **{**base, "by_autopilot": True, "task_type": "ticket"}),  # type: ignore[arg-type]
+        *_cover_and_swap_notices(base, task),
         Notice(kind="offer", **{**base, "from_user_id": "cat", "note": HOSTILE_NOTE}),  # type: ignore[arg-type]
         Notice(kind="alert_left", **{**base, "subject_id": "cat"}),  # type: ignore[arg-type]
         Notice(
@@ -136,6 +138,63 @@ def _notices() -> list[Notice]:
     digest = [n for n in out if n.kind == "digest"][0]
     digest.parts = [n for n in out if n.kind == "finished"][:1] + out[-1:]
     return out
+
+
+def _cover_and_swap_notices(base: dict, task: Task) -> list[Notice]:
+    """Overrides, offered parts, swaps and the autopilot's cover (issue 17): a day inside
+    the week, which crosses the US change to summer time."""
+    day = {
+        "start": datetime(2026, 3, 8, 8, tzinfo=UTC),
+        "finish": datetime(2026, 3, 9, 8, tzinfo=UTC),
+    }
+    covered = msgspec.structs.replace(
+        task,
+        overrides=[Override(override_id="o1", user_id="cat", replaces="ann", **day)],
+    )
+    part = {**base, **day, "part": True}
+    swap = {"subject_id": "ann", "from_user_id": "cat", "other_task_id": "ICE#1", "swap_id": "s1"}
+    return [
+        Notice(kind="cover", **{**part, "subject_id": "cat", "from_user_id": "ann"}),
+        Notice(
+            kind="cover", **{**part, "user_id": "cat", "subject_id": "cat", "from_user_id": "ann"}
+        ),
+        Notice(
+            kind="cover",
+            **{
+                **part,
+                "user_id": "",
+                "channel_id": "c",
+                "subject_id": "cat",
+                "from_user_id": "ann",
+            },
+        ),
+        Notice(kind="cover_cancelled", **{**part, "subject_id": "cat", "from_user_id": "ann"}),
+        Notice(kind="offer", **{**part, "from_user_id": "cat", "note": "away (time off)"}),
+        Notice(
+            kind="took", **{**part, "from_user_id": "cat", "subject_id": "ann", "actor_id": "ann"}
+        ),
+        Notice(
+            kind="offer_taken",
+            **{**base, "from_user_id": "ann", "subject_id": "dan", "by_autopilot": True},
+        ),
+        Notice(
+            kind="took",
+            **{
+                **base,
+                "user_id": "dan",
+                "from_user_id": "ann",
+                "subject_id": "dan",
+                "by_autopilot": True,
+            },
+        ),
+        Notice(kind="alert_offer_open", **{**part, "subject_id": "ann", "outcome": "nobody"}),
+        Notice(kind="alert_time_off", **{**part, "subject_id": "ann", "outcome": "part"}),
+        Notice(kind="shift_started", **{**base, "task": covered, "user_id": "", "channel_id": "c"}),
+        Notice(kind="swap_proposed", **{**base, **swap, "user_id": "cat"}),
+        Notice(kind="swap_done", **{**base, **swap}),
+        Notice(kind="swap_done", **{**base, **swap, "user_id": "", "channel_id": "c"}),
+        Notice(kind="swap_cancelled", **{**base, **swap, "actor_id": "cat"}),
+    ]  # type: ignore[arg-type]
 
 
 def test_every_notice_kind_for_two_readers():

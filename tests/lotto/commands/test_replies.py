@@ -61,10 +61,12 @@ def test_unavailable_warns_about_tasks_already_served_then_and_clear_says_when_n
         task assign R#1 @a
     """)
     text = s.run("user unavailable @a @b --start 2020-01-14 --finish 2020-01-16").text
-    # Time off over a task one is on protects them: off a pending task.
+    # Time off over a task one is on protects them; over part of it, only that part is
+    # offered (issue 17; @b, away too, could not take it).
     assert text.splitlines()[0] == (
-        "Marked unavailable: @a, @b. Tasks in that time: @a on **R#1**: taken off it (pending); "
-        "the autopilot fills the place again."
+        "Marked unavailable: @a, @b. Tasks in that time: @a on Tue 14 Jan 2020 00:00–Thu 16 Jan "
+        "2020 00:00 UTC of **R#1**: only that part is offered; whoever takes it covers it "
+        "(nobody can take it now)."
     )
     assert s.run("user unavailable @b --start 2020-01-01 --finish 2020-01-02").text.splitlines()[
         0

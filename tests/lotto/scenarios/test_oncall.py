@@ -287,10 +287,12 @@ def test_every_alert_kind_fires_once_per_cause_in_an_autopilot_month(team):
 
 def test_an_offer_still_open_a_day_before_the_start_alerts_once(team):
     """The autopilot runs every 6 hours; a member's offered place on ICE#1 is still open
-    24 h before it starts: one alert (owners and channel), not one a tick."""
+    24 h before it starts: one alert (owners and channel), not one a tick. (With
+    ``--cover-by 0``: the autopilot does not fill the place itself.)"""
     boss, lead, _ = team
     lead.run("rotation set channel ICE ~ice-team")
     lead.run(AUTOPILOT)
+    lead.run("rotation set autopilot ICE --cover-by 0")
     lead.try_("rotation autopilot ICE", now=at("2020-01-09T00:00"))  # ICE#1 made
     lead.try_("rotation autopilot ICE", now=at("2020-01-10T00:00"))  # ICE#1 scheduled
     shift = boss.run("task show ICE#1").data.task

@@ -178,8 +178,9 @@ def test_members_offer_their_own_place_only(kv):
 def test_time_off_over_a_pending_task_releases_it_and_the_autopilot_fills_it_again(kv):
     admin, members = _setup(kv, schedule=False)
     admin.run("rotation set autopilot ICE --schedule --schedule-prior 100h", now=NOW)
+    # Over the whole shift (Thu 12 to Thu 19 March): time off over part of it offers that part.
     out = members.run(
-        "user unavailable --start 2020-03-11 --finish 2020-03-14", actor="bob", now=NOW
+        "user unavailable --start 2020-03-11 --finish 2020-03-20", actor="bob", now=NOW
     )
     assert "@bob on **ICE#1**: taken off it (pending); the autopilot fills the place again" in (
         out.text
@@ -203,7 +204,7 @@ def test_time_off_over_a_scheduled_task_opens_an_offer_and_alerts(kv):
 
     run(kv, owners)
     out = members.run(
-        "user unavailable --start 2020-03-11 --finish 2020-03-14", actor="bob", now=NOW
+        "user unavailable --start 2020-03-11 --finish 2020-03-20", actor="bob", now=NOW
     )
     assert "@bob on **ICE#1**: scheduled: the place is offered" in out.text
     task = admin.run("task show ICE#1", now=NOW).data.task
@@ -223,7 +224,7 @@ def test_time_off_over_a_started_task_leaves_it_and_alerts(kv):
     admin.run("task start ICE#1", now=datetime(2020, 3, 12, tzinfo=UTC))
     members.poster.reset()
     out = members.run(
-        "user unavailable --start 2020-03-13 --finish 2020-03-14", actor="bob", now=NOW
+        "user unavailable --start 2020-03-12 --finish 2020-03-19", actor="bob", now=NOW
     )
     assert "@bob on **ICE#1**: already started: left as it is" in out.text
     task = admin.run("task show ICE#1", now=NOW).data.task

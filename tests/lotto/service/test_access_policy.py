@@ -84,6 +84,7 @@ _VALUES: dict[str, Any] = {
     "user_ids": ["bob"],
     "user_id": "bob",
     "from_user_id": "bob",
+    "cover_user_id": "ann",
     "holder_id": "",
     "name": "NEW",
     "skill": "webapp",

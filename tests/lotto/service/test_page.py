@@ -122,6 +122,17 @@ def test_the_timeline_shows_the_working_hours_and_the_holidays_skipped(ice):
     assert date(2020, 3, 30) in days and date(2020, 3, 28) not in days  # a Monday, a Saturday
 
 
+def test_the_timeline_shows_a_cover_for_its_span_only(ice):
+    ice.run(
+        "task cover ICE#12 @ann --for @bob --from 2020-03-27T09:00 --to 2020-03-28T09:00", now=NOW
+    )
+    page = _page(ice)
+    covers = [
+        (e.user_id, e.task_id, e.start, e.finish) for e in page.entries if e.kind == "override"
+    ]
+    assert covers == [("ann", "ICE#12", utc(2020, 3, 27, 9), utc(2020, 3, 28, 9))]
+
+
 def test_reading_the_page_is_two_round_trips_and_changes_nothing(ice, kv):
     before = dump(kv)
     _page(ice)
