@@ -90,3 +90,20 @@ def test_header_needs_a_channel_and_a_group_name_mattermost_takes(kv_memory):
     assert "rotation set channel TIX ~channel" in s.try_("rotation set header TIX --on").text
     s.run("rotation set header TIX --group @ops-oncall")
     assert s.run("rotation show TIX --json").data.rotation.header.group == "ops-oncall"
+
+
+def test_a_cover_puts_its_person_in_the_line_for_its_span(ice):
+    """A one-day override inside ICE#0 (issue 17's covers): the line names the cover
+    until the cover ends, and the shift's own person again once it is cancelled."""
+    ice.run("task schedule ICE#0", now=at("2027-03-21T08:00"))
+    ice.run("rotation set header ICE --on", now=at("2027-03-22T07:00"))
+    ice.run("task start ICE#0", now=at("2027-03-22T08:00"))
+    assert ice.poster.headers["ice-team"] == "On call: @ann until Mon 09:00 CEST · next @bob"
+    cover = "task cover ICE#0 @bob --for @ann --from 2027-03-24T09:00 --to 2027-03-25T09:00"
+    ice.run(cover, now=at("2027-03-24T09:00"))
+    # --from and --to are on the acting user's clock (UTC here).
+    assert ice.poster.headers["ice-team"] == (
+        "On call: @bob until Thu 10:00 CET · next @bob from Mon 09:00 CEST"
+    )
+    ice.run(cover + " --cancel", now=at("2027-03-24T12:00"))
+    assert ice.poster.headers["ice-team"] == "On call: @ann until Mon 09:00 CEST · next @bob"
