@@ -297,6 +297,9 @@ def _one(env, actor: str, line: str, out: TextIO, committed: threading.Event) ->
     # (its DMs go to stderr) while Markdown replies read in order: DMs, then the reply.
     dm_stream = sys.stderr if outcome.is_json else out
     for where, message in env.poster.in_order:
+        if where.startswith("^"):  # a channel header's on-call line, not a message
+            dm_stream.write(f"Header of {where[1:]}: {message or 'on-call line removed'}\n")
+            continue
         # A DM's further lines are indented so they don't read as the command's reply.
         body = "\n".join(f"    {x}" if x else "" for x in message.split("\n")).removeprefix("    ")
         what = "DM to" if where.startswith("@") else "Post to"

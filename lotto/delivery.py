@@ -158,6 +158,22 @@ class _Item:
     message: OutboxMessage
 
 
+def _latest_headers(items: list[_Item]) -> tuple[list[_Item], list[_Item]]:
+    """``items`` without the header changes a later one of the same rotation and channel
+    supersedes (kept, superseded)."""
+    last: dict[tuple[str, str], int] = {}
+    for n, item in enumerate(items):
+        if item.message.notice.kind == "header":
+            last[(item.message.notice.rotation_id, item.message.channel_id)] = n
+    kept: list[_Item] = []
+    superseded: list[_Item] = []
+    for n, item in enumerate(items):
+        notice = item.message.notice
+        key = (notice.rotation_id, item.message.channel_id)
+        (superseded if notice.kind == "header" and last[key] != n else kept).append(item)
+    return kept, superseded
+
+
 class _Round:
     """One lease's worth of batches."""
 
@@ -226,6 +242,10 @@ class _Round:
                 # keep it aside for an operator.
                 log.error("moving an unreadable outbox entry to %s: %s", DEAD_QUEUE, exc)
                 handled.append((lane, raw, "", True))
+        items, superseded = _latest_headers(items)
+        # An older header line of a channel than one in the same batch is never sent:
+        # only the latest matters, and it says everything the older one did.
+        handled += [(i.lane, i.raw, i.message.message_id, False) for i in superseded]
         earlier = self.queue.note_attempts(
             self.lease, [i.message.message_id for i in items], int(time.time() * 1000), self.ttl
         )
@@ -242,7 +262,7 @@ class _Round:
                 raise _LeaseLost()
             self._renewed = time.monotonic()
         report.dead += sum(1 for *_, moved in handled if moved)
-        report.sent += sum(1 for _, outcome in outcomes if outcome == _SENT)
+        report.sent += sum(1 for _, outcome in outcomes if outcome == _SENT) + len(superseded)
         if self._lost:
             raise _LeaseLost()
         return not self._stop.is_set()

@@ -87,6 +87,11 @@ class PrintPoster:
         """Print the channel post."""
         print(f"Post to ~{channel_name or channel_id}: {message}")
 
+    def header(self, channel_id: str, channel_name: str, line: str) -> None:
+        """Print the channel header's new on-call line ("" when it comes out)."""
+        where = f"~{channel_name or channel_id}"
+        print(f"Header of {where}: {line}" if line else f"Header of {where}: on-call line removed")
+
 
 class RecordingPoster:
     """Keeps every direct message as ``(user_id, text)`` in :attr:`sent` (for tests)."""
@@ -97,6 +102,8 @@ class RecordingPoster:
         self.posts: list[tuple[str, str]] = []
         #: Both, in the order they were sent: ``("@user" or "~channel", text)``.
         self.in_order: list[tuple[str, str]] = []
+        #: Channel id -> the on-call line of its header ("" once taken out).
+        self.headers: dict[str, str] = {}
 
     def dm(self, user_id: str, message: str) -> None:
         """Record the message."""
@@ -108,8 +115,14 @@ class RecordingPoster:
         self.posts.append((channel_id, message))
         self.in_order.append((f"~{channel_name or channel_id}", message))
 
+    def header(self, channel_id: str, channel_name: str, line: str) -> None:
+        """Record the channel header's on-call line (in :attr:`in_order` as ``"^~channel"``)."""
+        self.headers[channel_id] = line
+        self.in_order.append((f"^~{channel_name or channel_id}", line))
+
     def reset(self) -> None:
         """Forget the messages and posts recorded so far."""
+        self.headers.clear()
         self.sent.clear()
         self.posts.clear()
         self.in_order.clear()

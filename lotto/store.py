@@ -42,6 +42,7 @@ __all__ = [
     "outbox_backlog",
     "outbox_messages",
     "operation_time",
+    "operation_now",
 ]
 
 # The ``now`` of the service operation running in this context (set at the door by
@@ -59,6 +60,11 @@ def operation_time(now: datetime) -> Iterator[None]:
         yield
     finally:
         _OPERATION_TIME.reset(token)
+
+
+def operation_now() -> datetime | None:
+    """The ``now`` of the service operation running in this context (None outside one)."""
+    return _OPERATION_TIME.get()
 
 
 R = TypeVar("R", bound=Record)
@@ -120,6 +126,14 @@ class Session:
         """Store ``record`` at ``key`` when the session is flushed."""
         self._records[key] = record
         self._dirty[key] = None
+
+    def changed_keys(self) -> list[str]:
+        """The keys written so far in this unit of work (not yet flushed), in order."""
+        return list(self._dirty)
+
+    def loaded(self, record_type: type[R]) -> list[R]:
+        """The records of ``record_type`` read or written so far (no round trip)."""
+        return [r for r in self._records.values() if isinstance(r, record_type)]
 
     def send(self, message: OutboxMessage) -> None:
         """Put ``message`` in the outbox when the session is flushed (same commit)."""

@@ -11,6 +11,7 @@
   ``GET /api/v1/chart/{rotation}/{kind}.png``: a reply's signed chart image (``shim.page``)
 - ``POST /api/v1/actions/take``: an offer's "Take this shift" button (``shim.actions``)
 - ``POST /api/v1/actions/swap``: a proposed swap's "Accept swap" button (``shim.swapbutton``)
+- ``POST /api/v1/actions/time-off``: the time-off form's submission (``shim.dialogs``)
 - ``POST /debug/autopilot``: run one autopilot tick now (only with ``--debug-endpoints``)
 
 Requests are read with size caps (headers and body) and checked for content type
@@ -36,7 +37,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from shim import actions, calendar, links, page, swapbutton
+from shim import actions, calendar, dialogs, links, page, swapbutton
 from shim.directory import split_message
 from shim.edges import BodyDeadline, quiet_accept_errors
 from shim.errors import (
@@ -113,6 +114,14 @@ def create_app(runtime: Runtime) -> BodyDeadline:
         user_id = user_id_of(form.get("user_id"), "user_id")
         command = command_text(form.get("command") or "/lotto")
         text = command_text(form.get("text", ""))
+        trigger = str(form.get("trigger_id") or "")
+        if dialogs.wants_form(text) and trigger:
+            # `/lotto user unavailable` alone: the time-off form, where it can be opened.
+            opened = await asyncio.to_thread(
+                dialogs.maybe_open_form, runtime, user_id, text, trigger
+            )
+            if opened is not None:
+                return JSONResponse({"response_type": "ephemeral", "text": opened})
         return JSONResponse(
             await _run(runtime, user_id, f"{command} {text}".strip(), text, team_id, request)
         )
@@ -257,6 +266,7 @@ def create_app(runtime: Runtime) -> BodyDeadline:
         Route(calendar.PATH, _guard(calendar.feed_endpoint(runtime)), methods=["GET"]),
         Route(actions.PATH, _guard(actions.take_endpoint(runtime)), methods=["POST"]),
         Route(swapbutton.PATH, _guard(swapbutton.swap_endpoint(runtime)), methods=["POST"]),
+        Route(dialogs.PATH, _guard(dialogs.submit_endpoint(runtime)), methods=["POST"]),
         Route(links.PAGE_PATH, _guard(page.page_endpoint(runtime)), methods=["GET"]),
         Route(links.CHART_PATH, _guard(page.chart_endpoint(runtime)), methods=["GET"]),
         Route("/favicon.ico", _guard(favicon), methods=["GET"]),

@@ -145,6 +145,62 @@ class MattermostClient:
                 return None
             raise
 
+    def patch_channel_header(self, channel_id: str, header: str) -> dict[str, Any]:
+        """Set ``channel_id``'s header (``PUT /channels/{id}/patch``, only ``header``)."""
+        path = f"/channels/{_segment(channel_id)}/patch"
+        # Setting a value is safe to repeat.
+        return self._call("PUT", path, json={"header": header}, idempotent=True, bounded=False)
+
+    # -- custom groups (Mattermost Professional/Enterprise, 6.3+) -----------------------
+
+    def find_group(self, name: str, team_id: str, channel_id: str) -> dict[str, Any] | None:
+        """The group named ``name`` (no ``@``), or None (``GET /groups?q=…``)."""
+        query = (
+            f"/groups?q={_segment(name)}&not_associated_to_team={_segment(team_id)}"
+            f"&not_associated_to_channel={_segment(channel_id)}&filter_allow_reference=true"
+            "&per_page=200"
+        )
+        found = self._call("GET", query, bounded=False) or []
+        return next((g for g in found if isinstance(g, dict) and g.get("name") == name), None)
+
+    def create_group(self, name: str, display_name: str, user_ids: list[str]) -> dict[str, Any]:
+        """Create the custom group ``name`` with ``user_ids`` in it (``POST /groups``)."""
+        body = {
+            "group": {
+                "name": name,
+                "display_name": display_name,
+                "source": "custom",
+                "allow_reference": True,
+            },
+            "user_ids": list(user_ids),
+        }
+        return self._call("POST", "/groups", json=body, bounded=False) or {}
+
+    def group_member_ids(self, group_id: str, *, per_page: int = 200) -> list[str]:
+        """The ids of the group's members (first ``per_page``: an on-call group is small)."""
+        path = f"/groups/{_segment(group_id)}/members?per_page={per_page}"
+        answer = self._call("GET", path, bounded=False) or {}
+        members = answer.get("members") if isinstance(answer, dict) else None
+        return [m["id"] for m in members or [] if isinstance(m, dict) and "id" in m]
+
+    def add_group_members(self, group_id: str, user_ids: list[str]) -> None:
+        """Add ``user_ids`` to the custom group (``POST /groups/{id}/members``)."""
+        path = f"/groups/{_segment(group_id)}/members"
+        self._call("POST", path, json={"user_ids": user_ids}, idempotent=True, bounded=False)
+
+    def remove_group_members(self, group_id: str, user_ids: list[str]) -> None:
+        """Take ``user_ids`` out of the custom group (``DELETE /groups/{id}/members``)."""
+        path = f"/groups/{_segment(group_id)}/members"
+        self._call("DELETE", path, json={"user_ids": user_ids}, idempotent=True, bounded=False)
+
+    # -- interactive dialogs --------------------------------------------------------------
+
+    def open_dialog(self, trigger_id: str, url: str, dialog: dict[str, Any]) -> None:
+        """Open ``dialog`` for the user whose action gave ``trigger_id``; its submission is
+        posted to ``url`` (``POST /actions/dialogs/open``)."""
+        body = {"trigger_id": trigger_id, "url": url, "dialog": dialog}
+        self._call("POST", "/actions/dialogs/open", json=body)
+
     def direct_channel(self, user_a: str, user_b: str) -> str:
         """The id of the direct channel between two users (created if needed)."""
         channel = self._call(
@@ -210,7 +266,9 @@ class MattermostClient:
                 if retry_any and isinstance(err, httpx.TransportError):
                     continue
                 break
-            if resp.status_code >= 500:
+            # 501 Not Implemented is an answer, not an outage: the server has no such
+            # feature (custom groups without the licence).
+            if resp.status_code >= 500 and resp.status_code != 501:
                 last = MattermostError(
                     f"Mattermost answered {resp.status_code} to {method} {path}",
                     status=resp.status_code,

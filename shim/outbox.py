@@ -30,6 +30,10 @@ whose id is not there. A message is removed from the outbox only after every
 part is known to be posted. Mattermost refusing a post for good (a 4xx other
 than 408/429, e.g. a deleted user's channel) moves the message to the
 dead-letter queue; everything else, a store error included, is retried.
+
+A ``header`` message is not a post: it rewrites the on-call line of its
+channel's header (``shim.header``), which sets a state and so needs no check of
+earlier attempts.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from lotto.model.outbox import OutboxMessage
 from lotto.store import outbox_backlog
 from shim.directory import split_message
 from shim.errors import MattermostError, ShimError
+from shim.header import HeaderKeeper
 from shim.mattermost import MattermostClient
 
 __all__ = ["OutboxWorker", "OUTBOX_PROP"]
@@ -79,6 +84,8 @@ class OutboxWorker:
         # The props a message needs beyond its text (an offer's button: shim.actions).
         self._props = props or (lambda message: {})
         self._client = client
+        # ``header`` messages change a channel's header instead of posting (shim.header).
+        self._header = HeaderKeeper(client)
         self._store = store
         self._bot_id = bot_user_id
         self._poll = max(0.05, poll)
@@ -181,6 +188,9 @@ class OutboxWorker:
         Touches no store: the deliverer noted the attempt before.
         """
         try:
+            if message.notice.kind == "header":
+                self._header.apply(message, text)  # idempotent: no check of earlier tries
+                return
             channel_id = message.channel_id or self._dm_channel(message.notice.user_id)
             parts = split_message(text)
             ids = [f"{message.message_id}.{i}" for i in range(len(parts))]

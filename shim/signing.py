@@ -1,4 +1,5 @@
-"""Keys and HMAC signatures of the shim: signed links (feeds, pages, charts) and button contexts.
+"""Keys and HMAC signatures of the shim: signed links (feeds, pages, charts), button
+contexts and dialog state.
 
 One secret (``LOTTO_SECRET``) is configured; it authenticates the plugin hooks
 as a bearer token and is never used as a signing key itself. Each kind of
@@ -27,6 +28,7 @@ __all__ = [
     "PAGE",
     "CHART",
     "ACTION",
+    "DIALOG",
     "SWAP",
     "MAX_PARAM",
     "signing_key",
@@ -41,8 +43,9 @@ FEED = "feed"  # calendar feed URLs (shim.calendar)
 PAGE = "page"  # rotation page URLs (shim.page)
 CHART = "chart"  # chart image URLs embedded in chat replies (shim.page)
 ACTION = "action"  # message-button contexts (shim.actions)
+DIALOG = "dialog"  # interactive dialogs' state (shim.dialogs)
 SWAP = "swap"  # "Accept swap" button contexts (shim.swapbutton)
-PURPOSES = (FEED, PAGE, CHART, ACTION, SWAP)
+PURPOSES = (FEED, PAGE, CHART, ACTION, DIALOG, SWAP)
 
 #: Characters of any one signed parameter accepted before any work is done.
 MAX_PARAM = 256

@@ -97,6 +97,7 @@ def of_notices(notices: Iterable[Notice]) -> Iterator[str]:
         yield from n.removed_user_ids
         yield from n.handover_user_ids
         yield from n.next_user_ids
+        yield from n.user_ids  # ``header``: who is on call
         yield from of_task(n.task)
         yield from of_risks(n.risks)
         if n.parts:

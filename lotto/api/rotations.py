@@ -31,6 +31,7 @@ __all__ = [
     "RotationSetTaskRequest",
     "RotationSetOwnersRequest",
     "RotationSetChannelRequest",
+    "RotationSetHeaderRequest",
     "RotationNowRequest",
     "RotationNowResult",
 ]
@@ -199,6 +200,18 @@ class RotationSetChannelRequest(Request["RotationResult"], kw_only=True):
     channel_id: str = ""
     channel_name: str = ""
     off: bool = False
+
+
+class RotationSetHeaderRequest(Request["RotationResult"], kw_only=True):
+    """``rotation set header R --on|--off [--group NAME|--no-group]``: the on-call line
+    of the rotation channel's header, and the custom group kept to who is on call.
+    ``on``/``off`` left both False keep the line as it is (only the group changes)."""
+
+    rotation: RotationRef
+    on: bool = False
+    off: bool = False
+    group: str = ""
+    no_group: bool = False
 
 
 class RotationNowRequest(Request["RotationNowResult"], kw_only=True):

@@ -69,6 +69,8 @@ class UserUnavailableRequest(Request["UsersResult"], kw_only=True):
     clear: bool = False
     #: Add it even wholly in the past (``risks.check_time_off``).
     force: bool = False
+    #: Why (``--note``, or the time-off form's note): the note of the places it offers.
+    note: str = ""
 
 
 # What ``user unavailable`` did about a task the user is on over the time off:

@@ -40,11 +40,22 @@ from lotto.commands.base import Ctx, Result, call_service, convert_value, names_
 from lotto.commands.env import Env
 from lotto.commands.errors import error_text, failure_reply
 from lotto.commands.parser import parse_flags, tokenize
+from lotto.commands.timeoff import TIME_OFF_FIELDS, FormOutcome, time_off_form
 from lotto.commands.tree import Command, Group, command_name, lookup, usage_line
 from lotto.errors import AccessError, InputError, NotFoundError
 from lotto.ports import Profile
 
-__all__ = ["Env", "Outcome", "execute", "take_offer", "accept_swap", "autopilot_all"]
+__all__ = [
+    "Env",
+    "Outcome",
+    "execute",
+    "take_offer",
+    "accept_swap",
+    "autopilot_all",
+    "FormOutcome",
+    "TIME_OFF_FIELDS",
+    "time_off_form",
+]
 
 
 _HELP_WORDS = ("help", "--help", "-h")

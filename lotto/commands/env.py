@@ -153,6 +153,13 @@ class Env:
     def _post(self, message: OutboxMessage, text: str, earlier_ms: int | None) -> None:
         # The poster prints (the CLI) or records (tests): a repeat is harmless there.
         notice = message.notice
+        if notice.kind == "header":
+            # Not a post: the on-call line of a channel's header. A poster with a
+            # ``header(channel_id, channel_name, line)`` shows it; others have no header.
+            header = getattr(self.poster, "header", None)
+            if header is not None:
+                header(message.channel_id, notice.channel_name, text)
+            return
         if message.channel_id:
             self.poster.post(message.channel_id, notice.channel_name, text)
         else:

@@ -74,6 +74,42 @@ def rotation_set_channel(ctx: Ctx) -> Reply:
 
 
 @command(
+    ("rotation", "set", "header"),
+    "R --on|--off [--group NAME|--no-group]",
+    "keep an `On call: …` line in the rotation channel's header (and a custom group)",
+    flags=(
+        ROTATION_FLAG,
+        Flag("on", "bool", "keep the line current"),
+        Flag("off", "bool", "take the line out of the header"),
+        Flag("group", "str", "a Mattermost custom group kept to who is on call", value_name="NAME"),
+        Flag("no-group", "bool", "stop keeping the custom group"),
+    ),
+    access=OWNER,
+    details="The bot keeps one line of the channel's header, `On call: @anna until Mon 09:00 "
+    "CET · next @ben`, current at every start, handoff and change of who is on call, and "
+    "leaves the rest of the header as it is; `--off` takes the line out. With `--group "
+    "ops-oncall` it also keeps the custom group @ops-oncall to the people on call, where the "
+    "Mattermost server has custom groups and lets the bot manage them. Needs `rotation set "
+    "channel` first.",
+    request=api.RotationSetHeaderRequest,
+)
+def rotation_set_header(ctx: Ctx) -> Reply:
+    """Turn the header line on or off, set its group."""
+    ref = ctx.rotation_ref(list(ctx.parsed.args))
+    group = ctx.flag("group", "") or ""
+    res = ctx.call(
+        api.RotationSetHeaderRequest(
+            rotation=ref,
+            on=bool(ctx.flag("on", False)),
+            off=bool(ctx.flag("off", False)),
+            group=str(group),
+            no_group=bool(ctx.flag("no-group", False)),
+        )
+    )
+    return res, render.header_changed(res.rotation)
+
+
+@command(
     ("rotation", "now"),
     "R",
     "who is on call now in a rotation, and who is next",

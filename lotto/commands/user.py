@@ -140,19 +140,28 @@ def _words(raw: str) -> list[str]:
 
 @command(
     ("user", "unavailable"),
-    "[@user...] --start TIME --finish TIME [--clear] [--force]",
+    "[@user...] --start TIME --finish TIME [--note TEXT] [--clear] [--force]",
     "mark users (default: you) unavailable, or clear that",
     access=SELF,
     flags=(
         Flag("start", "time", "start of the interval"),
         Flag("finish", "time", "end of the interval"),
+        Flag("note", "str", "why (shown with the places it offers)", value_name="TEXT"),
         Flag("clear", "bool", "clear personal unavailability overlapping the interval"),
         Flag("force", "bool", "add it even wholly in the past"),
     ),
+    details="In Mattermost, `/lotto user unavailable` with nothing after it opens a form "
+    "(start, end, note) that does the same.",
     request=api.UserUnavailableRequest,
 )
 def user_unavailable(ctx: Ctx) -> Reply:
     """Add or clear unavailability."""
+    if not ctx.parsed.args and not ctx.has("start") and not ctx.has("finish"):
+        raise InputError(
+            "say when: `user unavailable --start TIME --finish TIME [--note TEXT]`, e.g. "
+            "`--start 2027-11-10 --finish 2027-11-11 --note dentist`; in Mattermost, "
+            "`/lotto user unavailable` with nothing after it opens a form instead."
+        )
     start, finish = ctx.require_flag("start"), ctx.require_flag("finish")
     if finish <= start:
         raise InputError("`--finish` must be after `--start`.")
@@ -164,6 +173,7 @@ def user_unavailable(ctx: Ctx) -> Reply:
             finish=finish,
             clear=bool(ctx.flag("clear", False)),
             force=bool(ctx.flag("force", False)),
+            note=str(ctx.flag("note", "") or ""),
         )
     )
     cleared = bool(ctx.flag("clear"))

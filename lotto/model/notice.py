@@ -59,6 +59,12 @@ __all__ = [
 #   swap_proposed  subject_id (on task) proposes to swap with from_user_id (on other_task_id)
 #   swap_done      the swap was accepted: to both, and in the channel
 #   swap_cancelled to the other side
+# The channel header (issue 17), not a post: at most one per rotation per change,
+#   never part of a digest (``one_per_reader``):
+#   header         who is on call now (user_ids, until ``finish``) and next
+#                  (next_user_ids from next_start) for the on-call line of channel_id's
+#                  header, and the custom group to keep to them (group); outcome "off":
+#                  take the line out
 # One message per person (or channel) per change:
 #   digest         several notices of one change to the same reader, in ``parts``
 NOTICE_KINDS = (
@@ -90,6 +96,7 @@ NOTICE_KINDS = (
     "swap_proposed",
     "swap_done",
     "swap_cancelled",
+    "header",
     "digest",
 )
 
@@ -189,6 +196,10 @@ class Notice(msgspec.Struct, kw_only=True):
     #: then the person proposing), and the swap's id (for its button).
     other_task_id: str = ""
     swap_id: str = ""
+    #: ``header``: who is on call now, when the next shift starts, the custom group.
+    user_ids: list[str] = msgspec.field(default_factory=list)
+    next_start: datetime | None = None
+    group: str = ""
 
 
 def one_per_reader(notices: Iterable[Notice]) -> list[Notice]:
@@ -197,9 +208,14 @@ def one_per_reader(notices: Iterable[Notice]) -> list[Notice]:
 
     Readers keep the order in which the change first told them something.
     """
-    readers: dict[tuple[str, str], list[Notice]] = {}
+    readers: dict[tuple[str, str, str], list[Notice]] = {}
     for n in notices:
-        readers.setdefault((n.channel_id, n.user_id), []).append(n)
+        # A header change is not a post: it stays apart (the latest of a rotation's wins).
+        if n.kind == "header":
+            readers.pop(("header", n.rotation_id, n.channel_id), None)
+            readers[("header", n.rotation_id, n.channel_id)] = [n]
+            continue
+        readers.setdefault(("", n.channel_id, n.user_id), []).append(n)
     return [group[0] if len(group) == 1 else _digest(group) for group in readers.values()]
 
 

@@ -18,6 +18,7 @@ __all__ = [
     "FillSettings",
     "AutopilotSettings",
     "DEFAULT_COVER_BY",
+    "HeaderSettings",
     "FILLER_SOLAR_LOTTERY",
     "FILLER_QUEUE",
     "TASK_TYPE_SHIFT",
@@ -88,6 +89,22 @@ class AutopilotSettings(Record):
     cover_by: timedelta = DEFAULT_COVER_BY
 
 
+class HeaderSettings(Record):
+    """The on-call line the bot keeps in the rotation channel's header (issue 17).
+
+    ``on``: keep the line; ``group``: a Mattermost custom group (``ops-oncall``, no
+    ``@``) kept to the people on call, "" for none. ``shown`` and ``channel_id`` are
+    what the bot last asked for and where (``lotto.service.header``): a change that
+    leaves the line as it was sends nothing, and a line left in a former channel is
+    taken out of it.
+    """
+
+    on: bool = False
+    group: str = ""
+    shown: str = ""
+    channel_id: str = ""
+
+
 class Rotation(Record):
     """A rotation: its members, its tasks, and its settings (docs/design.md §2)."""
 
@@ -120,6 +137,8 @@ class Rotation(Record):
     # ``(first, last)`` ranges (issue 15; ``lotto.model.history``): finished tasks
     # leave ``task_ids`` so the record every command reads stays small.
     finished_numbers: list[tuple[int, int]] = msgspec.field(default_factory=list)
+    # The on-call line of the channel header (issue 17; added after the fields above).
+    header: HeaderSettings = msgspec.field(default_factory=HeaderSettings)
 
 
 def may_hold_links(rotation: Rotation, user_id: str) -> bool:

@@ -49,9 +49,25 @@ __all__ = [
     "rotation_id_of",
     "notice",
     "channel_notice",
+    "on_commit",
 ]
 
 T = TypeVar("T")
+
+# Steps run at the end of every unit of work, before its commit: each looks at what
+# the change wrote (``Session.changed_keys``) and returns notices it causes, stored in
+# the outbox with the change's own. They register themselves (``on_commit``) so this
+# module needs no import of them: ``lotto.service.header`` keeps the channel header.
+_COMMIT_STEPS: list[Callable[[Session], list[Notice]]] = []
+
+
+def on_commit(
+    step: Callable[[Session], list[Notice]],
+) -> Callable[[Session], list[Notice]]:
+    """Register ``step(session) -> notices`` to run before every commit (see above)."""
+    if step not in _COMMIT_STEPS:
+        _COMMIT_STEPS.append(step)
+    return step
 
 
 def run(kv: Store, fn: Callable[[Session], T], stats: Any = None) -> T:
@@ -78,7 +94,12 @@ def run(kv: Store, fn: Callable[[Session], T], stats: Any = None) -> T:
         session = Session(uow)
         result = fn(session)
         access.check_resolved()
-        _to_outbox(session, getattr(result, "notices", None) or ())
+        caused = [n for step in _COMMIT_STEPS for n in step(session)]
+        notices = getattr(result, "notices", None)
+        if caused and isinstance(notices, list):
+            # The result says so too: its caller knows there is something to deliver.
+            notices.extend(caused)
+        _to_outbox(session, notices if isinstance(notices, list) else caused)
         session.flush()
         return result
 

@@ -20,6 +20,7 @@ from lotto.service.calendar_feed import CalendarFeedOps
 from lotto.service.common import resolve_rotation, run
 from lotto.service.covers import CoverOps
 from lotto.service.forecast import ForecastOps
+from lotto.service.header import HeaderOps
 from lotto.service.hours import HoursOps
 from lotto.service.offers import OfferOps
 from lotto.service.oncall import OnCallOps
@@ -56,6 +57,7 @@ class Service(
     ForecastOps,
     CalendarFeedOps,
     OnCallOps,
+    HeaderOps,
     StatsOps,
     PageOps,
     HoursOps,

@@ -184,6 +184,7 @@ def time_off(
     actor_id: str,
     new_offer_id: Callable[[], str],
     span: tuple[datetime, datetime] | None = None,
+    note: str = "",
 ) -> tuple[list[api.TimeOffTask], list[Notice]]:
     """Protect users who marked time off (``span``) over tasks they are on (``covered``:
     user id, task id, rotation id; ``users`` holds those users, their time off added).
@@ -193,7 +194,7 @@ def time_off(
     place is offered for them; a started task is left alone. Time off over part of a
     task (not finished, the part not over): only that part is offered, pending,
     scheduled or started; taking it makes an override. For each, the rotation's owners
-    and its channel are alerted.
+    and its channel are alerted. ``note`` (why, as the user gave it) goes with the offers.
 
     Round trips: ONE batch reading the tasks, their rotations (with open-tasks
     records) and the members of the first rotation; each further rotation
@@ -222,7 +223,7 @@ def time_off(
             interval = part
             if offer_of(task, uid) is None:
                 item.takers, item.eligible, more = _offer_for(
-                    session, rotation, task, uid, users, now, actor_id, new_offer_id(), part
+                    session, rotation, task, uid, users, now, actor_id, new_offer_id(), part, note
                 )
                 notices += more
         elif task.state == STATE_PENDING:
@@ -235,7 +236,7 @@ def time_off(
             item.outcome = api.TIME_OFF_OFFERED
             if offer_of(task, uid) is None:
                 item.takers, item.eligible, more = _offer_for(
-                    session, rotation, task, uid, users, now, actor_id, new_offer_id(), None
+                    session, rotation, task, uid, users, now, actor_id, new_offer_id(), None, note
                 )
                 notices += more
         elif task.state == STATE_STARTED:
@@ -288,8 +289,10 @@ def _offer_for(
     actor_id: str,
     offer_id: str,
     part: tuple[datetime, datetime] | None,
+    note: str = "",
 ) -> tuple[list[str], int, list[Notice]]:
-    """Offer ``uid``'s place (or ``part`` of it) for them: (asked, eligible, notices)."""
+    """Offer ``uid``'s place (or ``part`` of it) for them, with why (``note``):
+    (asked, eligible, notices)."""
     everyone = [*task.mattermost_user_ids, *rotation.mattermost_user_ids]
     records = {u: rec for u in everyone if (rec := users.get(u) or session.user(u))}
     members = [records[u] for u in rotation.mattermost_user_ids if u in records]
@@ -303,7 +306,7 @@ def _offer_for(
         offer_id=offer_id,
         now=now,
         actor_id=actor_id,
-        note="away (time off)",
+        note=f"away (time off): {note}" if note else "away (time off)",
         part=part,
     )
     return fanout.asked, fanout.eligible, more

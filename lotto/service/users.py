@@ -32,6 +32,7 @@ from lotto.model.user import (
     last_ended,
     set_served_floor,
 )
+from lotto.model.usertext import check_text
 from lotto.service import taskops
 from lotto.service.access import ADMIN, PUBLIC, SELF, SELF_OR_OWNER
 from lotto.service.alerts import alert_once
@@ -194,6 +195,7 @@ class UserOps(Ops):
             )
         if not req.clear:
             check_time_off(req.start, req.finish, now, force=req.force)
+        check_text(req.note, "note")
 
         def fn(s: Session) -> api.UsersResult:
             s.prefetch(keys.user(u) for u in ids)  # batch 1
@@ -227,6 +229,7 @@ class UserOps(Ops):
                     actor_id=actor_id,
                     new_offer_id=lambda: new_offer_id(self),
                     span=(req.start, req.finish),
+                    note=req.note,
                 )
                 notices += more
             return api.UsersResult(

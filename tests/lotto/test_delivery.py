@@ -259,3 +259,27 @@ def test_a_batch_costs_a_few_round_trips_not_five_per_message(kv):
     assert report.sent == 40
     # lease, route (read + move), peek, note, pop, length, release: one batch.
     assert kv.round_trips - before <= 9
+
+
+def test_only_the_latest_header_change_of_a_channel_in_a_batch_is_sent(kv):
+    """Issue 17: a header line says everything an older one did, so older ones in the
+    same batch are removed unsent; other channels' and other kinds' messages all go."""
+    s = _script(kv)
+    queue = kv.queue(OUTBOX_QUEUE)
+    for who, channel in (("ann", "ops"), ("bob", "ops"), ("cat", "other"), ("dan", "ops")):
+        notice = Notice(
+            kind="header",
+            user_id="",
+            actor_id="",
+            rotation_id="ICE",
+            task_id="ICE#0",
+            user_ids=[who],
+            channel_id=channel,
+        )
+        queue.push(encode(new_message(notice, NOW, channel_id=channel)))
+    _queue(kv, "eve", "ICE")
+    sink = _Sink()
+    report = _deliver(s, sink)
+    texts = sorted(text for _, text, _ in sink.sent)
+    assert texts == ["@boss removed you from rotation **ICE**.", "On call: @cat", "On call: @dan"]
+    assert report.sent == 5 and queue.length() == 0

@@ -3,7 +3,10 @@
 It runs on a loopback port in a thread and serves only what the shim calls:
 users (by id, ``me``, by username, in bulk, by role), direct channels, team channels
 (by name in a team, by id, and their members), posts (with their props, and a
-channel's posts since a time) and ephemeral posts. It can go
+channel's posts since a time), ephemeral posts, channel headers (``PUT
+/channels/{id}/patch``), custom groups and their members (``groups``, refused
+with 501 as by a server without the licence when ``groups_allowed`` is False) and
+interactive dialogs opened (``dialogs``). It can go
 down and come back (:meth:`FakeMattermost.down`/``up``), carry out a request
 while dropping its answer (``drop_reply_next``), take as long as a real server to
 create a post (``post_delay``), and run a test's hook when a request arrives
@@ -49,6 +52,12 @@ class FakeMattermost:
         self.members: dict[str, set[str]] = {}  # team channel id -> member user ids
         self.posts: list[dict[str, Any]] = []
         self.ephemeral: list[dict[str, Any]] = []
+        self.groups: dict[str, dict[str, Any]] = {}  # group id -> group
+        self.group_members: dict[str, set[str]] = {}  # group id -> member user ids
+        #: False: answer the custom-group calls as a server without the licence (501).
+        self.groups_allowed = True
+        #: Every ``POST /actions/dialogs/open`` body, oldest first.
+        self.dialogs: list[dict[str, Any]] = []
         self.calls: list[str] = []  # "METHOD /path" of every request
         self.violations: list[str] = []
         self.fail_next: list[int] = []  # statuses to answer the next requests with
@@ -160,6 +169,7 @@ class FakeMattermost:
             "display_name": name.replace("-", " ").title(),
             "type": "P" if private else "O",
             "team_id": team_id,
+            "header": "",
             "create_at": now,
             "update_at": now,
             "delete_at": 0,
@@ -168,6 +178,14 @@ class FakeMattermost:
             self.channels[channel["id"]] = channel
             self.members[channel["id"]] = set(members)
         return channel
+
+    def group_named(self, name: str) -> tuple[dict[str, Any], set[str]] | None:
+        """The custom group ``name`` and its member ids, or None."""
+        with self.lock:
+            for gid, group in self.groups.items():
+                if group["name"] == name and not group["delete_at"]:
+                    return group, set(self.group_members[gid])
+        return None
 
     def channel_posts(self, channel_id: str) -> list[str]:
         """Messages posted in ``channel_id``, oldest first."""
@@ -331,6 +349,19 @@ class FakeMattermost:
                     "next_post_id": "",
                     "prev_post_id": "",
                 }
+            if template == "/api/v4/channels/{channel_id}/patch":
+                found = self.channels.get(path.split("/")[4])
+                if found is None:
+                    return _missing_channel()
+                if "header" in body:
+                    found["header"] = body["header"]
+                    found["update_at"] = int(time.time() * 1000)
+                return 200, found
+            if template.startswith("/api/v4/groups"):
+                return self._groups(template, method, path, body, query)
+            if template == "/api/v4/actions/dialogs/open":
+                self.dialogs.append(body)
+                return 200, {"status": "OK"}
             if template == "/api/v4/posts/ephemeral":
                 post = self._post(body["post"]["channel_id"], body["post"]["message"])
                 self.ephemeral.append({**post, "user_id": body["user_id"]})
@@ -338,6 +369,49 @@ class FakeMattermost:
         return self._violation(
             404, f"{method} {path}: in the OpenAPI file but not served by the fake"
         )
+
+    def _groups(
+        self, template: str, method: str, path: str, body: Any, query: dict[str, list[str]]
+    ) -> tuple[int, Any]:
+        if not self.groups_allowed:
+            return 501, _app_error(501, "app.group.license", "custom groups need a licence")
+        if template == "/api/v4/groups" and method == "GET":
+            q = query.get("q", [""])[0]
+            return 200, [g for g in self.groups.values() if q in g["name"] and not g["delete_at"]]
+        if template == "/api/v4/groups" and method == "POST":
+            name = body["group"]["name"]
+            if self.group_named(name) is not None:
+                return 400, _app_error(400, "app.group.uniqueness", "group name taken")
+            now = int(time.time() * 1000)
+            group = {
+                "id": make_id(f"group:{name}"),
+                "name": name,
+                "display_name": body["group"]["display_name"],
+                "description": "",
+                "source": "custom",
+                "remote_id": "",
+                "create_at": now,
+                "update_at": now,
+                "delete_at": 0,
+                "has_syncables": False,
+            }
+            self.groups[group["id"]] = group
+            self.group_members[group["id"]] = set(body["user_ids"])
+            return 201, group
+        if template == "/api/v4/groups/{group_id}/members":
+            gid = path.split("/")[4]
+            if gid not in self.groups:
+                return 404, _app_error(404, "app.group.no_rows", "no such group")
+            members = self.group_members[gid]
+            if method == "GET":
+                users = [self.users[u] for u in sorted(members) if u in self.users]
+                return 200, {"members": users, "total_member_count": len(users)}
+            if method == "POST":
+                members.update(body.get("user_ids") or [])
+            else:
+                members.difference_update(body.get("user_ids") or [])
+            return 200, {"status": "OK"}
+        return self._violation(404, f"{method} {path}: a group call the fake does not serve")
 
     def _list_users(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
         role = query.get("role", [""])[0]

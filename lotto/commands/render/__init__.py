@@ -46,6 +46,7 @@ from lotto.commands.render.compact import (
 )
 from lotto.commands.render.covers import task_covered, task_swapped
 from lotto.commands.render.forecast import forecast_text, percent
+from lotto.commands.render.header import HEADER_PREFIX, header_changed, header_line
 from lotto.commands.render.help import help_text
 from lotto.commands.render.hours import holidays_changed, hours_changed, hours_lines, on_call_note
 from lotto.commands.render.names import non_member_note, suffixed_id_note
@@ -115,6 +116,9 @@ __all__ = [
     "channel_text",
     "owners_changed",
     "channel_changed",
+    "header_changed",
+    "header_line",
+    "HEADER_PREFIX",
     "now_text",
     "shifts_text",
     # records and shared pieces

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from lotto import api
 from lotto.commands.render.covers import cover_notice_texts
+from lotto.commands.render.header import header_line
 from lotto.commands.render.records import Mention, fmt_when, span_text
 from lotto.commands.render.risks import broken_alert, mend_hint, qualify_hint
 from lotto.commands.render.usertext import user_text
@@ -33,6 +34,8 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
     """The message for a notice; times in the reader's ``zone``."""
     if n.kind == "digest":
         return DIGEST_BREAK.join(notice_text(part, mention, zone) for part in n.parts)
+    if n.kind == "header":
+        return header_line(n, mention)
     if n.by_autopilot:
         actor = "The autopilot"
     else:

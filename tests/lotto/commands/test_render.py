@@ -18,7 +18,8 @@ def _mention(uid: str) -> str:
     return f"@{uid}-name"
 
 
-@pytest.mark.parametrize("kind", api.NOTICE_KINDS)
+# A ``header`` notice is no message but a channel header's line (tested below).
+@pytest.mark.parametrize("kind", [k for k in api.NOTICE_KINDS if k != "header"])
 def test_every_notice_kind_names_the_actor_and_its_subject(kind):
     n = api.Notice(
         kind=kind,
@@ -54,6 +55,40 @@ def test_every_notice_kind_names_the_actor_and_its_subject(kind):
         assert "Thu 12 Mar 2020 09:00 PDT" in text, text
     if kind == "added":
         assert "@bob-name" in text
+
+
+def test_the_header_line_names_who_is_on_call_and_next_on_the_rotations_clock():
+    n = api.Notice(
+        kind="header",
+        user_id="",
+        actor_id="boss",
+        rotation_id="ICE",
+        task_id="ICE#3",
+        user_ids=["ann", "cat"],
+        start=datetime(2027, 10, 25, 8, tzinfo=UTC),
+        finish=datetime(2027, 11, 1, 8, tzinfo=UTC),
+        next_task_id="ICE#4",
+        next_user_ids=["bob"],
+        next_start=datetime(2027, 11, 1, 8, tzinfo=UTC),
+        zone="Europe/Berlin",
+    )
+    assert notice_text(n, _mention, "UTC") == (
+        "On call: @ann-name, @cat-name until Mon 09:00 CET · next @bob-name"
+    )
+    # A monthly shift ends more than a week away: the day and month are said; a next
+    # shift that does not follow on says when it starts.
+    later = msgspec.structs.replace(
+        n,
+        finish=datetime(2027, 11, 25, 8, tzinfo=UTC),
+        next_start=datetime(2027, 12, 6, 8, tzinfo=UTC),
+    )
+    assert notice_text(later, _mention, "UTC") == (
+        "On call: @ann-name, @cat-name until Thu 25 Nov 09:00 CET"
+        " · next @bob-name from Mon 6 Dec 09:00 CET"
+    )
+    nobody = msgspec.structs.replace(n, task_id="", user_ids=[], start=None, finish=None)
+    assert notice_text(nobody, _mention, "UTC").startswith("On call: nobody now · next @bob-name")
+    assert notice_text(msgspec.structs.replace(n, outcome="off"), _mention, "UTC") == ""
 
 
 def test_autopilot_notices_without_an_actor():

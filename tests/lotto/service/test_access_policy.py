@@ -108,6 +108,7 @@ _OVERRIDES: dict[type, dict[str, Any]] = {
     api.RotationSetHoursRequest: {"days": [0, 1, 2, 3, 4], "start": "09:00", "finish": "17:00"},
     api.RotationSetHolidaysRequest: {"dates": ["2020-12-24"]},
     api.RotationSetChannelRequest: {"channel_id": "ice-team", "channel_name": "ice-team"},
+    api.RotationSetHeaderRequest: {"group": "ops-oncall"},
 }
 
 
