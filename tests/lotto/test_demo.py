@@ -1,10 +1,12 @@
-"""``lotto demo`` teaches (issue 16): the ``/lotto`` commands it runs, the messages people get in
-their own zones, dates from today, and what to try next; the same output for the same now and seed."""
+"""``lotto demo`` teaches (issue 16): the ``/lotto`` commands it runs, the messages people get
+in their own zones, dates from today, and what to try next; the same output for the same now
+and seed."""
 
 from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -106,8 +108,6 @@ def test_it_ends_with_what_to_try_next_and_those_commands_work(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOTTO_")}
     env.pop("XDG_DATA_HOME", None)
     env.update(HOME=str(home), LOTTO_USER="me")
-    import shlex
-
     replies = []
     for command in commands:
         done = subprocess.run(
