@@ -22,11 +22,12 @@ from datetime import UTC, datetime
 
 import icalendar
 
+from lotto.model import hours
 from lotto.model.needs import format_needs
 from lotto.model.rotation import Rotation
 from lotto.model.task import STATE_PENDING, Task, task_interval
 
-__all__ = ["render_calendar", "event_uid", "event_title", "PRODID"]
+__all__ = ["render_calendar", "event_uid", "event_title", "on_call_line", "PRODID"]
 
 PRODID = "-//Solar Lottery for Python//lotto//EN"
 
@@ -50,8 +51,17 @@ def event_title(task: Task, mention: Callable[[str], str]) -> str:
     return f"{head} ({task.state}, nobody assigned)"
 
 
-def _description(task: Task) -> str:
+def on_call_line(rotation: Rotation) -> str:
+    """``On call: Mon–Fri 09:00–17:00 Europe/Berlin time, not on holidays`` for a rotation
+    with working hours or holidays (issue 17); ``""`` otherwise."""
+    rule = hours.format_rule(rotation.working, rotation.fill_settings.time_zone)
+    return f"On call: {rule} (nobody is on call outside)" if rule else ""
+
+
+def _description(task: Task, on_call: str = "") -> str:
     lines = [f"State: {task.state}"]
+    if on_call:
+        lines.append(on_call)
     if task.require:
         lines.append(f"Require: {format_needs(task.require)}")
     if task.limit:
@@ -72,6 +82,7 @@ def _event(
     uid: str,
     now: datetime,
     mention: Callable[[str], str],
+    on_call: str = "",
 ) -> icalendar.Event:
     start, finish = interval
     event = icalendar.Event()
@@ -85,7 +96,7 @@ def _event(
     if task.modified is not None:
         event.add("last-modified", _utc(task.modified))
     event.add("summary", event_title(task, mention))
-    event.add("description", _description(task))
+    event.add("description", _description(task, on_call))
     event.add("status", "TENTATIVE" if task.state == STATE_PENDING else "CONFIRMED")
     event.add("transp", "OPAQUE")
     return event
@@ -126,7 +137,8 @@ def render_calendar(
         and (iv := task_interval(task)) is not None
     ]
     dated.sort(key=lambda pair: (pair[1][0], pair[0].task_id))
+    on_call = on_call_line(rotation)
     for task, interval in dated:
         uid = event_uid(task.task_id, namespace, site)
-        cal.add_component(_event(task, interval, uid, now, mention))
+        cal.add_component(_event(task, interval, uid, now, mention, on_call))
     return cal.to_ical().decode("utf-8")

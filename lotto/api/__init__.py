@@ -25,6 +25,7 @@ from lotto.api import (
     autopilot,
     calendar,
     forecasts,
+    hours,
     page,
     rotations,
     skills,
@@ -36,6 +37,7 @@ from lotto.api._base import *  # noqa: F403 - re-exported, listed in __all__
 from lotto.api.autopilot import *  # noqa: F403 - re-exported, listed in __all__
 from lotto.api.calendar import *  # noqa: F403 - re-exported, listed in __all__
 from lotto.api.forecasts import *  # noqa: F403 - re-exported, listed in __all__
+from lotto.api.hours import *  # noqa: F403 - re-exported, listed in __all__
 from lotto.api.page import *  # noqa: F403 - re-exported, listed in __all__
 from lotto.api.rotations import *  # noqa: F403 - re-exported, listed in __all__
 from lotto.api.skills import *  # noqa: F403 - re-exported, listed in __all__
@@ -54,4 +56,5 @@ __all__ = [
     *calendar.__all__,
     *stats.__all__,
     *page.__all__,
+    *hours.__all__,
 ]

@@ -63,6 +63,8 @@ class RotationNewRequest(_Msg, kw_only=True):
     seed: int | None = None
     fuzz: int | None = None
     beginning_wall: str | None = None
+    # Working days (0 = Monday; issue 17): ``--period weekdays`` is daily on Mon-Fri.
+    working_days: list[int] | None = None
 
 
 class RotationListRequest(_Msg, kw_only=True):
@@ -87,6 +89,8 @@ class RotationShowResult(_Result, kw_only=True):
     rotation: Rotation
     users: dict[str, User] = msgspec.field(default_factory=dict)
     tasks: list[Task] = msgspec.field(default_factory=list)
+    # The next holidays the rotation skips (ISO date, name), from today (issue 17).
+    next_holidays: list[tuple[str, str]] = msgspec.field(default_factory=list)
 
 
 class RotationArchiveRequest(_Msg, kw_only=True):
@@ -191,3 +195,8 @@ class RotationNowResult(_Result, kw_only=True):
     current: Task | None = None
     next: Task | None = None
     users: dict[str, User] = msgspec.field(default_factory=dict)
+    # Working hours (issue 17): outside them nobody is on call (``current`` None) and
+    # ``next`` is on call from ``next_on_call``; within them ``on_call_until`` ends the window.
+    off_hours: bool = False
+    on_call_until: datetime | None = None
+    next_on_call: datetime | None = None

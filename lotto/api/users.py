@@ -7,6 +7,7 @@ from datetime import datetime
 import msgspec
 
 from lotto.api._base import RotationRef, _Msg, _Result
+from lotto.api.hours import RotationHours
 from lotto.model.availability import Event
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
@@ -146,6 +147,8 @@ class UserShiftsResult(_Result, kw_only=True):
     tasks: list[Task] = msgspec.field(default_factory=list)
     time_off: list[Event] = msgspec.field(default_factory=list)
     offers: list[Task] = msgspec.field(default_factory=list)
+    # Rotation id -> its working hours, for the tasks' rotations that have them (issue 17).
+    hours: dict[str, RotationHours] = msgspec.field(default_factory=dict)
 
 
 class UserNotifyRequest(_Msg, kw_only=True):

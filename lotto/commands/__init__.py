@@ -27,6 +27,7 @@ from lotto import PLUGIN_ID, api, delivery
 from lotto.commands import autopilot as _autopilot
 from lotto.commands import calendar as _calendar  # noqa: F401  (registers commands)
 from lotto.commands import forecast as _forecast  # noqa: F401  (registers commands)
+from lotto.commands import hours as _hours  # noqa: F401  (registers commands)
 from lotto.commands import info as _info  # noqa: F401  (registers commands)
 from lotto.commands import oncall as _oncall  # noqa: F401  (registers commands)
 from lotto.commands import page as _page  # noqa: F401  (registers commands)

@@ -105,6 +105,11 @@ def user_ids_in(value: Any, found: dict[str, None] | None = None) -> list[str]:
     return list(found)
 
 
+#: ``--period weekdays``: a daily rotation working Monday to Friday (``rotation new``).
+PERIOD_WEEKDAYS = "weekdays"
+WEEKDAY_PERIODS = ("weekdays", "workdays", "weekday")
+
+
 def convert_value(flag: Flag, raw: str, zone: str, now: datetime | None = None) -> Any:
     """Convert a flag's raw text to its typed value (InputError naming the flag otherwise).
 
@@ -147,6 +152,8 @@ def _convert(flag: Flag, raw: str, zone: str, now: datetime | None) -> Any:
     if kind == "period":
         from lotto.model.timeutil import parse_period
 
+        if raw.strip().lower() in WEEKDAY_PERIODS:
+            return PERIOD_WEEKDAYS  # `rotation new` makes it daily on Mon-Fri (issue 17)
         return parse_period(raw)
     from lotto.model import skill as sk
 

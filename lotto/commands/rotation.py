@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from lotto import api
 from lotto.commands import render
-from lotto.commands.base import ROTATION_FLAG, Ctx, convert_value
+from lotto.commands.base import PERIOD_WEEKDAYS, ROTATION_FLAG, Ctx, convert_value
 from lotto.commands.page import chart_image
 from lotto.commands.parser import Flag
 from lotto.commands.tree import OWNER, PUBLIC, command, group
 from lotto.errors import InputError
+from lotto.model.hours import parse_days
 
 __all__: list[str] = []
 
@@ -39,7 +40,7 @@ def _rotation_reply(res: api.RotationResult, what: str, zone: str) -> tuple[obje
             "period",
             "period",
             "daily, weekly (default), biweekly, monthly (all keep the wall-clock time) "
-            "or a fixed length like 36h or 3 days",
+            "or a fixed length like 36h or 3 days; weekdays: daily, Monday to Friday",
             short="p",
         ),
         Flag(
@@ -83,17 +84,21 @@ def rotation_new(ctx: Ctx):
     if beginning is not None:
         # Kept as typed, so shifts stay at 02:30 even if daylight saving skips it on day one.
         wall = wall_time(ctx.parsed.raw["beginning"], zone, ctx.now)
+    period, days = ctx.flag("period"), None
+    if period == PERIOD_WEEKDAYS:
+        period, days = "daily", parse_days("mon-fri")
     res = ctx.call(
         api.RotationNewRequest(
             name=name,
             beginning=beginning,
-            period=ctx.flag("period"),
+            period=period,
             time_zone=ctx.flag("timezone"),
             task_type=ctx.flag("task-type"),
             filler_type=ctx.flag("fill-type"),
             seed=ctx.flag("seed"),
             fuzz=ctx.flag("fuzz"),
             beginning_wall=wall,
+            working_days=days,
         )
     )
     text = render.rotation_changed(res.rotation, "new", ctx.zone)
@@ -144,6 +149,7 @@ def rotation_show(ctx: Ctx):
         tasks_listed=listed,
         every_member=bool(ctx.flag("members", False)),
         zone=ctx.zone,
+        next_holidays=res.next_holidays,
     )
 
 

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 import msgspec
 
 from lotto.errors import InputError
-from lotto.model import timeutil
+from lotto.model import hours, timeutil
+from lotto.model.hours import WorkingHours
 from lotto.model.record import Record, StoredTime
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "shift_start_of",
     "shift_duration_of",
     "shift_number_of",
+    "numbers_working_days",
+    "holiday_of_shift",
     "skipped_beginning",
     "doubling_period",
     "record_joined",
@@ -107,6 +110,9 @@ class Rotation(Record):
     # user id -> when they joined and left (added after the original's fields, for the
     # fairness report's "time in the rotation"; members from before it have no entry).
     memberships: dict[str, list[Membership]] = msgspec.field(default_factory=dict)
+    # Working days, hours and holidays (issue 17; lotto.model.hours): the defaults
+    # mean every day, all day.
+    working: WorkingHours = msgspec.field(default_factory=WorkingHours)
 
 
 def may_hold_links(rotation: Rotation, user_id: str) -> bool:
@@ -148,15 +154,51 @@ def _beginning(rotation: Rotation) -> datetime:
     return beginning
 
 
-def shift_start_of(rotation: Rotation, n: int) -> datetime:
-    """Start (UTC) of shift ``n`` of ``rotation``, on its zone's wall clock (docs/design.md §2)."""
+def numbers_working_days(rotation: Rotation) -> bool:
+    """True if the rotation is daily with working days or holidays: its shift N is then on
+    the N-th counted day from the beginning's (``lotto.model.hours``), not the N-th day."""
+    wh = rotation.working
+    return bool(wh.days or hours.has_holidays(wh)) and (
+        timeutil.parse_period(rotation.fill_settings.period) == timeutil.PERIOD_DAILY
+    )
+
+
+def _wall(rotation: Rotation) -> datetime:
+    """The beginning on the rotation's wall clock (naive), as asked for."""
     fs = rotation.fill_settings
+    if fs.beginning_wall:
+        return timeutil.parse_wall(fs.beginning_wall)
+    return _beginning(rotation).astimezone(timeutil.get_zone(fs.time_zone)).replace(tzinfo=None)
+
+
+def _day_start(rotation: Rotation, n: int) -> datetime:
+    wall = _wall(rotation)
+    day = hours.day_of_shift(rotation.working, wall.date(), n)
+    return timeutil.localize(datetime.combine(day, wall.time()), rotation.fill_settings.time_zone)
+
+
+def shift_start_of(rotation: Rotation, n: int) -> datetime:
+    """Start (UTC) of shift ``n`` of ``rotation``, on its zone's wall clock (docs/design.md §2).
+
+    The one mapping of shift numbers to times: task creation, the autopilot, forecasts
+    and the calendar feed all come here.
+    """
+    fs = rotation.fill_settings
+    if numbers_working_days(rotation):
+        return _day_start(rotation, n)
     return timeutil.shift_start(_beginning(rotation), fs.period, fs.time_zone, n, fs.beginning_wall)
 
 
 def shift_duration_of(rotation: Rotation, n: int) -> timedelta:
-    """Duration of shift ``n``: the rotation's ``Duration`` if set, else until the next start."""
+    """Duration of shift ``n``: the rotation's ``Duration`` if set, else until the next start
+    (one day, to the same wall-clock time, for a daily rotation with working days)."""
     fs = rotation.fill_settings
+    if numbers_working_days(rotation) and rotation.task_settings.duration <= timedelta(0):
+        start = _day_start(rotation, n)
+        wall = _wall(rotation)
+        local_day = start.astimezone(timeutil.get_zone(fs.time_zone)).date()
+        after = datetime.combine(local_day + timedelta(days=1), wall.time())
+        return timeutil.localize(after, fs.time_zone) - start
     return timeutil.shift_duration(
         _beginning(rotation),
         fs.period,
@@ -170,9 +212,28 @@ def shift_duration_of(rotation: Rotation, n: int) -> timedelta:
 def shift_number_of(rotation: Rotation, t: datetime) -> int:
     """Number of the period of ``rotation`` containing ``t`` (negative before its beginning)."""
     fs = rotation.fill_settings
+    if numbers_working_days(rotation):
+        wh, first = rotation.working, _wall(rotation).date()
+        day = t.astimezone(timeutil.get_zone(fs.time_zone)).date()
+        n = hours.days_counted_before(wh, first, day)
+        return n if hours.day_counted(wh, day) and _day_start(rotation, n) <= t else n - 1
     return timeutil.shift_number_at(
         _beginning(rotation), fs.period, fs.time_zone, t, fs.beginning_wall
     )
+
+
+def holiday_of_shift(rotation: Rotation, n: int) -> str:
+    """The holiday shift ``n`` falls on when it is a turn never made, else ``""``.
+
+    Only daily rotations that ``skip`` holidays have such numbers (``lotto.model.hours``).
+    """
+    wh = rotation.working
+    if wh.holiday_shift != hours.HOLIDAY_SKIP or not hours.has_holidays(wh):
+        return ""
+    if not numbers_working_days(rotation):
+        return ""
+    day = hours.day_of_shift(wh, _wall(rotation).date(), n)
+    return hours.holiday_name(wh, day)
 
 
 def skipped_beginning(rotation: Rotation) -> str:

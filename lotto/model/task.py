@@ -18,11 +18,12 @@ from lotto.model.record import Record, StoredTime
 from lotto.model.rotation import (
     TASK_TYPE_TICKET,
     Rotation,
+    holiday_of_shift,
     shift_duration_of,
     shift_number_of,
     shift_start_of,
 )
-from lotto.model.timeutil import intervals_overlap
+from lotto.model.timeutil import format_time, intervals_overlap
 
 __all__ = [
     "Task",
@@ -254,7 +255,9 @@ def default_shift_number(rotation: Rotation, now: datetime) -> int:
     """The shift of the period containing ``now`` (at least 0), or the first later one not made."""
     # Without a beginning (never for stored rotations) the periods count from now.
     n = max(0, shift_number_of(rotation, now)) if rotation.fill_settings.beginning else 0
-    while shift_task_id(rotation.rotation_id, n) in rotation.task_ids:
+    while shift_task_id(rotation.rotation_id, n) in rotation.task_ids or holiday_of_shift(
+        rotation, n
+    ):
         n += 1
     return n
 
@@ -278,6 +281,16 @@ def check_new_shift(rotation: Rotation, number: int, others: Iterable[Task]) -> 
             rotation_id=rid,
         )
     task_id = shift_task_id(rid, number)
+    holiday = holiday_of_shift(rotation, number)
+    if holiday:
+        day = format_time(shift_start_of(rotation, number), rotation.fill_settings.time_zone)[:10]
+        raise InputError(
+            f"Shift {task_id} would be on {day}, a holiday ({holiday}), and rotation {rid} "
+            "skips holidays: pick another --number, or let the holiday's turn move to the next "
+            f"working day with `rotation set holidays {rid} --holiday-shift move`.",
+            task_id=task_id,
+            holiday=holiday,
+        )
     if task_id in rotation.task_ids:
         raise OverlapError(
             f"Shift {task_id} already exists: see `task show {task_id}`.",

@@ -26,7 +26,13 @@ from datetime import datetime, timedelta
 from lotto import api
 from lotto.api import AutopilotFill, AutopilotStep, Notice
 from lotto.errors import InsufficientError
-from lotto.model.rotation import TASK_TYPE_TICKET, Rotation, shift_number_of, shift_start_of
+from lotto.model.rotation import (
+    TASK_TYPE_TICKET,
+    Rotation,
+    holiday_of_shift,
+    shift_number_of,
+    shift_start_of,
+)
 from lotto.model.task import (
     STATE_FINISHED,
     STATE_PENDING,
@@ -197,6 +203,7 @@ class _Run:
             covered = (
                 n < 0
                 or tid in made
+                or bool(holiday_of_shift(r, n))  # a holiday's turn, never made
                 or any(
                     (iv := task_interval(t)) and iv[0] <= start < iv[1] for t in self.tasks.values()
                 )

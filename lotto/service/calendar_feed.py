@@ -15,9 +15,8 @@ from datetime import datetime, timedelta
 
 from lotto import api
 from lotto.model import keys
-from lotto.model.rotation import TASK_TYPE_TICKET, Rotation
+from lotto.model.rotation import TASK_TYPE_TICKET, Rotation, shift_number_of
 from lotto.model.task import STATE_FINISHED, Task, task_interval, task_number
-from lotto.model.timeutil import shift_number_at
 from lotto.service.access import check_link_holder
 from lotto.service.common import resolve_rotation, run
 from lotto.service.ops import Ops
@@ -40,13 +39,12 @@ def finished_candidates(rotation: Rotation, open_ids: set[str], now: datetime) -
     made = [t for t in rotation.task_ids if t not in open_ids]
     if rotation.task_type == TASK_TYPE_TICKET:
         return made[-MAX_FINISHED:]
-    fs = rotation.fill_settings
     since = now - timedelta(days=api.CALENDAR_HISTORY_DAYS)
-    beginning = fs.beginning or now
-    wall = fs.beginning_wall if fs.beginning else ""
-    first = shift_number_at(beginning, fs.period, fs.time_zone, since, wall)
+    if rotation.fill_settings.beginning is None:
+        return []  # no shift numbers without a beginning
+    first = shift_number_of(rotation, since)
     # A shift finished early may belong to the next period; one more covers it.
-    last = shift_number_at(beginning, fs.period, fs.time_zone, now, wall) + 1
+    last = shift_number_of(rotation, now) + 1
     numbered = [(n, t) for t in made if (n := task_number(t)) is not None and first <= n <= last]
     numbered.sort()
     return [t for _, t in numbered[-MAX_FINISHED:]]

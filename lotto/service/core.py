@@ -15,6 +15,7 @@ from lotto.service.autopilot import run_autopilot
 from lotto.service.calendar_feed import CalendarFeedOps
 from lotto.service.common import resolve_rotation, run
 from lotto.service.forecast import ForecastOps
+from lotto.service.hours import HoursOps
 from lotto.service.offers import OfferOps
 from lotto.service.oncall import OnCallOps
 from lotto.service.page import PageOps
@@ -39,6 +40,7 @@ class Service(
     OnCallOps,
     StatsOps,
     PageOps,
+    HoursOps,
 ):
     """Every ``/lotto`` operation over a kvstore and a user directory.
 

@@ -44,7 +44,7 @@ from lotto.api.forecasts import Forecast, ShiftForecast, UserForecast
 from lotto.errors import InputError, InsufficientError
 from lotto.fillers._common import assigned_users, free_for
 from lotto.model.availability import Event
-from lotto.model.rotation import TASK_TYPE_TICKET, Rotation, shift_number_of
+from lotto.model.rotation import TASK_TYPE_TICKET, Rotation, holiday_of_shift, shift_number_of
 from lotto.model.task import (
     STATE_FINISHED,
     STATE_PENDING,
@@ -154,7 +154,7 @@ def plan_shifts(
             interval = task_interval(task)  # a task without a start can't be placed
             if interval is not None and not (task.state == STATE_PENDING and interval[1] <= now):
                 plan.append((n, task))
-        elif tid not in made:
+        elif tid not in made and not holiday_of_shift(rotation, n):  # a holiday's turn: none
             shift = new_shift(rotation, n)  # as the autopilot would make it
             # A shift of the current period that is already over is not worth forecasting.
             over = _span(shift)[1] <= now

@@ -8,9 +8,11 @@ from lotto import api
 from lotto.errors import InputError
 from lotto.model import keys
 from lotto.model.availability import REASON_PERSONAL, any_overlapping, overlaps
+from lotto.model.hours import is_set
 from lotto.model.rotation import Rotation
 from lotto.model.task import STATE_SCHEDULED, STATE_STARTED, Task, task_interval
 from lotto.service.common import check_users, resolve_rotation, run
+from lotto.service.hours import on_call_now
 from lotto.service.ops import Ops
 from lotto.service.registry import operation
 from lotto.service.taskops import load_open_tasks
@@ -115,11 +117,20 @@ class OnCallOps(Ops):
         def fn(s: Session) -> api.RotationNowResult:
             rotation = resolve_rotation(s, req.rotation)
             tasks = load_open_tasks(s, rotation)
-            current, following = on_call(list(tasks.values()), now)
+            found = list(tasks.values())
+            at = on_call_now(rotation, on_call(found, now), found, now)  # working hours
+            current, following = at.current, at.next
             ids = [u for t in (current, following) if t for u in t.mattermost_user_ids]
             users = {u: rec for u in ids if (rec := s.user(u)) is not None}
             return api.RotationNowResult(
-                rotation=rotation, time=now, current=current, next=following, users=users
+                rotation=rotation,
+                time=now,
+                current=current,
+                next=following,
+                users=users,
+                off_hours=at.off_hours,
+                on_call_until=at.on_call_until,
+                next_on_call=at.next_on_call,
             )
 
         return run(self.kv, fn, self.stats)
@@ -145,10 +156,14 @@ class OnCallOps(Ops):
             s.prefetch([keys.user(uid)], follow=keys.follow_active_rotations(""))  # batch 1
             mine: list[str] = []
             others: list[str] = []  # open tasks of the user's rotations: offers to look at
+            working: dict[str, api.RotationHours] = {}
             for rid in s.index(keys.ACTIVE_ROTATIONS).ids:
                 rotation = s.rotation(rid)
                 if rotation is None:
                     continue
+                if is_set(rotation.working):
+                    zone = rotation.fill_settings.time_zone
+                    working[rid] = api.RotationHours(working=rotation.working, time_zone=zone)
                 member = uid in rotation.mattermost_user_ids
                 for tid, us in s.open_tasks(rotation).tasks.items():
                     (mine if uid in us else others if member else []).append(tid)
@@ -176,7 +191,17 @@ class OnCallOps(Ops):
                 if e.reason == REASON_PERSONAL and overlaps(e, now, until)
             ]
             return api.UserShiftsResult(
-                user_id=uid, time=now, until=until, tasks=tasks, time_off=time_off, offers=offers
+                user_id=uid,
+                time=now,
+                until=until,
+                tasks=tasks,
+                time_off=time_off,
+                offers=offers,
+                hours={
+                    t.rotation_id: working[t.rotation_id]
+                    for t in [*tasks, *offers]
+                    if t.rotation_id in working
+                },
             )
 
         return run(self.kv, fn, self.stats)

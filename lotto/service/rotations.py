@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from lotto import api
 from lotto.errors import InputError
 from lotto.model import keys
+from lotto.model.hours import WorkingHours
 from lotto.model.index import OpenTasks
 from lotto.model.rotation import (
     FILLER_QUEUE,
@@ -28,6 +29,7 @@ from lotto.model.timeutil import (
     parse_wall,
 )
 from lotto.service.common import resolve_rotation, run
+from lotto.service.hours import next_holidays
 from lotto.service.ops import Ops
 from lotto.service.registry import operation
 from lotto.service.taskops import load_open_tasks
@@ -133,6 +135,8 @@ class RotationOps(Ops):
                 f"Unknown fill type {filler!r}: use solar-lottery or queue.", filler_type=filler
             )
         _non_negative(req.fuzz, "--fuzz", 0)
+        if any(not 0 <= d <= 6 for d in req.working_days or []):
+            raise InputError("working days are 0 (Monday) to 6 (Sunday).", days=req.working_days)
         zone = req.time_zone
         if not zone:
             profile = self.directory.by_id(actor_id)
@@ -186,6 +190,7 @@ class RotationOps(Ops):
                     time_zone=zone,
                     beginning_wall=wall,
                 ),
+                working=WorkingHours(days=sorted(set(req.working_days or []))),
             )
             s.save_rotation(rotation)
             s.save_open_tasks(rid, OpenTasks())
@@ -216,6 +221,7 @@ class RotationOps(Ops):
                 rotation=rotation,
                 users={u: rec for u, rec in users.items() if rec is not None},
                 tasks=list(tasks.values()),
+                next_holidays=next_holidays(rotation, now),
             )
 
         return run(self.kv, fn, self.stats)

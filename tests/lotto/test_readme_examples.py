@@ -7,7 +7,8 @@ The convention, read from the README itself: the line just before a block's open
   aside), ``demo NOW`` (the lines are in ``lotto demo --now NOW``'s output, in order),
   ``syntax`` (each ``/lotto`` line is a valid command with valid flags: the lines are
   alternatives, not one session), and the worked example and the sessions that continue it
-  (``worked-example``, ``forecast``, ``on-call``), replayed by ``tests/lotto/test_cli_readme.py``;
+  (``worked-example``, ``forecast``, ``on-call``), replayed by ``tests/lotto/test_cli_readme.py``,
+  and ``hours``, replayed by ``tests/lotto/test_readme_hours.py``;
 - ``<!-- not run: REASON -->``: set-up or a deployment's shell (systemd units, redis-cli, …).
 
 A block with neither fails here, so a new example cannot be added untested by accident.
@@ -34,8 +35,8 @@ from lotto.demo import main as demo_main
 ROOT = Path(__file__).parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
-#: The examples run by tests/lotto/test_cli_readme.py.
-REPLAYED = {"worked-example", "forecast", "on-call"}
+#: The examples run by tests/lotto/test_cli_readme.py (and test_readme_hours.py).
+REPLAYED = {"worked-example", "forecast", "on-call", "hours"}
 RUN_HERE = {"try-it", "demo", "syntax"}
 
 _MARK = re.compile(r"^<!-- (example|not run): ?(.*?) ?-->$")

@@ -46,6 +46,7 @@ from lotto.commands.render.compact import (
 )
 from lotto.commands.render.forecast import forecast_text, percent
 from lotto.commands.render.help import help_text
+from lotto.commands.render.hours import holidays_changed, hours_changed, hours_lines, on_call_note
 from lotto.commands.render.names import non_member_note, suffixed_id_note
 from lotto.commands.render.notices import DIGEST_BREAK, notice_text
 from lotto.commands.render.offers import task_offered, task_taken, time_off_lines
@@ -99,6 +100,11 @@ from lotto.commands.render.users import (
 from lotto.commands.render.usertext import user_text
 
 __all__ = [
+    # working days, hours and holidays
+    "hours_changed",
+    "holidays_changed",
+    "hours_lines",
+    "on_call_note",
     # on call (owners, channel, now, my shifts)
     "owners_text",
     "channel_text",

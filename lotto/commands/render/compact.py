@@ -15,6 +15,7 @@ from datetime import datetime
 import msgspec
 
 from lotto import api
+from lotto.commands.render.hours import hours_lines
 from lotto.commands.render.records import Mention, rotation_details, user_details
 from lotto.model.availability import REASON_TASK
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation
@@ -70,15 +71,19 @@ def rotation_overview(
     tasks_listed: int | None = TASKS_LISTED,
     every_member: bool = False,
     zone: str = "UTC",
+    next_holidays: list[tuple[str, str]] | None = None,
 ) -> str:
     """A rotation's details (:func:`rotation_details`, times in ``zone``) with a summary of
     its members when they are many and only its next open tasks.
 
-    ``tasks_listed`` None lists every open task; ``every_member`` lists every member.
+    ``tasks_listed`` None lists every open task; ``every_member`` lists every member; the
+    working hours and ``next_holidays`` follow the schedule line.
     """
     ordered = sorted(tasks, key=_start_key)
     shown = ordered if tasks_listed is None else ordered[:tasks_listed]
     lines = rotation_details(rot, users, shown, mention, zone).split("\n")
+    working = hours_lines(rot, next_holidays or [])
+    lines[2:2] = working  # after the heading and the schedule
     if not every_member and len(rot.mattermost_user_ids) > MEMBERS_LISTED:
         summary = _members_summary(rot, users)
         lines = [summary if line.startswith("- Members (") else line for line in lines]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from lotto import api
+from lotto.commands.render.hours import off_hours_reason, on_call_note
 from lotto.commands.render.records import (
     Mention,
     channel_text,
@@ -49,12 +50,16 @@ def now_text(res: api.RotationNowResult, mention: Mention, zone: str) -> str:
     """The reply of ``rotation now``: on call now and next, in the reader's ``zone``."""
     rid = res.rotation.rotation_id
     lines = [f"#### On call in {rid} at {fmt_when(res.time, zone, named=False)} (times in {zone})"]
-    if res.current is not None:
-        lines.append(f"- Now: {_task_line(res.current, mention, zone)}")
+    if res.off_hours:
+        lines.append(f"- Now: nobody: {off_hours_reason(res.rotation, res.time)}")
+    elif res.current is not None:
+        until = f"; on call until {_when(res.on_call_until, zone)}" if res.on_call_until else ""
+        lines.append(f"- Now: {_task_line(res.current, mention, zone)}{until}")
     else:
         lines.append("- Now: nobody (no started or scheduled task covers this time)")
     if res.next is not None:
-        lines.append(f"- Next: {_task_line(res.next, mention, zone)}")
+        since = f"; on call from {_when(res.next_on_call, zone)}" if res.next_on_call else ""
+        lines.append(f"- Next: {_task_line(res.next, mention, zone)}{since}")
     else:
         lines.append("- Next: none scheduled yet")
     return "\n".join(lines)
@@ -70,7 +75,10 @@ def shifts_text(res: api.UserShiftsResult, mention: Mention, zone: str) -> str:
     lines = [head]
     if res.tasks:
         lines.append("- Tasks:")
-        lines += [f"  - {_task_line(t, mention, zone)}" for t in res.tasks]
+        lines += [
+            f"  - {_task_line(t, mention, zone)}{on_call_note(res.hours.get(t.rotation_id))}"
+            for t in res.tasks
+        ]
     else:
         lines.append("- Tasks: none")
     if res.time_off:

@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 from lotto.commands.render.usertext import user_text
 from lotto.model.availability import Event
+from lotto.model.hours import format_days
 from lotto.model.needs import format_needs
-from lotto.model.rotation import TASK_TYPE_TICKET, Rotation, skipped_beginning
+from lotto.model.rotation import TASK_TYPE_TICKET, Rotation, numbers_working_days, skipped_beginning
 from lotto.model.task import TICKET_DURATION, Task
 from lotto.model.timeutil import get_zone, is_wall_clock_period, parse_duration, parse_wall
 from lotto.model.user import User
@@ -274,7 +275,9 @@ def rotation_settings(rot: Rotation, what: str, zone: str = "UTC") -> str:
             # Tickets have no next period to run to: without a duration they get the default.
             length = fmt_duration(ts.duration or TICKET_DURATION)
             return f"tickets last {length}, grace {fmt_duration(ts.grace)}"
-        length = fmt_duration(ts.duration) if ts.duration else "until the next period"
+        # A daily shift on working days lasts a day, not over the weekend (§2).
+        rest = "1 day" if numbers_working_days(rot) else "until the next period"
+        length = fmt_duration(ts.duration) if ts.duration else rest
         return f"tasks last {length}, grace {fmt_duration(ts.grace)}"
     if what == "fill":
         return f"filled by {rot.filler_type}, seed {fs.seed}, fuzz {fs.fuzz}"
@@ -293,6 +296,8 @@ def rotation_settings(rot: Rotation, what: str, zone: str = "UTC") -> str:
     # Tickets come on demand; their period only paces the lottery's odds.
     if rot.task_type != TASK_TYPE_TICKET:
         kind = f"shifts {fmt_period(fs.period)}"
+        if numbers_working_days(rot) and rot.working.days:
+            kind += f" on {format_days(rot.working.days)}"
     elif is_wall_clock_period(fs.period):
         kind = f"tickets on demand, odds counted in {fs.period} periods"
     else:
