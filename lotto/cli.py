@@ -322,11 +322,11 @@ def _one(env, actor: str, line: str, out: TextIO, committed: threading.Event) ->
 def _autopilot_failures(data: object) -> list[str]:
     """What an autopilot run (one rotation's or every rotation's) failed to do."""
     from lotto import api
-    from lotto.commands.autopilot import AutopilotAllResult, failed_fills
+    from lotto.api import failed_fills
 
     if isinstance(data, api.AutopilotResult):
         runs, errors = [data], {}
-    elif isinstance(data, AutopilotAllResult):
+    elif isinstance(data, api.AutopilotAllResult):
         runs, errors = data.results, data.errors
     else:
         return []

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 
-from lotto import PLUGIN_ID
+from lotto import PLUGIN_ID, api
 from lotto.model.task import shift_task_id
 from lotto.model.timeutil import get_zone
 
@@ -145,8 +145,10 @@ def run_rotation(
                 execute(env, actor, f"rotation set fill {rotation_id} --seed {1000 * n + attempt}")
             )
         _must(execute(env, actor, f"task schedule {task_id}"))
+        assert isinstance(filled.data, api.TaskAssignResult)  # what `task fill` answers
         task = filled.data.task
         served.update(task.mattermost_user_ids)
+        assert task.expected_start is not None  # a shift's start is known when it is made
         start = task.expected_start.strftime("%Y-%m-%d %H:%M")
         out(f"  {task_id:<7} {start} UTC  " + ", ".join("@" + u for u in task.mattermost_user_ids))
     return served

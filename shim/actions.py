@@ -41,8 +41,7 @@ from starlette.responses import JSONResponse, Response
 
 from lotto import api
 from lotto.commands import take_offer
-from lotto.errors import LottoError, StoreError
-from lotto.errors import NotFoundError as LottoNotFound
+from lotto.errors import LottoError, NotFoundError, StoreError
 from lotto.model.notice import Notice
 from lotto.model.outbox import OutboxMessage
 from shim import signing
@@ -193,7 +192,7 @@ def _offer_open(runtime: Any, fields: dict[str, str]) -> bool:
             res = runtime.env.service.task_show(
                 req, actor_id=runtime.bot_user_id, now=datetime.now(UTC)
             )
-    except LottoNotFound:
+    except NotFoundError:
         return False
     except StoreError:
         raise StoreUnavailable("the store is unreachable") from None

@@ -22,14 +22,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from lotto import api
-from lotto.errors import AccessError, LottoError, StoreError
-from lotto.errors import NotFoundError as LottoNotFound
+from lotto.errors import AccessError, LottoError, NotFoundError, StoreError
 from lotto.ical import render_calendar
 from shim import signing
 from shim.errors import (
     ForbiddenError,
-    NotFoundError,
     RequestError,
+    ResourceNotFoundError,
     StoreUnavailable,
 )
 from shim.links import FEED_PARAMS, FEED_PATH, verified
@@ -84,8 +83,8 @@ def _render(runtime: Any, rotation_id: str, user_id: str, holder: str) -> str:
     try:
         with runtime.store.deadline(runtime.command_deadline()):
             res = runtime.env.service.rotation_calendar(req, actor_id=runtime.bot_user_id, now=now)
-    except LottoNotFound:
-        raise NotFoundError("no such rotation", rotation_id=rotation_id) from None
+    except NotFoundError:
+        raise ResourceNotFoundError("no such rotation", rotation_id=rotation_id) from None
     except AccessError:
         raise ForbiddenError("this calendar feed's holder left the rotation") from None
     except StoreError:

@@ -12,7 +12,7 @@ Tree (every error carries its context as attributes)::
     ├── AuthError                   missing or wrong token/secret (401)
     ├── UnknownUserError            the acting user id is not an active Mattermost user (403)
     ├── ForbiddenError              a signed URL whose signature is missing or wrong (403)
-    ├── NotFoundError               the thing a URL names does not exist (404)
+    ├── ResourceNotFoundError       the thing a URL names does not exist (404)
     ├── DisabledError               endpoint switched off in this process (404)
     ├── StoreUnavailable            the store (Redis) does not answer (503)
     └── MattermostError             the Mattermost REST API failed (502)
@@ -37,7 +37,7 @@ __all__ = [
     "AuthError",
     "UnknownUserError",
     "ForbiddenError",
-    "NotFoundError",
+    "ResourceNotFoundError",
     "DisabledError",
     "StoreUnavailable",
     "MattermostError",
@@ -84,8 +84,12 @@ class ForbiddenError(ShimError):
     """A signed URL (a calendar feed) without a valid signature."""
 
 
-class NotFoundError(ShimError):
+class ResourceNotFoundError(ShimError):
     """The resource a URL names (e.g. a rotation) does not exist."""
+
+    #: The ``kind`` of its HTTP error body (unchanged by the rename that keeps the
+    #: name distinct from ``lotto.errors.NotFoundError``).
+    kind = "NotFoundError"
 
 
 class DisabledError(ShimError):
@@ -117,7 +121,7 @@ _STATUS: list[tuple[type[ShimError], int]] = [
     (AuthError, 401),
     (UnknownUserError, 403),
     (ForbiddenError, 403),
-    (NotFoundError, 404),
+    (ResourceNotFoundError, 404),
     (DisabledError, 404),
     (StoreUnavailable, 503),
     (MattermostError, 502),
@@ -136,5 +140,5 @@ def http_status(err: BaseException) -> int:
 def error_body(err: BaseException) -> dict[str, str]:
     """A short JSON-able error body for ``err``; never a traceback."""
     if isinstance(err, ShimError):
-        return {"error": err.message, "kind": type(err).__name__}
+        return {"error": err.message, "kind": getattr(type(err), "kind", type(err).__name__)}
     return {"error": "internal error, see the shim's log", "kind": "InternalError"}

@@ -213,10 +213,8 @@ def test_import_graph_resolves_relative_and_submodule_imports(tmp_path):
     [
         # Imports made only for the type checker count too: a cycle of types is a cycle.
         ("kvstore", True, 30),
+        ("lotto", True, 50),
         ("shim", True, 30),
-        # lotto.commands still has a cycle through its ``if TYPE_CHECKING:`` imports of
-        # ``Env`` (issue 14's typed boundary removes it), so only run-time imports here.
-        ("lotto", False, 50),
     ],
 )
 def test_no_package_has_an_import_cycle(package, type_checking, edges):
@@ -286,3 +284,29 @@ def test_exported_names_exist_and_are_documented(module):
     assert missing == [], f"{module}.__all__ names what the module lacks"
     undocumented = [name for name in exported if _undocumented(getattr(mod, name))]
     assert undocumented == [], f"{module}: exported but without a docstring"
+
+
+# ----------------------------------------------------------------------------- error names
+
+
+def _error_classes() -> dict[str, list[str]]:
+    """Exception class name -> the modules of our packages that define one of that name."""
+    found: dict[str, list[str]] = {}
+    for module in _all_modules():
+        for name, obj in vars(importlib.import_module(module)).items():
+            if (
+                inspect.isclass(obj)
+                and issubclass(obj, BaseException)
+                and obj.__module__ == module
+                and obj.__name__ == name
+                and not name.startswith("_")  # private: no one imports it
+            ):
+                found.setdefault(name, []).append(module)
+    return found
+
+
+def test_error_names_are_distinct_across_packages():
+    """One name, one error: ``from x.errors import NotFoundError`` never needs an ``as``."""
+    found = _error_classes()
+    assert {"KVError", "LottoError", "ShimError", "NotFoundError"} <= set(found)
+    assert {name: where for name, where in found.items() if len(where) > 1} == {}

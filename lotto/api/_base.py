@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Generic, TypeVar
+
 import msgspec
 
 from lotto.model.notice import NOTICE_KINDS, Notice
 
 __all__ = [
+    "Request",
     "RotationRef",
     "Notice",
     "NOTICE_KINDS",
@@ -15,6 +18,15 @@ __all__ = [
 
 class _Msg(msgspec.Struct, kw_only=True):
     """Base of requests and results: keyword-only, JSON-encodable with ``msgspec``."""
+
+
+#: The result type a request names.
+R = TypeVar("R", covariant=True)
+
+
+class Request(_Msg, Generic[R], kw_only=True):
+    """Base of every request: ``class XRequest(Request[XResult])`` names the result its
+    operation returns, so ``dispatch(req)`` and ``ctx.call(req)`` are typed by it."""
 
 
 class RotationRef(_Msg, kw_only=True):

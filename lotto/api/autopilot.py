@@ -6,7 +6,7 @@ from datetime import datetime
 
 import msgspec
 
-from lotto.api._base import RotationRef, _Msg, _Result
+from lotto.api._base import Request, RotationRef, _Msg, _Result
 from lotto.model.rotation import Rotation
 from lotto.model.user import User
 
@@ -15,6 +15,8 @@ __all__ = [
     "AutopilotFill",
     "AutopilotStep",
     "AutopilotResult",
+    "AutopilotAllResult",
+    "failed_fills",
     "STEP_REMIND_FINISH",
     "STEP_FINISH",
     "STEP_CREATE",
@@ -42,7 +44,7 @@ AUTOPILOT_STEPS = (
 )
 
 
-class RotationAutopilotRequest(_Msg, kw_only=True):
+class RotationAutopilotRequest(Request["AutopilotResult"], kw_only=True):
     """``rotation autopilot R`` (the time is the method's ``now``)."""
 
     rotation: RotationRef
@@ -94,3 +96,19 @@ class AutopilotResult(_Result, kw_only=True):
     time: datetime
     steps: list[AutopilotStep] = msgspec.field(default_factory=list)
     users: dict[str, User] = msgspec.field(default_factory=dict)
+
+
+class AutopilotAllResult(_Result, kw_only=True):
+    """Every active rotation's autopilot run (``Service.autopilot_all``), in order.
+
+    ``errors`` maps a rotation whose run failed to why, in the words the caller's
+    ``describe`` gave (the command layer's one-paragraph error text).
+    """
+
+    results: list[AutopilotResult] = msgspec.field(default_factory=list)
+    errors: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+def failed_fills(res: AutopilotResult) -> list[AutopilotFill]:
+    """The fills of a run that failed (their tasks stayed pending)."""
+    return [f for step in res.steps for f in step.fills if f.error]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from lotto.api._base import RotationRef, _Msg, _Result
+from lotto.api._base import Request, RotationRef, _Result
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
 
@@ -19,7 +19,7 @@ __all__ = [
 CALENDAR_HISTORY_DAYS = 90
 
 
-class RotationCalendarRequest(_Msg, kw_only=True):
+class RotationCalendarRequest(Request["RotationCalendarResult"], kw_only=True):
     """``rotation calendar R [@user]``: the rotation's tasks; ``user_id`` keeps only theirs.
 
     ``holder_id``: whom the feed's link was given to; when set, the feed is refused

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import msgspec
 
-from lotto.api._base import RotationRef, _Msg, _Result
+from lotto.api._base import Request, RotationRef, _Result
 from lotto.model.rotation import Rotation
 
 __all__ = [
@@ -66,7 +66,7 @@ class Forecast(msgspec.Struct, kw_only=True):
     users: list[UserForecast]
 
 
-class RotationForecastRequest(_Msg, kw_only=True):
+class RotationForecastRequest(Request["ForecastResult"], kw_only=True):
     """``rotation forecast R [--shifts N] [--samples N] [--seed N]``; seed None = the rotation's."""
 
     rotation: RotationRef

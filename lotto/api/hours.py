@@ -6,13 +6,14 @@ Both answer with a :class:`lotto.api.RotationResult`; the rules live in
 
 from __future__ import annotations
 
-from lotto.api._base import RotationRef, _Msg
+from lotto.api._base import Request, RotationRef, _Msg
+from lotto.api.rotations import RotationResult
 from lotto.model.hours import WorkingHours
 
 __all__ = ["RotationSetHoursRequest", "RotationSetHolidaysRequest", "RotationHours"]
 
 
-class RotationSetHoursRequest(_Msg, kw_only=True):
+class RotationSetHoursRequest(Request[RotationResult], kw_only=True):
     """``rotation set hours R --days D [--from HH:MM --to HH:MM] | --clear``.
 
     ``days`` as ``hours.parse_days`` gives them (0 = Monday); ``start``/``finish`` as
@@ -27,7 +28,7 @@ class RotationSetHoursRequest(_Msg, kw_only=True):
     clear: bool = False
 
 
-class RotationSetHolidaysRequest(_Msg, kw_only=True):
+class RotationSetHolidaysRequest(Request[RotationResult], kw_only=True):
     """``rotation set holidays R [--country C [--subdiv S]] [--dates D,…] [--holiday-shift
     skip|move] | --clear``: None leaves a setting unchanged; ``clear`` removes every holiday
     (then applies the rest)."""

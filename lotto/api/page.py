@@ -6,7 +6,7 @@ from datetime import datetime
 
 import msgspec
 
-from lotto.api._base import RotationRef, _Msg, _Result
+from lotto.api._base import Request, RotationRef, _Msg, _Result
 from lotto.api.forecasts import ForecastResult
 from lotto.api.stats import RotationStatsResult
 from lotto.model.rotation import Rotation
@@ -61,7 +61,7 @@ class UpcomingTask(_Msg, kw_only=True):
     unfilled: dict[str, int] = msgspec.field(default_factory=dict)
 
 
-class RotationPageRequest(_Msg, kw_only=True):
+class RotationPageRequest(Request["RotationPageResult"], kw_only=True):
     """A rotation's page (``rotation page R``; the shim's ``/page/R``).
 
     ``holder_id``: whom the page's link was given to; when set, the page is refused

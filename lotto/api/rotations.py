@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from lotto.api._base import RotationRef, _Msg, _Result
+from lotto.api._base import Request, RotationRef, _Result
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
 from lotto.model.user import User
@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 
-class InfoRequest(_Msg, kw_only=True):
+class InfoRequest(Request["InfoResult"], kw_only=True):
     """``info``."""
 
 
@@ -44,7 +44,7 @@ class InfoResult(_Result, kw_only=True):
     skills: list[str] = msgspec.field(default_factory=list)
 
 
-class RotationNewRequest(_Msg, kw_only=True):
+class RotationNewRequest(Request["RotationResult"], kw_only=True):
     """``rotation new NAME …``; None means the default (docs/design.md §2).
 
     ``beginning`` defaults to ``now``; ``time_zone`` to the acting user's zone
@@ -67,7 +67,7 @@ class RotationNewRequest(_Msg, kw_only=True):
     working_days: list[int] | None = None
 
 
-class RotationListRequest(_Msg, kw_only=True):
+class RotationListRequest(Request["RotationListResult"], kw_only=True):
     """``rotation list`` (also what ``autopilot_all`` uses to find active rotations)."""
 
 
@@ -77,7 +77,7 @@ class RotationListResult(_Result, kw_only=True):
     rotation_ids: list[str] = msgspec.field(default_factory=list)
 
 
-class RotationShowRequest(_Msg, kw_only=True):
+class RotationShowRequest(Request["RotationShowResult"], kw_only=True):
     """``rotation show R``."""
 
     rotation: RotationRef
@@ -93,7 +93,7 @@ class RotationShowResult(_Result, kw_only=True):
     next_holidays: list[tuple[str, str]] = msgspec.field(default_factory=list)
 
 
-class RotationArchiveRequest(_Msg, kw_only=True):
+class RotationArchiveRequest(Request["RotationResult"], kw_only=True):
     """``rotation archive R``."""
 
     rotation: RotationRef
@@ -108,7 +108,7 @@ class RotationResult(_Result, kw_only=True):
     unknown_skill: str = ""
 
 
-class RotationSetAutopilotRequest(_Msg, kw_only=True):
+class RotationSetAutopilotRequest(Request["RotationResult"], kw_only=True):
     """``rotation set autopilot R …``: None leaves a setting unchanged.
 
     ``off=True`` first turns every step off (priors kept), then applies the rest.
@@ -127,7 +127,7 @@ class RotationSetAutopilotRequest(_Msg, kw_only=True):
     remind_finish_prior: timedelta | None = None
 
 
-class RotationSetFillRequest(_Msg, kw_only=True):
+class RotationSetFillRequest(Request["RotationResult"], kw_only=True):
     """``rotation set fill R [--fuzz N] [--seed N]``: None leaves a setting unchanged."""
 
     rotation: RotationRef
@@ -135,7 +135,7 @@ class RotationSetFillRequest(_Msg, kw_only=True):
     seed: int | None = None
 
 
-class RotationSetRequireRequest(_Msg, kw_only=True):
+class RotationSetRequireRequest(Request["RotationResult"], kw_only=True):
     """``rotation set require R --skill S[-L] [--count N] [--clear]``.
 
     ``skill``/``level`` as from ``skill.parse_skill_level`` (``("any", 0)`` for any).
@@ -152,7 +152,7 @@ class RotationSetLimitRequest(RotationSetRequireRequest, kw_only=True):
     """``rotation set limit R --skill S[-L] [--count N] [--clear]`` (same fields)."""
 
 
-class RotationSetTaskRequest(_Msg, kw_only=True):
+class RotationSetTaskRequest(Request["RotationResult"], kw_only=True):
     """``rotation set task R [--duration D] [--grace D]``: None leaves a setting unchanged."""
 
     rotation: RotationRef
@@ -160,7 +160,7 @@ class RotationSetTaskRequest(_Msg, kw_only=True):
     grace: timedelta | None = None
 
 
-class RotationSetOwnersRequest(_Msg, kw_only=True):
+class RotationSetOwnersRequest(Request["RotationResult"], kw_only=True):
     """``rotation set owners R @u… [--remove]``: add (or remove) owners (user ids)."""
 
     rotation: RotationRef
@@ -168,7 +168,7 @@ class RotationSetOwnersRequest(_Msg, kw_only=True):
     remove: bool = False
 
 
-class RotationSetChannelRequest(_Msg, kw_only=True):
+class RotationSetChannelRequest(Request["RotationResult"], kw_only=True):
     """``rotation set channel R ~channel|--off``: the channel as resolved by the command
     layer (:class:`lotto.ports.Channels`); ``off`` (or an empty id) removes it."""
 
@@ -178,7 +178,7 @@ class RotationSetChannelRequest(_Msg, kw_only=True):
     off: bool = False
 
 
-class RotationNowRequest(_Msg, kw_only=True):
+class RotationNowRequest(Request["RotationNowResult"], kw_only=True):
     """``rotation now R``: who is on call now, and next."""
 
     rotation: RotationRef

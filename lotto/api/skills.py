@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from lotto.api._base import _Msg, _Result
+from lotto.api._base import Request, _Result
 
 __all__ = [
     "SkillNewRequest",
@@ -14,19 +14,19 @@ __all__ = [
 ]
 
 
-class SkillNewRequest(_Msg, kw_only=True):
+class SkillNewRequest(Request["SkillsResult"], kw_only=True):
     """``skill new SKILL``."""
 
     skill: str
 
 
-class SkillDeleteRequest(_Msg, kw_only=True):
+class SkillDeleteRequest(Request["SkillsResult"], kw_only=True):
     """``skill delete SKILL``."""
 
     skill: str
 
 
-class SkillListRequest(_Msg, kw_only=True):
+class SkillListRequest(Request["SkillsResult"], kw_only=True):
     """``skill list``."""
 
 

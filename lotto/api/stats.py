@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from lotto.api._base import RotationRef, _Msg, _Result
+from lotto.api._base import Request, RotationRef, _Msg, _Result
 
 __all__ = ["RotationStatsRequest", "MemberStats", "RotationStatsResult"]
 
 
-class RotationStatsRequest(_Msg, kw_only=True):
+class RotationStatsRequest(Request["RotationStatsResult"], kw_only=True):
     """``rotation stats R [--since TIME] [--until TIME]``.
 
     ``until`` defaults to ``now``, ``since`` to 365 days before ``until``.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
-from lotto.api._base import RotationRef, _Msg, _Result
+from lotto.api._base import Request, RotationRef, _Result
+from lotto.model.availability import Event
 from lotto.model.task import Offer, Task
 from lotto.model.user import User
 
@@ -27,14 +28,14 @@ __all__ = [
 ]
 
 
-class TaskNewShiftRequest(_Msg, kw_only=True):
+class TaskNewShiftRequest(Request["TaskResult"], kw_only=True):
     """``task new shift R [--number N]``; None: the shift of the period containing ``now``."""
 
     rotation: RotationRef
     number: int | None = None
 
 
-class TaskNewTicketRequest(_Msg, kw_only=True):
+class TaskNewTicketRequest(Request["TaskResult"], kw_only=True):
     """``task new ticket R [--summary TEXT]``."""
 
     rotation: RotationRef
@@ -47,7 +48,7 @@ class TaskResult(_Result, kw_only=True):
     task: Task
 
 
-class TaskAssignRequest(_Msg, kw_only=True):
+class TaskAssignRequest(Request["TaskAssignResult"], kw_only=True):
     """``task assign ID @u… [--force]``."""
 
     task_id: str
@@ -55,7 +56,7 @@ class TaskAssignRequest(_Msg, kw_only=True):
     force: bool = False
 
 
-class TaskUnassignRequest(_Msg, kw_only=True):
+class TaskUnassignRequest(Request["TaskAssignResult"], kw_only=True):
     """``task unassign ID @u… [--force]``."""
 
     task_id: str
@@ -63,7 +64,7 @@ class TaskUnassignRequest(_Msg, kw_only=True):
     force: bool = False
 
 
-class TaskFillRequest(_Msg, kw_only=True):
+class TaskFillRequest(Request["TaskAssignResult"], kw_only=True):
     """``task fill ID``."""
 
     task_id: str
@@ -82,9 +83,12 @@ class TaskAssignResult(_Result, kw_only=True):
     task_type: str = ""
     # assign only: the users added who are not members of the task's rotation.
     non_members: list[str] = msgspec.field(default_factory=list)
+    #: assign only: each added user's unavailability overlapping the task (other than
+    #: the task itself), which a fill would have skipped them for; by user id.
+    clashes: dict[str, list[Event]] = msgspec.field(default_factory=dict)
 
 
-class TaskTransitionRequest(_Msg, kw_only=True):
+class TaskTransitionRequest(Request["TaskTransitionResult"], kw_only=True):
     """``task schedule|start|finish ID``: ``state`` is the target state."""
 
     task_id: str
@@ -100,7 +104,7 @@ class TaskTransitionResult(_Result, kw_only=True):
     task_type: str = ""
 
 
-class TaskShowRequest(_Msg, kw_only=True):
+class TaskShowRequest(Request["TaskShowResult"], kw_only=True):
     """``task show ID``."""
 
     task_id: str
@@ -115,7 +119,7 @@ class TaskShowResult(_Result, kw_only=True):
     task_type: str = ""
 
 
-class TaskOfferRequest(_Msg, kw_only=True):
+class TaskOfferRequest(Request["TaskOfferResult"], kw_only=True):
     """``task offer ID [@u] [--to @v] [--note TEXT] [--cancel]``: offer ``user_id``'s place.
 
     ``to_user_id`` (empty: any member who fits) is the one member it is offered to;
@@ -148,7 +152,7 @@ class TaskOfferResult(_Result, kw_only=True):
     channel_name: str = ""
 
 
-class TaskTakeRequest(_Msg, kw_only=True):
+class TaskTakeRequest(Request["TaskTakeResult"], kw_only=True):
     """``task take ID [@from]``: the acting user takes ``from_user_id``'s offered place.
 
     ``from_user_id`` empty: the task's only open offer. ``offer_id`` (set by a

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import msgspec
 
-from lotto.api._base import RotationRef, _Msg, _Result
+from lotto.api._base import Request, RotationRef, _Msg, _Result
 from lotto.api.hours import RotationHours
 from lotto.model.availability import Event
 from lotto.model.rotation import Rotation
@@ -32,27 +32,27 @@ __all__ = [
 ]
 
 
-class UserQualifyRequest(_Msg, kw_only=True):
+class UserQualifyRequest(Request["UsersResult"], kw_only=True):
     """``user qualify @u… --skill S[-L],…``: ``skills`` = [(skill, level)], level ≥ 1."""
 
     user_ids: list[str]
     skills: list[tuple[str, int]]
 
 
-class UserDisqualifyRequest(_Msg, kw_only=True):
+class UserDisqualifyRequest(Request["UsersResult"], kw_only=True):
     """``user disqualify @u… --skill S,…``: ``skills`` = skill names."""
 
     user_ids: list[str]
     skills: list[str]
 
 
-class UserShowRequest(_Msg, kw_only=True):
+class UserShowRequest(Request["UsersResult"], kw_only=True):
     """``user show @u…``."""
 
     user_ids: list[str]
 
 
-class UserUnavailableRequest(_Msg, kw_only=True):
+class UserUnavailableRequest(Request["UsersResult"], kw_only=True):
     """``user unavailable @u… --start T --finish T [--clear]``.
 
     Adds a personal event ``[start, finish)``; with ``clear`` removes the
@@ -97,7 +97,7 @@ class UsersResult(_Result, kw_only=True):
     time_off: list[TimeOffTask] = msgspec.field(default_factory=list)
 
 
-class UserJoinRequest(_Msg, kw_only=True):
+class UserJoinRequest(Request["MembershipResult"], kw_only=True):
     """``user join R @u… [--starting T]``."""
 
     rotation: RotationRef
@@ -105,7 +105,7 @@ class UserJoinRequest(_Msg, kw_only=True):
     starting: datetime | None = None
 
 
-class UserLeaveRequest(_Msg, kw_only=True):
+class UserLeaveRequest(Request["MembershipResult"], kw_only=True):
     """``user leave R @u…``."""
 
     rotation: RotationRef
@@ -128,7 +128,7 @@ class MembershipResult(_Result, kw_only=True):
     starts: dict[str, str] = msgspec.field(default_factory=dict)
 
 
-class UserShiftsRequest(_Msg, kw_only=True):
+class UserShiftsRequest(Request["UserShiftsResult"], kw_only=True):
     """``user shifts [@u] [--days N]``: the user's current and upcoming tasks."""
 
     user_id: str
@@ -151,7 +151,7 @@ class UserShiftsResult(_Result, kw_only=True):
     hours: dict[str, RotationHours] = msgspec.field(default_factory=dict)
 
 
-class UserNotifyRequest(_Msg, kw_only=True):
+class UserNotifyRequest(Request["UsersResult"], kw_only=True):
     """``user notify [@u…] [--mute W,…] [--unmute W,…]``: turn kinds of direct messages
     off or on again (words of ``lotto.model.notice.MUTE_WORDS``); neither: just show.
 

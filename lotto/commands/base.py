@@ -8,42 +8,59 @@ and the call into the service.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
 from lotto import api
+from lotto.api import Request
 from lotto.commands.parser import Flag, Parsed
-from lotto.commands.tree import SELF_OR_OWNER, Command
 from lotto.errors import AccessError, InputError, LottoError, NotFoundError
 from lotto.ports import Directory, Profile
+from lotto.service import Service
+from lotto.service.access import SELF_OR_OWNER
 from lotto.service.registry import dispatch
 
 if TYPE_CHECKING:  # pragma: no cover
-    from lotto.commands import Env
+    from lotto.commands.env import Env
 
-__all__ = ["Ctx", "ROTATION_FLAG", "convert_value", "call_service"]
+__all__ = [
+    "Ctx",
+    "Command",
+    "Handler",
+    "Reply",
+    "Result",
+    "GLOBAL_FLAGS",
+    "ROTATION_FLAG",
+    "convert_value",
+    "call_service",
+    "warm_up",
+]
 
 # `-r ID`: every command that names a rotation takes it (an exact id, no substring match).
 ROTATION_FLAG = Flag(
     "rotation", "str", "the rotation's exact id (instead of naming it)", short="r", value_name="ID"
 )
 
+R = TypeVar("R")
+
 # Integers are 64-bit, as in the original (and in what it stored).
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
 
 
 def call_service(
-    service: Any,
-    req: msgspec.Struct,
+    service: Service,
+    req: Request[R],
     *,
     actor_id: str,
     now: datetime,
     directory: Directory | None = None,
     owners_only: bool = False,
-) -> Any:
+) -> R:
     """Run ``req`` through the service operation registered for its type
     (:func:`lotto.service.registry.dispatch`).
 
@@ -52,13 +69,20 @@ def call_service(
     not ask the chat server once per user.
     """
     result = dispatch(service, req, actor_id=actor_id, now=now, owners_only=owners_only)
-    ids = user_ids_in(result) if directory is not None else []
-    if directory is not None and ids:
+    if directory is not None:
+        warm_up(directory, result)
+    return result
+
+
+def warm_up(directory: Directory, result: object) -> None:
+    """Look up the profiles of every user ``result`` names in ONE batch, so rendering
+    ``@names`` and zones afterwards does not ask the chat server once per user."""
+    ids = user_ids_in(result)
+    if ids:
         try:
             directory.by_ids(ids)
         except LottoError:
             pass  # only a warm-up: rendering looks users up one by one and reports a real outage
-    return result
 
 
 # Fields of results and records that hold user ids (Go names' snake_case forms).
@@ -174,6 +198,46 @@ def _convert(flag: Flag, raw: str, zone: str, now: datetime | None) -> Any:
     if kind == "names":
         return [sk.parse_skill(p) for p in parts]
     raise AssertionError(f"unknown flag kind {kind!r}")
+
+
+#: What a command returns: the result struct (``--json`` prints it) and its Markdown.
+Result = msgspec.Struct
+Reply = tuple[Result, str]
+#: A command's handler.
+Handler = Callable[["Ctx"], Reply]
+
+GLOBAL_FLAGS: tuple[Flag, ...] = (
+    Flag("json", "bool", "print the result as JSON"),
+    Flag("now", "time", "run as if the time were TIME (default: now)"),
+)
+# On a command that changes records, `--now` dates the change (who served when, who
+# joined when): plugin admins only, like `--starting` (issue 19).
+_CHANGING_GLOBAL_FLAGS: tuple[Flag, ...] = tuple(
+    dataclasses.replace(f, admin_only=True) if f.name == "now" else f for f in GLOBAL_FLAGS
+)
+
+
+@dataclass
+class Command:
+    """A runnable command: ``run(ctx)`` returns ``(data, markdown)``."""
+
+    path: tuple[str, ...]
+    synopsis: str
+    summary: str
+    flags: tuple[Flag, ...]
+    access: str
+    run: Handler
+    details: str = ""
+    #: It only looks (changes no record): ``--now`` is then for everyone.
+    read_only: bool = False
+    #: The type of the request it calls the service with (None: it calls none itself).
+    request: type[Request[Result]] | None = None
+
+    @property
+    def all_flags(self) -> tuple[Flag, ...]:
+        """The command's own flags plus ``--json`` and ``--now`` (plugin admins only on a
+        command that changes records)."""
+        return self.flags + (GLOBAL_FLAGS if self.read_only else _CHANGING_GLOBAL_FLAGS)
 
 
 @dataclass
@@ -323,8 +387,17 @@ class Ctx:
         """Whether the actor may run admin commands here."""
         return self.actor.is_admin or not self.env.admin_only
 
-    def call(self, req: msgspec.Struct) -> Any:
-        """Run a request through the service as the acting user at the command's time."""
+    def call(self, req: Request[R]) -> R:
+        """Run a request through the service as the acting user at the command's time.
+
+        It must be of the type the command declared (``@command(request=…)``): the
+        registry test checks coverage from those declarations, so they may not lie.
+        """
+        if self.cmd.request is not None and type(req) is not self.cmd.request:
+            raise AssertionError(
+                f"{' '.join(self.cmd.path)} declared {self.cmd.request.__name__}, "
+                f"not {type(req).__name__}"
+            )
         return call_service(
             self.env.service,
             req,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from lotto import api
 from lotto.commands import render
-from lotto.commands.base import ROTATION_FLAG, Ctx
+from lotto.commands.base import ROTATION_FLAG, Ctx, Reply
 from lotto.commands.tree import PUBLIC, command
 from lotto.errors import InputError
 from lotto.ical import render_calendar
@@ -48,8 +48,9 @@ def _rotation_and_user(ctx: Ctx) -> tuple[api.RotationRef, str]:
     access=PUBLIC,
     read_only=True,
     details=_DETAILS,
+    request=api.RotationCalendarRequest,
 )
-def rotation_calendar(ctx: Ctx):
+def rotation_calendar(ctx: Ctx) -> Reply:
     """Show the rotation's calendar feed, or its subscription URLs."""
     ref, user_id = _rotation_and_user(ctx)
     req = api.RotationCalendarRequest(rotation=ref, user_id=user_id)

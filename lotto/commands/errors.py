@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from lotto.errors import InputError, LottoError, OutcomeUnknownError, StoreError
 
-__all__ = ["error_text", "one_paragraph", "mention_users"]
+__all__ = ["error_text", "one_paragraph", "mention_users", "failure_reply"]
 
 log = logging.getLogger("lotto.commands")
 
@@ -93,3 +93,16 @@ def mention_users(text: str, exc: BaseException, mention: Callable[[str], str]) 
 
         text = re.sub(rf"(?<![@\w#.-]){re.escape(uid)}(?![\w#-])", named, text)
     return text
+
+
+def failure_reply(
+    exc: BaseException, mention: Callable[[str], str], *, command_line: str = "", usage: str = ""
+) -> str:
+    """The reply for a failed command: :func:`error_text` with the users it names as
+    ``@name`` (a directory outage keeps the ids rather than failing the reply)."""
+    text = error_text(exc, command_line=command_line, usage=usage)
+    try:
+        return mention_users(text, exc, mention)
+    except Exception:
+        log.warning("could not name the users of an error", exc_info=True)
+        return text

@@ -14,7 +14,7 @@ import msgspec
 
 from lotto import api
 from lotto.commands import render
-from lotto.commands.base import ROTATION_FLAG, Ctx
+from lotto.commands.base import ROTATION_FLAG, Ctx, Reply
 from lotto.commands.page import chart_image
 from lotto.commands.parser import Flag
 from lotto.commands.tree import PUBLIC, command
@@ -77,8 +77,9 @@ def _sizes(ctx: Ctx) -> dict[str, Any]:
     access=PUBLIC,
     read_only=True,
     details=_DETAILS,
+    request=api.RotationForecastRequest,
 )
-def rotation_forecast(ctx: Ctx):
+def rotation_forecast(ctx: Ctx) -> Reply:
     """Forecast a rotation."""
     req = api.RotationForecastRequest(rotation=ctx.rotation(), **_sizes(ctx))
     res = ctx.call(req)
@@ -95,8 +96,9 @@ def rotation_forecast(ctx: Ctx):
     access=PUBLIC,
     read_only=True,
     details=_DETAILS,
+    request=api.UserForecastRequest,
 )
-def user_forecast(ctx: Ctx):
+def user_forecast(ctx: Ctx) -> Reply:
     """Forecast users in a rotation."""
     ref, users = ctx.rotation_and_users()
     req = api.UserForecastRequest(rotation=ref, user_ids=users, **_sizes(ctx))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lotto import api
 from lotto.commands import render
-from lotto.commands.base import ROTATION_FLAG, Ctx
+from lotto.commands.base import ROTATION_FLAG, Ctx, Reply
 from lotto.commands.parser import Flag
 from lotto.commands.tree import OWNER, command
 from lotto.model.holiday import parse_dates
@@ -32,6 +32,7 @@ __all__: list[str] = []
         Flag("clear", "bool", "remove the working days and hours (every day, all day)"),
     ),
     access=OWNER,
+    request=api.RotationSetHoursRequest,
     details=(
         "A daily rotation then has shifts on working days only, numbered without gaps; any "
         "shift is on call only within the working hours of working days, on the rotation's "
@@ -39,7 +40,7 @@ __all__: list[str] = []
         "keep their times."
     ),
 )
-def rotation_set_hours(ctx: Ctx):
+def rotation_set_hours(ctx: Ctx) -> Reply:
     """Set the working days and hours."""
     days = ctx.flag("days")
     res = ctx.call(
@@ -72,6 +73,7 @@ def rotation_set_hours(ctx: Ctx):
         Flag("clear", "bool", "remove every holiday first"),
     ),
     access=OWNER,
+    request=api.RotationSetHolidaysRequest,
     details=(
         "Nobody is on call on a holiday. A daily rotation makes no shift that day: with skip "
         "(the default) its number is a turn never made and later shifts keep their days; with "
@@ -79,7 +81,7 @@ def rotation_set_hours(ctx: Ctx):
         "from the `holidays` package; `rotation show` lists the next ones."
     ),
 )
-def rotation_set_holidays(ctx: Ctx):
+def rotation_set_holidays(ctx: Ctx) -> Reply:
     """Set the holidays."""
     dates = ctx.flag("dates")
     res = ctx.call(

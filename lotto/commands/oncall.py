@@ -1,10 +1,10 @@
-"""The on-call commands (issue 9): rotation owners and channel, `rotation now`, `user shifts`."""
+"""The on-call commands: rotation owners and channel, `rotation now`, `user shifts`."""
 
 from __future__ import annotations
 
 from lotto import api
 from lotto.commands import render
-from lotto.commands.base import ROTATION_FLAG, Ctx
+from lotto.commands.base import ROTATION_FLAG, Ctx, Reply
 from lotto.commands.parser import Flag
 from lotto.commands.tree import OWNER, PUBLIC, command
 from lotto.errors import InputError
@@ -21,8 +21,9 @@ __all__: list[str] = []
     details="Owners may change the rotation's settings, members and tasks, fill, assign and "
     "move its tasks and run its autopilot; they get its alerts. The creator of a rotation is "
     "its first owner.",
+    request=api.RotationSetOwnersRequest,
 )
-def rotation_set_owners(ctx: Ctx):
+def rotation_set_owners(ctx: Ctx) -> Reply:
     """Add or remove owners."""
     names = [a for a in ctx.parsed.args if not a.startswith("@")]
     users = [a for a in ctx.parsed.args if a.startswith("@")]
@@ -45,8 +46,9 @@ def rotation_set_owners(ctx: Ctx):
     access=OWNER,
     details="Name a channel of the team you type the command in (`~ice-team`) or give a "
     "channel id. The bot posts there when a shift is scheduled or starts, and every alert.",
+    request=api.RotationSetChannelRequest,
 )
-def rotation_set_channel(ctx: Ctx):
+def rotation_set_channel(ctx: Ctx) -> Reply:
     """Set or remove the rotation's channel."""
     channels = [a for a in ctx.parsed.args if a.startswith("~")]
     rest = [a for a in ctx.parsed.args if not a.startswith("~")]
@@ -78,8 +80,9 @@ def rotation_set_channel(ctx: Ctx):
     flags=(ROTATION_FLAG,),
     access=PUBLIC,
     read_only=True,
+    request=api.RotationNowRequest,
 )
-def rotation_now(ctx: Ctx):
+def rotation_now(ctx: Ctx) -> Reply:
     """On call now and next."""
     res = ctx.call(api.RotationNowRequest(rotation=ctx.rotation()))
     return res, render.now_text(res, ctx.username, ctx.zone)
@@ -92,8 +95,9 @@ def rotation_now(ctx: Ctx):
     flags=(Flag("days", "count", "how many days ahead (default 60)"),),
     access=PUBLIC,
     read_only=True,
+    request=api.UserShiftsRequest,
 )
-def user_shifts(ctx: Ctx):
+def user_shifts(ctx: Ctx) -> Reply:
     """A user's shifts."""
     users = ctx.users(list(ctx.parsed.args))
     if len(users) > 1:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from lotto import api
 from lotto.commands import render
-from lotto.commands.base import ROTATION_FLAG, Ctx
+from lotto.commands.base import ROTATION_FLAG, Ctx, Reply
 from lotto.commands.tree import PUBLIC, command
 from lotto.model.rotation import may_hold_links
 
@@ -46,8 +46,9 @@ _DETAILS = (
     flags=(ROTATION_FLAG,),
     access=PUBLIC,
     details=_DETAILS,
+    request=api.RotationPageRequest,
 )
-def rotation_page(ctx: Ctx):
+def rotation_page(ctx: Ctx) -> Reply:
     """Give the link to a rotation's page."""
     res = ctx.call(api.RotationPageRequest(rotation=ctx.rotation(), forecast=False))
     rid = res.rotation.rotation_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lotto import api
 from lotto.commands import render
-from lotto.commands.base import PERIOD_WEEKDAYS, ROTATION_FLAG, Ctx, convert_value
+from lotto.commands.base import PERIOD_WEEKDAYS, ROTATION_FLAG, Ctx, Reply, convert_value
 from lotto.commands.page import chart_image
 from lotto.commands.parser import Flag
 from lotto.commands.tree import OWNER, PUBLIC, command, group
@@ -25,7 +25,7 @@ group(("rotation",), "create, show and configure rotations")
 group(("rotation", "set"), "change a rotation's settings")
 
 
-def _rotation_reply(res: api.RotationResult, what: str, zone: str) -> tuple[object, str]:
+def _rotation_reply(res: api.RotationResult, what: str, zone: str) -> Reply:
     return res, render.rotation_changed(res.rotation, what, zone)
 
 
@@ -68,8 +68,9 @@ def _rotation_reply(res: api.RotationResult, what: str, zone: str) -> tuple[obje
         "NAME may not be an active rotation's name in any case (ICE and ice are one name). "
         "If an archived rotation had NAME, the new id gets a random suffix (the reply says so)."
     ),
+    request=api.RotationNewRequest,
 )
-def rotation_new(ctx: Ctx):
+def rotation_new(ctx: Ctx) -> Reply:
     """Create a rotation."""
     name = ctx.one_arg("a rotation name")  # the service checks the name (one rule)
     from lotto.model.timeutil import get_zone, wall_time
@@ -107,8 +108,15 @@ def rotation_new(ctx: Ctx):
     return res, text
 
 
-@command(("rotation", "list"), "", "list the active rotations", access=PUBLIC, read_only=True)
-def rotation_list(ctx: Ctx):
+@command(
+    ("rotation", "list"),
+    "",
+    "list the active rotations",
+    access=PUBLIC,
+    read_only=True,
+    request=api.RotationListRequest,
+)
+def rotation_list(ctx: Ctx) -> Reply:
     """List active rotations."""
     ctx.no_args()
     res = ctx.call(api.RotationListRequest())
@@ -136,8 +144,9 @@ def rotation_list(ctx: Ctx):
     ),
     access=PUBLIC,
     read_only=True,
+    request=api.RotationShowRequest,
 )
-def rotation_show(ctx: Ctx):
+def rotation_show(ctx: Ctx) -> Reply:
     """Show a rotation."""
     listed = _tasks_listed(ctx)
     res = ctx.call(api.RotationShowRequest(rotation=ctx.rotation()))
@@ -189,8 +198,9 @@ def _tasks_listed(ctx: Ctx) -> int | None:
         "their shifts and their current wait. People who left but served in the window "
         "are listed apart. It changes nothing."
     ),
+    request=api.RotationStatsRequest,
 )
-def rotation_stats(ctx: Ctx):
+def rotation_stats(ctx: Ctx) -> Reply:
     """Show the fairness report of a rotation."""
     res = ctx.call(
         api.RotationStatsRequest(
@@ -208,8 +218,9 @@ def rotation_stats(ctx: Ctx):
     "archive a rotation (it stops being active)",
     flags=(ROT,),
     access=OWNER,
+    request=api.RotationArchiveRequest,
 )
-def rotation_archive(ctx: Ctx):
+def rotation_archive(ctx: Ctx) -> Reply:
     """Archive a rotation."""
     res = ctx.call(api.RotationArchiveRequest(rotation=ctx.rotation()))
     return res, render.rotation_archived(res.rotation)
@@ -221,8 +232,9 @@ def rotation_archive(ctx: Ctx):
     "run the rotation's autopilot once, now (or at `--now`)",
     flags=(ROT,),
     access=OWNER,
+    request=api.RotationAutopilotRequest,
 )
-def rotation_autopilot(ctx: Ctx):
+def rotation_autopilot(ctx: Ctx) -> Reply:
     """Run autopilot for one rotation."""
     res = ctx.call(api.RotationAutopilotRequest(rotation=ctx.rotation()))
     return res, render.autopilot_report(
@@ -250,8 +262,9 @@ def rotation_autopilot(ctx: Ctx):
         Flag("remind-finish-prior", "duration", "remind this long before the finish"),
     ),
     access=OWNER,
+    request=api.RotationSetAutopilotRequest,
 )
-def rotation_set_autopilot(ctx: Ctx):
+def rotation_set_autopilot(ctx: Ctx) -> Reply:
     """Change autopilot settings."""
     res = ctx.call(
         api.RotationSetAutopilotRequest(
@@ -281,8 +294,9 @@ def rotation_set_autopilot(ctx: Ctx):
         Flag("seed", "int", "seed of the lottery's random numbers"),
     ),
     access=OWNER,
+    request=api.RotationSetFillRequest,
 )
-def rotation_set_fill(ctx: Ctx):
+def rotation_set_fill(ctx: Ctx) -> Reply:
     """Change fill settings."""
     res = ctx.call(
         api.RotationSetFillRequest(
@@ -305,7 +319,7 @@ _NEED_FLAGS = (
 )
 
 
-def _need(ctx: Ctx, kind: type[api.RotationSetRequireRequest], limits: bool):
+def _need(ctx: Ctx, kind: type[api.RotationSetRequireRequest], limits: bool) -> Reply:
     skill, level = ctx.flag("skill", ("any", 0))
     res = ctx.call(
         kind(
@@ -326,8 +340,9 @@ def _need(ctx: Ctx, kind: type[api.RotationSetRequireRequest], limits: bool):
     "require at least N users with a skill in each task",
     flags=_NEED_FLAGS,
     access=OWNER,
+    request=api.RotationSetRequireRequest,
 )
-def rotation_set_require(ctx: Ctx):
+def rotation_set_require(ctx: Ctx) -> Reply:
     """Change requirements."""
     return _need(ctx, api.RotationSetRequireRequest, False)
 
@@ -338,8 +353,9 @@ def rotation_set_require(ctx: Ctx):
     "allow at most N users with a skill in each task",
     flags=_NEED_FLAGS,
     access=OWNER,
+    request=api.RotationSetLimitRequest,
 )
-def rotation_set_limit(ctx: Ctx):
+def rotation_set_limit(ctx: Ctx) -> Reply:
     """Change limits."""
     return _need(ctx, api.RotationSetLimitRequest, True)
 
@@ -354,8 +370,9 @@ def rotation_set_limit(ctx: Ctx):
         Flag("grace", "duration", "rest time after serving a task"),
     ),
     access=OWNER,
+    request=api.RotationSetTaskRequest,
 )
-def rotation_set_task(ctx: Ctx):
+def rotation_set_task(ctx: Ctx) -> Reply:
     """Change task defaults."""
     res = ctx.call(
         api.RotationSetTaskRequest(

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from lotto import api
 from lotto.commands import render
-from lotto.commands.base import ROTATION_FLAG, Ctx
+from lotto.commands.base import ROTATION_FLAG, Ctx, Reply
 from lotto.commands.parser import Flag
 from lotto.commands.tree import OWNER, PUBLIC, SELF_OR_OWNER, command, group
 from lotto.errors import InputError
-from lotto.model.availability import Event, overlapping
-from lotto.model.task import STATE_FINISHED, STATE_SCHEDULED, STATE_STARTED, task_interval
+from lotto.model.task import STATE_FINISHED, STATE_SCHEDULED, STATE_STARTED
 
 __all__: list[str] = []
 
@@ -21,7 +20,7 @@ group(("task",), "make, fill, assign and transition tasks")
 group(("task", "new"), "make a shift or a ticket")
 
 
-def _created(ctx: Ctx, res: api.TaskResult, kind: str):
+def _created(ctx: Ctx, res: api.TaskResult, kind: str) -> Reply:
     return res, render.task_created(res.task, kind, ctx.username, ctx.zone)
 
 
@@ -42,8 +41,9 @@ def _created(ctx: Ctx, res: api.TaskResult, kind: str):
     details="Only on a shift rotation (the default --task-type of `rotation new`): a rotation "
     "has either recurring shifts or on-demand tickets, never both.",
     access=OWNER,
+    request=api.TaskNewShiftRequest,
 )
-def task_new_shift(ctx: Ctx):
+def task_new_shift(ctx: Ctx) -> Reply:
     """Make a shift."""
     res = ctx.call(api.TaskNewShiftRequest(rotation=ctx.rotation(), number=ctx.flag("number")))
     return _created(ctx, res, "shift")
@@ -57,8 +57,9 @@ def task_new_shift(ctx: Ctx):
     details="Only on a ticket rotation, made with `rotation new NAME --task-type ticket`: "
     "a rotation has either recurring shifts or on-demand tickets, never both.",
     access=OWNER,
+    request=api.TaskNewTicketRequest,
 )
-def task_new_ticket(ctx: Ctx):
+def task_new_ticket(ctx: Ctx) -> Reply:
     """Make a ticket."""
     res = ctx.call(
         api.TaskNewTicketRequest(rotation=ctx.rotation(), summary=ctx.flag("summary", ""))
@@ -72,35 +73,18 @@ def task_new_ticket(ctx: Ctx):
     "assign users (default: you) to a pending task",
     flags=(FORCE,),
     access=OWNER,
+    request=api.TaskAssignRequest,
 )
-def task_assign(ctx: Ctx):
+def task_assign(ctx: Ctx) -> Reply:
     """Assign users."""
     task_id, users = ctx.task_and_users()
     res = ctx.call(
         api.TaskAssignRequest(task_id=task_id, user_ids=users, force=bool(ctx.flag("force", False)))
     )
-    text = render.task_assigned(res, task_id, _clashes(res), ctx.username)
+    text = render.task_assigned(res, task_id, res.clashes, ctx.username)
     if res.non_members:
         text += "\n" + render.non_member_note(res.non_members, res.task.rotation_id, ctx.username)
     return res, text
-
-
-def _clashes(res: api.TaskAssignResult) -> dict[str, list[Event]]:
-    """Unavailability of the newly assigned users overlapping the task (a fill would skip them)."""
-    interval = task_interval(res.task)
-    if interval is None:
-        return {}
-    clashes = {}
-    for uid in res.changed:
-        user = res.users.get(uid)
-        events = [
-            e
-            for e in overlapping(user.calendar if user else [], *interval)
-            if e.task_id != res.task.task_id
-        ]
-        if events:
-            clashes[uid] = events
-    return clashes
 
 
 @command(
@@ -109,8 +93,9 @@ def _clashes(res: api.TaskAssignResult) -> dict[str, list[Event]]:
     "remove users (default: you) from a pending task",
     flags=(_UNASSIGN_FORCE,),
     access=OWNER,
+    request=api.TaskUnassignRequest,
 )
-def task_unassign(ctx: Ctx):
+def task_unassign(ctx: Ctx) -> Reply:
     """Unassign users."""
     task_id, users = ctx.task_and_users()
     res = ctx.call(
@@ -122,9 +107,13 @@ def task_unassign(ctx: Ctx):
 
 
 @command(
-    ("task", "fill"), "ID", "auto-assign users until the task meets its requirements", access=OWNER
+    ("task", "fill"),
+    "ID",
+    "auto-assign users until the task meets its requirements",
+    access=OWNER,
+    request=api.TaskFillRequest,
 )
-def task_fill(ctx: Ctx):
+def task_fill(ctx: Ctx) -> Reply:
     """Fill a task."""
     task_id = ctx.one_arg("a task id (like `ICE#3`)")
     res = ctx.call(api.TaskFillRequest(task_id=task_id))
@@ -133,34 +122,57 @@ def task_fill(ctx: Ctx):
     )
 
 
-def _transition(ctx: Ctx, state: str):
+def _transition(ctx: Ctx, state: str) -> Reply:
     task_id = ctx.one_arg("a task id (like `ICE#3`)")
     res = ctx.call(api.TaskTransitionRequest(task_id=task_id, state=state))
     return res, render.task_transitioned(res, state)
 
 
 @command(
-    ("task", "schedule"), "ID", "move a pending task to scheduled (DMs its users)", access=OWNER
+    ("task", "schedule"),
+    "ID",
+    "move a pending task to scheduled (DMs its users)",
+    access=OWNER,
+    request=api.TaskTransitionRequest,
 )
-def task_schedule(ctx: Ctx):
+def task_schedule(ctx: Ctx) -> Reply:
     """Schedule a task."""
     return _transition(ctx, STATE_SCHEDULED)
 
 
-@command(("task", "start"), "ID", "move a scheduled task to started (DMs its users)", access=OWNER)
-def task_start(ctx: Ctx):
+@command(
+    ("task", "start"),
+    "ID",
+    "move a scheduled task to started (DMs its users)",
+    access=OWNER,
+    request=api.TaskTransitionRequest,
+)
+def task_start(ctx: Ctx) -> Reply:
     """Start a task."""
     return _transition(ctx, STATE_STARTED)
 
 
-@command(("task", "finish"), "ID", "move a started task to finished (DMs its users)", access=OWNER)
-def task_finish(ctx: Ctx):
+@command(
+    ("task", "finish"),
+    "ID",
+    "move a started task to finished (DMs its users)",
+    access=OWNER,
+    request=api.TaskTransitionRequest,
+)
+def task_finish(ctx: Ctx) -> Reply:
     """Finish a task."""
     return _transition(ctx, STATE_FINISHED)
 
 
-@command(("task", "show"), "ID", "show a task", access=PUBLIC, read_only=True)
-def task_show(ctx: Ctx):
+@command(
+    ("task", "show"),
+    "ID",
+    "show a task",
+    access=PUBLIC,
+    read_only=True,
+    request=api.TaskShowRequest,
+)
+def task_show(ctx: Ctx) -> Reply:
     """Show a task."""
     task_id = ctx.one_arg("a task id (like `ICE#3`)")
     res = ctx.call(api.TaskShowRequest(task_id=task_id))
@@ -183,8 +195,9 @@ def task_show(ctx: Ctx):
     "free then, and the task still meets its requirements and limits with them), and the "
     "rotation's channel. You stay on the task until someone takes it with `task take`. "
     "The rotation's owners and plugin admins may offer someone else's place.",
+    request=api.TaskOfferRequest,
 )
-def task_offer(ctx: Ctx):
+def task_offer(ctx: Ctx) -> Reply:
     """Offer a place."""
     task_id, users = ctx.task_and_users()
     if len(users) > 1:
@@ -212,8 +225,9 @@ def task_offer(ctx: Ctx):
     details="Name whose offer with `@from` when several places are offered. Refused, changing "
     "nothing, if you no longer fit (not a member, already on it, busy then, or the task would "
     "miss a requirement or break a limit) or the offer is gone.",
+    request=api.TaskTakeRequest,
 )
-def task_take(ctx: Ctx):
+def task_take(ctx: Ctx) -> Reply:
     """Take an offered place."""
     if len(ctx.parsed.args) > 1:
         task_id, users = ctx.task_and_users(default_actor=False)

@@ -7,13 +7,16 @@ help of any node. Help texts are ours; the behaviour follows docs/design.md §5.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
+from lotto.api import Request
+from lotto.commands.base import GLOBAL_FLAGS, Command, Handler, Result
 from lotto.commands.parser import Flag
+from lotto.service.access import ADMIN, OWNER, PUBLIC, SELF, SELF_OR_OWNER
 
+# The access levels (lotto.service.access) and Command (lotto.commands.base) are
+# re-exported: command modules declare their commands from here.
 __all__ = [
     "PUBLIC",
     "SELF",
@@ -31,47 +34,7 @@ __all__ = [
     "command_name",
 ]
 
-PUBLIC = "public"  # anyone may run it
-SELF = "self"  # anyone, for themselves only; admins for anyone
-ADMIN = "admin"  # plugin admins only
-# Plugin admins, and the owners of the rotation the command concerns (the service
-# applies the owner rule once it has resolved the rotation: lotto.service.access).
-OWNER = "owner"
-# Anyone for themselves; the rotation's owners and plugin admins for others.
-SELF_OR_OWNER = "self-or-owner"
-
 TRIGGER = "/lotto"
-
-GLOBAL_FLAGS: tuple[Flag, ...] = (
-    Flag("json", "bool", "print the result as JSON"),
-    Flag("now", "time", "run as if the time were TIME (default: now)"),
-)
-# On a command that changes records, `--now` dates the change (who served when, who
-# joined when): plugin admins only, like `--starting` (issue 19).
-_CHANGING_GLOBAL_FLAGS: tuple[Flag, ...] = tuple(
-    dataclasses.replace(f, admin_only=True) if f.name == "now" else f for f in GLOBAL_FLAGS
-)
-
-
-@dataclass
-class Command:
-    """A runnable command: ``run(ctx)`` returns ``(data, markdown)``."""
-
-    path: tuple[str, ...]
-    synopsis: str
-    summary: str
-    flags: tuple[Flag, ...]
-    access: str
-    run: Callable[[Any], tuple[Any, str]]
-    details: str = ""
-    #: It only looks (changes no record): ``--now`` is then for everyone.
-    read_only: bool = False
-
-    @property
-    def all_flags(self) -> tuple[Flag, ...]:
-        """The command's own flags plus ``--json`` and ``--now`` (plugin admins only on a
-        command that changes records)."""
-        return self.flags + (GLOBAL_FLAGS if self.read_only else _CHANGING_GLOBAL_FLAGS)
 
 
 @dataclass
@@ -110,15 +73,18 @@ def command(
     access: str = ADMIN,
     details: str = "",
     read_only: bool = False,
-) -> Callable[[Callable[[Any], tuple[Any, str]]], Callable[[Any], tuple[Any, str]]]:
+    request: type[Request[Result]] | None = None,
+) -> Callable[[Handler], Handler]:
     """Decorator registering a handler as the command at ``path``; ``read_only`` for a
-    command that changes no record (a test checks that it does not)."""
+    command that changes no record (a test checks that it does not); ``request``: the
+    type of the request it builds and calls the service with (``ctx.call`` refuses any
+    other, and a test checks that every request type has its command)."""
 
-    def register(fn: Callable[[Any], tuple[Any, str]]) -> Callable[[Any], tuple[Any, str]]:
+    def register(fn: Handler) -> Handler:
         """Add ``fn`` to the tree and return it unchanged."""
         parent = group(path[:-1], "")
         parent.children[path[-1]] = Command(
-            path, synopsis, summary, flags, access, fn, details, read_only
+            path, synopsis, summary, flags, access, fn, details, read_only, request
         )
         return fn
 

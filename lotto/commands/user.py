@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lotto import api
 from lotto.commands import render
-from lotto.commands.base import ROTATION_FLAG, Ctx
+from lotto.commands.base import ROTATION_FLAG, Ctx, Reply
 from lotto.commands.parser import Flag
 from lotto.commands.tree import PUBLIC, SELF, SELF_OR_OWNER, command, group
 from lotto.errors import InputError
@@ -23,8 +23,9 @@ group(("user",), "users' skills, rotations and availability")
     flags=(
         Flag("skill", "skills", "skills with optional levels, e.g. `webapp-2,server`", short="s"),
     ),
+    request=api.UserQualifyRequest,
 )
-def user_qualify(ctx: Ctx):
+def user_qualify(ctx: Ctx) -> Reply:
     """Qualify users."""
     skills = ctx.require_flag("skill")
     if any(s == "any" for s, _ in skills):
@@ -38,8 +39,9 @@ def user_qualify(ctx: Ctx):
     "[@user...] --skill S[,S...]",
     "remove skills from users (default: you)",
     flags=(Flag("skill", "names", "the skill names to remove", short="s"),),
+    request=api.UserDisqualifyRequest,
 )
-def user_disqualify(ctx: Ctx):
+def user_disqualify(ctx: Ctx) -> Reply:
     """Disqualify users."""
     skills = ctx.require_flag("skill")
     res = ctx.call(api.UserDisqualifyRequest(user_ids=ctx.users(ctx.parsed.args), skills=skills))
@@ -59,8 +61,9 @@ def user_disqualify(ctx: Ctx):
     ),
     access=PUBLIC,
     read_only=True,
+    request=api.UserShowRequest,
 )
-def user_show(ctx: Ctx):
+def user_show(ctx: Ctx) -> Reply:
     """Show users."""
     res = ctx.call(api.UserShowRequest(user_ids=ctx.users(ctx.parsed.args)))
     history = bool(ctx.flag("history", False))
@@ -83,8 +86,9 @@ def user_show(ctx: Ctx):
             admin_only=True,
         ),
     ),
+    request=api.UserJoinRequest,
 )
-def user_join(ctx: Ctx):
+def user_join(ctx: Ctx) -> Reply:
     """Join a rotation."""
     ref, users = ctx.rotation_and_users()
     ctx.check_self(users)
@@ -98,8 +102,9 @@ def user_join(ctx: Ctx):
     "remove users (default: you) from a rotation",
     access=SELF_OR_OWNER,
     flags=(ROT,),
+    request=api.UserLeaveRequest,
 )
-def user_leave(ctx: Ctx):
+def user_leave(ctx: Ctx) -> Reply:
     """Leave a rotation."""
     ref, users = ctx.rotation_and_users()
     ctx.check_self(users)
@@ -117,8 +122,9 @@ def user_leave(ctx: Ctx):
         Flag("mute", "str", "the kinds to turn off, e.g. `reminders,finished`"),
         Flag("unmute", "str", "the kinds to turn on again"),
     ),
+    request=api.UserNotifyRequest,
 )
-def user_notify(ctx: Ctx):
+def user_notify(ctx: Ctx) -> Reply:
     """Mute or unmute kinds of direct messages."""
     users = ctx.users(ctx.parsed.args)
     ctx.check_self(users)
@@ -141,8 +147,9 @@ def _words(raw: str) -> list[str]:
         Flag("finish", "time", "end of the interval"),
         Flag("clear", "bool", "clear personal unavailability overlapping the interval"),
     ),
+    request=api.UserUnavailableRequest,
 )
-def user_unavailable(ctx: Ctx):
+def user_unavailable(ctx: Ctx) -> Reply:
     """Add or clear unavailability."""
     start, finish = ctx.require_flag("start"), ctx.require_flag("finish")
     if finish <= start:

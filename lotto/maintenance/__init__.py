@@ -6,7 +6,7 @@
   as a list of :class:`Problem`.
 - :func:`repair`: rebuild the derived records (indexes, open-task records)
   behind fixable problems, in one unit of work; returns the :class:`Change` list.
-- ``cli.main``: the ``scripts/lotto-store`` / ``python -m lotto.maintenance`` program.
+- ``cli.main``: the ``lotto-store`` console script / ``python -m lotto.maintenance`` program.
 
 Like the rest of ``lotto`` it talks to storage only through the kvstore API
 object it is given.

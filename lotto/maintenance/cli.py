@@ -1,6 +1,6 @@
 """``lotto-store``: the operators' command line (backups, consistency checks, repairs).
 
-Run it as ``scripts/lotto-store …`` or ``python -m lotto.maintenance …``.
+Run it as ``lotto-store …`` (the console script pip installs) or ``python -m lotto.maintenance …``.
 Exit codes: 0 success (``check``: the store is consistent), 1 the operation
 failed or found problems, 2 bad usage or bad input. Errors are one paragraph
 on stderr, never a traceback.

@@ -35,10 +35,10 @@ __all__ = [
 #   unassigned     user removed from a non-pending task (task)
 #   scheduled / started / finished   the user's task transitioned (task)
 #   remind_start / remind_finish     autopilot reminder (task, start/finish)
-# Posts in the rotation's channel (issue 9):
+# Posts in the rotation's channel:
 #   shift_scheduled   a task was scheduled: who, when (task)
 #   shift_started     a task started: who is on call now, handing over from (handover_user_ids)
-# Alerts, to the rotation's owners (DM) and its channel, each once per cause (issue 9):
+# Alerts, to the rotation's owners (DM) and its channel, each once per cause:
 #   alert_unfilled    a due task could not be filled (need, unmet: the need that ran dry)
 #   alert_skipped     a task's time passed while it was still pending: skipped unstaffed
 #   alert_time_off    subject_id marked time off over a task they are on

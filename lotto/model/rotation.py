@@ -100,7 +100,7 @@ class Rotation(Record):
     task_settings: TaskSettings = msgspec.field(default_factory=TaskSettings)
     fill_settings: FillSettings = msgspec.field(default_factory=FillSettings)
     autopilot_settings: AutopilotSettings = msgspec.field(default_factory=AutopilotSettings)
-    # Added after the original's fields (issue 9). Owners (user ids) may run the admin
+    # Added after the original's fields. Owners (user ids) may run the admin
     # commands that concern this rotation; the creator is the first.
     owners: list[str] = msgspec.field(default_factory=list)
     # The channel the bot posts the rotation's news to (empty: none): its id, and its

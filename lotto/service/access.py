@@ -1,4 +1,4 @@
-"""Who may change a rotation: plugin admins, and the rotation's owners (issue 9).
+"""Who may change a rotation: plugin admins, and the rotation's owners.
 
 The command layer knows whether the acting user is a plugin admin; only the
 service knows which rotation a command concerns (names are resolved inside the
@@ -21,7 +21,28 @@ from dataclasses import dataclass
 from lotto.errors import AccessError
 from lotto.model.rotation import Rotation, may_hold_links
 
-__all__ = ["owners_only", "check_owner", "check_resolved", "refusal", "check_link_holder"]
+__all__ = [
+    "PUBLIC",
+    "SELF",
+    "ADMIN",
+    "OWNER",
+    "SELF_OR_OWNER",
+    "owners_only",
+    "check_owner",
+    "check_resolved",
+    "refusal",
+    "check_link_holder",
+]
+
+
+PUBLIC = "public"  # anyone may run it
+SELF = "self"  # anyone, for themselves only; admins for anyone
+ADMIN = "admin"  # plugin admins only
+# Plugin admins, and the owners of the rotation the command concerns (the owner rule is
+# applied once the rotation is resolved: check_owner).
+OWNER = "owner"
+# Anyone for themselves; the rotation's owners and plugin admins for others.
+SELF_OR_OWNER = "self-or-owner"
 
 
 @dataclass

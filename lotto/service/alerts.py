@@ -1,4 +1,4 @@
-"""Alerts: what goes wrong with a rotation, told to its owners and its channel (issue 9).
+"""Alerts: what goes wrong with a rotation, told to its owners and its channel.
 
 An alert goes to every owner of the rotation as a direct message (but the one
 whose own command caused it, who reads it in the reply) and to the rotation's

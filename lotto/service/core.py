@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from collections.abc import Callable
 from datetime import datetime
 
+from kvstore import FencedStore, Lock
 from lotto import api
+from lotto.errors import LottoError
 from lotto.model import keys
 from lotto.ports import Directory, Store
 from lotto.service import taskops
@@ -19,7 +22,7 @@ from lotto.service.hours import HoursOps
 from lotto.service.offers import OfferOps
 from lotto.service.oncall import OnCallOps
 from lotto.service.page import PageOps
-from lotto.service.registry import operation
+from lotto.service.registry import dispatch, operation
 from lotto.service.rotations import RotationOps
 from lotto.service.stats import StatsOps
 from lotto.service.tasks import TaskOps
@@ -27,6 +30,16 @@ from lotto.service.users import SkillOps, UserOps
 from lotto.store import Session
 
 __all__ = ["Service"]
+
+log = logging.getLogger("lotto.service")
+
+#: ``each(rotation_id, result, error)`` after each rotation of ``autopilot_all``: its
+#: result, or None and the error's text.
+EachRun = Callable[[str, "api.AutopilotResult | None", str], None]
+
+
+def _message(exc: Exception, rotation_id: str) -> str:
+    return str(exc)
 
 
 class Service(
@@ -105,3 +118,44 @@ class Service(
             )
 
         return run(self.kv, fn, self.stats)
+
+    def autopilot_all(
+        self,
+        *,
+        actor_id: str,
+        now: datetime,
+        fence: Lock | None = None,
+        describe: Callable[[Exception, str], str] = _message,
+        each: EachRun | None = None,
+    ) -> api.AutopilotAllResult:
+        """Run the autopilot of every active rotation at ``now``, one unit of work each.
+
+        The rotations are listed first: if that fails, this raises and nothing runs.
+        Each rotation then runs on its own and ``each`` hears of it as soon as it is
+        done (so its messages can go out before the next starts). One that fails does
+        not stop the others: ``describe(error, rotation_id)`` gives the text kept in
+        the result's ``errors``, and an unexpected failure is logged with its traceback.
+
+        ``fence`` (a ``kvstore.Lock``, the run lock of the caller's timer) makes every
+        rotation's commit check that the lock is still held: a run that outlived its
+        lease saves nothing and sends nothing (``kvstore.lock`` explains the fencing).
+        """
+        service = self if fence is None else Service(FencedStore(self.kv, fence), self.directory)
+        listing = dispatch(service, api.RotationListRequest(), actor_id=actor_id, now=now)
+        out = api.AutopilotAllResult()
+        for rid in listing.rotation_ids:
+            req = api.RotationAutopilotRequest(rotation=api.RotationRef(name=rid, exact=True))
+            try:
+                res = dispatch(service, req, actor_id=actor_id, now=now)
+            except Exception as exc:  # one rotation's failure is reported, the rest go on
+                if not isinstance(exc, LottoError):
+                    log.exception("autopilot failed for rotation %s", rid)
+                out.errors[rid] = describe(exc, rid)
+                if each is not None:
+                    each(rid, None, out.errors[rid])
+                continue
+            out.results.append(res)
+            out.notices.extend(res.notices)
+            if each is not None:
+                each(rid, res, "")
+        return out

@@ -1,4 +1,4 @@
-"""On-call operations (issue 9): rotation owners and channel, who is on call now, my shifts."""
+"""On-call operations: rotation owners and channel, who is on call now, my shifts."""
 
 from __future__ import annotations
 

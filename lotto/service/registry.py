@@ -22,30 +22,36 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar, cast
 
 import msgspec
 
+from lotto.api import Request
 from lotto.errors import BadTimeError
 from lotto.service import access
 from lotto.store import operation_time
 
 __all__ = ["operation", "handlers", "handler_for", "dispatch"]
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # Request type -> the (unbound) method that handles it, checks included.
 _HANDLERS: dict[type, Callable[..., Any]] = {}
 
 
-def operation(request_type: type[msgspec.Struct]) -> Callable[[F], F]:
+def operation(
+    request_type: type[Request[R]],
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Declare the decorated service method as the handler of ``request_type``.
 
-    The method has the shape ``method(self, req, *, actor_id, now) -> Result``;
-    the registered (and returned) function checks and normalises the times first.
+    The method has the shape ``method(self, req, *, actor_id, now) -> Result``, and
+    its ``Result`` must be the one the request type names (``Request[Result]``: the
+    type checker holds the two together); the registered (and returned) function
+    checks and normalises the times first.
     """
 
-    def register(method: F) -> F:
+    def register(method: Callable[P, R]) -> Callable[P, R]:
         """Wrap ``method`` with the time check and record it for ``request_type``."""
         if request_type in _HANDLERS:
             raise TypeError(
@@ -53,14 +59,16 @@ def operation(request_type: type[msgspec.Struct]) -> Callable[[F], F]:
                 f"({_HANDLERS[request_type].__qualname__}); one operation per request type"
             )
 
+        call: Callable[..., R] = method
+
         @functools.wraps(method)
-        def checked(self: Any, req: Any, *, actor_id: str, now: datetime) -> Any:
+        def checked(self: object, req: Request[R], *, actor_id: str, now: datetime) -> R:
             utc_now = _as_utc(now, "now")
             with operation_time(utc_now):
-                return method(self, _utc_request(req), actor_id=actor_id, now=utc_now)
+                return call(self, _utc_request(req), actor_id=actor_id, now=utc_now)
 
         _HANDLERS[request_type] = checked
-        return cast(F, checked)
+        return cast(Callable[P, R], checked)
 
     return register
 
@@ -82,8 +90,13 @@ def handler_for(request_type: type) -> Callable[..., Any]:
 
 
 def dispatch(
-    service: Any, req: msgspec.Struct, *, actor_id: str, now: datetime, owners_only: bool = False
-) -> Any:
+    service: object,
+    req: Request[R],
+    *,
+    actor_id: str,
+    now: datetime,
+    owners_only: bool = False,
+) -> R:
     """Run ``req`` through ``service``'s operation for its type and return the result.
 
     ``owners_only``: the actor is not a plugin admin, so the operation may only
@@ -92,9 +105,9 @@ def dispatch(
     """
     handler = handler_for(type(req))
     if not owners_only:
-        return handler(service, req, actor_id=actor_id, now=now)
+        return cast(R, handler(service, req, actor_id=actor_id, now=now))
     with access.owners_only(actor_id):
-        return handler(service, req, actor_id=actor_id, now=now)
+        return cast(R, handler(service, req, actor_id=actor_id, now=now))
 
 
 def _as_utc(value: datetime, what: str) -> datetime:

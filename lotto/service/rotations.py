@@ -178,7 +178,7 @@ class RotationOps(Ops):
                 rid = free[0]
             rotation = Rotation(
                 rotation_id=rid,
-                # The creator is the first owner (issue 9); the autopilot has no id.
+                # The creator is the first owner; the autopilot has no id.
                 owners=[actor_id] if actor_id else [],
                 filler_type=filler,
                 task_type=task_type,

@@ -7,13 +7,17 @@ from datetime import datetime
 from lotto import api
 from lotto.errors import InputError
 from lotto.model import keys
+from lotto.model.availability import Event, overlapping
 from lotto.model.task import (
     STATE_FINISHED,
     STATE_SCHEDULED,
     STATE_STARTED,
+    Task,
     default_shift_number,
     shift_task_id,
+    task_interval,
 )
+from lotto.model.user import User
 from lotto.model.usertext import check_text
 from lotto.service import taskops
 from lotto.service.common import check_users, load_task, resolve_rotation, run
@@ -101,6 +105,7 @@ class TaskOps(Ops):
                 notices=notices + more,
                 task_type=rotation.task_type,
                 non_members=[u for u in added if u not in members],
+                clashes=_clashes(task, users, added),
             )
 
         return run(self.kv, fn, self.stats)
@@ -202,3 +207,21 @@ class TaskOps(Ops):
             return api.TaskShowResult(task=task, users=users, task_type=rotation.task_type)
 
         return run(self.kv, fn, self.stats)
+
+
+def _clashes(task: Task, users: dict[str, User], added: list[str]) -> dict[str, list[Event]]:
+    """The unavailability of each added user that overlaps ``task`` (a fill would skip them)."""
+    interval = task_interval(task)
+    if interval is None:
+        return {}
+    clashes = {}
+    for uid in added:
+        user = users.get(uid)
+        events = [
+            e
+            for e in overlapping(user.calendar if user else [], *interval)
+            if e.task_id != task.task_id
+        ]
+        if events:
+            clashes[uid] = events
+    return clashes

@@ -31,10 +31,9 @@ from starlette.responses import Response
 from lotto import api
 from lotto.commands.base import user_ids_in
 from lotto.commands.render import percent
-from lotto.errors import AccessError, LottoError, StoreError
-from lotto.errors import NotFoundError as LottoNotFound
+from lotto.errors import AccessError, LottoError, NotFoundError, StoreError
 from shim import signing
-from shim.errors import ForbiddenError, NotFoundError, RequestError, StoreUnavailable
+from shim.errors import ForbiddenError, RequestError, ResourceNotFoundError, StoreUnavailable
 from shim.links import CHART_KINDS, CHART_PARAMS, PAGE_PARAMS, verified
 from shim.page.html import CSP, View, render_page
 from shim.page.png import MAX_ROWS, fairness_png, heatmap_png
@@ -64,8 +63,8 @@ def _call(runtime: Any, op: Callable[..., Any], req: Any, now: datetime) -> Any:
     try:
         with runtime.store.deadline(runtime.command_deadline()):
             return op(req, actor_id=runtime.bot_user_id, now=now)
-    except LottoNotFound:
-        raise NotFoundError("no such rotation") from None
+    except NotFoundError:
+        raise ResourceNotFoundError("no such rotation") from None
     except AccessError:
         raise ForbiddenError("this link's holder is no longer a member or owner") from None
     except StoreError:

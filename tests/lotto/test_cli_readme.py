@@ -145,7 +145,7 @@ def test_who_may_do_what_lists_exactly_the_public_and_self_service_commands():
     access = {" ".join(c.path): c.access for c in walk(ROOT)}
     assert listed_public == {p for p, a in access.items() if a == PUBLIC}
     assert listed_self == {p for p, a in access.items() if a in (SELF, SELF_OR_OWNER)}
-    # Owners (issue 9): their rotation's commands, and `user join|leave`, `task offer` for others.
+    # Owners: their rotation's commands, and `user join|leave`, `task offer` for others.
     found = re.search(r"may also run, on that rotation only, (.*?), and (.*?) for others;", text)
     owner_part = re.findall(r"`([^`]+)`", found.group(1))
     others_part = re.findall(r"`([^`]+)`", found.group(2))

@@ -1,14 +1,15 @@
 """One registration per operation: every request type has exactly one handler and a command.
 
 A request struct added to :mod:`lotto.api` without an ``@operation`` handler, or
-without a command that builds it, fails here instead of failing a user with
-"internal error".
+without a command declaring it (``@command(request=…)``), fails here instead of
+failing a user with "internal error". Coverage is read from the registrations
+themselves, and ``ctx.call`` refuses a request other than the one its command
+declared, so a declaration cannot lie.
 """
 
 from __future__ import annotations
 
 import inspect
-import types
 import typing
 from datetime import datetime
 
@@ -21,13 +22,25 @@ from lotto.errors import BadTimeError
 from lotto.service import Service, registry
 from tests.lotto.service.helpers import ACTOR, NOW, make_service
 
-REQUEST_TYPES = {
+REQUEST_TYPES: set[type[api.Request[object]]] = {
     obj
     for name in api.__all__
-    if name.endswith("Request")
-    and isinstance(obj := getattr(api, name), type)
-    and issubclass(obj, msgspec.Struct)
+    if isinstance(obj := getattr(api, name), type)
+    and issubclass(obj, api.Request)
+    and obj is not api.Request
 }
+
+
+def _named_result(req_type: type) -> type:
+    """The result type a request type names: ``XRequest(Request[XResult])``."""
+    for klass in req_type.__mro__:
+        for base in getattr(klass, "__orig_bases__", ()):
+            if typing.get_origin(base) is api.Request:
+                (arg,) = typing.get_args(base)
+                if isinstance(arg, typing.ForwardRef):
+                    arg = getattr(api, arg.__forward_arg__)
+                return arg
+    raise AssertionError(f"{req_type.__name__} names no result")
 
 
 def test_there_are_request_types():
@@ -41,13 +54,22 @@ def test_every_request_type_has_exactly_one_handler_and_nothing_else_does():
     assert len({id(h) for h in handlers.values()}) == len(handlers)
 
 
-@pytest.mark.parametrize("req_type", sorted(REQUEST_TYPES, key=lambda t: t.__name__))
+def _name(req_type: type) -> str:
+    return req_type.__name__
+
+
+_BY_NAME = sorted(REQUEST_TYPES, key=_name)
+
+
+@pytest.mark.parametrize("req_type", _BY_NAME)
 def test_each_handler_is_the_service_method_taking_its_request(req_type):
     handler = registry.handler_for(req_type)
     assert getattr(Service, handler.__name__) is handler
     hints = typing.get_type_hints(inspect.unwrap(handler))
     assert hints["req"] is req_type
     assert hints["now"] is datetime
+    # The result the request type names is the one its operation returns.
+    assert hints["return"] is _named_result(req_type)
 
 
 def test_a_second_handler_for_a_request_type_fails_at_declaration():
@@ -87,34 +109,23 @@ def _commands(node: tree.Group | tree.Command) -> list[tree.Command]:
     return [cmd for child in node.children.values() for cmd in _commands(child)]
 
 
-def _names_reached(fn: types.FunctionType, seen: set[int]) -> set[str]:
-    """Every global or attribute name used by ``fn`` and the command-layer functions it calls."""
-    if id(fn) in seen:
-        return set()
-    seen.add(id(fn))
-    names: set[str] = set()
-    codes = [fn.__code__]
-    while codes:
-        code = codes.pop()
-        names.update(code.co_names)
-        codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
-    modules = [m for n in names if isinstance(m := fn.__globals__.get(n), types.ModuleType)]
-    # Globals, and attributes of modules (``render.x``), that are command-layer functions.
-    targets = [fn.__globals__.get(n) for n in names]
-    targets += [getattr(m, n, None) for m in modules for n in names]
-    for target in targets:
-        if isinstance(target, types.FunctionType) and target.__module__.startswith(
-            "lotto.commands"
-        ):
-            names |= _names_reached(target, seen)
-    return names
-
-
-def test_every_request_type_is_built_by_a_command():
-    commands = _commands(tree.ROOT)
-    assert commands
-    built: set[str] = set()
-    for cmd in commands:
-        built |= _names_reached(cmd.run, set())
-    missing = sorted(t.__name__ for t in REQUEST_TYPES if t.__name__ not in built)
+def test_every_request_type_is_declared_by_a_command():
+    declared = {cmd.request for cmd in _commands(tree.ROOT)} - {None}
+    missing = sorted(t.__name__ for t in REQUEST_TYPES - declared)
     assert missing == []
+    assert declared <= REQUEST_TYPES
+
+
+def test_a_command_may_call_only_the_request_it_declared(kv_memory):
+    from tests.lotto.commands.helpers import Script
+
+    s = Script(kv_memory)
+    (cmd, _) = tree.lookup(["rotation", "list"])
+    assert isinstance(cmd, tree.Command) and cmd.request is api.RotationListRequest
+    real = cmd.run
+    cmd.run = lambda ctx: (ctx.call(api.SkillListRequest()), "")
+    try:
+        out = s.try_("rotation list")
+    finally:
+        cmd.run = real
+    assert not out.ok and "internal error" in out.text

@@ -1,4 +1,4 @@
-"""A rotation's channel over real HTTP (issue 9): ``rotation set channel`` finds the channel
+"""A rotation's channel over real HTTP: ``rotation set channel`` finds the channel
 through Mattermost in the team the command came from, refuses a channel the bot is not in,
 and the bot's posts about shifts and alerts land in that channel (and only there)."""
 

@@ -67,10 +67,10 @@ def assert_clean_error(out: Outcome) -> None:
 
 def assert_rejected_unchanged(script: Script, line: str, *, now: datetime | None = None) -> Outcome:
     """Run ``line``; it must fail with a clean error and leave the store byte-for-byte unchanged."""
-    before = dump(script.env.kv)
+    before = dump(script.kv)
     out = script.try_(line, now=now)
     assert_clean_error(out)
-    assert dump(script.env.kv) == before
+    assert dump(script.kv) == before
     return out
 
 

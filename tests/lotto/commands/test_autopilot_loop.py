@@ -40,3 +40,18 @@ def test_the_timer_reports_the_same_failure_and_runs_the_others(kv_memory):
     assert done.ok and done.text.startswith("autopilot ran on B for Wed 8 Jan 2020 00:00 UTC.")
     assert [uid for uid, _ in s.poster.sent] == ["bob"]
     assert s.run("task show B#0").data.task.state == "scheduled"
+
+
+def test_the_loop_is_the_services_and_hears_of_each_rotation_as_it_is_done(kv_memory):
+    s = _two_rotations_one_unreadable(kv_memory)
+    heard: list[tuple[str, bool, str]] = []
+    res = s.env.service.autopilot_all(
+        actor_id="",
+        now=datetime(2020, 1, 8, tzinfo=UTC),
+        each=lambda rid, run, error: heard.append((rid, run is not None, error[:30])),
+    )
+    assert [r.rotation.rotation_id for r in res.results] == ["B"]
+    # Without a describe, an error keeps the service's own words.
+    assert res.errors["A"].startswith("The stored record task:A#0 can not be read")
+    assert heard == [("A", False, res.errors["A"][:30]), ("B", True, "")]
+    assert res.notices == res.results[0].notices != []

@@ -61,7 +61,7 @@ def test_unavailable_warns_about_tasks_already_served_then_and_clear_says_when_n
         task assign R#1 @a
     """)
     text = s.run("user unavailable @a @b --start 2020-01-14 --finish 2020-01-16").text
-    # Time off over a task one is on protects them (issue 9): off a pending task.
+    # Time off over a task one is on protects them: off a pending task.
     assert text.splitlines()[0] == (
         "Marked unavailable: @a, @b. Tasks in that time: @a on **R#1**: taken off it (pending); "
         "the autopilot fills the place again."

@@ -1,4 +1,4 @@
-"""Operators' maintenance: dump/restore, consistency checks, repairs and ``scripts/lotto-store``."""
+"""Operators' maintenance: dump/restore, consistency checks, repairs and ``lotto-store``."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ from lotto.model.record import encode
 from tests.kvstore.helpers import Engine
 
 ROOT = Path(__file__).parents[3]
-SCRIPT = ROOT / "scripts" / "lotto-store"
+# The console script pip installs beside the interpreter (pyproject.toml's [project.scripts]).
+SCRIPT = Path(sys.executable).parent / "lotto-store"
 NOW = datetime(2026, 1, 5, tzinfo=UTC)
 
 # A small but realistic store: two active rotations (shifts and tickets), an

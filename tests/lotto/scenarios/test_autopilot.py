@@ -182,7 +182,7 @@ def test_autopilot_all_goes_on_after_a_failing_rotation(kv):
     )
     assert done.ok and "Auto-assigned @bob to shift B#0, transitioned B#0 to scheduled" in done.text
     assert s.run("task show A#0").data.task.state == "pending"
-    # A's owner (its creator) is alerted that A#0 could not be filled (issue 9); bob
+    # A's owner (its creator) is alerted that A#0 could not be filled; bob
     # gets the scheduled DM for B#0.
     assert [uid for uid, _ in s.poster.sent] == ["test-user", "bob"]
     assert s.poster.sent[0][1].startswith("#### Alert: shift **A#0** could not be filled")

@@ -1,4 +1,4 @@
-"""Trading shifts (issue 9 items 3 and 5): `task offer`, `task take`, time off that protects you."""
+"""Trading shifts: `task offer`, `task take`, time off that protects you."""
 
 from __future__ import annotations
 

@@ -30,9 +30,11 @@ def make_service(
     return Service(kv, directory or LocalDirectory(tz), seed=seed)
 
 
-def utc(*args: int) -> datetime:
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
     """An aware UTC datetime."""
-    return datetime(*args, tzinfo=UTC)
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def ref(name: str, exact: bool = False) -> api.RotationRef:

@@ -481,3 +481,19 @@ def test_store_conflict_becomes_a_lotto_error():
     svc = make_service(Busy())
     with pytest.raises(ConflictError, match="run the command again"):
         svc.skill_list(api.SkillListRequest(), actor_id=ACTOR, now=NOW)
+
+
+def test_assign_result_names_the_time_off_that_clashes_with_the_task(svc):
+    """The service, not the command layer, finds the added users' clashing unavailability."""
+    t = shift(svc, 0)
+    assert t.expected_start is not None
+    start, finish = t.expected_start, t.expected_start + t.expected_duration
+    svc.user_unavailable(
+        api.UserUnavailableRequest(user_ids=["a"], start=start, finish=finish),
+        actor_id=ACTOR,
+        now=NOW,
+    )
+    result = assign(svc, "R#0", "a", "b")
+    assert list(result.clashes) == ["a"]
+    (event,) = result.clashes["a"]
+    assert (event.reason, event.start, event.finish) == ("personal", start, finish)
