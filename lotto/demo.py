@@ -134,7 +134,8 @@ def run_rotation(
     served: collections.Counter = collections.Counter()
     for n in range(shifts):
         task_id = shift_task_id(rotation_id, n)
-        _must(execute(env, actor, f"task new shift {rotation_id} --number {n}"))
+        # --force: the demo replays dates long past.
+        _must(execute(env, actor, f"task new shift {rotation_id} --number {n} --force"))
         for attempt in range(retries + 1):
             filled = execute(env, actor, f"task fill {task_id}")
             if filled.ok:

@@ -12,6 +12,7 @@ Tree (every error carries its context as attributes, e.g. ``rotation_id``)::
     ├── LimitError                  an assignment would break a Limit
     ├── OverlapError                a new shift overlaps an existing task
     ├── InsufficientError           a fill could not meet every Require (docs/design.md §3)
+    ├── NeedsForceError             a change that is likely a mistake: refused without ``--force``
     ├── AccessError                 the acting user may not run this command
     ├── ConflictError               the store kept changing under the command (retries exhausted)
     ├── StoreError                  the store failed (unreachable, timeout, error reply)
@@ -40,6 +41,7 @@ __all__ = [
     "LimitError",
     "OverlapError",
     "InsufficientError",
+    "NeedsForceError",
     "AccessError",
     "ConflictError",
     "StoreError",
@@ -87,6 +89,12 @@ class OverlapError(LottoError):
 
 class InsufficientError(LottoError):
     """A fill could not meet every Require of the task."""
+
+
+class NeedsForceError(LottoError):
+    """A change that is most likely a mistake (a past or far-off time, an overlong
+    duration): refused unless ``--force`` is given. ``overrides`` says what the flag
+    would override; the message names the flag."""
 
 
 class AccessError(LottoError):

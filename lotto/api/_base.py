@@ -7,12 +7,14 @@ from typing import Generic, TypeVar
 import msgspec
 
 from lotto.model.notice import NOTICE_KINDS, Notice
+from lotto.model.risks import Risk
 
 __all__ = [
     "Request",
     "RotationRef",
     "Notice",
     "NOTICE_KINDS",
+    "Risk",
 ]
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import msgspec
 
 from lotto.api._base import Request, RotationRef, _Result
+from lotto.model.risks import Risk
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
 from lotto.model.user import User
@@ -106,6 +107,8 @@ class RotationResult(_Result, kw_only=True):
     # require/limit only: the skill the need names when it is not a known skill
     # (most likely a typo: nobody can meet it).
     unknown_skill: str = ""
+    #: require/limit: what the new requirements mean for the members (impossible, narrow).
+    warnings: list[Risk] = msgspec.field(default_factory=list)
 
 
 class RotationSetAutopilotRequest(Request["RotationResult"], kw_only=True):
@@ -158,6 +161,8 @@ class RotationSetTaskRequest(Request["RotationResult"], kw_only=True):
     rotation: RotationRef
     duration: timedelta | None = None
     grace: timedelta | None = None
+    #: Accept a duration longer than the period (``risks.check_duration``).
+    force: bool = False
 
 
 class RotationSetOwnersRequest(Request["RotationResult"], kw_only=True):

@@ -8,7 +8,7 @@ import msgspec
 
 from lotto.api._base import Request, RotationRef, _Msg, _Result
 
-__all__ = ["RotationStatsRequest", "MemberStats", "RotationStatsResult"]
+__all__ = ["RotationStatsRequest", "MemberStats", "SharePool", "RotationStatsResult"]
 
 
 class RotationStatsRequest(Request["RotationStatsResult"], kw_only=True):
@@ -29,8 +29,9 @@ class MemberStats(_Msg, kw_only=True):
     finished) and how long those lasted (a started task counts up to now).
     ``available``: their time in the rotation within the window, less their personal
     unavailability: the weight by which the window's shifts are shared out.
-    ``fair_shifts``/``fair_served``: their share of every shift (and of the time)
-    served in the window, split by ``available``; ``difference`` = shifts − fair share.
+    ``fair_shifts``/``fair_served``: their share of the places (and of the time) of
+    their pool (``SharePool``), split by ``available``; ``difference`` = shifts − fair share.
+    ``last_served``: the end of their latest shift in the window that ended by now.
     Waits run from the end of one shift to the start of their next; the current
     wait from their last shift (or their joining, or the window's start) to the
     window's end (members only).
@@ -48,6 +49,24 @@ class MemberStats(_Msg, kw_only=True):
     shortest_wait: timedelta | None = None
     current_wait: timedelta | None = None
     task_ids: list[str] = msgspec.field(default_factory=list)
+    #: Their next shift of the rotation starting after now ("" / None: none assigned).
+    next_task_id: str = ""
+    next_start: datetime | None = None
+
+
+class SharePool(_Msg, kw_only=True):
+    """People who share one part of the window's places (rules: ``lotto.service.fairness``).
+
+    ``need``: the skill need whose slot they fill (``""``: the rest, everyone who
+    fills no skill slot); ``per_shift``: its places a shift (the rest: whatever the
+    skill slots leave); ``places``: the places served in the window shared among
+    ``user_ids``, by their available time.
+    """
+
+    need: str = ""
+    per_shift: int = 0
+    places: int = 0
+    user_ids: list[str] = msgspec.field(default_factory=list)
 
 
 class RotationStatsResult(_Result, kw_only=True):
@@ -69,3 +88,5 @@ class RotationStatsResult(_Result, kw_only=True):
     spread: float = 0.0
     most_over: str = ""
     most_under: str = ""
+    #: How the fair shares were computed: one pool per skill slot, then the rest.
+    pools: list[SharePool] = msgspec.field(default_factory=list)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import msgspec
 
 from lotto.api._base import Request, RotationRef, _Result
-from lotto.model.availability import Event
 from lotto.model.task import Offer, Task
 from lotto.model.user import User
 
@@ -33,6 +32,8 @@ class TaskNewShiftRequest(Request["TaskResult"], kw_only=True):
 
     rotation: RotationRef
     number: int | None = None
+    #: Make it even wholly in the past or over a year ahead (``risks.check_shift_time``).
+    force: bool = False
 
 
 class TaskNewTicketRequest(Request["TaskResult"], kw_only=True):
@@ -65,9 +66,10 @@ class TaskUnassignRequest(Request["TaskAssignResult"], kw_only=True):
 
 
 class TaskFillRequest(Request["TaskAssignResult"], kw_only=True):
-    """``task fill ID``."""
+    """``task fill ID [--force]``: ``force`` also tops up a scheduled or started task."""
 
     task_id: str
+    force: bool = False
 
 
 class TaskAssignResult(_Result, kw_only=True):
@@ -83,9 +85,9 @@ class TaskAssignResult(_Result, kw_only=True):
     task_type: str = ""
     # assign only: the users added who are not members of the task's rotation.
     non_members: list[str] = msgspec.field(default_factory=list)
-    #: assign only: each added user's unavailability overlapping the task (other than
-    #: the task itself), which a fill would have skipped them for; by user id.
-    clashes: dict[str, list[Event]] = msgspec.field(default_factory=dict)
+    #: assign only: user added with --force -> why they are busy or resting then, in
+    #: words (``lotto.model.user.clash_text``): what --force overrode.
+    overrode: dict[str, list[str]] = msgspec.field(default_factory=dict)
 
 
 class TaskTransitionRequest(Request["TaskTransitionResult"], kw_only=True):

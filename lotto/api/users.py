@@ -9,6 +9,7 @@ import msgspec
 from lotto.api._base import Request, RotationRef, _Msg, _Result
 from lotto.api.hours import RotationHours
 from lotto.model.availability import Event
+from lotto.model.risks import Risk
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
 from lotto.model.user import User
@@ -63,6 +64,8 @@ class UserUnavailableRequest(Request["UsersResult"], kw_only=True):
     start: datetime
     finish: datetime
     clear: bool = False
+    #: Add it even wholly in the past (``risks.check_time_off``).
+    force: bool = False
 
 
 # What ``user unavailable`` did about a task the user is on over the time off:
@@ -95,6 +98,8 @@ class UsersResult(_Result, kw_only=True):
     rotations: dict[str, list[str]] = msgspec.field(default_factory=dict)
     #: ``user unavailable``: the tasks the time off covers, and what was done about each.
     time_off: list[TimeOffTask] = msgspec.field(default_factory=list)
+    #: ``user disqualify``: the scheduled and started shifts the change broke.
+    warnings: list[Risk] = msgspec.field(default_factory=list)
 
 
 class UserJoinRequest(Request["MembershipResult"], kw_only=True):
@@ -126,6 +131,8 @@ class MembershipResult(_Result, kw_only=True):
     users: dict[str, User] = msgspec.field(default_factory=dict)
     assigned: dict[str, list[str]] = msgspec.field(default_factory=dict)
     starts: dict[str, str] = msgspec.field(default_factory=dict)
+    #: ``user leave``: the scheduled and started shifts left with people no longer members.
+    warnings: list[Risk] = msgspec.field(default_factory=list)
 
 
 class UserShiftsRequest(Request["UserShiftsResult"], kw_only=True):

@@ -16,6 +16,7 @@ its outbox worker), else a delivery round right here to the poster.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -130,8 +131,11 @@ def _group_reply(node: Group, rest: list[str]) -> Outcome:
         return Outcome(True, render.help_text(target))
     where = " ".join(("/lotto",) + node.path)
     choices = ", ".join(sorted(node.children))
+    close = difflib.get_close_matches(rest[0], sorted(node.children), n=1, cutoff=0.6)
+    guess = f" (did you mean `{where} {close[0]}`?)" if close else ""
     raise InputError(
-        f"unknown command `{rest[0]}` after `{where}`; use one of: {choices} (see `{where} help`).",
+        f"unknown command `{rest[0]}` after `{where}`{guess}; use one of: {choices} "
+        f"(see `{where} help`).",
         command=rest[0],
     )
 
@@ -192,6 +196,8 @@ def _run(
     # own: the service checks that once it knows the rotation.
     ctx.owners_only = cmd.access == OWNER and not ctx.is_admin
     data, text = cmd.run(ctx)
+    # What the change broke or puts at risk, under any reply (results carry it as data).
+    text += render.warnings_text(list(getattr(data, "warnings", []) or []), env.mention)
     notices = list(getattr(data, "notices", []) or [])
     if notices:
         env.deliver()

@@ -98,6 +98,7 @@ _ID_LIST_FIELDS = {
     "mattermost_user_ids",
     "user_ids",
     "added_user_ids",
+    "removed_user_ids",
     "handover_user_ids",
     "next_user_ids",
     "takers",

@@ -11,6 +11,7 @@ Values are converted by the flag's kind; every failure is an
 
 from __future__ import annotations
 
+import difflib
 import re
 import shlex
 from collections.abc import Callable
@@ -162,7 +163,7 @@ def parse_flags(
             flag = by_short.get(name)
             shown = f"-{name}"
         if flag is None:
-            raise InputError(f"unknown flag `{shown}`.", flag=shown)
+            raise InputError(f"unknown flag `{shown}`{_closest_flag(name, flags)}.", flag=shown)
         if flag.kind == "bool":
             if eq:
                 parsed.values[flag.name] = _parse_bool(flag, raw)
@@ -174,9 +175,46 @@ def parse_flags(
                 raise InputError(f"flag `{shown}` needs a value ({flag.metavar}).", flag=shown)
             raw = tokens[i]
             i += 1
+            if flag.kind in _SPACED_KINDS:
+                # `--duration 1 week`, `--start 10 Nov 2027`: a value people write with
+                # spaces takes the longest run of following words that still reads as one.
+                raw, i, value = _spaced(flag, tokens, i, raw, convert)
+                parsed.values[flag.name] = value
+                parsed.raw[flag.name] = raw
+                continue
         parsed.values[flag.name] = convert(flag, raw)
         parsed.raw[flag.name] = raw
     return parsed
+
+
+#: Flag kinds whose values people write with spaces, and how many words one may take.
+_SPACED_KINDS = ("duration", "time")
+_MAX_WORDS = 5
+
+
+def _spaced(
+    flag: Flag, tokens: list[str], i: int, raw: str, convert: Callable[[Flag, str], Any]
+) -> tuple[str, int, Any]:
+    """The flag's value from ``raw`` and up to :data:`_MAX_WORDS` - 1 following words (not
+    flags, users or tasks): the longest run that converts; else ``raw`` alone, as typed."""
+    words = []
+    for token in tokens[i : i + _MAX_WORDS - 1]:
+        if token.startswith(("-", "@", "~")) and not _is_number(token) or "#" in token:
+            break
+        words.append(token)
+    for n in range(len(words), 0, -1):
+        text = " ".join([raw, *words[:n]])
+        try:
+            return text, i + n, convert(flag, text)
+        except InputError:
+            continue
+    return raw, i, convert(flag, raw)
+
+
+def _closest_flag(name: str, flags: list[Flag] | tuple[Flag, ...]) -> str:
+    """`` (did you mean `--x`?)`` for the flag most like ``name``, or ``""``."""
+    close = difflib.get_close_matches(name, [f.name for f in flags], n=1, cutoff=0.6)
+    return f" (did you mean `--{close[0]}`?)" if close else ""
 
 
 def _is_number(token: str) -> bool:

@@ -362,12 +362,13 @@ def rotation_set_limit(ctx: Ctx) -> Reply:
 
 @command(
     ("rotation", "set", "task"),
-    "R [--duration D] [--grace D]",
+    "R [--duration D] [--grace D] [--force]",
     "change the defaults for new tasks",
     flags=(
         ROT,
         Flag("duration", "duration", "task length (0: shifts last a whole period)"),
         Flag("grace", "duration", "rest time after serving a task"),
+        Flag("force", "bool", "accept a duration longer than the period (shifts overlap)"),
     ),
     access=OWNER,
     request=api.RotationSetTaskRequest,
@@ -376,7 +377,10 @@ def rotation_set_task(ctx: Ctx) -> Reply:
     """Change task defaults."""
     res = ctx.call(
         api.RotationSetTaskRequest(
-            rotation=ctx.rotation(), duration=ctx.flag("duration"), grace=ctx.flag("grace")
+            rotation=ctx.rotation(),
+            duration=ctx.flag("duration"),
+            grace=ctx.flag("grace"),
+            force=bool(ctx.flag("force", False)),
         )
     )
     return _rotation_reply(res, "task", ctx.zone)

@@ -26,10 +26,11 @@ def _created(ctx: Ctx, res: api.TaskResult, kind: str) -> Reply:
 
 @command(
     ("task", "new", "shift"),
-    "R [--number N]",
+    "R [--number N] [--force]",
     "make shift N of a rotation (pending)",
     flags=(
         ROT,
+        Flag("force", "bool", "make it even wholly in the past or more than a year ahead"),
         Flag(
             "number",
             "int",
@@ -45,7 +46,13 @@ def _created(ctx: Ctx, res: api.TaskResult, kind: str) -> Reply:
 )
 def task_new_shift(ctx: Ctx) -> Reply:
     """Make a shift."""
-    res = ctx.call(api.TaskNewShiftRequest(rotation=ctx.rotation(), number=ctx.flag("number")))
+    res = ctx.call(
+        api.TaskNewShiftRequest(
+            rotation=ctx.rotation(),
+            number=ctx.flag("number"),
+            force=bool(ctx.flag("force", False)),
+        )
+    )
     return _created(ctx, res, "shift")
 
 
@@ -81,7 +88,7 @@ def task_assign(ctx: Ctx) -> Reply:
     res = ctx.call(
         api.TaskAssignRequest(task_id=task_id, user_ids=users, force=bool(ctx.flag("force", False)))
     )
-    text = render.task_assigned(res, task_id, res.clashes, ctx.username)
+    text = render.task_assigned(res, task_id, ctx.username)
     if res.non_members:
         text += "\n" + render.non_member_note(res.non_members, res.task.rotation_id, ctx.username)
     return res, text
@@ -108,15 +115,16 @@ def task_unassign(ctx: Ctx) -> Reply:
 
 @command(
     ("task", "fill"),
-    "ID",
+    "ID [--force]",
     "auto-assign users until the task meets its requirements",
+    flags=(Flag("force", "bool", "also top up a scheduled or started task"),),
     access=OWNER,
     request=api.TaskFillRequest,
 )
 def task_fill(ctx: Ctx) -> Reply:
     """Fill a task."""
     task_id = ctx.one_arg("a task id (like `ICE#3`)")
-    res = ctx.call(api.TaskFillRequest(task_id=task_id))
+    res = ctx.call(api.TaskFillRequest(task_id=task_id, force=bool(ctx.flag("force", False))))
     return res, render.auto_assigned(
         res.task.task_id, res.changed, res.users, ctx.username, render.task_noun(res.task_type)
     )

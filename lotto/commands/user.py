@@ -15,6 +15,10 @@ ROT = ROTATION_FLAG
 
 group(("user",), "users' skills, rotations and availability")
 
+_HISTORY = Flag(
+    "history", "bool", f"list every past shift (default: the last {render.PAST_SHIFTS_LISTED})"
+)
+
 
 @command(
     ("user", "qualify"),
@@ -36,29 +40,29 @@ def user_qualify(ctx: Ctx) -> Reply:
 
 @command(
     ("user", "disqualify"),
-    "[@user...] --skill S[,S...]",
+    "[@user...] --skill S[,S...] [--history]",
     "remove skills from users (default: you)",
-    flags=(Flag("skill", "names", "the skill names to remove", short="s"),),
+    flags=(
+        Flag("skill", "names", "the skill names to remove", short="s"),
+        _HISTORY,
+    ),
     request=api.UserDisqualifyRequest,
 )
 def user_disqualify(ctx: Ctx) -> Reply:
     """Disqualify users."""
     skills = ctx.require_flag("skill")
     res = ctx.call(api.UserDisqualifyRequest(user_ids=ctx.users(ctx.parsed.args), skills=skills))
-    return res, render.user_disqualified(res, skills, ctx.username, ctx.zone)
+    history = bool(ctx.flag("history", False))
+    return res, render.user_disqualified(
+        res, skills, ctx.username, ctx.zone, now=ctx.now, history=history
+    )
 
 
 @command(
     ("user", "show"),
     "[@user...] [--history]",
     "show users' skills, served times and calendars",
-    flags=(
-        Flag(
-            "history",
-            "bool",
-            f"list every past shift (default: the last {render.PAST_SHIFTS_LISTED})",
-        ),
-    ),
+    flags=(_HISTORY,),
     access=PUBLIC,
     read_only=True,
     request=api.UserShowRequest,
@@ -139,13 +143,14 @@ def _words(raw: str) -> list[str]:
 
 @command(
     ("user", "unavailable"),
-    "[@user...] --start TIME --finish TIME [--clear]",
+    "[@user...] --start TIME --finish TIME [--clear] [--force]",
     "mark users (default: you) unavailable, or clear that",
     access=SELF,
     flags=(
         Flag("start", "time", "start of the interval"),
         Flag("finish", "time", "end of the interval"),
         Flag("clear", "bool", "clear personal unavailability overlapping the interval"),
+        Flag("force", "bool", "add it even wholly in the past"),
     ),
     request=api.UserUnavailableRequest,
 )
@@ -158,7 +163,11 @@ def user_unavailable(ctx: Ctx) -> Reply:
     ctx.check_self(users)
     res = ctx.call(
         api.UserUnavailableRequest(
-            user_ids=users, start=start, finish=finish, clear=bool(ctx.flag("clear", False))
+            user_ids=users,
+            start=start,
+            finish=finish,
+            clear=bool(ctx.flag("clear", False)),
+            force=bool(ctx.flag("force", False)),
         )
     )
     cleared = bool(ctx.flag("clear"))

@@ -16,19 +16,20 @@ import bisect
 import math
 import random
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from lotto.errors import InsufficientError
-from lotto.model.availability import Event, any_overlapping
+from lotto.model.availability import Event, any_clash
 from lotto.model.needs import format_need, format_needs, needs_matcher, qualified
-from lotto.model.rotation import Rotation
+from lotto.model.rotation import Rotation, rest_until
 from lotto.model.task import Task, task_interval
 from lotto.model.user import User
 
 __all__ = [
     "for_time",
     "free_for",
+    "rest_end",
     "candidates",
     "assigned_users",
     "Needs",
@@ -46,33 +47,44 @@ def for_time(task: Task, now: datetime) -> datetime:
     return interval[0] if interval else now
 
 
-def free_for(calendar: Iterable[Event], task: Task) -> bool:
+def rest_end(rotation: Rotation, task: Task) -> datetime | None:
+    """When the rest after ``task``'s expected interval ends (None: no start or no grace)."""
+    start = task.expected_start
+    if start is None or task.grace <= timedelta(0):
+        return None
+    return rest_until(rotation, start + task.expected_duration, task.grace)
+
+
+def free_for(calendar: Iterable[Event], task: Task, rest: datetime | None = None) -> bool:
     """True if nothing on ``calendar`` keeps its owner off ``task`` (docs/design.md §3 step 2).
 
-    An event of any reason and rotation overlapping the task's expected interval
-    does; a task without a start time keeps nobody off. The answer is decided
-    event by event (a calendar is free exactly when each of its events alone
-    is), which the forecast relies on to tabulate it once per event.
+    :func:`lotto.model.availability.clashes` over the task's expected interval
+    and its rest until ``rest`` (:func:`rest_end`; None: no rest); a task without
+    a start time keeps nobody off. The answer is decided event by event (a
+    calendar is free exactly when each of its events alone is), which the
+    forecast relies on to tabulate it once per event.
     """
     start = task.expected_start
     if start is None:
         return True
-    return not any_overlapping(calendar, start, start + task.expected_duration)
+    return not any_clash(calendar, start, start + task.expected_duration, rest)
 
 
 def candidates(rotation: Rotation, task: Task, users: Mapping[str, User]) -> list[User]:
     """Members who may be picked, sorted by id (docs/design.md §3 step 2).
 
     Excluded: members without a record in ``users``, users already assigned,
-    and anyone whose calendar is not :func:`free_for` the task.
+    and anyone whose calendar is not :func:`free_for` the task (busy, resting,
+    or with a shift within the task's own rest).
     """
     assigned = set(task.mattermost_user_ids)
+    rest = rest_end(rotation, task)
     pool = []
     for uid in sorted(set(rotation.mattermost_user_ids)):
         user = users.get(uid)
         if user is None or uid in assigned:
             continue
-        if not free_for(user.calendar, task):
+        if not free_for(user.calendar, task, rest):
             continue
         pool.append(user)
     return pool

@@ -25,6 +25,8 @@ __all__ = [
     "without_task",
     "clear_personal",
     "for_rotation",
+    "clashes",
+    "any_clash",
 ]
 
 REASON_TASK = "task"
@@ -100,3 +102,50 @@ def for_rotation(calendar: Iterable[Event], rotation_id: str) -> list[Event]:
         for e in calendar
         if e.reason in (REASON_TASK, REASON_GRACE) and e.rotation_id == rotation_id
     ]
+
+
+def clashes(
+    calendar: Iterable[Event],
+    start: datetime,
+    finish: datetime,
+    rest_until: datetime | None = None,
+    *,
+    task_id: str = "",
+) -> list[Event]:
+    """The events that keep their owner off a task over ``[start, finish)`` (docs/design.md §2).
+
+    The one rule of who is busy or resting, used wherever a person is placed
+    (fills, ``task assign``, offers and ``task take``, ``user shifts``): any event
+    overlapping the task itself (time off, another task, the grace after one),
+    and any *task* event within the task's own rest ``[finish, rest_until)``, so
+    a shift whose grace would run into the person's next shift clashes too.
+    Events of ``task_id`` (the task itself) never clash. Touching ends do not.
+    """
+    out = []
+    for e in calendar:
+        if task_id and e.task_id == task_id:
+            continue
+        if intervals_overlap(e.start, e.finish, start, finish) or (
+            rest_until is not None
+            and e.reason == REASON_TASK
+            and intervals_overlap(e.start, e.finish, finish, rest_until)
+        ):
+            out.append(e)
+    return out
+
+
+def any_clash(
+    calendar: Iterable[Event], start: datetime, finish: datetime, rest_until: datetime | None
+) -> bool:
+    """``bool(clashes(...))`` without building the list: fillers ask it of every member.
+
+    Decided event by event (a calendar is free exactly when each of its events
+    alone is), which the forecast relies on to tabulate it once per event.
+    """
+    if rest_until is None or rest_until <= finish:
+        return any(intervals_overlap(e.start, e.finish, start, finish) for e in calendar)
+    return any(
+        intervals_overlap(e.start, e.finish, start, finish)
+        or (e.reason == REASON_TASK and intervals_overlap(e.start, e.finish, finish, rest_until))
+        for e in calendar
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from lotto.model.skill import ANY, parse_need_id
+from lotto.model.skill import ANY, EXPERT, LEVEL_NAMES, parse_need_id
 from lotto.model.user import User
 
 __all__ = [
@@ -25,6 +25,9 @@ __all__ = [
     "limit_broken_by",
     "format_need",
     "format_needs",
+    "need_words",
+    "require_words",
+    "limit_words",
 ]
 
 
@@ -144,3 +147,44 @@ def format_needs(needs: Mapping[str, int], *, bold: bool = False) -> str:
     the plain form, command replies the ``bold`` one (through the command renderer).
     """
     return ", ".join(format_need(nid, needs[nid], bold=bold) for nid in sorted_needs(needs))
+
+
+def need_words(nid: str) -> str:
+    """A need's skill-level as people say it: ``lead``, ``lead (advanced or better)``,
+    ``lead (expert)``; ``any`` is ``person``."""
+    skill, level = _parsed(nid)
+    if skill == ANY:
+        return "person"
+    if level <= 1:
+        return skill
+    if level >= EXPERT:
+        return f"{skill} ({LEVEL_NAMES[EXPERT]})"
+    return f"{skill} ({LEVEL_NAMES[level]} or better)"
+
+
+def _people(count: int) -> str:
+    return f"{count} {'person' if count == 1 else 'people'}"
+
+
+def require_words(require: Mapping[str, int]) -> str:
+    """Requirements as people say them: ``2 people, at least 1 lead (advanced or better)``.
+
+    The head count (the ``any`` need) first, then each skill need; ``""`` for none.
+    """
+    parts = [_people(require[ANY])] if require.get(ANY, 0) > 0 else []
+    parts += [
+        f"at least {require[nid]} {need_words(nid)}"
+        for nid in sorted_needs(require)
+        if nid != ANY and require[nid] > 0
+    ]
+    return ", ".join(parts)
+
+
+def limit_words(limit: Mapping[str, int]) -> str:
+    """Limits as people say them: ``at most 1 webapp (expert)``, ``no mobile``; ``""`` for none."""
+    parts = []
+    for nid in sorted_needs(limit):
+        count = limit[nid]
+        what = "people" if nid == ANY else need_words(nid)
+        parts.append(f"no {what}" if count <= 0 else f"at most {count} {what}")
+    return ", ".join(parts)

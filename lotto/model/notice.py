@@ -13,6 +13,7 @@ from datetime import datetime
 
 import msgspec
 
+from lotto.model.risks import Risk
 from lotto.model.task import Task
 
 __all__ = [
@@ -44,6 +45,9 @@ __all__ = [
 #   alert_time_off    subject_id marked time off over a task they are on
 #   alert_left        subject_id left the rotation while assigned to a task
 #   alert_offer_open  subject_id's offered place is still open 24 h before the task starts
+#   alert_broken      a change broke scheduled or started shifts (risks: which, and how)
+# Posts in the rotation's channel when someone changes a shift by hand:
+#   shift_changed     added_user_ids were assigned to / removed_user_ids taken off the task
 #   offer          from_user_id offers their place on the task (offer_id, note); to a member
 #                  who could take it, or a post in the rotation's channel
 #   offer_taken    user_id took from_user_id's place (to the offerer, and in the channel)
@@ -69,6 +73,8 @@ NOTICE_KINDS = (
     "alert_time_off",
     "alert_left",
     "alert_offer_open",
+    "alert_broken",
+    "shift_changed",
     "offer",
     "offer_taken",
     "took",
@@ -82,6 +88,7 @@ ALERT_KINDS = (
     "alert_time_off",
     "alert_left",
     "alert_offer_open",
+    "alert_broken",
 )
 
 #: What a person may turn off (``user notify --mute``), and the kinds each word stands for.
@@ -158,6 +165,10 @@ class Notice(msgspec.Struct, kw_only=True):
     outcome: str = ""
     #: ``digest``: the notices it brings together, in the order the change made them.
     parts: list[Notice] = msgspec.field(default_factory=list)
+    #: ``alert_broken``: what the change broke, shift by shift.
+    risks: list[Risk] = msgspec.field(default_factory=list)
+    #: ``shift_changed``: who was taken off the task (``added_user_ids``: who was put on it).
+    removed_user_ids: list[str] = msgspec.field(default_factory=list)
 
 
 def one_per_reader(notices: Iterable[Notice]) -> list[Notice]:

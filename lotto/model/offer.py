@@ -17,11 +17,10 @@ from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 from lotto.errors import AmbiguousError, InputError, NotFoundError, StateError
-from lotto.model.availability import overlapping
 from lotto.model.needs import format_need, limit_broken_by, remaining
 from lotto.model.rotation import Rotation
-from lotto.model.task import STATE_PENDING, STATE_SCHEDULED, Offer, Task, task_interval
-from lotto.model.user import User
+from lotto.model.task import STATE_PENDING, STATE_SCHEDULED, Offer, Task
+from lotto.model.user import User, clash_text, placement_clashes
 
 __all__ = [
     "OFFERABLE_STATES",
@@ -165,12 +164,9 @@ def take_refusal(
             f"{uid} would break {tid}'s limit {broken} (at most {task.limit.get(broken)})",
             broken,
         )
-    interval = task_interval(task)
-    if interval is not None:
-        busy = [e for e in overlapping(taker.calendar, *interval) if e.task_id != tid]
-        if busy:
-            what = busy[0].task_id or "time off"
-            return Refusal(f"{uid} is not available then ({what} overlaps {tid})")
+    busy = placement_clashes(taker, task, rotation)
+    if busy:
+        return Refusal(f"{uid} is not available then ({clash_text(busy[0], task)})")
     return None
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "holiday_of_shift",
     "skipped_beginning",
     "doubling_period",
+    "rest_until",
     "record_joined",
     "record_left",
 ]
@@ -257,3 +258,15 @@ def doubling_period(rotation: Rotation) -> timedelta:
         # A fuzz so large the product leaves timedelta's range: every weight is
         # then ~1, a fair draw, which is what the largest representable D gives.
         return timedelta.max
+
+
+def rest_until(rotation: Rotation, task_end: datetime, grace: timedelta | None = None) -> datetime:
+    """When the rest (grace) after a task of ``rotation`` ending at ``task_end`` is over.
+
+    ``grace`` defaults to the rotation's task setting. A grace of whole days or
+    weeks is counted on the rotation's wall clock (docs/design.md §2 "Grace"):
+    a week after a Monday 09:00 handover ends Monday 09:00 local, even across a
+    daylight-saving change; other lengths are absolute time.
+    """
+    rest = rotation.task_settings.grace if grace is None else grace
+    return timeutil.add_wall(task_end, rest, rotation.fill_settings.time_zone or "UTC")

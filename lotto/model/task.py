@@ -116,8 +116,8 @@ class Task(Record):
     description: str = ""
     autopilot_reminded_start: bool = False
     autopilot_reminded_finish: bool = False
-    # Assigned user -> their LastServed in the rotation before this assignment (0: none),
-    # given back when they are unassigned (added after the original's fields).
+    # Legacy (no longer written): assigned user -> their LastServed before this assignment,
+    # from before LastServed was recomputed from the calendar; read once on unassigning.
     served_before: dict[str, int] = msgspec.field(default_factory=dict)
     # Alerts already sent about this task (see ``lotto.service.alerts``), so each goes once.
     alerts_sent: list[str] = msgspec.field(default_factory=list)
@@ -218,12 +218,19 @@ def transition(task: Task, to_state: str, now: datetime) -> bool:
     return True
 
 
-def check_fillable(task: Task) -> None:
-    """Raise StateError unless ``task`` may be auto-filled (pending only)."""
-    if task.state != STATE_PENDING:
+def check_fillable(task: Task, *, force: bool = False) -> None:
+    """Raise StateError unless ``task`` may be auto-filled: pending, or with ``force``
+    scheduled or started (topped up to meet its requirements again)."""
+    allowed = (STATE_PENDING, STATE_SCHEDULED, STATE_STARTED) if force else (STATE_PENDING,)
+    if task.state not in allowed:
+        how = (
+            "a finished task is never filled"
+            if task.state == STATE_FINISHED
+            else f"only pending tasks are filled; `task fill {task.task_id} --force` tops up "
+            f"a {task.state} one"
+        )
         raise StateError(
-            f"Can not fill task {task.task_id} in state {task.state}: only pending tasks are "
-            "filled; assign people by hand with `task assign … --force`.",
+            f"Can not fill task {task.task_id} in state {task.state}: {how}.",
             task_id=task.task_id,
             state=task.state,
         )

@@ -22,11 +22,12 @@ silently read them as UTC).
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from dateutil.relativedelta import relativedelta
 
@@ -65,6 +66,7 @@ __all__ = [
     "shift_duration",
     "shift_number_at",
     "intervals_overlap",
+    "add_wall",
 ]
 
 UTC = UTC
@@ -119,7 +121,8 @@ _TIME_RE = re.compile(
 )
 
 _TIME_HELP = (
-    "write it like 2021-03-14T09:30, 2021-03-14 09:30 or 2021-03-14, optionally followed "
+    "write it like 2021-03-14T09:30, 2021-03-14 09:30, 2021-03-14 or 14 Mar 2021 09:30, "
+    "optionally followed "
     "by a zone abbreviation (2021-03-14T09:30PST) or an offset (2021-03-14T09:30-08:00), "
     "or RFC 3339 (2021-03-14T17:30:00Z), " + RELATIVE_HELP
 )
@@ -140,10 +143,22 @@ def get_zone(name: str) -> ZoneInfo:
         return ZoneInfo(key)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise BadTimeError(
-            f"{name!r} is not a known time zone: use an IANA name such as "
+            f"{name!r} is not a known time zone{_closest_zone(key)}: use an IANA name such as "
             "America/Los_Angeles, Europe/Berlin or UTC.",
             zone=name,
         ) from None
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> dict[str, str]:
+    return {z.casefold(): z for z in sorted(available_timezones())}
+
+
+def _closest_zone(name: str) -> str:
+    """`` (did you mean Europe/Berlin?)`` for the zone most like ``name``, or ``""``."""
+    names = _zone_names()
+    close = difflib.get_close_matches(name.casefold(), list(names), n=1, cutoff=0.75)
+    return f" (did you mean {names[close[0]]}?)" if close else ""
 
 
 def localize(naive: datetime, zone: str | tzinfo) -> datetime:
@@ -183,8 +198,28 @@ def parse_time(text: str, zone: str | tzinfo = UTC, now: datetime | None = None)
         ) from None
 
 
+# The form replies show times in (``Thu 12 Mar 2026 09:00 PDT``), weekday optional.
+_HUMAN_RE = re.compile(
+    r"^(?:[A-Za-z]{3},?\s+)?(?P<d>\d{1,2})\s+(?P<mon>[A-Za-z]{3,9})\.?,?\s+(?P<y>\d{4})"
+    r"(?:,?\s+(?P<hm>\d{1,2}:\d{2}))?(?:\s*(?P<abbr>[A-Za-z]{1,5}|[+-]\d{2}:\d{2}))?$"
+)
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+
+
+def _iso(raw: str) -> str:
+    """``10 Nov 2027 09:00`` (as replies show times) in ISO form; ``raw`` when it is not."""
+    m = _HUMAN_RE.match(raw)
+    month = _MONTHS.get(m["mon"][:3].lower()) if m else None
+    if m is None or month is None:
+        return raw
+    hours, _, minutes = (m["hm"] or "00:00").partition(":")
+    return f"{int(m['y']):04d}-{month:02d}-{int(m['d']):02d}T{int(hours):02d}:{minutes}" + (
+        m["abbr"] or ""
+    )
+
+
 def _parse_time(text: str, zone: str | tzinfo) -> datetime:
-    raw = (text or "").strip()
+    raw = _iso((text or "").strip())
     m = _TIME_RE.match(raw)
     if not m:
         raise BadTimeError(f"{text!r} is not a valid time: {_TIME_HELP}.", time=text)
@@ -438,3 +473,19 @@ def intervals_overlap(
     may begin the instant the previous one ends.
     """
     return start < other_finish and other_start < finish
+
+
+def add_wall(moment: datetime, delta: timedelta, zone: str | tzinfo) -> datetime:
+    """``moment`` + ``delta``, on ``zone``'s wall clock when ``delta`` is whole days.
+
+    A named length (days, weeks) ends at the same wall-clock time it began
+    (a week after Monday 09:00 is Monday 09:00 local, across a daylight-saving
+    change, resolved as :func:`localize` does); any other length (``36h``,
+    ``90m``) is absolute time. The result is UTC.
+    """
+    start = _as_utc(moment)
+    if delta <= timedelta(0) or delta % timedelta(days=1):
+        return start + delta
+    tz = _tz(zone)
+    local = start.astimezone(tz).replace(tzinfo=None)
+    return localize(local + delta, tz)

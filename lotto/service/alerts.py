@@ -13,12 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from lotto.model.notice import ALERT_KINDS, Notice
+from lotto.model.risks import Risk
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task, task_interval
 from lotto.service.common import channel_notice, notice
 from lotto.store import Session
 
-__all__ = ["alert", "alert_once"]
+__all__ = ["alert", "alert_once", "alert_broken"]
 
 
 def alert(
@@ -36,7 +37,10 @@ def alert(
     if task is None:
         common["rotation_id"] = rotation.rotation_id
     out = [notice(kind, o, actor_id, **common) for o in rotation.owners if o != actor_id]
-    out += channel_notice(rotation, kind, actor_id, **common)
+    # The channel's post names its rotation itself.
+    out += channel_notice(
+        rotation, kind, actor_id, **{k: v for k, v in common.items() if k != "rotation_id"}
+    )
     return out
 
 
@@ -61,3 +65,15 @@ def alert_once(
     task.alerts_sent.append(key)
     session.save_task(task)
     return alert(rotation, kind, actor_id, task=task, **extra)
+
+
+def alert_broken(rotation: Rotation, risks: list[Risk], actor_id: str) -> list[Notice]:
+    """One alert naming every scheduled or started shift of ``rotation`` a change broke.
+
+    Sent at once by the change itself (the change is its one cause, so nothing
+    repeats it); none when nothing broke.
+    """
+    mine = [r for r in risks if r.rotation_id == rotation.rotation_id]
+    if not mine:
+        return []
+    return alert(rotation, "alert_broken", actor_id, risks=mine, task_type=rotation.task_type)

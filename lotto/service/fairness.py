@@ -13,8 +13,15 @@ The rules, in one place:
   up to ``now``, less their personal unavailability. Members from before the
   rotation recorded its memberships count as members since its beginning; a
   former member without a record, up to the end of their last shift in the window.
-- Every shift (and hour) served in the window is shared out in proportion to
-  available time: that is the *fair share*; the *difference* is served − share.
+- The places served in the window are split in *pools* by the rotation's
+  requirements: the people who can fill a skill slot (a Require need other than
+  ``any``; someone meeting several joins the first, in need order) share that
+  slot's places (its count × the shifts), everyone else shares the remainder.
+  Within a pool places (and hours) are shared in proportion to available time:
+  that is the *fair share*; the *difference* is served − share, so each person
+  is measured against their own pool.
+- *Last served* is the end of a person's latest shift in the window that ended
+  by ``now``; *next shift* their first shift of the rotation starting after ``now``.
 - A *wait* runs from the end of one of a person's shifts to the start of their
   next; the *current wait* from their last shift in the window (or, with none,
   from their joining or the window's start) to the window's end, for members only.
@@ -25,11 +32,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
-from lotto.api.stats import MemberStats, RotationStatsResult
+from lotto.api.stats import MemberStats, RotationStatsResult, SharePool
 from lotto.model.availability import REASON_PERSONAL
+from lotto.model.needs import qualified, sorted_needs
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation, shift_number_of
+from lotto.model.skill import ANY
 from lotto.model.task import STATE_FINISHED, STATE_STARTED, Task, task_interval, task_number
-from lotto.model.user import User
+from lotto.model.user import User, next_shift
 
 __all__ = ["DEFAULT_WINDOW", "window_task_ids", "rotation_stats"]
 
@@ -117,6 +126,37 @@ def _membership(
     return [(since, max(b for _, b in served))] if served else []
 
 
+def _pools(
+    rotation: Rotation, people: list[str], users: Mapping[str, User], shifts: int, places: int
+) -> list[SharePool]:
+    """The pools the window's ``places`` (person-shifts over ``shifts`` shifts) are split in."""
+    require = rotation.task_settings.require
+    levels = [users[u].skill_levels if u in users else {} for u in people]
+    taken: set[int] = set()
+    pools = []
+    left = places
+    for nid in sorted_needs(n for n, c in require.items() if n != ANY and c > 0):
+        mine = [i for i in qualified(levels, nid) if i not in taken]
+        if not mine:
+            continue  # nobody can fill it: its places fall to the rest
+        taken.update(mine)
+        share = min(left, require[nid] * shifts)
+        left -= share
+        pools.append(
+            SharePool(
+                need=nid,
+                per_shift=require[nid],
+                places=share,
+                user_ids=[people[i] for i in mine],
+            )
+        )
+    rest = [u for i, u in enumerate(people) if i not in taken]
+    if rest or not pools:
+        per_shift = max(0, max(require.get(ANY, 0), 1) - sum(p.per_shift for p in pools))
+        pools.append(SharePool(per_shift=per_shift, places=left, user_ids=rest))
+    return pools
+
+
 def _waits(served: list[Span]) -> list[timedelta]:
     return [max(timedelta(0), served[i + 1][0] - served[i][1]) for i in range(len(served) - 1)]
 
@@ -138,11 +178,15 @@ def rotation_stats(
     end = max(since, min(until, now))
     served: dict[str, list[tuple[datetime, datetime, str]]] = {}
     counted: set[str] = set()
+    ended: set[str] = set()  # counted tasks over by now (a started one may not be)
     for task in tasks:
         span = _served_span(task, now)
         if span is None or not since <= span[0] < until:
             continue
         counted.add(task.task_id)
+        interval = task_interval(task)
+        if task.state == STATE_FINISHED or (interval is not None and interval[1] <= now):
+            ended.add(task.task_id)
         for uid in dict.fromkeys(task.mattermost_user_ids):
             served.setdefault(uid, []).append((*span, task.task_id))
     members = list(dict.fromkeys(rotation.mattermost_user_ids))
@@ -155,33 +199,22 @@ def rotation_stats(
         for u in people
     }
     total_shifts = sum(len(s) for s in spans.values())
-    # Time served counted once per person on a shift, like the shifts.
-    total_served = sum((_length(s) for s in spans.values()), timedelta(0))
-    weight = sum(available.values(), timedelta(0))
+    pools = _pools(rotation, people, users, len(counted), total_shifts)
     stats: dict[str, MemberStats] = {}
-    for uid in people:
-        mine = spans[uid]
-        part = available[uid] / weight if weight > timedelta(0) else 0.0
-        waits = _waits(mine)
-        current = None
-        if uid in members:
-            joined = [a for a, _ in _membership(rotation, uid, mine, since, end) if a <= end]
-            start = mine[-1][1] if mine else max([since, *joined])
-            current = max(timedelta(0), end - start)
-        stats[uid] = MemberStats(
-            user_id=uid,
-            shifts=len(mine),
-            served=_length(mine),
-            available=available[uid],
-            fair_shifts=total_shifts * part,
-            fair_served=total_served * part,
-            difference=len(mine) - total_shifts * part,
-            last_served=mine[-1][1] if mine else None,
-            longest_wait=max(waits) if waits else None,
-            shortest_wait=min(waits) if waits else None,
-            current_wait=current,
-            task_ids=[tid for _, _, tid in ordered[uid]],
-        )
+    for pool in pools:
+        # Time served counted once per person on a shift, like the shifts.
+        pool_served = sum((_length(spans[u]) for u in pool.user_ids), timedelta(0))
+        weight = sum((available[u] for u in pool.user_ids), timedelta(0))
+        for uid in pool.user_ids:
+            part = available[uid] / weight if weight > timedelta(0) else 0.0
+            stats[uid] = _member(
+                rotation, uid, ordered[uid], members, (since, end, now), ended, users
+            )
+            stats[uid].available = available[uid]
+            stats[uid].fair_shifts = pool.places * part
+            stats[uid].fair_served = pool_served * part
+            stats[uid].difference = len(spans[uid]) - pool.places * part
+    total_served = sum((_length(s) for s in spans.values()), timedelta(0))
     listed = [stats[u] for u in members]
     result = RotationStatsResult(
         rotation_id=rotation.rotation_id,
@@ -191,6 +224,7 @@ def rotation_stats(
         served=total_served,
         members=listed,
         former=[stats[u] for u in former],
+        pools=pools,
     )
     if listed:
         over = max(listed, key=lambda m: m.difference)
@@ -198,3 +232,38 @@ def rotation_stats(
         result.spread = over.difference - under.difference
         result.most_over, result.most_under = over.user_id, under.user_id
     return result
+
+
+def _member(
+    rotation: Rotation,
+    uid: str,
+    ordered: list[tuple[datetime, datetime, str]],
+    members: list[str],
+    times: tuple[datetime, datetime, datetime],
+    ended_ids: set[str],
+    users: Mapping[str, User],
+) -> MemberStats:
+    """A person's shifts, waits, last and next shift (their share is set by the caller)."""
+    since, end, now = times
+    mine = [(a, b) for a, b, _ in ordered]
+    waits = _waits(mine)
+    current = None
+    if uid in members:
+        joined = [a for a, _ in _membership(rotation, uid, mine, since, end) if a <= end]
+        start = mine[-1][1] if mine else max([since, *joined])
+        current = max(timedelta(0), end - start)
+    ended = [b for _, b, tid in ordered if tid in ended_ids]
+    user = users.get(uid)
+    coming = next_shift(user, rotation.rotation_id, now) if user is not None else None
+    return MemberStats(
+        user_id=uid,
+        shifts=len(mine),
+        served=_length(mine),
+        last_served=max(ended, default=None),
+        longest_wait=max(waits) if waits else None,
+        shortest_wait=min(waits) if waits else None,
+        current_wait=current,
+        task_ids=[tid for _, _, tid in ordered],
+        next_task_id=coming.task_id if coming else "",
+        next_start=coming.start if coming else None,
+    )

@@ -42,7 +42,7 @@ import msgspec
 from lotto import fillers
 from lotto.api.forecasts import Forecast, ShiftForecast, UserForecast
 from lotto.errors import InputError, InsufficientError
-from lotto.fillers._common import assigned_users, free_for
+from lotto.fillers._common import assigned_users, free_for, rest_end
 from lotto.model.availability import Event
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation, holiday_of_shift, shift_number_of
 from lotto.model.task import (
@@ -54,7 +54,7 @@ from lotto.model.task import (
     shift_task_id,
     task_interval,
 )
-from lotto.model.user import User, mark_served
+from lotto.model.user import User, mark_served, trimmed
 
 __all__ = [
     "STATE_PLANNED",
@@ -166,7 +166,8 @@ def plan_shifts(
 def _working_copies(
     users: Mapping[str, User], ids: Iterable[str], since: datetime
 ) -> dict[str, User]:
-    """Records for the simulation: every id gets one; calendars lose events over before ``since``.
+    """Records for the simulation: every id gets one; calendars lose events over by ``since``
+    (``trimmed``: their ``LastServed`` credit stays in the floor).
 
     A member never stored gets an empty record, as the autopilot would give them.
     """
@@ -176,10 +177,7 @@ def _working_copies(
         if user is None:
             out[uid] = User(mattermost_user_id=uid)
             continue
-        calendar = [e for e in user.calendar if e.finish > since]
-        out[uid] = msgspec.structs.replace(
-            user, last_served=dict(user.last_served), calendar=calendar
-        )
+        out[uid] = trimmed(user, since)  # the credit of the events dropped stays
     return out
 
 
@@ -187,7 +185,10 @@ def _copy(user: User) -> User:
     # Only LastServed and the calendar change when a user is marked served;
     # skills are shared with the base record and never written.
     return msgspec.structs.replace(
-        user, last_served=dict(user.last_served), calendar=list(user.calendar)
+        user,
+        last_served=dict(user.last_served),
+        served_floor=dict(user.served_floor),
+        calendar=list(user.calendar),
     )
 
 
@@ -231,7 +232,7 @@ class _Tables:
     ) -> None:
         members = sorted(set(rotation.mattermost_user_ids))
         self.ids = list(dict.fromkeys([*members, *base]))
-        self.rotation_id = rotation.rotation_id
+        self.rotation = rotation
         place = {uid: p for p, uid in enumerate(self.ids)}
         self.records = [base[uid] for uid in self.ids]
         people = self.records[: len(members)]
@@ -241,6 +242,7 @@ class _Tables:
         self.starts = [_span(task)[0].timestamp() for task in tasks]
         pending = [i for i, task in enumerate(tasks) if task.state == STATE_PENDING]
         pending_ids = {tasks[i].task_id: i for i in pending}
+        rests = [rest_end(rotation, task) for task in tasks]
         # Calendar events of a pending shift on someone not on it go when that person is
         # picked for it (mark_served replaces them): kept apart, per person and shift.
         self.own: dict[int, dict[int, list[int]]] = {}
@@ -253,7 +255,9 @@ class _Tables:
                     kept.append(e)
                     continue
                 slot = self.own.setdefault(p, {}).setdefault(j, [])
-                slot.extend(k for k in pending if k not in slot and not free_for([e], tasks[k]))
+                slot.extend(
+                    k for k in pending if k not in slot and not free_for([e], tasks[k], rests[k])
+                )
             static.append(kept)
         self.prepared: list[fillers.Prepared | None] = [None] * len(tasks)
         for i in pending:
@@ -262,7 +266,7 @@ class _Tables:
             absent = {
                 p
                 for p, user in enumerate(people)
-                if user.mattermost_user_id in on_it or not free_for(static[p], task)
+                if user.mattermost_user_id in on_it or not free_for(static[p], task, rests[i])
             }
             self.prepared[i] = fillers.prepare(
                 rotation, task, people, assigned_users(task, base), now, absent
@@ -271,9 +275,9 @@ class _Tables:
         self.blocks: list[list[int]] = [[] for _ in tasks]
         for j in pending:
             scratch = User(mattermost_user_id="")
-            mark_served(scratch, tasks[j])
+            mark_served(scratch, tasks[j], rotation)
             self.blocks[j] = [
-                k for k in pending if k > j and not free_for(scratch.calendar, tasks[k])
+                k for k in pending if k > j and not free_for(scratch.calendar, tasks[k], rests[k])
             ]
         self.random_draws = any(p is not None and p.random_draws for p in self.prepared)
         # after[i][p]: person p's LastServed once marked served on shift i (None: not yet known).
@@ -288,8 +292,8 @@ class _Tables:
         value = self.after[i][p]
         if value is None:
             record = _copy(self.records[p])
-            mark_served(record, self.tasks[i])
-            value = self.after[i][p] = record.last_served.get(self.rotation_id, 0)
+            mark_served(record, self.tasks[i], self.rotation)
+            value = self.after[i][p] = record.last_served.get(self.rotation.rotation_id, 0)
         return value
 
     def sample(self, rng: random.Random, tally: _Tally) -> None:

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 from lotto import api
 from lotto.errors import InputError
 from lotto.model import keys
-from lotto.model.availability import REASON_PERSONAL, any_overlapping, overlaps
+from lotto.model.availability import REASON_PERSONAL, overlaps
 from lotto.model.hours import is_set
 from lotto.model.rotation import Rotation
 from lotto.model.task import STATE_SCHEDULED, STATE_STARTED, Task, task_interval
+from lotto.model.user import User, placement_clashes
 from lotto.service.common import check_users, resolve_rotation, run
 from lotto.service.hours import on_call_now
 from lotto.service.ops import Ops
@@ -156,6 +157,7 @@ class OnCallOps(Ops):
             s.prefetch([keys.user(uid)], follow=keys.follow_active_rotations(""))  # batch 1
             mine: list[str] = []
             others: list[str] = []  # open tasks of the user's rotations: offers to look at
+            rotation_of: dict[str, Rotation] = {}
             working: dict[str, api.RotationHours] = {}
             for rid in s.index(keys.ACTIVE_ROTATIONS).ids:
                 rotation = s.rotation(rid)
@@ -167,9 +169,9 @@ class OnCallOps(Ops):
                 member = uid in rotation.mattermost_user_ids
                 for tid, us in s.open_tasks(rotation).tasks.items():
                     (mine if uid in us else others if member else []).append(tid)
+                    rotation_of[tid] = rotation
             s.prefetch(keys.task(t) for t in [*mine, *others])  # batch 2
-            user = s.user(uid)
-            calendar = user.calendar if user else []
+            user = s.user(uid) or User(mattermost_user_id=uid)
 
             def in_window(tid: str) -> Task | None:
                 task = s.task(tid)
@@ -180,15 +182,13 @@ class OnCallOps(Ops):
             tasks.sort(key=lambda t: (_start(t), t.task_id))
             offers = []
             for task in (t for t in map(in_window, others) if t is not None):
-                iv = task_interval(task)
                 open_to_me = [o for o in task.offers if o.to_user_id in ("", uid)]
-                if open_to_me and iv and not any_overlapping(calendar, iv[0], iv[1]):
+                # Free then and not resting: the rule ``task take`` applies.
+                if open_to_me and not placement_clashes(user, task, rotation_of[task.task_id]):
                     offers.append(task)
             offers.sort(key=lambda t: (_start(t), t.task_id))
             time_off = [
-                e
-                for e in (user.calendar if user else [])
-                if e.reason == REASON_PERSONAL and overlaps(e, now, until)
+                e for e in user.calendar if e.reason == REASON_PERSONAL and overlaps(e, now, until)
             ]
             return api.UserShiftsResult(
                 user_id=uid,

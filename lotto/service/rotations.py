@@ -10,6 +10,7 @@ from lotto.errors import InputError
 from lotto.model import keys
 from lotto.model.hours import WorkingHours
 from lotto.model.index import OpenTasks
+from lotto.model.risks import check_duration
 from lotto.model.rotation import (
     FILLER_QUEUE,
     FILLER_SOLAR_LOTTERY,
@@ -32,6 +33,7 @@ from lotto.service.common import resolve_rotation, run
 from lotto.service.hours import next_holidays
 from lotto.service.ops import Ops
 from lotto.service.registry import operation
+from lotto.service.risking import needs_warnings
 from lotto.service.taskops import load_open_tasks
 from lotto.store import Session
 
@@ -318,10 +320,12 @@ class RotationOps(Ops):
             # Limit of 0 is kept: it means "nobody with this skill".
             if req.clear or (attr == "require" and req.count == 0):
                 needs.pop(nid, None)
-                return {}
+                return {"warnings": needs_warnings(s, rotation)}  # batch 2
             needs[nid] = req.count
             known = skill == ANY or skill in s.index(keys.SKILLS).ids
-            return {} if known else {"unknown_skill": skill}
+            # Accepted, but said: a need no member set can meet, or one few can.
+            extra: dict = {"warnings": needs_warnings(s, rotation)}  # batch 2
+            return extra if known else {**extra, "unknown_skill": skill}
 
         # The known skills come in the rotation's batch: no extra round trip.
         return self._update(req.rotation, change, extra_keys=[keys.SKILLS])
@@ -330,7 +334,9 @@ class RotationOps(Ops):
     def rotation_set_require(
         self, req: api.RotationSetRequireRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
-        """Set (or with ``clear`` remove) a Require need of new tasks."""
+        """Set (or with ``clear`` remove) a Require need of new tasks; the reply warns when
+        the members cannot meet it or only some of them can ever serve.
+        Round trips: batch 1 = the rotation; batch 2 = its members; commit."""
         return self._set_need(req, "require")
 
     @operation(api.RotationSetLimitRequest)
@@ -344,12 +350,14 @@ class RotationOps(Ops):
     def rotation_set_task(
         self, req: api.RotationSetTaskRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
-        """Change the duration and/or grace of new tasks."""
+        """Change the duration and/or grace of new tasks; a duration longer than the period
+        needs ``force`` (shifts would overlap)."""
         _non_negative(req.duration, "--duration", timedelta(0))
         _non_negative(req.grace, "--grace", timedelta(0))
 
         def change(rotation: Rotation, _s: Session) -> None:
             if req.duration is not None:
+                check_duration(rotation, req.duration, force=req.force)
                 rotation.task_settings.duration = req.duration
             if req.grace is not None:
                 rotation.task_settings.grace = req.grace

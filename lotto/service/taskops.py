@@ -8,12 +8,12 @@ docstring says so (the service and the autopilot prefetch what they need).
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from lotto import fillers
 from lotto.api import Notice
-from lotto.errors import InsufficientError, LimitError, NotFoundError
+from lotto.errors import InsufficientError, LimitError, NotFoundError, OverlapError
 from lotto.model import keys
 from lotto.model.needs import limit_broken_by
 from lotto.model.rotation import Rotation
@@ -31,7 +31,7 @@ from lotto.model.task import (
     task_interval,
 )
 from lotto.model.task import transition as model_transition
-from lotto.model.user import User, assign_served, mark_served, unassign_served
+from lotto.model.user import User, clash_text, mark_served, placement_clashes, unmark_task
 from lotto.service.common import channel_notice, notice
 from lotto.store import Session
 
@@ -46,6 +46,7 @@ __all__ = [
     "fill",
     "transition",
     "fill_rng",
+    "changed_post",
 ]
 
 
@@ -127,9 +128,8 @@ def make_ticket(session: Session, rotation: Rotation, summary: str, now: datetim
 # ----------------------------------------------------------------------------- assignment
 
 
-def _serve(session: Session, task: Task, user: User, *, assigned: bool = False) -> None:
-    # A new assignment also records the credit an unassignment gives back.
-    (assign_served if assigned else mark_served)(user, task)
+def _serve(session: Session, rotation: Rotation, task: Task, user: User) -> None:
+    mark_served(user, task, rotation)
     session.save_user(user)
 
 
@@ -142,11 +142,17 @@ def assign(
     *,
     force: bool,
     actor_id: str,
-) -> tuple[list[str], list[Notice]]:
-    """Assign users (records in ``users``); LimitError unless ``force``. Returns added, notices."""
+) -> tuple[list[str], list[Notice], dict[str, list[str]]]:
+    """Assign users (records in ``users``). Returns (added, notices, overrode).
+
+    Unless ``force``: LimitError when one would break a Limit, OverlapError when one
+    is busy or resting then (``placement_clashes``). With ``force`` they are assigned
+    anyway and ``overrode`` says, per user, the clashes that were overridden.
+    """
     check_assignable(task, force=force, verb="assign to")
     assigned = [users[u] for u in task.mattermost_user_ids]
     added: list[str] = []
+    overrode: dict[str, list[str]] = {}
     for uid in user_ids:
         if uid in task.mattermost_user_ids:
             continue
@@ -160,11 +166,22 @@ def assign(
                 user_id=uid,
                 need=broken,
             )
+        busy = placement_clashes(candidate, task, rotation)
+        if busy and not force:
+            raise OverlapError(
+                f"{uid} is not available for {task.task_id} "
+                f"({'; '.join(clash_text(e, task) for e in busy)}); use --force to assign anyway.",
+                task_id=task.task_id,
+                user_id=uid,
+                overlapping=[e.task_id for e in busy if e.task_id],
+            )
+        if busy:
+            overrode[uid] = [clash_text(e, task) for e in busy]
         task.mattermost_user_ids.append(uid)
         assigned.append(candidate)
         added.append(uid)
     for uid in added:
-        _serve(session, task, users[uid], assigned=True)
+        _serve(session, rotation, task, users[uid])
     notices: list[Notice] = []
     if added and task.state != STATE_PENDING:
         interval = task_interval(task)
@@ -192,9 +209,35 @@ def assign(
                         task_type=rotation.task_type,
                     )
                 )
+    notices += changed_post(rotation, task, actor_id, added=added)
     session.save_task(task)
     sync_open(session, rotation, task)
-    return added, notices
+    return added, notices, overrode
+
+
+def changed_post(
+    rotation: Rotation,
+    task: Task,
+    actor_id: str,
+    *,
+    added: Sequence[str] = (),
+    removed: Sequence[str] = (),
+    offers_closed: bool = False,
+) -> list[Notice]:
+    """The channel's post that someone changed a task's people by hand (none for a pending
+    task: the channel hears of a task once it is scheduled)."""
+    if task.state == STATE_PENDING or not (added or removed):
+        return []
+    return channel_notice(
+        rotation,
+        "shift_changed",
+        actor_id,
+        task=task,
+        interval=task_interval(task),
+        added_user_ids=list(added),
+        removed_user_ids=list(removed),
+        outcome="offers_closed" if offers_closed else "",
+    )
 
 
 def unassign(
@@ -223,11 +266,12 @@ def unassign(
     notices: list[Notice] = []
     interval = task_interval(task)
     # Whoever leaves a task leaves its offers too: there is no place left to offer.
+    closed = any(o.user_id in user_ids for o in task.offers)
     task.offers = [o for o in task.offers if o.user_id not in user_ids]
     for uid in user_ids:
         task.mattermost_user_ids.remove(uid)
         user = users[uid]
-        unassign_served(user, task)  # LastServed back to before the assignment
+        unmark_task(user, task)  # gives back exactly the credit the task gave
         session.save_user(user)
         if task.state != STATE_PENDING:
             notices.append(
@@ -240,6 +284,7 @@ def unassign(
                     task_type=rotation.task_type,
                 )
             )
+    notices += changed_post(rotation, task, actor_id, removed=list(user_ids), offers_closed=closed)
     session.save_task(task)
     sync_open(session, rotation, task)
     return list(user_ids), notices
@@ -251,13 +296,20 @@ def fill_rng(rotation: Rotation, task: Task) -> random.Random:
 
 
 def fill(
-    session: Session, rotation: Rotation, task: Task, users: dict[str, User], now: datetime
+    session: Session,
+    rotation: Rotation,
+    task: Task,
+    users: dict[str, User],
+    now: datetime,
+    *,
+    force: bool = False,
 ) -> list[str]:
-    """Auto-assign users to a pending task with the rotation's filler. Returns the added ids.
+    """Auto-assign users to a pending task (with ``force`` also a scheduled or started one)
+    with the rotation's filler. Returns the added ids.
 
     ``users`` must hold the records of the rotation's members and of the task's users.
     """
-    check_fillable(task)
+    check_fillable(task, force=force)
     try:
         added = fillers.fill(rotation, task, users, now, fill_rng(rotation, task))
     except InsufficientError as err:
@@ -267,7 +319,7 @@ def fill(
     for uid in added:
         task.mattermost_user_ids.append(uid)
     for uid in added:
-        _serve(session, task, users[uid], assigned=True)
+        _serve(session, rotation, task, users[uid])
     session.save_task(task)
     sync_open(session, rotation, task)
     return added
@@ -298,7 +350,7 @@ def transition(
     notices: list[Notice] = []
     handover = _handover(task, others) if to == STATE_STARTED else []
     for uid in task.mattermost_user_ids:
-        _serve(session, task, users[uid])
+        _serve(session, rotation, task, users[uid])
         if to in (STATE_SCHEDULED, STATE_STARTED, STATE_FINISHED):
             notices.append(
                 notice(

@@ -7,20 +7,19 @@ from datetime import datetime
 from lotto import api
 from lotto.errors import InputError
 from lotto.model import keys
-from lotto.model.availability import Event, overlapping
+from lotto.model.risks import check_shift_time
 from lotto.model.task import (
     STATE_FINISHED,
+    STATE_PENDING,
     STATE_SCHEDULED,
     STATE_STARTED,
-    Task,
     default_shift_number,
     shift_task_id,
     task_interval,
 )
-from lotto.model.user import User
 from lotto.model.usertext import check_text
 from lotto.service import taskops
-from lotto.service.common import check_users, load_task, resolve_rotation, run
+from lotto.service.common import check_users, load_task, notice, resolve_rotation, run
 from lotto.service.ops import Ops
 from lotto.service.registry import operation
 from lotto.store import Session
@@ -38,7 +37,8 @@ class TaskOps(Ops):
     def task_new_shift(
         self, req: api.TaskNewShiftRequest, *, actor_id: str, now: datetime
     ) -> api.TaskResult:
-        """Make shift N (default: the current period's, or the next not yet made).
+        """Make shift N (default: the current period's, or the next not yet made); one wholly
+        in the past or starting over a year ahead needs ``force``.
 
         Round trips: batch 1 = rotation resolution; batch 2 = the open tasks plus
         shifts N±2 (finished shifts near N are the only finished tasks it could
@@ -64,6 +64,7 @@ class TaskOps(Ops):
                 if task is not None:
                     others.setdefault(tid, task)
             task = taskops.make_shift(s, rotation, number, others.values())
+            check_shift_time(rotation, task, now, force=req.force)
             return api.TaskResult(task=task)
 
         return run(self.kv, fn, self.stats)
@@ -94,7 +95,7 @@ class TaskOps(Ops):
             s.prefetch(keys.user(u) for u in task.mattermost_user_ids)  # batch 2
             notices: list[api.Notice] = []
             users = taskops.users_of(s, [*task.mattermost_user_ids, *ids], actor_id, notices)
-            added, more = taskops.assign(
+            added, more, overrode = taskops.assign(
                 s, rotation, task, ids, users, force=req.force, actor_id=actor_id
             )
             members = set(rotation.mattermost_user_ids)
@@ -105,7 +106,7 @@ class TaskOps(Ops):
                 notices=notices + more,
                 task_type=rotation.task_type,
                 non_members=[u for u in added if u not in members],
-                clashes=_clashes(task, users, added),
+                overrode=overrode,
             )
 
         return run(self.kv, fn, self.stats)
@@ -143,7 +144,8 @@ class TaskOps(Ops):
     def task_fill(
         self, req: api.TaskFillRequest, *, actor_id: str, now: datetime
     ) -> api.TaskAssignResult:
-        """Auto-assign users to a pending task.
+        """Auto-assign users to a pending task (with ``force`` top up a scheduled or
+        started one: its newcomers are told, and the channel).
 
         Round trips: batch 1 = task + rotation (id derived from the task id);
         batch 2 = every member's and assigned user's record (one MGET however
@@ -156,7 +158,22 @@ class TaskOps(Ops):
             s.prefetch(keys.user(u) for u in ids)  # batch 2
             notices: list[api.Notice] = []
             users = taskops.users_of(s, ids, actor_id, notices)
-            added = taskops.fill(s, rotation, task, users, now)
+            added = taskops.fill(s, rotation, task, users, now, force=req.force)
+            if added and task.state != STATE_PENDING:
+                # Topping up a scheduled or started task: as if each was assigned by hand.
+                interval = task_interval(task)
+                notices += [
+                    notice(
+                        "assigned",
+                        u,
+                        actor_id,
+                        task=task,
+                        interval=interval,
+                        task_type=rotation.task_type,
+                    )
+                    for u in added
+                ]
+                notices += taskops.changed_post(rotation, task, actor_id, added=added)
             shown = {u: users[u] for u in task.mattermost_user_ids}
             return api.TaskAssignResult(
                 task=task,
@@ -207,21 +224,3 @@ class TaskOps(Ops):
             return api.TaskShowResult(task=task, users=users, task_type=rotation.task_type)
 
         return run(self.kv, fn, self.stats)
-
-
-def _clashes(task: Task, users: dict[str, User], added: list[str]) -> dict[str, list[Event]]:
-    """The unavailability of each added user that overlaps ``task`` (a fill would skip them)."""
-    interval = task_interval(task)
-    if interval is None:
-        return {}
-    clashes = {}
-    for uid in added:
-        user = users.get(uid)
-        events = [
-            e
-            for e in overlapping(user.calendar if user else [], *interval)
-            if e.task_id != task.task_id
-        ]
-        if events:
-            clashes[uid] = events
-    return clashes

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import msgspec
+
 from lotto import api
 from lotto.errors import BadSkillError, BadTimeError, InputError, NotFoundError
 from lotto.model import keys
@@ -16,6 +18,7 @@ from lotto.model.availability import (
     overlapping,
 )
 from lotto.model.notice import MUTE_WORDS
+from lotto.model.risks import RISK_GONE, broken_tasks, check_time_off
 from lotto.model.rotation import Rotation, record_joined, record_left
 from lotto.model.skill import ANY, LEVEL_SYMBOLS, parse_skill
 from lotto.model.user import (
@@ -25,6 +28,7 @@ from lotto.model.user import (
     START_STARTING,
     User,
     joining_last_served,
+    set_served_floor,
 )
 from lotto.service import taskops
 from lotto.service.alerts import alert_once
@@ -33,6 +37,7 @@ from lotto.service.offering import time_off
 from lotto.service.offers import new_offer_id
 from lotto.service.ops import Ops
 from lotto.service.registry import operation
+from lotto.service.risking import broken_by_change
 from lotto.store import Session
 
 __all__ = ["UserOps", "SkillOps"]
@@ -92,7 +97,13 @@ class UserOps(Ops):
     def user_disqualify(
         self, req: api.UserDisqualifyRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
-        """Remove the skills from every listed user. Round trips: batch 1 = users; commit."""
+        """Remove the skills from every listed user; the scheduled and started shifts this
+        breaks are warned of and their rotations' owners alerted (``risks.broken_tasks``).
+
+        Round trips: batch 1 = users; batch 2 (only when a changed user is on a shift not
+        over yet) = those shifts and their rotations; batch 3 (only when others are on
+        those shifts) = the others' records; commit.
+        """
         ids = check_users(self.directory, req.user_ids)
         if not req.skills:
             raise BadSkillError("No skills given: use --skill webapp,server.")
@@ -101,15 +112,20 @@ class UserOps(Ops):
         def fn(s: Session) -> api.UsersResult:
             s.prefetch(keys.user(u) for u in ids)  # batch 1
             users, changed = [], []
+            before: dict[str, User] = {}
             for uid in ids:  # every user: no early exit when one is unchanged
                 user, _ = s.user_or_new(uid)
                 users.append(user)
                 if any(sk in user.skill_levels for sk in skills):
+                    before[uid] = msgspec.structs.replace(
+                        user, skill_levels=dict(user.skill_levels)
+                    )
                     for sk in skills:
                         user.skill_levels.pop(sk, None)
                     changed.append(uid)
                     s.save_user(user)
-            return api.UsersResult(users=users, changed=changed)
+            warnings, notices = broken_by_change(s, before, now, actor_id)
+            return api.UsersResult(users=users, changed=changed, warnings=warnings, notices=notices)
 
         return run(self.kv, fn, self.stats)
 
@@ -153,6 +169,8 @@ class UserOps(Ops):
             raise BadTimeError(
                 "--finish must be after --start.", start=req.start, finish=req.finish
             )
+        if not req.clear:
+            check_time_off(req.start, req.finish, now, force=req.force)
 
         def fn(s: Session) -> api.UsersResult:
             s.prefetch(keys.user(u) for u in ids)  # batch 1
@@ -324,6 +342,16 @@ class UserOps(Ops):
             notices = [notice("left", u, actor_id, rotation_id=rid) for u in removed]
             # A member who leaves while assigned is an alert (the shift may lack them).
             s.prefetch(keys.task(t) for tids in assigned.values() for t in tids)  # batch 2
+            on = [
+                t
+                for tid in sorted({t for ts in assigned.values() for t in ts})
+                if (t := s.task(tid))
+            ]
+            warnings = [
+                msgspec.structs.replace(r, user_ids=[u for u in r.user_ids if u in removed])
+                for r in broken_tasks(rotation, on, {})
+                if r.kind == RISK_GONE and set(r.user_ids) & set(removed)
+            ]
             for uid, tids in assigned.items():
                 for tid in tids:
                     task = s.task(tid)
@@ -332,7 +360,12 @@ class UserOps(Ops):
                             s, rotation, task, "alert_left", actor_id, cause=uid, subject_id=uid
                         )
             return api.MembershipResult(
-                rotation=rotation, changed=removed, users=users, assigned=assigned, notices=notices
+                rotation=rotation,
+                changed=removed,
+                users=users,
+                assigned=assigned,
+                notices=notices,
+                warnings=warnings,
             )
 
         return run(self.kv, fn, self.stats)
@@ -353,7 +386,7 @@ def _place(
     rid = rotation.rotation_id
     if starting is not None:
         for user in joining:
-            user.last_served[rid] = int(starting.timestamp())
+            set_served_floor(user, rid, int(starting.timestamp()))
         return dict.fromkeys((u.mattermost_user_id for u in joining), START_STARTING)
     starts = {}
     fresh = []
@@ -373,7 +406,7 @@ def _place(
         if median is None:
             starts[user.mattermost_user_id] = START_FAIR
         else:
-            user.last_served[rid] = median
+            set_served_floor(user, rid, median)
             starts[user.mattermost_user_id] = START_MEDIAN
     return {u.mattermost_user_id: starts[u.mattermost_user_id] for u in joining}
 

@@ -8,7 +8,8 @@ The convention, read from the README itself: the line just before a block's open
   ``syntax`` (each ``/lotto`` line is a valid command with valid flags: the lines are
   alternatives, not one session), and the worked example and the sessions that continue it
   (``worked-example``, ``forecast``, ``on-call``), replayed by ``tests/lotto/test_cli_readme.py``,
-  and ``hours``, replayed by ``tests/lotto/test_readme_hours.py``;
+  ``hours``, replayed by ``tests/lotto/test_readme_hours.py``, and ``warnings``, by
+  ``tests/lotto/commands/test_warnings.py``;
 - ``<!-- not run: REASON -->``: set-up or a deployment's shell (systemd units, redis-cli, …).
 
 A block with neither fails here, so a new example cannot be added untested by accident.
@@ -35,8 +36,8 @@ from lotto.demo import main as demo_main
 ROOT = Path(__file__).parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
-#: The examples run by tests/lotto/test_cli_readme.py (and test_readme_hours.py).
-REPLAYED = {"worked-example", "forecast", "on-call", "hours"}
+#: The examples run by tests/lotto/test_cli_readme.py (test_readme_hours.py, test_warnings.py).
+REPLAYED = {"worked-example", "forecast", "on-call", "hours", "warnings"}
 RUN_HERE = {"try-it", "demo", "syntax"}
 
 _MARK = re.compile(r"^<!-- (example|not run): ?(.*?) ?-->$")

@@ -78,7 +78,7 @@ def test_the_mix_loses_no_message_and_the_backlog_drains(fake_mm, redis_url, ser
     users = [fake_mm.add_user(f"load{i:02d}") for i in range(clients)]
     shim, plugin_id = serve()
     _ok(shim, "rotation new LOAD --beginning 2030-01-07T09:00", boss)
-    _ok(shim, "task new shift LOAD --number 1", boss)
+    _ok(shim, "task new shift LOAD --number 1 --force", boss)
     # One HTTP client per load client, made before the clock starts.
     https = [type(shim)(shim.proc, shim.url, shim.log_path) for _ in range(clients)]
     expected: list[list[str]] = [[] for _ in range(clients)]

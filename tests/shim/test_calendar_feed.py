@@ -49,9 +49,9 @@ def feeds(fake_mm, redis_url, start_shim, tmp_path):
     for line in (
         "rotation new ICE --beginning 2030-01-03T09:00",
         "user join ICE @alice @bob",
-        "task new shift ICE --number 0",
+        "task new shift ICE --number 0 --force",
         "task assign ICE#0 @alice",
-        "task new shift ICE --number 1",
+        "task new shift ICE --number 1 --force",
         "task assign ICE#1 @bob",
     ):
         text = shim.slash(line, users["boss"]).json()["text"]

@@ -83,7 +83,8 @@ def test_times_are_read_in_the_users_profile_zone(world):
     )
     # alice's zone is her automatic one (useAutomaticTimezone)
     r = shim.slash(
-        "user unavailable --start 2020-03-05T09:00 --finish 2020-03-06T09:00", users["alice"]
+        "user unavailable --start 2020-03-05T09:00 --finish 2020-03-06T09:00 --force",
+        users["alice"],
     )
     assert "Command failed" not in r.json()["text"], r.json()["text"]
     event = _stored(db, plugin_id, f"user:{users['alice']['id']}")["Calendar"][0]

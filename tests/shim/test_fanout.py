@@ -50,7 +50,10 @@ def test_an_offer_on_a_2001_member_rotation_asks_20_and_posts_once(fake_mm, runt
         names = " ".join(f"@{p['username']}" for p in people)
         _ok(runtime.execute(boss["id"], f"user join BIG {names}"))
         assert client.llen(outbox) == MEMBERS  # one welcome each, nothing more
-        for line in ("task new shift BIG --number 0", f"task assign BIG#0 @{offerer['username']}"):
+        for line in (
+            "task new shift BIG --number 0 --force",
+            f"task assign BIG#0 @{offerer['username']}",
+        ):
             _ok(runtime.execute(boss["id"], line))
         client.delete(outbox)  # the set-up's messages are not what is measured
         before = client.info("memory")["used_memory"]

@@ -48,7 +48,7 @@ def offered(fake_mm, redis_url, start_shim, tmp_path):
     for line in (
         "rotation new ICE --beginning 2030-01-03T09:00",
         "user join ICE @ann @bob @cat",
-        "task new shift ICE --number 0",
+        "task new shift ICE --number 0 --force",
         "task assign ICE#0 @bob",
         "task schedule ICE#0",
     ):
@@ -198,8 +198,8 @@ def test_a_digest_of_offers_has_a_button_for_each_and_a_take_keeps_the_post(
     for line in (
         "rotation new ICE --beginning 2030-01-03T09:00",
         "user join ICE @ann @bob",
-        "task new shift ICE --number 0",
-        "task new shift ICE --number 1",
+        "task new shift ICE --number 0 --force",
+        "task new shift ICE --number 1 --force",
         "task assign ICE#0 @bob",
         "task assign ICE#1 @bob",
         "task schedule ICE#0",

@@ -26,7 +26,7 @@ def test_each_reader_sees_the_shift_on_their_own_clock(fake_mm, runtime):
     # Typed on the admin's clock, shown on it, named.
     assert "from Mon 4 Mar 2030 09:00 PST on the America/Los_Angeles clock" in made
     _run(runtime, boss, "user join ICE @ann @bob")
-    _run(runtime, boss, "task new shift ICE --number 0")
+    _run(runtime, boss, "task new shift ICE --number 0 --force")
     _run(runtime, boss, "task assign ICE#0 @ann @bob")
     _run(runtime, boss, "task schedule ICE#0")
     assert runtime.outbox.deliver_once().waiting == 0  # everything went out

@@ -60,7 +60,7 @@ def test_channel_posts_land_in_the_rotations_channel(world):
     text = _ok(shim.slash("rotation set channel ICE ~ice-team", lead))
     assert "now posts to ~ice-team" in text
     assert "- Channel: ~ice-team" in _ok(shim.slash("rotation show ICE", lead))
-    _ok(shim.slash("task new shift ICE --number 0", lead))
+    _ok(shim.slash("task new shift ICE --number 0 --force", lead))
     _ok(shim.slash("task fill ICE#0", lead))
     _ok(shim.slash("task schedule ICE#0", lead))
     _ok(shim.slash("task start ICE#0 --now 2030-01-07T09:00", boss))  # --now: admins only

@@ -87,6 +87,7 @@ from lotto.commands.render.replies import (
     task_transitioned,
     task_unassigned,
 )
+from lotto.commands.render.risks import broken_alert, risk_line, warnings_text
 from lotto.commands.render.stats import stats_text
 from lotto.commands.render.users import (
     user_disqualified,
@@ -100,6 +101,9 @@ from lotto.commands.render.users import (
 from lotto.commands.render.usertext import user_text
 
 __all__ = [
+    "broken_alert",
+    "risk_line",
+    "warnings_text",
     # working days, hours and holidays
     "hours_changed",
     "holidays_changed",

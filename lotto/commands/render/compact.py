@@ -117,7 +117,7 @@ def users_show(
     blocks = []
     for user in res.users:
         shown, hidden = (user, 0) if history else _recent(user, now)
-        text = user_details(shown, mention, res.rotations.get(user.mattermost_user_id), zone)
+        text = user_details(shown, mention, res.rotations.get(user.mattermost_user_id), zone, now)
         if hidden:
             who = mention(user.mattermost_user_id)
             text += (

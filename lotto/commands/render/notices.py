@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from lotto import api
 from lotto.commands.render.records import Mention, fmt_when
+from lotto.commands.render.risks import broken_alert, mend_hint, qualify_hint
 from lotto.commands.render.usertext import user_text
-from lotto.model.needs import format_needs
+from lotto.model.needs import require_words
+from lotto.model.skill import parse_need_id
 from lotto.model.user import START_KEPT, START_MEDIAN
 
 __all__ = ["notice_text", "DIGEST_BREAK"]
@@ -113,15 +115,19 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
             + (
                 _time_off_done(n)
                 if n.outcome
-                else f"Find someone to take it over, e.g. `/lotto task assign {n.task_id} @user`."
+                else "Find someone to take it over, e.g. "
+                f"`/lotto task assign {n.task_id} @user{_force(n)}`."
             )
         ),
         "alert_left": (
             f"#### Alert: {subject} left {rot} but is still on {task}\n{by.capitalize()} "
             f"removed {subject} from {rot}; {task} ({start} to {finish}) still counts "
-            f"on them. Unassign them with `/lotto task unassign {n.task_id} {subject}` and "
-            f"refill it, or keep them on it."
+            f"on them. To mend it, "
+            f"{mend_hint(n.task_id, _state(n), [n.subject_id] if n.subject_id else [], mention)}"
+            "; or keep them on it."
         ),
+        "alert_broken": broken_alert(n, mention, by),
+        "shift_changed": _changed(n, mention, task_cap, by, start, finish),
         "alert_offer_open": (
             f"#### Alert: nobody has taken {subject}'s place on {task} yet\n{task_cap} starts "
             f"at {start} and {subject}'s offer of their place is still open (seen by "
@@ -132,6 +138,39 @@ def notice_text(n: api.Notice, mention: Mention, zone: str) -> str:
     if text is None:
         return f"{actor}: {n.kind} {n.task_id or n.rotation_id}".strip()
     return text + _shift_people(n, mention)
+
+
+def _state(n: api.Notice) -> str:
+    """The task's state when the notice was made (pending when unknown)."""
+    return n.task.state if n.task is not None else "pending"
+
+
+def _force(n: api.Notice) -> str:
+    """`` --force`` when the notice's task is past pending (assigning by hand then needs it)."""
+    return "" if _state(n) == "pending" else " --force"
+
+
+def _changed(
+    n: api.Notice, mention: Mention, task_cap: str, by: str, start: str, finish: str
+) -> str:
+    """The channel post of a task whose people someone changed by hand."""
+    done = []
+    if n.added_user_ids:
+        done.append(f"{_names(n.added_user_ids, mention)} put on it")
+    if n.removed_user_ids:
+        done.append(f"{_names(n.removed_user_ids, mention)} taken off it")
+    people = _names(n.task.mattermost_user_ids, mention) if n.task else ""
+    how = f": {' and '.join(done)}," if done else ""
+    text = (
+        f"{task_cap} ({start} to {finish}) changed by hand{how} by {by}. "
+        f"On it now: {people or 'nobody'}."
+    )
+    if n.outcome == "offers_closed":
+        text += (
+            f" The offer of {_names(n.removed_user_ids, mention)}'s place is closed: it can no "
+            "longer be taken."
+        )
+    return text
 
 
 def _shift_people(n: api.Notice, mention: Mention) -> str:
@@ -156,15 +195,17 @@ def _shift_people(n: api.Notice, mention: Mention) -> str:
 def _unfilled(n: api.Notice, task: str, task_cap: str, by: str, start: str) -> str:
     """The alert for a due task nobody can fill: the need that ran dry and how to fix it."""
     rid = n.rotation_id
-    missing = format_needs(n.unmet) or "people for its requirements"
-    skill = n.need.rsplit("-", 1)[0] if n.need else "any"
-    qualify = skill if skill != "any" else "SKILL"
+    missing = require_words(n.unmet) or "people for its requirements"
+    need = n.need or "any"
+    skill, level = parse_need_id(need)
+    flag = "any" if skill == "any" else f"{skill}-{level}"
+    qualify = "" if skill == "any" else f" qualify someone ({qualify_hint(need)}),"
     return (
         f"#### Alert: {task} could not be filled\n{task_cap} starts at {start} and "
         f"still needs {missing}, but no more members can take it; {by} tried to fill it. "
-        f"To fix it: add members (`/lotto user join {rid} @user`), qualify someone "
-        f"(`/lotto user qualify @user -s {qualify}`), or lower the count "
-        f"(`/lotto rotation set require {rid} -s {skill} --count N`)."
+        f"To fix it: add members (`/lotto user join {rid} @user`),{qualify} or lower the count "
+        f"(`/lotto rotation set require {rid} --skill {flag} --count N`); the rotation's "
+        "requirements apply to shifts made after the change."
     )
 
 

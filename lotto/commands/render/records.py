@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 from lotto.commands.render.usertext import user_text
 from lotto.model.availability import Event
 from lotto.model.hours import format_days
-from lotto.model.needs import format_needs
+from lotto.model.needs import limit_words, require_words
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation, numbers_working_days, skipped_beginning
 from lotto.model.task import TICKET_DURATION, Task
 from lotto.model.timeutil import get_zone, is_wall_clock_period, parse_duration, parse_wall
-from lotto.model.user import User
+from lotto.model.user import User, last_ended, next_shift
 
 __all__ = [
     "Mention",
@@ -122,9 +122,10 @@ def gap_note(rot: Rotation) -> str:
     )
 
 
-def fmt_needs(needs: Mapping[str, int]) -> str:
-    """Needs as ``**5** any, **1** lead-◉`` (the domain's one order and form); ``none`` if empty."""
-    return format_needs(needs, bold=True) or "none"
+def fmt_needs(needs: Mapping[str, int], *, limits: bool = False) -> str:
+    """Requirements (or ``limits``) as people say them: ``2 people, at least 1 lead
+    (advanced or better)``, ``at most 1 webapp (expert)``; ``none`` if empty."""
+    return (limit_words(needs) if limits else require_words(needs)) or "none"
 
 
 def skills_text(user: User | None, *, glyphs: bool = False, inline: bool = False) -> str:
@@ -248,7 +249,7 @@ def task_details(
     lines += [
         f"- Grace: {fmt_duration(task.grace)}",
         f"- Require: {fmt_needs(task.require)}",
-        f"- Limit: {fmt_needs(task.limit)}",
+        f"- Limit: {fmt_needs(task.limit, limits=True)}",
         f"- Assigned: {assigned or 'nobody'}",
     ]
     if task.offers:
@@ -256,14 +257,7 @@ def task_details(
         lines.append(f"- Offered: {offered} (take it with `task take`)")
     if task.summary:
         lines.append(f"- Summary: {user_text(task.summary, inline=True)}")
-    if _needs_skills(task.require, task.limit):
-        lines.append(f"- {LEVEL_LEGEND}")
     return "\n".join(lines)
-
-
-def _needs_skills(*needs: Mapping[str, int]) -> bool:
-    """Whether needs name a skill level (their glyphs then want the legend)."""
-    return any(nid != "any" for need in needs for nid in need)
 
 
 def rotation_settings(rot: Rotation, what: str, zone: str = "UTC") -> str:
@@ -331,9 +325,8 @@ def rotation_details(
     ordered = sorted(rot.mattermost_user_ids, key=mention)
     # A long list: skills in the tight glyph form, explained once below it.
     members = ", ".join(user_with_skills(u, users, mention, glyphs=True) for u in ordered)
-    has_skills = _needs_skills(ts.require, ts.limit) or any(
-        users.get(u) is not None and users[u].skill_levels for u in ordered
-    )
+    # Needs are in words; only the members' skills use glyphs.
+    has_skills = any(users.get(u) is not None and users[u].skill_levels for u in ordered)
     noun = "tickets" if rot.task_type == TASK_TYPE_TICKET else "shifts"
     lines = [
         f"#### Rotation {rot.rotation_id}" + (" (archived)" if rot.is_archived else ""),
@@ -341,7 +334,7 @@ def rotation_details(
         f"- Fill: {rotation_settings(rot, 'fill')}",
         f"- Task defaults: {rotation_settings(rot, 'task')}",
         f"- Require: {fmt_needs(ts.require)}",
-        f"- Limit: {fmt_needs(ts.limit)}",
+        f"- Limit: {fmt_needs(ts.limit, limits=True)}",
         f"- Autopilot: {rotation_settings(rot, 'autopilot')}",
         f"- Members ({len(rot.mattermost_user_ids)}): {members or 'none'}",
         f"- Owners: {owners_text(rot, mention)}",
@@ -358,22 +351,49 @@ def rotation_details(
     return "\n".join(lines)
 
 
+def _served_lines(user: User, zone: str, now: datetime | None) -> list[str]:
+    """ "Last served" (and, knowing ``now``, "Next shift") lines per rotation.
+
+    Knowing ``now``, last served counts only shifts that ended by then
+    (``last_ended``) and the next assigned shift is shown apart; without it, the
+    queue's ``LastServed`` (which counts shifts assigned ahead).
+    """
+    if now is None:
+        if not user.last_served:
+            return []
+        served = ", ".join(
+            f"{rid} {fmt_when(datetime.fromtimestamp(ts, tz=UTC), zone, named=False)}"
+            for rid, ts in sorted(user.last_served.items())
+        )
+        return [f"- Last served: {served}"]
+    rids = sorted({*user.last_served, *(e.rotation_id for e in user.calendar if e.rotation_id)})
+    last = [(rid, when) for rid in rids if (when := last_ended(user, rid, now)) is not None]
+    coming = [e for rid in rids if (e := next_shift(user, rid, now)) is not None]
+    lines = []
+    if last:
+        text = ", ".join(f"{rid} {fmt_when(when, zone, named=False)}" for rid, when in last)
+        lines.append(f"- Last served: {text}")
+    if coming:
+        text = ", ".join(f"{e.task_id} {fmt_when(e.start, zone, named=False)}" for e in coming)
+        lines.append(f"- Next shift: {text}")
+    return lines
+
+
 def user_details(
-    user: User, mention: Mention, rotations: list[str] | None = None, zone: str = "UTC"
+    user: User,
+    mention: Mention,
+    rotations: list[str] | None = None,
+    zone: str = "UTC",
+    now: datetime | None = None,
 ) -> str:
-    """Bullet list of a user's skills, rotations (when given), last-served times and calendar;
-    times in ``zone``, said once in the header."""
+    """Bullet list of a user's skills, rotations (when given), last-served times (and, knowing
+    ``now``, next shifts) and calendar; times in ``zone``, said once in the header."""
     lines = [f"#### {mention(user.mattermost_user_id)} (times in {zone})"]
     skills = skills_text(user)
     lines.append(f"- Skills: {skills or 'none'}")
     if rotations is not None:
         lines.append(f"- Rotations: {', '.join(rotations) or 'none'}")
-    if user.last_served:
-        served = ", ".join(
-            f"{rid} {fmt_when(datetime.fromtimestamp(ts, tz=UTC), zone, named=False)}"
-            for rid, ts in sorted(user.last_served.items())
-        )
-        lines.append(f"- Last served: {served}")
+    lines += _served_lines(user, zone, now)
     if user.calendar:
         lines.append("- Unavailable:")
         for ev in user.calendar:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import msgspec
 
 from lotto import api
 from lotto.commands.render.records import (
     Mention,
-    event_reason,
     fmt_needs,
     gap_note,
     rotation_settings,
@@ -17,7 +14,6 @@ from lotto.commands.render.records import (
     task_summary,
     user_with_skills,
 )
-from lotto.model.availability import Event
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
 
@@ -75,7 +71,7 @@ def needs_changed(rot: Rotation, *, limits: bool, unknown_skill: str = "") -> st
     """The rotation's requirements (or ``limits``) after a change; a note on an unknown skill."""
     ts = rot.task_settings
     needs, word = (ts.limit, "limits") if limits else (ts.require, "requirements")
-    text = f"Updated {word} of rotation **{rot.rotation_id}**: {fmt_needs(needs)}."
+    text = f"Updated {word} of rotation **{rot.rotation_id}**: {fmt_needs(needs, limits=limits)}."
     if unknown_skill:
         # Most likely a typo: nobody can meet a skill nobody was ever qualified for.
         text += (
@@ -90,23 +86,16 @@ def task_created(task: Task, kind: str, mention: Mention, zone: str = "UTC") -> 
     return f"Created {kind} {task_summary(task, mention, zone)}."
 
 
-def task_assigned(
-    res: api.TaskAssignResult,
-    task_id: str,
-    clashes: Mapping[str, list[Event]],
-    mention: Mention,
-) -> str:
-    """Who was assigned, with the unavailability of each that overlaps the task (``clashes``)."""
+def task_assigned(res: api.TaskAssignResult, task_id: str, mention: Mention) -> str:
+    """Who was assigned and, for those assigned with --force though busy or resting then,
+    what --force overrode (``res.overrode``)."""
     who = ", ".join(user_with_skills(u, res.users, mention) for u in res.changed)
     if not who:
         return f"Nobody was assigned: everyone named is already assigned to {task_id}."
     text = f"Assigned {who} to {task_noun(res.task_type)} {res.task.task_id}"
-    notes = [
-        f"{mention(uid)} ({', '.join(event_reason(e) for e in events)})"
-        for uid, events in clashes.items()
-    ]
+    notes = [f"{mention(uid)} ({'; '.join(why)})" for uid, why in res.overrode.items()]
     if notes:
-        text += f". Note: unavailable during the {task_noun(res.task_type)}: {'; '.join(notes)}."
+        text += f". --force overrode: {'; '.join(notes)}."
     return text
 
 

@@ -9,11 +9,12 @@ from lotto.commands.render.records import Mention, fmt_duration, fmt_when
 
 __all__ = ["stats_text"]
 
+# Times are in the reader's zone, named once in the heading.
 _HEAD = (
-    "| Member | Shifts | Hours | Fair share | Difference | Last served (UTC) "
+    "| Member | Shifts | Hours | Fair share | Difference | Last served | Next shift "
     "| Longest wait | Shortest wait | Current wait |"
 )
-_RULE = "|:--|--:|--:|--:|--:|:--|--:|--:|--:|"
+_RULE = "|:--|--:|--:|--:|--:|:--|:--|--:|--:|--:|"
 
 
 def _hours(td: timedelta) -> str:
@@ -31,9 +32,12 @@ def _wait(td: timedelta | None) -> str:
 
 def _row(m: api.MemberStats, mention: Mention, zone: str) -> str:
     last = fmt_when(m.last_served, zone, named=False) if m.last_served is not None else "never"
+    coming = "-"
+    if m.next_task_id and m.next_start is not None:
+        coming = f"{m.next_task_id} {fmt_when(m.next_start, zone, named=False)}"
     return (
         f"| {mention(m.user_id)} | {m.shifts} | {_hours(m.served)} | {m.fair_shifts:.1f} "
-        f"| {_signed(m.difference)} | {last} | {_wait(m.longest_wait)} "
+        f"| {_signed(m.difference)} | {last} | {coming} | {_wait(m.longest_wait)} "
         f"| {_wait(m.shortest_wait)} | {_wait(m.current_wait)} |"
     )
 
@@ -57,10 +61,11 @@ def stats_text(res: api.RotationStatsResult, mention: Mention, zone: str = "UTC"
             f"{res.shifts} shifts served ({_hours(res.served)} person-hours). Spread "
             f"{res.spread:.1f} shifts between the most over-served, {mention(res.most_over)} "
             f"({_signed(_diff(res, res.most_over))}), and the most under-served, "
-            f"{mention(res.most_under)} ({_signed(_diff(res, res.most_under))}). A fair share "
-            "splits every shift served by each person's time in the rotation, less their "
-            "time away; waits run from the end of one shift to the start of the next."
+            f"{mention(res.most_under)} ({_signed(_diff(res, res.most_under))}), each against "
+            "their own fair share; waits run from the end of one shift to the start of the next."
         )
+        lines.append("")
+        lines.append(_pools_line(res, mention))
     else:
         lines.append(f"{res.shifts} shifts served; the rotation has no members.")
     if res.members:
@@ -73,6 +78,27 @@ def stats_text(res: api.RotationStatsResult, mention: Mention, zone: str = "UTC"
             *_table(res.former, mention, zone),
         ]
     return "\n".join(lines)
+
+
+def _pools_line(res: api.RotationStatsResult, mention: Mention) -> str:
+    """How the fair shares were computed, in one line."""
+    parts = []
+    skill_pools = [p for p in res.pools if p.need]
+    for pool in res.pools:
+        who = ", ".join(mention(u) for u in pool.user_ids) or "nobody"
+        if pool.need:
+            parts.append(
+                f"{pool.places} places of the {pool.need} slot ({pool.per_shift} a shift) "
+                f"shared by who can fill it, {who}"
+            )
+        elif skill_pools:
+            parts.append(f"the other {pool.places} places by everyone else, {who}")
+        else:
+            places = f"{pool.places} place{'' if pool.places == 1 else 's'}"
+            parts.append(f"all {places} shared by everyone")
+    return (
+        "Fair shares: " + "; ".join(parts) + "; each split by time in the rotation, less time away."
+    )
 
 
 def _diff(res: api.RotationStatsResult, user_id: str) -> float:

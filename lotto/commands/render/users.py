@@ -46,9 +46,16 @@ def user_qualified(
 
 
 def user_disqualified(
-    res: api.UsersResult, skills: list[str], mention: Mention, zone: str = "UTC"
+    res: api.UsersResult,
+    skills: list[str],
+    mention: Mention,
+    zone: str = "UTC",
+    *,
+    now: datetime | None = None,
+    history: bool = True,
 ) -> str:
-    """Who lost the skills (and who did not have them), then the users' details."""
+    """Who lost the skills (and who did not have them), then the users' details (with
+    ``now`` and not ``history``, only their last past shifts, as ``user show``)."""
     head = _skills_head(
         res,
         lambda who: f"Disqualified {who} from {', '.join(skills)}.",
@@ -56,6 +63,10 @@ def user_disqualified(
         "Nothing changed: nobody named has those skills.",
         mention,
     )
+    if now is not None and not history:
+        from lotto.commands.render.compact import users_show
+
+        return f"{head}\n{users_show(res, mention, now, history=False, zone=zone)}"
     return users_reply(res, head, mention, zone)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from lotto.commands import Env, Outcome, execute
 from lotto.local import LocalDirectory, RecordingPoster
@@ -10,6 +10,7 @@ from tests.lotto.helpers import dump
 
 __all__ = [
     "INTERNAL_ERROR",
+    "SCRIPT_NOW",
     "TWO_AUTOPILOT_ROTATIONS",
     "Script",
     "assert_clean_error",
@@ -17,6 +18,10 @@ __all__ = [
 ]
 
 INTERNAL_ERROR = "internal error"
+
+#: The time a script's lines run at unless they say otherwise: the scripts date their
+#: rotations around 2020, and a shift or time off wholly before "now" needs --force.
+SCRIPT_NOW = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 class Script:
@@ -30,8 +35,11 @@ class Script:
         actor: str = "test-user",
         admins: bool = True,
         admin_only: bool = True,
+        now: datetime | None = SCRIPT_NOW,
     ) -> None:
         self.kv = kv
+        #: The default time of every line (None: the wall clock).
+        self.now = now
         self.poster = RecordingPoster()
         self.directory = LocalDirectory(tz, admins=admins)
         self.env = Env(kv, self.directory, self.poster, admin_only=admin_only)
@@ -39,7 +47,7 @@ class Script:
 
     def try_(self, line: str, *, now: datetime | None = None, actor: str | None = None) -> Outcome:
         """Run a line; return its outcome whatever it is."""
-        return execute(self.env, actor or self.actor, line, now=now)
+        return execute(self.env, actor or self.actor, line, now=now or self.now)
 
     def run(self, line: str, *, now: datetime | None = None, actor: str | None = None) -> Outcome:
         """Run a line that must succeed."""

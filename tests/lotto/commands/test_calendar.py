@@ -53,7 +53,7 @@ def test_the_feed_has_open_tasks_and_tasks_finished_in_the_last_90_days(kv):
     _served(s, 0, "@ann", finish=datetime(2020, 1, 9, 9, tzinfo=UTC))
     _served(s, 1, "@bob", finish=datetime(2020, 1, 16, 9, tzinfo=UTC))
     _served(s, 2, "@cid")  # still started
-    s.run("task new shift ICE --number 3", now=NOW)
+    s.run("task new shift ICE --number 3 --force", now=NOW)  # pending, already over
     later = datetime(2020, 4, 10, tzinfo=UTC)  # 90 days after Jan 11: ICE#0 is out
     out = s.run("rotation calendar ICE", now=later)
     assert out.text.startswith("#### Calendar of rotation ICE: 3 tasks")

@@ -24,6 +24,7 @@ from kvstore.backends import discard_memory
 from lotto.cli import main
 from lotto.commands import render
 from lotto.model.notice import NOTICE_KINDS, Notice
+from lotto.model.risks import Risk
 from lotto.model.task import Task
 from tests.lotto.helpers import HOSTILE_NOTE
 
@@ -97,6 +98,39 @@ def _notices() -> list[Notice]:
         ),
         Notice(kind="scheduled", **{**base, "by_autopilot": True, "task_type": "ticket"}),  # type: ignore[arg-type]
         Notice(kind="offer", **{**base, "from_user_id": "cat", "note": HOSTILE_NOTE}),  # type: ignore[arg-type]
+        Notice(kind="alert_left", **{**base, "subject_id": "cat"}),  # type: ignore[arg-type]
+        Notice(
+            kind="alert_broken",
+            **{  # type: ignore[arg-type]
+                **base,
+                "risks": [
+                    Risk(
+                        kind="unmet",
+                        rotation_id="ICE",
+                        task_id="ICE#0",
+                        state="started",
+                        need="lead-◈",
+                        count=1,
+                    ),
+                    Risk(
+                        kind="gone",
+                        rotation_id="ICE",
+                        task_id="ICE#1",
+                        state="scheduled",
+                        user_ids=["cat"],
+                    ),
+                ],
+            },
+        ),
+        Notice(
+            kind="shift_changed",
+            **{  # type: ignore[arg-type]
+                **base,
+                "removed_user_ids": ["cat"],
+                "added_user_ids": ["dan"],
+                "outcome": "offers_closed",
+            },
+        ),
     ]
     # One change telling one reader several things: one message (issue 19).
     digest = [n for n in out if n.kind == "digest"][0]
@@ -128,7 +162,10 @@ def test_both_readers_see_the_same_session_across_the_dst_change():
     assert any("Mon 2 Mar 2026 09:00 PST to Mon 9 Mar 2026 09:00 PDT" in x for x in la)
     assert any("Mon 2 Mar 2026 18:00 CET to Mon 9 Mar 2026 17:00 CET" in x for x in berlin)
     # The Berlin reader crosses its own change later in the month.
-    assert any("Mon 23 Mar 2026 17:00 CET to Mon 30 Mar 2026 18:00 CEST" in x for x in berlin)
+    # (ICE#4 is made by hand so that ICE#2's grace does not run into it: issue 13.)
+    assert any("ICE#3** pending, starts Mon 23 Mar 2026 17:00," in x for x in berlin)
+    assert any("ICE#4** scheduled, starts Mon 30 Mar 2026 18:00," in x for x in berlin)
+    assert any("Mon 30 Mar 2026 18:00 CEST to Mon 6 Apr 2026 18:00 CEST" in x for x in berlin)
     # Lists name the zone once, in the header; no reply speaks of UTC.
     assert "- Open shifts (times in Europe/Berlin):" in berlin
     assert not any("(UTC)" in x or " UTC," in x for x in la + berlin)

@@ -30,6 +30,17 @@ def test_every_notice_kind_names_the_actor_and_its_subject(kind):
         finish=datetime(2020, 3, 12, 16, 30, tzinfo=UTC),
         added_user_ids=["bob"],
     )
+    if kind == "alert_broken":  # what the change broke, shift by shift
+        n.risks = [
+            api.Risk(
+                kind="unmet",
+                rotation_id="ICE",
+                task_id="ICE#3",
+                state="scheduled",
+                need="lead-◈",
+                count=1,
+            )
+        ]
     if kind == "digest":  # several notices to one reader, as one message
         n.parts = [msgspec.structs.replace(n, kind=k) for k in ("assigned", "offer")]
     text = notice_text(n, _mention, "America/Los_Angeles")

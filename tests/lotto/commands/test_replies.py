@@ -3,7 +3,7 @@ unavailable, needs)."""
 
 from __future__ import annotations
 
-from tests.lotto.commands.helpers import Script
+from tests.lotto.commands.helpers import Script, assert_rejected_unchanged
 
 
 def test_join_names_members_it_skipped_and_leave_names_open_assignments(kv_memory):
@@ -84,11 +84,12 @@ def test_a_need_on_an_unknown_skill_gets_a_note(kv_memory):
         user qualify @a --skill webapp
     """)
     assert s.run("rotation set require R --skill webapp").text == (
-        "Updated requirements of rotation **R**: **1** any, **1** webapp-◉."
+        "Updated requirements of rotation **R**: 1 person, at least 1 webapp."
     )
     text = s.run("rotation set limit R --skill webap-2 --count 1").text
     assert text.startswith(
-        "Updated limits of rotation **R**: **1** webap-▣. Note: `webap` is not a known skill"
+        "Updated limits of rotation **R**: at most 1 webap (intermediate or better). "
+        "Note: `webap` is not a known skill"
     )
     assert "Note" not in s.run("rotation set limit R --skill webap-2 --clear").text
 
@@ -102,7 +103,7 @@ def test_the_unknown_skill_note_costs_no_extra_round_trip(kv_memory):
     assert kv_memory.round_trips - before == 2  # one read batch + the commit
 
 
-def test_assign_notes_users_who_are_unavailable_during_the_task(kv_memory):
+def test_assign_refuses_busy_or_resting_users_and_force_says_what_it_overrode(kv_memory):
     s = Script(kv_memory)
     s.multi("""
         rotation new R --beginning 2020-01-06
@@ -113,10 +114,18 @@ def test_assign_notes_users_who_are_unavailable_during_the_task(kv_memory):
         task assign R#0 @a
         user unavailable @b --start 2020-01-14 --finish 2020-01-15
     """)
-    text = s.run("task assign R#1 @a @b @c").text
+    # Issue 13: grace applies to a hand assignment too; refused without --force.
+    out = assert_rejected_unchanged(s, "task assign R#1 @a")
+    assert out.text == (
+        "@a is not available for R#1 (resting after R#0, its grace overlaps R#1); "
+        "use --force to assign anyway."
+    )
+    text = s.run("task assign R#1 @a @b @c --force").text
     assert text == (
         # A shift is called a shift, and no `(none)` after names (issue 8).
-        "Assigned @a, @b, @c to shift R#1. Note: unavailable during "
-        "the shift: @a (grace R#0); @b (personal)."
+        "Assigned @a, @b, @c to shift R#1. --force overrode: "
+        "@a (resting after R#0, its grace overlaps R#1); @b (time off overlaps R#1)."
     )
-    assert s.run("task assign R#0 @c").text == "Assigned @c to shift R#0"
+    # @c is on R#1, which falls in the rest after R#0: back to back is refused too.
+    out = assert_rejected_unchanged(s, "task assign R#0 @c")
+    assert "R#1 falls in the rest after R#0" in out.text

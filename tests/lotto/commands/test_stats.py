@@ -105,7 +105,8 @@ def test_report_text(ice):
     assert "Spread 2.3 shifts between the most over-served, @ann (+1.5)" in text
     assert "the most under-served, @dan (-0.8)" in text
     ann = next(line for line in text.splitlines() if line.startswith("| @ann"))
-    assert ann.startswith("| @ann | 3 | 432.0 | 1.5 | +1.5 | Fri 7 Feb 2020 00:00 |")
+    # "Last served" counts shifts that ended: #4 is still on (issue 13).
+    assert ann.startswith("| @ann | 3 | 432.0 | 1.5 | +1.5 | Mon 20 Jan 2020 00:00 | - |")
     members, former = text.split("Left the rotation but served in this time:")
     assert "| @bob |" in former and "| @bob |" not in members
     assert "| @dan | 0 | 0.0 | 0.8 | -0.8 | never |" in members
@@ -160,3 +161,74 @@ def test_members_from_before_memberships_were_recorded():
     assert by["gone"].available == 14 * DAY  # 01-01..01-15
     assert [m.user_id for m in res.former] == ["gone"]
     assert by["gone"].fair_shifts == pytest.approx(14 / 48)
+
+
+def _leads_rotation() -> tuple[Rotation, list[Task], dict]:
+    """42 weekly shifts of two people, at least one a lead; 3 leads of 8 members (issue 13)."""
+    from lotto.model.skill import need_id
+    from lotto.model.user import User
+
+    leads, others = ["anna", "chloe", "farah"], ["ben", "dan", "emma", "gus", "hana"]
+    rot = Rotation(rotation_id="OPS", mattermost_user_ids=[*leads, *others])
+    rot.fill_settings.beginning = at("2027-01-04")
+    rot.task_settings.require = {"any": 2, need_id("lead", 1): 1}
+    users = {u: User(mattermost_user_id=u, skill_levels={"lead": 1}) for u in leads}
+    users |= {u: User(mattermost_user_id=u) for u in others}
+    tasks = []
+    for n in range(42):
+        start = at("2027-01-04") + 7 * n * DAY
+        # chloe leads 18 shifts, anna and farah 12 each; the others in turn.
+        lead = "chloe" if n % 7 < 3 else ("anna" if n % 7 < 5 else "farah")
+        tasks.append(
+            Task(
+                task_id=f"OPS#{n}",
+                rotation_id="OPS",
+                state="finished",
+                actual_start=start,
+                actual_finish=start + 7 * DAY,
+                mattermost_user_ids=[lead, others[n % 5]],
+            )
+        )
+    return rot, tasks, users
+
+
+def test_fair_share_per_requirement_slot():
+    rot, tasks, users = _leads_rotation()
+    since, now = at("2027-01-04"), at("2027-10-25")
+    res = rotation_stats(rot, tasks, users, since=since, until=now, now=now)
+    by = {m.user_id: m for m in res.members}
+    # Leads share the lead slot's 42 places; the other five share the remaining 42.
+    assert [(p.need, p.per_shift, p.places, p.user_ids) for p in res.pools] == [
+        ("lead-◉", 1, 42, ["anna", "chloe", "farah"]),
+        ("", 1, 42, ["ben", "dan", "emma", "gus", "hana"]),
+    ]
+    assert by["chloe"].fair_shifts == pytest.approx(14)
+    assert by["ben"].fair_shifts == pytest.approx(8.4)
+    assert by["chloe"].difference == pytest.approx(18 - 14)
+    assert by["anna"].difference == pytest.approx(12 - 14)
+    # Against their own pool: chloe is 4 over, anna and farah 2 under; nobody else is off.
+    assert (res.most_over, res.most_under) == ("chloe", "anna")
+    assert res.spread == pytest.approx(6)
+
+
+def test_report_in_the_readers_zone_with_last_and_next_shift(kv_memory):
+    s = Script(kv_memory, tz="America/Los_Angeles")
+    s.run("rotation new ICE --beginning 2020-01-06T00:00Z --period weekly", now=at("2020-01-01"))
+    s.run("user join ICE @ann @bob", now=at("2020-01-01"))
+    _serve(s, 0, "ann", "2020-01-06", "2020-01-13")
+    s.run("task new shift ICE --number 8", now=at("2020-01-01"))
+    s.run("task assign ICE#8 @ann", now=at("2020-01-01"))
+    res = s.run("rotation stats ICE --since 2020-01-01", now=at("2020-02-01"))
+    ann = next(m for m in res.data.members if m.user_id == "ann")
+    assert ann.last_served == at("2020-01-13")  # not ICE#8's end: it is still to come
+    assert (ann.next_task_id, ann.next_start) == ("ICE#8", at("2020-03-02"))
+    text = res.text
+    assert "(UTC)" not in text and "(times in America/Los_Angeles)" in text
+    assert "| Last served | Next shift |" in text
+    row = next(line for line in text.splitlines() if line.startswith("| @ann"))
+    # 2020-01-13 00:00 UTC is the 12th at 16:00 in Los Angeles.
+    assert "| Sun 12 Jan 2020 16:00 | ICE#8 Sun 1 Mar 2020 16:00 |" in row
+    assert "Fair shares: all 1 place shared by everyone; each split by time" in text
+    shown = s.run("user show @ann", now=at("2020-02-01")).text
+    assert "- Last served: ICE Sun 12 Jan 2020 16:00" in shown
+    assert "- Next shift: ICE#8 Sun 1 Mar 2020 16:00" in shown

@@ -106,7 +106,7 @@ def test_anything_typed_stays_quoted_and_inert(typed):
 def test_a_note_or_summary_over_500_characters_is_refused(kv_memory, line):
     script = Script(kv_memory, actor="boss")
     script.multi("""
-        rotation new ICE --beginning 2030-01-06
+        rotation new ICE --beginning 2020-01-06
         rotation new TIX --task-type ticket
         user join ICE @boss
         task new shift ICE --number 0

@@ -164,7 +164,7 @@ def _set_year(seed: int) -> dict[str, object]:
         task = _task(rotation, n)
         task.mattermost_user_ids = recorder.fill(rotation, task, users, task.expected_start, rng)
         for uid in task.mattermost_user_ids:
-            mark_served(users[uid], task)
+            mark_served(users[uid], task, rotation)
     return recorder.result()
 
 

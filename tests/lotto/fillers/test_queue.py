@@ -129,7 +129,7 @@ def test_queue_rotates_through_everyone():
         )
         task.mattermost_user_ids = fill(r, task, users, start, None)
         for uid in task.mattermost_user_ids:
-            mark_served(users[uid], task)
+            mark_served(users[uid], task, r)
         seen.append(task.mattermost_user_ids)
     assert seen[:3] == [["u0", "u1"], ["u2", "u3"], ["u4", "u5"]]
     assert seen[3:] == seen[:3]

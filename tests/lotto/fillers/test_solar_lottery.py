@@ -117,7 +117,7 @@ def test_ice_insufficient_exact_message_and_nothing_assigned():
         task = task_for(r, n)
         task.mattermost_user_ids = fill(r, task, users, utc("2020-03-06"), rng)
         for uid in task.mattermost_user_ids:
-            mark_served(users[uid], task)
+            mark_served(users[uid], task, r)
     third = task_for(r, 3)
     before = (third.mattermost_user_ids[:], {u: users[u].calendar[:] for u in users})
     with pytest.raises(InsufficientError) as err:
@@ -258,7 +258,7 @@ def run_set(
         check_fill(task, users, picked)
         task.mattermost_user_ids = picked
         for uid in picked:
-            mark_served(users[uid], task)
+            mark_served(users[uid], task, r)
         filled.append(picked)
     return filled
 

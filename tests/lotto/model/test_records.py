@@ -114,7 +114,7 @@ def test_task_and_user_round_trip_and_keys():
         "AutopilotRemindedFinish",
     } <= keys
     user = User(mattermost_user_id="a", skill_levels={"webapp": 3}, last_served={"ICE": 1584030600})
-    mark_served(user, task)
+    mark_served(user, task, Rotation(rotation_id="ICE"))
     obj = json.loads(encode(user))
     assert {"MattermostUserID", "SkillLevels", "LastServed", "Calendar"} <= obj.keys()
     assert {"Start", "Finish", "Reason", "TaskID", "RotationID"} <= obj["Calendar"][0].keys()
@@ -265,7 +265,7 @@ def test_mark_served_set_shift_zero_task_and_grace_events():
     personal = Event(start=utc("2019-06-01"), finish=utc("2019-06-02"), reason=REASON_PERSONAL)
     early = Event(start=utc("2018-12-01"), finish=utc("2018-12-02"), reason=REASON_PERSONAL)
     user = User(mattermost_user_id="u", calendar=[early, personal])
-    mark_served(user, task)
+    mark_served(user, task, r)
     end = utc("2019-02-16T08:00")
     assert user.last_served == {"SET": int(end.timestamp())}
     assert [(e.reason, format_time(e.start), format_time(e.finish)) for e in user.calendar] == [
@@ -276,7 +276,7 @@ def test_mark_served_set_shift_zero_task_and_grace_events():
     ]
     # Marking again (e.g. on start) replaces this task's events instead of piling up.
     task.actual_start = utc("2019-01-17")
-    mark_served(user, task)
+    mark_served(user, task, r)
     assert [e.reason for e in user.calendar].count(REASON_TASK) == 1
     assert [e for e in user.calendar if e.reason == REASON_TASK][0].start == utc("2019-01-17")
     assert user.last_served["SET"] == int((utc("2019-01-17") + duration).timestamp())
@@ -292,16 +292,18 @@ def test_mark_served_without_grace_and_unmark():
         rotation_id="ICE",
     )
     user = User(mattermost_user_id="u", calendar=[other])
-    mark_served(user, task)
+    mark_served(user, task, Rotation(rotation_id="ICE"))
     assert [e.task_id for e in user.calendar] == ["ICE#0", "ICE#1"]
-    unmark_task(user, "ICE#1")
-    assert user.calendar == [other]
     assert user.last_served["ICE"] == int(utc("2020-03-12T16:30").timestamp())
+    unmark_task(user, task)
+    assert user.calendar == [other]
+    # Unmarking gives back exactly the credit the task gave: ICE#0's end again.
+    assert user.last_served["ICE"] == int(utc("2020-01-02").timestamp())
 
 
 def test_mark_served_task_without_start_changes_nothing():
     user = User(mattermost_user_id="u")
-    mark_served(user, make_task(expected_start=None))
+    mark_served(user, make_task(expected_start=None), Rotation(rotation_id="ICE"))
     assert user == User(mattermost_user_id="u")
 
 

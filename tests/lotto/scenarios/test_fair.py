@@ -28,7 +28,9 @@ def _run_seed(kv, seed: int, served: collections.Counter) -> int:
     s.run(f"rotation set fill SET --fuzz 0 --seed {seed}")
     retries = 0
     for n in range(SHIFTS):
-        s.run(f"task new shift SET --number {n}")
+        s.run(
+            f"task new shift SET --number {n} --force"
+        )  # made whatever the time, as in the original
         for attempt in range(3):
             out = s.try_(f"task fill SET#{n}")
             if out.ok:

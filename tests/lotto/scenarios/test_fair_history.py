@@ -194,7 +194,9 @@ def test_unassigning_keeps_a_later_assignment_and_restores_starting(kv_memory):
     # ICE#1 set LastServed after ICE#0: it stands.
     assert served(s, "b") == ts("2020-01-20")
     s.run("task unassign ICE#1 @b")
-    assert served(s, "b") == ts("2020-01-13")  # what it was before ICE#1: ICE#0's end
+    # Each unassignment gave back exactly its credit: back to --starting (issue 13; this
+    # gave ICE#0's end, though @b was no longer on ICE#0).
+    assert served(s, "b") == ts("2019-12-01")
     # An auto-fill gives the credit back just the same.
     before = {u: served(s, u) for u in ("a", "b")}
     filled = s.run("task fill ICE#1").data.task.mattermost_user_ids

@@ -14,6 +14,8 @@ from lotto.model.timeutil import get_zone
 from tests.lotto.commands.helpers import Script, assert_rejected_unchanged
 
 TZ = get_zone("Europe/Berlin")
+# The scripts run as at the start of 2027, a little before their shifts (SCRIPT_NOW is 2020).
+SOON = datetime(2027, 1, 1, tzinfo=UTC)
 
 
 def berlin(y, mo, d, h=0, mi=0) -> datetime:
@@ -22,7 +24,7 @@ def berlin(y, mo, d, h=0, mi=0) -> datetime:
 
 @pytest.fixture
 def standup(kv_memory):
-    s = Script(kv_memory, tz="Europe/Berlin", actor="lead")
+    s = Script(kv_memory, tz="Europe/Berlin", actor="lead", now=SOON)
     s.multi("""
         rotation new STANDUP --period weekdays --beginning 2027-03-01T09:30
         rotation set holidays STANDUP --country DE --subdiv BY
@@ -111,7 +113,7 @@ def test_bad_hours_and_holidays_are_refused_and_change_nothing(standup):
 @pytest.fixture
 def support(kv_memory):
     """SUPPORT: weekly from Mon 22 Mar 2027 09:00 Berlin, on call Mon–Fri 09:00–17:00."""
-    s = Script(kv_memory, tz="Europe/Berlin", actor="lead")
+    s = Script(kv_memory, tz="Europe/Berlin", actor="lead", now=SOON)
     s.multi("""
         rotation new SUPPORT --beginning 2027-03-22T09:00 --period weekly
         rotation set hours SUPPORT --days mon-fri --from 09:00 --to 17:00

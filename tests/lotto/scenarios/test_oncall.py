@@ -259,8 +259,8 @@ def test_every_alert_kind_fires_once_per_cause_in_an_autopilot_month(team):
     assert skipped and len(skipped) == len(set(skipped))
     assert {h.split("**")[1] for h in skipped} <= {h.split("**")[1] for h in unfilled}
     text = next(t for t in alerts if "could not be filled" in t)
-    assert "still needs 1 any" in text and "`/lotto user join ICE @user`" in text
-    assert "`/lotto rotation set require ICE -s any --count N`" in text
+    assert "still needs 1 person" in text and "`/lotto user join ICE @user`" in text
+    assert "`/lotto rotation set require ICE --skill any --count N`" in text
     # The owners not running the autopilot (@boss) get each alert as a DM too.
     dms = [t for u, t in boss.poster.sent if u == "boss" and t.startswith("#### Alert")]
     assert dms == alerts

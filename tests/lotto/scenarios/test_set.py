@@ -24,7 +24,8 @@ LEADS = [u for u in SET_TEAMS if u.endswith("lead")]
 
 
 def _setup(kv) -> Script:
-    s = Script(kv, tz="America/Los_Angeles")
+    # The original's SET scenario of 2019, run as at its start.
+    s = Script(kv, tz="America/Los_Angeles", now=datetime(2019, 1, 1, tzinfo=UTC))
     for line in SET_SETUP:
         s.run(line)
     s.run("rotation set fill SET --seed 3131961071")
@@ -46,7 +47,8 @@ def _check_fill(s: Script, task) -> None:
 
 
 def _shift(s: Script, n: int, start: datetime, hours: int):
-    task = s.run(f"task new shift SET --number {n}").data.task
+    # --force: made whatever the time, as in the original.
+    task = s.run(f"task new shift SET --number {n} --force").data.task
     assert task.task_id == f"SET#{n}"
     assert task.expected_start == start
     assert task.expected_duration == timedelta(hours=hours)

@@ -285,7 +285,9 @@ def test_abbreviated_names_cost_no_more_than_exact_ids(big, name):
             now=NOW + timedelta(days=3),
         ),
         lambda: big.task_new_shift(
-            api.TaskNewShiftRequest(rotation=ref(name), number=TASKS + 500), actor_id=ACTOR, now=NOW
+            api.TaskNewShiftRequest(rotation=ref(name), number=TASKS + 500, force=True),
+            actor_id=ACTOR,
+            now=NOW,
         ),
         lambda: big.rotation_set_fill(
             api.RotationSetFillRequest(rotation=ref(name), seed=3), actor_id=ACTOR, now=NOW

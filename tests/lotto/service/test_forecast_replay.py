@@ -35,7 +35,7 @@ from lotto.model.rotation import (
 )
 from lotto.model.skill import need_id
 from lotto.model.task import STATE_PENDING, STATE_SCHEDULED, new_shift
-from lotto.model.user import User, mark_served
+from lotto.model.user import User, mark_served, trimmed
 from lotto.service.forecasting import forecast, plan_shifts
 
 BEGIN = datetime(2021, 3, 1, 9, tzinfo=UTC)
@@ -59,18 +59,17 @@ def _replayed(rotation, open_tasks, users, now, rng, shifts, samples) -> dict[st
     base = {}
     for uid in ids:
         user = users.get(uid) or User(mattermost_user_id=uid)
-        base[uid] = msgspec.structs.replace(
-            user,
-            last_served=dict(user.last_served),
-            calendar=[e for e in user.calendar if e.finish > since],
-        )
+        base[uid] = trimmed(user, since)
     served = {uid: [0] * len(plan) for uid in ids}
     first = {uid: [0] * len(plan) for uid in ids}
     insufficient = [0] * len(plan)
     for _ in range(samples):
         sim = {
             uid: msgspec.structs.replace(
-                u, last_served=dict(u.last_served), calendar=list(u.calendar)
+                u,
+                last_served=dict(u.last_served),
+                served_floor=dict(u.served_floor),
+                calendar=list(u.calendar),
             )
             for uid, u in base.items()
         }
@@ -83,7 +82,7 @@ def _replayed(rotation, open_tasks, users, now, rng, shifts, samples) -> dict[st
                 except InsufficientError:
                     insufficient[i] += 1
                 for uid in picked:
-                    mark_served(sim[uid], task)
+                    mark_served(sim[uid], task, rotation)
             for uid in [*task.mattermost_user_ids, *picked]:
                 served[uid][i] += 1
                 if uid not in seen:
@@ -170,7 +169,7 @@ def _scenario(index: int, gen: random.Random):
         task.state = gen.choice((STATE_SCHEDULED, STATE_PENDING))
         task.mattermost_user_ids = gen.sample(members, k=1)
         for uid in task.mattermost_user_ids:
-            mark_served(users[uid], task)
+            mark_served(users[uid], task, rotation)
         if task.state == STATE_PENDING:
             task.require["any"] = task.require.get("any", 0) + 2  # room to top it up
             if gen.random() < 0.5:

@@ -113,7 +113,7 @@ def test_a_user_in_grace_after_serving_is_less_likely_next():
         expected_duration=WEEK,
         grace=timedelta(days=3),
     )
-    mark_served(users["u0"], served)  # LastServed = BEGIN, grace over shift 0's first days
+    mark_served(users["u0"], served, rot)  # LastServed = BEGIN, grace over shift 0's first days
     for u in ids[1:]:
         users[u].last_served["R"] = int((BEGIN - 4 * WEEK).timestamp())
     result = _by_user(_run(rot, users, shifts=3, samples=600))

@@ -125,7 +125,9 @@ def test_shift_keeps_local_wall_clock_across_dst(kv):
 
 def test_existing_and_overlapping_shifts(svc, kv):
     svc.rotation_set_task(
-        api.RotationSetTaskRequest(rotation=ref("R"), duration=300 * H), actor_id=ACTOR, now=NOW
+        api.RotationSetTaskRequest(rotation=ref("R"), duration=300 * H, force=True),
+        actor_id=ACTOR,
+        now=NOW,
     )
     shift(svc, 0)
     fails_unchanged(kv, OverlapError, lambda: shift(svc, 0), match="already exists")
@@ -136,7 +138,9 @@ def test_existing_and_overlapping_shifts(svc, kv):
 
 def test_overlap_with_a_finished_neighbour(svc, kv):
     svc.rotation_set_task(
-        api.RotationSetTaskRequest(rotation=ref("R"), duration=200 * H), actor_id=ACTOR, now=NOW
+        api.RotationSetTaskRequest(rotation=ref("R"), duration=200 * H, force=True),
+        actor_id=ACTOR,
+        now=NOW,
     )
     join(svc, "a")
     shift(svc, 0)
@@ -484,7 +488,8 @@ def test_store_conflict_becomes_a_lotto_error():
 
 
 def test_assign_result_names_the_time_off_that_clashes_with_the_task(svc):
-    """The service, not the command layer, finds the added users' clashing unavailability."""
+    """The service, not the command layer, finds the added users' clashing unavailability:
+    refused without --force, and with it the result says what was overridden."""
     t = shift(svc, 0)
     assert t.expected_start is not None
     start, finish = t.expected_start, t.expected_start + t.expected_duration
@@ -493,7 +498,7 @@ def test_assign_result_names_the_time_off_that_clashes_with_the_task(svc):
         actor_id=ACTOR,
         now=NOW,
     )
-    result = assign(svc, "R#0", "a", "b")
-    assert list(result.clashes) == ["a"]
-    (event,) = result.clashes["a"]
-    assert (event.reason, event.start, event.finish) == ("personal", start, finish)
+    with pytest.raises(OverlapError):
+        assign(svc, "R#0", "a", "b")
+    result = assign(svc, "R#0", "a", "b", force=True)
+    assert list(result.overrode) == ["a"] and result.overrode["a"]
