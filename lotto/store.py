@@ -27,6 +27,7 @@ from kvstore import Follow
 from lotto.errors import LottoError
 from lotto.model import keys
 from lotto.model.index import Index, OpenTasks
+from lotto.model.membership import Memberships
 from lotto.model.outbox import DEAD_QUEUE, OUTBOX_QUEUE, OutboxMessage
 from lotto.model.record import Record, decode, encode
 from lotto.model.rotation import Rotation
@@ -198,6 +199,15 @@ class Session:
             found = OpenTasks(tasks={tid: [] for tid in rotation.task_ids})
             self._records[key] = found
         return found
+
+    def memberships(self, rotation_id: str) -> Memberships:
+        """The rotation's memberships record (an empty one when absent)."""
+        found = self._get_as(keys.memberships(rotation_id), Memberships)
+        return found if found is not None else Memberships(rotation_id=rotation_id)
+
+    def save_memberships(self, rec: Memberships) -> None:
+        """Write a rotation's memberships record back."""
+        self.put(keys.memberships(rec.rotation_id), rec)
 
     def save_rotation(self, rotation: Rotation) -> None:
         """Write the rotation back."""

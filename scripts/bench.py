@@ -62,6 +62,7 @@ import kvstore  # noqa: E402
 from lotto.commands import Env, execute  # noqa: E402
 from lotto.local import LocalDirectory, RecordingPoster  # noqa: E402
 from lotto.model import keys  # noqa: E402
+from lotto.model.index import OpenTasks  # noqa: E402
 from lotto.model.rotation import FillSettings, Rotation, TaskSettings  # noqa: E402
 from lotto.model.task import Task  # noqa: E402
 from lotto.model.user import User  # noqa: E402
@@ -146,7 +147,11 @@ def build_rotation(
                 require={"any": 2},
             )
         )
-    rotation.task_ids = [t.task_id for t in tasks]
+    # The layout the service writes: finished tasks as a range of numbers, the open ones
+    # listed and in the rotation's open-tasks record.
+    rotation.task_ids = [t.task_id for t in tasks[finished:]]
+    rotation.finished_numbers = [(0, finished - 1)] if finished else []
+    open_tasks = OpenTasks(tasks={t.task_id: [] for t in tasks[finished:]})
     users = {u: User(mattermost_user_id=u, skill_levels={"any": 1}) for u in ids}
     for t in tasks:
         for u in t.mattermost_user_ids:
@@ -161,7 +166,10 @@ def build_rotation(
 
         run(kv, unit)
 
-    batch: list[tuple[str, object]] = [(keys.rotation(name), rotation)]
+    batch: list[tuple[str, object]] = [
+        (keys.rotation(name), rotation),
+        (keys.open_tasks(name), open_tasks),
+    ]
     for record in [*tasks, *users.values()]:
         key = (
             keys.task(record.task_id)
@@ -427,7 +435,7 @@ def scenario_mix(ctx: dict) -> Figures:
 
         slash("rotation new MIX --beginning 2030-01-07T09:00", boss)
         slash("user join MIX " + " ".join("@" + u["username"] for u in users[:8]), boss)
-        slash("task new shift MIX --number 1", boss)
+        slash("task new shift MIX --number 1 --force", boss)
         cpu_before = _cpu_seconds(proc.pid)
         stop = time.monotonic() + ctx["seconds"]
         latencies: list[list[float]] = [[] for _ in users]

@@ -4,4 +4,6 @@ import sys
 
 from shim.server import main
 
-sys.exit(main(sys.argv[1:]))
+# Guarded: the pool's worker processes (spawned) import this module again as __mp_main__.
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -24,7 +24,9 @@ import asyncio
 import contextlib
 import logging
 import re
+import threading
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,6 +47,7 @@ from shim.errors import (
     error_body,
     http_status,
 )
+from shim.heavy import heavy_name
 from shim.inbound import (
     HeaderLimit,
     check_secret,
@@ -57,6 +60,7 @@ from shim.inbound import (
     token_ok,
     user_id_of,
 )
+from shim.pool import HeavyPool
 from shim.redaction import hide_addresses
 from shim.runtime import Runtime
 
@@ -66,6 +70,7 @@ _log = logging.getLogger("shim.app")
 _FORM = "application/x-www-form-urlencoded"
 _JSON = "application/json"
 _SHUTDOWN_GRACE = 20.0  # seconds a running autopilot tick may take to finish at shutdown
+_WATCH_EVERY = 0.25  # seconds between looks at whether a command's client is still there
 
 
 def command_reply(command_line: str, ok: bool, text: str) -> dict[str, Any]:
@@ -100,6 +105,8 @@ def create_app(runtime: Runtime) -> BodyDeadline:
         # the secret to sign them. Event UIDs name the deployment's Mattermost site.
         runtime.env.links = links.links_for(runtime.config)
         runtime.env.site = calendar.site_of(runtime.config.mattermost_url)
+        if runtime.pool is None:
+            runtime.pool = HeavyPool(runtime.config, runtime.bot_user_id, runtime.bot_username)
 
     async def slash(request: Request) -> Response:
         form = parse_form(await read_body(request, cap, _FORM))
@@ -114,7 +121,7 @@ def create_app(runtime: Runtime) -> BodyDeadline:
         command = command_text(form.get("command") or "/lotto")
         text = command_text(form.get("text", ""))
         return JSONResponse(
-            await _run(runtime, user_id, f"{command} {text}".strip(), text, team_id)
+            await _run(runtime, user_id, f"{command} {text}".strip(), text, team_id, request)
         )
 
     async def execute_command(request: Request) -> Response:
@@ -126,7 +133,7 @@ def create_app(runtime: Runtime) -> BodyDeadline:
         args = json_object(await read_body(request, cap, _JSON))
         command = command_of(args)
         team_id = str(args.get("team_id") or "")
-        outcome = await _outcome(runtime, user_id, strip_trigger(command), team_id)
+        outcome = await _outcome(runtime, user_id, strip_trigger(command), team_id, request)
         reply = command_reply(command, outcome[0], outcome[1])
         if outcome[0]:
             return JSONResponse(reply)
@@ -157,7 +164,9 @@ def create_app(runtime: Runtime) -> BodyDeadline:
         user_id = user_id_of(args.get("user_id"), "args.user_id")
         command = command_of(args)
         team_id = str(args.get("team_id") or "")
-        return JSONResponse(await _run(runtime, user_id, command, strip_trigger(command), team_id))
+        return JSONResponse(
+            await _run(runtime, user_id, command, strip_trigger(command), team_id, request)
+        )
 
     async def authorized(request: Request) -> Response:
         check_secret(request, runtime.config.secret)
@@ -171,7 +180,7 @@ def create_app(runtime: Runtime) -> BodyDeadline:
         # worker thread, which commands stuck on a frozen Redis may all be holding.
         outbox = runtime.outbox.status(datetime.now(UTC)) if runtime.outbox else None
         if await runtime.healthy_async():
-            return JSONResponse({"status": "ok", "outbox": outbox})
+            return JSONResponse({"status": "ok", "outbox": outbox, "pool": _pool_counts(runtime)})
         bound = runtime.config.health_timeout
         return JSONResponse(
             {
@@ -205,9 +214,22 @@ def create_app(runtime: Runtime) -> BodyDeadline:
         result = await asyncio.to_thread(runtime.autopilot.tick, tick, when.astimezone(UTC))
         return JSONResponse(result.as_json())
 
+    async def debug_pool(request: Request) -> Response:
+        if not runtime.config.debug_endpoints:
+            raise DisabledError("debug endpoints are off")
+        check_secret(request, runtime.config.secret)
+        return JSONResponse(runtime.pool.status() if runtime.pool else {})
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        quiet_accept_errors(asyncio.get_running_loop())
+        loop = asyncio.get_running_loop()
+        quiet_accept_errors(loop)
+        # Light commands run in these threads (asyncio.to_thread); heavy ones in the pool.
+        loop.set_default_executor(
+            ThreadPoolExecutor(runtime.config.threads, thread_name_prefix="lotto-command")
+        )
+        if runtime.pool is not None:
+            runtime.pool.start()
         stop = asyncio.Event()
         if runtime.outbox is not None:
             runtime.outbox.start()
@@ -227,6 +249,8 @@ def create_app(runtime: Runtime) -> BodyDeadline:
                     )
                 except Exception:
                     _log.exception("autopilot timer failed at shutdown")
+            if runtime.pool is not None:
+                await asyncio.to_thread(runtime.pool.close)
             await runtime.store.close_async()
 
     routes = [
@@ -243,6 +267,7 @@ def create_app(runtime: Runtime) -> BodyDeadline:
         Route(links.CHART_PATH, _guard(page.chart_endpoint(runtime)), methods=["GET"]),
         Route("/favicon.ico", _guard(favicon), methods=["GET"]),
         Route("/debug/autopilot", _guard(debug_autopilot), methods=["POST"]),
+        Route("/debug/pool", _guard(debug_pool), methods=["GET"]),
     ]
     app = HeaderLimit(Starlette(routes=routes, lifespan=lifespan))
     return BodyDeadline(app, runtime.config.body_timeout)
@@ -275,21 +300,61 @@ def _guard(handler: Any) -> Any:
 
 
 async def _run(
-    runtime: Runtime, user_id: str, command_line: str, text: str, team_id: str = ""
+    runtime: Runtime,
+    user_id: str,
+    command_line: str,
+    text: str,
+    team_id: str = "",
+    request: Request | None = None,
 ) -> dict[str, Any]:
-    ok, out = await _outcome(runtime, user_id, text, team_id)
+    ok, out = await _outcome(runtime, user_id, text, team_id, request)
     return command_reply(command_line, ok, out)
 
 
+def _pool_counts(runtime: Runtime) -> dict[str, int] | None:
+    if runtime.pool is None:
+        return None
+    status = runtime.pool.status()
+    return {k: status[k] for k in ("workers", "idle", "ready", "busy", "starting", "down")}
+
+
+async def _watch_client(request: Request, gone: threading.Event) -> None:
+    """Set ``gone`` once the client of ``request`` has disconnected (a heavy command is
+    then stopped); cancelled when the command answers."""
+    while True:
+        await asyncio.sleep(_WATCH_EVERY)
+        if await request.is_disconnected():
+            gone.set()
+            return
+
+
 async def _outcome(
-    runtime: Runtime, user_id: str, text: str, team_id: str = ""
+    runtime: Runtime,
+    user_id: str,
+    text: str,
+    team_id: str = "",
+    request: Request | None = None,
 ) -> tuple[bool, str]:
     """Run a command (typed in team ``team_id``); failures of our own parts become a failed
     outcome, not a 500."""
-    # The deadline starts now: time spent waiting for a worker thread counts too.
+    # A light command's deadline starts now, so it answers within the bound even when
+    # it had to wait for a thread; a heavy one holds no thread (its worker starts its own).
     deadline = runtime.command_deadline()
+    pool = runtime.pool if runtime.pool is not None and runtime.pool.started else None
+    gone = threading.Event()
+    watch: asyncio.Task[None] | None = None
     try:
-        ok, out = await asyncio.to_thread(runtime.execute, user_id, text, deadline, team_id)
+        name = heavy_name(text) if pool is not None else None
+        if name is None:
+            light = await asyncio.to_thread(runtime.run_light, user_id, text, deadline, team_id)
+            name = light if isinstance(light, str) else None
+        if name is not None:
+            if request is not None:
+                watch = asyncio.create_task(_watch_client(request, gone))
+            ok, out = await runtime.run_heavy(user_id, text, team_id, name, gone)
+        else:
+            assert not isinstance(light, str)
+            ok, out = light
         # Where Redis or Mattermost live is the operator's business (it is in the log).
         return ok, out if ok else hide_addresses(out)
     except UnknownUserError:
@@ -304,3 +369,6 @@ async def _outcome(
             "command %r by %s crashed", text, user_id, extra={"ctx": {"user_id": user_id}}
         )
         return False, "internal error; the plugin admins have been told"
+    finally:
+        if watch is not None:
+            watch.cancel()

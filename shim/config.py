@@ -46,6 +46,7 @@ __all__ = [
     "BUILTIN_DEFAULTS",
     "MIN_SLASH_TOKEN",
     "FD_RESERVE",
+    "DEFAULT_WORKERS",
 ]
 
 PLUGIN_JSON = Path(__file__).resolve().parent.parent / "plugin.json"
@@ -67,6 +68,8 @@ _TEAM_ID = re.compile(r"[a-z0-9]{26}")
 #: pools, logs, the event loop) when the connection limit is derived from RLIMIT_NOFILE.
 FD_RESERVE = 128
 _MAX_CONNECTIONS = 4096  # the derived default never goes above this
+#: Worker processes for heavy commands by default: a core is left for the shim itself.
+DEFAULT_WORKERS = max(1, min(4, (os.cpu_count() or 2) - 1))
 # The settings that are secrets: each also has a "<dest>_file" setting (read from a file).
 _SECRETS = ("bot_token", "slash_token", "secret")
 
@@ -184,6 +187,19 @@ _SETTINGS: list[tuple[str, str, str]] = [
         "seconds of the autopilot run lock's lease, renewed while a run goes on: a replica "
         "that dies mid-run delays the next run by at most this, 1-300 (default 30)",
     ),
+    (
+        "workers",
+        "LOTTO_WORKERS",
+        "processes running the heavy commands (forecasts, stats, pages, autopilot runs, shows "
+        "and calendars of big rotations), 1-32 (default: the processor cores less one, 1 to 4)",
+    ),
+    (
+        "heavy_timeout",
+        "LOTTO_HEAVY_TIMEOUT",
+        "seconds a heavy command may run, counted from when a worker process takes it; then "
+        "it is stopped and says so (default 25)",
+    ),
+    ("threads", "LOTTO_THREADS", "threads running the other commands, 1-64 (default 8)"),
 ]
 
 
@@ -223,6 +239,9 @@ class Config:
     header_timeout: float = 10.0
     body_timeout: float = 10.0
     autopilot_lease: float = 30.0
+    workers: int = 1
+    heavy_timeout: float = 25.0
+    threads: int = 8
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret value of this configuration, for masking in logs (longest first)."""
@@ -350,6 +369,11 @@ def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         ),
         body_timeout=_timeout(raw["body_timeout"], 10.0, "--body-timeout", "LOTTO_BODY_TIMEOUT"),
         autopilot_lease=_lease(raw["autopilot_lease"]),
+        workers=_bounded_count(raw["workers"], DEFAULT_WORKERS, "workers", 32),
+        heavy_timeout=_timeout(
+            raw["heavy_timeout"], 25.0, "--heavy-timeout", "LOTTO_HEAVY_TIMEOUT"
+        ),
+        threads=_bounded_count(raw["threads"], 8, "threads", 64),
     )
 
 
@@ -420,6 +444,13 @@ def _count(value: str | None, default: int, dest: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise ConfigError(f"{_names(dest)} must be a whole number >= 1; got {value!r}")
     return int(text)
+
+
+def _bounded_count(value: str | None, default: int, dest: str, most: int) -> int:
+    count = _count(value, default, dest)
+    if count > most:
+        raise ConfigError(f"{_names(dest)} must be 1 to {most}; got {value!r}")
+    return count
 
 
 def _max_connections(value: str | None) -> int:

@@ -7,10 +7,12 @@ environment, the admin log handler and the autopilot. The plugin settings
 time through the ``OnConfigurationChange`` hook.
 
 Waits are bounded by ``--command-timeout`` and ``--health-timeout``: of each
-bound, all but a small reserve for building and sending the answer (a tenth, at
-most half a second; :func:`waiting_time`) may be spent waiting for Redis. A
-command's deadline starts when its request arrives, so time spent queueing for
-a worker thread counts too.
+bound, all but a small reserve for building and sending the answer (a quarter,
+at most a second; :func:`waiting_time`) may be spent waiting for Redis. A
+command's deadline starts when its request arrives, so it answers within the
+bound even when every thread waits for a frozen Redis; a heavy command
+(:meth:`Runtime.run_heavy`) holds no thread, and its deadlines start when a
+worker process takes it up.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -31,6 +34,7 @@ from shim.channels import MattermostChannels
 from shim.config import LOG_LEVELS, Config
 from shim.directory import MattermostDirectory, MattermostPoster
 from shim.errors import MattermostError, RequestError, StoreUnavailable, UnknownUserError
+from shim.heavy import big_rotation_command
 from shim.mattermost import MattermostClient
 from shim.mattermost import deadline as mattermost_deadline
 from shim.outbox import OutboxWorker
@@ -76,6 +80,9 @@ class Runtime:
             max_entries=config.cache_size,
         )
         self.bot_user_id = ""
+        self.bot_username = ""
+        #: The heavy-command pool (``shim.pool.HeavyPool``), set by the app that serves us.
+        self.pool: Any = None
         self.poster: MattermostPoster | None = None
         self.env: Any = None
         self.adminlog: AdminLogHandler | None = None
@@ -90,21 +97,8 @@ class Runtime:
             raise MattermostError(
                 "Mattermost did not return the bot's user id from GET /api/v4/users/me"
             )
-        self.bot_user_id = str(bot_id)
-        self.poster = MattermostPoster(self.client, self.bot_user_id)
-        # Messages wait in the outbox (committed with each change); a command only
-        # wakes the outbox worker, which delivers them outside every command's deadline.
-        self.env = Env(
-            self.store,
-            self.directory,
-            self.poster,
-            admin_only=True,
-            bot_id=self.bot_user_id,
-            deliver=self._deliver_outbox,
-            channels=MattermostChannels(
-                self.client, self.bot_user_id, f"@{me.get('username') or 'the bot'}"
-            ),
-        )
+        self.attach(str(bot_id), str(me.get("username") or ""))
+        assert self.poster is not None  # attach made it
         self.outbox = OutboxWorker(
             self.env.message_text,
             self.client,
@@ -130,6 +124,29 @@ class Runtime:
             _log.warning(
                 "debug endpoints are ON (/debug/autopilot): never run like this in production"
             )
+
+    def attach(
+        self, bot_id: str, bot_username: str, *, deliver: Callable[[], None] | None = None
+    ) -> None:
+        """Build the command environment for the bot ``bot_id`` without asking Mattermost
+        (what :meth:`start` does once it knows the bot, and a worker process of the pool
+        does with what the shim tells it). ``deliver`` replaces waking the outbox worker."""
+        self.bot_user_id = bot_id
+        self.bot_username = bot_username
+        self.poster = MattermostPoster(self.client, self.bot_user_id)
+        # Messages wait in the outbox (committed with each change); a command only
+        # wakes the outbox worker, which delivers them outside every command's deadline.
+        self.env = Env(
+            self.store,
+            self.directory,
+            self.poster,
+            admin_only=True,
+            bot_id=self.bot_user_id,
+            deliver=deliver or self._deliver_outbox,
+            channels=MattermostChannels(
+                self.client, self.bot_user_id, f"@{bot_username or 'the bot'}"
+            ),
+        )
 
     def _deliver_outbox(self) -> None:
         """After a command committed messages: wake the outbox worker. Never delivers in
@@ -184,6 +201,33 @@ class Runtime:
             with self.store.deadline(at):
                 outcome = execute(self.env, actor_id, text, team_id=team_id)
         return bool(outcome.ok), str(outcome.text)
+
+    def run_light(
+        self, actor_id: str, text: str, deadline: float | None = None, team_id: str = ""
+    ) -> tuple[bool, str] | str:
+        """Run one command line as ``actor_id`` here (blocking), like :meth:`execute`; but a
+        show or calendar of a big rotation (``shim.heavy``) is not run: its name is
+        returned, for :meth:`run_heavy`, once the pool is started."""
+        at = deadline or self.command_deadline()
+        pool = self.pool
+        if pool is not None and pool.started:
+            with self.store.deadline(at):  # the look at the rotation's size counts too
+                name = big_rotation_command(self.store, text)
+            if name is not None:
+                return name
+        return self.execute(actor_id, text, at, team_id)
+
+    async def run_heavy(
+        self, actor_id: str, text: str, team_id: str, name: str, gone: threading.Event
+    ) -> tuple[bool, str]:
+        """Run the heavy command ``name`` (``text``) as ``actor_id`` in the pool's worker
+        processes, holding no request thread; its deadlines start when a worker takes it.
+        ``gone`` is set when the client went away (the command is then stopped). Raises
+        like :meth:`execute`."""
+        reply = await self.pool.run(actor_id, text, team_id, name, self.admin_ids(), gone)
+        if reply.committed:
+            self._deliver_outbox()
+        return reply.ok, reply.text
 
     def run_autopilot(self, now: Any, fence: Any = None) -> list[Any]:
         """Autopilot for every active rotation as of ``now`` (blocking), fenced by ``fence``."""
@@ -241,6 +285,8 @@ class Runtime:
         """Release the store, the HTTP pool and the log handler."""
         if self.outbox is not None:
             self.outbox.stop()
+        if self.pool is not None:
+            self.pool.close()
         if self.adminlog is not None:
             for name in ("shim", "lotto"):
                 logging.getLogger(name).removeHandler(self.adminlog)

@@ -15,7 +15,9 @@ from typing import Any
 from lotto.maintenance.snapshot import Snapshot, all_keys, read_values
 from lotto.model import keys
 from lotto.model.availability import REASON_GRACE, REASON_TASK
+from lotto.model.history import task_made
 from lotto.model.outbox import DEAD_QUEUE, OUTBOX_QUEUE
+from lotto.model.task import STATE_FINISHED
 from lotto.store import outbox_messages
 
 __all__ = [
@@ -37,9 +39,11 @@ KINDS: dict[str, str] = {
     "task_missing": "a rotation lists a task that has no record",
     "task_wrong_rotation": "a task listed by a rotation names another rotation",
     "task_unlisted": "a task whose rotation is missing or does not list it",
+    "task_not_finished": "a rotation counts a task as finished whose record is not finished",
     "open_tasks_mismatch": "an open-tasks record differs from the rotation's unfinished tasks",
     "open_tasks_missing": "an active rotation has no open-tasks record",
     "open_tasks_orphan": "an open-tasks record of a rotation that has no record",
+    "memberships_orphan": "a memberships record of a rotation that has no record",
     "assignee_missing": "a task is assigned to a user who has no record",
     "member_missing": "a rotation member has no user record",
     "event_task_missing": "a calendar event belongs to a task that has no record",
@@ -137,6 +141,13 @@ def _check_ids(snap: Snapshot, add) -> None:
     for tid, task in snap.tasks.items():
         if task.task_id != tid:
             add("id_mismatch", keys.task(tid), f"the record's TaskID is {task.task_id!r}")
+    for rid, rec in snap.memberships.items():
+        if rec.rotation_id != rid:
+            add(
+                "id_mismatch",
+                keys.memberships(rid),
+                f"the record's RotationID is {rec.rotation_id!r}",
+            )
     for uid, user in snap.users.items():
         if user.mattermost_user_id != uid:
             add(
@@ -186,11 +197,17 @@ def _check_tasks(snap: Snapshot, add) -> None:
                     keys.task(tid),
                     f"names rotation {task.rotation_id!r}, which has no record",
                 )
-        elif tid not in owner.task_ids and tid not in listed:
+        elif not task_made(owner, tid) and tid not in listed:
             add(
                 "task_unlisted",
                 keys.task(tid),
-                f"is not listed in the TaskIDs of rotation {task.rotation_id}",
+                f"is not listed in the TaskIDs or FinishedNumbers of rotation {task.rotation_id}",
+            )
+        elif task.state != STATE_FINISHED and tid not in owner.task_ids and task_made(owner, tid):
+            add(
+                "task_not_finished",
+                keys.task(tid),
+                f"is {task.state}, but rotation {task.rotation_id} counts it as finished",
             )
 
 
@@ -208,6 +225,9 @@ def _check_open_tasks(snap: Snapshot, add) -> None:
     for rid in snap.open_tasks:
         if rid not in snap.rotations and keys.rotation(rid) not in snap.bad:
             add("open_tasks_orphan", keys.open_tasks(rid), f"rotation {rid} has no record")
+    for rid in snap.memberships:
+        if rid not in snap.rotations and keys.rotation(rid) not in snap.bad:
+            add("memberships_orphan", keys.memberships(rid), f"rotation {rid} has no record")
 
 
 def _open_diff(stored: dict[str, list[str]], expected: dict[str, list[str]]) -> str:

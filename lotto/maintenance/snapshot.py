@@ -16,6 +16,7 @@ import msgspec
 
 from lotto.model import keys
 from lotto.model.index import Index, OpenTasks
+from lotto.model.membership import Memberships
 from lotto.model.record import Record, decode
 from lotto.model.rotation import Rotation
 from lotto.model.task import STATE_FINISHED, Task
@@ -36,7 +37,13 @@ PAGE_SIZE = 1000
 READ_BATCH = 5000
 
 #: Where each kind of record goes in a :class:`Snapshot` (the kinds are ``keys.RECORD_KINDS``).
-_FIELD_OF = {"rotation": "rotations", "task": "tasks", "user": "users", "open_tasks": "open_tasks"}
+_FIELD_OF = {
+    "rotation": "rotations",
+    "task": "tasks",
+    "user": "users",
+    "open_tasks": "open_tasks",
+    "memberships": "memberships",
+}
 
 
 def record_type(key: str) -> type[Record] | None:
@@ -84,6 +91,7 @@ class Snapshot:
     users: dict[str, User] = field(default_factory=dict)
     open_tasks: dict[str, OpenTasks] = field(default_factory=dict)
     indexes: dict[str, Index] = field(default_factory=dict)
+    memberships: dict[str, Memberships] = field(default_factory=dict)
     #: key -> (problem kind, why it could not be used): ``unknown_key`` or ``undecodable``.
     bad: dict[str, tuple[str, str]] = field(default_factory=dict)
 

@@ -9,6 +9,7 @@ Keys are readable so an operator can ``redis-cli --scan`` and ``GET`` them
     index:active_rotations           Index of active rotation ids
     index:skills                     Index of known skills
     index:open_tasks:<rotation id>   OpenTasks: the rotation's unfinished tasks and their users
+    memberships:<rotation id>        Memberships: when each person joined and left the rotation
 
 :data:`RECORD_KINDS` is that table as data: the store decodes with it and the
 maintenance tools (``lotto-store``) list, check and restore with it.
@@ -20,6 +21,7 @@ from typing import NamedTuple
 
 from kvstore import Follow
 from lotto.model.index import Index, OpenTasks
+from lotto.model.membership import Memberships
 from lotto.model.record import Record
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
@@ -32,6 +34,7 @@ __all__ = [
     "task",
     "user",
     "open_tasks",
+    "memberships",
     "RecordKind",
     "RECORD_KINDS",
     "INDEX_KEYS",
@@ -50,6 +53,7 @@ _TASK = "task:"
 _USER = "user:"
 _INDEX = "index:"
 _OPEN_TASKS = _INDEX + "open_tasks:"
+_MEMBERSHIPS = "memberships:"
 
 
 class RecordKind(NamedTuple):
@@ -67,6 +71,7 @@ RECORD_KINDS: dict[str, RecordKind] = {
     "rotation": RecordKind(_ROTATION, Rotation),
     "task": RecordKind(_TASK, Task),
     "user": RecordKind(_USER, User),
+    "memberships": RecordKind(_MEMBERSHIPS, Memberships),
 }
 #: The index records that exist (any other ``index:`` key but open tasks is no lotto key).
 INDEX_KEYS = (ACTIVE_ROTATIONS, SKILLS)
@@ -92,8 +97,14 @@ def open_tasks(rotation_id: str) -> str:
     return _OPEN_TASKS + rotation_id
 
 
+def memberships(rotation_id: str) -> str:
+    """Key of a rotation's memberships record (who joined and left when)."""
+    return _MEMBERSHIPS + rotation_id
+
+
 def kind_of(key: str) -> str:
-    """The record kind stored under ``key``: rotation, task, user, open_tasks or index.
+    """The record kind stored under ``key``: rotation, task, user, open_tasks, index or
+    memberships.
 
     ValueError if ``key`` has none of the prefixes.
     """

@@ -9,11 +9,11 @@ import msgspec
 from lotto.errors import InputError
 from lotto.model import hours, timeutil
 from lotto.model.hours import WorkingHours
+from lotto.model.membership import Membership
 from lotto.model.record import Record, StoredTime
 
 __all__ = [
     "Rotation",
-    "Membership",
     "TaskSettings",
     "FillSettings",
     "AutopilotSettings",
@@ -30,8 +30,6 @@ __all__ = [
     "skipped_beginning",
     "doubling_period",
     "rest_until",
-    "record_joined",
-    "record_left",
 ]
 
 FILLER_SOLAR_LOTTERY = "solar-lottery"
@@ -82,13 +80,6 @@ class AutopilotSettings(Record):
     remind_finish_prior: timedelta = timedelta(0)
 
 
-class Membership(Record):
-    """One stretch of a user's membership of a rotation: joined, and left (None: still in)."""
-
-    joined: StoredTime
-    left: StoredTime | None = None
-
-
 class Rotation(Record):
     """A rotation: its members, its tasks, and its settings (docs/design.md §2)."""
 
@@ -97,6 +88,8 @@ class Rotation(Record):
     filler_type: str = FILLER_SOLAR_LOTTERY
     task_type: str = TASK_TYPE_SHIFT
     mattermost_user_ids: list[str] = msgspec.field(default_factory=list)
+    # The tasks not finished yet, in creation order (older records: every task, until a
+    # command that loads the open tasks moves the finished ones to ``finished_numbers``).
     task_ids: list[str] = msgspec.field(default_factory=list)
     task_settings: TaskSettings = msgspec.field(default_factory=TaskSettings)
     fill_settings: FillSettings = msgspec.field(default_factory=FillSettings)
@@ -108,12 +101,17 @@ class Rotation(Record):
     # name as people know it (``~name``), kept for showing where posts go.
     channel_id: str = ""
     channel_name: str = ""
-    # user id -> when they joined and left (added after the original's fields, for the
-    # fairness report's "time in the rotation"; members from before it have no entry).
+    # Legacy (records written before issue 15): user id -> when they joined and left.
+    # Memberships now have their own record (``memberships:<id>``,
+    # ``lotto.model.membership``); a join or leave moves these there.
     memberships: dict[str, list[Membership]] = msgspec.field(default_factory=dict)
     # Working days, hours and holidays (issue 17; lotto.model.hours): the defaults
     # mean every day, all day.
     working: WorkingHours = msgspec.field(default_factory=WorkingHours)
+    # The numbers N of the finished tasks ``R#N``, as sorted, merged, inclusive
+    # ``(first, last)`` ranges (issue 15; ``lotto.model.history``): finished tasks
+    # leave ``task_ids`` so the record every command reads stays small.
+    finished_numbers: list[tuple[int, int]] = msgspec.field(default_factory=list)
 
 
 def may_hold_links(rotation: Rotation, user_id: str) -> bool:
@@ -123,25 +121,6 @@ def may_hold_links(rotation: Rotation, user_id: str) -> bool:
     the rotation, or is no longer an owner).
     """
     return bool(user_id) and (user_id in rotation.mattermost_user_ids or user_id in rotation.owners)
-
-
-def record_joined(rotation: Rotation, user_id: str, now: datetime) -> None:
-    """Note that ``user_id`` joined ``rotation`` at ``now`` (a new stretch of membership)."""
-    spans = rotation.memberships.setdefault(user_id, [])
-    if spans and spans[-1].left is None:
-        return  # already in: the open stretch goes on
-    spans.append(Membership(joined=now))
-
-
-def record_left(rotation: Rotation, user_id: str, now: datetime) -> None:
-    """Note that ``user_id`` left ``rotation`` at ``now`` (closes their open stretch)."""
-    spans = rotation.memberships.setdefault(user_id, [])
-    if spans and spans[-1].left is None:
-        spans[-1].left = now
-    elif not spans:
-        # A member from before memberships were recorded: counted as in since the beginning.
-        joined = rotation.fill_settings.beginning or now
-        spans.append(Membership(joined=min(joined, now), left=now))
 
 
 def _beginning(rotation: Rotation) -> datetime:

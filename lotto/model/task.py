@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import msgspec
 
 from lotto.errors import InputError, OverlapError, StateError
+from lotto.model.history import task_made
 from lotto.model.record import Record, StoredTime
 from lotto.model.rotation import (
     TASK_TYPE_TICKET,
@@ -23,6 +24,7 @@ from lotto.model.rotation import (
     shift_number_of,
     shift_start_of,
 )
+from lotto.model.taskid import rotation_id_of, shift_task_id, task_number
 from lotto.model.timeutil import format_time, intervals_overlap
 
 __all__ = [
@@ -262,7 +264,7 @@ def default_shift_number(rotation: Rotation, now: datetime) -> int:
     """The shift of the period containing ``now`` (at least 0), or the first later one not made."""
     # Without a beginning (never for stored rotations) the periods count from now.
     n = max(0, shift_number_of(rotation, now)) if rotation.fill_settings.beginning else 0
-    while shift_task_id(rotation.rotation_id, n) in rotation.task_ids or holiday_of_shift(
+    while task_made(rotation, shift_task_id(rotation.rotation_id, n)) or holiday_of_shift(
         rotation, n
     ):
         n += 1
@@ -298,7 +300,7 @@ def check_new_shift(rotation: Rotation, number: int, others: Iterable[Task]) -> 
             task_id=task_id,
             holiday=holiday,
         )
-    if task_id in rotation.task_ids:
+    if task_made(rotation, task_id):
         raise OverlapError(
             f"Shift {task_id} already exists: see `task show {task_id}`.",
             task_id=task_id,
@@ -350,9 +352,8 @@ def new_ticket(rotation: Rotation, summary: str, now: datetime) -> Task:
         )
     ts = rotation.task_settings
     seq = ts.seq + 1
-    taken = set(rotation.task_ids)
     # Stores written before this rule may hold shifts on a ticket rotation: never reuse their ids.
-    while shift_task_id(rid, seq) in taken:
+    while task_made(rotation, shift_task_id(rid, seq)):
         seq += 1
     ts.seq = seq
     return Task(
@@ -366,29 +367,3 @@ def new_ticket(rotation: Rotation, summary: str, now: datetime) -> Task:
         summary=summary,
         description=ts.description,
     )
-
-
-# ----------------------------------------------------------------------------- task ids
-
-
-def shift_task_id(rotation_id: str, n: int) -> str:
-    """Id of shift (or ticket) ``n`` of a rotation: ``R#N``; the one place task ids are built."""
-    return f"{rotation_id}#{n}"
-
-
-def rotation_id_of(task_id: str) -> str:
-    """The rotation id part of a task id (``SET#3`` → ``SET``); InputError if there is none."""
-    rotation_id, sep, number = task_id.rpartition("#")
-    if not sep or not rotation_id or not number:
-        raise InputError(
-            f"{task_id!r} is not a task id: write it as ROTATION#NUMBER, e.g. ICE#3.",
-            task_id=task_id,
-        )
-    return rotation_id
-
-
-def task_number(task_id: str) -> int | None:
-    """The number part of a task id (``SET#3`` → 3), or None if it is not a number."""
-    rotation_id_of(task_id)
-    number = task_id.rpartition("#")[2]
-    return int(number) if number.isdigit() else None

@@ -31,6 +31,8 @@ from lotto.model.timeutil import average_period
 __all__ = [
     "User",
     "mark_served",
+    "prune_served_events",
+    "SERVED_EVENTS_KEPT",
     "unmark_task",
     "set_served_floor",
     "served_by_calendar",
@@ -56,6 +58,9 @@ START_STARTING = "starting"  # at the --starting time an admin gave
 START_MEDIAN = "median"  # mid-queue: the median of the current members
 START_KEPT = "kept"  # where they were: LastServed kept from an earlier membership
 START_FAIR = "fair"  # never served and nobody has yet: the fair start, like everyone
+
+#: How long a shift's events stay on its people's calendars after its start (then pruned).
+SERVED_EVENTS_KEPT = timedelta(days=90)
 
 
 class User(Record):
@@ -169,6 +174,36 @@ def mark_served(user: User, task: Task, rotation: Rotation) -> None:
     events = task_events(task, rotation)
     user.calendar = add_events(without_task(user.calendar, task.task_id), events)
     _recompute(user, task.rotation_id, floor)
+    prune_served_events(user, events[0].start - SERVED_EVENTS_KEPT)
+
+
+def prune_served_events(user: User, before: datetime) -> None:
+    """Drop ``user``'s task and grace events that ended before ``before``, in place.
+
+    They matter only for clashes with new tasks, which are never made that far
+    back, and kept forever they would grow the record with every shift served
+    (issue 15). The credit stays: each rotation's ``served_floor`` rises to the
+    latest end among its dropped task events, so ``LastServed`` (never below the
+    floor) does not move. The task records keep who served when, which the
+    fairness report reads. Personal time off is the person's own and stays.
+    """
+    if not user.calendar or user.calendar[0].start >= before:
+        return  # sorted by start: nothing ended before ``before``
+    old = [
+        e for e in user.calendar if e.finish < before and e.reason in (REASON_TASK, REASON_GRACE)
+    ]
+    if not old:
+        return
+    for rid in {e.rotation_id for e in old if e.reason == REASON_TASK}:
+        ends = [
+            int(e.finish.timestamp())
+            for e in old
+            if e.reason == REASON_TASK and e.rotation_id == rid
+        ]
+        # The floor is settled first: a legacy record's is read off the whole calendar.
+        user.served_floor[rid] = max(served_floor_of(user, rid), *ends)
+    gone = {id(e) for e in old}
+    user.calendar = [e for e in user.calendar if id(e) not in gone]
 
 
 def unmark_task(user: User, task: Task) -> None:

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from lotto import api
 from lotto.api import AutopilotFill, AutopilotStep, Notice
 from lotto.errors import InsufficientError
+from lotto.model.history import task_made
 from lotto.model.rotation import (
     TASK_TYPE_TICKET,
     Rotation,
@@ -195,14 +196,13 @@ class _Run:
         up_to = self.now + ap.create_prior
         n = shift_number_of(r, self.now)
         last = n + MAX_CREATE_AHEAD - 1
-        made = set(r.task_ids)
         while n <= last and (start := shift_start_of(r, n)) < up_to:
             tid = shift_task_id(r.rotation_id, n)
             # Shift numbers before the beginning don't exist; an existing shift
             # (any state) or an open task covering the start means "covered".
             covered = (
                 n < 0
-                or tid in made
+                or task_made(r, tid)
                 or bool(holiday_of_shift(r, n))  # a holiday's turn, never made
                 or any(
                     (iv := task_interval(t)) and iv[0] <= start < iv[1] for t in self.tasks.values()
@@ -213,7 +213,6 @@ class _Run:
             if not covered and not overlapping_tasks(new_shift(r, n), self.tasks.values()):
                 task = taskops.make_shift(self.s, r, n, self.tasks.values())
                 self.tasks[task.task_id] = task  # not in the view: filled next run
-                made.add(task.task_id)
                 step.task_ids.append(task.task_id)
             n += 1
         return step

@@ -5,16 +5,19 @@ rotation ever had would grow without bound. Task ids are derivable instead:
 shift ``R#N`` starts in period N, so the shifts that can have ended within
 the history window are the numbers from the period containing the window's
 start to the current one; tickets (``R#SEQ``) are numbered in creation
-order, so the recent ones are the last ids made. Either way at most
+order, so the recent ones are the last ids made (``lotto.model.history`` keeps
+finished tasks as ranges of numbers, out of ``TaskIDs``). Either way at most
 :data:`MAX_FINISHED` ids are read, in the same batch as the open tasks.
 """
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 
 from lotto import api
 from lotto.model import keys
+from lotto.model.history import finished_ids_newest_first, made_task_ids
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation, shift_number_of
 from lotto.model.task import STATE_FINISHED, Task, task_interval, task_number
 from lotto.service.access import check_link_holder
@@ -36,18 +39,26 @@ def finished_candidates(rotation: Rotation, open_ids: set[str], now: datetime) -
 
     Newest last; at most :data:`MAX_FINISHED` of them; open tasks excluded.
     """
-    made = [t for t in rotation.task_ids if t not in open_ids]
     if rotation.task_type == TASK_TYPE_TICKET:
-        return made[-MAX_FINISHED:]
+        # The newest finished tickets (and, in an old record, the listed ones not open).
+        newest = list(itertools.islice(finished_ids_newest_first(rotation), MAX_FINISHED))
+        listed = [t for t in rotation.task_ids if t not in open_ids]
+        return _by_number([*reversed(newest), *listed])[-MAX_FINISHED:]
     since = now - timedelta(days=api.CALENDAR_HISTORY_DAYS)
     if rotation.fill_settings.beginning is None:
         return []  # no shift numbers without a beginning
     first = shift_number_of(rotation, since)
     # A shift finished early may belong to the next period; one more covers it.
     last = shift_number_of(rotation, now) + 1
-    numbered = [(n, t) for t in made if (n := task_number(t)) is not None and first <= n <= last]
-    numbered.sort()
-    return [t for _, t in numbered[-MAX_FINISHED:]]
+    if last < 0:
+        return []
+    made = [t for t in made_task_ids(rotation, max(first, 0), last) if t not in open_ids]
+    return _by_number(made)[-MAX_FINISHED:]
+
+
+def _by_number(task_ids: list[str]) -> list[str]:
+    numbered = {(n, t) for t in task_ids if (n := task_number(t)) is not None}
+    return [t for _, t in sorted(numbered)]
 
 
 def _recent(task: Task, since: datetime) -> bool:
@@ -83,7 +94,8 @@ class CalendarFeedOps(Ops):
                 task = s.task(tid)
                 if task is not None and task.state == STATE_FINISHED and _recent(task, since):
                     tasks[tid] = task
-            order = {tid: i for i, tid in enumerate(rotation.task_ids)}
+            # Finished ones by number, then the open ones in creation order.
+            order = {t: i for i, t in enumerate(dict.fromkeys([*candidates, *rotation.task_ids]))}
             chosen = sorted(tasks.values(), key=lambda t: order.get(t.task_id, len(order)))
             if req.user_id:
                 chosen = [t for t in chosen if req.user_id in t.mattermost_user_ids]

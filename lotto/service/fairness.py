@@ -34,10 +34,12 @@ from datetime import datetime, timedelta
 
 from lotto.api.stats import MemberStats, RotationStatsResult, SharePool
 from lotto.model.availability import REASON_PERSONAL
+from lotto.model.history import made_task_ids
+from lotto.model.membership import Membership
 from lotto.model.needs import qualified, sorted_needs
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation, shift_number_of
 from lotto.model.skill import ANY
-from lotto.model.task import STATE_FINISHED, STATE_STARTED, Task, task_interval, task_number
+from lotto.model.task import STATE_FINISHED, STATE_STARTED, Task, task_interval
 from lotto.model.user import User, next_shift
 
 __all__ = ["DEFAULT_WINDOW", "window_task_ids", "rotation_stats"]
@@ -59,15 +61,10 @@ def window_task_ids(rotation: Rotation, since: datetime, until: datetime) -> lis
     """
     fs = rotation.fill_settings
     if rotation.task_type == TASK_TYPE_TICKET or fs.beginning is None:
-        return list(rotation.task_ids)
+        return made_task_ids(rotation)
     low = shift_number_of(rotation, since) - _MARGIN
     high = shift_number_of(rotation, until) + _MARGIN
-    out = []
-    for tid in rotation.task_ids:
-        number = task_number(tid)
-        if number is None or low <= number <= high:
-            out.append(tid)
-    return out
+    return made_task_ids(rotation, max(low, 0), high)
 
 
 def _served_span(task: Task, now: datetime) -> Span | None:
@@ -115,10 +112,15 @@ def _available(
 
 
 def _membership(
-    rotation: Rotation, uid: str, served: list[Span], since: datetime, end: datetime
+    rotation: Rotation,
+    recorded_all: Mapping[str, list[Membership]],
+    uid: str,
+    served: list[Span],
+    since: datetime,
+    end: datetime,
 ) -> list[Span]:
     """When ``uid`` was a member (see the module's rules for people without a record)."""
-    recorded = rotation.memberships.get(uid)
+    recorded = recorded_all.get(uid)
     if recorded:
         return [(m.joined, m.left if m.left is not None else end) for m in recorded]
     if uid in rotation.mattermost_user_ids:
@@ -169,12 +171,16 @@ def rotation_stats(
     since: datetime,
     until: datetime,
     now: datetime,
+    memberships: Mapping[str, list[Membership]] | None = None,
 ) -> RotationStatsResult:
     """The fairness report of ``rotation`` over ``[since, until)`` (rules: see the module).
 
     ``tasks`` may hold tasks outside the window (they are skipped); ``users``
-    the records of whoever is known (a missing one has no unavailability).
+    the records of whoever is known (a missing one has no unavailability);
+    ``memberships`` who joined and left when (``lotto.model.membership.stretches``;
+    None: only what an old rotation record holds).
     """
+    recorded = rotation.memberships if memberships is None else memberships
     end = max(since, min(until, now))
     served: dict[str, list[tuple[datetime, datetime, str]]] = {}
     counted: set[str] = set()
@@ -194,10 +200,8 @@ def rotation_stats(
     people = members + former
     ordered = {u: sorted(served.get(u, [])) for u in people}
     spans = {u: [(a, b) for a, b, _ in ordered[u]] for u in people}
-    available = {
-        u: _available(_membership(rotation, u, spans[u], since, end), users.get(u), since, end)
-        for u in people
-    }
+    stay = {u: _membership(rotation, recorded, u, spans[u], since, end) for u in people}
+    available = {u: _available(stay[u], users.get(u), since, end) for u in people}
     total_shifts = sum(len(s) for s in spans.values())
     pools = _pools(rotation, people, users, len(counted), total_shifts)
     stats: dict[str, MemberStats] = {}
@@ -208,7 +212,7 @@ def rotation_stats(
         for uid in pool.user_ids:
             part = available[uid] / weight if weight > timedelta(0) else 0.0
             stats[uid] = _member(
-                rotation, uid, ordered[uid], members, (since, end, now), ended, users
+                rotation, uid, ordered[uid], stay[uid], members, (since, end, now), ended, users
             )
             stats[uid].available = available[uid]
             stats[uid].fair_shifts = pool.places * part
@@ -238,6 +242,7 @@ def _member(
     rotation: Rotation,
     uid: str,
     ordered: list[tuple[datetime, datetime, str]],
+    stay: list[Span],
     members: list[str],
     times: tuple[datetime, datetime, datetime],
     ended_ids: set[str],
@@ -249,7 +254,7 @@ def _member(
     waits = _waits(mine)
     current = None
     if uid in members:
-        joined = [a for a, _ in _membership(rotation, uid, mine, since, end) if a <= end]
+        joined = [a for a, _ in stay if a <= end]
         start = mine[-1][1] if mine else max([since, *joined])
         current = max(timedelta(0), end - start)
     ended = [b for _, b, tid in ordered if tid in ended_ids]

@@ -44,6 +44,7 @@ from lotto.api.forecasts import Forecast, ShiftForecast, UserForecast
 from lotto.errors import InputError, InsufficientError
 from lotto.fillers._common import assigned_users, free_for, rest_end
 from lotto.model.availability import Event
+from lotto.model.history import made_task_ids, task_made
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation, holiday_of_shift, shift_number_of
 from lotto.model.task import (
     STATE_FINISHED,
@@ -140,8 +141,8 @@ def plan_shifts(
         )
     tasks = [t for t in open_tasks if t.state != STATE_FINISHED]
     by_id = {t.task_id: t for t in tasks}
-    made = set(rotation.task_ids)
     first = max(0, shift_number_of(rotation, now))
+    made = set(made_task_ids(rotation, first))
     plan: list[tuple[int, Task]] = []
     # Each skipped number is explained by an existing task, so this bound is never the limit
     # in practice; it only guards against a pathological record.
@@ -393,7 +394,7 @@ def _summarise(
     shift_out = []
     for i, (n, task) in enumerate(plan):
         start, finish = _span(task)
-        planned = task.task_id not in rotation.task_ids
+        planned = not task_made(rotation, task.task_id)
         shift_out.append(
             ShiftForecast(
                 task_id=task.task_id,

@@ -29,7 +29,13 @@ from lotto.service.forecast import forecast_inputs, simulate
 from lotto.service.oncall import on_call
 from lotto.service.ops import Ops
 from lotto.service.registry import operation
-from lotto.service.stats import stats_inputs, stats_keys, stats_window
+from lotto.service.stats import (
+    speculative_keys,
+    stats_inputs,
+    stats_keys,
+    stats_memberships,
+    stats_window,
+)
 from lotto.store import Session
 
 __all__ = ["PageOps", "timeline_entries", "upcoming_tasks"]
@@ -134,15 +140,25 @@ class PageOps(Ops):
         high = now + timedelta(days=api.PAGE_NEXT_DAYS)
 
         def fn(s: Session):
-            rotation = resolve_rotation(s, req.rotation)
+            rotation = resolve_rotation(s, req.rotation, speculative_keys(req.rotation))
             check_link_holder(rotation, req.holder_id)
+            recorded = stats_memberships(s, rotation)
             # One batch: the forecast's reads carry the report's along.
-            open_tasks, users = forecast_inputs(s, rotation, [], stats_keys(rotation, since, until))
-            window_tasks, people = stats_inputs(s, rotation, since, until)  # cached: no read
-            return rotation, open_tasks, window_tasks, {**people, **users}
+            extra = stats_keys(rotation, since, until, recorded)
+            open_tasks, users = forecast_inputs(s, rotation, [], extra)
+            window_tasks, people, _ = stats_inputs(s, rotation, since, until)  # cached: no read
+            return rotation, open_tasks, window_tasks, {**people, **users}, recorded
 
-        rotation, open_tasks, window_tasks, users = run(self.kv, fn, self.stats)
-        stats = rotation_stats(rotation, window_tasks, users, since=since, until=until, now=now)
+        rotation, open_tasks, window_tasks, users, recorded = run(self.kv, fn, self.stats)
+        stats = rotation_stats(
+            rotation,
+            window_tasks,
+            users,
+            since=since,
+            until=until,
+            now=now,
+            memberships=recorded,
+        )
         by_id = {t.task_id: t for t in window_tasks}
         by_id.update((t.task_id, t) for t in open_tasks)
         shown = sorted(

@@ -15,6 +15,7 @@ from lotto import fillers
 from lotto.api import Notice
 from lotto.errors import InsufficientError, LimitError, NotFoundError, OverlapError
 from lotto.model import keys
+from lotto.model.history import move_finished, record_finished
 from lotto.model.needs import limit_broken_by
 from lotto.model.rotation import Rotation
 from lotto.model.task import (
@@ -76,14 +77,20 @@ def load_open_tasks(session: Session, rotation: Rotation, extra_keys=()) -> dict
     if repaired:
         session.prefetch(keys.user(u) for t in tasks.values() for u in t.mattermost_user_ids)
         session.save_open_tasks(rotation.rotation_id, open_rec)
+    # An old record lists finished tasks too: they move to its finished numbers, once.
+    if move_finished(rotation, open_rec.tasks):
+        session.save_rotation(rotation)
     return tasks
 
 
 def sync_open(session: Session, rotation: Rotation, task: Task) -> None:
-    """Record the task's state and users in the rotation's open-tasks record."""
+    """Record the task's state and users in the rotation's open-tasks record; a finished
+    task leaves the rotation's ``TaskIDs`` for its finished numbers (``lotto.model.history``)."""
     open_rec = session.open_tasks(rotation)
     if task.state == STATE_FINISHED:
         open_rec.tasks.pop(task.task_id, None)
+        if record_finished(rotation, task.task_id):
+            session.save_rotation(rotation)
     else:
         open_rec.tasks[task.task_id] = list(task.mattermost_user_ids)
     session.save_open_tasks(rotation.rotation_id, open_rec)

@@ -7,6 +7,7 @@ from datetime import datetime
 from lotto import api
 from lotto.errors import InputError
 from lotto.model import keys
+from lotto.model.history import task_made
 from lotto.model.risks import check_shift_time
 from lotto.model.task import (
     STATE_FINISHED,
@@ -56,7 +57,7 @@ class TaskOps(Ops):
                 shift_task_id(rotation.rotation_id, n)
                 for n in range(number - _NEIGHBOURS, number + _NEIGHBOURS + 1)
             ]
-            near = [t for t in near if t in rotation.task_ids]
+            near = [t for t in near if task_made(rotation, t)]
             open_tasks = taskops.load_open_tasks(s, rotation, [keys.task(t) for t in near])
             others = dict(open_tasks)
             for tid in near:

@@ -17,9 +17,10 @@ from lotto.model.availability import (
     clear_personal,
     overlapping,
 )
+from lotto.model.membership import Memberships, adopt_legacy, record_joined, record_left
 from lotto.model.notice import MUTE_WORDS
 from lotto.model.risks import RISK_GONE, broken_tasks, check_time_off
-from lotto.model.rotation import Rotation, record_joined, record_left
+from lotto.model.rotation import Rotation
 from lotto.model.skill import ANY, LEVEL_SYMBOLS, parse_skill
 from lotto.model.user import (
     START_FAIR,
@@ -50,6 +51,26 @@ def _skill(text: str) -> str:
             "'any' is not a skill one can have: it matches every user already.", skill=text
         )
     return skill
+
+
+def _user_keys(ids: list[str]) -> list[str]:
+    return [keys.user(u) for u in ids]
+
+
+def _spans_key(req: api.UserJoinRequest | api.UserLeaveRequest) -> list[str]:
+    # The memberships of the rotation named by its exact id (the usual case) go with
+    # batch 1; another name costs one more read when someone joins or leaves.
+    name = req.rotation.name.strip()
+    return [keys.memberships(name)] if name else []
+
+
+def _memberships(s: Session, rotation: Rotation) -> Memberships:
+    """The rotation's memberships, with an old record's moved in (the rotation is saved)."""
+    spans = s.memberships(rotation.rotation_id)
+    if adopt_legacy(spans, rotation.memberships):
+        rotation.memberships = {}
+        s.save_rotation(rotation)
+    return spans
 
 
 class UserOps(Ops):
@@ -266,7 +287,7 @@ class UserOps(Ops):
         ids = check_users(self.directory, req.user_ids)
 
         def fn(s: Session) -> api.MembershipResult:
-            rotation = resolve_rotation(s, req.rotation, [keys.user(u) for u in ids])
+            rotation = resolve_rotation(s, req.rotation, [*_user_keys(ids), *_spans_key(req)])
             notices: list[api.Notice] = []
             users = taskops.users_of(s, ids, actor_id, notices)
             rid = rotation.rotation_id
@@ -275,8 +296,11 @@ class UserOps(Ops):
             # are: --starting applies to the users it adds.
             starts = _place(s, rotation, [users[u] for u in changed], req.starting, now)
             rotation.mattermost_user_ids.extend(changed)
-            for uid in changed:
-                record_joined(rotation, uid, now)  # for the fairness report
+            if changed:
+                spans = _memberships(s, rotation)
+                for uid in changed:
+                    record_joined(spans, uid, now)  # for the fairness report
+                s.save_memberships(spans)
             for uid in changed:
                 if starts[uid] in (START_STARTING, START_MEDIAN):
                     s.save_user(users[uid])
@@ -323,7 +347,7 @@ class UserOps(Ops):
         ids = check_users(self.directory, req.user_ids)
 
         def fn(s: Session) -> api.MembershipResult:
-            rotation = resolve_rotation(s, req.rotation, [keys.user(u) for u in ids])
+            rotation = resolve_rotation(s, req.rotation, [*_user_keys(ids), *_spans_key(req)])
             rid = rotation.rotation_id
             removed = [u for u in ids if u in rotation.mattermost_user_ids]
             if not removed:
@@ -331,8 +355,10 @@ class UserOps(Ops):
             rotation.mattermost_user_ids = [
                 u for u in rotation.mattermost_user_ids if u not in removed
             ]
+            spans = _memberships(s, rotation)
             for uid in removed:
-                record_left(rotation, uid, now)  # for the fairness report
+                record_left(spans, uid, now, rotation.fill_settings.beginning)  # for the report
+            s.save_memberships(spans)
             s.save_rotation(rotation)
             users = {uid: user for uid in removed if (user := s.user(uid)) is not None}
             open_tasks = s.open_tasks(rotation).tasks

@@ -22,6 +22,10 @@ BENCHES = {
     "bench_kvstore.py": (["--units", "20", "--records", "3", "--threads", "2"], "commits/s"),
     "bench_service.py": (["--users", "6", "--tasks", "4"], "autopilot, every 6h"),
     "bench_page.py": (["--members", "20", "--tasks", "30", "--repeat", "2"], "page render"),
+    "bench_heavy.py": (
+        ["--probes", "4", "--rounds", "2", "--members", "5", "--shifts", "2"],
+        "p95 ratio",
+    ),
 }
 
 

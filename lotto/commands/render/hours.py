@@ -79,7 +79,7 @@ def holidays_changed(rot: Rotation) -> str:
 
 
 def _made_note(rot: Rotation) -> str:
-    if not rot.task_ids or not _daily(rot):
+    if not (rot.task_ids or rot.finished_numbers) or not _daily(rot):
         return ""
     return " Shifts already made keep their times."
 

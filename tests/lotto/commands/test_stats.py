@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from lotto import api
-from lotto.model.rotation import Membership, Rotation
+from lotto.model.membership import Membership
+from lotto.model.rotation import Rotation
 from lotto.model.task import Task
 from lotto.service.fairness import rotation_stats
 from tests.lotto.commands.helpers import Script, assert_rejected_unchanged

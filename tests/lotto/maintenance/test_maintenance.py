@@ -107,7 +107,9 @@ def test_dump_restore_round_trip_is_byte_identical(kv):
     before = build(kv)
     data = dump(kv)
     assert list(data) == sorted(before)
-    assert data["rotation:ICE"]["TaskIDs"] == ["ICE#0", "ICE#1"]
+    # ICE#0 is finished: its number is in the ranges, out of the list every command reads.
+    assert data["rotation:ICE"]["TaskIDs"] == ["ICE#1"]
+    assert data["rotation:ICE"]["FinishedNumbers"] == [[0, 0]]
     # What an operator keeps is the pretty JSON file.
     data = json.loads(json.dumps(data, indent=2, ensure_ascii=False))
     kv.delete_all()
@@ -234,6 +236,7 @@ BREAKS = {
             ("active_missing", ACTIVE),
             ("task_unlisted", "task:TIX#1"),
             ("open_tasks_orphan", "index:open_tasks:TIX"),
+            ("memberships_orphan", "memberships:TIX"),
         },
     ),
     "active_archived": (_edit("rotation:ICE", IsArchived=True), {("active_archived", ACTIVE)}),
@@ -251,6 +254,14 @@ BREAKS = {
         {("task_wrong_rotation", "task:ICE#1"), ("open_tasks_mismatch", "index:open_tasks:ICE")},
     ),
     "task_unlisted": (_unlisted_task, {("task_unlisted", "task:ICE#9")}),
+    "task_not_finished": (
+        _edit("task:ICE#0", State="started"),
+        {("task_not_finished", "task:ICE#0")},
+    ),
+    "memberships_orphan": (
+        _set("memberships:GONE", b'{"RotationID":"GONE","Users":{}}'),
+        {("memberships_orphan", "memberships:GONE")},
+    ),
     "open_tasks_mismatch": (
         _set("index:open_tasks:ICE", b'{"Tasks":{"ICE#1":[]}}'),
         {("open_tasks_mismatch", "index:open_tasks:ICE")},
