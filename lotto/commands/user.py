@@ -35,7 +35,7 @@ def user_qualify(ctx: Ctx) -> Reply:
     if any(s == "any" for s, _ in skills):
         raise InputError("`any` is not a skill a user can have; every user matches it.")
     res = ctx.call(api.UserQualifyRequest(user_ids=ctx.users(ctx.parsed.args), skills=skills))
-    return res, render.user_qualified(res, skills, ctx.username, ctx.zone)
+    return res, render.user_qualified(res, skills, ctx.username, ctx.now, ctx.zone)
 
 
 @command(
@@ -97,7 +97,7 @@ def user_join(ctx: Ctx) -> Reply:
     ref, users = ctx.rotation_and_users()
     ctx.check_self(users)
     res = ctx.call(api.UserJoinRequest(rotation=ref, user_ids=users, starting=ctx.flag("starting")))
-    return res, render.user_joined(res, users, ctx.username, ctx.zone)
+    return res, render.user_joined(res, users, ctx.username, ctx.now, ctx.zone)
 
 
 @command(
@@ -171,4 +171,6 @@ def user_unavailable(ctx: Ctx) -> Reply:
         )
     )
     cleared = bool(ctx.flag("clear"))
-    return res, render.user_unavailable(res, users, ctx.username, cleared=cleared, zone=ctx.zone)
+    return res, render.user_unavailable(
+        res, users, ctx.username, cleared=cleared, now=ctx.now, zone=ctx.zone
+    )

@@ -143,7 +143,8 @@ class Notice(msgspec.Struct, kw_only=True):
     need: str = ""
     unmet: dict[str, int] = msgspec.field(default_factory=dict)
     #: welcome: where the user starts in the rotation's queue (``lotto.model.user.START_*``)
-    #: and the LastServed that puts them there (None: unset, the fair start).
+    #: and when they last served there as replies say it (``lotto.model.user.last_ended``:
+    #: a shift that ended, or a median start that is past; None: none yet).
     start_rule: str = ""
     last_served: datetime | None = None
     #: The autopilot did it (``actor_id`` is then whoever ran it, not who to name).

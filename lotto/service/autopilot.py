@@ -5,12 +5,13 @@ rotation, its open tasks and the users (members and assigned). It changes
 them in place through :mod:`lotto.service.taskops` and returns the report
 steps and notices; the service saves everything in the same unit of work.
 
-"A run works on the tasks as they were when the run began": the view is the
-map task id → state taken before step 1. Steps 1, 2, 5 and 6 select by that
-view (and the task's current state must still match), step 4 only considers
-tasks that were pending at the start, so a shift created in step 3 is filled
-no earlier than the next run, and a task scheduled in step 4 is reminded or
-started no earlier than the next run.
+"A run works on the tasks as they were when the run began, and on the shifts it
+makes": the view is the map task id → state taken before step 1. Steps 1, 2, 5
+and 6 select by that view (and the task's current state must still match), so a
+task scheduled in step 4 is reminded or started no earlier than the next run.
+Step 4 considers the tasks pending at the start and then the shifts step 3 just
+made: one made already due is filled and scheduled by the run that makes it (the
+original waited for the next run), in the same unit of work.
 
 Step 4 leaves alone a pending task whose expected interval has already ended
 (``now ≥ ExpectedStart + ExpectedDuration``): filling it could never help, and
@@ -83,6 +84,7 @@ class _Run:
         self.view = {tid: t.state for tid, t in tasks.items()}  # as the run began
         self.notices: list[Notice] = []
         self.mentioned: set[str] = set()
+        self.created: list[str] = []  # made by step 3 of this run, in order
 
     def in_view(self, state: str) -> list[Task]:
         """Tasks that were in ``state`` when the run began and still are, in creation order."""
@@ -212,7 +214,8 @@ class _Run:
             # autopilot must keep running the other steps.
             if not covered and not overlapping_tasks(new_shift(r, n), self.tasks.values()):
                 task = taskops.make_shift(self.s, r, n, self.tasks.values())
-                self.tasks[task.task_id] = task  # not in the view: filled next run
+                self.tasks[task.task_id] = task
+                self.created.append(task.task_id)
                 step.task_ids.append(task.task_id)
             n += 1
         return step
@@ -242,7 +245,10 @@ class _Run:
         if not ap.schedule:
             return AutopilotStep(name=api.STEP_FILL_SCHEDULE, configured=False)
         step = AutopilotStep(name=api.STEP_FILL_SCHEDULE)
-        for task in self.in_view(STATE_PENDING):
+        # The shifts step 3 just made count as pending at the start: one made already
+        # due is filled now, not one run later (a difference from the original).
+        made = [self.tasks[tid] for tid in self.created]
+        for task in self.in_view(STATE_PENDING) + made:
             start = task.expected_start
             # A pending task always has an expected start; a record without one
             # (hand-edited) has no time to fill it ahead of, so it is left alone.

@@ -5,22 +5,23 @@ theirs (one home per rule): ``rotation now`` (:func:`lotto.service.oncall.on_cal
 ``rotation stats`` (``stats_inputs`` and :func:`lotto.service.fairness.rotation_stats`,
 default window) and ``rotation forecast`` (``forecast_inputs`` and ``simulate``,
 default sizes). :func:`timeline_entries` is the one place that turns records into
-the timeline's spans besides tasks: time off and open offers today, and the
-reserved kinds of :data:`lotto.api.ENTRY_KINDS` (working hours, holidays,
-overrides) when the records have them.
+the timeline's spans besides tasks: time off, open offers, the rotation's working
+windows and holidays (kinds in :data:`lotto.api.ENTRY_KINDS`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from lotto import api
 from lotto.errors import LottoError
+from lotto.model import hours
 from lotto.model.availability import REASON_PERSONAL
 from lotto.model.needs import unmet
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation
 from lotto.model.task import STATE_FINISHED, Task, task_interval
+from lotto.model.timeutil import get_zone, localize
 from lotto.model.user import User
 from lotto.service.access import check_link_holder
 from lotto.service.common import resolve_rotation, run
@@ -61,11 +62,12 @@ def timeline_entries(
 ) -> list[api.TimelineEntry]:
     """The timeline's spans besides the tasks, within ``[since, until)``, by start.
 
-    Each member's time off (personal events) and each open offer of a place (over
-    its task's interval). Working hours, holidays and overrides join here once the
-    records hold them (issue 17).
+    Each member's time off (personal events), each open offer of a place (over
+    its task's interval), and the rotation's own: its working windows when it has
+    working days or hours (``working_hours``) and each holiday it skips (``holiday``,
+    the whole day on the rotation's clock).
     """
-    entries: list[api.TimelineEntry] = []
+    entries: list[api.TimelineEntry] = _calendar_entries(rotation, since, until)
     for uid in rotation.mattermost_user_ids:
         user = users.get(uid)
         for event in user.calendar if user else ():
@@ -96,6 +98,41 @@ def timeline_entries(
             )
     entries.sort(key=lambda e: (e.start, e.kind, e.user_id, e.task_id))
     return entries
+
+
+def _calendar_entries(
+    rotation: Rotation, since: datetime, until: datetime
+) -> list[api.TimelineEntry]:
+    """The rotation's working windows and holidays within ``[since, until)``."""
+    wh = rotation.working
+    if not hours.is_set(wh):
+        return []
+    zone = rotation.fill_settings.time_zone or "UTC"
+    out: list[api.TimelineEntry] = []
+    if wh.days or wh.start:
+        for start, finish in hours.windows(wh, zone, since, until):
+            label = hours.format_rule(wh, zone)
+            out.append(
+                api.TimelineEntry(kind="working_hours", start=start, finish=finish, label=label)
+            )
+    if hours.has_holidays(wh):
+        tz = get_zone(zone)
+        day, last = since.astimezone(tz).date(), until.astimezone(tz).date()
+        while day <= last:
+            name = hours.holiday_name(wh, day)
+            if name:
+                start = localize(datetime.combine(day, time()), tz)
+                finish = localize(datetime.combine(day + timedelta(days=1), time()), tz)
+                out.append(
+                    api.TimelineEntry(
+                        kind="holiday",
+                        start=max(start, since),
+                        finish=min(finish, until),
+                        label=name,
+                    )
+                )
+            day += timedelta(days=1)
+    return out
 
 
 def upcoming_tasks(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import msgspec
 
@@ -29,6 +29,7 @@ from lotto.model.user import (
     START_STARTING,
     User,
     joining_last_served,
+    last_ended,
     set_served_floor,
 )
 from lotto.service import taskops
@@ -309,7 +310,8 @@ class UserOps(Ops):
             new = {n.user_id for n in notices if n.kind == "welcome_new"} & set(changed)
             notices = [n for n in notices if n.user_id not in new]
             for uid in changed:
-                served = users[uid].last_served.get(rid, 0)
+                # As replies say it: a time served only once that shift has ended.
+                served = last_ended(users[uid], rid, now)
                 notices.append(
                     notice(
                         "welcome",
@@ -317,7 +319,7 @@ class UserOps(Ops):
                         actor_id,
                         rotation_id=rid,
                         start_rule=starts[uid],
-                        last_served=_utc(served) if served > 0 else None,
+                        last_served=served,
                         first_time=uid in new,
                         task_type=rotation.task_type,
                     )
@@ -395,10 +397,6 @@ class UserOps(Ops):
             )
 
         return run(self.kv, fn, self.stats)
-
-
-def _utc(ts: int) -> datetime:
-    return datetime.fromtimestamp(ts, tz=UTC)
 
 
 def _place(

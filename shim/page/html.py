@@ -18,7 +18,7 @@ import base64
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from html import escape
 
 from lotto import api
@@ -26,6 +26,7 @@ from lotto.commands.render import percent
 from lotto.commands.render.records import fmt_duration, fmt_when, skills_text
 from lotto.model.needs import format_needs
 from lotto.model.task import STATE_PENDING, Task, task_interval
+from lotto.model.user import last_ended, next_shift
 from shim.page.svg import (
     Bar,
     FairRow,
@@ -246,6 +247,8 @@ def _timeline(res: api.RotationPageResult, view: View) -> list[str]:
             ("pending", "pending task"),
             ("time_off", "time off"),
             ("offer", "place offered"),
+            ("working_hours", "working hours"),
+            ("holiday", "holiday"),
             ("now", "now"),
         )
     )
@@ -361,16 +364,21 @@ def _members(res: api.RotationPageResult, view: View) -> list[str]:
     out = [
         '<section id="members" aria-labelledby="mem-h"><h2 id="mem-h">Members</h2>',
         '<div class="scroll"><table><thead><tr><th scope="col">Member</th>'
-        '<th scope="col">Skills</th><th scope="col">Last served</th></tr></thead><tbody>',
+        '<th scope="col">Skills</th><th scope="col">Last served</th>'
+        '<th scope="col">Next shift</th></tr></thead><tbody>',
     ]
     for uid in sorted(res.rotation.mattermost_user_ids, key=lambda u: (u != view.highlight, m(u))):
         user = res.users.get(uid)
-        served = user.last_served.get(rid, 0) if user else 0
-        last = _when(datetime.fromtimestamp(served, UTC), view.zone) if served > 0 else "never"
+        # The replies' rule: last served counts shifts that ended; the next one apart.
+        ended = last_ended(user, rid, res.time) if user else None
+        coming = next_shift(user, rid, res.time) if user else None
+        last = _when(ended, view.zone) if ended is not None else "never"
+        nxt = f"{coming.task_id} {_when(coming.start, view.zone)}" if coming else "none"
         cls = ' class="me"' if uid == view.highlight else ""
         out.append(
             f'<tr{cls} data-user="{_e(m(uid))}"><td>{_e(m(uid))}</td>'
-            f"<td>{_e(skills_text(user)) or 'none'}</td><td>{_e(last)}</td></tr>"
+            f"<td>{_e(skills_text(user)) or 'none'}</td><td>{_e(last)}</td>"
+            f"<td>{_e(nxt)}</td></tr>"
         )
     out.append("</tbody></table></div></section>")
     return out

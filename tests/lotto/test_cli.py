@@ -136,11 +136,11 @@ def test_an_autopilot_run_that_could_not_fill_a_task_exits_1_after_its_report(tm
         "rotation new R --beginning 2020-01-06 --now 2020-01-01\n"
         "rotation set require R --count 3\n"
         "user join R @a @b\n"
-        "rotation set autopilot R --create --create-prior 100h --schedule --schedule-prior 100h\n"
+        "rotation set autopilot R --create --create-prior 200h --schedule --schedule-prior 100h\n"
         "rotation new Q --beginning 2020-01-06 --now 2020-01-01\n"
-        "rotation autopilot R --now 2020-01-04\n"
+        "rotation autopilot R --now 2020-01-01\n"
     )
-    assert main(["--file", str(script)]) == 0  # creating R#0 went fine
+    assert main(["--file", str(script)]) == 0  # creating R#0 (not due yet) went fine
     capsys.readouterr()
     assert main(["autopilot", "--now", "2020-01-05"]) == 1
     out, err = capsys.readouterr()

@@ -121,17 +121,17 @@ def test_an_ended_shift_is_no_error_but_an_unfillable_due_one_is(stores, caplog)
     s.multi("""
         rotation new OLD --beginning 2020-01-06T09:00 --period weekly
         user join OLD @ann
-        rotation set autopilot OLD --create --create-prior 100h --schedule --schedule-prior 100h
+        rotation set autopilot OLD --create --create-prior 100h --schedule --schedule-prior 48h
         rotation new DUE --beginning 2020-01-13T09:00 --period weekly
         rotation set require DUE --count 3
         user join DUE @bob
-        rotation set autopilot DUE --create --create-prior 100h --schedule --schedule-prior 100h
+        rotation set autopilot DUE --create --create-prior 300h --schedule --schedule-prior 100h
     """)
     pilot = Autopilot(a, lambda now: autopilot_all(s.env, now), 60)
-    assert pilot.tick(1, datetime(2020, 1, 2, 12, tzinfo=UTC)).ran  # creates OLD#0
-    assert pilot.tick(2, datetime(2020, 1, 10, 12, tzinfo=UTC)).ran  # creates DUE#0
+    # Creates OLD#0 and DUE#0, neither due yet (a shift made already due is filled at once).
+    assert pilot.tick(1, datetime(2020, 1, 2, 12, tzinfo=UTC)).ran
     with caplog.at_level(logging.ERROR, logger="shim.autopilot"):
-        result = pilot.tick(3, datetime(2020, 1, 14, 12, tzinfo=UTC))
+        result = pilot.tick(2, datetime(2020, 1, 14, 12, tzinfo=UTC))
     assert result.as_json()["failed"] == 1
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and "failed to fill task DUE#0" in errors[0]

@@ -55,8 +55,8 @@ def test_the_autopilot_timer_renders_its_reports_and_dms_from_one_batch(fake_mm,
         for line in (
             "rotation new R --beginning 2020-01-06",
             "rotation set require R --count 3",
-            "rotation set autopilot R --create --create-prior 200h "
-            "--schedule --schedule-prior 200h",
+            # R#0 (01-06) is made on 01-02 and due for filling from 01-03.
+            "rotation set autopilot R --create --create-prior 200h --schedule --schedule-prior 72h",
             "user join R " + " ".join(f"@{m['username']}" for m in members),
         ):
             assert execute(env, admin["id"], line, now=datetime(2020, 1, 1, tzinfo=UTC)).ok, line

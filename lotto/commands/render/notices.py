@@ -210,12 +210,17 @@ def _unfilled(n: api.Notice, task: str, task_cap: str, by: str, start: str) -> s
 
 
 def _queue_place(n: api.Notice, zone: str) -> str:
-    """Where a welcomed member starts in the queue, when it is not the fair start."""
-    when = fmt_when(n.last_served, zone)
-    if n.start_rule == START_MEDIAN and n.last_served is not None:
-        return f" You start mid-queue: counted as last served {when}, the median of the members."
-    if n.start_rule == START_KEPT and n.last_served is not None:
-        return f" You keep your place in the queue: last served {when}."
+    """Where a welcomed member starts in the queue, when it is not the fair start
+    (``last_served``: the end of their last shift or median start that is past, if any)."""
+    when = fmt_when(n.last_served, zone) if n.last_served is not None else ""
+    if n.start_rule == START_MEDIAN:
+        if when:
+            return (
+                f" You start mid-queue: counted as last served {when}, the median of the members."
+            )
+        return " You start mid-queue, at the median of the members' places in the queue."
+    if n.start_rule == START_KEPT:
+        return f" You keep your place in the queue{': last served ' + when if when else ''}."
     return ""
 
 

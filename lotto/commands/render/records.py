@@ -43,6 +43,7 @@ __all__ = [
     "rotation_settings",
     "rotation_details",
     "user_details",
+    "served_text",
 ]
 
 Mention = Callable[[str], str]  # user id -> "@username"
@@ -351,21 +352,26 @@ def rotation_details(
     return "\n".join(lines)
 
 
-def _served_lines(user: User, zone: str, now: datetime | None) -> list[str]:
-    """ "Last served" (and, knowing ``now``, "Next shift") lines per rotation.
+def served_text(user: User, rotation_id: str, now: datetime, zone: str) -> str:
+    """When ``user`` last served the rotation and their next shift there, in words:
+    ``last served Mon 13 Jan 2020 00:00 UTC, next shift ICE#2 Mon 20 Jan 2020 00:00 UTC``
+    (either part left out when there is none; "" when neither).
 
-    Knowing ``now``, last served counts only shifts that ended by then
-    (``last_ended``) and the next assigned shift is shown apart; without it, the
-    queue's ``LastServed`` (which counts shifts assigned ahead).
+    The one rule of every reply: last served counts only shifts that ended by ``now``
+    (:func:`lotto.model.user.last_ended`, not the queue's ``LastServed``, which counts
+    shifts assigned ahead); the next assigned shift is said apart.
     """
-    if now is None:
-        if not user.last_served:
-            return []
-        served = ", ".join(
-            f"{rid} {fmt_when(datetime.fromtimestamp(ts, tz=UTC), zone, named=False)}"
-            for rid, ts in sorted(user.last_served.items())
-        )
-        return [f"- Last served: {served}"]
+    last = last_ended(user, rotation_id, now)
+    coming = next_shift(user, rotation_id, now)
+    parts = [f"last served {fmt_when(last, zone)}"] if last is not None else []
+    if coming is not None:
+        parts.append(f"next shift {coming.task_id} {fmt_when(coming.start, zone)}")
+    return ", ".join(parts)
+
+
+def _served_lines(user: User, zone: str, now: datetime) -> list[str]:
+    """ "Last served" and "Next shift" lines over the user's rotations, by the rule of
+    :func:`served_text` (times without their zone: the block's header names it)."""
     rids = sorted({*user.last_served, *(e.rotation_id for e in user.calendar if e.rotation_id)})
     last = [(rid, when) for rid in rids if (when := last_ended(user, rid, now)) is not None]
     coming = [e for rid in rids if (e := next_shift(user, rid, now)) is not None]
@@ -382,12 +388,13 @@ def _served_lines(user: User, zone: str, now: datetime | None) -> list[str]:
 def user_details(
     user: User,
     mention: Mention,
-    rotations: list[str] | None = None,
-    zone: str = "UTC",
-    now: datetime | None = None,
+    rotations: list[str] | None,
+    zone: str,
+    now: datetime,
 ) -> str:
-    """Bullet list of a user's skills, rotations (when given), last-served times (and, knowing
-    ``now``, next shifts) and calendar; times in ``zone``, said once in the header."""
+    """Bullet list of a user's skills, rotations (when given), when they last served and
+    their next shifts as of ``now`` (:func:`served_text`'s rule) and calendar; times in
+    ``zone``, said once in the header."""
     lines = [f"#### {mention(user.mattermost_user_id)} (times in {zone})"]
     skills = skills_text(user)
     lines.append(f"- Skills: {skills or 'none'}")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from lotto import api
 from lotto.commands.render.offers import time_off_lines
-from lotto.commands.render.records import Mention, fmt_when, user_details
+from lotto.commands.render.records import Mention, fmt_when, served_text, user_details
 from lotto.model.skill import LEVEL_NAMES
-from lotto.model.user import START_KEPT, START_MEDIAN, User
+from lotto.model.user import START_KEPT, START_MEDIAN, last_ended
 
 __all__ = [
     "users_reply",
@@ -22,16 +22,23 @@ __all__ = [
 ]
 
 
-def users_reply(res: api.UsersResult, head: str, mention: Mention, zone: str = "UTC") -> str:
-    """``head`` (when given), then each user's details (times in ``zone``)."""
+def users_reply(
+    res: api.UsersResult, head: str, mention: Mention, now: datetime, zone: str = "UTC"
+) -> str:
+    """``head`` (when given), then each user's details as of ``now`` (times in ``zone``)."""
     body = "\n".join(
-        user_details(u, mention, res.rotations.get(u.mattermost_user_id), zone) for u in res.users
+        user_details(u, mention, res.rotations.get(u.mattermost_user_id), zone, now)
+        for u in res.users
     )
     return f"{head}\n{body}" if head else body
 
 
 def user_qualified(
-    res: api.UsersResult, skills: list[tuple[str, int]], mention: Mention, zone: str = "UTC"
+    res: api.UsersResult,
+    skills: list[tuple[str, int]],
+    mention: Mention,
+    now: datetime,
+    zone: str = "UTC",
 ) -> str:
     """Who got the skills (and who already had them), then the users' details."""
     what = ", ".join(f"{s} ({LEVEL_NAMES.get(lvl, lvl)})" for s, lvl in skills)
@@ -42,7 +49,7 @@ def user_qualified(
         "Nothing changed: everyone named already has those skills at those levels.",
         mention,
     )
-    return users_reply(res, head, mention, zone)
+    return users_reply(res, head, mention, now, zone)
 
 
 def user_disqualified(
@@ -51,11 +58,11 @@ def user_disqualified(
     mention: Mention,
     zone: str = "UTC",
     *,
-    now: datetime | None = None,
+    now: datetime,
     history: bool = True,
 ) -> str:
-    """Who lost the skills (and who did not have them), then the users' details (with
-    ``now`` and not ``history``, only their last past shifts, as ``user show``)."""
+    """Who lost the skills (and who did not have them), then the users' details (without
+    ``history``, only their last past shifts, as ``user show``)."""
     head = _skills_head(
         res,
         lambda who: f"Disqualified {who} from {', '.join(skills)}.",
@@ -63,11 +70,11 @@ def user_disqualified(
         "Nothing changed: nobody named has those skills.",
         mention,
     )
-    if now is not None and not history:
+    if not history:
         from lotto.commands.render.compact import users_show
 
         return f"{head}\n{users_show(res, mention, now, history=False, zone=zone)}"
-    return users_reply(res, head, mention, zone)
+    return users_reply(res, head, mention, now, zone)
 
 
 def _skills_head(
@@ -84,28 +91,33 @@ def _skills_head(
 
 
 def user_joined(
-    res: api.MembershipResult, named: list[str], mention: Mention, zone: str = "UTC"
+    res: api.MembershipResult,
+    named: list[str],
+    mention: Mention,
+    now: datetime,
+    zone: str = "UTC",
 ) -> str:
-    """Who was added to the rotation, who already was in it, and where the added start."""
+    """Who was added to the rotation, who already was in it, and where the added start
+    (when they last served as of ``now``, by :func:`served_text`'s rule)."""
     text = _membership(res, named, "Added", "to", "already in", mention)
     rid = res.rotation.rotation_id
     mid = [u for u in res.changed if res.starts.get(u) == START_MEDIAN]
     if mid:
-        when = _served(res.users[mid[0]], rid, zone)
-        text += (
-            f" {', '.join(mention(u) for u in mid)} "
-            f"{'starts' if len(mid) == 1 else 'start'} mid-queue: counted as last served "
-            f"{when}, the median of the members."
-        )
+        who = f"{', '.join(mention(u) for u in mid)} {'starts' if len(mid) == 1 else 'start'}"
+        # The median start is a queue place; it reads as a time served only once past.
+        when = last_ended(res.users[mid[0]], rid, now)
+        if when is not None:
+            text += (
+                f" {who} mid-queue: counted as last served {fmt_when(when, zone)}, "
+                "the median of the members."
+            )
+        else:
+            text += f" {who} mid-queue, at the median of the members' places in the queue."
     for uid in res.changed:
         if res.starts.get(uid) == START_KEPT:
-            when = _served(res.users[uid], rid, zone)
-            text += f" {mention(uid)} keeps their place: last served {when}."
+            served = served_text(res.users[uid], rid, now, zone)
+            text += f" {mention(uid)} keeps their place{': ' + served if served else ''}."
     return text
-
-
-def _served(user: User, rid: str, zone: str) -> str:
-    return fmt_when(datetime.fromtimestamp(user.last_served[rid], tz=UTC), zone)
 
 
 def user_left(res: api.MembershipResult, named: list[str], mention: Mention) -> str:
@@ -139,6 +151,7 @@ def user_unavailable(
     mention: Mention,
     *,
     cleared: bool,
+    now: datetime,
     zone: str = "UTC",
 ) -> str:
     """Who was marked unavailable (or cleared), what was done about the tasks they are on
@@ -152,7 +165,7 @@ def user_unavailable(
         done = time_off_lines(res.time_off, mention)
         if done:
             head += " Tasks in that time: " + "; ".join(done) + "."
-    return users_reply(res, head, mention, zone)
+    return users_reply(res, head, mention, now, zone)
 
 
 def user_notified(res: api.UsersResult, mention: Mention) -> str:

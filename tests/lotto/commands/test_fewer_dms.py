@@ -40,23 +40,29 @@ def test_one_welcome_per_join(kv_memory):
     assert "Solar Lottery is the team rotation scheduler" not in text  # not a newcomer now
 
 
+def _texts(s: Script, user: str) -> str:
+    """Everything ``user`` was sent, as one text (a run sends each person one message)."""
+    return "\n".join(text for uid, text in s.poster.sent if uid == user)
+
+
 def test_a_late_tick_sends_the_finish_and_start_without_their_reminders(kv_memory):
     s = Script(kv_memory)
     _rotation(s)
-    s.run("rotation autopilot ICE", now=NOW)  # creates the shifts
-    s.run("rotation autopilot ICE", now=datetime(2030, 1, 2, tzinfo=UTC))  # schedules ICE#0
+    s.run("rotation autopilot ICE", now=NOW)  # creates ICE#0, already due: schedules it
     s.poster.reset()
     # Nobody ran the autopilot until well after ICE#0 began: it starts now, no "starts soon".
+    # (The same run makes ICE#1, already due, and schedules it.)
     s.run("rotation autopilot ICE", now=datetime(2030, 1, 7, 12, tzinfo=UTC))
-    assert _kinds(s, "ann") == ["###### Your shift **ICE#0** has started"]
-    started = s.poster.sent[0][1]
+    started = _texts(s, "ann")
+    assert "###### Your shift **ICE#0** has started" in started
+    assert "ICE#0** starts soon" not in started
     assert "The autopilot started shift **ICE#0**" in started and "@test-user" not in started
     assert "With you: @bob." in started or "With you: @ann." in started
     s.poster.reset()
     # ... and long after it ended: finished, no "finishes soon".
     s.run("rotation autopilot ICE", now=datetime(2030, 1, 15, 12, tzinfo=UTC))
     assert "###### Your shift **ICE#0** is finished" in _kinds(s, "ann")
-    assert not any("finishes soon" in k for k in _kinds(s, "ann"))
+    assert "finishes soon" not in _texts(s, "ann")
 
 
 def test_muted_kinds_are_not_sent_and_unmuting_brings_them_back(kv_memory):
@@ -65,18 +71,20 @@ def test_muted_kinds_are_not_sent_and_unmuting_brings_them_back(kv_memory):
     out = s.run("user notify @ann --mute reminders,scheduled")
     assert out.data.users[0].muted == ["scheduled", "reminders"]
     assert "@ann (changed): muted: scheduled, reminders" in out.text
-    s.run("rotation autopilot ICE", now=NOW)
     s.poster.reset()
-    s.run("rotation autopilot ICE", now=datetime(2030, 1, 2, tzinfo=UTC))  # schedules ICE#0
+    s.run("rotation autopilot ICE", now=NOW)  # creates ICE#0, already due: schedules it
+    assert _kinds(s, "ann") == []
+    assert _kinds(s, "bob") == ["###### You have been scheduled for shift **ICE#0**"]
+    s.poster.reset()
     s.run("rotation autopilot ICE", now=datetime(2030, 1, 7, 8, tzinfo=UTC))  # reminds
     assert _kinds(s, "ann") == []
-    assert len(_kinds(s, "bob")) == 2  # scheduled, then the reminder
+    assert "###### Reminder: your shift **ICE#0** starts soon" in _texts(s, "bob")
     assert kv_memory.queue(OUTBOX_QUEUE).length() == 0
     s.poster.reset()
     s.run("user notify @ann --unmute scheduled")
-    s.run("rotation autopilot ICE", now=datetime(2030, 1, 9, tzinfo=UTC))  # schedules ICE#1
-    assert "###### You have been scheduled for shift **ICE#1**" in _kinds(s, "ann")
-    assert not any("Reminder" in k for k in _kinds(s, "ann"))
+    s.run("rotation autopilot ICE", now=datetime(2030, 1, 14, tzinfo=UTC))  # schedules ICE#2
+    assert "###### You have been scheduled for shift **ICE#2**" in _texts(s, "ann")
+    assert "Reminder" not in _texts(s, "ann")
     assert "- Muted messages: reminders" in s.run("user show @ann").text
 
 

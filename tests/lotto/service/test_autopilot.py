@@ -148,35 +148,31 @@ def test_worked_example_day_by_day(setup):
         assert text == expected, when
         return result
 
+    # TEST#0 is due for scheduling already on 01-01 (100h before 01-05T09:30): the run
+    # that makes it fills and schedules it (the original waited for the next run).
     run(
         "2020-01-01T12:00",
         report(
             when="2020-01-01T12:00",
             create="created 3 shifts:\n"
             "    - created shift TEST#0\n    - created shift TEST#1\n    - created shift TEST#2",
+            fill="processed 1 shift:\n"
+            "    - Auto-assigned {TEST0} to shift TEST#0, transitioned TEST#0 to scheduled",
         ),
     )
     for n, start in enumerate(["2020-01-05T17:30", "2020-01-19T17:30", "2020-02-02T17:30"]):
         task = task_of(kv, f"TEST#{n}")
-        assert task.state == "pending" and task.actual_start is None and task.actual_finish is None
+        assert task.state == ("scheduled" if n == 0 else "pending")
+        assert task.actual_start is None and task.actual_finish is None
         assert not task.autopilot_reminded_start and not task.autopilot_reminded_finish
         assert task.expected_duration == timedelta(hours=336)
         assert format_time(task.expected_start) == start
         assert task.grace == timedelta(hours=400)
     assert kv.get("task:TEST#3") is None
-
-    # TEST#0 was due for scheduling already on 01-01, but was created in that run.
-    run(
-        "2020-01-02T12:00",
-        report(
-            when="2020-01-02T12:00",
-            fill="processed 1 shift:\n"
-            "    - Auto-assigned {TEST0} to shift TEST#0, transitioned TEST#0 to scheduled",
-        ),
-    )
     task0 = task_of(kv, "TEST#0")
-    assert task0.state == "scheduled" and len(set(fills["TEST#0"])) == 2
+    assert len(set(fills["TEST#0"])) == 2
     assert set(task0.mattermost_user_ids) == set(fills["TEST#0"]) <= set(MEMBERS)
+    run("2020-01-02T12:00")
     run("2020-01-03T12:00")
     run(
         "2020-01-04T12:00",
@@ -259,16 +255,12 @@ def _names(user_ids, result) -> str:
 
 
 def test_notices_of_a_run(setup):
+    # The run that makes TEST#0 (already due) schedules it and tells its people at once.
     svc, _ = setup
-    svc.rotation_autopilot(
-        api.RotationAutopilotRequest(rotation=ref("TEST")),
-        actor_id=ACTOR,
-        now=t("2020-01-01T12:00"),
-    )
     result = svc.rotation_autopilot(
         api.RotationAutopilotRequest(rotation=ref("TEST")),
         actor_id=ACTOR,
-        now=t("2020-01-02T12:00"),
+        now=t("2020-01-01T12:00"),
     )
     scheduled = [n for n in result.notices if n.kind == "scheduled"]
     assert sorted(n.user_id for n in scheduled) == sorted(result.steps[3].fills[0].added_user_ids)
@@ -342,6 +334,11 @@ def test_a_failed_fill_is_reported_and_the_run_goes_on(setup):
     assert result.steps[5].task_ids == [] and task_of(kv, "TEST#1").state == "pending"
 
 
+#: A run that makes TEST#0..#2 before any is due for scheduling (TEST#0 is due from
+#: 2020-01-01T05:30, 100h before its start), so they stay pending.
+BEFORE_DUE = "2019-12-31T12:00"
+
+
 def _run(svc, when: str) -> api.AutopilotResult:
     return svc.rotation_autopilot(
         api.RotationAutopilotRequest(rotation=ref("TEST")), actor_id=ACTOR, now=t(when)
@@ -351,7 +348,7 @@ def _run(svc, when: str) -> api.AutopilotResult:
 def test_a_pending_shift_that_has_ended_is_skipped_not_filled(setup):
     # Nobody runs the autopilot while TEST#0 (01-05T09:30 to 01-19T09:30) is due.
     svc, kv = setup
-    _run(svc, "2020-01-01T12:00")
+    _run(svc, BEFORE_DUE)
     for when, others in (
         ("2020-01-20T12:00", ["TEST#1"]),
         ("2020-01-21T12:00", []),
@@ -374,7 +371,7 @@ def test_a_pending_shift_that_has_ended_is_skipped_not_filled(setup):
 )
 def test_a_task_ends_at_start_plus_duration(setup, when, skipped):
     svc, kv = setup
-    _run(svc, "2020-01-01T12:00")
+    _run(svc, BEFORE_DUE)
     fill = _run(svc, when).steps[3]
     first = fill.fills[0]
     assert first.task_id == "TEST#0" and (first.ended_at is not None) is skipped
@@ -385,7 +382,7 @@ def test_an_unfillable_shift_is_retried_until_it_ends(setup):
     # A due shift that can't be filled is a real problem (reported on every run);
     # once it has ended, it is only listed as skipped.
     svc, kv = setup
-    _run(svc, "2020-01-01T12:00")
+    _run(svc, BEFORE_DUE)
     svc.user_unavailable(
         api.UserUnavailableRequest(user_ids=MEMBERS, start=t("2020-01-01"), finish=t("2020-02-01")),
         actor_id=ACTOR,
@@ -397,3 +394,23 @@ def test_an_unfillable_shift_is_retried_until_it_ends(setup):
         assert first.ended_at is None
     first = _run(svc, "2020-01-19T09:30").steps[3].fills[0]
     assert first.task_id == "TEST#0" and first.ended_at == t("2020-01-19T09:30") and not first.error
+
+
+def test_a_shift_made_already_due_is_filled_by_that_run_and_started_by_the_next(setup):
+    # 01-06 is inside TEST#0 (from 01-05T09:30): the run makes #0 to #2, fills and
+    # schedules #0 in the same unit of work, and leaves its start to the next run.
+    svc, kv = setup
+    result = _run(svc, "2020-01-06T12:00")
+    assert svc.stats.round_trips <= 3
+    create, fill, start = result.steps[2], result.steps[3], result.steps[5]
+    assert create.task_ids == ["TEST#0", "TEST#1", "TEST#2"]
+    assert fill.task_ids == ["TEST#0"] and len(fill.fills[0].added_user_ids) == 2
+    assert start.task_ids == []
+    task0 = task_of(kv, "TEST#0")
+    assert task0.state == "scheduled" and task0.mattermost_user_ids == fill.fills[0].added_user_ids
+    assert task_of(kv, "TEST#1").state == "pending"  # due from 01-15T13:30
+    assert {n.user_id for n in result.notices if n.kind == "scheduled"} == set(
+        task0.mattermost_user_ids
+    )
+    assert _run(svc, "2020-01-06T12:01").steps[5].task_ids == ["TEST#0"]
+    assert task_of(kv, "TEST#0").state == "started"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from lotto import api
 from lotto.errors import AccessError
+from lotto.model.timeutil import get_zone
 from tests.lotto.commands.helpers import Script
 from tests.lotto.helpers import dump
 from tests.lotto.service.helpers import utc
@@ -83,6 +84,42 @@ def test_the_timeline_has_tasks_of_the_window_time_off_and_offers(ice):
     assert ("time_off", "cid", "", "time off") in kinds
     assert [u.task.task_id for u in page.upcoming] == ["ICE#12", "ICE#13"]
     assert page.upcoming[0].unfilled == {} and page.upcoming[1].unfilled == {"any": 2}
+
+
+def test_the_timeline_shows_the_working_hours_and_the_holidays_skipped(ice):
+    """Working windows on the rotation's clock, weekdays only, and each holiday in the window
+    (Germany's, and the extra date) as a whole day."""
+    ice.multi(
+        """
+        rotation set hours ICE --days mon-fri --from 09:00 --to 17:00
+        rotation set holidays ICE --country DE --dates 2020-04-20
+        """,
+        now=NOW,
+    )
+    ice.run("rotation set task ICE --duration 1w", now=NOW)
+    kv_rotation = ice.env.service.rotation_show(
+        api.RotationShowRequest(rotation=api.RotationRef(name="ICE")), actor_id="x", now=NOW
+    ).rotation
+    zone = kv_rotation.fill_settings.time_zone
+    page = _page(ice)
+    holidays = [(e.start, e.finish, e.label) for e in page.entries if e.kind == "holiday"]
+    assert [label for *_, label in holidays] == [
+        "Good Friday",
+        "Easter Monday",
+        "holiday",  # the extra date, 20 Apr
+        "Labor Day",
+        "Ascension Day",
+        "Pentecost Monday",
+    ]
+    start, finish, _ = holidays[0]
+    assert finish - start == DAY and start.astimezone(get_zone(zone)).hour == 0
+    windows = [(e.start, e.finish) for e in page.entries if e.kind == "working_hours"]
+    assert windows and all(e.label for e in page.entries if e.kind == "working_hours")
+    local = [(a.astimezone(get_zone(zone)), b.astimezone(get_zone(zone))) for a, b in windows]
+    assert all(a.hour == 9 and b.hour == 17 and a.weekday() < 5 for a, b in local[1:-1])
+    days = {a.date() for a, _ in local}
+    assert date(2020, 4, 10) not in days and date(2020, 4, 13) not in days  # Easter
+    assert date(2020, 3, 30) in days and date(2020, 3, 28) not in days  # a Monday, a Saturday
 
 
 def test_reading_the_page_is_two_round_trips_and_changes_nothing(ice, kv):
