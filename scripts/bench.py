@@ -19,7 +19,8 @@ Scenarios (``--only`` picks some):
 - ``mix``: ``lotto serve`` on that Redis, ``--clients`` threads for ``--seconds``:
   40% ``rotation show X``, 30% ``task show X#1``, 30% ``user join|leave X``;
   commands/s, p99, and the shim's CPU (user + system) per command;
-- ``trips``: store round trips of ``user join`` and ``rotation show`` (Redis);
+- ``trips``: store round trips of ``user join`` and ``rotation show`` as ``lotto serve``
+  runs them, and of the outbox worker delivering the join's message (Redis);
 - ``show``: ``rotation show`` of a rotation with 1,000 tasks and 300 members,
   in-process through the command layer, on Redis;
 - ``fill``: one fill of a task with 20 need lines among 10,000 users;
@@ -302,9 +303,12 @@ def scenario_flat(ctx: dict) -> Figures:
 
 
 def scenario_trips(ctx: dict) -> Figures:
-    """Store round trips of one ``user join`` and one ``rotation show`` on Redis."""
+    """Store round trips of one ``user join`` and one ``rotation show`` on Redis, as
+    ``lotto serve`` runs them (the command's unit of work; committed messages only wake
+    the outbox worker), and of delivering the join's welcome (one message) afterwards."""
     kv = kvstore.open(ctx["redis"], f"bench.trips.{random.randrange(10**9)}")
-    env = _env(kv)
+    woken: list[int] = []
+    env = Env(kv, LocalDirectory("UTC"), RecordingPoster(), deliver=lambda: woken.append(1))
     _run_ok(env, "boss", "rotation new TRIPS --period weekly")
     out: Figures = {}
     for label, line in (
@@ -314,6 +318,10 @@ def scenario_trips(ctx: dict) -> Figures:
         before = kv.round_trips
         _run_ok(env, "boss", line)
         out[f"round trips per {label}"] = kv.round_trips - before
+        if label == "user join":
+            before = kv.round_trips
+            env.deliver_now()
+            out["round trips delivering its welcome (outbox worker)"] = kv.round_trips - before
     kv.delete_all()
     kv.close()
     return out

@@ -190,7 +190,7 @@ def _offer_open(runtime: Any, fields: dict[str, str]) -> bool:
     try:
         with runtime.store.deadline(runtime.command_deadline()):
             res = runtime.env.service.task_show(
-                req, actor_id=runtime.bot_user_id, now=datetime.now(UTC)
+                req, actor=api.Actor(user_id=runtime.bot_user_id), now=datetime.now(UTC)
             )
     except NotFoundError:
         return False

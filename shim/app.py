@@ -60,7 +60,6 @@ from shim.inbound import (
     token_ok,
     user_id_of,
 )
-from shim.pool import HeavyPool
 from shim.redaction import hide_addresses
 from shim.runtime import Runtime
 
@@ -100,13 +99,6 @@ def command_reply(command_line: str, ok: bool, text: str) -> dict[str, Any]:
 def create_app(runtime: Runtime) -> BodyDeadline:
     """The ASGI app serving ``runtime``; the autopilot timer runs in its lifespan."""
     cap = runtime.config.max_body_bytes
-    if runtime.env is not None:
-        # Commands reply with signed links (feeds, pages, charts); only the shim holds
-        # the secret to sign them. Event UIDs name the deployment's Mattermost site.
-        runtime.env.links = links.links_for(runtime.config)
-        runtime.env.site = calendar.site_of(runtime.config.mattermost_url)
-        if runtime.pool is None:
-            runtime.pool = HeavyPool(runtime.config, runtime.bot_user_id, runtime.bot_username)
 
     async def slash(request: Request) -> Response:
         form = parse_form(await read_body(request, cap, _FORM))

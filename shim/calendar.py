@@ -82,7 +82,9 @@ def _render(runtime: Any, rotation_id: str, user_id: str, holder: str) -> str:
     )
     try:
         with runtime.store.deadline(runtime.command_deadline()):
-            res = runtime.env.service.rotation_calendar(req, actor_id=runtime.bot_user_id, now=now)
+            res = runtime.env.service.rotation_calendar(
+                req, actor=api.Actor(user_id=runtime.bot_user_id), now=now
+            )
     except NotFoundError:
         raise ResourceNotFoundError("no such rotation", rotation_id=rotation_id) from None
     except AccessError:

@@ -1,10 +1,7 @@
-"""Everything one shim process runs against, wired together once at start.
-
-``Runtime(config)`` opens the store and the Mattermost client; ``start()``
-asks Mattermost who the bot is (``GET /users/me``) and builds the command
-environment, the admin log handler and the autopilot. The plugin settings
-(``AdminUserIDs``, ``AdminLogLevel``, ``AdminLogVerbose``) can change at run
-time through the ``OnConfigurationChange`` hook.
+"""Everything one shim process runs against: the :class:`Runtime`, made whole and
+immutable by :func:`shim.boot.bootstrap` (nothing of it is set later). Only the plugin
+settings (``AdminUserIDs``, ``AdminLogLevel``, ``AdminLogVerbose``) can change at run
+time, through the ``OnConfigurationChange`` hook (:meth:`Runtime.reconfigure`).
 
 Waits are bounded by ``--command-timeout`` and ``--health-timeout``: of each
 bound, all but a small reserve for building and sending the answer (a quarter,
@@ -20,17 +17,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
-import kvstore
 from lotto.commands import Env, autopilot_all, execute
 from lotto.errors import LottoError
-from shim.actions import props_maker
-from shim.adminlog import AdminLogHandler, install
+from shim.adminlog import AdminLogHandler
 from shim.autopilot import Autopilot
-from shim.channels import MattermostChannels
 from shim.config import LOG_LEVELS, Config
 from shim.directory import MattermostDirectory, MattermostPoster
 from shim.errors import MattermostError, RequestError, StoreUnavailable, UnknownUserError
@@ -38,9 +31,8 @@ from shim.heavy import big_rotation_command
 from shim.mattermost import MattermostClient
 from shim.mattermost import deadline as mattermost_deadline
 from shim.outbox import OutboxWorker
-from shim.redaction import Redactor
 
-__all__ = ["Runtime", "waiting_time"]
+__all__ = ["Runtime", "Settings", "HeavyRunner", "waiting_time"]
 
 _log = logging.getLogger("shim.runtime")
 
@@ -54,105 +46,143 @@ def waiting_time(bound: float) -> float:
     return bound - min(1.0, bound / 4)
 
 
-class Runtime:
-    """The store, Mattermost client, directory, poster, command env and autopilot of a process."""
+class HeavyRunner(Protocol):
+    """The heavy-command pool (``shim.pool.HeavyPool``) as the runtime uses it."""
 
-    def __init__(
-        self, config: Config, *, store: Any = None, client: MattermostClient | None = None
-    ) -> None:
-        self.config = config
-        self.client = client or MattermostClient(config.mattermost_url, config.bot_token)
-        self.store = (
-            store
-            if store is not None
-            else kvstore.open(
-                config.store,
-                config.plugin_id,
-                timeout=waiting_time(config.command_timeout),
-                retry_budget=config.retry_budget,
-            )
-        )
-        self._lock = threading.Lock()
-        self.directory = MattermostDirectory(
-            self.client,
-            admin_ids=self.admin_ids,
-            ttl=config.cache_ttl,
-            max_entries=config.cache_size,
-        )
-        self.bot_user_id = ""
-        self.bot_username = ""
-        #: The heavy-command pool (``shim.pool.HeavyPool``), set by the app that serves us.
-        self.pool: Any = None
-        self.poster: MattermostPoster | None = None
-        self.env: Any = None
-        self.adminlog: AdminLogHandler | None = None
-        self.autopilot: Autopilot | None = None
-        self.outbox: OutboxWorker | None = None
+    @property
+    def started(self) -> bool:
+        """Whether it takes work (``start`` was called)."""
+        ...
 
     def start(self) -> None:
-        """Find the bot's own user id and build the command environment (raises MattermostError)."""
-        me = self.client.me()
-        bot_id = me.get("id") if isinstance(me, dict) else None
-        if not bot_id:
-            raise MattermostError(
-                "Mattermost did not return the bot's user id from GET /api/v4/users/me"
-            )
-        self.attach(str(bot_id), str(me.get("username") or ""))
-        assert self.poster is not None  # attach made it
-        self.outbox = OutboxWorker(
-            self.env.message_text,
-            self.client,
-            self.store,
-            self.bot_user_id,
-            poll=self.config.outbox_poll,
-            props=props_maker(self.config),
-        )
-        self.adminlog = AdminLogHandler(self.poster, self.log_recipients)
-        self.adminlog.addFilter(Redactor(self.config.secrets()))  # its lines become DMs
-        self.adminlog.configure(self.config.admin_log_level, self.config.admin_log_verbose)
-        install(self.adminlog)
-        if self.config.autopilot_interval > 0:
-            self.autopilot = Autopilot(
-                self.store,
-                self.run_autopilot,
-                self.config.autopilot_interval,
-                lease=self.config.autopilot_lease,
-                fenced=True,
-            )
-        _log.info("shim started as bot %s (%s)", me.get("username", "?"), self.bot_user_id)
-        if self.config.debug_endpoints:
-            _log.warning(
-                "debug endpoints are ON (/debug/autopilot): never run like this in production"
-            )
+        """Start taking work."""
+        ...
 
-    def attach(
-        self, bot_id: str, bot_username: str, *, deliver: Callable[[], None] | None = None
+    def status(self) -> dict[str, Any]:
+        """Counts of its workers by state."""
+        ...
+
+    async def run(
+        self,
+        actor_id: str,
+        text: str,
+        team_id: str,
+        name: str,
+        admin_ids: frozenset[str],
+        gone: threading.Event,
+    ) -> Any:
+        """Run one heavy command line in a worker process; its reply."""
+        ...
+
+    def close(self) -> None:
+        """Stop every worker process."""
+        ...
+
+
+class Settings:
+    """The configuration in force: replaced whole, under a lock, by ``reconfigure``."""
+
+    def __init__(self, config: Config) -> None:
+        self._lock = threading.Lock()
+        self._config = config
+
+    @property
+    def config(self) -> Config:
+        with self._lock:
+            return self._config
+
+    def admin_ids(self) -> frozenset[str]:
+        """The current ``AdminUserIDs``."""
+        return self.config.admin_user_ids
+
+    def replace(self, **changes: Any) -> Config:
+        with self._lock:
+            self._config = replace(self._config, **changes)
+            return self._config
+
+
+class Runtime:
+    """The store, Mattermost client, directory, poster, command env, outbox worker, admin
+    log, autopilot and heavy-command pool of a process, all made by
+    :func:`shim.boot.bootstrap`. ``autopilot`` is None when the timer is off
+    (``--autopilot-interval 0``); a worker process of the pool
+    (:func:`shim.boot.worker_runtime`) has no outbox worker, admin log, timer or pool:
+    those stay one per shim process."""
+
+    _settings: Settings
+    client: MattermostClient
+    store: Any
+    directory: MattermostDirectory
+    bot_user_id: str
+    bot_username: str
+    poster: MattermostPoster
+    env: Env
+    outbox: OutboxWorker | None
+    adminlog: AdminLogHandler | None
+    autopilot: Autopilot | None
+    pool: HeavyRunner | None
+
+    __slots__ = (
+        "_settings",
+        "client",
+        "store",
+        "directory",
+        "bot_user_id",
+        "bot_username",
+        "poster",
+        "env",
+        "outbox",
+        "adminlog",
+        "autopilot",
+        "pool",
+    )
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        client: MattermostClient,
+        store: Any,
+        directory: MattermostDirectory,
+        bot_user_id: str,
+        bot_username: str,
+        poster: MattermostPoster,
+        env: Env,
+        outbox: OutboxWorker | None = None,
+        adminlog: AdminLogHandler | None = None,
+        autopilot: Autopilot | None = None,
+        pool: HeavyRunner | None = None,
     ) -> None:
-        """Build the command environment for the bot ``bot_id`` without asking Mattermost
-        (what :meth:`start` does once it knows the bot, and a worker process of the pool
-        does with what the shim tells it). ``deliver`` replaces waking the outbox worker."""
-        self.bot_user_id = bot_id
-        self.bot_username = bot_username
-        self.poster = MattermostPoster(self.client, self.bot_user_id)
-        # Messages wait in the outbox (committed with each change); a command only
-        # wakes the outbox worker, which delivers them outside every command's deadline.
-        self.env = Env(
-            self.store,
-            self.directory,
-            self.poster,
-            admin_only=True,
-            bot_id=self.bot_user_id,
-            deliver=deliver or self._deliver_outbox,
-            channels=MattermostChannels(
-                self.client, self.bot_user_id, f"@{bot_username or 'the bot'}"
-            ),
-        )
+        parts = {
+            "_settings": settings,
+            "client": client,
+            "store": store,
+            "directory": directory,
+            "bot_user_id": bot_user_id,
+            "bot_username": bot_username,
+            "poster": poster,
+            "env": env,
+            "outbox": outbox,
+            "adminlog": adminlog,
+            "autopilot": autopilot,
+            "pool": pool,
+        }
+        for name, value in parts.items():
+            object.__setattr__(self, name, value)
 
-    def _deliver_outbox(self) -> None:
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"the Runtime is immutable (made whole by bootstrap): {name}")
+
+    def wake_outbox(self) -> None:
         """After a command committed messages: wake the outbox worker. Never delivers in
         the command's thread, so no delivery runs inside a command's deadline (issue 15)."""
         if self.outbox is not None:
             self.outbox.kick()
+
+    @property
+    def config(self) -> Config:
+        """The configuration in force (the plugin settings may change it at run time)."""
+        return self._settings.config
 
     def check(self) -> None:
         """Verify Mattermost still knows the bot and the store answers (``OnActivate``)."""
@@ -164,8 +194,7 @@ class Runtime:
 
     def admin_ids(self) -> frozenset[str]:
         """The current ``AdminUserIDs``."""
-        with self._lock:
-            return self.config.admin_user_ids
+        return self._settings.admin_ids()
 
     def log_recipients(self) -> frozenset[str]:
         """Who gets the admin-log DMs: system admins and ``AdminUserIDs``, not the bot itself."""
@@ -224,10 +253,12 @@ class Runtime:
         processes, holding no request thread; its deadlines start when a worker takes it.
         ``gone`` is set when the client went away (the command is then stopped). Raises
         like :meth:`execute`."""
+        if self.pool is None:
+            raise RuntimeError("this runtime has no heavy-command pool")
         reply = await self.pool.run(actor_id, text, team_id, name, self.admin_ids(), gone)
         if reply.committed:
-            self._deliver_outbox()
-        return reply.ok, reply.text
+            self.wake_outbox()
+        return bool(reply.ok), str(reply.text)
 
     def run_autopilot(self, now: Any, fence: Any = None) -> list[Any]:
         """Autopilot for every active rotation as of ``now`` (blocking), fenced by ``fence``."""
@@ -265,19 +296,17 @@ class Runtime:
             raise RequestError(f"AdminLogLevel must be one of {', '.join(LOG_LEVELS)}")
         if not isinstance(verbose, bool):
             raise RequestError("AdminLogVerbose must be true or false")
-        with self._lock:
-            self.config = replace(
-                self.config,
-                admin_user_ids=frozenset(i.strip() for i in admins.split(",") if i.strip()),
-                admin_log_level=level.strip().lower(),
-                admin_log_verbose=verbose,
-            )
+        config = self._settings.replace(
+            admin_user_ids=frozenset(i.strip() for i in admins.split(",") if i.strip()),
+            admin_log_level=level.strip().lower(),
+            admin_log_verbose=verbose,
+        )
         if self.adminlog is not None:
-            self.adminlog.configure(self.config.admin_log_level, verbose)
+            self.adminlog.configure(config.admin_log_level, verbose)
         self.directory.invalidate()
         _log.info(
             "configuration changed: %d admin ids, admin log level %s",
-            len(self.config.admin_user_ids),
+            len(config.admin_user_ids),
             level,
         )
 

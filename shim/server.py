@@ -37,20 +37,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     redactor.add(config.secrets())
 
     from shim.app import create_app
+    from shim.boot import bootstrap, open_store
     from shim.edges import protocol
-    from shim.runtime import Runtime
+    from shim.pool import HeavyPool
 
     try:
-        runtime = Runtime(config)
+        store = open_store(config)
     except Exception as err:  # e.g. a store URL the kvstore package rejects
         say(f"lotto serve: cannot open the store {config.store!r}: {err}")
         return 2
     try:
-        runtime.start()
+        runtime = bootstrap(config, store=store, pool=HeavyPool)
     except ShimError as err:
         say(f"lotto serve: cannot use Mattermost at {config.mattermost_url}: {err}")
-        runtime.close()
+        store.close()
         return 1
+    except BaseException:
+        store.close()
+        raise
     if not runtime.healthy():
         _log.warning(
             "the store %s does not answer yet; /healthz reports 503 until it does", config.store

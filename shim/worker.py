@@ -29,7 +29,7 @@ import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
-from shim import calendar, links
+from shim.boot import worker_runtime
 from shim.config import Config
 from shim.errors import ShimError, UnknownUserError
 from shim.redaction import Redactor
@@ -48,11 +48,8 @@ def serve(conn: Connection, config: Config, bot_id: str, bot_username: str) -> N
     with contextlib.suppress(OSError):
         os.nice(NICE)
     _setup_logging(config)
-    runtime = Runtime(config)
     committed = threading.Event()
-    runtime.attach(bot_id, bot_username, deliver=committed.set)
-    runtime.env.links = links.links_for(config)
-    runtime.env.site = calendar.site_of(config.mattermost_url)
+    runtime = worker_runtime(config, bot_id, bot_username, committed.set)
     conn.send(("ready", os.getpid()))
     try:
         while True:

@@ -19,6 +19,8 @@ Storage fixtures (use these rather than opening stores yourself):
   real Redis, e.g. command-layer use cases); runs once.
 - Every test runs with ``XDG_DATA_HOME`` in a temporary directory of the
   session, so the ``lotto`` program's default store is never the real one.
+- Every test renders strictly (``lotto.commands.names.STRICT``): a reply showing a
+  user its result did not declare (``result.user_ids()``) fails the test.
 """
 
 from __future__ import annotations
@@ -138,6 +140,16 @@ def redis_url(_redis_server: tuple[int, str]) -> str:
 def redis_unix_url(_redis_server: tuple[int, str]) -> str:
     """The session's real redis-server through its unix socket."""
     return f"unix://{_redis_server[1]}?db=0"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _strict_names() -> Iterator[None]:
+    """Rendering an undeclared user id raises instead of looking them up alone."""
+    from lotto.commands import names
+
+    before, names.STRICT = names.STRICT, True
+    yield
+    names.STRICT = before
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -14,8 +14,8 @@ renders and posts *after* the unit of work committed (a retried unit of work
 must never DM twice). Every result struct has a ``notices`` field, so a caller
 can treat them uniformly.
 
-Every service method has the shape
-``method(req: XRequest, *, actor_id: str, now: datetime) -> XResult``.
+Every service operation is called as
+``op(req: XRequest, *, actor: Actor, now: datetime) -> XResult``.
 """
 
 from __future__ import annotations

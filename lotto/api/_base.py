@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Generic, TypeVar
 
 import msgspec
 
+from lotto.api.mentions import distinct, of_notices
 from lotto.model.notice import NOTICE_KINDS, Notice
 from lotto.model.risks import Risk
 
 __all__ = [
+    "Actor",
     "Request",
     "RotationRef",
     "Notice",
@@ -31,6 +34,20 @@ class Request(_Msg, Generic[R], kw_only=True):
     operation returns, so ``dispatch(req)`` and ``ctx.call(req)`` are typed by it."""
 
 
+class Actor(msgspec.Struct, frozen=True, kw_only=True):
+    """Who calls an operation: the acting user's id and whether they are a plugin admin.
+
+    Every operation is called with one (``op(req, actor=..., now=...)``) and decides
+    from it and its declared access level (:mod:`lotto.service.access`) whether the
+    call may proceed. The caller vouches for ``is_admin`` (the command layer knows the
+    user's Mattermost roles and the plugin's admin list; in-process tools act with
+    full rights).
+    """
+
+    user_id: str
+    is_admin: bool = False
+
+
 class RotationRef(_Msg, kw_only=True):
     """A rotation as the user named it.
 
@@ -45,3 +62,13 @@ class RotationRef(_Msg, kw_only=True):
 
 class _Result(_Msg, kw_only=True):
     notices: list[Notice] = msgspec.field(default_factory=list)
+
+    def user_ids(self) -> list[str]:
+        """Every user id the result mentions (its rendering may show), each once: the
+        command layer resolves them in ONE directory call before rendering
+        (:mod:`lotto.api.mentions`). Its notices' people come last (delivery renders them)."""
+        return distinct([*self._mentions(), *of_notices(self.notices)])
+
+    def _mentions(self) -> Iterable[str]:
+        """The ids this result type shows (every result type declares its own)."""
+        raise NotImplementedError(f"{type(self).__name__} does not declare the users it mentions")

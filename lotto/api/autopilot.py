@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import msgspec
@@ -97,6 +98,13 @@ class AutopilotResult(_Result, kw_only=True):
     steps: list[AutopilotStep] = msgspec.field(default_factory=list)
     users: dict[str, User] = msgspec.field(default_factory=dict)
 
+    def _mentions(self) -> Iterable[str]:
+        for step in self.steps:
+            yield from step.user_ids
+            for fill in step.fills:
+                yield from fill.added_user_ids
+        yield from self.users
+
 
 class AutopilotAllResult(_Result, kw_only=True):
     """Every active rotation's autopilot run (``Service.autopilot_all``), in order.
@@ -107,6 +115,10 @@ class AutopilotAllResult(_Result, kw_only=True):
 
     results: list[AutopilotResult] = msgspec.field(default_factory=list)
     errors: dict[str, str] = msgspec.field(default_factory=dict)
+
+    def _mentions(self) -> Iterable[str]:
+        for res in self.results:
+            yield from res.user_ids()
 
 
 def failed_fills(res: AutopilotResult) -> list[AutopilotFill]:

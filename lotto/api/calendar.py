@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import msgspec
 
 from lotto.api._base import Request, RotationRef, _Result
+from lotto.api.mentions import of_tasks
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
 
@@ -40,3 +43,7 @@ class RotationCalendarResult(_Result, kw_only=True):
     rotation: Rotation
     user_id: str = ""
     tasks: list[Task] = msgspec.field(default_factory=list)
+
+    def _mentions(self) -> Iterable[str]:
+        yield self.user_id
+        yield from of_tasks(self.tasks)

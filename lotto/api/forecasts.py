@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import msgspec
@@ -87,3 +88,9 @@ class ForecastResult(_Result, kw_only=True):
     rotation: Rotation
     seed: int
     forecast: Forecast
+
+    def _mentions(self) -> Iterable[str]:
+        for shift in self.forecast.shifts:
+            yield from shift.assigned
+        for user in self.forecast.users:
+            yield user.user_id

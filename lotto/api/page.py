@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import msgspec
 
 from lotto.api._base import Request, RotationRef, _Msg, _Result
 from lotto.api.forecasts import ForecastResult
+from lotto.api.mentions import of_rotation, of_tasks
 from lotto.api.stats import RotationStatsResult
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
@@ -100,3 +102,13 @@ class RotationPageResult(_Result, kw_only=True):
     stats: RotationStatsResult
     forecast: ForecastResult | None = None
     forecast_note: str = ""
+
+    def _mentions(self) -> Iterable[str]:
+        yield from of_rotation(self.rotation)
+        yield from of_tasks([self.current, self.next, *self.tasks])
+        yield from of_tasks(u.task for u in self.upcoming)
+        yield from (e.user_id for e in self.entries)
+        yield from self.users
+        yield from self.stats.user_ids()
+        if self.forecast is not None:
+            yield from self.forecast.user_ids()

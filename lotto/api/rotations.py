@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import msgspec
 
 from lotto.api._base import Request, RotationRef, _Result
+from lotto.api.mentions import of_risks, of_rotation, of_tasks
 from lotto.model.risks import Risk
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
@@ -44,6 +46,9 @@ class InfoResult(_Result, kw_only=True):
     rotation_ids: list[str] = msgspec.field(default_factory=list)
     skills: list[str] = msgspec.field(default_factory=list)
 
+    def _mentions(self) -> Iterable[str]:
+        return ()
+
 
 class RotationNewRequest(Request["RotationResult"], kw_only=True):
     """``rotation new NAME …``; None means the default (docs/design.md §2).
@@ -77,6 +82,9 @@ class RotationListResult(_Result, kw_only=True):
 
     rotation_ids: list[str] = msgspec.field(default_factory=list)
 
+    def _mentions(self) -> Iterable[str]:
+        return ()
+
 
 class RotationShowRequest(Request["RotationShowResult"], kw_only=True):
     """``rotation show R``."""
@@ -92,6 +100,11 @@ class RotationShowResult(_Result, kw_only=True):
     tasks: list[Task] = msgspec.field(default_factory=list)
     # The next holidays the rotation skips (ISO date, name), from today (issue 17).
     next_holidays: list[tuple[str, str]] = msgspec.field(default_factory=list)
+
+    def _mentions(self) -> Iterable[str]:
+        yield from of_rotation(self.rotation)
+        yield from of_tasks(self.tasks)
+        yield from self.users
 
 
 class RotationArchiveRequest(Request["RotationResult"], kw_only=True):
@@ -109,6 +122,10 @@ class RotationResult(_Result, kw_only=True):
     unknown_skill: str = ""
     #: require/limit: what the new requirements mean for the members (impossible, narrow).
     warnings: list[Risk] = msgspec.field(default_factory=list)
+
+    def _mentions(self) -> Iterable[str]:
+        yield from of_rotation(self.rotation)
+        yield from of_risks(self.warnings)
 
 
 class RotationSetAutopilotRequest(Request["RotationResult"], kw_only=True):
@@ -205,3 +222,8 @@ class RotationNowResult(_Result, kw_only=True):
     off_hours: bool = False
     on_call_until: datetime | None = None
     next_on_call: datetime | None = None
+
+    def _mentions(self) -> Iterable[str]:
+        yield from self.rotation.owners
+        yield from of_tasks([self.current, self.next])
+        yield from self.users

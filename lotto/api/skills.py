@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import msgspec
 
 from lotto.api._base import Request, _Result
@@ -36,3 +38,6 @@ class SkillsResult(_Result, kw_only=True):
     skills: list[str] = msgspec.field(default_factory=list)
     # False when the command found nothing to change (e.g. the skill was already known).
     changed: bool = True
+
+    def _mentions(self) -> Iterable[str]:
+        return ()

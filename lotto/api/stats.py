@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import msgspec
@@ -90,3 +91,11 @@ class RotationStatsResult(_Result, kw_only=True):
     most_under: str = ""
     #: How the fair shares were computed: one pool per skill slot, then the rest.
     pools: list[SharePool] = msgspec.field(default_factory=list)
+
+    def _mentions(self) -> Iterable[str]:
+        for m in (*self.members, *self.former):
+            yield m.user_id
+        yield self.most_over
+        yield self.most_under
+        for pool in self.pools:
+            yield from pool.user_ids

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import msgspec
 
 from lotto.api._base import Request, RotationRef, _Result
+from lotto.api.mentions import of_task
 from lotto.model.task import Offer, Task
 from lotto.model.user import User
 
@@ -48,6 +51,9 @@ class TaskResult(_Result, kw_only=True):
 
     task: Task
 
+    def _mentions(self) -> Iterable[str]:
+        return of_task(self.task)
+
 
 class TaskAssignRequest(Request["TaskAssignResult"], kw_only=True):
     """``task assign ID @u… [--force]``."""
@@ -89,6 +95,13 @@ class TaskAssignResult(_Result, kw_only=True):
     #: words (``lotto.model.user.clash_text``): what --force overrode.
     overrode: dict[str, list[str]] = msgspec.field(default_factory=dict)
 
+    def _mentions(self) -> Iterable[str]:
+        yield from of_task(self.task)
+        yield from self.changed
+        yield from self.users
+        yield from self.non_members
+        yield from self.overrode
+
 
 class TaskTransitionRequest(Request["TaskTransitionResult"], kw_only=True):
     """``task schedule|start|finish ID``: ``state`` is the target state."""
@@ -105,6 +118,9 @@ class TaskTransitionResult(_Result, kw_only=True):
     #: ``shift`` or ``ticket``: the rotation's task type (what to call the task).
     task_type: str = ""
 
+    def _mentions(self) -> Iterable[str]:
+        return of_task(self.task)
+
 
 class TaskShowRequest(Request["TaskShowResult"], kw_only=True):
     """``task show ID``."""
@@ -119,6 +135,10 @@ class TaskShowResult(_Result, kw_only=True):
     users: dict[str, User] = msgspec.field(default_factory=dict)
     #: ``shift`` or ``ticket``: the rotation's task type (what to call the task).
     task_type: str = ""
+
+    def _mentions(self) -> Iterable[str]:
+        yield from of_task(self.task)
+        yield from self.users
 
 
 class TaskOfferRequest(Request["TaskOfferResult"], kw_only=True):
@@ -153,6 +173,12 @@ class TaskOfferResult(_Result, kw_only=True):
     asked_before: list[str] = msgspec.field(default_factory=list)
     channel_name: str = ""
 
+    def _mentions(self) -> Iterable[str]:
+        yield from of_task(self.task)
+        yield from (self.offer.user_id, self.offer.to_user_id, self.offer.opened_by)
+        yield from self.takers
+        yield from self.asked_before
+
 
 class TaskTakeRequest(Request["TaskTakeResult"], kw_only=True):
     """``task take ID [@from]``: the acting user takes ``from_user_id``'s offered place.
@@ -173,3 +199,8 @@ class TaskTakeResult(_Result, kw_only=True):
     offer: Offer
     taker: str
     users: dict[str, User] = msgspec.field(default_factory=dict)
+
+    def _mentions(self) -> Iterable[str]:
+        yield from of_task(self.task)
+        yield from (self.offer.user_id, self.offer.to_user_id, self.taker)
+        yield from self.users

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import msgspec
 
 from lotto.api._base import Request, RotationRef, _Msg, _Result
 from lotto.api.hours import RotationHours
+from lotto.api.mentions import of_risks, of_tasks
 from lotto.model.availability import Event
 from lotto.model.risks import Risk
 from lotto.model.rotation import Rotation
@@ -101,6 +103,15 @@ class UsersResult(_Result, kw_only=True):
     #: ``user disqualify``: the scheduled and started shifts the change broke.
     warnings: list[Risk] = msgspec.field(default_factory=list)
 
+    def _mentions(self) -> Iterable[str]:
+        yield from (u.mattermost_user_id for u in self.users)
+        yield from self.changed
+        yield from self.rotations
+        yield from of_risks(self.warnings)
+        for item in self.time_off:
+            yield item.user_id
+            yield from item.takers
+
 
 class UserJoinRequest(Request["MembershipResult"], kw_only=True):
     """``user join R @u… [--starting T]``."""
@@ -134,6 +145,13 @@ class MembershipResult(_Result, kw_only=True):
     #: ``user leave``: the scheduled and started shifts left with people no longer members.
     warnings: list[Risk] = msgspec.field(default_factory=list)
 
+    def _mentions(self) -> Iterable[str]:
+        yield from self.changed
+        yield from self.users
+        yield from self.assigned
+        yield from of_risks(self.warnings)
+        yield from self.starts
+
 
 class UserShiftsRequest(Request["UserShiftsResult"], kw_only=True):
     """``user shifts [@u] [--days N]``: the user's current and upcoming tasks."""
@@ -156,6 +174,10 @@ class UserShiftsResult(_Result, kw_only=True):
     offers: list[Task] = msgspec.field(default_factory=list)
     # Rotation id -> its working hours, for the tasks' rotations that have them (issue 17).
     hours: dict[str, RotationHours] = msgspec.field(default_factory=dict)
+
+    def _mentions(self) -> Iterable[str]:
+        yield self.user_id
+        yield from of_tasks([*self.tasks, *self.offers])
 
 
 class UserNotifyRequest(Request["UsersResult"], kw_only=True):

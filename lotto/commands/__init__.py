@@ -1,5 +1,6 @@
-"""The ``/lotto`` command layer: parse a command line, check access, call the service,
-render the result and the messages it committed to the outbox.
+"""The ``/lotto`` command layer: parse a command line, call the service as the acting
+user (the service decides who may do what), render the result and the messages it
+committed to the outbox.
 
 Public surface::
 
@@ -34,11 +35,11 @@ from lotto.commands import rotation as _rotation  # noqa: F401
 from lotto.commands import skill as _skill  # noqa: F401
 from lotto.commands import task as _task  # noqa: F401
 from lotto.commands import user as _user  # noqa: F401
-from lotto.commands.base import Ctx, Result, call_service, convert_value, warm_up
+from lotto.commands.base import Ctx, Result, call_service, convert_value, names_for
 from lotto.commands.env import Env
 from lotto.commands.errors import error_text, failure_reply
 from lotto.commands.parser import parse_flags, tokenize
-from lotto.commands.tree import ADMIN, OWNER, Command, Group, lookup, usage_line
+from lotto.commands.tree import Command, Group, command_name, lookup, usage_line
 from lotto.errors import AccessError, InputError, NotFoundError
 from lotto.ports import Profile
 
@@ -85,7 +86,9 @@ def execute(
         return _run(env, cmd, actor_id, rest, now, team_id)
     except Exception as exc:  # the one place errors become text
         usage = usage_line(cmd) if cmd is not None else ""
-        return Outcome(False, failure_reply(exc, env.mention, command_line=text, usage=usage))
+        name = command_name(cmd.path) if cmd is not None else ""
+        reply = failure_reply(exc, env.mention, command_line=text, usage=usage, command=name)
+        return Outcome(False, reply)
 
 
 def take_offer(
@@ -106,20 +109,17 @@ def take_offer(
     """
     line = f"task take {task_id}"
     try:
-        _actor(env, actor_id)
+        profile = _actor(env, actor_id)
         req = api.TaskTakeRequest(task_id=task_id, from_user_id=from_user_id, offer_id=offer_id)
-        res = call_service(
-            env.service,
-            req,
-            actor_id=actor_id,
-            now=now or datetime.now(UTC),
-            directory=env.directory,
-        )
+        res = call_service(env.service, req, actor=env.actor(profile), now=now or datetime.now(UTC))
     except Exception as exc:  # the same error texts as the command
-        return Outcome(False, failure_reply(exc, env.mention, command_line=line))
+        return Outcome(
+            False, failure_reply(exc, env.mention, command_line=line, command="/lotto task take")
+        )
     if res.notices:
         env.deliver()
-    return Outcome(True, render.task_taken(res, env.mention), res, False, list(res.notices))
+    names = names_for(env.directory, res, [profile])
+    return Outcome(True, render.task_taken(res, names.mention), res, False, list(res.notices))
 
 
 def _group_reply(node: Group, rest: list[str]) -> Outcome:
@@ -169,12 +169,6 @@ def _run(
             cmd.all_flags,
             lambda f, raw: when if f.name == "now" else convert_value(f, raw, zone, when),
         )
-    if cmd.access == ADMIN and env.admin_only and not actor.is_admin:
-        raise AccessError(
-            f"only plugin admins may run `/lotto {' '.join(cmd.path)}`; "
-            "ask one of them. Nothing was changed.",
-            user_id=actor.user_id,
-        )
     if env.admin_only and not actor.is_admin:
         for flag in cmd.all_flags:
             if flag.admin_only and parsed.get(flag.name) is not None:
@@ -192,12 +186,9 @@ def _run(
                     flag=flag.name,
                 )
     ctx = Ctx(env=env, actor=actor, zone=zone, now=when, cmd=cmd, parsed=parsed, team_id=team_id)
-    # Someone who is not a plugin admin runs an owner command only on a rotation they
-    # own: the service checks that once it knows the rotation.
-    ctx.owners_only = cmd.access == OWNER and not ctx.is_admin
     data, text = cmd.run(ctx)
     # What the change broke or puts at risk, under any reply (results carry it as data).
-    text += render.warnings_text(list(getattr(data, "warnings", []) or []), env.mention)
+    text += render.warnings_text(list(getattr(data, "warnings", []) or []), ctx.username)
     notices = list(getattr(data, "notices", []) or [])
     if notices:
         env.deliver()
@@ -223,18 +214,18 @@ def autopilot_all(env: Env, now: datetime, *, fence: Lock | None = None) -> list
         if res is None:
             outcomes.append(Outcome(False, render.autopilot_failure(rotation_id, error)))
             return
-        warm_up(env.directory, res)
+        names = names_for(env.directory, res)
         if res.notices:
             env.deliver()
         # A task that could not be filled fails the rotation's outcome (the shim logs
         # it as an error); the run's other work is committed and reported all the same.
         ok = not api.failed_fills(res)
-        report = render.autopilot_report(res, actor, zone, env.mention)
+        report = render.autopilot_report(res, actor, zone, names.mention)
         outcomes.append(Outcome(ok, report, res, False, list(res.notices)))
 
     try:
         env.service.autopilot_all(
-            actor_id=env.bot_id,
+            actor=env.bot,
             now=now,
             fence=fence,
             describe=lambda exc, rid: failure_reply(

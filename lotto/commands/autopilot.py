@@ -7,8 +7,9 @@ The loop is the service's (``Service.autopilot_all``), shared with the server's 
 from __future__ import annotations
 
 from lotto import api
+from lotto.api.mentions import declared
 from lotto.commands import render
-from lotto.commands.base import Ctx, Reply, warm_up
+from lotto.commands.base import Ctx, Reply
 from lotto.commands.errors import failure_reply
 from lotto.commands.tree import command
 
@@ -32,11 +33,11 @@ def autopilot(ctx: Ctx) -> Reply:
         if res is None:
             texts.append(render.autopilot_failure(rotation_id, error))
             return
-        warm_up(ctx.env.directory, res)
+        ctx.names.learn(declared(res))
         texts.append(render.autopilot_report(res, me, ctx.zone, ctx.username))
 
     out = ctx.env.service.autopilot_all(
-        actor_id=ctx.actor.user_id,
+        actor=ctx.caller,
         now=ctx.now,
         describe=lambda exc, rid: failure_reply(
             exc, ctx.username, command_line=f"rotation autopilot {rid}"

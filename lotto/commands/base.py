@@ -2,14 +2,14 @@
 
 It holds the environment, the acting user's profile and zone, the command's
 time and parsed flags, and the helpers every command needs: value conversion
-for flags, ``@username`` and rotation resolution, the self-only access check,
-and the call into the service.
+for flags, ``@username`` and rotation resolution, and the call into the service
+(as the acting user: the service decides whether they may).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -18,12 +18,14 @@ import msgspec
 
 from lotto import api
 from lotto.api import Request
+from lotto.api.mentions import declared
+from lotto.commands.names import Names
 from lotto.commands.parser import Flag, Parsed
-from lotto.errors import AccessError, InputError, LottoError, NotFoundError
+from lotto.errors import InputError, LottoError, NotFoundError
 from lotto.ports import Directory, Profile
 from lotto.service import Service
-from lotto.service.access import SELF_OR_OWNER
-from lotto.service.registry import dispatch
+from lotto.service.access import ADMIN
+from lotto.service.registry import access_of, dispatch
 
 if TYPE_CHECKING:  # pragma: no cover
     from lotto.commands.env import Env
@@ -38,7 +40,7 @@ __all__ = [
     "ROTATION_FLAG",
     "convert_value",
     "call_service",
-    "warm_up",
+    "names_for",
 ]
 
 # `-r ID`: every command that names a rotation takes it (an exact id, no substring match).
@@ -56,78 +58,24 @@ def call_service(
     service: Service,
     req: Request[R],
     *,
-    actor_id: str,
+    actor: api.Actor,
     now: datetime,
-    directory: Directory | None = None,
-    owners_only: bool = False,
 ) -> R:
-    """Run ``req`` through the service operation registered for its type
-    (:func:`lotto.service.registry.dispatch`).
+    """Run ``req`` through the service operation registered for its type, as ``actor``
+    (:func:`lotto.service.registry.dispatch`; AccessError when the operation refuses).
 
-    With ``directory``, the profiles of every user the result names are then
-    looked up in ONE batch, so rendering ``@names`` and zones afterwards does
-    not ask the chat server once per user.
+    Rendering its result needs the profiles of the users it declares
+    (``result.user_ids()``): :func:`names_for` looks them up in ONE call.
     """
-    result = dispatch(service, req, actor_id=actor_id, now=now, owners_only=owners_only)
-    if directory is not None:
-        warm_up(directory, result)
-    return result
+    return dispatch(service, req, actor=actor, now=now)
 
 
-def warm_up(directory: Directory, result: object) -> None:
-    """Look up the profiles of every user ``result`` names in ONE batch, so rendering
-    ``@names`` and zones afterwards does not ask the chat server once per user."""
-    ids = user_ids_in(result)
-    if ids:
-        try:
-            directory.by_ids(ids)
-        except LottoError:
-            pass  # only a warm-up: rendering looks users up one by one and reports a real outage
-
-
-# Fields of results and records that hold user ids (Go names' snake_case forms).
-_ID_FIELDS = {
-    "mattermost_user_id",
-    "user_id",
-    "actor_id",
-    "from_user_id",
-    "to_user_id",
-    "opened_by",
-}
-_ID_LIST_FIELDS = {
-    "mattermost_user_ids",
-    "user_ids",
-    "added_user_ids",
-    "removed_user_ids",
-    "handover_user_ids",
-    "next_user_ids",
-    "takers",
-    "asked_before",
-}
-
-
-def user_ids_in(value: Any, found: dict[str, None] | None = None) -> list[str]:
-    """Every user id a result names (records, notices, ``users`` maps), in first-seen order."""
-    found = {} if found is None else found
-    if isinstance(value, msgspec.Struct):
-        for name in value.__struct_fields__:
-            item = getattr(value, name)
-            if name in _ID_FIELDS and isinstance(item, str) and item:
-                found[item] = None
-            elif name in _ID_LIST_FIELDS and isinstance(item, list):
-                found.update(dict.fromkeys(u for u in item if isinstance(u, str) and u))
-            elif name == "users" and isinstance(item, dict):
-                found.update(dict.fromkeys(k for k in item if isinstance(k, str)))
-                user_ids_in(list(item.values()), found)
-            else:
-                user_ids_in(item, found)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            user_ids_in(item, found)
-    elif isinstance(value, dict):
-        for item in value.values():
-            user_ids_in(item, found)
-    return list(found)
+def names_for(directory: Directory, result: object, known: Iterable[Profile] = ()) -> Names:
+    """The profiles of every user ``result`` declares (``result.user_ids()``), looked up
+    in ONE directory call (besides ``known``), for rendering it without asking again."""
+    names = Names(directory, known)
+    names.learn(declared(result))
+    return names
 
 
 #: ``--period weekdays``: a daily rotation working Monday to Friday (``rotation new``).
@@ -226,13 +174,22 @@ class Command:
     synopsis: str
     summary: str
     flags: tuple[Flag, ...]
-    access: str
+    #: The level the command itself states (a test holds it to its operation's).
+    declared_access: str | None
     run: Handler
     details: str = ""
     #: It only looks (changes no record): ``--now`` is then for everyone.
     read_only: bool = False
     #: The type of the request it calls the service with (None: it calls none itself).
     request: type[Request[Result]] | None = None
+
+    @property
+    def access(self) -> str:
+        """Who may run it (its help says so): the level its operation declares, which the
+        service applies; for a command calling no operation of its own, the level it
+        states (the service method it calls applies it too)."""
+        level = access_of(self.request) if self.request is not None else None
+        return level or self.declared_access or ADMIN
 
     @property
     def all_flags(self) -> tuple[Flag, ...]:
@@ -251,11 +208,14 @@ class Ctx:
     now: datetime
     cmd: Command
     parsed: Parsed
-    #: Set when the actor is not a plugin admin but may act as an owner of the rotation
-    #: the command concerns: the service then refuses any other rotation.
-    owners_only: bool = False
     #: The chat team the command was typed in ("" outside a chat server).
     team_id: str = ""
+    #: The profiles the reply shows: the actor's, the ``@username``s resolved, and those
+    #: every result declares (looked up once per result); rendering asks nothing remote.
+    names: Names = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        self.names = Names(self.env.directory, [self.actor])
 
     # ----------------------------------------------------------------- flags/args
 
@@ -310,6 +270,7 @@ class Ctx:
                 raise InputError(f"expected `@username`, got `{token}`.")
         names = [token[1:] for token in tokens]
         profiles = self.env.directory.by_usernames(names)  # one lookup for every name
+        self.names.add(profiles.values())
         ids: list[str] = []
         for token, name in zip(tokens, names, strict=True):
             profile = profiles.get(name)
@@ -366,27 +327,15 @@ class Ctx:
 
     # ----------------------------------------------------------------- access/service
 
-    def check_self(self, user_ids: list[str]) -> None:
-        """Self-only commands: a non-admin may act only on themselves.
-
-        A ``SELF_OR_OWNER`` command concerns one rotation, whose owners may run it for
-        others too (the service checks the ownership once it resolved the rotation).
-        """
-        if self.is_admin or all(uid == self.actor.user_id for uid in user_ids):
-            return
-        if self.cmd.access == SELF_OR_OWNER:
-            self.owners_only = True
-            return
-        raise AccessError(
-            f"only plugin admins may run `/lotto {' '.join(self.cmd.path)}` for other users; "
-            "you may run it for yourself (leave out the `@username`s). Nothing was changed.",
-            user_id=self.actor.user_id,
-        )
-
     @property
     def is_admin(self) -> bool:
         """Whether the actor may run admin commands here."""
-        return self.actor.is_admin or not self.env.admin_only
+        return self.caller.is_admin
+
+    @property
+    def caller(self) -> api.Actor:
+        """The acting user as the service sees them (:meth:`Env.actor`)."""
+        return self.env.actor(self.actor)
 
     def call(self, req: Request[R]) -> R:
         """Run a request through the service as the acting user at the command's time.
@@ -399,15 +348,16 @@ class Ctx:
                 f"{' '.join(self.cmd.path)} declared {self.cmd.request.__name__}, "
                 f"not {type(req).__name__}"
             )
-        return call_service(
+        res = call_service(
             self.env.service,
             req,
-            actor_id=self.actor.user_id,
+            actor=self.caller,
             now=self.now,
-            directory=self.env.directory,
-            owners_only=self.owners_only,
         )
+        self.names.learn(declared(res))
+        return res
 
     def username(self, user_id: str) -> str:
-        """``@username`` of a user id (the id itself when the directory does not know it)."""
-        return self.env.mention(user_id)
+        """``@username`` of a user id (``@id`` when the directory does not know it), from
+        the profiles the command looked up (:attr:`names`)."""
+        return self.names.mention(user_id)

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
-from lotto import PLUGIN_ID, delivery
+from lotto import PLUGIN_ID, api, delivery
+from lotto.api.mentions import of_notices
+from lotto.commands.names import Names
 from lotto.commands.render.notices import notice_text
 from lotto.errors import LottoError
 from lotto.local import LocalChannels
@@ -25,6 +28,8 @@ log = logging.getLogger("lotto.commands")
 class Env:
     """What commands run against: the store, the user directory and the DM poster.
 
+    Complete and immutable once made (a variant is :meth:`replace`'s): whoever builds
+    it (the CLI, the shim's :func:`shim.boot.bootstrap`, a test) gives every part.
     ``admin_only=False`` lets every user run admin commands (single-user CLI use).
     ``bot_id`` is the acting user of :func:`autopilot_all` (empty: "the autopilot").
     ``links`` (:class:`lotto.ports.Links`) makes the signed URLs of calendar feeds,
@@ -36,7 +41,32 @@ class Env:
     its own id). ``deliver`` is called after a command committed messages (the shim
     wakes its outbox worker; the CLI delivers after the command, outside its
     deadline); without it the messages are delivered right away, to ``poster``.
+    ``service`` defaults to the service on ``kv`` and ``directory``.
     """
+
+    __slots__ = (
+        "kv",
+        "directory",
+        "poster",
+        "admin_only",
+        "bot_id",
+        "links",
+        "site",
+        "channels",
+        "service",
+        "_deliver",
+    )
+
+    kv: Store
+    directory: Directory
+    poster: Poster
+    admin_only: bool
+    bot_id: str
+    links: Links | None
+    site: str
+    channels: Channels
+    service: Service
+    _deliver: Callable[[], None] | None
 
     def __init__(
         self,
@@ -50,17 +80,55 @@ class Env:
         site: str = "localhost",
         deliver: Callable[[], None] | None = None,
         channels: Channels | None = None,
+        service: Service | None = None,
     ) -> None:
-        self.kv = kv
-        self.directory = directory
-        self.poster = poster
-        self.admin_only = admin_only
-        self.bot_id = bot_id
-        self.links = links
-        self.site = site
-        self._deliver = deliver
-        self.channels = channels if channels is not None else LocalChannels()
-        self.service = Service(kv, directory)
+        parts = {
+            "kv": kv,
+            "directory": directory,
+            "poster": poster,
+            "admin_only": admin_only,
+            "bot_id": bot_id,
+            "links": links,
+            "site": site,
+            "_deliver": deliver,
+            "channels": channels if channels is not None else LocalChannels(),
+            "service": service if service is not None else Service(kv, directory),
+        }
+        for name, value in parts.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Env is immutable: make a variant with env.replace({name}=...)")
+
+    def replace(self, **changes: Any) -> Env:
+        """A copy with ``changes`` (constructor keywords); a new ``kv`` or ``directory``
+        gets a new service unless ``service`` is given too."""
+        parts: dict[str, Any] = {
+            "kv": self.kv,
+            "directory": self.directory,
+            "poster": self.poster,
+            "admin_only": self.admin_only,
+            "bot_id": self.bot_id,
+            "links": self.links,
+            "site": self.site,
+            "deliver": self._deliver,
+            "channels": self.channels,
+        }
+        if not {"kv", "directory"} & set(changes):
+            parts["service"] = self.service
+        parts.update(changes)
+        kv, directory, poster = parts.pop("kv"), parts.pop("directory"), parts.pop("poster")
+        return Env(kv, directory, poster, **parts)
+
+    def actor(self, profile: Profile) -> api.Actor:
+        """The caller the service sees for ``profile``: a plugin admin when the profile
+        is one, or when everyone is (``admin_only=False``)."""
+        return api.Actor(user_id=profile.user_id, is_admin=profile.is_admin or not self.admin_only)
+
+    @property
+    def bot(self) -> api.Actor:
+        """The caller of the autopilot timer: the bot (``bot_id``), with full rights."""
+        return api.Actor(user_id=self.bot_id, is_admin=True)
 
     @property
     def namespace(self) -> str:
@@ -93,9 +161,11 @@ class Env:
     def message_text(self, message: OutboxMessage) -> str:
         """The Markdown text of an outbox message, written for its reader."""
         notice = message.notice
+        names = Names(self.directory)
+        names.learn(of_notices([notice]))  # everyone it names, in ONE directory call
         # A channel post has many readers: it shows the zone the service chose (the rotation's).
-        zone = self.zone_of(notice.user_id) if notice.user_id else (notice.zone or "UTC")
-        return notice_text(notice, self.mention, zone)
+        zone = names.zone_of(notice.user_id) if notice.user_id else (notice.zone or "UTC")
+        return notice_text(notice, names.mention, zone)
 
     def mention(self, user_id: str) -> str:
         """``@username`` for a user id (``@id`` when the directory does not know it, or

@@ -2,7 +2,8 @@
 
 Every failure of a command is shown as a single paragraph: a
 :class:`~lotto.errors.LottoError` by its own message (an input error also gets
-the command's one-line usage), and anything unexpected as a generic message —
+the command's one-line usage; a refusal by the service's access rule names the
+command), and anything unexpected as a generic message —
 the traceback goes to the log, never to the user. Store (``kvstore``) failures
 arrive here already translated into lotto errors by the service boundary
 (``lotto.service.common.run``).
@@ -14,7 +15,8 @@ import logging
 import re
 from collections.abc import Callable
 
-from lotto.errors import InputError, LottoError, OutcomeUnknownError, StoreError
+from lotto.errors import AccessError, InputError, LottoError, OutcomeUnknownError, StoreError
+from lotto.service.access import ADMIN, SELF
 
 __all__ = ["error_text", "one_paragraph", "mention_users", "failure_reply"]
 
@@ -26,11 +28,19 @@ def one_paragraph(text: str) -> str:
     return " ".join(part.strip() for part in text.strip().splitlines() if part.strip())
 
 
-def error_text(exc: BaseException, *, command_line: str = "", usage: str = "") -> str:
-    """The one-paragraph user text for ``exc`` (unexpected errors are logged with traceback)."""
+def error_text(
+    exc: BaseException, *, command_line: str = "", usage: str = "", command: str = ""
+) -> str:
+    """The one-paragraph user text for ``exc`` (unexpected errors are logged with traceback).
+
+    ``command`` names the command that failed (``/lotto task fill``): a refusal of the
+    service's access rule says who may run it.
+    """
     if isinstance(exc, LottoError):
         text = one_paragraph(str(exc)) or exc.__class__.__name__
-        if isinstance(exc, InputError) and usage:
+        if isinstance(exc, AccessError) and command:
+            text = _refusal_text(exc, command) or text
+        elif isinstance(exc, InputError) and usage:
             text = f"{text} Usage: `{usage}`; add `help` for details."
         elif isinstance(exc, OutcomeUnknownError):
             log.warning("store gave no answer to the commit of %r: %s", command_line, exc)
@@ -56,6 +66,20 @@ def error_text(exc: BaseException, *, command_line: str = "", usage: str = "") -
         "the command failed because of an internal error (it has been logged for the "
         "administrators); if it keeps happening, please report it."
     )
+
+
+def _refusal_text(exc: AccessError, command: str) -> str:
+    """A refusal for the access level the operation declared, naming ``command`` ("" if
+    the service's own words say it: an owner refusal names the rotation's owners)."""
+    level = exc.context.get("access")
+    if level == ADMIN:
+        return f"only plugin admins may run `{command}`; ask one of them. Nothing was changed."
+    if level == SELF:
+        return (
+            f"only plugin admins may run `{command}` for other users; you may run it for "
+            "yourself (leave out the `@username`s). Nothing was changed."
+        )
+    return ""
 
 
 # The command that shows what a command of each group changes.
@@ -96,11 +120,16 @@ def mention_users(text: str, exc: BaseException, mention: Callable[[str], str]) 
 
 
 def failure_reply(
-    exc: BaseException, mention: Callable[[str], str], *, command_line: str = "", usage: str = ""
+    exc: BaseException,
+    mention: Callable[[str], str],
+    *,
+    command_line: str = "",
+    usage: str = "",
+    command: str = "",
 ) -> str:
     """The reply for a failed command: :func:`error_text` with the users it names as
     ``@name`` (a directory outage keeps the ids rather than failing the reply)."""
-    text = error_text(exc, command_line=command_line, usage=usage)
+    text = error_text(exc, command_line=command_line, usage=usage, command=command)
     try:
         return mention_users(text, exc, mention)
     except Exception:

@@ -210,7 +210,6 @@ def task_offer(ctx: Ctx) -> Reply:
     task_id, users = ctx.task_and_users()
     if len(users) > 1:
         raise InputError("name one user whose place to offer (default: you).")
-    ctx.check_self(users)
     to = ctx.flag("to")
     to_ids = ctx.users([to], default_actor=False) if to else []
     res = ctx.call(

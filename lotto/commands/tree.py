@@ -70,12 +70,13 @@ def command(
     summary: str,
     *,
     flags: tuple[Flag, ...] = (),
-    access: str = ADMIN,
+    access: str | None = None,
     details: str = "",
     read_only: bool = False,
     request: type[Request[Result]] | None = None,
 ) -> Callable[[Handler], Handler]:
-    """Decorator registering a handler as the command at ``path``; ``read_only`` for a
+    """Decorator registering a handler as the command at ``path``; ``access`` the level
+    it states (its operation's decides, and a test holds the two together); ``read_only`` for a
     command that changes no record (a test checks that it does not); ``request``: the
     type of the request it builds and calls the service with (``ctx.call`` refuses any
     other, and a test checks that every request type has its command)."""

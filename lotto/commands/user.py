@@ -95,7 +95,6 @@ def user_show(ctx: Ctx) -> Reply:
 def user_join(ctx: Ctx) -> Reply:
     """Join a rotation."""
     ref, users = ctx.rotation_and_users()
-    ctx.check_self(users)
     res = ctx.call(api.UserJoinRequest(rotation=ref, user_ids=users, starting=ctx.flag("starting")))
     return res, render.user_joined(res, users, ctx.username, ctx.now, ctx.zone)
 
@@ -111,7 +110,6 @@ def user_join(ctx: Ctx) -> Reply:
 def user_leave(ctx: Ctx) -> Reply:
     """Leave a rotation."""
     ref, users = ctx.rotation_and_users()
-    ctx.check_self(users)
     res = ctx.call(api.UserLeaveRequest(rotation=ref, user_ids=users))
     return res, render.user_left(res, users, ctx.username)
 
@@ -131,7 +129,6 @@ def user_leave(ctx: Ctx) -> Reply:
 def user_notify(ctx: Ctx) -> Reply:
     """Mute or unmute kinds of direct messages."""
     users = ctx.users(ctx.parsed.args)
-    ctx.check_self(users)
     mute, unmute = _words(ctx.flag("mute", "")), _words(ctx.flag("unmute", ""))
     res = ctx.call(api.UserNotifyRequest(user_ids=users, mute=mute, unmute=unmute))
     return res, render.user_notified(res, ctx.username)
@@ -160,7 +157,6 @@ def user_unavailable(ctx: Ctx) -> Reply:
     if finish <= start:
         raise InputError("`--finish` must be after `--start`.")
     users = ctx.users(ctx.parsed.args)
-    ctx.check_self(users)
     res = ctx.call(
         api.UserUnavailableRequest(
             user_ids=users,

@@ -23,6 +23,7 @@ from lotto.errors import InsufficientError
 from lotto.model.availability import Event, any_clash
 from lotto.model.needs import format_need, format_needs, needs_matcher, qualified
 from lotto.model.rotation import Rotation, rest_until
+from lotto.model.skill import ANY, parse_need_id
 from lotto.model.task import Task, task_interval
 from lotto.model.user import User
 
@@ -78,13 +79,24 @@ def candidates(rotation: Rotation, task: Task, users: Mapping[str, User]) -> lis
     or with a shift within the task's own rest).
     """
     assigned = set(task.mattermost_user_ids)
+    start = task.expected_start
+    if start is None:  # no time: nobody is kept off (as free_for)
+        return [
+            u
+            for uid in sorted(set(rotation.mattermost_user_ids))
+            if uid not in assigned and (u := users.get(uid)) is not None
+        ]
+    finish = start + task.expected_duration
     rest = rest_end(rotation, task)
     pool = []
+    get = users.get
+    # free_for inlined (a fill asks it of every member): an empty calendar is free.
     for uid in sorted(set(rotation.mattermost_user_ids)):
-        user = users.get(uid)
+        user = get(uid)
         if user is None or uid in assigned:
             continue
-        if not free_for(user.calendar, task, rest):
+        calendar = user.calendar
+        if calendar and any_clash(calendar, start, finish, rest):
             continue
         pool.append(user)
     return pool
@@ -105,9 +117,14 @@ class Needs:
     person ``i`` meets and ``qualified[nid]`` the people meeting each open
     ``require`` need, ascending, without those in ``absent`` (people who may not
     be picked for this task at all). Nothing here changes while fills run.
+
+    ``met[i]`` is worked out when first needed (None until then; :meth:`met_of`):
+    a fill draws a few of thousands of people. ``qualified`` comes from one pass
+    over everyone's skills (an index of the skills the needs name), not a test of
+    every person against every need.
     """
 
-    __slots__ = ("task_id", "require", "limit", "full", "met", "qualified")
+    __slots__ = ("task_id", "require", "limit", "full", "met", "qualified", "_match", "_levels")
 
     def __init__(
         self,
@@ -126,11 +143,50 @@ class Needs:
         self.require: dict[str, int] = require
         self.limit: dict[str, int] = limit
         self.full = frozenset(nid for nid, count in limit.items() if count <= 0)
-        self.met = [match(levels) for levels in skill_levels]
-        self.qualified = {
-            nid: [i for i in qualified(skill_levels, nid) if i not in absent]
-            for nid in sorted(require)
-        }
+        self._match = match
+        self._levels = skill_levels
+        self.met: list[list[str] | None] = [None] * len(skill_levels)
+        self.qualified = _qualified(skill_levels, sorted(require), set(absent))
+
+    def met_of(self, i: int) -> list[str]:
+        """The needs person ``i`` meets (worked out once, then kept in :attr:`met`)."""
+        met = self.met[i]
+        if met is None:
+            met = self.met[i] = self._match(self._levels[i])
+        return met
+
+
+def _qualified(
+    skill_levels: Sequence[Mapping[str, int]], nids: list[str], absent: set[int]
+) -> dict[str, list[int]]:
+    """``{nid: qualified(skill_levels, nid) less absent}`` for each of ``nids``, from ONE
+    pass over everyone's skills: who holds each skill the needs name, at what level."""
+    parsed = {nid: parse_need_id(nid) for nid in nids}
+    # skill -> (indices, levels) in two flat lists: no tuple per person (a fill of
+    # thousands would otherwise wake the garbage collector over every record).
+    holders: dict[str, tuple[list[int], list[int]]] = {
+        skill: ([], []) for skill, level in parsed.values() if skill != ANY and level > 0
+    }
+    if holders:
+        get = holders.get
+        for i, levels in enumerate(skill_levels):
+            for skill, have in levels.items():
+                held = get(skill)
+                if held is not None:
+                    held[0].append(i)
+                    held[1].append(have)
+    out: dict[str, list[int]] = {}
+    for nid, (skill, level) in parsed.items():
+        held = holders.get(skill)
+        if held is not None:
+            out[nid] = [
+                i
+                for i, have in zip(held[0], held[1], strict=True)
+                if have >= level and i not in absent
+            ]
+        else:  # any, or a level everyone meets (even without the skill): test each
+            out[nid] = [i for i in qualified(skill_levels, nid) if i not in absent]
+    return out
 
 
 def count_met(

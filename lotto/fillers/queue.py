@@ -140,6 +140,8 @@ def pick(needs: Needs, served: Sequence[int], busy: Collection[int] = ()) -> lis
                 raise insufficient_error(needs.task_id, require, nid)
             i = queue[0]
             met = met_of[i]
+            if met is None:
+                met = needs.met_of(i)
             for other in met:  # accepted or skipped for a Limit, out of every pool now
                 if other in pools:
                     pools[other].remove(i)

@@ -286,6 +286,8 @@ def pick(
                 raise insufficient_error(needs.task_id, require, nid)
             i = need_pool.draw(rng)
             met = met_of[i]
+            if met is None:
+                met = needs.met_of(i)
             # Accepted or skipped for a Limit, the user leaves every pool now.
             for other in met:
                 holder = pools.get(other)

@@ -65,7 +65,10 @@ def any_overlapping(calendar: Iterable[Event], start: datetime, finish: datetime
     ``bool(overlapping(...))`` without building the list; fillers ask it of
     every member on every fill. The calendar's order is not relied on.
     """
-    return any(intervals_overlap(e.start, e.finish, start, finish) for e in calendar)
+    for e in calendar:  # intervals_overlap inlined: hot
+        if e.start < finish and start < e.finish:
+            return True
+    return False
 
 
 def add_events(calendar: Iterable[Event], events: Iterable[Event]) -> list[Event]:
@@ -142,10 +145,16 @@ def any_clash(
     Decided event by event (a calendar is free exactly when each of its events
     alone is), which the forecast relies on to tabulate it once per event.
     """
+    # intervals_overlap inlined (no generator, no call per event): a fill asks this of
+    # every member, a forecast millions of times.
     if rest_until is None or rest_until <= finish:
-        return any(intervals_overlap(e.start, e.finish, start, finish) for e in calendar)
-    return any(
-        intervals_overlap(e.start, e.finish, start, finish)
-        or (e.reason == REASON_TASK and intervals_overlap(e.start, e.finish, finish, rest_until))
-        for e in calendar
-    )
+        for e in calendar:
+            if e.start < finish and start < e.finish:
+                return True
+        return False
+    for e in calendar:
+        if e.start < finish and start < e.finish:
+            return True
+        if e.reason == REASON_TASK and e.start < rest_until and finish < e.finish:
+            return True
+    return False

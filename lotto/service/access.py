@@ -1,14 +1,30 @@
-"""Who may change a rotation: plugin admins, and the rotation's owners.
+"""Who may call an operation: the access levels, and the one rule applying them.
 
-The command layer knows whether the acting user is a plugin admin; only the
-service knows which rotation a command concerns (names are resolved inside the
-unit of work). So a command run by someone who is not an admin is dispatched
-*owners only* (:func:`owners_only`), and the one rule is applied where the
-rotation becomes known: :func:`check_owner`, called by
-``common.resolve_rotation`` and ``common.load_task``. An owners-only operation
-that never resolved a rotation is refused before its commit
-(:func:`check_resolved`), so an operation that does not concern one rotation
-can never slip through.
+Each operation declares its level with the operation (``@operation(api.XRequest,
+access=OWNER)``, :mod:`lotto.service.registry`), and the operation's wrapper applies
+it for the :class:`lotto.api.Actor` of every call, whoever calls (the command layer,
+the shim's buttons and links, the maintenance tool, the timer): :func:`admit`.
+
+Levels:
+
+- ``PUBLIC``: anyone;
+- ``SELF``: anyone for themselves; plugin admins for anyone;
+- ``ADMIN``: plugin admins only;
+- ``OWNER``: plugin admins, and the owners of the rotation the call concerns;
+- ``SELF_OR_OWNER``: anyone for themselves; the rotation's owners and plugin admins
+  for others.
+
+The users a ``SELF`` call concerns are the request's ``user_ids`` (or ``user_id``).
+Which rotation an ``OWNER`` call concerns only the operation learns, inside its unit
+of work (a name is resolved there): :func:`admit` then returns a :class:`Grant`, the
+wrapper holds it for the call (:func:`granted`), and the resolution hook
+:func:`check_owner` (called by ``common.resolve_rotation`` and ``common.load_task``)
+holds the rotation against it. A call that never resolved a rotation is refused
+before its commit (:func:`check_resolved`), so an operation that does not concern one
+rotation can never slip through.
+
+Refusals are :class:`~lotto.errors.AccessError` with the level (``access``) and the
+acting user (``user_id``) as context; the command layer names the command in them.
 """
 
 from __future__ import annotations
@@ -18,6 +34,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from lotto.api import Actor
 from lotto.errors import AccessError
 from lotto.model.rotation import Rotation, may_hold_links
 
@@ -27,7 +44,12 @@ __all__ = [
     "ADMIN",
     "OWNER",
     "SELF_OR_OWNER",
-    "owners_only",
+    "LEVELS",
+    "Grant",
+    "admit",
+    "subjects",
+    "check_level",
+    "granted",
     "check_owner",
     "check_resolved",
     "refusal",
@@ -44,21 +66,75 @@ OWNER = "owner"
 # Anyone for themselves; the rotation's owners and plugin admins for others.
 SELF_OR_OWNER = "self-or-owner"
 
+LEVELS = (PUBLIC, SELF, ADMIN, OWNER, SELF_OR_OWNER)
+
+# Levels whose requests must say which users they concern.
+_ABOUT_USERS = (SELF, SELF_OR_OWNER)
+
 
 @dataclass
-class _Grant:
+class Grant:
+    """A call allowed only on a rotation its actor owns (checked once it is resolved)."""
+
     actor_id: str
     checked: bool = False
 
 
-# Set for the duration of an owners-only call (per thread and task: a ContextVar).
-_GRANT: ContextVar[_Grant | None] = ContextVar("lotto_owner_grant", default=None)
+# The grant of the operation running now, if it is owners-only (per thread and task).
+_GRANT: ContextVar[Grant | None] = ContextVar("lotto_owner_grant", default=None)
+
+
+def subjects(req: object) -> list[str]:
+    """The users a request concerns: its ``user_ids``, or its ``user_id`` (empty: none)."""
+    listed = getattr(req, "user_ids", None)
+    if isinstance(listed, list):
+        return [u for u in listed if isinstance(u, str)]
+    one = getattr(req, "user_id", None)
+    return [one] if isinstance(one, str) and one else []
+
+
+def check_level(level: str, request_type: type) -> None:
+    """TypeError (at import) for an unknown level, or a self level on a request that
+    names no users."""
+    if level not in LEVELS:
+        raise TypeError(f"{request_type.__name__}: unknown access level {level!r}")
+    fields = getattr(request_type, "__struct_fields__", ())
+    if level in _ABOUT_USERS and not {"user_ids", "user_id"} & set(fields):
+        raise TypeError(
+            f"{request_type.__name__} is declared {level!r} but has no user_ids/user_id field"
+        )
+
+
+def admit(level: str, actor: Actor, req: object) -> Grant | None:
+    """Apply ``level`` for ``actor`` calling with ``req``, before the unit of work.
+
+    Raises AccessError when the call is refused outright; returns a Grant when it may
+    go on for a rotation the actor owns only; None when it may go on.
+    """
+    if actor.is_admin or level == PUBLIC:
+        return None
+    if level in _ABOUT_USERS and all(u == actor.user_id for u in subjects(req)):
+        return None
+    if level == ADMIN:
+        raise AccessError(
+            "only plugin admins may do this; ask one of them. Nothing was changed.",
+            access=ADMIN,
+            user_id=actor.user_id,
+        )
+    if level == SELF:
+        raise AccessError(
+            "only plugin admins may do this for other users; you may do it for yourself. "
+            "Nothing was changed.",
+            access=SELF,
+            user_id=actor.user_id,
+        )
+    return Grant(actor.user_id)  # OWNER, or SELF_OR_OWNER for others
 
 
 @contextmanager
-def owners_only(actor_id: str) -> Iterator[None]:
-    """Within the block, operations may only touch rotations ``actor_id`` owns."""
-    token = _GRANT.set(_Grant(actor_id))
+def granted(grant: Grant | None) -> Iterator[None]:
+    """Within the block, the running operation is held to ``grant`` (None: no limit)."""
+    token = _GRANT.set(grant)
     try:
         yield
     finally:
@@ -81,6 +157,7 @@ def refusal(rotation: Rotation, actor_id: str) -> AccessError:
     return AccessError(
         f"only plugin admins and the owners of rotation {rid} may do this; {who}. "
         "Nothing was changed.",
+        access=OWNER,
         rotation_id=rid,
         user_id=actor_id,
         user_ids=owners,
@@ -88,7 +165,8 @@ def refusal(rotation: Rotation, actor_id: str) -> AccessError:
 
 
 def check_owner(rotation: Rotation) -> None:
-    """Refuse (AccessError) when the call is owners-only and the actor does not own ``rotation``."""
+    """The resolution hook: refuse (AccessError) when the running operation is held to
+    a grant and its actor does not own ``rotation``."""
     grant = _GRANT.get()
     if grant is None:
         return
@@ -104,6 +182,7 @@ def check_resolved() -> None:
         raise AccessError(
             "only plugin admins may do this (it does not concern a single rotation that "
             "you own). Nothing was changed.",
+            access=OWNER,
             user_id=grant.actor_id,
         )
 

@@ -20,7 +20,7 @@ from lotto.model import keys
 from lotto.model.history import finished_ids_newest_first, made_task_ids
 from lotto.model.rotation import TASK_TYPE_TICKET, Rotation, shift_number_of
 from lotto.model.task import STATE_FINISHED, Task, task_interval, task_number
-from lotto.service.access import check_link_holder
+from lotto.service.access import PUBLIC, check_link_holder
 from lotto.service.common import resolve_rotation, run
 from lotto.service.ops import Ops
 from lotto.service.registry import operation
@@ -69,7 +69,7 @@ def _recent(task: Task, since: datetime) -> bool:
 class CalendarFeedOps(Ops):
     """Mixin of :class:`lotto.service.Service`: the calendar feed of a rotation."""
 
-    @operation(api.RotationCalendarRequest)
+    @operation(api.RotationCalendarRequest, access=PUBLIC)
     def rotation_calendar(
         self, req: api.RotationCalendarRequest, *, actor_id: str, now: datetime
     ) -> api.RotationCalendarResult:

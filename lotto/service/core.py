@@ -13,7 +13,8 @@ from lotto import api
 from lotto.errors import LottoError
 from lotto.model import keys
 from lotto.ports import Directory, Store
-from lotto.service import taskops
+from lotto.service import access, taskops
+from lotto.service.access import ADMIN, OWNER
 from lotto.service.autopilot import run_autopilot
 from lotto.service.calendar_feed import CalendarFeedOps
 from lotto.service.common import resolve_rotation, run
@@ -22,7 +23,7 @@ from lotto.service.hours import HoursOps
 from lotto.service.offers import OfferOps
 from lotto.service.oncall import OnCallOps
 from lotto.service.page import PageOps
-from lotto.service.registry import dispatch, operation
+from lotto.service.registry import actor_of, dispatch, operation
 from lotto.service.rotations import RotationOps
 from lotto.service.stats import StatsOps
 from lotto.service.tasks import TaskOps
@@ -57,13 +58,14 @@ class Service(
 ):
     """Every ``/lotto`` operation over a kvstore and a user directory.
 
-    Each method is ``method(req, *, actor_id, now) -> Result`` (see
-    :mod:`lotto.api`) and runs ONE ``kv.run`` unit of work of at most 3 Redis
-    round trips (two read batches + the commit; an abbreviated rotation name
+    Each method is called ``method(req, *, actor, now) -> Result`` (see
+    :mod:`lotto.api`; its body gets ``actor_id``) and runs ONE ``kv.run`` unit of
+    work of at most 3 Redis round trips (two read batches + the commit; an abbreviated rotation name
     is resolved in the first batch, see ``common.resolve_rotation``).
 
-    Each operation is declared once, with ``@operation(api.XRequest)`` (see
-    :mod:`lotto.service.registry`), which also checks its times at the door.
+    Each operation is declared once, with ``@operation(api.XRequest, access=LEVEL)``
+    (see :mod:`lotto.service.registry`), which also applies who may call it and
+    checks its times at the door.
 
     ``kv`` is a :class:`lotto.ports.Store` (a ``kvstore.KVStore``); ``directory``
     validates user ids and gives the acting user's zone (the default rotation
@@ -87,7 +89,7 @@ class Service(
         # Per-thread measurements of the last call (``stats.round_trips``), for tests and benches.
         self.stats = threading.local()
 
-    @operation(api.RotationAutopilotRequest)
+    @operation(api.RotationAutopilotRequest, access=OWNER)
     def rotation_autopilot(
         self, req: api.RotationAutopilotRequest, *, actor_id: str, now: datetime
     ) -> api.AutopilotResult:
@@ -122,7 +124,8 @@ class Service(
     def autopilot_all(
         self,
         *,
-        actor_id: str,
+        actor: api.Actor | None = None,
+        actor_id: str | None = None,
         now: datetime,
         fence: Lock | None = None,
         describe: Callable[[Exception, str], str] = _message,
@@ -139,14 +142,19 @@ class Service(
         ``fence`` (a ``kvstore.Lock``, the run lock of the caller's timer) makes every
         rotation's commit check that the lock is still held: a run that outlived its
         lease saves nothing and sends nothing (``kvstore.lock`` explains the fencing).
+
+        Plugin admins only (the timer acts as its bot, with full rights): AccessError
+        before anything runs.
         """
+        who = actor_of(actor, actor_id)
+        access.admit(ADMIN, who, None)
         service = self if fence is None else Service(FencedStore(self.kv, fence), self.directory)
-        listing = dispatch(service, api.RotationListRequest(), actor_id=actor_id, now=now)
+        listing = dispatch(service, api.RotationListRequest(), actor=who, now=now)
         out = api.AutopilotAllResult()
         for rid in listing.rotation_ids:
             req = api.RotationAutopilotRequest(rotation=api.RotationRef(name=rid, exact=True))
             try:
-                res = dispatch(service, req, actor_id=actor_id, now=now)
+                res = dispatch(service, req, actor=who, now=now)
             except Exception as exc:  # one rotation's failure is reported, the rest go on
                 if not isinstance(exc, LottoError):
                     log.exception("autopilot failed for rotation %s", rid)

@@ -16,6 +16,7 @@ from lotto.model import keys
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
 from lotto.model.user import User
+from lotto.service.access import PUBLIC
 from lotto.service.common import check_users, out_of_range, resolve_rotation, run
 from lotto.service.forecasting import forecast
 from lotto.service.ops import Ops
@@ -83,7 +84,7 @@ def simulate(
 class ForecastOps(Ops):
     """Mixin of :class:`lotto.service.Service`: forecasts of rotations and users."""
 
-    @operation(api.RotationForecastRequest)
+    @operation(api.RotationForecastRequest, access=PUBLIC)
     def rotation_forecast(
         self, req: api.RotationForecastRequest, *, actor_id: str, now: datetime
     ) -> api.ForecastResult:
@@ -96,7 +97,7 @@ class ForecastOps(Ops):
         rotation, tasks, users = run(self.kv, lambda s: _load(s, req.rotation, []), self.stats)
         return simulate(rotation, tasks, users, req, now)
 
-    @operation(api.UserForecastRequest)
+    @operation(api.UserForecastRequest, access=PUBLIC)
     def user_forecast(
         self, req: api.UserForecastRequest, *, actor_id: str, now: datetime
     ) -> api.ForecastResult:

@@ -15,6 +15,7 @@ from lotto.model.holiday import check_country
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task, task_interval
 from lotto.model.timeutil import get_zone
+from lotto.service.access import OWNER
 from lotto.service.common import resolve_rotation, run
 from lotto.service.ops import Ops
 from lotto.service.registry import operation
@@ -109,7 +110,7 @@ class HoursOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.RotationSetHoursRequest)
+    @operation(api.RotationSetHoursRequest, access=OWNER)
     def rotation_set_hours(
         self, req: api.RotationSetHoursRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
@@ -148,7 +149,7 @@ class HoursOps(Ops):
 
         return self._set_working(req.rotation, change)
 
-    @operation(api.RotationSetHolidaysRequest)
+    @operation(api.RotationSetHolidaysRequest, access=OWNER)
     def rotation_set_holidays(
         self, req: api.RotationSetHolidaysRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:

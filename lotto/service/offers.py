@@ -10,6 +10,7 @@ from lotto.model import keys
 from lotto.model.offer import find_offer, offer_of
 from lotto.model.usertext import check_text
 from lotto.service import taskops
+from lotto.service.access import PUBLIC, SELF_OR_OWNER
 from lotto.service.common import check_users, load_task, run
 from lotto.service.offering import open_offer, take_offer, withdraw_offer
 from lotto.service.ops import Ops
@@ -27,7 +28,7 @@ def new_offer_id(ops: Ops) -> str:
 class OfferOps(Ops):
     """Mixin of :class:`lotto.service.Service`: trading shifts."""
 
-    @operation(api.TaskOfferRequest)
+    @operation(api.TaskOfferRequest, access=SELF_OR_OWNER)
     def task_offer(
         self, req: api.TaskOfferRequest, *, actor_id: str, now: datetime
     ) -> api.TaskOfferResult:
@@ -84,7 +85,7 @@ class OfferOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.TaskTakeRequest)
+    @operation(api.TaskTakeRequest, access=PUBLIC)
     def task_take(
         self, req: api.TaskTakeRequest, *, actor_id: str, now: datetime
     ) -> api.TaskTakeResult:

@@ -12,6 +12,7 @@ from lotto.model.hours import is_set
 from lotto.model.rotation import Rotation
 from lotto.model.task import STATE_SCHEDULED, STATE_STARTED, Task, task_interval
 from lotto.model.user import User, placement_clashes
+from lotto.service.access import OWNER, PUBLIC
 from lotto.service.common import check_users, resolve_rotation, run
 from lotto.service.hours import on_call_now
 from lotto.service.ops import Ops
@@ -70,7 +71,7 @@ class OnCallOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.RotationSetOwnersRequest)
+    @operation(api.RotationSetOwnersRequest, access=OWNER)
     def rotation_set_owners(
         self, req: api.RotationSetOwnersRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
@@ -85,7 +86,7 @@ class OnCallOps(Ops):
 
         return self._change(req.rotation, change)
 
-    @operation(api.RotationSetChannelRequest)
+    @operation(api.RotationSetChannelRequest, access=OWNER)
     def rotation_set_channel(
         self, req: api.RotationSetChannelRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
@@ -105,7 +106,7 @@ class OnCallOps(Ops):
 
         return self._change(req.rotation, change)
 
-    @operation(api.RotationNowRequest)
+    @operation(api.RotationNowRequest, access=PUBLIC)
     def rotation_now(
         self, req: api.RotationNowRequest, *, actor_id: str, now: datetime
     ) -> api.RotationNowResult:
@@ -136,7 +137,7 @@ class OnCallOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.UserShiftsRequest)
+    @operation(api.UserShiftsRequest, access=PUBLIC)
     def user_shifts(
         self, req: api.UserShiftsRequest, *, actor_id: str, now: datetime
     ) -> api.UserShiftsResult:

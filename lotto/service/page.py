@@ -23,7 +23,7 @@ from lotto.model.rotation import TASK_TYPE_TICKET, Rotation
 from lotto.model.task import STATE_FINISHED, Task, task_interval
 from lotto.model.timeutil import get_zone, localize
 from lotto.model.user import User
-from lotto.service.access import check_link_holder
+from lotto.service.access import PUBLIC, check_link_holder
 from lotto.service.common import resolve_rotation, run
 from lotto.service.fairness import rotation_stats
 from lotto.service.forecast import forecast_inputs, simulate
@@ -158,7 +158,7 @@ def _after(task: Task, now: datetime) -> bool:
 class PageOps(Ops):
     """Mixin of :class:`lotto.service.Service`: a rotation's page."""
 
-    @operation(api.RotationPageRequest)
+    @operation(api.RotationPageRequest, access=PUBLIC)
     def rotation_page(
         self, req: api.RotationPageRequest, *, actor_id: str, now: datetime
     ) -> api.RotationPageResult:

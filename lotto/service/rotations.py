@@ -29,6 +29,7 @@ from lotto.model.timeutil import (
     parse_period,
     parse_wall,
 )
+from lotto.service.access import ADMIN, OWNER, PUBLIC
 from lotto.service.common import resolve_rotation, run
 from lotto.service.hours import next_holidays
 from lotto.service.ops import Ops
@@ -89,7 +90,7 @@ def _beginning_wall(req: api.RotationNewRequest, beginning: datetime, zone: str)
 class RotationOps(Ops):
     """Mixin of :class:`lotto.service.Service`: rotation commands."""
 
-    @operation(api.InfoRequest)
+    @operation(api.InfoRequest, access=PUBLIC)
     def info(self, req: api.InfoRequest, *, actor_id: str, now: datetime) -> api.InfoResult:
         """Active rotations and known skills. Round trips: 1 read batch (+ empty commit)."""
 
@@ -102,7 +103,7 @@ class RotationOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.RotationListRequest)
+    @operation(api.RotationListRequest, access=PUBLIC)
     def rotation_list(
         self, req: api.RotationListRequest, *, actor_id: str, now: datetime
     ) -> api.RotationListResult:
@@ -113,7 +114,7 @@ class RotationOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.RotationNewRequest)
+    @operation(api.RotationNewRequest, access=ADMIN)
     def rotation_new(
         self, req: api.RotationNewRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
@@ -203,7 +204,7 @@ class RotationOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.RotationShowRequest)
+    @operation(api.RotationShowRequest, access=PUBLIC)
     def rotation_show(
         self, req: api.RotationShowRequest, *, actor_id: str, now: datetime
     ) -> api.RotationShowResult:
@@ -228,7 +229,7 @@ class RotationOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.RotationArchiveRequest)
+    @operation(api.RotationArchiveRequest, access=OWNER)
     def rotation_archive(
         self, req: api.RotationArchiveRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
@@ -260,7 +261,7 @@ class RotationOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.RotationSetAutopilotRequest)
+    @operation(api.RotationSetAutopilotRequest, access=OWNER)
     def rotation_set_autopilot(
         self, req: api.RotationSetAutopilotRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
@@ -293,7 +294,7 @@ class RotationOps(Ops):
 
         return self._update(req.rotation, change)
 
-    @operation(api.RotationSetFillRequest)
+    @operation(api.RotationSetFillRequest, access=OWNER)
     def rotation_set_fill(
         self, req: api.RotationSetFillRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
@@ -330,7 +331,7 @@ class RotationOps(Ops):
         # The known skills come in the rotation's batch: no extra round trip.
         return self._update(req.rotation, change, extra_keys=[keys.SKILLS])
 
-    @operation(api.RotationSetRequireRequest)
+    @operation(api.RotationSetRequireRequest, access=OWNER)
     def rotation_set_require(
         self, req: api.RotationSetRequireRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
@@ -339,14 +340,14 @@ class RotationOps(Ops):
         Round trips: batch 1 = the rotation; batch 2 = its members; commit."""
         return self._set_need(req, "require")
 
-    @operation(api.RotationSetLimitRequest)
+    @operation(api.RotationSetLimitRequest, access=OWNER)
     def rotation_set_limit(
         self, req: api.RotationSetLimitRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:
         """Set (or with ``clear`` remove) a Limit need of new tasks."""
         return self._set_need(req, "limit")
 
-    @operation(api.RotationSetTaskRequest)
+    @operation(api.RotationSetTaskRequest, access=OWNER)
     def rotation_set_task(
         self, req: api.RotationSetTaskRequest, *, actor_id: str, now: datetime
     ) -> api.RotationResult:

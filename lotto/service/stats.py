@@ -11,6 +11,7 @@ from lotto.model.membership import Membership, stretches
 from lotto.model.rotation import Rotation
 from lotto.model.task import Task
 from lotto.model.user import User
+from lotto.service.access import PUBLIC
 from lotto.service.common import resolve_rotation, run
 from lotto.service.fairness import DEFAULT_WINDOW, rotation_stats, window_task_ids
 from lotto.service.ops import Ops
@@ -84,7 +85,7 @@ def stats_inputs(
 class StatsOps(Ops):
     """Mixin of :class:`lotto.service.Service`: the fairness report."""
 
-    @operation(api.RotationStatsRequest)
+    @operation(api.RotationStatsRequest, access=PUBLIC)
     def rotation_stats(
         self, req: api.RotationStatsRequest, *, actor_id: str, now: datetime
     ) -> api.RotationStatsResult:

@@ -20,6 +20,7 @@ from lotto.model.task import (
 )
 from lotto.model.usertext import check_text
 from lotto.service import taskops
+from lotto.service.access import OWNER, PUBLIC
 from lotto.service.common import check_users, load_task, notice, resolve_rotation, run
 from lotto.service.ops import Ops
 from lotto.service.registry import operation
@@ -34,7 +35,7 @@ _TRANSITION_TARGETS = (STATE_SCHEDULED, STATE_STARTED, STATE_FINISHED)
 class TaskOps(Ops):
     """Mixin of :class:`lotto.service.Service`: task commands."""
 
-    @operation(api.TaskNewShiftRequest)
+    @operation(api.TaskNewShiftRequest, access=OWNER)
     def task_new_shift(
         self, req: api.TaskNewShiftRequest, *, actor_id: str, now: datetime
     ) -> api.TaskResult:
@@ -70,7 +71,7 @@ class TaskOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.TaskNewTicketRequest)
+    @operation(api.TaskNewTicketRequest, access=OWNER)
     def task_new_ticket(
         self, req: api.TaskNewTicketRequest, *, actor_id: str, now: datetime
     ) -> api.TaskResult:
@@ -83,7 +84,7 @@ class TaskOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.TaskAssignRequest)
+    @operation(api.TaskAssignRequest, access=OWNER)
     def task_assign(
         self, req: api.TaskAssignRequest, *, actor_id: str, now: datetime
     ) -> api.TaskAssignResult:
@@ -112,7 +113,7 @@ class TaskOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.TaskUnassignRequest)
+    @operation(api.TaskUnassignRequest, access=OWNER)
     def task_unassign(
         self, req: api.TaskUnassignRequest, *, actor_id: str, now: datetime
     ) -> api.TaskAssignResult:
@@ -141,7 +142,7 @@ class TaskOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.TaskFillRequest)
+    @operation(api.TaskFillRequest, access=OWNER)
     def task_fill(
         self, req: api.TaskFillRequest, *, actor_id: str, now: datetime
     ) -> api.TaskAssignResult:
@@ -186,7 +187,7 @@ class TaskOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.TaskTransitionRequest)
+    @operation(api.TaskTransitionRequest, access=OWNER)
     def task_transition(
         self, req: api.TaskTransitionRequest, *, actor_id: str, now: datetime
     ) -> api.TaskTransitionResult:
@@ -212,7 +213,7 @@ class TaskOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.TaskShowRequest)
+    @operation(api.TaskShowRequest, access=PUBLIC)
     def task_show(
         self, req: api.TaskShowRequest, *, actor_id: str, now: datetime
     ) -> api.TaskShowResult:

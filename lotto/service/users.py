@@ -33,6 +33,7 @@ from lotto.model.user import (
     set_served_floor,
 )
 from lotto.service import taskops
+from lotto.service.access import ADMIN, PUBLIC, SELF, SELF_OR_OWNER
 from lotto.service.alerts import alert_once
 from lotto.service.common import check_users, notice, resolve_rotation, run
 from lotto.service.offering import time_off
@@ -77,7 +78,7 @@ def _memberships(s: Session, rotation: Rotation) -> Memberships:
 class UserOps(Ops):
     """Mixin of :class:`lotto.service.Service`: user commands."""
 
-    @operation(api.UserQualifyRequest)
+    @operation(api.UserQualifyRequest, access=ADMIN)
     def user_qualify(
         self, req: api.UserQualifyRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
@@ -115,7 +116,7 @@ class UserOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.UserDisqualifyRequest)
+    @operation(api.UserDisqualifyRequest, access=ADMIN)
     def user_disqualify(
         self, req: api.UserDisqualifyRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
@@ -151,7 +152,7 @@ class UserOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.UserShowRequest)
+    @operation(api.UserShowRequest, access=PUBLIC)
     def user_show(
         self, req: api.UserShowRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
@@ -175,7 +176,7 @@ class UserOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.UserUnavailableRequest)
+    @operation(api.UserUnavailableRequest, access=SELF)
     def user_unavailable(
         self, req: api.UserUnavailableRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
@@ -233,7 +234,7 @@ class UserOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.UserNotifyRequest)
+    @operation(api.UserNotifyRequest, access=SELF)
     def user_notify(
         self, req: api.UserNotifyRequest, *, actor_id: str, now: datetime
     ) -> api.UsersResult:
@@ -271,7 +272,7 @@ class UserOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.UserJoinRequest)
+    @operation(api.UserJoinRequest, access=SELF_OR_OWNER)
     def user_join(
         self, req: api.UserJoinRequest, *, actor_id: str, now: datetime
     ) -> api.MembershipResult:
@@ -332,7 +333,7 @@ class UserOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.UserLeaveRequest)
+    @operation(api.UserLeaveRequest, access=SELF_OR_OWNER)
     def user_leave(
         self, req: api.UserLeaveRequest, *, actor_id: str, now: datetime
     ) -> api.MembershipResult:
@@ -438,7 +439,7 @@ def _place(
 class SkillOps(Ops):
     """Mixin of :class:`lotto.service.Service`: the known-skills list."""
 
-    @operation(api.SkillNewRequest)
+    @operation(api.SkillNewRequest, access=ADMIN)
     def skill_new(
         self, req: api.SkillNewRequest, *, actor_id: str, now: datetime
     ) -> api.SkillsResult:
@@ -455,7 +456,7 @@ class SkillOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.SkillDeleteRequest)
+    @operation(api.SkillDeleteRequest, access=ADMIN)
     def skill_delete(
         self, req: api.SkillDeleteRequest, *, actor_id: str, now: datetime
     ) -> api.SkillsResult:
@@ -472,7 +473,7 @@ class SkillOps(Ops):
 
         return run(self.kv, fn, self.stats)
 
-    @operation(api.SkillListRequest)
+    @operation(api.SkillListRequest, access=PUBLIC)
     def skill_list(
         self, req: api.SkillListRequest, *, actor_id: str, now: datetime
     ) -> api.SkillsResult:

@@ -29,7 +29,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from lotto import api
-from lotto.commands.base import user_ids_in
 from lotto.commands.render import percent
 from lotto.errors import AccessError, LottoError, NotFoundError, StoreError
 from shim import signing
@@ -59,10 +58,11 @@ def known_zones() -> tuple[str, ...]:
 
 
 def _call(runtime: Any, op: Callable[..., Any], req: Any, now: datetime) -> Any:
-    """Run a read operation for a link (the bot acts), its errors mapped to HTTP ones."""
+    """Run a read operation for a link (the bot acts, as a plain member: links only
+    read what anyone may), its errors mapped to HTTP ones."""
     try:
         with runtime.store.deadline(runtime.command_deadline()):
-            return op(req, actor_id=runtime.bot_user_id, now=now)
+            return op(req, actor=api.Actor(user_id=runtime.bot_user_id), now=now)
     except NotFoundError:
         raise ResourceNotFoundError("no such rotation") from None
     except AccessError:
@@ -113,7 +113,7 @@ def _page(runtime: Any, rid: str, params: dict[str, str], tz: str, user: str) ->
         rotation=api.RotationRef(name=rid, exact=True), holder_id=params.get("by", "")
     )
     res = _call(runtime, runtime.env.service.rotation_page, req, datetime.now(UTC))
-    mention = _names(runtime, user_ids_in(res))
+    mention = _names(runtime, res.user_ids())
     zone, note = _zone(tz, res.rotation.fill_settings.time_zone)
     wanted = user.removeprefix("@")
     members = res.rotation.mattermost_user_ids
@@ -181,7 +181,7 @@ def _chart(runtime: Any, rid: str, kind: str, params: dict[str, str]) -> bytes:
             rotation=ref, since=_when(params, "since"), until=_when(params, "until")
         )
         st = _call(runtime, service.rotation_stats, req, now)
-        mention = _names(runtime, user_ids_in(st))
+        mention = _names(runtime, st.user_ids())
         people = sorted(st.members, key=lambda m: (-m.difference, mention(m.user_id)))
         rows = [(mention(m.user_id), float(m.shifts), m.fair_shifts) for m in people]
         title = f"{rid}: shifts served / fair share"
@@ -191,7 +191,7 @@ def _chart(runtime: Any, rid: str, kind: str, params: dict[str, str]) -> bytes:
         runtime, service.rotation_forecast, api.RotationForecastRequest(rotation=ref, **sizes), now
     )
     fc = res.forecast
-    mention = _names(runtime, user_ids_in(res))
+    mention = _names(runtime, res.user_ids())
     rows2 = [(mention(u.user_id), u.p_shift) for u in fc.users]
     title = f"{rid}: chance of serving"
     return heatmap_png(

@@ -69,7 +69,7 @@ def test_messages_wait_in_order_while_delivery_fails_and_each_arrives_once(kv):
     s = _script(kv)
     sink = _Sink()
     sink.down = True
-    s.env._deliver = lambda: _deliver(s, sink)  # the outage, as the shim sees it
+    s.env = s.env.replace(deliver=lambda: _deliver(s, sink))  # the outage, as the shim sees it
     s.run("user join ICE @ann", now=NOW)
     s.run("user join ICE @bob", now=NOW)
     s.run("user leave ICE @ann", now=NOW)
@@ -99,7 +99,7 @@ def test_a_message_refused_for_good_goes_to_the_dead_letters_and_the_rest_go_on(
             raise DeliveryError("Mattermost refused it: 403", permanent=True)
         sent.append(message.notice.user_id)
 
-    s.env._deliver = lambda: None
+    s.env = s.env.replace(deliver=lambda: None)
     s.run("user join ICE @ann @bob", now=NOW)
     report = _deliver(s, send)
     assert (report.sent, report.dead, report.waiting) == (1, 1, 0)
@@ -110,7 +110,7 @@ def test_a_message_refused_for_good_goes_to_the_dead_letters_and_the_rest_go_on(
 def test_a_store_error_while_sending_is_retried_never_dead_lettered(kv):
     """Issue 15: a BackendNoAnswerError in the middle of sending dead-lettered a good message."""
     s = _script(kv)
-    s.env._deliver = lambda: None
+    s.env = s.env.replace(deliver=lambda: None)
     s.run("user join ICE @ann", now=NOW)
     sink = _Sink()
     failures = [kvstore.BackendNoAnswerError("Redis did not answer in time")]
@@ -130,7 +130,7 @@ def test_a_store_error_while_sending_is_retried_never_dead_lettered(kv):
 
 def test_any_unexpected_failure_of_send_is_retried_too(kv):
     s = _script(kv)
-    s.env._deliver = lambda: None
+    s.env = s.env.replace(deliver=lambda: None)
     s.run("user join ICE @ann", now=NOW)
 
     def send(message, text, earlier_ms):
@@ -152,7 +152,7 @@ def test_an_unreadable_entry_is_set_aside_not_retried_forever(kv):
 
 def test_a_busy_deliverer_elsewhere_is_left_alone(kv):
     s = _script(kv)
-    s.env._deliver = lambda: None
+    s.env = s.env.replace(deliver=lambda: None)
     s.run("user join ICE @ann", now=NOW)
     held = kv.queue(OUTBOX_QUEUE).lease(30)
     assert held is not None
@@ -164,7 +164,7 @@ def test_a_busy_deliverer_elsewhere_is_left_alone(kv):
 
 def test_the_lease_is_released_after_a_round_whatever_happened(kv):
     s = _script(kv)
-    s.env._deliver = lambda: None
+    s.env = s.env.replace(deliver=lambda: None)
     s.run("user join ICE @ann", now=NOW)
     sink = _Sink()
     sink.down = True
@@ -176,7 +176,7 @@ def test_the_lease_is_released_after_a_round_whatever_happened(kv):
 
 def test_a_failed_command_puts_nothing_in_the_outbox(kv):
     s = _script(kv)
-    s.env._deliver = lambda: None
+    s.env = s.env.replace(deliver=lambda: None)
     before = dump(kv)
     out = s.try_("user join NOPE @ann", now=NOW)
     assert not out.ok

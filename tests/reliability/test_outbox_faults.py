@@ -23,6 +23,7 @@ import pytest
 
 import kvstore
 from lotto.model.outbox import DEAD_QUEUE, OUTBOX_QUEUE
+from shim.boot import bootstrap
 from shim.config import load
 from shim.outbox import OUTBOX_PROP
 from shim.runtime import Runtime
@@ -52,8 +53,7 @@ def runtime(fake_mm, server) -> Iterator[Runtime]:
         },
     )
     store = kvstore.open(server.url, plugin, timeout=TIMEOUT)
-    rt = Runtime(dataclasses.replace(config, plugin_id=plugin), store=store)
-    rt.start()
+    rt = bootstrap(dataclasses.replace(config, plugin_id=plugin), store=store)
     try:
         yield rt
     finally:

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from shim.boot import bootstrap
 from shim.config import load
 from shim.runtime import Runtime
 from tests.shim.fake_mattermost import FakeMattermost
@@ -79,8 +80,7 @@ def runtime(fake_mm: FakeMattermost, redis_url: str) -> Iterator[Runtime]:
             "LOTTO_SLASH_TOKEN": SLASH_TOKEN,
         },
     )
-    rt = Runtime(dataclasses.replace(config, plugin_id=plugin))
-    rt.start()
+    rt = bootstrap(dataclasses.replace(config, plugin_id=plugin))
     try:
         yield rt
     finally:

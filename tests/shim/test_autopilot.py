@@ -88,8 +88,8 @@ def test_failures_are_logged_and_release_the_run_lock(stores, caplog):
 
 @pytest.mark.parametrize(("interval", "timer"), [("0", False), ("60", True)])
 def test_interval_0_turns_the_timer_off(fake_mm, interval, timer):
+    from shim.boot import bootstrap
     from shim.config import load
-    from shim.runtime import Runtime
 
     config = load(
         ["--autopilot-interval", interval],
@@ -100,9 +100,8 @@ def test_interval_0_turns_the_timer_off(fake_mm, interval, timer):
             "LOTTO_SLASH_TOKEN": "t" * 26,
         },
     )
-    runtime = Runtime(config)
+    runtime = bootstrap(config)
     try:
-        runtime.start()
         assert (runtime.autopilot is not None) is timer
         if timer:
             assert runtime.autopilot.interval == 60

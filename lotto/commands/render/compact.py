@@ -81,12 +81,12 @@ def rotation_overview(
     """
     ordered = sorted(tasks, key=_start_key)
     shown = ordered if tasks_listed is None else ordered[:tasks_listed]
-    lines = rotation_details(rot, users, shown, mention, zone).split("\n")
+    many = not every_member and len(rot.mattermost_user_ids) > MEMBERS_LISTED
+    # Many members: a summary, without rendering (and sorting) every name first.
+    summary = _members_summary(rot, users) if many else ""
+    lines = rotation_details(rot, users, shown, mention, zone, members_line=summary).split("\n")
     working = hours_lines(rot, next_holidays or [])
     lines[2:2] = working  # after the heading and the schedule
-    if not every_member and len(rot.mattermost_user_ids) > MEMBERS_LISTED:
-        summary = _members_summary(rot, users)
-        lines = [summary if line.startswith("- Members (") else line for line in lines]
     if len(shown) < len(ordered):
         noun = "tickets" if rot.task_type == TASK_TYPE_TICKET else "shifts"
         head = f"- Open {noun} ({len(ordered)}), the next {len(shown)} (times in {zone}):"

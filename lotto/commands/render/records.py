@@ -319,15 +319,27 @@ def channel_text(rot: Rotation) -> str:
 
 
 def rotation_details(
-    rot: Rotation, users: dict[str, User], tasks: list[Task], mention: Mention, zone: str = "UTC"
+    rot: Rotation,
+    users: dict[str, User],
+    tasks: list[Task],
+    mention: Mention,
+    zone: str = "UTC",
+    *,
+    members_line: str = "",
 ) -> str:
-    """Bullet list of a rotation's settings, members and open tasks (times in ``zone``)."""
+    """Bullet list of a rotation's settings, members and open tasks (times in ``zone``).
+
+    ``members_line`` replaces the list of every member (e.g. a summary of many)."""
     ts = rot.task_settings
-    ordered = sorted(rot.mattermost_user_ids, key=mention)
-    # A long list: skills in the tight glyph form, explained once below it.
-    members = ", ".join(user_with_skills(u, users, mention, glyphs=True) for u in ordered)
+    ids = rot.mattermost_user_ids
+    if members_line:
+        members = ""
+    else:
+        ordered = sorted(ids, key=mention)
+        # A long list: skills in the tight glyph form, explained once below it.
+        members = ", ".join(user_with_skills(u, users, mention, glyphs=True) for u in ordered)
     # Needs are in words; only the members' skills use glyphs.
-    has_skills = any(users.get(u) is not None and users[u].skill_levels for u in ordered)
+    has_skills = any(users.get(u) is not None and users[u].skill_levels for u in ids)
     noun = "tickets" if rot.task_type == TASK_TYPE_TICKET else "shifts"
     lines = [
         f"#### Rotation {rot.rotation_id}" + (" (archived)" if rot.is_archived else ""),
@@ -337,7 +349,7 @@ def rotation_details(
         f"- Require: {fmt_needs(ts.require)}",
         f"- Limit: {fmt_needs(ts.limit, limits=True)}",
         f"- Autopilot: {rotation_settings(rot, 'autopilot')}",
-        f"- Members ({len(rot.mattermost_user_ids)}): {members or 'none'}",
+        members_line or f"- Members ({len(ids)}): {members or 'none'}",
         f"- Owners: {owners_text(rot, mention)}",
     ]
     if has_skills:

@@ -25,7 +25,8 @@ class _MattermostLike(LocalDirectory):
 
 def test_errors_name_users_by_username_not_by_id(kv_memory):
     s = Script(kv_memory)
-    s.directory = s.env.directory = _MattermostLike()
+    s.directory = _MattermostLike()
+    s.env = s.env.replace(directory=s.directory, service=s.env.service)
     s.multi("""
         rotation new R --beginning 2020-01-06
         rotation set limit R --skill server --count 1

@@ -126,7 +126,7 @@ def test_unexpected_errors_become_a_generic_paragraph(kv_memory, caplog):
         def __getattr__(self, name):
             raise RuntimeError("boom: secret internals")
 
-    s.env.service = Broken()
+    s.env = s.env.replace(service=Broken())
     out = s.try_("rotation list")
     assert not out.ok
     assert "internal error" in out.text and "boom" not in out.text and "\n" not in out.text

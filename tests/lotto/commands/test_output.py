@@ -67,7 +67,7 @@ def test_a_failing_poster_never_fails_the_command(kv_memory, caplog):
         def dm(self, user_id, message):
             raise ConnectionError("chat is down")
 
-    s.env.poster = Down()
+    s.env = s.env.replace(poster=Down())
     out = s.try_("rotation new R --beginning 2020-01-01")
     assert out.ok
     out = s.try_("user join R @ann @bob")

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lotto.fillers.solar_lottery import _Pool
-from lotto.model.availability import Event, any_overlapping, overlapping
+from lotto.model.availability import Event, any_clash, any_overlapping, clashes, overlapping
 from lotto.model.needs import meets, needs_matcher, qualified
 from lotto.model.skill import need_id
 
@@ -46,6 +46,25 @@ def test_any_overlapping_agrees_with_overlapping_on_unsorted_calendars(spans, st
     assert any_overlapping(calendar, start, finish) == bool(overlapping(calendar, start, finish))
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(hours, st.integers(0, 30), st.sampled_from(["task", "grace", "personal"])),
+        max_size=6,
+    ),
+    hours,
+    st.integers(0, 30),
+    st.one_of(st.none(), st.integers(-5, 30)),
+)
+def test_any_clash_agrees_with_clashes(spans, start, length, rest):
+    calendar = [Event(start=s, finish=s + timedelta(hours=n), reason=r) for s, n, r in spans]
+    finish = start + timedelta(hours=length)
+    until = None if rest is None else finish + timedelta(hours=rest)
+    assert any_clash(calendar, start, finish, until) == bool(
+        clashes(calendar, start, finish, until)
+    )
+
+
 def _plain_log2_mean(values: list[float]) -> float:
     top = max(values)
     return top + math.log2(sum(2.0 ** (v - top) for v in values) / len(values))
@@ -74,3 +93,23 @@ def test_pool_kept_up_to_date_draws_and_weighs_as_if_recomputed(log2w, order, se
         assert mine.getstate() == plain.getstate()
         pool.remove(index)
     assert pool.members == []
+
+
+def test_needs_from_one_pass_over_skills_equal_each_person_tested_against_each_need():
+    from lotto.fillers._common import Needs
+    from lotto.model.needs import needs_matcher, qualified
+    from lotto.model.task import Task
+
+    rng = random.Random(11)
+    skills = ["db", "web", "ops"]
+    levels = [
+        {s: rng.randint(-1, 4) for s in rng.sample(skills, rng.randint(0, 3))} for _ in range(300)
+    ]
+    require = {"any": 1, "db-1": 1, "web-3": 2, "ops-1": 1, "db-4": 1}
+    absent = {3, 17, 40}
+    needs = Needs(Task(task_id="R#1", rotation_id="R", require=require), levels, absent=absent)
+    for nid in require:
+        assert needs.qualified[nid] == [i for i in qualified(levels, nid) if i not in absent], nid
+    match = needs_matcher(list(require))
+    assert all(m is None for m in needs.met)  # worked out only when asked
+    assert [needs.met_of(i) for i in range(len(levels))] == [match(lv) for lv in levels]

@@ -10,7 +10,11 @@ import pytest
 from lotto import api
 from lotto.errors import AccessError
 from lotto.model.notice import ALERT_KINDS
+from lotto.model.user import User
+from lotto.service import access
+from lotto.service.common import run
 from lotto.service.registry import dispatch
+from lotto.store import Session
 from tests.lotto.commands.helpers import Script, assert_clean_error
 from tests.lotto.helpers import dump
 
@@ -149,13 +153,27 @@ def test_owners_stay_plugin_admin_free_outside_rotations(team):
 def test_an_owners_only_call_that_concerns_no_rotation_is_refused_before_its_commit(team):
     boss, _, _ = team
     before = dump(boss.kv)
+    # An owners-only unit of work (as an OWNER operation runs for a member) that saves a
+    # record without resolving the rotation it concerns.
+    user = User(mattermost_user_id="lead")
+
+    def save(session: Session) -> None:
+        session.save_user(user)
+
+    with pytest.raises(AccessError), access.granted(access.Grant("lead")):
+        run(boss.kv, save)
+    assert dump(boss.kv) == before
+
+
+def test_the_service_refuses_a_member_whoever_calls_it(team):
+    boss, _, _ = team
+    before = dump(boss.kv)
     with pytest.raises(AccessError):
         dispatch(
             boss.env.service,
-            api.SkillNewRequest(skill="webapp"),
-            actor_id="lead",
+            api.TaskNewShiftRequest(rotation=api.RotationRef(name="TIX"), number=0),
+            actor=api.Actor(user_id="lead"),
             now=at("2020-01-01T00:00"),
-            owners_only=True,
         )
     assert dump(boss.kv) == before
 
