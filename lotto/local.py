@@ -40,17 +40,27 @@ _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 class LocalDirectory:
-    """Every well-formed ``name`` is a user with id and username ``name``, zone ``tz``, an admin."""
+    """Every well-formed ``name`` is a user with id and username ``name``, zone ``tz``, an admin.
 
-    def __init__(self, tz: str = "UTC", *, admins: bool = True) -> None:
+    ``zones`` gives some users a zone of their own (the demo's readers in two zones).
+    """
+
+    def __init__(
+        self, tz: str = "UTC", *, admins: bool = True, zones: Mapping[str, str] | None = None
+    ) -> None:
         self.tz = tz or "UTC"
         self.admins = admins
+        self.zones = dict(zones or {})
 
     def _profile(self, name: str) -> Profile | None:
         if not name or not _USERNAME.match(name):
             return None
         return Profile(
-            user_id=name, username=name, display_name=name, time_zone=self.tz, is_admin=self.admins
+            user_id=name,
+            username=name,
+            display_name=name,
+            time_zone=self.zones.get(name, self.tz),
+            is_admin=self.admins,
         )
 
     def by_id(self, user_id: str) -> Profile | None:

@@ -206,8 +206,16 @@ def _run(
 ) -> Outcome:
     actor = _actor(env, actor_id)
     zone = actor.time_zone or "UTC"
-    parsed = parse_flags(rest, cmd.all_flags, lambda f, raw: convert_value(f, raw, zone))
-    when = parsed.get("now") or now or datetime.now(UTC)
+    when = now or datetime.now(UTC)
+    parsed = parse_flags(rest, cmd.all_flags, lambda f, raw: convert_value(f, raw, zone, when))
+    if parsed.get("now") is not None:
+        # Relative times (`--beginning tomorrow`) count from `--now` when it is given.
+        when = parsed.get("now")
+        parsed = parse_flags(
+            rest,
+            cmd.all_flags,
+            lambda f, raw: when if f.name == "now" else convert_value(f, raw, zone, when),
+        )
     if env.admin_only and not actor.is_admin:
         for flag in cmd.all_flags:
             if flag.admin_only and parsed.get(flag.name) is not None:

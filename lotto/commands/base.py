@@ -83,17 +83,20 @@ PERIOD_WEEKDAYS = "weekdays"
 WEEKDAY_PERIODS = ("weekdays", "workdays", "weekday")
 
 
-def convert_value(flag: Flag, raw: str, zone: str) -> Any:
-    """Convert a flag's raw text to its typed value (InputError naming the flag otherwise)."""
+def convert_value(flag: Flag, raw: str, zone: str, now: datetime | None = None) -> Any:
+    """Convert a flag's raw text to its typed value (InputError naming the flag otherwise).
+
+    Times relative to now (``tomorrow 09:00``, ``+2d``) count from ``now``.
+    """
     try:
-        return _convert(flag, raw, zone)
+        return _convert(flag, raw, zone, now)
     except LottoError as exc:
         raise type(exc)(
             f"bad value for `--{flag.name}`: {exc.message}", flag=flag.name, value=raw
         ) from None
 
 
-def _convert(flag: Flag, raw: str, zone: str) -> Any:
+def _convert(flag: Flag, raw: str, zone: str, now: datetime | None) -> Any:
     kind = flag.kind
     if kind == "str":
         return raw
@@ -118,7 +121,7 @@ def _convert(flag: Flag, raw: str, zone: str) -> Any:
     if kind == "time":
         from lotto.model.timeutil import parse_time
 
-        return parse_time(raw, zone)
+        return parse_time(raw, zone, now)
     if kind == "period":
         from lotto.model.timeutil import parse_period
 

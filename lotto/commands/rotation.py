@@ -81,10 +81,10 @@ def rotation_new(ctx: Ctx) -> Reply:
         get_zone(zone)
         if beginning is not None:
             # A beginning without a zone is on the clock the rotation follows.
-            beginning = convert_value(_BEGINNING, ctx.parsed.raw["beginning"], zone)
+            beginning = convert_value(_BEGINNING, ctx.parsed.raw["beginning"], zone, ctx.now)
     if beginning is not None:
         # Kept as typed, so shifts stay at 02:30 even if daylight saving skips it on day one.
-        wall = wall_time(ctx.parsed.raw["beginning"], zone)
+        wall = wall_time(ctx.parsed.raw["beginning"], zone, ctx.now)
     period, days = ctx.flag("period"), None
     if period == PERIOD_WEEKDAYS:
         period, days = "daily", parse_days("mon-fri")

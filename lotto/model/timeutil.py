@@ -38,6 +38,7 @@ from lotto.model.duration import (
     format_go_duration,
     parse_duration,
 )
+from lotto.model.relative import RELATIVE_HELP, read_relative
 
 __all__ = [
     "UTC",
@@ -123,7 +124,7 @@ _TIME_HELP = (
     "write it like 2021-03-14T09:30, 2021-03-14 09:30, 2021-03-14 or 14 Mar 2021 09:30, "
     "optionally followed "
     "by a zone abbreviation (2021-03-14T09:30PST) or an offset (2021-03-14T09:30-08:00), "
-    "or RFC 3339 (2021-03-14T17:30:00Z)"
+    "or RFC 3339 (2021-03-14T17:30:00Z), " + RELATIVE_HELP
 )
 
 
@@ -173,9 +174,21 @@ def _as_utc(dt: datetime) -> datetime:
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
-def parse_time(text: str, zone: str | tzinfo = UTC) -> datetime:
-    """Parse a user-supplied time (docs/design.md §5); without a zone it is local to ``zone``."""
+def parse_time(text: str, zone: str | tzinfo = UTC, now: datetime | None = None) -> datetime:
+    """Parse a user-supplied time (docs/design.md §5); without a zone it is local to ``zone``.
+
+    With ``now``, the relative forms of :mod:`lotto.model.relative` (``tomorrow 09:00``,
+    ``next monday``, ``+2d``) are read too, on ``zone``'s clock at ``now``.
+    """
     try:
+        if now is not None:
+            found = read_relative(
+                text or "", _as_utc(now).astimezone(_tz(zone)).replace(tzinfo=None)
+            )
+            if isinstance(found, timedelta):
+                return (_as_utc(now) + found).replace(second=0, microsecond=0)
+            if found is not None:
+                return localize(found, zone)
         return _parse_time(text, zone)
     except OverflowError:  # a valid local time whose UTC moment is before year 1 or after 9999
         raise BadTimeError(
@@ -347,14 +360,14 @@ def local_wall(dt: datetime, zone: str | tzinfo) -> str:
     return format_wall(_as_utc(dt).astimezone(_tz(zone)))
 
 
-def wall_time(text: str, zone: str | tzinfo) -> str:
+def wall_time(text: str, zone: str | tzinfo, now: datetime | None = None) -> str:
     """The wall-clock time a user's ``text`` names on ``zone``'s clock (see :func:`format_wall`).
 
     As typed when the text names no zone or offset, even when daylight saving
     skips it that day (``2021-03-14T02:30`` in New York); otherwise the moment
     read on ``zone``'s clock. BadTimeError as :func:`parse_time`.
     """
-    moment = parse_time(text, zone)
+    moment = parse_time(text, zone, now)
     m = _TIME_RE.match((text or "").strip())
     if m is None or m["off"] or m["abbr"]:
         return local_wall(moment, zone)

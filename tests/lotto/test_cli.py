@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import uuid
@@ -288,32 +287,23 @@ def test_process_exit_statuses_and_stdin_file():
 
 
 @pytest.mark.parametrize("args", [["demo"], ["--store", "memory://", "demo"]])
-def test_demo_prints_a_year_of_both_rotations(args):
+def test_demo_runs_from_today_as_a_program(args):
     done = _lotto(*args)
     assert done.returncode == 0, done.stderr
-    out = done.stdout
-    assert all(f"ICE#{n} " in out for n in range(52))
-    assert all(f"SET#{n} " in out for n in range(12))
-    assert out.count("shifts served per person:") == 2
-    assert "ICE#11  2020-05-21 16:00 UTC" in out and "SET#2   2019-03-16 07:00 UTC" in out
-    # Per-person counts: ICE has 52 shifts x 2 people, SET 12 x 5, 30 people each.
-    ice, set_ = out.split("Sustaining engineering")
-    for part, total in ((ice, 104), (set_, 60)):
-        counts = [
-            int(n)
-            for n in re.findall(
-                r"@\S+\s+(\d+)(?=\s{2,}|$)", part.split("per person:")[1], flags=re.M
-            )
-        ]
-        assert len(counts) == 30 and sum(counts) == total
+    assert done.stdout.startswith("Solar Lottery demo: ")
+    assert "/lotto rotation new ICE" in done.stdout and "Try it yourself" in done.stdout
+    # Its records were in memory: the user's own file was not made.
+    assert "keeping the records" not in done.stderr
 
 
 def test_demo_help_and_bad_arguments(capsys):
     assert main(["demo", "--help"]) == 0
-    assert capsys.readouterr().out.startswith("usage: lotto demo\n")
+    assert capsys.readouterr().out.startswith("usage: lotto demo [--now TIME] [--seed N]\n")
     assert main(["demo", "--fast"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and "unexpected argument '--fast'" in err
+    assert main(["demo", "--now", "yesterday"]) == 2
+    assert "bad value 'yesterday' for --now" in capsys.readouterr().err
 
 
 def test_a_reader_that_stops_early_gets_no_traceback():
@@ -326,7 +316,7 @@ def test_a_reader_that_stops_early_gets_no_traceback():
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    assert proc.stdout.readline().startswith(b"Ice breaker")
+    assert proc.stdout.readline().startswith(b"Solar Lottery demo")
     proc.stdout.close()
     err = proc.stderr.read().decode()
     proc.stderr.close()

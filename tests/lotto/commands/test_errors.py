@@ -27,7 +27,7 @@ BAD = [
     ("rotation new X -q", "unknown flag `-q`"),
     ("rotation new X --beginning", "needs a value"),
     ("task assign ICE#1 @cid --force=perhaps", "true or false"),
-    ("rotation new X --beginning yesterday", "--beginning"),
+    ("rotation new X --beginning someday", "--beginning"),
     ("rotation new X --beginning 2020-13-45", "--beginning"),
     ("rotation new X --period sometimes", "--period"),
     ("rotation new X --timezone Mars/Olympus", "Mars/Olympus"),

@@ -53,7 +53,7 @@ def readme_policy() -> dict[str, str]:
     """Command path -> access level, as the README's "Who may do what" states it."""
     text = " ".join(README[README.index("### Who may do what") :].split())
     anyone = re.search(r"Anyone may run (`info`.*?) for themselves;", text)
-    owners = re.search(r"may also run, on that rotation only, (.*), and (.*?) for others;", text)
+    owners = re.search(r"may also run, on that rotation only, (.*?), and (.*?) for others;", text)
     assert anyone and owners, "README: Who may do what has lost its sentences"
     public_text, _, self_text = anyone.group(1).rpartition(", and ")
     self_or_owner = _listed(owners.group(2))
