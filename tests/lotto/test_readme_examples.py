@@ -8,8 +8,9 @@ The convention, read from the README itself: the line just before a block's open
   ``syntax`` (each ``/lotto`` line is a valid command with valid flags: the lines are
   alternatives, not one session), and the worked example and the sessions that continue it
   (``worked-example``, ``forecast``, ``on-call``), replayed by ``tests/lotto/test_cli_readme.py``,
-  ``hours``, replayed by ``tests/lotto/test_readme_hours.py``, and ``warnings``, by
-  ``tests/lotto/commands/test_warnings.py``;
+  ``hours``, replayed by ``tests/lotto/test_readme_hours.py``, ``warnings``, by
+  ``tests/lotto/commands/test_warnings.py``, ``header`` by ``tests/lotto/test_readme_header.py``
+  and ``trading`` by ``tests/lotto/test_cli_readme.py``;
 - ``<!-- not run: REASON -->``: set-up or a deployment's shell (systemd units, redis-cli, …).
 
 A block with neither fails here, so a new example cannot be added untested by accident.
@@ -37,7 +38,7 @@ ROOT = Path(__file__).parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 #: The examples run by tests/lotto/test_cli_readme.py (test_readme_hours.py, test_warnings.py).
-REPLAYED = {"worked-example", "forecast", "on-call", "hours", "warnings"}
+REPLAYED = {"worked-example", "forecast", "on-call", "hours", "warnings", "header", "trading"}
 RUN_HERE = {"try-it", "demo", "syntax"}
 
 _MARK = re.compile(r"^<!-- (example|not run): ?(.*?) ?-->$")
