@@ -45,9 +45,9 @@ from lotto.errors import LottoError, NotFoundError, StoreError
 from lotto.model.notice import Notice
 from lotto.model.outbox import OutboxMessage
 from shim import signing, swapbutton
+from shim.buttons import SignedButton, read_click
 from shim.config import Config
-from shim.errors import DisabledError, ForbiddenError, RequestError, StoreUnavailable
-from shim.inbound import json_object, read_body, user_id_of
+from shim.errors import ForbiddenError, RequestError, StoreUnavailable
 
 __all__ = [
     "PATH",
@@ -63,22 +63,21 @@ PATH = "/api/v1/actions/take"
 BUTTON = "Take this shift"
 # A button of a task without a start time stays usable this long.
 _NO_START_TTL = timedelta(days=30)
-_FIELDS = ("task", "from", "offer", "user", "exp")
-_MAX_FIELD = 256
-_JSON = "application/json"
-
-
-def _fields(context: dict[str, str]) -> list[str]:
-    """What a take context's signature covers: ``take``, then ``_FIELDS`` in order, then
-    ``keep`` for a button among others in one message (so it cannot be added or dropped)."""
-    fields = ["take", *(str(context.get(f, "")) for f in _FIELDS)]
-    return [*fields, "keep"] if context.get("keep") else fields
+# Who the message was for ("user") is empty for a channel post: anyone there may click.
+# ``keep`` marks one button of several in a digest (a take leaves the post as it is).
+_BUTTON = SignedButton(
+    tag="take",
+    purpose=signing.ACTION,
+    fields=("task", "from", "offer", "user", "exp"),
+    required=("task", "from", "offer"),
+    expired="this offer's button has expired",
+    flags=("keep",),
+)
 
 
 def sign(secret: str, context: dict[str, str]) -> str:
-    """The signature of a take context (its ``_FIELDS``, under the button key of
-    ``shim.signing``)."""
-    return signing.sign(secret, signing.ACTION, *_fields(context))
+    """The signature of a take context (under the button key of ``shim.signing``)."""
+    return _BUTTON.sign(secret, context)
 
 
 def context_for(secret: str, message: OutboxMessage, offer: Notice | None = None) -> dict[str, str]:
@@ -100,26 +99,12 @@ def context_for(secret: str, message: OutboxMessage, offer: Notice | None = None
         # One button of several in a digest: a take must leave the message and its other
         # buttons as they are.
         context["keep"] = "1"
-    context["sig"] = sign(secret, context)
-    return context
+    return _BUTTON.sealed(secret, context)
 
 
 def verify(secret: str, context: Any, clicker: str, now: float) -> dict[str, str]:
     """The fields of a take context after checking it (ForbiddenError otherwise)."""
-    if not secret or not isinstance(context, dict):
-        raise ForbiddenError("invalid action context")
-    fields = {f: context.get(f, "") for f in (*_FIELDS, "keep", "sig")}
-    if not all(isinstance(v, str) and len(v) <= _MAX_FIELD for v in fields.values()):
-        raise ForbiddenError("invalid action context")
-    if not signing.signed(secret, signing.ACTION, fields["sig"], *_fields(fields)):
-        raise ForbiddenError("invalid action context signature")
-    if not fields["exp"].isdigit() or int(fields["exp"]) <= now:
-        raise ForbiddenError("this offer's button has expired")
-    if fields["user"] and fields["user"] != clicker:
-        raise ForbiddenError("this button was sent to someone else")
-    if not (fields["task"] and fields["from"] and fields["offer"]):
-        raise ForbiddenError("invalid action context")
-    return fields
+    return _BUTTON.verify(secret, context, clicker, now)
 
 
 def props_maker(config: Config) -> Callable[[OutboxMessage], dict[str, Any]]:
@@ -162,13 +147,8 @@ def take_endpoint(runtime: Any) -> Callable[[Request], Any]:
     """The route handler of the button's callback (errors are mapped by the app's guard)."""
 
     async def take_action(request: Request) -> Response:
-        secret = runtime.config.secret
-        if not secret:
-            raise DisabledError("action buttons need --secret")
-        body = json_object(await read_body(request, runtime.config.max_body_bytes, _JSON))
-        clicker = user_id_of(body.get("user_id"), "user_id")
         # Checked before anything is read, so a forged click learns nothing.
-        fields = verify(secret, body.get("context"), clicker, time.time())
+        clicker, fields = await read_click(runtime, request, _BUTTON, time.time())
         ok, text = await asyncio.to_thread(_take, runtime, clicker, fields)
         if not ok or fields["keep"]:
             # Refused, or one offer of several in the post: the post stays as it is.

@@ -29,27 +29,27 @@ from starlette.responses import JSONResponse, Response
 from lotto.commands import accept_swap
 from lotto.model.outbox import OutboxMessage
 from shim import signing
+from shim.buttons import SignedButton, read_click
 from shim.config import Config
-from shim.errors import DisabledError, ForbiddenError
-from shim.inbound import json_object, read_body, user_id_of
 
 __all__ = ["PATH", "BUTTON", "sign", "context_for", "verify", "props_for", "swap_endpoint"]
 
 PATH = "/api/v1/actions/swap"
 BUTTON = "Accept swap"
 _NO_START_TTL = timedelta(days=30)
-_FIELDS = ("task", "swap", "user", "exp")
-_MAX_FIELD = 256
-_JSON = "application/json"
-
-
-def _fields(context: dict[str, str]) -> list[str]:
-    return ["swap", *(str(context.get(f, "")) for f in _FIELDS)]
+_BUTTON = SignedButton(
+    tag="swap",
+    purpose=signing.SWAP,
+    fields=("task", "swap", "user", "exp"),
+    required=("task", "swap"),
+    expired="this swap's button has expired",
+    user_required=True,
+)
 
 
 def sign(secret: str, context: dict[str, str]) -> str:
-    """The signature of a swap context (its ``_FIELDS``, under the swap key)."""
-    return signing.sign(secret, signing.SWAP, *_fields(context))
+    """The signature of a swap context (under the swap key)."""
+    return _BUTTON.sign(secret, context)
 
 
 def context_for(secret: str, message: OutboxMessage) -> dict[str, str]:
@@ -62,26 +62,12 @@ def context_for(secret: str, message: OutboxMessage) -> dict[str, str]:
         "user": n.user_id,
         "exp": str(int(expires.timestamp())),
     }
-    context["sig"] = sign(secret, context)
-    return context
+    return _BUTTON.sealed(secret, context)
 
 
 def verify(secret: str, context: Any, clicker: str, now: float) -> dict[str, str]:
     """The fields of a swap context after checking it (ForbiddenError otherwise)."""
-    if not secret or not isinstance(context, dict):
-        raise ForbiddenError("invalid action context")
-    fields = {f: context.get(f, "") for f in (*_FIELDS, "sig")}
-    if not all(isinstance(v, str) and len(v) <= _MAX_FIELD for v in fields.values()):
-        raise ForbiddenError("invalid action context")
-    if not signing.signed(secret, signing.SWAP, fields["sig"], *_fields(fields)):
-        raise ForbiddenError("invalid action context signature")
-    if not fields["exp"].isdigit() or int(fields["exp"]) <= now:
-        raise ForbiddenError("this swap's button has expired")
-    if not fields["user"] or fields["user"] != clicker:
-        raise ForbiddenError("this button was sent to someone else")
-    if not (fields["task"] and fields["swap"]):
-        raise ForbiddenError("invalid action context")
-    return fields
+    return _BUTTON.verify(secret, context, clicker, now)
 
 
 def props_for(config: Config, message: OutboxMessage) -> dict[str, Any]:
@@ -99,12 +85,7 @@ def swap_endpoint(runtime: Any) -> Callable[[Request], Any]:
     """The route handler of the button's callback (errors are mapped by the app's guard)."""
 
     async def swap_action(request: Request) -> Response:
-        secret = runtime.config.secret
-        if not secret:
-            raise DisabledError("action buttons need --secret")
-        body = json_object(await read_body(request, runtime.config.max_body_bytes, _JSON))
-        clicker = user_id_of(body.get("user_id"), "user_id")
-        fields = verify(secret, body.get("context"), clicker, time.time())
+        clicker, fields = await read_click(runtime, request, _BUTTON, time.time())
         ok, text = await asyncio.to_thread(_accept, runtime, clicker, fields)
         if not ok:
             return JSONResponse({"ephemeral_text": text})
